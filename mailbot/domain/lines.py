@@ -1,0 +1,55 @@
+"""What a partner asked for, line by line, as the parsers read it: requested and rejected lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Rejection(StrEnum):
+    """Why a line of an order or a price list was not taken. Templates show each in words."""
+
+    MISSING_SKU = "missing_sku"
+    UNREADABLE_QUANTITY = "unreadable_quantity"
+    NON_POSITIVE_QUANTITY = "non_positive_quantity"
+    FRACTIONAL_QUANTITY = "fractional_quantity"
+    QUANTITY_TOO_LARGE = "quantity_too_large"
+    UNKNOWN_SKU = "unknown_sku"
+    OUT_OF_STOCK = "out_of_stock"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    NO_OFFER_IN_CURRENCY = "no_offer_in_currency"
+    MISSING_PRICE = "missing_price"
+    UNREADABLE_PRICE = "unreadable_price"
+    NEGATIVE_PRICE = "negative_price"
+    UNKNOWN_CURRENCY = "unknown_currency"
+    DUPLICATE_SKU = "duplicate_sku"
+    TOO_MANY_ROWS = "too_many_rows"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a line came from: an attachment's file name or "body", and the row (from 1)."""
+
+    source: str
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedLine:
+    """One order line as written: the SKU as given and a number, not yet judged by the rules."""
+
+    sku: str
+    quantity: Decimal
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedLine:
+    """A line that was not taken, with the reason and the text a person wrote there."""
+
+    origin: Origin
+    reason: Rejection
+    sku: str = ""
+    text: str = ""
+    detail: str = ""

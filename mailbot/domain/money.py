@@ -1,0 +1,53 @@
+"""Money: a `Decimal` amount with an explicit currency, rounded to the currency's minor unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+from babel.numbers import get_currency_precision, is_currency
+
+
+class CurrencyError(ValueError):
+    """Raised for a currency code that ISO 4217 does not know."""
+
+
+@cache
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of `currency`, e.g. Decimal("0.01") for EUR, Decimal("1") for JPY."""
+    if not is_currency(currency):
+        raise CurrencyError(f"unknown currency {currency!r}")
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0), currency)
+
+    def rounded(self) -> Money:
+        """This amount rounded half-up to the currency's minor unit."""
+        return Money(self.amount.quantize(minor_unit(self.currency), ROUND_HALF_UP), self.currency)
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        return Money(self.amount * factor, self.currency)
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyError(f"cannot combine {self.currency} and {other.currency}")
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
