@@ -1,0 +1,207 @@
+"""Configuration: one TOML file, any key overridable by `MAILBOT_<SECTION>__<KEY>`, validated once.
+
+The result is a frozen, typed `Config` passed to whatever needs it; nothing reads the
+environment or the file after start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from mailbot.errors import MailbotError
+
+ENV_PREFIX = "MAILBOT_"
+CONFIG_ENV = "MAILBOT_CONFIG"
+
+
+class ConfigError(MailbotError):
+    """The configuration is invalid; the message names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageConfig(_Section):
+    url: str = "sqlite:///var/mailbot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return url
+
+
+class SmtpIngressConfig(_Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(2525, ge=0, le=65535)
+    recipients: tuple[str, ...] = ("orders@distributor.example",)
+    max_message_bytes: int = Field(26_214_400, gt=0)
+
+
+class ImapConfig(_Section):
+    """The mailbox poller's settings (the poller itself is not built yet)."""
+
+    enabled: bool = False
+    host: str = "imap.example.com"
+    port: int = Field(993, ge=1, le=65535)
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str = "orders"
+    password: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    failed_folder: str = "Failed"
+    idle: bool = True
+    poll_seconds: int = Field(60, gt=0)
+
+
+class SmtpOutgoingConfig(_Section):
+    host: str = ""
+    port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str = ""
+    password: str = ""
+    from_address: str = "orders@distributor.example"
+    folder: Path = Path("var/outbox")
+    max_attempts: int = Field(8, ge=1)
+    retry_seconds: int = Field(60, gt=0)
+
+    @property
+    def domain(self) -> str:
+        return self.from_address.rpartition("@")[2]
+
+
+class PricingConfig(_Section):
+    default_markup_percent: Decimal = Field(Decimal(20), ge=-100)
+    supplier_markup_percent: dict[str, Decimal] = Field(default_factory=dict)
+    currency: str = "EUR"
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, currency: str) -> str:
+        from babel.numbers import is_currency
+
+        if not is_currency(currency):
+            raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
+        return currency
+
+
+class OrdersConfig(_Section):
+    max_quantity: int = Field(100_000, gt=0)
+    max_rows: int = Field(10_000, gt=0)
+    max_attachments: int = Field(20, gt=0)
+    max_unpacked_bytes: int = Field(50 * 2**20, gt=0)
+
+
+class ProcessingConfig(_Section):
+    max_attempts: int = Field(3, ge=1)
+    retry_seconds: int = Field(30, ge=0)
+    lease_seconds: int = Field(300, gt=0)
+    poll_seconds: float = Field(1.0, gt=0)
+
+
+class SecurityConfig(_Section):
+    require_sender_auth: bool = False
+    trusted_authserv_ids: tuple[str, ...] = ()
+
+
+class SchedulerConfig(_Section):
+    timezone: str = "Europe/Bucharest"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        if zone not in available_timezones():
+            raise ValueError(f"{zone!r} is not an IANA time zone")
+        return zone
+
+
+class TemplatesConfig(_Section):
+    folder: Path | None = None
+
+
+class Config(_Section):
+    storage: StorageConfig = StorageConfig()
+    smtp_ingress: SmtpIngressConfig = SmtpIngressConfig()
+    imap: ImapConfig = ImapConfig()
+    smtp_outgoing: SmtpOutgoingConfig = SmtpOutgoingConfig()
+    pricing: PricingConfig = PricingConfig()
+    orders: OrdersConfig = OrdersConfig()
+    processing: ProcessingConfig = ProcessingConfig()
+    security: SecurityConfig = SecurityConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
+    templates: TemplatesConfig = TemplatesConfig()
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read `path` (else `$MAILBOT_CONFIG`, else the embedded default) and apply the environment.
+
+    Raises ConfigError naming the offending key for an unreadable file, an unknown key or a
+    wrong value.
+    """
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get(CONFIG_ENV):
+        path = Path(environ[CONFIG_ENV])
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigError(f"cannot read configuration file {path}: {error.strerror}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    sources: dict[tuple[str, ...], str] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
+            continue
+        keys = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+        _set(data, keys, _env_value(raw))
+        sources[keys] = name
+    try:
+        return Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, sources, path)) from None
+
+
+def _env_value(raw: str) -> Any:
+    """A list or table written as JSON, else the text itself (the models convert scalars)."""
+    if raw.lstrip().startswith(("[", "{")):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _set(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+    for key in keys[:-1]:
+        child = data.setdefault(key, {})
+        if not isinstance(child, dict):
+            child = data[key] = {}
+        data = child
+    data[keys[-1]] = value
+
+
+def _describe(
+    error: ValidationError, sources: Mapping[tuple[str, ...], str], path: Path | None
+) -> str:
+    problems = []
+    for item in error.errors():
+        keys = tuple(str(part) for part in item["loc"])
+        key = ".".join(keys)
+        origin = sources.get(keys) or (f"in {path}" if path else "default")
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        where = f" (from {origin})" if origin.startswith(ENV_PREFIX) else f" ({origin})"
+        problems.append(f"{key}: {message}{where}")
+    return "invalid configuration: " + "; ".join(problems)

@@ -1,0 +1,185 @@
+"""The tables. Every time is aware UTC; every amount is an exact Decimal beside its currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from mailbot.storage.types import ExactDecimal, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        Decimal: ExactDecimal(),
+        dict[str, Any]: JSON,
+    }
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    group: Mapped[str] = mapped_column(String(64), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    deactivated_at: Mapped[datetime | None]
+    addresses: Mapped[list[PartnerAddress]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan", order_by="PartnerAddress.id"
+    )
+
+
+class PartnerAddress(Base):
+    __tablename__ = "partner_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    partner: Mapped[Partner] = relationship(back_populates="addresses")
+
+
+class InboundMessage(Base):
+    """A received message, stored raw before it is acknowledged; processors claim it by lease."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str] = mapped_column(String(998), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int]
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="stored")
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    processed_at: Mapped[datetime | None]
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+
+    __table_args__ = (Index("ix_inbound_messages_status_lease", "status", "lease_until"),)
+
+
+class PriceList(Base):
+    """One imported version of a supplier's list; exactly one per supplier is active."""
+
+    __tablename__ = "price_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    source: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=False)
+    rows: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+
+
+class PriceItem(Base):
+    __tablename__ = "price_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(100))
+    sku_key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(500), default="")
+    brand: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(100), default="")
+    price: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    stock: Mapped[int | None]
+
+    __table_args__ = (Index("ix_price_items_list_sku", "price_list_id", "sku_key"),)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal]
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    created_at: Mapped[datetime]
+    quoted_at: Mapped[datetime | None]
+    lines: Mapped[list[OrderLine]] = relationship(
+        cascade="all, delete-orphan", order_by="OrderLine.position"
+    )
+    client: Mapped[Partner] = relationship()
+
+
+class OrderLine(Base):
+    """A line of an order: priced (unit price set) or rejected (rejection set), never dropped."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    sku: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(500), default="")
+    quantity: Mapped[int | None]
+    unit_price: Mapped[Decimal | None]
+    line_total: Mapped[Decimal | None]
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    source: Mapped[str] = mapped_column(String(255))
+    row: Mapped[int]
+    rejection: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    text: Mapped[str] = mapped_column(String(255), default="")
+
+
+class OutboundMessage(Base):
+    """A mail mailbot owes someone. Its bytes and Message-ID are fixed when written."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(998))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+
+    __table_args__ = (Index("ix_outbound_messages_status_next", "status", "next_attempt_at"),)
+
+
+class Event(Base):
+    """Something that happened, for the log of record and (later) the RabbitMQ publisher."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
