@@ -1,0 +1,209 @@
+"""mailbot's SMTP listener: store each message's raw bytes durably, then answer 250 or 451.
+
+The listener never parses or processes mail. aiosmtpd speaks the protocol (EHLO with SIZE and
+8BITMIME, dot-unstuffing, the 552 size refusals); this module only decides which recipients are
+ours and answers DATA once the store has committed, or with a temporary failure so that the
+sending server keeps the message and tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+log = logging.getLogger(__name__)
+
+StoreMessage = Callable[[bytes], object]
+"""Commits the raw bytes of one message durably (a database transaction); raises on failure."""
+
+STORED = "250 2.0.0 OK: stored"
+TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, try again later"
+RECIPIENT_OK = "250 2.1.5 OK"
+
+
+class SmtpIngress:
+    """An SMTP listener on `host:port` that stores mail for `recipients` and refuses the rest."""
+
+    def __init__(
+        self,
+        store: StoreMessage,
+        *,
+        host: str,
+        port: int,
+        recipients: Collection[str],
+        max_message_bytes: int,
+        hostname: str | None = None,
+    ) -> None:
+        """Configure the listener; nothing listens until `start()`.
+
+        `hostname` is the name the listener gives in its greeting (default: this machine's FQDN).
+        `port` 0 lets the system choose a free port, which `port` reports once started; use it
+        with a host that names one address, such as 127.0.0.1.
+        """
+        if not recipients:
+            raise ValueError("an SMTP listener needs at least one recipient address")
+        # aiosmtpd treats a size limit of 0 as "no limit", so never pass it one.
+        if max_message_bytes <= 0:
+            raise ValueError(f"max_message_bytes must be positive, not {max_message_bytes}")
+        self._store = store
+        self._host = host
+        self._port = port
+        self._recipients = frozenset(address.casefold() for address in recipients)
+        self._max_message_bytes = max_message_bytes
+        self._hostname = hostname
+        self._controller: _Controller | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def port(self) -> int:
+        """The port listened on while running (the chosen one for 0), else the configured one."""
+        if self._controller is not None:
+            return self._controller.port
+        return self._port
+
+    @property
+    def running(self) -> bool:
+        """Whether the listener is accepting connections."""
+        return self._controller is not None
+
+    def start(self) -> None:
+        """Listen, serving connections in a thread of its own; returns once the port is open."""
+        if self._controller is not None:
+            raise RuntimeError("the SMTP listener is already running")
+        # Stores run in a pool of their own, so that stop() can wait for the ones under way.
+        executor = ThreadPoolExecutor(thread_name_prefix="mailbot-smtp-store")
+        handler = _Handler(self._store, self._recipients, executor)
+        controller = _Controller(
+            handler,
+            hostname=self._host,
+            port=self._port,
+            server_hostname=self._hostname,
+            data_size_limit=self._max_message_bytes,
+            # The store gets the bytes exactly as received; nothing is decoded.
+            decode_data=False,
+            enable_SMTPUTF8=True,
+        )
+        try:
+            controller.start()
+        except BaseException:
+            _abandon(controller)
+            executor.shutdown(wait=False)
+            raise
+        self._controller = controller
+        self._executor = executor
+        log.info("SMTP listener on %s:%d", self._host, controller.port)
+
+    def stop(self) -> None:
+        """Close the port and all connections, then wait for stores under way; a no-op if stopped.
+
+        A client cut off while its message was being stored gets no answer and will send it again;
+        the inbox stores the same message only once.
+        """
+        controller, executor = self._controller, self._executor
+        if controller is None or executor is None:
+            return
+        self._controller = self._executor = None
+        controller.stop()
+        executor.shutdown(wait=True)
+        log.info("SMTP listener on %s:%d stopped", self._host, controller.port)
+
+
+class _Handler:
+    """The aiosmtpd hooks: aiosmtpd calls every `handle_*` method it finds, so keep no others."""
+
+    def __init__(
+        self, store: StoreMessage, recipients: frozenset[str], executor: ThreadPoolExecutor
+    ) -> None:
+        self._store = store
+        self._recipients = recipients
+        self._executor = executor
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """Accept the configured recipient addresses, compared case-insensitively."""
+        if address.casefold() not in self._recipients:
+            log.info(
+                "refused recipient <%s> from %s (MAIL FROM %s): not a configured recipient",
+                address,
+                _peer(session),
+                _path(envelope.mail_from),
+            )
+            return f"550 5.1.1 <{address}>: recipient not accepted here"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return RECIPIENT_OK
+
+    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        """Store the message as received and answer 250 only once the store has returned."""
+        # original_content is the DATA as it came over the wire, less dot-stuffing: CRLF line
+        # ends and 8-bit bytes untouched.
+        raw = envelope.original_content or b""
+        loop = asyncio.get_running_loop()
+        try:
+            # A worker thread, so that a slow commit does not stall the other connections.
+            await loop.run_in_executor(self._executor, self._store, raw)
+        except Exception:
+            # 451, not 5xx: the sender keeps the message and retries, so nothing is lost.
+            log.exception(
+                "refused message from %s (%d bytes, MAIL FROM %s, RCPT TO %s): store failed",
+                _peer(session),
+                len(raw),
+                _path(envelope.mail_from),
+                ", ".join(map(_path, envelope.rcpt_tos)),
+            )
+            return TEMPORARY_FAILURE
+        log.info(
+            "stored message from %s (%d bytes, MAIL FROM %s, RCPT TO %s)",
+            _peer(session),
+            len(raw),
+            _path(envelope.mail_from),
+            ", ".join(map(_path, envelope.rcpt_tos)),
+        )
+        return STORED
+
+
+class _Controller(Controller):
+    """aiosmtpd's threaded controller, taught to listen on a port the system chooses."""
+
+    def _trigger_server(self) -> None:
+        # start() connects once to its own port to make aiosmtpd build its SMTP instance; with
+        # port 0 that must be the port actually bound, not 0.
+        if self.port == 0 and isinstance(self.server, asyncio.Server):
+            self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()  # type: ignore[no-untyped-call]  # unannotated in aiosmtpd
+
+
+def _abandon(controller: _Controller) -> None:
+    """Tidy up after a failed `Controller.start()`: its thread, then its event loop."""
+    controller.stop(no_assert=True)
+    # When binding fails the thread ends without closing its loop.
+    if not controller.loop.is_closed():
+        controller.loop.close()
+
+
+def _peer(session: Session) -> str:
+    """The client's address as host:port for the log."""
+    peer: object = session.peer
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer)
+
+
+def _path(address: str | None) -> str:
+    """An envelope address in angle brackets for the log; aiosmtpd keeps the null sender as "<>"."""
+    if not address or address == "<>":
+        return "<>"
+    return f"<{address}>"

@@ -1,0 +1,100 @@
+"""Template filters that format values for one reader: their language, locale and time zone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency, format_decimal
+
+from mailbot.domain.lines import Origin, RejectedLine, Rejection
+from mailbot.domain.money import Money
+from mailbot.outbound.phrases import PLACES, REASONS
+
+FALLBACK_LANGUAGE: Final = "en"
+
+# A bare language would give Babel's default territory (en → en_US); these are the
+# territories mailbot's readers are in.
+LOCALES: Final = {"en": "en_GB", "ru": "ru_RU", "ro": "ro_RO"}
+
+
+def locale_for(language: str) -> Locale:
+    """The Babel locale for `language`: a known territory, else Babel's own, else British English."""
+    try:
+        return Locale.parse(LOCALES.get(language, language))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(LOCALES[FALLBACK_LANGUAGE])
+
+
+class Formatter:
+    """Formats money, numbers, times and rejection reasons for readers of one language."""
+
+    def __init__(self, language: str, zone: tzinfo) -> None:
+        self.language = language
+        self.locale = locale_for(language)
+        self.zone = zone
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        """The Jinja2 filters, by name."""
+        return {
+            "money": self.money,
+            "number": self.number,
+            "date": self.date,
+            "datetime": self.datetime,
+            "reason": self.reason,
+            "where": self.where,
+        }
+
+    def money(self, value: Money) -> str:
+        """An amount in its currency, rounded to the minor unit: "€1,234.50", "1 234,50 €"."""
+        rounded = value.rounded()
+        return format_currency(rounded.amount, rounded.currency, locale=self.locale)
+
+    def number(self, value: int | Decimal | float) -> str:
+        """A number with the locale's grouping and decimal signs."""
+        return format_decimal(value, locale=self.locale)
+
+    def date(self, value: date) -> str:
+        """A calendar date in words; a datetime is first moved into the reader's zone."""
+        if isinstance(value, datetime):
+            value = self._local(value).date()
+        return format_date(value, "long", locale=self.locale)
+
+    def datetime(self, value: datetime) -> str:
+        """A moment in the reader's zone, with the zone's offset: "5 March 2024, 16:07 GMT+02:00"."""
+        local = self._local(value)
+        day = format_date(local, "long", locale=self.locale)
+        clock = format_time(local, "short", locale=self.locale)
+        offset = format_datetime(local, "OOOO", locale=self.locale)
+        return f"{day}, {clock} {offset}"
+
+    def reason(self, value: RejectedLine | Rejection) -> str:
+        """Why a line was rejected, as words in the reader's language."""
+        reasons = REASONS.get(self.language, REASONS[FALLBACK_LANGUAGE])
+        if isinstance(value, Rejection):
+            return reasons[value].plain
+        return reasons[value.reason].format(self._detail(value.detail))
+
+    def where(self, value: RejectedLine | Origin) -> str:
+        """Where a line came from: "order.csv, row 4" or "message text, line 2"."""
+        origin = value.origin if isinstance(value, RejectedLine) else value
+        place = PLACES.get(self.language, PLACES[FALLBACK_LANGUAGE])
+        return place.format(origin.source, origin.row)
+
+    def _local(self, value: datetime) -> datetime:
+        # SQLite hands back naive datetimes even for aware columns; mailbot stores UTC only.
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(self.zone)
+
+    def _detail(self, detail: str) -> str:
+        # Details are mostly counts ("3", "10000"); show them as the locale writes numbers.
+        try:
+            number = Decimal(detail)
+        except InvalidOperation:
+            return detail
+        return self.number(number) if number.is_finite() else detail

@@ -1,0 +1,120 @@
+"""Taking an order from a client's message: read every line, price it, store it, queue the quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mailbot.domain.lines import RejectedLine
+from mailbot.domain.pricing import Markup, normalise_sku
+from mailbot.domain.quotes import Quote, quote_order
+from mailbot.parsers.message import ParsedMessage
+from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
+from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_rows
+from mailbot.storage.models import InboundMessage, Order, OrderLine, Partner
+from mailbot.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRules:
+    """What the configuration says about orders and prices."""
+
+    markup: Markup
+    max_quantity: int
+    max_attachments: int
+    limits: TableLimits
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOrder:
+    """Everything read from one message: lines, and problems with whole attachments."""
+
+    lines: OrderLines
+    problems: tuple[str, ...]
+
+
+def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
+    """The order lines of a message: from spreadsheet attachments, then from the body."""
+    parts: list[OrderLines] = []
+    problems: list[str] = []
+    tables = [a for a in message.attachments if is_table(a.filename, a.content_type)]
+    for skipped in tables[rules.max_attachments :]:
+        problems.append(f"{skipped.filename}: not read, more than {rules.max_attachments} files")
+    for attachment in tables[: rules.max_attachments]:
+        name = attachment.filename or "attachment"
+        try:
+            rows = read_rows(name, attachment.payload, rules.limits)
+            parts.append(order_lines_from_rows(rows, name))
+        except UnreadableTable as error:
+            problems.append(f"{name}: {error}")
+    parts.append(order_lines_from_text(message.text))
+    return ReadOrder(OrderLines.combine(*parts), tuple(problems))
+
+
+def price_order(uow: UnitOfWork, client: Partner, order: ReadOrder, rules: OrderRules) -> Quote:
+    """Price the order's lines from the active price lists, in the client's currency."""
+    requested = order.lines.lines
+    offers = uow.prices.offers(normalise_sku(line.sku) for line in requested)
+    return quote_order(
+        requested,
+        offers,
+        currency=client.currency,
+        markup=rules.markup,
+        max_quantity=rules.max_quantity,
+        rejected=order.lines.rejected,
+    )
+
+
+def store_order(
+    uow: UnitOfWork, client: Partner, inbound: InboundMessage, quote: Quote, now: datetime
+) -> Order:
+    """Persist a quoted order with every line, priced or rejected, and give it its number."""
+    order = Order(
+        number=f"PENDING-{inbound.id}",
+        client_id=client.id,
+        status="quoted",
+        currency=quote.currency,
+        total=quote.total.amount,
+        inbound_message_id=inbound.id,
+        created_at=now,
+        quoted_at=now,
+    )
+    position = 0
+    for line in quote.lines:
+        position += 1
+        order.lines.append(
+            OrderLine(
+                position=position,
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price.amount,
+                line_total=line.line_total.amount,
+                supplier_id=line.supplier_id,
+                source=line.origin.source[:255],
+                row=line.origin.row,
+            )
+        )
+    for rejected in quote.rejected:
+        position += 1
+        order.lines.append(_rejected_line(position, rejected))
+    uow.orders.add(order)
+    order.number = f"ORD-{now.year}-{order.id:06d}"
+    uow.events.record(
+        "OrderQuoted",
+        {"order": order.number, "client": client.id, "total": str(quote.total.amount)},
+        now,
+    )
+    return order
+
+
+def _rejected_line(position: int, line: RejectedLine) -> OrderLine:
+    return OrderLine(
+        position=position,
+        sku=line.sku[:100],
+        source=line.origin.source[:255],
+        row=line.origin.row,
+        rejection=line.reason.value,
+        detail=line.detail[:255],
+        text=line.text[:255],
+    )

@@ -1,0 +1,80 @@
+"""Registering and managing partners: clients, suppliers and managers, each with its addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from email.utils import parseaddr
+
+from mailbot.errors import MailbotError
+from mailbot.storage.models import Partner, PartnerAddress
+from mailbot.storage.unit_of_work import UnitOfWork
+
+ROLES = ("client", "supplier", "manager")
+LANGUAGES = ("en", "ru", "ro")
+
+
+class PartnerError(MailbotError):
+    """A partner cannot be added or changed as asked."""
+
+
+def normalise_address(address: str) -> str:
+    """The bare address, lower-case, or PartnerError when it is not one."""
+    _, bare = parseaddr(address)
+    local, at, domain = bare.partition("@")
+    if not (local and at and domain) or " " in bare:
+        raise PartnerError(f"{address!r} is not an e-mail address")
+    return bare.lower()
+
+
+def add_partner(
+    uow: UnitOfWork,
+    *,
+    name: str,
+    role: str,
+    addresses: Sequence[str],
+    language: str,
+    group: str,
+    currency: str,
+    now: datetime,
+) -> int:
+    """Register a partner with its addresses; returns its id."""
+    if role not in ROLES:
+        raise PartnerError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if language not in LANGUAGES:
+        raise PartnerError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    if not addresses:
+        raise PartnerError("a partner needs at least one address")
+    bare = sorted({normalise_address(address) for address in addresses})
+    with uow:
+        taken = uow.partners.addresses_taken(bare)
+        if taken:
+            raise PartnerError(f"already registered: {', '.join(taken)}")
+        partner = Partner(
+            name=name,
+            role=role,
+            language=language,
+            group=group,
+            currency=currency,
+            active=True,
+            created_at=now,
+            addresses=[PartnerAddress(address=address) for address in bare],
+        )
+        uow.partners.add(partner)
+        uow.events.record("PartnerAdded", {"partner": partner.id, "role": role}, now)
+        uow.commit()
+        return partner.id
+
+
+def deactivate_partner(uow: UnitOfWork, address: str, *, now: datetime) -> int:
+    """Cut a partner off: its mail is no longer taken as orders or price lists."""
+    with uow:
+        partner = uow.partners.by_address(normalise_address(address))
+        if partner is None:
+            raise PartnerError(f"no partner has the address {address}")
+        if partner.active:
+            partner.active = False
+            partner.deactivated_at = now
+            uow.events.record("PartnerDeactivated", {"partner": partner.id}, now)
+            uow.commit()
+        return partner.id

@@ -1,0 +1,223 @@
+"""The processor: claims stored messages and handles each in one transaction.
+
+A claim takes a lease and counts the attempt in its own short transaction first, so a worker
+that dies mid-message leaves it claimable again once the lease runs out, and a message that
+kills workers still reaches quarantine after `max_attempts`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mailbot.clock import Clock
+from mailbot.parsers.autoreply import reason_not_to_answer
+from mailbot.parsers.message import ParsedMessage, parse_message
+from mailbot.parsers.tables import UnreadableTable, is_table
+from mailbot.services.ordering import OrderRules, price_order, read_order, store_order
+from mailbot.services.pricelists import PriceListError, import_price_list
+from mailbot.services.replies import Replies, Thread
+from mailbot.storage.models import InboundMessage, Partner
+from mailbot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("mailbot.processor")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingPolicy:
+    max_attempts: int
+    retry_after: timedelta
+    lease: timedelta
+    own_addresses: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one message: its final status and a line for people."""
+
+    status: str
+    summary: str
+
+
+class Processor:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        *,
+        replies: Replies,
+        rules: OrderRules,
+        policy: ProcessingPolicy,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._replies = replies
+        self._rules = rules
+        self._policy = policy
+        self._clock = clock
+
+    def run_once(self, limit: int = 20) -> int:
+        """Process up to `limit` claimable messages; returns how many were claimed."""
+        with self._uow() as uow:
+            candidates = uow.inbox.claimable_ids(self._clock.now(), limit)
+        handled = 0
+        for inbound_id in candidates:
+            if self.claim(inbound_id):
+                self.process_claimed(inbound_id)
+                handled += 1
+        return handled
+
+    def claim(self, inbound_id: int) -> bool:
+        with self._uow() as uow:
+            claimed = uow.inbox.claim(inbound_id, self._clock.now(), self._policy.lease)
+            uow.commit()
+            return claimed
+
+    def process_claimed(self, inbound_id: int) -> Outcome:
+        """Handle a message this worker has claimed; never raises for a bad message."""
+        try:
+            with self._uow() as uow:
+                inbound = uow.inbox.get(inbound_id)
+                assert inbound is not None, f"claimed message {inbound_id} vanished"
+                if inbound.attempts > self._policy.max_attempts:
+                    outcome = Outcome(
+                        "quarantined",
+                        f"gave up after {inbound.attempts - 1} attempts: {inbound.last_error}",
+                    )
+                else:
+                    outcome = self._handle(uow, inbound)
+                self._finish(inbound, outcome)
+                uow.commit()
+        except Exception as error:
+            log.exception("message %s: processing failed", inbound_id)
+            outcome = self._record_failure(inbound_id, error)
+        log.info("message %s: %s (%s)", inbound_id, outcome.status, outcome.summary)
+        return outcome
+
+    def _finish(self, inbound: InboundMessage, outcome: Outcome) -> None:
+        inbound.status = outcome.status
+        inbound.outcome = outcome.summary
+        inbound.lease_until = None
+        inbound.processed_at = self._clock.now()
+        if outcome.status == "quarantined":
+            inbound.last_error = outcome.summary
+
+    def _record_failure(self, inbound_id: int, error: Exception) -> Outcome:
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        now = self._clock.now()
+        with self._uow() as uow:
+            inbound = uow.inbox.get(inbound_id)
+            assert inbound is not None
+            inbound.last_error = reason
+            if inbound.attempts >= self._policy.max_attempts:
+                outcome = Outcome("quarantined", f"failed {inbound.attempts} times: {reason}")
+                self._finish(inbound, outcome)
+                uow.events.record("MessageQuarantined", {"message": inbound_id}, now)
+            else:
+                outcome = Outcome("stored", f"attempt {inbound.attempts} failed, will retry")
+                inbound.lease_until = now + self._policy.retry_after
+            uow.commit()
+        return outcome
+
+    def _handle(self, uow: UnitOfWork, inbound: InboundMessage) -> Outcome:
+        message = parse_message(inbound.raw)
+        reason = reason_not_to_answer(
+            message,
+            own_addresses=self._policy.own_addresses,
+            own_domain=self._replies.domain,
+        )
+        if reason:
+            return Outcome("ignored", f"not answered: {reason}")
+        partner = uow.partners.by_address(message.from_address)
+        if partner is None:
+            return Outcome("ignored", f"not answered: unknown sender {message.from_address}")
+        inbound.partner_id = partner.id
+        if not partner.active:
+            return Outcome("ignored", f"not answered: {partner.name} is deactivated")
+        if partner.role == "client":
+            return self._take_order(uow, inbound, message, partner)
+        if partner.role == "supplier" and any(
+            is_table(a.filename, a.content_type) for a in message.attachments
+        ):
+            return self._take_price_list(uow, inbound, message, partner)
+        self._reply(uow, "not_understood", inbound, message, partner, {})
+        return Outcome("processed", "answered: nothing to act on")
+
+    def _take_order(
+        self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner
+    ) -> Outcome:
+        order = read_order(message, self._rules)
+        if not order.lines.lines:
+            context = {"rejected": order.lines.rejected, "problems": order.problems}
+            self._reply(uow, "no_order", inbound, message, client, context)
+            return Outcome("processed", "answered: no order lines found")
+        quote = price_order(uow, client, order, self._rules)
+        stored = store_order(uow, client, inbound, quote, inbound.received_at)
+        context = {"order_number": stored.number, "quote": quote, "total": quote.total}
+        self._reply(uow, "quote", inbound, message, client, context, order_id=stored.id)
+        return Outcome(
+            "processed",
+            f"quoted {stored.number}: {len(quote.lines)} lines priced, "
+            f"{len(quote.rejected)} rejected, total {quote.total.rounded()}",
+        )
+
+    def _take_price_list(
+        self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, supplier: Partner
+    ) -> Outcome:
+        attachment = next(a for a in message.attachments if is_table(a.filename, a.content_type))
+        filename = attachment.filename or "price list"
+        try:
+            with uow.session.begin_nested():
+                report = import_price_list(
+                    uow,
+                    supplier,
+                    filename,
+                    attachment.payload,
+                    limits=self._rules.limits,
+                    default_currency=supplier.currency,
+                    now=self._clock.now(),
+                )
+        except (UnreadableTable, PriceListError) as error:
+            context = {
+                "filename": filename,
+                "imported": 0,
+                "rejected": (),
+                "problems": [str(error)],
+            }
+            self._reply(uow, "pricelist_report", inbound, message, supplier, context)
+            return Outcome("processed", f"price list refused: {error}")
+        context = {
+            "filename": filename,
+            "imported": report.imported,
+            "rejected": report.rejected,
+            "problems": [],
+        }
+        self._reply(uow, "pricelist_report", inbound, message, supplier, context)
+        return Outcome(
+            "processed",
+            f"price list {filename}: {report.imported} rows, {len(report.rejected)} rejected",
+        )
+
+    def _reply(
+        self,
+        uow: UnitOfWork,
+        kind: str,
+        inbound: InboundMessage,
+        message: ParsedMessage,
+        partner: Partner,
+        context: dict[str, object],
+        order_id: int | None = None,
+    ) -> None:
+        received_at: datetime = inbound.received_at
+        self._replies.queue(
+            uow,
+            kind=kind,
+            language=partner.language,
+            to=message.from_address,
+            context={"partner_name": partner.name, "received_at": received_at, **context},
+            now=self._clock.now(),
+            thread=Thread(message.message_id, message.references),
+            inbound_id=inbound.id,
+            order_id=order_id,
+        )

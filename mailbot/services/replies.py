@@ -1,0 +1,72 @@
+"""Writing mail into the outbox: rendered, composed and given its Message-ID once, at write time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from mailbot.outbound.compose import compose
+from mailbot.outbound.render import Renderer
+from mailbot.storage.models import OutboundMessage
+from mailbot.storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """What a reply answers: the message's id and its References, for In-Reply-To/References."""
+
+    message_id: str = ""
+    references: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Replies:
+    renderer: Renderer
+    sender: str
+
+    @property
+    def domain(self) -> str:
+        return self.sender.rpartition("@")[2]
+
+    def queue(
+        self,
+        uow: UnitOfWork,
+        *,
+        kind: str,
+        language: str,
+        to: str,
+        context: Mapping[str, object],
+        now: datetime,
+        thread: Thread | None = None,
+        inbound_id: int | None = None,
+        order_id: int | None = None,
+    ) -> OutboundMessage:
+        """Render template `kind` for `to` and add it to the outbox in the caller's transaction."""
+        rendered = self.renderer.render(kind, language, context)
+        mail = compose(
+            rendered,
+            sender=self.sender,
+            to=to,
+            domain=self.domain,
+            in_reply_to=thread.message_id if thread else "",
+            references=thread.references if thread else (),
+            now=now,
+        )
+        message = OutboundMessage(
+            message_id=mail.message_id,
+            kind=kind,
+            sender=self.sender,
+            recipient=to,
+            subject=rendered.subject[:998],
+            raw=mail.raw,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+            inbound_message_id=inbound_id,
+            order_id=order_id,
+        )
+        uow.outbox.add(message)
+        return message

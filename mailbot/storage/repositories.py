@@ -1,0 +1,212 @@
+"""Queries by intent, one small repository per aggregate, all on the unit of work's session."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from mailbot.domain.money import Money
+from mailbot.domain.pricing import Offer
+from mailbot.storage.models import (
+    Event,
+    InboundMessage,
+    Order,
+    OutboundMessage,
+    Partner,
+    PartnerAddress,
+    PriceItem,
+    PriceList,
+)
+
+
+class Partners:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_address(self, address: str) -> Partner | None:
+        query = (
+            select(Partner).join(PartnerAddress).where(PartnerAddress.address == address.lower())
+        )
+        return self.session.scalars(query).one_or_none()
+
+    def get(self, partner_id: int) -> Partner | None:
+        return self.session.get(Partner, partner_id)
+
+    def add(self, partner: Partner) -> None:
+        self.session.add(partner)
+        self.session.flush()
+
+    def list(self, role: str | None = None) -> Sequence[Partner]:
+        query = select(Partner).options(selectinload(Partner.addresses)).order_by(Partner.id)
+        if role:
+            query = query.where(Partner.role == role)
+        return self.session.scalars(query).all()
+
+    def addresses_taken(self, addresses: Iterable[str]) -> Sequence[str]:
+        query = select(PartnerAddress.address).where(PartnerAddress.address.in_(list(addresses)))
+        return self.session.scalars(query).all()
+
+
+class Inbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, message_id: int) -> InboundMessage | None:
+        return self.session.get(InboundMessage, message_id)
+
+    def by_sha256(self, digest: str) -> InboundMessage | None:
+        query = select(InboundMessage).where(InboundMessage.sha256 == digest)
+        return self.session.scalars(query).one_or_none()
+
+    def add(self, message: InboundMessage) -> None:
+        self.session.add(message)
+        self.session.flush()
+
+    def claimable_ids(self, now: datetime, limit: int) -> Sequence[int]:
+        query = (
+            select(InboundMessage.id)
+            .where(InboundMessage.status == "stored")
+            .where(or_(InboundMessage.lease_until.is_(None), InboundMessage.lease_until < now))
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
+        """Take the lease on a stored message and count the attempt; False if another took it."""
+        result = self.session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.id == message_id, InboundMessage.status == "stored")
+            .where(or_(InboundMessage.lease_until.is_(None), InboundMessage.lease_until < now))
+            .values(lease_until=now + lease, attempts=InboundMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def with_status(self, status: str, limit: int = 100) -> Sequence[InboundMessage]:
+        query = (
+            select(InboundMessage)
+            .where(InboundMessage.status == status)
+            .order_by(InboundMessage.id.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+
+class PriceLists:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def activate(self, price_list: PriceList) -> None:
+        """Make `price_list` the supplier's only active list, in the caller's transaction."""
+        self.session.execute(
+            update(PriceList)
+            .where(PriceList.supplier_id == price_list.supplier_id, PriceList.id != price_list.id)
+            .values(active=False)
+        )
+        price_list.active = True
+        self.session.flush()
+
+    def add_items(self, items: Sequence[dict[str, object]]) -> None:
+        if items:
+            self.session.execute(PriceItem.__table__.insert(), list(items))
+
+    def offers(self, sku_keys: Iterable[str]) -> dict[str, list[Offer]]:
+        """The active offers for each normalised SKU, across suppliers."""
+        keys = sorted(set(sku_keys))
+        found: dict[str, list[Offer]] = defaultdict(list)
+        if not keys:
+            return found
+        query = (
+            select(PriceItem, PriceList.supplier_id)
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .where(PriceList.active, Partner.active, PriceItem.sku_key.in_(keys))
+        )
+        for item, supplier_id in self.session.execute(query):
+            found[item.sku_key].append(
+                Offer(
+                    supplier_id=supplier_id,
+                    sku=item.sku,
+                    name=item.name,
+                    price=Money(item.price, item.currency),
+                    stock=item.stock,
+                    brand=item.brand,
+                    category=item.category,
+                )
+            )
+        return found
+
+    def active_for(self, supplier_id: int) -> PriceList | None:
+        query = select(PriceList).where(PriceList.supplier_id == supplier_id, PriceList.active)
+        return self.session.scalars(query).one_or_none()
+
+
+class Orders:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, order: Order) -> None:
+        self.session.add(order)
+        self.session.flush()
+
+    def by_number(self, number: str) -> Order | None:
+        query = select(Order).options(selectinload(Order.lines)).where(Order.number == number)
+        return self.session.scalars(query).one_or_none()
+
+    def list(self, client_id: int | None = None, limit: int = 100) -> Sequence[Order]:
+        query = select(Order).order_by(Order.id.desc()).limit(limit)
+        if client_id is not None:
+            query = query.where(Order.client_id == client_id)
+        return self.session.scalars(query).all()
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count(Order.id))) or 0
+
+
+class Outbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboundMessage) -> None:
+        self.session.add(message)
+        self.session.flush()
+
+    def get(self, outbound_id: int) -> OutboundMessage | None:
+        return self.session.get(OutboundMessage, outbound_id)
+
+    def due_ids(self, now: datetime, limit: int) -> Sequence[int]:
+        query = (
+            select(OutboundMessage.id)
+            .where(OutboundMessage.status == "pending", OutboundMessage.next_attempt_at <= now)
+            .where(or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now))
+            .order_by(OutboundMessage.id)
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def claim(self, outbound_id: int, now: datetime, lease: timedelta) -> bool:
+        result = self.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == outbound_id, OutboundMessage.status == "pending")
+            .where(or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now))
+            .values(lease_until=now + lease, attempts=OutboundMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def for_inbound(self, inbound_id: int) -> Sequence[OutboundMessage]:
+        query = select(OutboundMessage).where(OutboundMessage.inbound_message_id == inbound_id)
+        return self.session.scalars(query).all()
+
+
+class Events:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, name: str, payload: dict[str, object], now: datetime) -> None:
+        self.session.add(Event(name=name, payload=payload, created_at=now))
