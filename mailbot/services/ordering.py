@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.pricing import Markup, normalise_sku
@@ -19,7 +21,8 @@ from mailbot.storage.unit_of_work import UnitOfWork
 class OrderRules:
     """What the configuration says about orders and prices."""
 
-    markup: Markup
+    default_markup: Decimal
+    supplier_markup: Mapping[str, Decimal]
     max_quantity: int
     max_attachments: int
     limits: TableLimits
@@ -59,10 +62,20 @@ def price_order(uow: UnitOfWork, client: Partner, order: ReadOrder, rules: Order
         requested,
         offers,
         currency=client.currency,
-        markup=rules.markup,
+        markup=markup(uow, rules),
         max_quantity=rules.max_quantity,
         rejected=order.lines.rejected,
     )
+
+
+def markup(uow: UnitOfWork, rules: OrderRules) -> Markup:
+    """The markup rules, with configured supplier addresses resolved to partner ids."""
+    by_supplier: dict[int, Decimal] = {}
+    for address, percent in rules.supplier_markup.items():
+        supplier = uow.partners.by_address(address)
+        if supplier is not None:
+            by_supplier[supplier.id] = percent
+    return Markup(rules.default_markup, by_supplier)
 
 
 def store_order(

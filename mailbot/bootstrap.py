@@ -1,0 +1,105 @@
+"""Wiring: one place builds every part from the configuration. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from mailbot.clock import Clock, SystemClock
+from mailbot.config import Config
+from mailbot.outbound.render import Renderer
+from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
+from mailbot.parsers.tables import TableLimits
+from mailbot.services.inbox import Stored, store_message
+from mailbot.services.ordering import OrderRules
+from mailbot.services.processing import ProcessingPolicy, Processor
+from mailbot.services.replies import Replies
+from mailbot.services.sending import Sender, SendingPolicy
+from mailbot.storage.database import make_engine
+from mailbot.storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class App:
+    config: Config
+    engine: Engine
+    clock: Clock
+    rules: OrderRules
+    processor: Processor
+    sender: Sender
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    def store(self, raw: bytes, source: str) -> Stored:
+        """Commit a received message to the inbox (deduplicated)."""
+        return store_message(self.uow(), raw, source=source, now=self.clock.now())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    config: Config,
+    *,
+    engine: Engine | None = None,
+    transport: Transport | None = None,
+    clock: Clock | None = None,
+) -> App:
+    """Build the application from `config`; tests pass their own engine, transport or clock."""
+    engine = engine or make_engine(config.storage.url)
+    clock = clock or SystemClock()
+    transport = transport or _transport(config)
+    uow = lambda: UnitOfWork(engine)  # noqa: E731 - a factory, named for the reader
+    orders = config.orders
+    rules = OrderRules(
+        default_markup=config.pricing.default_markup_percent,
+        supplier_markup={a.lower(): p for a, p in config.pricing.supplier_markup_percent.items()},
+        max_quantity=orders.max_quantity,
+        max_attachments=orders.max_attachments,
+        limits=TableLimits(max_rows=orders.max_rows, max_unpacked_bytes=orders.max_unpacked_bytes),
+    )
+    outgoing = config.smtp_outgoing
+    replies = Replies(
+        renderer=Renderer(config.templates.folder, config.scheduler.timezone),
+        sender=outgoing.from_address,
+    )
+    own = {outgoing.from_address.lower(), *(r.lower() for r in config.smtp_ingress.recipients)}
+    processing = config.processing
+    processor = Processor(
+        uow,
+        replies=replies,
+        rules=rules,
+        policy=ProcessingPolicy(
+            max_attempts=processing.max_attempts,
+            retry_after=timedelta(seconds=processing.retry_seconds),
+            lease=timedelta(seconds=processing.lease_seconds),
+            own_addresses=frozenset(own),
+        ),
+        clock=clock,
+    )
+    sender = Sender(
+        uow,
+        transport,
+        policy=SendingPolicy(
+            max_attempts=outgoing.max_attempts,
+            retry_after=timedelta(seconds=outgoing.retry_seconds),
+        ),
+        clock=clock,
+    )
+    return App(config, engine, clock, rules, processor, sender)
+
+
+def _transport(config: Config) -> Transport:
+    outgoing = config.smtp_outgoing
+    if not outgoing.host:
+        return FolderTransport(outgoing.folder)
+    return SmtpTransport(
+        outgoing.host,
+        outgoing.port,
+        outgoing.security,
+        outgoing.username,
+        outgoing.password,
+    )

@@ -1,0 +1,39 @@
+"""The `mailbot` command line: a group that loads the configuration once, and its commands."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from mailbot.commands.common import Context
+from mailbot.commands.records import orders, partners, pricelist, quarantine
+from mailbot.commands.service import db, ingest, run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML configuration file [default: $MAILBOT_CONFIG, else the embedded default].",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="mailbot")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+    """mailbot: an email-driven order and voucher desk for a B2B distributor.
+
+    Exit codes: 0 done, 1 the action failed, 2 wrong usage, 3 invalid configuration,
+    4 the database is not ready.
+    """
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    if ctx.invoked_subcommand == "run":
+        level = min(level, logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(config_path)
+
+
+for command in (run, ingest, db, partners, pricelist, orders, quarantine):
+    main.add_command(command)

@@ -1,0 +1,95 @@
+"""What every command shares: the lazily built application, output, and exit codes.
+
+Exit codes: 0 done; 1 the action failed (not found, refused, a message quarantined);
+2 wrong usage; 3 invalid configuration; 4 the database is not ready.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import Config, ConfigError, load_config
+from mailbot.errors import MailbotError
+from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, upgrade
+
+FAILED, USAGE, BAD_CONFIG, DATABASE = 1, 2, 3, 4
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def fail(message: str, code: int = FAILED) -> NoReturn:
+    click.echo(f"mailbot: {message}", err=True)
+    sys.exit(code)
+
+
+def emit(rows: Sequence[Mapping[str, object]], as_json: bool, columns: Sequence[str]) -> None:
+    """Print rows as a JSON array, or as an aligned table of `columns` for people."""
+    if as_json:
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2, default=str))
+        return
+    table = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in table)]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in table:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def emit_one(record: Mapping[str, object], as_json: bool) -> None:
+    """Print one record as a JSON object, or as `key: value` lines."""
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+        return
+    for key, value in record.items():
+        if not isinstance(value, list):
+            click.echo(f"{key}: {'' if value is None else value}")
+
+
+class Context:
+    """Built by the main group; loads the configuration and the database on first use."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+        self._app: App | None = None
+
+    def config(self) -> Config:
+        try:
+            return load_config(self.config_path)
+        except ConfigError as error:
+            fail(str(error), BAD_CONFIG)
+
+    def app(self) -> App:
+        """The application; an embedded SQLite database is brought up to date on first use."""
+        if self._app is None:
+            app = bootstrap(self.config())
+            try:
+                if app.engine.dialect.name == "sqlite":
+                    upgrade(app.engine)
+                else:
+                    require_up_to_date(app.engine)
+            except SchemaOutOfDateError as error:
+                fail(str(error), DATABASE)
+            except OperationalError as error:
+                fail(f"cannot use the database: {error.orig}", DATABASE)
+            self._app = app
+        return self._app
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@contextmanager
+def failures() -> Iterator[None]:
+    """Turn mailbot's own errors into a one-line message and exit code 1."""
+    try:
+        yield
+    except MailbotError as error:
+        fail(str(error))

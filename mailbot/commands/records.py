@@ -1,0 +1,253 @@
+"""Looking after the records: partners, price lists, orders and quarantined mail."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from mailbot.commands.common import (
+    Context,
+    emit,
+    emit_one,
+    fail,
+    failures,
+    json_option,
+    pass_context,
+)
+from mailbot.domain.pricing import normalise_sku
+from mailbot.services import views
+from mailbot.services.partners import (
+    LANGUAGES,
+    ROLES,
+    add_partner,
+    deactivate_partner,
+    normalise_address,
+)
+from mailbot.services.pricelists import import_price_list
+from mailbot.services.quarantine import retry_quarantined
+from mailbot.storage.models import Partner, PriceItem, PriceList
+
+
+@click.group()
+def partners() -> None:
+    """Clients, suppliers and managers."""
+
+
+@partners.command("add")
+@click.argument("address")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", required=True)
+@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--group", default="", help="Client group, for markups and voucher rules.")
+@click.option("--currency", help="Currency the partner is quoted in [default: pricing.currency].")
+@click.option("--also", "more", multiple=True, help="Another address of the same partner.")
+@pass_context
+def partners_add(context: Context, address: str, role: str, name: str, language: str,
+                 group: str, currency: str | None, more: tuple[str, ...]) -> None:  # fmt: skip
+    """Register a partner under ADDRESS."""
+    app = context.app()
+    with failures():
+        partner_id = add_partner(
+            app.uow(),
+            name=name,
+            role=role,
+            addresses=[address, *more],
+            language=language,
+            group=group,
+            currency=(currency or app.config.pricing.currency).upper(),
+            now=app.clock.now(),
+        )
+    click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
+
+
+@partners.command("list")
+@click.option("--role", type=click.Choice(ROLES))
+@json_option
+@pass_context
+def partners_list(context: Context, role: str | None, as_json: bool) -> None:
+    """List partners."""
+    with context.app().uow() as uow:
+        rows = [views.partner_row(p) for p in uow.partners.list(role)]
+    for row in rows if not as_json else ():
+        row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]
+    emit(rows, as_json, ["id", "name", "role", "language", "group", "active", "addresses"])
+
+
+def _partner(context: Context, address: str) -> Partner:
+    with failures(), context.app().uow() as uow:
+        partner = uow.partners.by_address(normalise_address(address))
+        if partner is None:
+            fail(f"no partner has the address {address}")
+        partner.addresses  # noqa: B018 - load before the session closes
+        return partner
+
+
+@partners.command("show")
+@click.argument("address")
+@json_option
+@pass_context
+def partners_show(context: Context, address: str, as_json: bool) -> None:
+    """Show the partner that has ADDRESS."""
+    row = views.partner_row(_partner(context, address))
+    if not as_json:
+        row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]
+    emit_one(row, as_json)
+
+
+@partners.command("deactivate")
+@click.argument("address")
+@pass_context
+def partners_deactivate(context: Context, address: str) -> None:
+    """Cut off the partner that has ADDRESS: no more orders or price lists are taken from it."""
+    app = context.app()
+    with failures():
+        partner_id = deactivate_partner(app.uow(), address, now=app.clock.now())
+    click.echo(f"partner {partner_id} deactivated")
+
+
+@click.group()
+def pricelist() -> None:
+    """Supplier price lists."""
+
+
+@pricelist.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--supplier", required=True, help="The supplier's registered address.")
+@pass_context
+def pricelist_import(context: Context, file: Path, supplier: str) -> None:
+    """Replace the supplier's price list with FILE (CSV, XLSX, XLS or ODS), all at once."""
+    app = context.app()
+    bar = tqdm(unit=" rows", desc=file.name, disable=not sys.stderr.isatty())
+    with failures(), app.uow() as uow:
+        partner = uow.partners.by_address(normalise_address(supplier))
+        if partner is None:
+            fail(f"no partner has the address {supplier}")
+        report = import_price_list(
+            uow,
+            partner,
+            file.name,
+            file.read_bytes(),
+            limits=app.rules.limits,
+            default_currency=partner.currency,
+            now=app.clock.now(),
+            progress=bar.update,
+        )
+        uow.commit()
+    bar.close()
+    click.echo(f"{file.name}: {report.imported} rows imported, {len(report.rejected)} rejected")
+    for line in report.rejected:
+        click.echo(
+            f"  row {line.origin.row}: {line.reason.value} {line.sku} {line.detail}".rstrip()
+        )
+
+
+@pricelist.command("show")
+@click.argument("sku")
+@json_option
+@pass_context
+def pricelist_show(context: Context, sku: str, as_json: bool) -> None:
+    """Show every active supplier offer for SKU (supplier prices, before markup)."""
+    with context.app().uow() as uow:
+        found = uow.session.execute(
+            PriceItem.__table__.select()
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .where(PriceList.active, PriceItem.sku_key == normalise_sku(sku))
+            .add_columns(PriceList.supplier_id)
+        ).all()
+        rows = []
+        for item in found:
+            supplier = uow.partners.get(item.supplier_id)
+            address = supplier.addresses[0].address if supplier and supplier.addresses else ""
+            rows.append(views.price_item_row(PriceItem(**item._mapping), address))
+    if not rows:
+        fail(f"no active offer for {sku}")
+    emit(rows, as_json, ["sku", "name", "brand", "supplier", "price", "currency", "stock"])
+
+
+@click.group()
+def orders() -> None:
+    """Orders and their lines."""
+
+
+@orders.command("list")
+@click.option("--client", help="Only this client's orders (any of its addresses).")
+@click.option("--limit", default=100, show_default=True)
+@json_option
+@pass_context
+def orders_list(context: Context, client: str | None, limit: int, as_json: bool) -> None:
+    """List the newest orders."""
+    with failures(), context.app().uow() as uow:
+        client_id = None
+        if client:
+            partner = uow.partners.by_address(normalise_address(client))
+            if partner is None:
+                fail(f"no partner has the address {client}")
+            client_id = partner.id
+        rows = [views.order_row(order) for order in uow.orders.list(client_id, limit)]
+    emit(rows, as_json, ["number", "client", "status", "currency", "total", "created_at"])
+
+
+@orders.command("show")
+@click.argument("number")
+@json_option
+@pass_context
+def orders_show(context: Context, number: str, as_json: bool) -> None:
+    """Show an order with its priced and rejected lines."""
+    with context.app().uow() as uow:
+        order = uow.orders.by_number(number.upper())
+        if order is None:
+            fail(f"no order {number}")
+        detail = views.order_detail(order)
+    emit_one(detail, as_json)
+    if not as_json:
+        click.echo()
+        emit(detail["lines"], False, ["sku", "name", "quantity", "unit_price", "line_total"])  # type: ignore[arg-type]
+        if detail["rejected"]:
+            click.echo()
+            emit(detail["rejected"], False, ["source", "row", "sku", "text", "reason", "detail"])  # type: ignore[arg-type]
+
+
+@click.group()
+def quarantine() -> None:
+    """Messages that processing gave up on."""
+
+
+@quarantine.command("list")
+@json_option
+@pass_context
+def quarantine_list(context: Context, as_json: bool) -> None:
+    """List quarantined messages, newest first."""
+    with context.app().uow() as uow:
+        rows = [views.message_row(m) for m in uow.inbox.with_status("quarantined")]
+    emit(rows, as_json, ["id", "received_at", "attempts", "message_id", "last_error"])
+
+
+@quarantine.command("show")
+@click.argument("message_id", type=int)
+@click.option("--raw", is_flag=True, help="Print the message's raw bytes instead.")
+@json_option
+@pass_context
+def quarantine_show(context: Context, message_id: int, raw: bool, as_json: bool) -> None:
+    """Show a stored message: its status, attempts and last error."""
+    with context.app().uow() as uow:
+        message = uow.inbox.get(message_id)
+        if message is None:
+            fail(f"no message {message_id}")
+        if raw:
+            sys.stdout.buffer.write(message.raw)
+            return
+        emit_one(views.message_row(message), as_json)
+
+
+@quarantine.command("retry")
+@click.argument("message_id", type=int)
+@pass_context
+def quarantine_retry(context: Context, message_id: int) -> None:
+    """Put a quarantined message back in line for processing (after a fix)."""
+    app = context.app()
+    with failures():
+        retry_quarantined(app.uow(), message_id, now=app.clock.now())
+    click.echo(f"message {message_id} will be processed again")

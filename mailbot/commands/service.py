@@ -1,0 +1,97 @@
+"""Running the service: `run`, `ingest` and `db upgrade`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from mailbot.bootstrap import bootstrap
+from mailbot.commands.common import (
+    BAD_CONFIG,
+    DATABASE,
+    FAILED,
+    Context,
+    fail,
+    failures,
+    pass_context,
+)
+from mailbot.storage.database import upgrade
+
+
+@click.command()
+@click.option(
+    "--demo", is_flag=True, help="Add demo partners and a price list to an empty database."
+)
+@pass_context
+def run(context: Context, demo: bool) -> None:
+    """Run the SMTP listener, the processor and the sender until SIGTERM or Ctrl-C."""
+    from mailbot.demo import seed_demo
+    from mailbot.runner import Runner
+
+    app = context.app()
+    if app.config.imap.enabled:
+        fail("imap.enabled: the IMAP poller is not available yet; set it to false", BAD_CONFIG)
+    if demo and seed_demo(app):
+        click.echo("demo data added (see examples/README.md)", err=True)
+    outgoing = app.config.smtp_outgoing
+    where = (
+        f"SMTP relay {outgoing.host}:{outgoing.port}" if outgoing.host else f"{outgoing.folder}/"
+    )
+    click.echo(f"mailbot running; replies go to {where}; Ctrl-C stops", err=True)
+    with failures():
+        Runner(app).run_until_signal()
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+@pass_context
+def ingest(context: Context, files: tuple[str, ...]) -> None:
+    """Store and process FILES (.eml, or - for standard input) now, and say what happened.
+
+    Exits 1 when a file could not be read or a message ended in quarantine.
+    """
+    app = context.app()
+    bad = 0
+    for name in files:
+        try:
+            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as error:
+            click.echo(f"{name}: cannot read: {error.strerror}")
+            bad += 1
+            continue
+        stored = app.store(raw, "file")
+        if stored.duplicate:
+            with app.uow() as uow:
+                message = uow.inbox.get(stored.id)
+                status = message.status if message else "?"
+            click.echo(f"{name}: already stored as message {stored.id} ({status})")
+            continue
+        if not app.processor.claim(stored.id):
+            click.echo(f"{name}: stored as message {stored.id}; another worker has it")
+            continue
+        outcome = app.processor.process_claimed(stored.id)
+        bad += outcome.status != "processed" and outcome.status != "ignored"
+        click.echo(f"{name}: message {stored.id} {outcome.status}: {outcome.summary}")
+    app.sender.run_once()
+    if bad:
+        sys.exit(FAILED)
+
+
+@click.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(context: Context) -> None:
+    """Apply the Alembic migrations the database does not have yet."""
+    app = bootstrap(context.config())
+    try:
+        upgrade(app.engine)
+    except OperationalError as error:
+        fail(f"cannot use the database: {error.orig}", DATABASE)
+    click.echo("database is up to date")

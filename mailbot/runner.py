@@ -1,0 +1,102 @@
+"""`mailbot run`: the SMTP listener, the processor and the sender, until SIGTERM or SIGINT.
+
+Stopping finishes the message in hand and closes the listener; whatever was acknowledged is
+already committed, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+
+from mailbot.bootstrap import App
+from mailbot.ingress.smtp import SmtpIngress
+
+log = logging.getLogger("mailbot.run")
+
+
+class Runner:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.stopping = threading.Event()
+        self._mail_stored = threading.Event()
+        self._mail_queued = threading.Event()
+        self.ingress: SmtpIngress | None = None
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        config = self.app.config
+        if config.smtp_ingress.enabled:
+            self.ingress = SmtpIngress(
+                self._store_from_smtp,
+                host=config.smtp_ingress.host,
+                port=config.smtp_ingress.port,
+                recipients=config.smtp_ingress.recipients,
+                max_message_bytes=config.smtp_ingress.max_message_bytes,
+            )
+            self.ingress.start()
+            log.info("listening for SMTP on %s:%s", config.smtp_ingress.host, self.ingress.port)
+        self._spawn("processor", self._process_loop)
+        self._spawn("sender", self._send_loop)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._mail_stored.set()
+        self._mail_queued.set()
+        if self.ingress is not None:
+            self.ingress.stop()
+        for thread in self._threads:
+            thread.join()
+        log.info("stopped")
+
+    def run_until_signal(self) -> None:
+        """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s, stopping", signal.Signals(signum).name)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        self.stopping.wait()
+        self.stop()
+
+    def _store_from_smtp(self, raw: bytes) -> None:
+        stored = self.app.store(raw, "smtp")
+        log.info(
+            "message %s stored from SMTP%s", stored.id, " (duplicate)" if stored.duplicate else ""
+        )
+        self._mail_stored.set()
+
+    def _spawn(self, name: str, loop: Callable[[], None]) -> None:
+        thread = threading.Thread(target=loop, name=f"mailbot-{name}", daemon=False)
+        thread.start()
+        self._threads.append(thread)
+
+    def _process_loop(self) -> None:
+        poll = self.app.config.processing.poll_seconds
+        while not self.stopping.is_set():
+            self._mail_stored.clear()
+            try:
+                handled = self.app.processor.run_once()
+            except Exception:
+                log.exception("processor pass failed; retrying")
+                handled = 0
+            if handled:
+                self._mail_queued.set()
+            else:
+                self._mail_stored.wait(poll)
+
+    def _send_loop(self) -> None:
+        poll = self.app.config.processing.poll_seconds
+        while not self.stopping.is_set():
+            self._mail_queued.clear()
+            try:
+                self.app.sender.run_once()
+            except Exception:
+                log.exception("sender pass failed; retrying")
+            self._mail_queued.wait(poll)

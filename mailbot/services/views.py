@@ -1,0 +1,111 @@
+"""Read models for people and scripts: plain dicts of strings, numbers and lists (JSON-ready).
+
+Amounts are decimal strings rounded to the currency; times are ISO 8601 in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from mailbot.domain.money import Money
+from mailbot.storage.models import InboundMessage, Order, OrderLine, Partner, PriceItem
+
+Row = dict[str, object]
+
+
+def _money(amount: Decimal | None, currency: str) -> str | None:
+    return None if amount is None else str(Money(amount, currency).rounded().amount)
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def partner_row(partner: Partner) -> Row:
+    return {
+        "id": partner.id,
+        "name": partner.name,
+        "role": partner.role,
+        "addresses": [a.address for a in partner.addresses],
+        "language": partner.language,
+        "group": partner.group,
+        "currency": partner.currency,
+        "active": partner.active,
+        "created_at": _time(partner.created_at),
+        "deactivated_at": _time(partner.deactivated_at),
+    }
+
+
+def order_row(order: Order) -> Row:
+    return {
+        "number": order.number,
+        "client": order.client.addresses[0].address if order.client.addresses else "",
+        "client_name": order.client.name,
+        "status": order.status,
+        "currency": order.currency,
+        "total": _money(order.total, order.currency),
+        "created_at": _time(order.created_at),
+        "quoted_at": _time(order.quoted_at),
+    }
+
+
+def order_detail(order: Order) -> Row:
+    lines = [line for line in order.lines if line.rejection is None]
+    rejected = [line for line in order.lines if line.rejection is not None]
+    return {
+        **order_row(order),
+        "lines": [_line(line, order.currency) for line in lines],
+        "rejected": [_rejected(line) for line in rejected],
+    }
+
+
+def _line(line: OrderLine, currency: str) -> Row:
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unit_price": _money(line.unit_price, currency),
+        "line_total": _money(line.line_total, currency),
+        "supplier_id": line.supplier_id,
+        "source": line.source,
+        "row": line.row,
+    }
+
+
+def _rejected(line: OrderLine) -> Row:
+    return {
+        "sku": line.sku,
+        "text": line.text,
+        "reason": line.rejection,
+        "detail": line.detail,
+        "source": line.source,
+        "row": line.row,
+    }
+
+
+def message_row(message: InboundMessage) -> Row:
+    return {
+        "id": message.id,
+        "message_id": message.message_id,
+        "source": message.source,
+        "size": message.size,
+        "received_at": _time(message.received_at),
+        "status": message.status,
+        "attempts": message.attempts,
+        "outcome": message.outcome,
+        "last_error": message.last_error,
+    }
+
+
+def price_item_row(item: PriceItem, supplier: str) -> Row:
+    return {
+        "sku": item.sku,
+        "name": item.name,
+        "brand": item.brand,
+        "category": item.category,
+        "supplier": supplier,
+        "price": _money(item.price, item.currency),
+        "currency": item.currency,
+        "stock": item.stock,
+    }

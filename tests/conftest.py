@@ -1,0 +1,105 @@
+"""Shared fixtures: databases (SQLite and the PostgreSQL on this machine), the app, mail builders."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import Config, load_config
+from mailbot.storage.database import make_engine, upgrade
+from mailbot.storage.models import Base
+from tests.fakes import FixedClock, RecordingTransport
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MAILBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+START = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to the newest schema."""
+    name = f"mailbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The bytes of a migrated SQLite database, copied for each test (migrating is slow)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path.read_bytes()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: bytes
+) -> Iterator[str]:
+    """A migrated, empty database URL: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "mailbot.db"
+        path.write_bytes(sqlite_template)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def transport() -> RecordingTransport:
+    return RecordingTransport()
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Config:
+    """The default configuration, pointed at the test database and a temporary outbox folder."""
+    return load_config(
+        environ={
+            "MAILBOT_STORAGE__URL": database_url,
+            "MAILBOT_SMTP_OUTGOING__FOLDER": str(tmp_path / "outbox"),
+            "MAILBOT_SMTP_INGRESS__PORT": "0",
+        }
+    )
+
+
+@pytest.fixture
+def app(config: Config, engine: Engine, transport: RecordingTransport, clock: FixedClock) -> App:
+    return bootstrap(config, engine=engine, transport=transport, clock=clock)
