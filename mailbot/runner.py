@@ -38,7 +38,6 @@ class Runner:
                 max_message_bytes=config.smtp_ingress.max_message_bytes,
             )
             self.ingress.start()
-            log.info("listening for SMTP on %s:%s", config.smtp_ingress.host, self.ingress.port)
         self._spawn("processor", self._process_loop)
         self._spawn("sender", self._send_loop)
 

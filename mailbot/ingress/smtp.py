@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 
@@ -82,7 +84,9 @@ class SmtpIngress:
             handler,
             hostname=self._host,
             port=self._port,
-            server_hostname=self._hostname,
+            # aiosmtpd would otherwise call the blocking socket.getfqdn() for every connection,
+            # on the event loop; look the name up once here instead.
+            server_hostname=self._hostname or socket.getfqdn(),
             data_size_limit=self._max_message_bytes,
             # The store gets the bytes exactly as received; nothing is decoded.
             decode_data=False,
@@ -176,9 +180,19 @@ class _Handler:
 
 
 class _Controller(Controller):
-    """aiosmtpd's threaded controller, taught to listen on a port the system chooses."""
+    """aiosmtpd's threaded controller, made to accept port 0 and to report bind errors at once."""
+
+    def _run(self, ready_event: threading.Event) -> None:
+        try:
+            super()._run(ready_event)
+        finally:
+            # When binding fails, _run() returns at once, yet start() would wait out its whole
+            # ready_timeout before looking at the error; wake it to raise the error now.
+            ready_event.set()
 
     def _trigger_server(self) -> None:
+        if self._thread_exception is not None:
+            raise self._thread_exception
         # start() connects once to its own port to make aiosmtpd build its SMTP instance; with
         # port 0 that must be the port actually bound, not 0.
         if self.port == 0 and isinstance(self.server, asyncio.Server):
