@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP, EmailPolicy
 from email.utils import format_datetime
 
@@ -15,6 +15,7 @@ from mailbot.outbound.render import RenderedMail
 
 # A msg-id as RFC 5322 allows it, without the angle brackets: printable ASCII, no spaces.
 _MSG_ID = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")
+_BRACKETED = re.compile(r"<([^<>]*)>")
 
 # Long threads would make References grow without end; RFC 5322 (3.6.4) lets a reply trim it.
 # The first id (the thread's root) and the latest ones are what threading needs.
@@ -79,9 +80,10 @@ def compose(
     if message_id is None:
         message_id = f"<{uuid.uuid4().hex}@{domain}>"
     else:
-        given, message_id = message_id, _bracketed(message_id) or ""
-        if not message_id:
-            raise ValueError(f"not a Message-ID: {given!r}")
+        given = _ids(message_id)
+        if len(given) != 1:
+            raise ValueError(f"not a Message-ID: {message_id!r}")
+        message_id = given[0]
 
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
@@ -89,7 +91,7 @@ def compose(
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
-    parent = _bracketed(in_reply_to)
+    parent = next(iter(_ids(in_reply_to)), None)
     if parent:
         message["In-Reply-To"] = _MessageIdList("In-Reply-To", [parent])
     thread = _thread(references, parent)
@@ -115,29 +117,31 @@ def compose(
     return ComposedMail(message_id=message_id, to=to, raw=message.as_bytes(policy=SMTP))
 
 
-def _bracketed(msg_id: str) -> str | None:
-    """`msg_id` as `<left@right>`, or None when it is not a usable id."""
-    core = msg_id.strip().removeprefix("<").removesuffix(">")
-    return f"<{core}>" if _MSG_ID.fullmatch(core) else None
+def _ids(value: str) -> list[str]:
+    """The usable ids in `value` as `<left@right>`: each `<...>` in it, or the bare value.
+
+    Header values from other mailers carry comments and several ids ("<a@x> (note) <b@x>");
+    anything that is not a well-formed id is dropped, so it can never reach a header.
+    """
+    cores = _BRACKETED.findall(value) if "<" in value else [value.strip()]
+    return [f"<{core}>" for core in cores if _MSG_ID.fullmatch(core)]
 
 
 def _thread(references: Iterable[str], parent: str | None) -> list[str]:
     """The References ids: the given ones then the parent, each once, trimmed in the middle."""
     ids: list[str] = []
     for entry in [*references, parent or ""]:
-        # An entry may be a whole References header value: several ids in one string.
-        for candidate in entry.replace("><", "> <").split():
-            msg_id = _bracketed(candidate)
-            if msg_id and msg_id not in ids:
+        for msg_id in _ids(entry):
+            if msg_id not in ids:
                 ids.append(msg_id)
     if len(ids) > _MAX_REFERENCES:
         ids = [ids[0], *ids[-(_MAX_REFERENCES - 1) :]]
     return ids
 
 
-def _drop_nested_mime_version(part: EmailMessage) -> None:
+def _drop_nested_mime_version(part: MIMEPart) -> None:
     # EmailMessage adds MIME-Version to the parts it creates; it belongs only at the top.
     del part["MIME-Version"]
     if part.is_multipart():
         for child in part.iter_parts():
-            _drop_nested_mime_version(child)  # type: ignore[arg-type]
+            _drop_nested_mime_version(child)

@@ -23,7 +23,7 @@ LOCALES: Final = {"en": "en_GB", "ru": "ru_RU", "ro": "ro_RO"}
 
 
 def locale_for(language: str) -> Locale:
-    """The Babel locale for `language`: a known territory, else Babel's own, else British English."""
+    """The Babel locale for `language`: a known territory, Babel's own, or British English."""
     try:
         return Locale.parse(LOCALES.get(language, language))
     except (UnknownLocaleError, ValueError):
@@ -43,8 +43,8 @@ class Formatter:
         return {
             "money": self.money,
             "number": self.number,
-            "date": self.date,
-            "datetime": self.datetime,
+            "date": self.day,
+            "datetime": self.moment,
             "reason": self.reason,
             "where": self.where,
         }
@@ -58,14 +58,14 @@ class Formatter:
         """A number with the locale's grouping and decimal signs."""
         return format_decimal(value, locale=self.locale)
 
-    def date(self, value: date) -> str:
+    def day(self, value: date) -> str:
         """A calendar date in words; a datetime is first moved into the reader's zone."""
         if isinstance(value, datetime):
             value = self._local(value).date()
         return format_date(value, "long", locale=self.locale)
 
-    def datetime(self, value: datetime) -> str:
-        """A moment in the reader's zone, with the zone's offset: "5 March 2024, 16:07 GMT+02:00"."""
+    def moment(self, value: datetime) -> str:
+        """A moment in the reader's zone with its offset: "5 March 2024, 16:07 GMT+02:00"."""
         local = self._local(value)
         day = format_date(local, "long", locale=self.locale)
         clock = format_time(local, "short", locale=self.locale)

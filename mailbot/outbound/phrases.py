@@ -66,6 +66,9 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         Rejection.UNKNOWN_CURRENCY: P("unknown currency", "unknown currency “{detail}”"),
         Rejection.DUPLICATE_SKU: P("the SKU appears more than once"),
         Rejection.TOO_MANY_ROWS: P("too many rows", "too many rows: at most {detail} are read"),
+        # The parser's detail for NO_COLUMNS is an English sentence; the headers it saw are
+        # in the line's text, which the templates show next to the reason.
+        Rejection.NO_COLUMNS: P("no SKU and quantity columns found"),
     },
     "ru": {
         Rejection.MISSING_SKU: P("не указан артикул"),
@@ -91,6 +94,7 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         Rejection.TOO_MANY_ROWS: P(
             "слишком много строк", "слишком много строк: обрабатывается не более {detail}"
         ),
+        Rejection.NO_COLUMNS: P("не найдены столбцы артикула и количества"),
     },
     "ro": {
         Rejection.MISSING_SKU: P("lipsește codul articolului"),
@@ -116,6 +120,7 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         Rejection.TOO_MANY_ROWS: P(
             "prea multe rânduri", "prea multe rânduri: se citesc cel mult {detail}"
         ),
+        Rejection.NO_COLUMNS: P("nu au fost găsite coloanele pentru cod și cantitate"),
     },
 }
 

@@ -25,6 +25,10 @@ from mailbot.outbound.formatting import FALLBACK_LANGUAGE, Formatter
 # A language code is used in a template path, so only plain tags are accepted.
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 
+# Any run of white space or line break, except the no-break spaces that locales put into
+# numbers and money ("1 234,50 €"), which must not be split across a folded subject.
+_BREAKING_SPACE = re.compile(r"[^\S\xa0\u2007\u202f]+")
+
 
 class RenderError(MailbotError):
     """A reply could not be rendered: a missing or broken template, or a missing value."""
@@ -74,7 +78,8 @@ class Renderer:
         except TemplateError as exc:
             raise RenderError(f"cannot render {language}/{name}: {exc}") from exc
         # A subject is one header line whatever the template's line breaks.
-        return RenderedMail(subject=" ".join(subject.split()), text=text, html=html)
+        subject = _BREAKING_SPACE.sub(" ", subject).strip()
+        return RenderedMail(subject=subject, text=text, html=html)
 
     def _language(self, name: str, language: str) -> str:
         tag = language.strip().lower().replace("_", "-").split("-")[0]

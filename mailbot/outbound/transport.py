@@ -1,0 +1,205 @@
+"""Delivering composed mail: to an SMTP relay, or into a folder when no relay is configured."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from collections.abc import Mapping, Sequence
+from email.parser import BytesHeaderParser
+from email.policy import SMTP
+from pathlib import Path
+from typing import Literal, Protocol
+
+from mailbot.errors import MailbotError
+
+Security = Literal["none", "starttls", "tls"]
+
+
+class DeliveryError(MailbotError):
+    """A mail was not delivered. `permanent` means sending it again cannot succeed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        refused: Mapping[str, tuple[int, str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.refused = dict(refused or {})
+
+
+class Transport(Protocol):
+    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
+        """Hand `raw` over for delivery to `recipients`, or raise `DeliveryError`."""
+
+
+class SmtpTransport:
+    """Delivers through an SMTP relay, one connection per mail.
+
+    A connection per mail keeps the sender simple and stateless: outgoing volume is replies
+    to incoming mail, far below the point where reusing a connection would matter.
+
+    Errors are `permanent` when the relay refuses this mail (5xx to MAIL, RCPT or DATA). A
+    relay that cannot be reached, answers 4xx, or refuses our login or TLS is a temporary
+    error: those are about the relay or its configuration, and the mail will go once fixed.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: Security,
+        username: str,
+        password: str,
+        timeout: float = 30,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        # The system's trusted CAs unless a deployment (or a test) brings its own.
+        self.ssl_context = ssl_context or ssl.create_default_context()
+
+    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
+        """Send `raw` from `sender` to `recipients` in one SMTP transaction."""
+        if not recipients:
+            raise DeliveryError("no recipients", permanent=True)
+        try:
+            smtp = self._connect()
+            try:
+                self._deliver(smtp, sender, recipients, raw)
+            finally:
+                _close(smtp)
+        except DeliveryError:
+            raise
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused = {str(k): (int(c), _text(m)) for k, (c, m) in exc.recipients.items()}
+            permanent = all(code >= 500 for code, _ in refused.values())
+            raise DeliveryError(
+                f"all recipients refused: {refused}", permanent=permanent, refused=refused
+            ) from exc
+        except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
+            raise DeliveryError(f"relay {self.host}: {exc}", permanent=False) from exc
+        except smtplib.SMTPResponseException as exc:
+            # Greeting and HELO errors (SMTPConnectError, SMTPHeloError) are about the relay.
+            permanent = exc.smtp_code >= 500 and not isinstance(
+                exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError
+            )
+            raise DeliveryError(
+                f"relay {self.host} answered {exc.smtp_code} {_text(exc.smtp_error)}",
+                permanent=permanent,
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            # Refused connections, timeouts, TLS failures and dropped connections.
+            raise DeliveryError(f"relay {self.host}:{self.port}: {exc!r}", permanent=False) from exc
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "tls":
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=self.ssl_context
+            )
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
+    def _deliver(
+        self, smtp: smtplib.SMTP, sender: str, recipients: Sequence[str], raw: bytes
+    ) -> None:
+        if self.security == "starttls":
+            smtp.starttls(context=self.ssl_context)
+        if self.username:
+            smtp.login(self.username, self.password)
+        options: list[str] = []
+        if not all(address.isascii() for address in (sender, *recipients)):
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("smtputf8"):
+                raise DeliveryError(
+                    "a non-ASCII address needs SMTPUTF8, which the relay lacks", permanent=True
+                )
+            options.append("SMTPUTF8")
+        refused = smtp.sendmail(sender, list(recipients), raw, mail_options=options)
+        if refused:
+            # The relay took the mail for the others: sending again would duplicate it for
+            # them, so this is final whatever the codes say.
+            details = {k: (int(c), _text(m)) for k, (c, m) in refused.items()}
+            raise DeliveryError(
+                f"some recipients refused: {details}", permanent=True, refused=details
+            )
+
+
+class FolderTransport:
+    """Writes each mail to `<folder>/<message-id>.eml`, for deployments without a relay.
+
+    The file is named after the Message-ID, so delivering the same mail again replaces the
+    file instead of adding a second one. The envelope is not recorded: the headers say
+    who the mail is from and to.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
+        """Write `raw` atomically: readers of the folder never see a partial file."""
+        target = self.folder / file_name(raw)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomically(target, raw)
+        except OSError as exc:
+            raise DeliveryError(f"cannot write {target}: {exc}", permanent=False) from exc
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
+
+
+def file_name(raw: bytes) -> str:
+    """The .eml file name for a mail: its Message-ID made safe for any file system."""
+    headers = BytesHeaderParser(policy=SMTP).parsebytes(raw)
+    msg_id = str(headers.get("Message-ID", "")).strip().removeprefix("<").removesuffix(">")
+    if not msg_id:
+        # Same bytes, same name: a retry still lands on the same file.
+        return hashlib.sha256(raw).hexdigest() + ".eml"
+    safe = _UNSAFE.sub("_", msg_id).lstrip(".")[:120]
+    if safe != msg_id:
+        # Two ids that differ only in replaced characters must not share a file.
+        safe += "-" + hashlib.sha256(msg_id.encode()).hexdigest()[:12]
+    return safe + ".eml"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    # The rename itself is durable only once the directory is synced.
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    # Once DATA is accepted the mail is sent: a failing QUIT must not make it look undelivered
+    # (the context manager of smtplib raises for a QUIT answer other than 221).
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _text(message: bytes | str) -> str:
+    return message.decode("utf-8", "replace") if isinstance(message, bytes) else message

@@ -1,0 +1,223 @@
+"""Composing replies: threading headers, parts, encodings and attachments."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+
+import pytest
+
+from mailbot.outbound.compose import ComposedMail, compose
+from mailbot.outbound.render import RenderedMail
+
+NOW = datetime(2024, 3, 5, 14, 7, 9, tzinfo=UTC)
+RENDERED = RenderedMail(
+    subject="Предложение ORD-000042",
+    text="Здравствуйте!\nИтого: 1\xa0234,50\xa0€\n",
+    html="<p>Здравствуйте!</p><p>Итого: 1\xa0234,50\xa0€</p>\n",
+)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def build(
+    rendered: RenderedMail = RENDERED,
+    *,
+    to: str = "Иван Петров <ivan@client.example>",
+    in_reply_to: str = "",
+    references: Sequence[str] = (),
+    message_id: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> ComposedMail:
+    return compose(
+        rendered,
+        sender="Order desk <orders@distributor.example>",
+        to=to,
+        domain="distributor.example",
+        in_reply_to=in_reply_to,
+        references=references,
+        message_id=message_id,
+        attachments=attachments,
+        now=NOW,
+    )
+
+
+def parse(mail: ComposedMail) -> EmailMessage:
+    message = email.message_from_bytes(mail.raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_headers_decode_back() -> None:
+    """From, To, the Russian subject and Date read back as given."""
+    message = parse(build())
+    assert message["Subject"] == "Предложение ORD-000042"
+    assert message["From"] == "Order desk <orders@distributor.example>"
+    assert message["To"].addresses[0].display_name == "Иван Петров"
+    assert message["To"].addresses[0].addr_spec == "ivan@client.example"
+    assert parsedate_to_datetime(message["Date"]) == NOW
+
+
+def test_date_keeps_the_offset_of_now() -> None:
+    """Date is written from `now`, whatever its zone."""
+    now = datetime(2024, 3, 5, 16, 7, tzinfo=timezone(timedelta(hours=2)))
+    mail = compose(RENDERED, sender="a@b.example", to="c@d.example", domain="b.example", now=now)
+    assert parsedate_to_datetime(parse(mail)["Date"]) == now
+
+
+def test_naive_now_is_refused() -> None:
+    """A naive `now` is a programming error: Date must carry a zone."""
+    with pytest.raises(ValueError, match="aware"):
+        compose(RENDERED, sender="a@b.example", to="c@d.example", domain="b", now=datetime.now())
+
+
+def test_message_id_is_generated_once_and_returned() -> None:
+    """A new Message-ID is <random@domain>, in the header and in the result, and unique."""
+    first, second = build(), build()
+    assert first.message_id.startswith("<")
+    assert first.message_id.endswith("@distributor.example>")
+    assert parse(first)["Message-ID"] == first.message_id
+    assert first.message_id != second.message_id
+    assert first.to == "Иван Петров <ivan@client.example>"
+
+
+def test_given_message_id_is_kept() -> None:
+    """A retry composes with the stored Message-ID, with or without angle brackets."""
+    assert build(message_id="<abc.1@distributor.example>").message_id == (
+        "<abc.1@distributor.example>"
+    )
+    mail = build(message_id="abc.1@distributor.example")
+    assert parse(mail)["Message-ID"] == "<abc.1@distributor.example>"
+
+
+def test_invalid_given_message_id_is_refused() -> None:
+    """A stored Message-ID that is not an id at all fails instead of sending something else."""
+    with pytest.raises(ValueError, match="Message-ID"):
+        build(message_id="not an id")
+
+
+def test_threading_headers() -> None:
+    """In-Reply-To names the parent; References is the given ids then the parent, each once."""
+    message = parse(
+        build(
+            in_reply_to="parent@client.example",
+            references=["<root@client.example>", "mid@client.example", "<parent@client.example>"],
+        )
+    )
+    assert message["In-Reply-To"] == "<parent@client.example>"
+    assert message["References"].split() == [
+        "<root@client.example>",
+        "<mid@client.example>",
+        "<parent@client.example>",
+    ]
+
+
+def test_references_accepts_a_whole_header_value() -> None:
+    """A References header value with several ids in one string is split into ids."""
+    message = parse(build(in_reply_to="<c@x>", references=["<a@x> <b@x>", "<b@x><c@x>"]))
+    assert message["References"].split() == ["<a@x>", "<b@x>", "<c@x>"]
+
+
+def test_no_threading_headers_for_a_first_message() -> None:
+    """Without a parent there is no In-Reply-To and no References."""
+    message = parse(build())
+    assert message["In-Reply-To"] is None
+    assert message["References"] is None
+
+
+def test_long_ids_are_folded_between_ids_never_encoded() -> None:
+    """Long ids stay verbatim (no RFC 2047 words) and lines stay within 78 characters."""
+    long_ids = [f"<CA0{'x' * 70}@mail.gmail.com>", "<s1@x>", "<s2@x>", f"<CB{'y' * 50}@x.org>"]
+    mail = build(in_reply_to=long_ids[-1], references=long_ids)
+    header_block = mail.raw.split(b"\r\n\r\n", 1)[0].decode()
+    # Unfolded header lines: a continuation line starts with white space.
+    headers = header_block.replace("\r\n ", " \x00").split("\r\n")
+    threading = [h for h in headers if h.startswith(("References:", "In-Reply-To:"))]
+    assert len(threading) == 2
+    for header in threading:
+        assert "=?" not in header
+        # A line may pass 78 characters only when it holds a single id that cannot be split.
+        assert all(len(line) <= 78 or line.count("<") == 1 for line in header.split("\x00"))
+    references = next(h for h in threading if h.startswith("References:"))
+    assert all(msg_id in references for msg_id in long_ids)
+    message = parse(mail)
+    assert message["References"].split() == long_ids
+    assert message["In-Reply-To"] == long_ids[-1]
+
+
+def test_long_thread_keeps_root_and_latest_references() -> None:
+    """A long thread keeps the root id and the latest ones, 20 ids in all."""
+    ids = [f"<m{i}@x>" for i in range(30)]
+    refs = parse(build(in_reply_to="<m30@x>", references=ids))["References"].split()
+    assert len(refs) == 20
+    assert refs[0] == "<m0@x>"
+    assert refs[-1] == "<m30@x>"
+    assert refs[1] == "<m12@x>"
+
+
+def test_malformed_ids_cannot_inject_headers() -> None:
+    """Only well-formed ids reach the headers; line breaks and the text around ids are dropped."""
+    mail = build(
+        in_reply_to="<evil@x>\r\nBcc: victim@example.com",
+        references=["no-at-sign", "<ok@x> (a comment)", "<a b@x>", "<ünï@x>", "bare x@y"],
+    )
+    message = parse(mail)
+    assert b"victim" not in mail.raw
+    assert message["Bcc"] is None
+    assert message["In-Reply-To"] == "<evil@x>"
+    assert message["References"] == "<ok@x> <evil@x>"
+
+
+def test_auto_submitted_headers() -> None:
+    """Replies are marked auto-replied (RFC 3834) and ask Exchange not to auto-answer."""
+    message = parse(build())
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert message["X-Auto-Response-Suppress"] == "All"
+
+
+def test_text_and_html_alternatives() -> None:
+    """The body is multipart/alternative: the text part, then the HTML part, both UTF-8."""
+    message = parse(build())
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = message.iter_parts()
+    assert isinstance(text, EmailMessage)
+    assert isinstance(html, EmailMessage)
+    assert text.get_content_type() == "text/plain"
+    assert html.get_content_type() == "text/html"
+    assert text.get_content_charset() == "utf-8"
+    assert text.get_content().replace("\r\n", "\n") == RENDERED.text
+    assert html.get_content().replace("\r\n", "\n") == RENDERED.html
+    assert message.get_body(preferencelist=("html",)) is html
+
+
+def test_raw_is_seven_bit_with_crlf_lines() -> None:
+    """The bytes are 7-bit ASCII with CRLF line ends, lines short enough for any relay."""
+    long_line = "Строка " * 200
+    raw = build(RenderedMail("Тема " * 30, long_line, f"<p>{long_line}</p>")).raw
+    assert raw.isascii()
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+
+
+def test_mime_version_only_at_the_top() -> None:
+    """MIME-Version appears once, in the top-level header."""
+    raw = build(attachments=[("a.xlsx", XLSX, b"x")]).raw
+    assert raw.count(b"MIME-Version:") == 1
+
+
+def test_attachments_round_trip() -> None:
+    """Attachments make a multipart/mixed with their names, types and exact bytes."""
+    payload = bytes(range(256)) * 4
+    message = parse(build(attachments=[("прайс.xlsx", XLSX, payload), ("n.txt", "", b"hi")]))
+    assert message.get_content_type() == "multipart/mixed"
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert "Итого" in body.get_content()
+    attachments = list(message.iter_attachments())
+    assert [a.get_filename() for a in attachments] == ["прайс.xlsx", "n.txt"]
+    assert attachments[0].get_content_type() == XLSX
+    assert attachments[0].get_content() == payload
+    assert attachments[1].get_content_type() == "application/octet-stream"

@@ -1,0 +1,337 @@
+"""Rendering replies: languages, locale formatting, escaping, fallbacks and overrides."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.domain.lines import Origin, RejectedLine, Rejection
+from mailbot.domain.money import Money
+from mailbot.domain.quotes import Quote, QuotedLine
+from mailbot.outbound.formatting import Formatter
+from mailbot.outbound.phrases import PLACES, REASONS
+from mailbot.outbound.render import RenderedMail, Renderer, RenderError
+
+LANGUAGES = ("en", "ru", "ro")
+TEMPLATES = ("quote", "no_order", "pricelist_report", "not_understood")
+RECEIVED = datetime(2024, 3, 5, 14, 7, tzinfo=UTC)
+NBSP = "\xa0"
+
+
+def eur(amount: str) -> Money:
+    return Money(Decimal(amount), "EUR")
+
+
+def quoted(sku: str, name: str, quantity: int, price: str) -> QuotedLine:
+    unit = eur(price)
+    return QuotedLine(sku, name, quantity, unit, (unit * quantity).rounded(), 1, Origin("o.csv", 2))
+
+
+def make_quote(*lines: QuotedLine, rejected: tuple[RejectedLine, ...] = ()) -> Quote:
+    return Quote(currency="EUR", lines=lines, rejected=rejected)
+
+
+STOCK = RejectedLine(Origin("body", 2), Rejection.INSUFFICIENT_STOCK, "ABC-9", "10", "3")
+UNKNOWN = RejectedLine(Origin("order.csv", 4), Rejection.UNKNOWN_SKU, "QQ-1", "3")
+QUOTE = make_quote(quoted("ABC-1", "Widget", 2, "617.25"), rejected=(UNKNOWN, STOCK))
+
+
+def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "partner_name": "Acme Ltd",
+        "order_number": "ORD-000042",
+        "quote": quote,
+        "total": quote.total,
+        "received_at": RECEIVED,
+        "rejected": [UNKNOWN],
+        "problems": ["The attachment “order.xlsx” could not be read: it is damaged."],
+        "filename": "prices.xlsx",
+        "imported": 120,
+    }
+    values.update(extra)
+    return values
+
+
+@pytest.fixture
+def renderer() -> Renderer:
+    return Renderer(None, "Europe/Bucharest")
+
+
+def test_every_rejection_has_words_in_every_language() -> None:
+    """Each Rejection member has a non-empty phrase in en, ru and ro, so none can be forgotten."""
+    for language in LANGUAGES:
+        phrases = REASONS[language]
+        assert set(phrases) == set(Rejection), language
+        for reason, phrase in phrases.items():
+            assert phrase.plain.strip(), (language, reason)
+            assert not phrase.with_detail or "{detail}" in phrase.with_detail, (language, reason)
+        assert language in PLACES
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_rejection_renders_through_the_filter(language: str) -> None:
+    """The reason filter gives a sentence for every member, with or without a detail."""
+    formatter = Formatter(language, UTC)
+    for reason in Rejection:
+        for detail in ("", "7"):
+            text = formatter.reason(RejectedLine(Origin("body", 1), reason, "X", "y", detail))
+            assert text
+            assert reason.value not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "not enough in stock: only 3 available"),
+        ("ru", "недостаточно на складе: в наличии только 3 шт."),
+        ("ro", "stoc insuficient: doar 3 buc. disponibile"),
+    ],
+)
+def test_insufficient_stock_names_the_available_quantity(language: str, expected: str) -> None:
+    """insufficient_stock shows the detail as the quantity still available."""
+    assert Formatter(language, UTC).reason(STOCK) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "unknown SKU"),
+        ("ru", "артикул не найден"),
+        ("ro", "cod necunoscut"),
+    ],
+)
+def test_unknown_sku_in_each_language(language: str, expected: str) -> None:
+    """unknown_sku reads naturally in each language."""
+    assert Formatter(language, UTC).reason(UNKNOWN) == expected
+
+
+def test_numeric_detail_is_formatted_for_the_locale() -> None:
+    """A count in a detail uses the locale's grouping (10,000 / 10 000 / 10.000)."""
+    line = RejectedLine(Origin("body", 1), Rejection.QUANTITY_TOO_LARGE, "A", "99999", "10000")
+    assert Formatter("en", UTC).reason(line).endswith("maximum of 10,000")
+    assert f"10{NBSP}000" in Formatter("ru", UTC).reason(line)
+    assert Formatter("ro", UTC).reason(line).endswith("maximul de 10.000")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "€1,234.50"), ("ru", f"1{NBSP}234,50{NBSP}€"), ("ro", f"1.234,50{NBSP}EUR")],
+)
+def test_money_is_formatted_for_the_locale(
+    renderer: Renderer, language: str, expected: str
+) -> None:
+    """The quote total appears in both parts as the reader's locale writes money."""
+    mail = renderer.render("quote", language, context())
+    assert expected in mail.text
+    assert expected in mail.html
+
+
+def test_money_is_rounded_half_up_to_the_minor_unit() -> None:
+    """An unrounded amount is shown rounded half-up, as the domain rounds."""
+    assert Formatter("en", UTC).money(eur("0.125")) == "€0.13"
+    assert Formatter("en", UTC).money(Money(Decimal("1234.5"), "JPY")) == "JP¥1,235"
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("Europe/Bucharest", "5 March 2024, 16:07 GMT+02:00"),
+        ("Asia/Tokyo", "5 March 2024, 23:07 GMT+09:00"),
+        ("America/New_York", "5 March 2024, 09:07 GMT-05:00"),
+    ],
+)
+def test_datetime_is_shown_in_the_configured_zone(zone: str, expected: str) -> None:
+    """received_at (aware UTC) is shown in the configured zone with its offset."""
+    mail = Renderer(None, zone).render("not_understood", "en", context())
+    assert expected in mail.text
+    assert expected in mail.html
+
+
+def test_datetime_in_russian_and_romanian() -> None:
+    """Month names and summer-time offsets follow the language and the zone's rules."""
+    summer = datetime(2024, 7, 1, 9, 30, tzinfo=UTC)
+    assert Formatter("ru", ZoneInfo("Europe/Bucharest")).moment(summer) == (
+        "1 июля 2024\u202fг., 12:30 GMT+03:00"
+    )
+    assert Formatter("ro", ZoneInfo("Europe/Bucharest")).moment(summer) == (
+        "1 iulie 2024, 12:30 GMT+03:00"
+    )
+
+
+def test_naive_datetime_is_taken_as_utc() -> None:
+    """A naive datetime (as SQLite returns them) is read as UTC, not as local time."""
+    formatter = Formatter("en", ZoneInfo("Europe/Bucharest"))
+    assert formatter.moment(datetime(2024, 3, 5, 14, 7)) == formatter.moment(RECEIVED)
+
+
+def test_date_and_number_filters() -> None:
+    """date shows the local calendar day; number groups digits per locale."""
+    formatter = Formatter("en", ZoneInfo("Asia/Tokyo"))
+    assert formatter.day(datetime(2024, 3, 5, 20, 0, tzinfo=UTC)) == "6 March 2024"
+    assert formatter.day(date(2024, 3, 5)) == "5 March 2024"
+    assert Formatter("ru", UTC).number(1234567) == f"1{NBSP}234{NBSP}567"
+    assert Formatter("ro", UTC).number(Decimal("1234.5")) == "1.234,5"
+
+
+def test_where_names_the_file_or_the_message_text() -> None:
+    """The where filter says which file and row, or which line of the message text."""
+    assert Formatter("en", UTC).where(UNKNOWN) == "order.csv, row 4"
+    assert Formatter("ru", UTC).where(STOCK) == "текст письма, строка 2"
+    assert Formatter("ro", UTC).where(Origin("a.xlsx", 7)) == "a.xlsx, rândul 7"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_template_renders_in_every_language(
+    renderer: Renderer, name: str, language: str
+) -> None:
+    """All four mails exist in en, ru and ro with a one-line subject, a text and an HTML part."""
+    mail = renderer.render(name, language, context())
+    assert mail.subject
+    assert "\n" not in mail.subject
+    assert "Acme Ltd" in mail.text
+    assert "Acme Ltd" in mail.html
+    assert f'<html lang="{language}">' in mail.html
+    assert "{{" not in mail.text + mail.html
+
+
+def test_templates_differ_by_language(renderer: Renderer) -> None:
+    """Russian and Romanian are real translations, with their own letters."""
+    ru = renderer.render("quote", "ru", context())
+    ro = renderer.render("quote", "ro", context())
+    assert ru.subject == "Предложение ORD-000042"
+    assert ro.subject == "Ofertă ORD-000042"
+    assert "Итого" in ru.text
+    assert "ț" in ro.text or "ș" in ro.text
+
+
+def test_quote_lists_lines_rejections_and_how_to_agree(renderer: Renderer) -> None:
+    """The quote shows each priced line, each rejected line with row and reason, and AGREE."""
+    mail = renderer.render("quote", "en", context())
+    assert mail.subject == "Quote ORD-000042"
+    assert "ABC-1 — Widget" in mail.text
+    assert "2 × €617.25 = €1,234.50" in mail.text
+    assert "order.csv, row 4: QQ-1 “3” — unknown SKU" in mail.text
+    assert "message text, line 2: ABC-9 “10” — not enough in stock: only 3 available" in mail.text
+    assert "Reply AGREE to confirm or CANCEL to cancel." in mail.text
+    assert "<table" in mail.html
+    assert "Widget</td>" in mail.html
+    assert "<strong>AGREE</strong>" in mail.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_quote_without_priced_lines_says_so(renderer: Renderer, language: str) -> None:
+    """A quote with no priced line says nothing could be priced and offers nothing to agree."""
+    empty = make_quote(rejected=(UNKNOWN,))
+    mail = renderer.render("quote", language, context(empty))
+    assert "AGREE" not in mail.text
+    assert "AGREE" not in mail.html
+    phrase = {"en": "none of its lines", "ru": "ни для одной", "ro": "niciunul"}[language]
+    assert phrase in mail.text
+    assert phrase in mail.html
+
+
+def test_no_order_lists_problems_and_accepted_formats(renderer: Renderer) -> None:
+    """no_order repeats the problems and shows the attachment types and the line format."""
+    mail = renderer.render("no_order", "en", context())
+    assert "The attachment “order.xlsx” could not be read" in mail.text
+    assert "CSV, XLSX, XLS or ODS" in mail.text
+    assert "ABC-123 x 5" in mail.text
+    assert "order.csv, row 4" in mail.html
+
+
+def test_pricelist_report_counts_rows(renderer: Renderer) -> None:
+    """The price list report gives the imported and rejected counts and each rejected row."""
+    mail = renderer.render("pricelist_report", "en", context(imported=1200))
+    assert mail.subject == "Price list prices.xlsx: 1,200 rows imported, 1 rejected"
+    assert "Rows imported: 1,200" in mail.text
+    assert "order.csv, row 4: QQ-1 “3” — unknown SKU" in mail.text
+    clean = renderer.render("pricelist_report", "ru", context(rejected=[], imported=1))
+    assert "Все строки загружены." in clean.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_unreadable_price_list_reports_the_problem(renderer: Renderer, language: str) -> None:
+    """A price list that could not be read lists the problem and never claims success."""
+    values = context(imported=0, rejected=(), problems=["The file is not a spreadsheet."])
+    mail = renderer.render("pricelist_report", language, values)
+    success = {"en": "All rows", "ru": "Все строки", "ro": "Toate rândurile"}[language]
+    nothing = {"en": "No rows could", "ru": "ни одной строки", "ro": "niciun rând"}[language]
+    for part in (mail.text, mail.html):
+        assert "The file is not a spreadsheet." in part
+        assert nothing in part
+        assert success not in part
+
+
+def test_pricelist_report_problems_are_optional(renderer: Renderer) -> None:
+    """The price list report renders without a `problems` key in the context."""
+    values = context()
+    del values["problems"]
+    assert "All rows" not in renderer.render("pricelist_report", "en", values).text
+
+
+def test_partner_text_is_escaped_in_html_only(renderer: Renderer) -> None:
+    """Names, SKUs, written text and file names from partners are escaped in HTML."""
+    evil = "<script>alert(1)</script>"
+    line = RejectedLine(Origin(evil, 1), Rejection.UNKNOWN_CURRENCY, evil, evil, evil)
+    quote = make_quote(quoted(evil, evil, 1, "1"), rejected=(line,))
+    for name in TEMPLATES:
+        mail = renderer.render(
+            name,
+            "en",
+            context(quote, partner_name=evil, rejected=[line], filename=evil, problems=[evil]),
+        )
+        assert "<script>" not in mail.html, name
+        assert "&lt;script&gt;" in mail.html, name
+        assert evil in mail.text, name
+
+
+def test_unknown_language_falls_back_to_english(renderer: Renderer) -> None:
+    """A language without templates gets the English mail with English formatting."""
+    mail = renderer.render("quote", "de", context())
+    assert mail == renderer.render("quote", "en", context())
+    assert renderer.render("quote", "../ru", context()).subject == "Quote ORD-000042"
+
+
+def test_regional_language_tags_use_the_language(renderer: Renderer) -> None:
+    """ru-RU, RU and ro_RO pick the Russian and Romanian templates."""
+    assert renderer.render("quote", "ru-RU", context()).subject == "Предложение ORD-000042"
+    assert renderer.render("quote", "RU", context()).subject == "Предложение ORD-000042"
+    assert renderer.render("quote", "ro_RO", context()).subject == "Ofertă ORD-000042"
+
+
+def test_override_folder_wins_file_by_file(tmp_path: Path) -> None:
+    """A template in the override folder replaces the packaged one; the rest stay packaged."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "quote.subject.j2").write_text("Your quote {{ order_number }} is ready")
+    (tmp_path / "fr").mkdir()
+    for part in ("subject", "txt", "html"):
+        (tmp_path / "fr" / f"quote.{part}.j2").write_text("Devis {{ total|money }}")
+    renderer = Renderer(tmp_path, "UTC")
+    mail = renderer.render("quote", "en", context())
+    assert mail.subject == "Your quote ORD-000042 is ready"
+    assert "Reply AGREE" in mail.text
+    french = renderer.render("quote", "fr", context())
+    amount = Formatter("fr", UTC).money(eur("1234.50"))
+    assert amount == "1\u202f234,50\xa0€"
+    assert french == RenderedMail(f"Devis {amount}", f"Devis {amount}", f"Devis {amount}")
+
+
+def test_missing_value_is_a_render_error(renderer: Renderer) -> None:
+    """A context without a value the template uses fails loudly instead of printing nothing."""
+    values = context()
+    del values["order_number"]
+    with pytest.raises(RenderError, match="order_number"):
+        renderer.render("quote", "ru", values)
+
+
+def test_unknown_template_and_zone_are_render_errors(renderer: Renderer) -> None:
+    """A mail name without templates, or an unknown time zone, raises RenderError."""
+    with pytest.raises(RenderError):
+        renderer.render("no_such_mail", "en", context())
+    with pytest.raises(RenderError, match="Mars/Olympus"):
+        Renderer(None, "Mars/Olympus")
