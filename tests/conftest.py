@@ -1,4 +1,4 @@
-"""Shared fixtures: databases (SQLite and the PostgreSQL on this machine), the app, mail builders."""
+"""Shared fixtures: databases (SQLite and this machine's PostgreSQL), the app, a clock."""
 
 from __future__ import annotations
 

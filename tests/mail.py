@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -37,3 +38,20 @@ def mail(
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
     return message.as_bytes()
+
+
+def parts(raw: bytes) -> dict[str, str]:
+    """The decoded text/plain and text/html parts of a message, by subtype."""
+    message = headers(raw)
+    found: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and not part.get_filename():
+            found.setdefault(part.get_content_subtype(), part.get_content())
+    return found
+
+
+def headers(raw: bytes) -> EmailMessage:
+    """The parsed message, for its headers."""
+    parsed = email.message_from_bytes(raw, _class=EmailMessage, policy=SMTP)
+    assert isinstance(parsed, EmailMessage)
+    return parsed

@@ -83,7 +83,7 @@ def test_unreadable_and_invalid_files_are_named(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml", environ={})
     broken = tmp_path / "broken.toml"
     broken.write_text("[storage\nurl=")
-    with pytest.raises(ConfigError, match="broken.toml is not valid TOML"):
+    with pytest.raises(ConfigError, match=r"broken\.toml is not valid TOML"):
         load_config(broken, environ={})
 
 

@@ -1,0 +1,159 @@
+"""Whole stories by email: the shipped examples through a real listener and a real relay."""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import Config
+from mailbot.demo import seed_demo
+from mailbot.runner import Runner
+from tests.mail import headers, parts
+from tests.servers import Relay, free_port, start_relay, wait_for
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+DESK = "orders@distributor.example"
+
+
+def send(port: int, *names: str) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for name in names:
+            raw = (EXAMPLES / name).read_bytes()
+            sender = headers(raw)["From"].addresses[0].addr_spec
+            smtp.sendmail(sender, [DESK], raw)
+
+
+@pytest.fixture
+def relay() -> Iterator[Relay]:
+    relay, controller = start_relay()
+    yield relay
+    controller.stop()
+
+
+@pytest.fixture
+def running(config: Config, engine: Engine, relay: Relay) -> Iterator[tuple[App, Runner]]:
+    """mailbot with its SMTP listener on a free port, replying through the test relay."""
+    port = relay.port
+    outgoing = config.smtp_outgoing.model_copy(update={"host": "127.0.0.1", "port": port})
+    app = bootstrap(config.model_copy(update={"smtp_outgoing": outgoing}), engine=engine)
+    seed_demo(app)
+    runner = Runner(app)
+    runner.start()
+    yield app, runner
+    runner.stop()
+
+
+def replies_by_recipient(relay: Relay, count: int) -> dict[str, bytes]:
+    return {r.recipients[0]: r.raw for r in relay.wait_for_count(count)}
+
+
+def test_examples_get_quotes_in_each_clients_language(
+    running: tuple[App, Runner], relay: Relay
+) -> None:
+    """The three example orders are quoted over SMTP in English, Russian and Romanian."""
+    app, runner = running
+    assert runner.ingress is not None
+    send(runner.ingress.port, "order-body-en.eml", "order-csv-ru.eml", "order-xlsx-ro.eml")
+    replies = replies_by_recipient(relay, 3)
+
+    english = replies["buying@fleetparts.example"]
+    assert headers(english)["Subject"].startswith("Quote ORD-2026-")
+    text = parts(english)["plain"]
+    for sku in ("BPW-0310", "SAF-2234", "MAN-81.43701", "WABCO-4324", "VOLVO-20514"):
+        assert sku in text
+
+    russian = replies["zakaz@vector-trans.example"]
+    assert headers(russian)["Subject"].startswith("Предложение ORD-2026-")
+    assert "KNORR-K012" in parts(russian)["plain"]
+
+    romanian = replies["achizitii@autotrans-cluj.example"]
+    assert headers(romanian)["Subject"].startswith("Ofertă ORD-2026-")
+    assert "IVECO-5801" in parts(romanian)["plain"]
+    with app.uow() as uow:
+        assert uow.orders.count() == 3
+
+
+def test_supplier_price_list_is_imported_and_reported(
+    running: tuple[App, Runner], relay: Relay
+) -> None:
+    """A supplier's emailed price list replaces its prices and is answered with a report."""
+    app, runner = running
+    assert runner.ingress is not None
+    send(runner.ingress.port, "pricelist-supplier.eml")
+    (report,) = relay.wait_for_count(1)
+    assert report.recipients == ["sales@balkan-truck-parts.example"]
+    assert "VOLVO-20514" in parts(report.raw)["plain"]  # the row without a price is rejected
+    with app.uow() as uow:
+        (offer,) = uow.prices.offers(["BPW-0310"])["BPW-0310"]
+    assert str(offer.price.amount) == "82.50"
+
+
+def test_mail_that_must_not_be_answered_is_kept_unanswered(
+    running: tuple[App, Runner], relay: Relay
+) -> None:
+    """An auto-reply and a stranger's order are stored and marked, and get no mail back."""
+    app, runner = running
+    assert runner.ingress is not None
+    send(runner.ingress.port, "auto-reply.eml", "unknown-sender.eml", "order-body-en.eml")
+    (only,) = relay.wait_for_count(1)
+    assert only.recipients == ["buying@fleetparts.example"]
+
+    def settled() -> bool:
+        with app.uow() as uow:
+            return not uow.inbox.with_status("stored")
+
+    wait_for(settled, what="all messages processed")
+    with app.uow() as uow:
+        ignored = [m.outcome for m in uow.inbox.with_status("ignored")]
+    assert sorted(ignored) == [
+        "not answered: auto-submitted",
+        "not answered: unknown sender someone@unknown.example",
+    ]
+
+
+def test_mailbot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """`mailbot run --demo` on the embedded default answers by folder and exits 0 on SIGTERM."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MAILBOT_STORAGE__URL": f"sqlite:///{tmp_path}/mailbot.db",
+        "MAILBOT_SMTP_INGRESS__PORT": str(port),
+        "MAILBOT_SMTP_OUTGOING__FOLDER": str(tmp_path / "outbox"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailbot", "run", "--demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(lambda: _accepts(port), what="the listener")
+        send(port, "order-body-en.eml")
+        wait_for(lambda: any((tmp_path / "outbox").glob("*.eml")), what="a reply in the folder")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    (reply,) = (tmp_path / "outbox").glob("*.eml")
+    assert headers(reply.read_bytes())["To"] == "buying@fleetparts.example"
+    log = process.stdout.read().decode() if process.stdout else ""
+    assert "quoted ORD-2026-" in log
+    assert "stopped" in log
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=1):
+            return True
+    except OSError:
+        return False

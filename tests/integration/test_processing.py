@@ -1,0 +1,171 @@
+"""The processor on SQLite and PostgreSQL: orders become quotes, and nothing is ever lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import Config
+from mailbot.demo import seed_demo
+from mailbot.services.processing import Outcome
+from mailbot.services.quarantine import retry_quarantined
+from mailbot.services.views import order_detail
+from mailbot.storage.models import OutboundMessage
+from tests.fakes import FixedClock, RecordingTransport
+from tests.mail import headers, mail, parts
+
+FLEET = "Fleet Parts Ltd <buying@fleetparts.example>"
+VECTOR = "zakaz@vector-trans.example"
+CSV_RU = "Артикул;Наименование;Кол-во\nBPW-0310;Тормозной барабан;4\nSAF-2234;Пневмобаллон;16\n"
+
+
+def ingest(app: App, raw: bytes) -> tuple[int, Outcome]:
+    stored = app.store(raw, "file")
+    assert app.processor.claim(stored.id)
+    return stored.id, app.processor.process_claimed(stored.id)
+
+
+def outbox(app: App) -> list[OutboundMessage]:
+    with app.uow() as uow:
+        return list(uow.session.query(OutboundMessage).order_by(OutboundMessage.id))
+
+
+def order_of(app: App, outcome: Outcome) -> dict[str, object]:
+    number = outcome.summary.split()[1].rstrip(":")
+    with app.uow() as uow:
+        order = uow.orders.by_number(number)
+        assert order is not None, outcome
+        return order_detail(order)
+
+
+def test_body_order_is_quoted_in_one_threaded_reply(app: App) -> None:
+    """An order in the body is priced, stored with its number, and answered in the thread."""
+    seed_demo(app)
+    raw = mail(sender=FLEET, body="Hello,\n\nBPW-0310 x 2\n5 x SAF-2234\nMAN-81.43701; 10\n\nSam")
+    _, outcome = ingest(app, raw)
+    assert outcome.status == "processed"
+    detail = order_of(app, outcome)
+    assert [(line["sku"], line["quantity"], line["unit_price"]) for line in detail["lines"]] == [  # type: ignore[attr-defined]
+        ("BPW-0310", 2, "100.80"),
+        ("SAF-2234", 5, "55.80"),
+    ]
+    assert [(r["sku"], r["reason"], r["detail"]) for r in detail["rejected"]] == [  # type: ignore[attr-defined]
+        ("MAN-81.43701", "insufficient_stock", "8")
+    ]
+    assert detail["total"] == "480.60"
+    (reply,) = outbox(app)
+    sent = headers(reply.raw)
+    assert sent["To"] == "buying@fleetparts.example"
+    assert sent["In-Reply-To"] == headers(raw)["Message-ID"]
+    assert sent["Auto-Submitted"] == "auto-replied"
+    assert detail["number"] in sent["Subject"]
+    text = parts(reply.raw)["plain"]
+    assert "BPW-0310" in text
+    assert "MAN-81.43701" in text
+    assert "480.60" in text
+
+
+def test_russian_csv_attachment_gets_a_russian_quote(app: App) -> None:
+    """A Windows-1251 CSV from a Russian client is read and answered in Russian."""
+    seed_demo(app)
+    attachment = ("заказ.csv", "text/csv", CSV_RU.encode("cp1251"))
+    _, outcome = ingest(app, mail(sender=VECTOR, body="Добрый день!", attachments=[attachment]))
+    detail = order_of(app, outcome)
+    assert [(line["sku"], line["quantity"]) for line in detail["lines"]] == [  # type: ignore[attr-defined]
+        ("BPW-0310", 4),
+        ("SAF-2234", 16),
+    ]
+    (reply,) = outbox(app)
+    assert headers(reply.raw)["Subject"].startswith("Предложение")
+    assert "BPW-0310" in parts(reply.raw)["html"]
+
+
+def test_unknown_senders_and_auto_replies_are_stored_but_never_answered(app: App) -> None:
+    """Mail from strangers, auto-replies and list mail is kept with the reason, and not answered."""
+    seed_demo(app)
+    stranger = mail(sender="who@nowhere.example", body="BPW-0310 x 1")
+    away = mail(sender=FLEET, body="Out of office", headers={"Auto-Submitted": "auto-replied"})
+    listed = mail(sender=FLEET, body="BPW-0310 x 1", headers={"List-Id": "<parts.lists.example>"})
+    outcomes = [ingest(app, raw)[1] for raw in (stranger, away, listed)]
+    assert [o.status for o in outcomes] == ["ignored"] * 3
+    assert "unknown sender" in outcomes[0].summary
+    assert outbox(app) == []
+
+
+def test_a_message_without_order_lines_gets_a_clear_answer(app: App) -> None:
+    """A broken spreadsheet and no lines get an answer saying what was wrong; no order is made."""
+    seed_demo(app)
+    broken = ("order.xlsx", "application/octet-stream", b"this is not a spreadsheet")
+    _, outcome = ingest(app, mail(sender=FLEET, body="Please see attached.", attachments=[broken]))
+    assert outcome.summary == "answered: no order lines found"
+    (reply,) = outbox(app)
+    assert "order.xlsx" in parts(reply.raw)["plain"]
+    with app.uow() as uow:
+        assert uow.orders.count() == 0
+
+
+def test_bad_quantities_are_listed_line_by_line(app: App) -> None:
+    """Negative, absurd, fractional quantities and unknown SKUs are each rejected with a reason."""
+    seed_demo(app)
+    body = "BPW-0310 x -3\nSAF-2234 x 1e9\nDAF-1643 x 2.5\nZZZ-9999 x 1\nDAF-1643 x 3"
+    _, outcome = ingest(app, mail(sender=FLEET, body=body))
+    detail = order_of(app, outcome)
+    assert [line["sku"] for line in detail["lines"]] == ["DAF-1643"]  # type: ignore[attr-defined]
+    assert [r["reason"] for r in detail["rejected"]] == [  # type: ignore[attr-defined]
+        "non_positive_quantity",
+        "quantity_too_large",
+        "fractional_quantity",
+        "unknown_sku",
+    ]
+
+
+def test_a_failing_message_is_retried_then_quarantined_then_replayed(
+    config: Config, app: App, tmp_path: Path, transport: RecordingTransport, clock: FixedClock
+) -> None:
+    """A handling error is retried, quarantined with the error after N tries, and replayable."""
+    seed_demo(app)
+    broken = tmp_path / "templates" / "en"
+    broken.mkdir(parents=True)
+    (broken / "quote.txt.j2").write_text("{{ no_such_variable.attribute }}")
+    overridden = config.model_copy(
+        update={"templates": config.templates.model_copy(update={"folder": tmp_path / "templates"})}
+    )
+    failing = bootstrap(overridden, engine=app.engine, transport=transport, clock=clock)
+    stored = failing.store(mail(sender=FLEET, body="BPW-0310 x 1"), "smtp")
+    statuses = []
+    for _ in range(config.processing.max_attempts):
+        assert failing.processor.run_once() == 1
+        with failing.uow() as uow:
+            message = uow.inbox.get(stored.id)
+            assert message is not None
+            statuses.append(message.status)
+        assert failing.processor.run_once() == 0  # waits out the retry delay
+        clock.advance(timedelta(seconds=config.processing.retry_seconds + 1))
+    assert statuses == ["stored", "stored", "quarantined"]
+    assert "UndefinedError" in message.last_error
+    assert outbox(app) == []
+    retry_quarantined(app.uow(), stored.id, now=clock.now())
+    assert app.processor.run_once() == 1
+    with app.uow() as uow:
+        message = uow.inbox.get(stored.id)
+        assert message is not None
+        assert message.status == "processed"
+    assert len(outbox(app)) == 1
+
+
+def test_a_worker_that_died_mid_message_leaves_it_claimable(app: App, clock: FixedClock) -> None:
+    """A message whose worker vanished is claimable after the lease, and quarantined in the end."""
+    seed_demo(app)
+    stored = app.store(mail(sender=FLEET, body="BPW-0310 x 1"), "smtp")
+    lease = timedelta(seconds=app.config.processing.lease_seconds + 1)
+    for _ in range(app.config.processing.max_attempts):
+        assert app.processor.claim(stored.id)  # ... and the worker dies here
+        assert not app.processor.claim(stored.id)
+        clock.advance(lease)
+    assert app.processor.run_once() == 1
+    with app.uow() as uow:
+        message = uow.inbox.get(stored.id)
+        assert message is not None
+        assert message.status == "quarantined"
+        assert "gave up after 3 attempts" in message.last_error

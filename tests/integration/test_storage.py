@@ -1,0 +1,151 @@
+"""Storage on SQLite and PostgreSQL: schema, exact values, deduplication, claims, price lists."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, select
+
+from mailbot.bootstrap import App
+from mailbot.parsers.tables import TableLimits
+from mailbot.services.inbox import store_message
+from mailbot.services.partners import add_partner
+from mailbot.services.pricelists import import_price_list
+from mailbot.storage.database import is_up_to_date
+from mailbot.storage.models import Base, InboundMessage, Order, Partner
+from mailbot.storage.unit_of_work import UnitOfWork
+from tests.mail import mail
+
+NOW = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
+
+
+def test_migrations_build_exactly_the_models(engine: Engine) -> None:
+    """After `db upgrade` the schema is at head and matches the models, with nothing missing."""
+    assert is_up_to_date(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_times_come_back_aware_utc_and_amounts_exact(engine: Engine) -> None:
+    """A time in any zone is read back as the same instant in UTC; a Decimal keeps its digits."""
+    bucharest = timezone(timedelta(hours=2))
+    with UnitOfWork(engine) as uow:
+        partner = Partner(
+            name="P",
+            role="client",
+            currency="EUR",
+            created_at=datetime(2026, 1, 1, 12, tzinfo=bucharest),
+        )
+        uow.partners.add(partner)
+        message = InboundMessage(
+            sha256="0" * 64, message_id="m", source="file", raw=b"x", size=1, received_at=NOW
+        )
+        uow.inbox.add(message)
+        uow.orders.add(
+            Order(
+                number="ORD-1",
+                client_id=partner.id,
+                status="quoted",
+                currency="EUR",
+                total=Decimal("123456789.10"),
+                inbound_message_id=message.id,
+                created_at=NOW,
+            )
+        )
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        stored = uow.partners.get(partner.id)
+        assert stored is not None
+        assert stored.created_at == datetime(2026, 1, 1, 10, tzinfo=UTC)
+        assert stored.created_at.tzinfo == UTC
+        order = uow.orders.by_number("ORD-1")
+        assert order is not None
+        assert str(order.total) == "123456789.10"
+
+
+def test_the_same_message_twice_is_stored_once(engine: Engine) -> None:
+    """Storing identical bytes again gives back the first message; different bytes are new."""
+    raw = mail(sender="a@x.example", body="BPW-0310 x 2")
+    first = store_message(UnitOfWork(engine), raw, source="smtp", now=NOW)
+    again = store_message(UnitOfWork(engine), raw, source="imap", now=NOW)
+    other = store_message(UnitOfWork(engine), raw + b"\r\n", source="smtp", now=NOW)
+    assert (first.duplicate, again.duplicate, other.duplicate) == (False, True, False)
+    assert again.id == first.id != other.id
+    with UnitOfWork(engine) as uow:
+        stored = uow.inbox.get(first.id)
+        assert stored is not None
+        assert stored.raw == raw
+        assert stored.message_id.endswith("@x.example")
+        assert len(uow.session.scalars(select(InboundMessage)).all()) == 2
+
+
+def test_concurrent_stores_of_one_message_keep_one_row(engine: Engine) -> None:
+    """Eight threads storing the same bytes at once leave exactly one row, all agreeing on it."""
+    raw = mail(sender="a@x.example", body="race")
+    barrier = threading.Barrier(8)
+    ids: list[int] = []
+
+    def store() -> None:
+        barrier.wait()
+        ids.append(store_message(UnitOfWork(engine), raw, source="smtp", now=NOW).id)
+
+    threads = [threading.Thread(target=store) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(ids)) == 1
+    assert len(ids) == 8
+    with UnitOfWork(engine) as uow:
+        assert len(uow.session.scalars(select(InboundMessage)).all()) == 1
+
+
+def test_a_claim_is_exclusive_until_its_lease_runs_out(engine: Engine) -> None:
+    """Only one worker claims a message; after the lease expires another may, counting attempts."""
+    stored = store_message(UnitOfWork(engine), b"Subject: x\r\n\r\nx", source="file", now=NOW)
+    lease = timedelta(minutes=5)
+    with UnitOfWork(engine) as uow:
+        assert uow.inbox.claimable_ids(NOW, 10) == [stored.id]
+        assert uow.inbox.claim(stored.id, NOW, lease)
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        assert not uow.inbox.claim(stored.id, NOW + timedelta(minutes=1), lease)
+        assert uow.inbox.claimable_ids(NOW + timedelta(minutes=1), 10) == []
+        assert uow.inbox.claim(stored.id, NOW + timedelta(minutes=6), lease)
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        message = uow.inbox.get(stored.id)
+        assert message is not None
+        assert message.attempts == 2
+
+
+def test_a_new_price_list_replaces_the_old_in_one_step(app: App) -> None:
+    """Importing a supplier's list again deactivates the old version; offers come from the new."""
+    supplier_id = add_partner(
+        app.uow(), name="S", role="supplier", addresses=["s@x.example"], language="en",
+        group="", currency="EUR", now=NOW,
+    )  # fmt: skip
+    lists = [b"sku;price\nA-1;10.00\nB-2;20.00\n", b"sku;price\nA-1;11.00\nC-3;5.00\n"]
+    for number, payload in enumerate(lists):
+        with app.uow() as uow:
+            supplier = uow.partners.get(supplier_id)
+            assert supplier is not None
+            report = import_price_list(
+                uow, supplier, f"list{number}.csv", payload, limits=TableLimits(),
+                default_currency="EUR", now=NOW,
+            )  # fmt: skip
+            uow.commit()
+        assert report.imported == 2
+    with app.uow() as uow:
+        offers = uow.prices.offers(["A-1", "B-2", "C-3"])
+        active = uow.prices.active_for(supplier_id)
+    assert active is not None
+    assert active.source == "list1.csv"
+    assert [o.price.amount for o in offers["A-1"]] == [Decimal("11.00")]
+    assert "B-2" not in offers
+    assert offers["C-3"][0].price.currency == "EUR"
