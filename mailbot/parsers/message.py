@@ -1,9 +1,29 @@
-"""Raw RFC 5322 bytes to a plain `ParsedMessage` (implementation in progress)."""
+"""Raw RFC 5322 bytes to a plain `ParsedMessage`.
+
+mail-parser parses the bytes once; its addresses, date and defect reports are used as
+they are. Headers are decoded here (mail-parser drops raw 8-bit Windows-1251 text), and
+bodies and files are read from the email tree it built (see `mime_parts`). When
+mail-parser itself fails on a broken header, the email package's tree is read alone.
+"""
 
 from __future__ import annotations
 
+import email
+import email.utils
+import logging
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email import errors
+from email.message import Message
+
+import mailparser
+from mailparser.utils import get_addresses
+
+from mailbot.parsers.decoding import decode_8bit, decode_header, decode_words
+from mailbot.parsers.html_text import html_to_text
+from mailbot.parsers.mime_parts import read_parts
+from mailbot.parsers.quoting import strip_quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +55,175 @@ class ParsedMessage:
         """The first value of header `name` (case-insensitive), or ""."""
         values = self.headers.get(name.lower(), ())
         return values[0] if values else ""
+
+
+_LIBRARY_LOG = logging.getLogger("mailparser")
+_MESSAGE_ID = re.compile(r"<([^<>]*)>")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse raw message bytes. Never raises: what was wrong is listed in `defects`."""
+    if _LIBRARY_LOG.level == logging.NOTSET:
+        # mail-parser logs every odd part at WARNING/ERROR; those are message defects and
+        # are reported in `defects`. A deployment that sets the level itself keeps it.
+        _LIBRARY_LOG.setLevel(logging.CRITICAL)
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # mail-parser raises on some broken headers (a bad encoded word)
+        failure = f"mail-parser failed ({type(exc).__name__}: {exc}); read without it"
+        try:
+            return _Reader(email.message_from_bytes(raw), None, [failure]).message()
+        except Exception as second:  # hostile nesting (RecursionError): a worker survives
+            return _unreadable(f"message could not be read: {type(second).__name__}: {second}")
+    try:
+        return _Reader(parsed.message, parsed, _library_defects(parsed.defects)).message()
+    except Exception as exc:  # a last guard: one hostile message must not stop a worker
+        return _unreadable(f"message could not be read: {type(exc).__name__}: {exc}")
+
+
+def _unreadable(reason: str) -> ParsedMessage:
+    return ParsedMessage(
+        message_id="",
+        from_address="",
+        from_name="",
+        reply_to=(),
+        to=(),
+        subject="",
+        date=None,
+        in_reply_to="",
+        references=(),
+        text="",
+        attachments=(),
+        defects=(reason,),
+    )
+
+
+class _Reader:
+    """Reads one parsed message; collects defects as it goes."""
+
+    def __init__(
+        self, root: Message, parsed: mailparser.MailParser | None, defects: list[str]
+    ) -> None:
+        self.root = root
+        self.parsed = parsed
+        self.defects = defects
+        self.raw_first: dict[str, str] = {}  # header name -> first raw value
+
+    def message(self) -> ParsedMessage:
+        headers = self._headers()
+        senders = self._addresses("from", "from_")
+        from_name, from_address = senders[0] if senders else ("", "")
+        if not from_address:
+            self.defects.append("no sender address in From")
+        message_id = _first_id(_first(headers, "message-id"))
+        if not message_id:
+            self.defects.append("no Message-ID")
+        parts = read_parts(self.root)
+        self.defects.extend(parts.defects)
+        if parts.plain:
+            text = "\n".join(parts.plain)
+        else:
+            text = "\n".join(html_to_text(markup) for markup in parts.html)
+        return ParsedMessage(
+            message_id=message_id,
+            from_address=from_address,
+            from_name=from_name,
+            reply_to=tuple(address for _, address in self._addresses("reply-to", "reply_to")),
+            to=tuple(address for _, address in self._addresses("to", "to")),
+            subject=_first(headers, "subject"),
+            date=self._date(),
+            in_reply_to=_first_id(_first(headers, "in-reply-to")),
+            references=tuple(_ids(" ".join(headers.get("references", ())))),
+            text=strip_quoted(text.replace("\x00", "")),
+            attachments=tuple(Attachment(*file) for file in parts.files),
+            headers=headers,
+            defects=tuple(dict.fromkeys(self.defects)),
+        )
+
+    def _headers(self) -> dict[str, tuple[str, ...]]:
+        collected: dict[str, list[str]] = {}
+        for name, raw in self.root.raw_items():
+            key = decode_8bit(str(name))[0].strip().lower()
+            self.raw_first.setdefault(key, str(raw))
+            value, guessed = decode_header(str(raw))
+            if guessed:
+                self.defects.append(f"header {key}: 8-bit text without charset, read as {guessed}")
+            collected.setdefault(key, []).append(value)
+        return {key: tuple(values) for key, values in collected.items()}
+
+    def _addresses(self, header: str, attribute: str) -> list[tuple[str, str]]:
+        """(name, lower-case address) pairs of the first `header`, names decoded."""
+        text, guessed = decode_8bit(self.raw_first.get(header, ""))
+        if self.parsed is not None and not guessed:
+            pairs = getattr(self.parsed, attribute) or []
+        else:
+            # Not UTF-8 (mail-parser lost the name) or no mail-parser: read the decoded text.
+            try:
+                pairs = [pair for pair in get_addresses(text, decode_names=True) if pair[1]]
+            except (errors.MessageError, LookupError, ValueError):
+                pairs = [
+                    (decode_words(name), address)
+                    for name, address in email.utils.getaddresses([text])
+                    if address
+                ]
+        return [(_text(name).strip(), _text(address).strip().lower()) for name, address in pairs]
+
+    def _date(self) -> datetime | None:
+        if self.parsed is not None:
+            date: datetime | None = self.parsed.date
+        else:
+            try:
+                date = email.utils.parsedate_to_datetime(self.raw_first.get("date", ""))
+            except (TypeError, ValueError, IndexError, OverflowError):
+                date = None
+        if date is not None and date.tzinfo is None:
+            date = date.replace(tzinfo=UTC)  # no zone given: RFC 5322 says read it as UTC
+        return None if date is None else date.astimezone(UTC)
+
+
+def _text(value: object) -> str:
+    """A string without lone surrogates, which no database or JSON encoder accepts."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _library_defects(reports: list[dict[str, list[str]]]) -> list[str]:
+    """mail-parser's defect reports as sentences, without the ones mailbot does not use."""
+    found: list[str] = []
+    for report in reports:
+        for where, items in report.items():
+            if where == "received-headers":
+                continue  # mailbot does not read Received headers
+            for item in items:
+                if item.startswith("CharsetDecodeDefect"):
+                    continue  # bodies are decoded here, with better guesses
+                if where == "date-headers" and ": date[" not in item:
+                    continue  # dates in Received headers
+                found.append(f"{where}: {item}")
+    return found
+
+
+def _first(headers: dict[str, tuple[str, ...]], name: str) -> str:
+    values = headers.get(name, ())
+    return values[0] if values else ""
+
+
+def _first_id(value: str) -> str:
+    ids = _ids(value)
+    if ids:
+        return ids[0]
+    tokens = value.split()
+    return tokens[0] if len(tokens) == 1 else ""
+
+
+def _ids(value: str) -> list[str]:
+    """Message ids without angle brackets; bare "x@y" tokens when no brackets are used."""
+    bracketed = [found.strip() for found in _MESSAGE_ID.findall(value) if found.strip()]
+    if bracketed:
+        return bracketed
+    return [token for token in value.split() if "@" in token]

@@ -1,0 +1,165 @@
+"""Body text and files out of a parsed email tree (the email package's `Message`).
+
+mail-parser's own body and attachment lists do not fit mailbot: they keep base64 text
+instead of bytes, invent random names for unnamed parts, lose 8-bit file names, decode
+undeclared Windows-1251 bodies as UTF-8, and mix the text of attached messages into the
+body. So the tree mail-parser built is walked here instead.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+from dataclasses import dataclass, field
+from email import errors
+from email.message import Message
+
+from mailparser.utils import as_string_safe, decode_base64_payload
+
+from mailbot.parsers.decoding import decode_8bit, decode_text, decode_words, unfold
+
+_BODY_TYPES = ("text/plain", "text/html")
+_FILE_HEADERS = ("content-type", "content-disposition")
+_PATH = re.compile(r".*[/\\]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NEWLINE_FIRST = re.compile(r"\A\r?\n")
+
+
+@dataclass
+class Parts:
+    """What a message carries: body texts, files as (name, content type, bytes), defects."""
+
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
+
+
+def read_parts(root: Message) -> Parts:
+    """Walk the MIME tree: text/plain and text/html bodies, every other leaf part a file.
+
+    message/* parts (attached mail, delivery reports) are files kept whole, not body text.
+    """
+    parts = Parts()
+    # An explicit stack, not recursion: the nesting depth is chosen by the sender.
+    stack: list[Message] = [root]
+    while stack:
+        part = stack.pop()
+        content_type = part.get_content_type()
+        if part.is_multipart():
+            if content_type.startswith("multipart/"):
+                stack.extend(reversed([*_subparts(part), *_recovered(part, parts)]))
+            else:
+                name = filename(part)
+                parts.files.append((name, content_type, _flatten(part, name, parts)))
+        elif content_type.startswith("multipart/"):
+            parts.defects.append(f"{content_type} part without parts: its content was ignored")
+        else:
+            name = filename(part)
+            if content_type in _BODY_TYPES and not name and not _is_attached(part):
+                _read_body(part, content_type, parts)
+            else:
+                label = f"attachment {name!r}" if name else content_type
+                parts.files.append((name, content_type, _payload(part, label, parts)))
+    return parts
+
+
+def filename(part: Message) -> str:
+    """The decoded file name of a part (RFC 2231, RFC 2047 or raw 8-bit), path removed."""
+    view = part
+    raw = [(name, str(value)) for name, value in part.raw_items()]
+    if any(not value.isascii() for name, value in raw if name.lower() in _FILE_HEADERS):
+        # The email package turns raw 8-bit bytes into U+FFFD: decode them first.
+        view = Message()
+        for name, value in raw:
+            if name.lower() in _FILE_HEADERS:
+                view[name] = decode_8bit(value)[0]
+    try:
+        name = view.get_filename() or ""
+    except (LookupError, UnicodeError, ValueError):  # e.g. filename*=undefined''x
+        return ""
+    # Outlook writes RFC 2047 words inside quoted names; only the base name is a file name.
+    name = decode_words(unfold(name))
+    return _CONTROL.sub("", _PATH.sub("", name)).strip()
+
+
+def _read_body(part: Message, content_type: str, parts: Parts) -> None:
+    data = _payload(part, content_type, parts)
+    text, problem = decode_text(data, _charset(part))
+    if problem:
+        parts.defects.append(f"{content_type} body: {problem}")
+    if text.strip():
+        (parts.plain if content_type == "text/plain" else parts.html).append(text)
+
+
+def _payload(part: Message, label: str, parts: Parts) -> bytes:
+    """The decoded bytes of a leaf part; broken base64 is decoded as far as it goes."""
+    known = len(part.defects)
+    data = part.get_payload(decode=True)
+    payload = data if isinstance(data, bytes) else b""
+    for defect in part.defects[known:]:
+        parts.defects.append(f"{label}: {_describe(defect)}; decoded what could be")
+        if isinstance(defect, errors.InvalidBase64LengthDefect):
+            # The email package then returns the base64 text itself: decode leniently.
+            raw = part.get_payload(decode=False)
+            payload = decode_base64_payload(raw if isinstance(raw, str) else "")
+    return payload
+
+
+def _flatten(part: Message, name: str, parts: Parts) -> bytes:
+    """The body of a message/* part (an embedded message or report) as bytes."""
+    flat: list[bytes] = []
+    for inner in _subparts(part):
+        try:
+            flat.append(inner.as_bytes())
+        except Exception:  # the generator trips on some malformed mail; keep what we can
+            flat.append(_encode(as_string_safe(inner)))
+            label = name or part.get_content_type()
+            parts.defects.append(f"{label}: embedded message could not be kept byte for byte")
+    return b"".join(flat)
+
+
+def _recovered(part: Message, parts: Parts) -> list[Message]:
+    """Parts after the closing boundary, where broken mailers reusing a boundary put them."""
+    boundary = part.get_boundary()
+    epilogue = part.epilogue or ""
+    if not boundary or f"--{boundary}" not in epilogue:
+        return []
+    delimiter = rf"^--{re.escape(boundary)}(?:--)?[ \t\r]*$"
+    chunks = re.split(delimiter, epilogue, flags=re.MULTILINE)
+    found = [
+        email.message_from_string(_NEWLINE_FIRST.sub("", chunk))
+        for chunk in chunks
+        if chunk.strip()
+    ]
+    parts.defects.append(f"{len(found)} part(s) recovered from after the closing boundary")
+    return found
+
+
+def _subparts(part: Message) -> list[Message]:
+    payload = part.get_payload()
+    return [inner for inner in payload if isinstance(inner, Message)] if part.is_multipart() else []
+
+
+def _is_attached(part: Message) -> bool:
+    return part.get_content_disposition() == "attachment"
+
+
+def _charset(part: Message) -> str | None:
+    try:
+        return part.get_content_charset()
+    except (LookupError, UnicodeError, ValueError):
+        return None
+
+
+def _encode(text: str) -> bytes:
+    """Text from the email package back to bytes: raw bytes are kept as surrogates."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+def _describe(defect: errors.MessageDefect) -> str:
+    doc = (type(defect).__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else type(defect).__name__
