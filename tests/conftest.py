@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,9 +48,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
+    with closing(sqlite3.connect(path)) as connection:  # fold the WAL into the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path.read_bytes()
 
 

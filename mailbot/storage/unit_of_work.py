@@ -38,7 +38,7 @@ class UnitOfWork:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # Closing rolls back whatever was not committed; loaded objects stay readable.
         self.session.close()
 
     def commit(self) -> None:
