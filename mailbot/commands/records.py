@@ -28,7 +28,7 @@ from mailbot.services.partners import (
 )
 from mailbot.services.pricelists import import_price_list
 from mailbot.services.quarantine import retry_quarantined
-from mailbot.storage.models import Partner, PriceItem, PriceList
+from mailbot.storage.models import Partner
 
 
 @click.group()
@@ -151,17 +151,10 @@ def pricelist_import(context: Context, file: Path, supplier: str) -> None:
 def pricelist_show(context: Context, sku: str, as_json: bool) -> None:
     """Show every active supplier offer for SKU (supplier prices, before markup)."""
     with context.app().uow() as uow:
-        found = uow.session.execute(
-            PriceItem.__table__.select()
-            .join(PriceList, PriceItem.price_list_id == PriceList.id)
-            .where(PriceList.active, PriceItem.sku_key == normalise_sku(sku))
-            .add_columns(PriceList.supplier_id)
-        ).all()
-        rows = []
-        for item in found:
-            supplier = uow.partners.get(item.supplier_id)
-            address = supplier.addresses[0].address if supplier and supplier.addresses else ""
-            rows.append(views.price_item_row(PriceItem(**item._mapping), address))
+        rows = [
+            views.price_item_row(item, supplier.addresses[0].address)
+            for item, supplier in uow.prices.active_items(normalise_sku(sku))
+        ]
     if not rows:
         fail(f"no active offer for {sku}")
     emit(rows, as_json, ["sku", "name", "brand", "supplier", "price", "currency", "stock"])

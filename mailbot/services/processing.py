@@ -8,7 +8,7 @@ kills workers still reaches quarantine after `max_attempts`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -149,13 +149,16 @@ class Processor:
     ) -> Outcome:
         order = read_order(message, self._rules)
         if not order.lines.lines:
-            context = {"rejected": order.lines.rejected, "problems": order.problems}
+            context: dict[str, object] = {
+                "rejected": order.lines.rejected,
+                "problems": order.problems,
+            }
             self._reply(uow, "no_order", inbound, message, client, context)
             return Outcome("processed", "answered: no order lines found")
         quote = price_order(uow, client, order, self._rules)
         stored = store_order(uow, client, inbound, quote, inbound.received_at)
-        context = {"order_number": stored.number, "quote": quote, "total": quote.total}
-        self._reply(uow, "quote", inbound, message, client, context, order_id=stored.id)
+        quoted = {"order_number": stored.number, "quote": quote, "total": quote.total}
+        self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
         return Outcome(
             "processed",
             f"quoted {stored.number}: {len(quote.lines)} lines priced, "
@@ -206,7 +209,7 @@ class Processor:
         inbound: InboundMessage,
         message: ParsedMessage,
         partner: Partner,
-        context: dict[str, object],
+        context: Mapping[str, object],
         order_id: int | None = None,
     ) -> None:
         received_at: datetime = inbound.received_at

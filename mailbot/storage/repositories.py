@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.money import Money
@@ -113,7 +113,7 @@ class PriceLists:
 
     def add_items(self, items: Sequence[dict[str, object]]) -> None:
         if items:
-            self.session.execute(PriceItem.__table__.insert(), list(items))
+            self.session.execute(insert(PriceItem), list(items))
 
     def offers(self, sku_keys: Iterable[str]) -> dict[str, list[Offer]]:
         """The active offers for each normalised SKU, across suppliers."""
@@ -140,6 +140,18 @@ class PriceLists:
                 )
             )
         return found
+
+    def active_items(self, sku_key: str) -> Sequence[tuple[PriceItem, Partner]]:
+        """Every active item for a normalised SKU, with its supplier."""
+        query = (
+            select(PriceItem, Partner)
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .options(selectinload(Partner.addresses))
+            .where(PriceList.active, PriceItem.sku_key == sku_key)
+            .order_by(PriceItem.price)
+        )
+        return [(item, supplier) for item, supplier in self.session.execute(query)]
 
     def active_for(self, supplier_id: int) -> PriceList | None:
         query = select(PriceList).where(PriceList.supplier_id == supplier_id, PriceList.active)
