@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.pricing import Markup, normalise_sku
-from mailbot.domain.quotes import Quote, quote_order
+from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
 from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_rows
-from mailbot.storage.models import InboundMessage, Order, OrderLine, Partner
+from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 
@@ -92,27 +92,11 @@ def store_order(
         created_at=now,
         quoted_at=now,
     )
-    position = 0
-    for line in quote.lines:
-        position += 1
-        order.lines.append(
-            OrderLine(
-                position=position,
-                sku=line.sku,
-                name=line.name,
-                quantity=line.quantity,
-                unit_price=line.unit_price.amount,
-                line_total=line.line_total.amount,
-                supplier_id=line.supplier_id,
-                source=line.origin.source[:255],
-                row=line.origin.row,
-            )
-        )
-    for rejected in quote.rejected:
-        position += 1
-        order.lines.append(_rejected_line(position, rejected))
     uow.orders.add(order)
     order.number = f"ORD-{now.year}-{order.id:06d}"
+    priced = [_priced_row(line) for line in quote.lines]
+    rejected = [_rejected_row(line) for line in quote.rejected]
+    uow.orders.add_lines(order.id, [*priced, *rejected])
     uow.events.record(
         "OrderQuoted",
         {"order": order.number, "client": client.id, "total": str(quote.total.amount)},
@@ -121,13 +105,33 @@ def store_order(
     return order
 
 
-def _rejected_line(position: int, line: RejectedLine) -> OrderLine:
-    return OrderLine(
-        position=position,
-        sku=line.sku[:100],
-        source=line.origin.source[:255],
-        row=line.origin.row,
-        rejection=line.reason.value,
-        detail=line.detail[:255],
-        text=line.text[:255],
-    )
+def _priced_row(line: QuotedLine) -> dict[str, object]:
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price.amount,
+        "line_total": line.line_total.amount,
+        "supplier_id": line.supplier_id,
+        "source": line.origin.source[:255],
+        "row": line.origin.row,
+        "rejection": None,
+        "detail": "",
+        "text": "",
+    }
+
+
+def _rejected_row(line: RejectedLine) -> dict[str, object]:
+    return {
+        "sku": line.sku[:100],
+        "name": "",
+        "quantity": None,
+        "unit_price": None,
+        "line_total": None,
+        "supplier_id": None,
+        "source": line.origin.source[:255],
+        "row": line.origin.row,
+        "rejection": line.reason.value,
+        "detail": line.detail[:255],
+        "text": line.text[:255],
+    }

@@ -15,6 +15,7 @@ from mailbot.storage.models import (
     Event,
     InboundMessage,
     Order,
+    OrderLine,
     OutboundMessage,
     Partner,
     PartnerAddress,
@@ -165,6 +166,14 @@ class Orders:
     def add(self, order: Order) -> None:
         self.session.add(order)
         self.session.flush()
+
+    def add_lines(self, order_id: int, lines: Sequence[dict[str, object]]) -> None:
+        """Insert an order's lines in one statement, numbered in the given order."""
+        if lines:
+            rows = [
+                {**line, "order_id": order_id, "position": n} for n, line in enumerate(lines, 1)
+            ]
+            self.session.execute(insert(OrderLine), rows)
 
     def by_number(self, number: str) -> Order | None:
         query = select(Order).options(selectinload(Order.lines)).where(Order.number == number)
