@@ -25,6 +25,7 @@ class Rejection(StrEnum):
     UNKNOWN_CURRENCY = "unknown_currency"
     DUPLICATE_SKU = "duplicate_sku"
     TOO_MANY_ROWS = "too_many_rows"
+    NO_COLUMNS = "no_columns"
 
 
 @dataclass(frozen=True, slots=True)

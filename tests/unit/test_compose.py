@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot.outbound.compose import ComposedMail, compose
 from mailbot.outbound.render import RenderedMail
@@ -221,3 +223,105 @@ def test_attachments_round_trip() -> None:
     assert attachments[0].get_content_type() == XLSX
     assert attachments[0].get_content() == payload
     assert attachments[1].get_content_type() == "application/octet-stream"
+
+
+def header_lines(raw: bytes) -> list[str]:
+    """The top-level header block, one entry per physical line."""
+    return raw.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+
+
+def test_subject_that_looks_encoded_cannot_inject_headers() -> None:
+    """Partner text shaped like an RFC 2047 word with a line break reads back literally."""
+    subject = "Price list =?utf-8?q?x=0D=0ABcc:_victim@evil.example?=.xlsx: 1 row imported"
+    mail = build(RenderedMail(subject, "text\n", "<p>html</p>\n"))
+    message = parse(mail)
+    assert message["Bcc"] is None
+    assert message["Subject"] == subject
+    assert not any(line.startswith("Bcc") for line in header_lines(mail.raw))
+
+
+@pytest.mark.parametrize(
+    "to", ["a@b.example\r\nBcc: victim@x", "=?utf-8?q?a=0D=0ABcc:_v@x?= <a@b>"]
+)
+def test_address_with_a_line_break_is_refused(to: str) -> None:
+    """A recipient that would carry a line break into the header fails instead of being sent."""
+    with pytest.raises(ValueError, match=r"linefeed|CR or LF"):
+        build(to=to)
+
+
+def test_ascii_subject_is_written_plain_and_folded_at_spaces() -> None:
+    """A long ASCII subject stays readable in the raw mail, folded between words."""
+    name = "fleet-service-plan-brake-parts-brake-parts-brake-parts.xlsx:"
+    subject = f"Price list {name} 1,200 rows imported, 3 rejected"
+    mail = build(RenderedMail(subject, "text\n", "<p>html</p>\n"))
+    lines = header_lines(mail.raw)
+    start = lines.index("Subject: Price list")
+    assert lines[start + 1].startswith(f" {name} 1,200")
+    assert all(len(line) <= 78 for line in lines)
+    assert parse(mail)["Subject"] == subject
+
+
+def test_mostly_ascii_parts_are_quoted_printable() -> None:
+    """English text and HTML are quoted-printable, so the raw mail stays readable."""
+    rendered = RenderedMail(
+        "Quote", "Dear Acme Ltd,\nTotal: €1,234.50\n", '<p class="x">Dear</p>\n'
+    )
+    mail = build(rendered)
+    assert mail.raw.count(b"Content-Transfer-Encoding: quoted-printable") == 2
+    assert b"Dear Acme Ltd," in mail.raw
+    assert b'<p class=3D"x">Dear</p>' in mail.raw
+    text, html = parse(mail).iter_parts()
+    assert text.get_content().replace("\r\n", "\n") == rendered.text
+    assert html.get_content().replace("\r\n", "\n") == rendered.html
+
+
+def test_cyrillic_parts_are_base64() -> None:
+    """Mostly Cyrillic parts are base64, about half the size quoted-printable would take."""
+    mail = build()
+    assert mail.raw.count(b"Content-Transfer-Encoding: base64") == 2
+    assert b"=D0" not in mail.raw
+
+
+def test_text_line_ends_and_trailing_space_survive() -> None:
+    """Lone CR and LF become CRLF; trailing spaces and a lone dot come back unchanged."""
+    rendered = RenderedMail("x", "a \r\n.\rb\t\n\n-- \nend", "<p>x</p>")
+    text, html = parse(build(rendered)).iter_parts()
+    assert text.get_content().replace("\r\n", "\n") == "a \n.\nb\t\n\n-- \nend\n"
+    assert html.get_content().replace("\r\n", "\n") == "<p>x</p>\n"
+
+
+TOP_LEVEL_FIELDS = {
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Auto-Submitted",
+    "X-Auto-Response-Suppress",
+    "MIME-Version",
+    "Content-Type",
+}
+
+# Subjects as the Renderer leaves them: single spaces, no line breaks, no leading space.
+subjects = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300).map(
+    lambda text: " ".join(text.split())
+)
+bodies = st.text(st.characters(blacklist_categories=("Cs",)), max_size=2000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(subject=subjects, text=bodies, html=bodies)
+def test_any_subject_and_body_round_trip(subject: str, text: str, html: str) -> None:
+    """Whatever the text, the raw mail is 7-bit with short CRLF lines and reads back as given."""
+    mail = build(RenderedMail(subject, text, html))
+    assert mail.raw.isascii()
+    assert b"\n" not in mail.raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in mail.raw.split(b"\r\n")) <= 78
+    message = parse(mail)
+    assert message["Subject"] == subject
+    assert set(message.keys()) == TOP_LEVEL_FIELDS
+    for part, given_text in zip(message.iter_parts(), (text, html), strict=True):
+        assert isinstance(part, EmailMessage)
+        # Each line break (CR, LF or CRLF) becomes CRLF, and a part always ends with one.
+        lines = given_text.encode().splitlines()
+        assert part.get_content().replace("\r\n", "\n") == b"\n".join(lines).decode() + "\n"

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.numbers import format_currency, format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.money import Money
 from mailbot.domain.quotes import Quote, QuotedLine
-from mailbot.outbound.formatting import Formatter
+from mailbot.outbound.formatting import Formatter, locale_for
 from mailbot.outbound.phrases import PLACES, REASONS
 from mailbot.outbound.render import RenderedMail, Renderer, RenderError
 
@@ -136,6 +140,47 @@ def test_money_is_rounded_half_up_to_the_minor_unit() -> None:
     assert Formatter("en", UTC).money(Money(Decimal("1234.5"), "JPY")) == "JP¥1,235"
 
 
+# Amounts that change when rounded (one to a negative zero, which Babel shows), and others.
+AMOUNTS = (
+    *("0.005", "-0.001", "-0.00", "999.995", "-12.345"),
+    *("0", "1", "7.5", "1234.5", "1e6", "-98765432.1"),
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_remembered_money_and_numbers_are_what_babel_writes(language: str) -> None:
+    """money and number give Babel's strings, the first time and from memory alike."""
+    formatter = Formatter(language, UTC)
+    locale = locale_for(language)
+    for _ in range(2):
+        for text in AMOUNTS:
+            for currency in ("EUR", "RON", "RUB", "JPY", "USD"):
+                rounded = Money(Decimal(text), currency).rounded()
+                expected = format_currency(rounded.amount, currency, locale=locale)
+                assert formatter.money(Money(Decimal(text), currency)) == expected
+            assert formatter.number(Decimal(text)) == format_decimal(Decimal(text), locale=locale)
+        for number in (0, -0.0, 7, 1234567, -3, 2.5, 1e-7, Decimal("1.000"), Decimal("-0")):
+            assert formatter.number(number) == format_decimal(number, locale=locale)
+
+
+# One formatter per language for every example, so that later examples read from memory.
+FORMATTERS = {language: Formatter(language, UTC) for language in LANGUAGES}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=st.decimals(min_value=-(10**9), max_value=10**9, places=3),
+    currency=st.sampled_from(["EUR", "RON", "RUB", "JPY"]),
+    language=st.sampled_from(LANGUAGES),
+)
+def test_money_matches_babel_for_any_amount(amount: Decimal, currency: str, language: str) -> None:
+    """For any amount the formatted money equals Babel's, however often it was seen before."""
+    rounded = Money(amount, currency).rounded()
+    expected = format_currency(rounded.amount, currency, locale=locale_for(language))
+    assert FORMATTERS[language].money(Money(amount, currency)) == expected
+    assert FORMATTERS[language].money(Money(amount, currency)) == expected
+
+
 @pytest.mark.parametrize(
     ("zone", "expected"),
     [
@@ -221,6 +266,28 @@ def test_quote_lists_lines_rejections_and_how_to_agree(renderer: Renderer) -> No
     assert "<table" in mail.html
     assert "Widget</td>" in mail.html
     assert "<strong>AGREE</strong>" in mail.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_long_quote_rows_are_styled_from_the_head(renderer: Renderer, language: str) -> None:
+    """Table rows carry classes, not inline styles, so a 400-line quote stays small."""
+    lines = [quoted(f"BPW-{i:04d}", f"Brake disc {i}", i % 7 + 1, f"{i}.25") for i in range(400)]
+    html = renderer.render("quote", language, context(make_quote(*lines, rejected=(STOCK,)))).html
+    rows = [row for row in html.splitlines() if row.startswith("<tr><td")]
+    assert len(rows) == 401
+    assert not any("style=" in row for row in rows)
+    assert len(html.encode()) < 400 * 200
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_class_has_a_rule_in_the_style_block(renderer: Renderer, name: str) -> None:
+    """Each class the HTML uses is given a look by the layout's <style> in the head."""
+    html = renderer.render(name, "en", context()).html
+    head, _, body = html.partition("</head>")
+    style = head.partition("<style>")[2].partition("</style>")[0]
+    used = {c for found in re.findall(r'class="([^"]*)"', body) for c in found.split()}
+    defined = set(re.findall(r"\.([a-z][\w-]*)", style))
+    assert used <= defined
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,0 +1,193 @@
+"""A supplier's price list read from a table's rows: one PriceRow per good row, else why not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from itertools import chain, islice
+
+from babel.numbers import is_currency
+
+from mailbot.domain.lines import Origin, RejectedLine, Rejection
+from mailbot.domain.pricing import normalise_sku
+from mailbot.parsers.columns import (
+    HEADER_SEARCH_ROWS,
+    ColumnMapping,
+    Field,
+    find_header,
+    header_key,
+    is_total_row,
+)
+from mailbot.parsers.numbers import parse_decimal
+
+_REQUIRED = (Field.SKU, Field.PRICE)
+
+# "€12.50", "12,50 €", "12.50 EUR", "1 234,50 руб.": a currency word or sign before or after.
+_PRICE = re.compile(
+    r"(?P<before>[^\W\d_]+\.?|[^\w\s.,'’+\-−])?\s*(?P<number>.*?)\s*"
+    r"(?P<after>[^\W\d_]+\.?|[^\w\s.,'’+\-−])?",
+    re.DOTALL,
+)
+_CURRENCY_SIGNS = {
+    "€": "EUR",
+    "$": "USD",
+    "£": "GBP",
+    "₽": "RUB",
+    "₴": "UAH",
+    "руб": "RUB",
+    "р": "RUB",
+    "lei": "RON",
+    "грн": "UAH",
+    "zł": "PLN",
+}
+_IN_STOCK = {"yes", "y", "instock", "available", "true", "да", "есть", "вналичии", "много"}
+_IN_STOCK |= {"da", "instoc", "disponibil", "+", "✓", "✔"}
+_OUT_OF_STOCK = {"no", "n", "outofstock", "notavailable", "false", "нет", "нетвналичии"}
+_OUT_OF_STOCK |= {"подзаказ", "nu", "stocepuizat", "epuizat", "indisponibil", "-", "—", "–"}
+_AT_LEAST = re.compile(r"(?:>|≥|более|больше|over|peste)\s*(.+)|(.+?)\s*\+")
+_FEWER_THAN = re.compile(r"(?:<|менее|меньше|under|sub)\s*(.+)")
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One offer of a price list as written. `stock` None: available, count not given."""
+
+    sku: str
+    name: str
+    price: Decimal
+    currency: str
+    stock: int | None
+    brand: str
+    category: str
+    row: int
+
+
+def price_rows(
+    rows: Iterable[tuple[int, Sequence[str]]],
+    source: str,
+    *,
+    default_currency: str,
+    custom: Mapping[str, str] | None = None,
+) -> Iterator[PriceRow | RejectedLine]:
+    """Each data row of a price list table, as a PriceRow or a RejectedLine with its row.
+
+    Rows are read as they come. A SKU seen again with another price is rejected as
+    DUPLICATE_SKU (the first stays); seen again with the same price it is skipped. A table
+    without SKU and price columns gives a single NO_COLUMNS rejection.
+    """
+    iterator = iter(rows)
+    head = list(islice(iterator, HEADER_SEARCH_ROWS))
+    found = find_header(head, _REQUIRED, custom)
+    if found is None:
+        first = next(((n, c) for n, c in head if any(cell.strip() for cell in c)), None)
+        seen = "; ".join(cell.strip() for cell in first[1] if cell.strip()) if first else ""
+        detail = f"no SKU and price columns; headers seen: {seen}" if seen else "empty table"
+        origin = Origin(source, first[0] if first else 1)
+        yield RejectedLine(origin, Rejection.NO_COLUMNS, "", seen, detail)
+        return
+    header_row, mapping = found
+    first_seen: dict[str, PriceRow] = {}
+    for number, cells in chain(head, iterator):
+        if number <= header_row or not any(cell.strip() for cell in cells):
+            continue
+        outcome = _price_row(number, cells, mapping, source, default_currency)
+        if isinstance(outcome, PriceRow):
+            key = normalise_sku(outcome.sku)
+            earlier = first_seen.setdefault(key, outcome)
+            if earlier is not outcome:
+                if (earlier.price, earlier.currency) == (outcome.price, outcome.currency):
+                    continue
+                detail = f"row {earlier.row} has {earlier.price} {earlier.currency}"
+                text = f"{outcome.price} {outcome.currency}"
+                origin = Origin(source, number)
+                outcome = RejectedLine(origin, Rejection.DUPLICATE_SKU, outcome.sku, text, detail)
+        if outcome is not None:
+            yield outcome
+
+
+def _price_row(
+    number: int, cells: Sequence[str], mapping: ColumnMapping, source: str, default: str
+) -> PriceRow | RejectedLine | None:
+    origin = Origin(source, number)
+    sku, price_text = mapping.cell(cells, Field.SKU), mapping.cell(cells, Field.PRICE)
+    if is_total_row(cells, sku) or not (sku or price_text):
+        return None  # a total, or a heading such as "Brakes" between groups of rows
+    if not sku:
+        text = "; ".join(cell.strip() for cell in cells if cell.strip())
+        return RejectedLine(origin, Rejection.MISSING_SKU, "", text)
+    if not price_text:
+        return RejectedLine(origin, Rejection.MISSING_PRICE, sku)
+    price, marked = _price(price_text)
+    if price is None:
+        return RejectedLine(origin, Rejection.UNREADABLE_PRICE, sku, price_text)
+    if price < 0:
+        return RejectedLine(origin, Rejection.NEGATIVE_PRICE, sku, price_text)
+    if price == 0:  # "0" stands for "price on request"; quoting it would give goods away
+        return RejectedLine(origin, Rejection.MISSING_PRICE, sku, price_text, "zero price")
+    written = marked or mapping.cell(cells, Field.CURRENCY)
+    currency = currency_code(written) if written else default
+    if currency is None or not _known_currency(currency):
+        return RejectedLine(origin, Rejection.UNKNOWN_CURRENCY, sku, written or default)
+    return PriceRow(
+        sku=sku,
+        name=mapping.cell(cells, Field.NAME),
+        price=price,
+        currency=currency,
+        stock=parse_stock(mapping.cell(cells, Field.STOCK)),
+        brand=mapping.cell(cells, Field.BRAND),
+        category=mapping.cell(cells, Field.CATEGORY),
+        row=number,
+    )
+
+
+@cache
+def _known_currency(code: str) -> bool:
+    return is_currency(code)
+
+
+def _price(text: str) -> tuple[Decimal | None, str]:
+    """The amount in a price cell and the currency written with it ("" if none)."""
+    match = _PRICE.fullmatch(text.strip())
+    if match is None:  # pragma: no cover - the pattern matches any text
+        return None, ""
+    before, after = match["before"] or "", match["after"] or ""
+    if before and after:
+        return None, ""
+    return parse_decimal(match["number"]), before or after
+
+
+def currency_code(text: str) -> str | None:
+    """The ISO 4217 code for "EUR", "eur", "€", "руб." or "lei", or None for other text."""
+    stripped = text.strip().rstrip(".")
+    sign = _CURRENCY_SIGNS.get(stripped.casefold())
+    if sign is not None:
+        return sign
+    if len(stripped) == 3 and stripped.isascii() and stripped.isalpha():
+        return stripped.upper()
+    return None
+
+
+def parse_stock(text: str) -> int | None:
+    """A stock count: words for "yes" and an empty cell give None (count unknown), words
+    for "no" give 0; ">10" and "10+" give 10, "<5" gives 4; unreadable text gives None."""
+    stripped = text.strip()
+    if stripped.isascii() and stripped.isdigit():  # the common case, quickly
+        return int(stripped)
+    key = header_key(stripped) or stripped
+    if not stripped or key in _IN_STOCK:
+        return None
+    if key in _OUT_OF_STOCK:
+        return 0
+    offset = 0
+    at_least, fewer = _AT_LEAST.fullmatch(stripped), _FEWER_THAN.fullmatch(stripped)
+    if at_least:
+        stripped = at_least[1] or at_least[2]
+    elif fewer:
+        stripped, offset = fewer[1], -1
+    count = parse_decimal(stripped)
+    if count is None:
+        return None
+    return max(0, int(count) + offset)

@@ -1,0 +1,104 @@
+"""Hypothesis strategies shared by the parser tests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+# SKUs as partners write them: BPW-0310, SAF-2234, MAN-81.43701, KNORR-K012.
+skus = st.from_regex(r"[A-Z]{2,6}(-[A-Z]?[0-9]{2,5}){1,2}(\.[0-9]{2,5})?", fullmatch=True)
+
+# Quantities as written in mail: whole numbers mostly, some negative or fractional.
+quantities = st.one_of(
+    st.integers(min_value=1, max_value=10**6).map(Decimal),
+    st.integers(min_value=-999, max_value=-1).map(Decimal),
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal(10**4), places=3),
+)
+
+# How one order line may be written in a body; {sku} and {quantity} are filled in.
+LINE_SHAPES = (
+    "{sku} x {quantity}",
+    "{sku} X{quantity}",
+    "{quantity} x {sku}",
+    "{quantity}x {sku}",
+    "{sku} × {quantity}",
+    "{sku} * {quantity}",
+    "{sku}; {quantity}",
+    "{sku}, {quantity}",
+    "{sku} | {quantity}",
+    "{sku} — {quantity} pcs",
+    "{sku} - {quantity} шт",
+    "{sku}: {quantity} buc",
+    "{sku}\t{quantity}",
+    "- {sku} x {quantity}",
+    "* {sku} x {quantity}",
+    "1. {sku} x {quantity}",
+    "{sku} x {quantity} (urgent)",
+)
+line_shapes = st.sampled_from(LINE_SHAPES)
+
+# Lines of a body that must never be read as order lines.
+PROSE = (
+    "Hello,",
+    "please send:",
+    "Thanks,",
+    "Sam",
+    "Voucher: WELCOME10",
+    "Order 12345",
+    "20.11.2026 10:31",
+    "10:31",
+    "Tel: +40 721 123 456",
+    "Phone: 0721123456",
+    "https://fleetparts.example/orders?id=12345",
+    "buying@fleetparts.example",
+    "20.11.2026 10:31, orders@distributor.example пишет:",
+    "> BPW-0310 x 2",
+    "Str. Memorandumului 28, Cluj-Napoca 400114",
+    "Q3 2026",
+    "С уважением,",
+    "Mulțumesc,",
+    "",
+)
+prose = st.sampled_from(PROSE)
+
+
+def plain(value: Decimal) -> str:
+    """`value` written out without exponent: Decimal("1E+3") is "1000"."""
+    return format(value, "f")
+
+
+def _grouped(value: Decimal, group: str, point: str) -> str:
+    sign = "-" if value < 0 else ""
+    whole, _, fraction = plain(abs(value)).partition(".")
+    groups: list[str] = []
+    while len(whole) > 3:
+        whole, groups = whole[:-3], [whole[-3:], *groups]
+    text = group.join([whole, *groups])
+    return sign + text + (point + fraction if fraction else "")
+
+
+@st.composite
+def written_decimals(draw: st.DrawFn) -> tuple[Decimal, str]:
+    """A Decimal and one of the ways parse_decimal accepts it to be written."""
+    value = draw(
+        st.decimals(
+            min_value=Decimal(-(10**9)),
+            max_value=Decimal(10**9),
+            places=draw(st.integers(min_value=0, max_value=4)),
+        )
+    )
+    notations = [
+        plain(value),
+        plain(value).replace(".", ","),
+        _grouped(value, " ", ","),
+        _grouped(value, "\u00a0", ","),
+        _grouped(value, " ", "."),
+        _grouped(value, "'", "."),
+        f"{value:E}",
+    ]
+    if "." in plain(value) or abs(value) >= 10**6:
+        # "1,234" alone reads as 1.234; grouped "," or "." is only unambiguous with a
+        # fraction or with two groups or more.
+        notations += [_grouped(value, ",", "."), _grouped(value, ".", ",")]
+    return value, draw(st.sampled_from(notations))

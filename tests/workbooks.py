@@ -1,0 +1,180 @@
+"""Spreadsheet files built in memory for tests: CSV, XLSX (xlsxwriter), and ODS and legacy XLS
+written by hand, since no installed library writes those two."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+import xlsxwriter
+
+Cell = str | int | float
+Table = Sequence[Sequence[Cell]]
+
+
+def csv_bytes(table: Table, *, encoding: str = "utf-8", delimiter: str = ";") -> bytes:
+    """`table` as CSV text in `encoding` ("utf-8-sig" writes a BOM), lines ending CRLF."""
+    lines = (delimiter.join(str(cell) for cell in row) for row in table)
+    return "".join(line + "\r\n" for line in lines).encode(encoding)
+
+
+def xlsx_bytes(table: Table, *, hidden_first: bool = False, first_row: int = 0) -> bytes:
+    """`table` as an XLSX workbook; optionally behind a hidden sheet or lower down the sheet."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    if hidden_first:
+        hidden = workbook.add_worksheet("Hidden")
+        hidden.write(0, 0, "not this sheet")
+        hidden.hide()
+    sheet = workbook.add_worksheet("Order")
+    sheet.activate()
+    for row, cells in enumerate(table, start=first_row):
+        for column, value in enumerate(cells):
+            sheet.write(row, column, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+_ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="Order">{rows}</table:table>
+</office:spreadsheet></office:body></office:document-content>"""
+_ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+ manifest:version="1.2">
+<manifest:file-entry manifest:full-path="/"
+ manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def ods_cell(value: Cell) -> str:
+    """One ODS table cell holding `value` as a number or a string."""
+    if isinstance(value, int | float):
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{value}">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+    return (
+        f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p>'
+        "</table:table-cell>"
+    )
+
+
+def ods_bytes(table: Table = (), *, rows_xml: str | None = None) -> bytes:
+    """A minimal valid ODS file: mimetype (stored, first), content.xml and the manifest."""
+    if rows_xml is None:
+        rows_xml = "".join(
+            "<table:table-row>" + "".join(ods_cell(cell) for cell in row) + "</table:table-row>"
+            for row in table
+        )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        content = _ODS_CONTENT.format(rows=rows_xml)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def xls_bytes(
+    table: Table, *, small: bool = False, extra: Sequence[tuple[int, int, Cell]] = ()
+) -> bytes:
+    """`table` as a legacy Excel 97-2003 (BIFF8) workbook in an OLE2 compound file, plus
+    `extra` cells given as (row, column, value), 0-based.
+
+    `small` keeps the workbook stream under 4096 bytes so that it lives in the mini stream;
+    otherwise it is padded to live in regular sectors. Both layouts occur in real files.
+    """
+    cells = [(r, c, value) for r, row in enumerate(table) for c, value in enumerate(row)]
+    stream = _biff8_workbook([*cells, *extra])
+    if not small:
+        stream = stream.ljust(4096, b"\0")
+    return _compound_file(stream)
+
+
+def _record(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _unicode(text: str, length_format: str) -> bytes:
+    return struct.pack(length_format, len(text)) + b"\x01" + text.encode("utf-16-le")
+
+
+def _biff8_workbook(cells: Sequence[tuple[int, int, Cell]]) -> bytes:
+    strings = sorted({value for _, _, value in cells if isinstance(value, str)})
+    index = {text: number for number, text in enumerate(strings)}
+    sst = struct.pack("<II", len(strings), len(strings))
+    sst += b"".join(_unicode(text, "<H") for text in strings)
+    last_row = max((row for row, _, _ in cells), default=0)
+    sheet = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 6))
+    sheet += _record(0x0200, struct.pack("<IIHHH", 0, last_row + 1, 0, 256, 0))
+    for row, column, value in cells:
+        if isinstance(value, str):
+            sheet += _record(0x00FD, struct.pack("<HHHI", row, column, 15, index[value]))
+        else:
+            sheet += _record(0x0203, struct.pack("<HHHd", row, column, 15, float(value)))
+    sheet += _record(0x000A)
+
+    def globals_part(sheet_offset: int) -> bytes:
+        part = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6))
+        part += _record(0x0042, struct.pack("<H", 1200))
+        name = _unicode("Order", "<B")
+        part += _record(0x0085, struct.pack("<IBB", sheet_offset, 0, 0) + name)
+        part += _record(0x00FC, sst)
+        return part + _record(0x000A)
+
+    offset = len(globals_part(0))
+    return globals_part(offset) + sheet
+
+
+_FREE, _END, _FAT_SECTOR, _NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+
+
+def _compound_file(stream: bytes) -> bytes:
+    """An OLE2 compound file (version 3, 512-byte sectors) holding one "Workbook" stream."""
+    mini = len(stream) < 4096
+    body = stream.ljust(-(-len(stream) // 64) * 64, b"\0") if mini else stream
+    data_sectors = -(-len(body) // 512)
+    # sectors: 0 FAT, 1 directory, [2 mini FAT], then the stream (or the mini stream container)
+    first_data = 3 if mini else 2
+    fat = [_FAT_SECTOR, _END] + ([_END] if mini else [])
+    fat += [first_data + n + 1 for n in range(data_sectors - 1)] + [_END]
+    fat += [_FREE] * (128 - len(fat))
+    mini_sectors = len(body) // 64
+    mini_fat = [n + 1 for n in range(mini_sectors - 1)] + [_END]
+    mini_fat += [_FREE] * (128 - len(mini_fat))
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le") if name else b""
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", _NO_STREAM, _NO_STREAM, child)
+            + bytes(16 + 4 + 16)
+            + struct.pack("<IQ", start, size)
+        )
+
+    if mini:
+        root = entry("Root Entry", 5, 1, first_data, len(body))
+        workbook = entry("Workbook", 2, _NO_STREAM, 0, len(stream))
+    else:
+        root = entry("Root Entry", 5, 1, _END, 0)
+        workbook = entry("Workbook", 2, _NO_STREAM, first_data, len(stream))
+    empty = entry("", 0, _NO_STREAM, 0, 0)
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
+    header += struct.pack("<HHHHH", 0x003E, 3, 0xFFFE, 9, 6) + bytes(6)
+    header += struct.pack("<IIII", 0, 1, 1, 0)  # directory sectors, FAT sectors, dir start, txn
+    header += struct.pack("<III", 4096, 2 if mini else _END, 1 if mini else 0)
+    header += struct.pack("<II", _END, 0)  # no DIFAT sectors
+    header += struct.pack("<109I", 0, *([_FREE] * 108))
+    sectors = [struct.pack("<128I", *fat), root + workbook + empty + empty]
+    if mini:
+        sectors.append(struct.pack("<128I", *mini_fat))
+    sectors.append(body.ljust(data_sectors * 512, b"\0"))
+    return header + b"".join(sectors)
