@@ -2,8 +2,7 @@
 
 Mail from partners' ERP systems and old clients often sends Windows-1251 or KOI8-R text
 without a charset, or declares "us-ascii" over 8-bit bytes. Guesses are deterministic:
-UTF-8 first, then Windows-1251 or KOI8-R when high bytes form whole words, then
-Windows-1252 / Latin-1.
+UTF-8 first, then `text_encoding.guess_single_byte`.
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ from __future__ import annotations
 import binascii
 import codecs
 import re
+
+from mailbot.parsers.text_encoding import guess_single_byte
 
 UTF8 = "utf-8"
 
@@ -36,30 +37,7 @@ _WESTERN = frozenset({"ascii", "iso8859-1", "cp1252"})
 _CYRILLIC = frozenset({"windows-1251", "koi8-r"})
 
 
-_HIGH_LETTER_RUN = re.compile(rb"[\xc0-\xff]+")
-_ALL_BUT_UPPER_HALF = bytes(range(0xE0))  # delete table: keeps 0xE0-0xFF
-_SAMPLE = 64 * 1024  # enough text to tell the code pages apart
 _ASCII = bytes(range(0x80))
-
-
-def guess_single_byte(data: bytes) -> str:
-    """The most likely single-byte charset of `data`: windows-1251, koi8-r or windows-1252.
-
-    In both Cyrillic code pages letters are 0xC0-0xFF and Russian words are runs of them;
-    in Western text such bytes are accented letters standing mostly alone in ASCII words.
-    """
-    sample = data[:_SAMPLE]
-    runs = [len(run) for run in _HIGH_LETTER_RUN.findall(sample)]
-    high = sum(runs)
-    if high and sum(run for run in runs if run >= 3) * 2 >= high:
-        # Russian text is mostly lower case: 0xE0-0xFF in cp1251 but 0xC0-0xDF in KOI8-R.
-        upper_half = len(sample.translate(None, _ALL_BUT_UPPER_HALF))
-        return "windows-1251" if upper_half * 2 >= high else "koi8-r"
-    try:
-        data.decode("windows-1252")
-    except UnicodeDecodeError:
-        return "latin-1"  # 0x81, 0x8D... are unassigned in 1252; Latin-1 maps every byte
-    return "windows-1252"
 
 
 def guess_decode(data: bytes) -> tuple[str, str]:

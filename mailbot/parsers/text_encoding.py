@@ -1,12 +1,16 @@
-"""Which encoding a partner's CSV file is in: UTF-8 (with or without BOM), UTF-16 with BOM,
-Windows-1251, KOI8-R, Windows-1252 or Latin-1."""
+"""Which encoding text of unknown charset is in: UTF-8 (with or without BOM), UTF-16 with BOM,
+Windows-1251, KOI8-R, Windows-1252 or Latin-1. Used for CSV files and for mail without a
+usable charset.
+
+charset-normalizer was tried and mixes up the two Cyrillic code pages on short text (a CSV
+header and three rows), the most common case here, so Russian text is told apart by letter
+frequencies instead.
+"""
 
 from __future__ import annotations
 
 import codecs
 import math
-
-import charset_normalizer
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -15,8 +19,7 @@ _BOMS = (
 )
 _CHUNK = 1 << 20
 _SAMPLE = 64 * 1024
-_CYRILLIC = ("cp1251", "koi8_r")
-_WESTERN = ("cp1252", "latin_1")
+_CYRILLIC = ("windows-1251", "koi8-r")
 
 # Relative frequency (per mille) of letters in Russian text: the right one of two Cyrillic
 # code pages turns bytes into common letters, the wrong one into a shuffled alphabet.
@@ -29,21 +32,22 @@ _RUSSIAN = {
 
 
 def detect_encoding(payload: bytes) -> str:
-    """The Python codec name to read `payload` with; never fails (Latin-1 decodes anything)."""
+    """The codec to read `payload` with; never fails (Latin-1 decodes anything)."""
     for bom, name in _BOMS:
         if payload.startswith(bom):
             return name
     if _is_utf8(payload):
         return "utf-8"
-    sample = payload[:_SAMPLE]
-    # charset-normalizer mixes up the Cyrillic code pages on short files (a header and
-    # three rows), so Cyrillic-looking text is decided by letter frequencies instead.
+    return guess_single_byte(payload)
+
+
+def guess_single_byte(data: bytes) -> str:
+    """The likely charset of 8-bit text that is not UTF-8: windows-1251 or koi8-r for
+    Russian, else windows-1252 (latin-1 where 1252 leaves a byte undefined)."""
+    sample = data[:_SAMPLE]
     if _looks_cyrillic(sample):
         return max(_CYRILLIC, key=lambda name: _russian_score(sample.decode(name, "replace")))
-    best = charset_normalizer.from_bytes(sample, cp_isolation=list(_WESTERN)).best()
-    if best is not None and best.encoding in _WESTERN:
-        return best.encoding
-    return "cp1252" if _decodes(sample, "cp1252") else "latin_1"
+    return "windows-1252" if _decodes(data, "windows-1252") else "latin-1"
 
 
 def _is_utf8(payload: bytes) -> bool:
