@@ -11,6 +11,14 @@ from xml.sax.saxutils import escape
 
 import xlsxwriter
 
+# One small Russian order, written in every format by the tests.
+RUSSIAN = [
+    ["Артикул", "Наименование", "Кол-во"],
+    ["BPW-0310", "Рессора задняя BPW", "4"],
+    ["SAF-2234", "Втулка рессоры SAF", "16"],
+    ["MAN-81.43701", "Стремянка М24", "8"],
+]
+
 Cell = str | int | float
 Table = Sequence[Sequence[Cell]]
 

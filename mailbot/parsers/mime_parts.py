@@ -78,6 +78,8 @@ def filename(part: Message) -> str:
         name = view.get_filename() or ""
     except (LookupError, UnicodeError, ValueError):  # e.g. filename*=undefined''x
         return ""
+    except TypeError:  # CPython's decode_params sorts mixed "filename*0"/"filename*" and fails
+        return ""
     # Outlook writes RFC 2047 words inside quoted names; only the base name is a file name.
     name = decode_words(unfold(name))
     return _CONTROL.sub("", _PATH.sub("", name)).strip()

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.money import Money
@@ -22,6 +22,28 @@ from mailbot.storage.models import (
     PriceItem,
     PriceList,
 )
+
+Leased = type[InboundMessage] | type[OutboundMessage]
+
+
+def _lease_free(model: Leased, now: datetime) -> ColumnElement[bool]:
+    return or_(model.lease_until.is_(None), model.lease_until < now)
+
+
+def _claim(session: Session, model: Leased, row_id: int, now: datetime, lease: timedelta) -> bool:
+    """Take the lease on a row waiting in `model`'s queue and count the attempt.
+
+    One conditional UPDATE, so of several workers exactly one gets the row; False if another
+    holds it or it is no longer waiting.
+    """
+    waiting = "stored" if model is InboundMessage else "pending"
+    result = session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == waiting, _lease_free(model, now))
+        .values(lease_until=now + lease, attempts=model.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class Partners:
@@ -70,8 +92,7 @@ class Inbox:
     def claimable_ids(self, now: datetime, limit: int) -> Sequence[int]:
         query = (
             select(InboundMessage.id)
-            .where(InboundMessage.status == "stored")
-            .where(or_(InboundMessage.lease_until.is_(None), InboundMessage.lease_until < now))
+            .where(InboundMessage.status == "stored", _lease_free(InboundMessage, now))
             .order_by(InboundMessage.id)
             .limit(limit)
         )
@@ -79,14 +100,7 @@ class Inbox:
 
     def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
         """Take the lease on a stored message and count the attempt; False if another took it."""
-        result = self.session.execute(
-            update(InboundMessage)
-            .where(InboundMessage.id == message_id, InboundMessage.status == "stored")
-            .where(or_(InboundMessage.lease_until.is_(None), InboundMessage.lease_until < now))
-            .values(lease_until=now + lease, attempts=InboundMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return _claim(self.session, InboundMessage, message_id, now, lease)
 
     def with_status(self, status: str, limit: int = 100) -> Sequence[InboundMessage]:
         query = (
@@ -204,25 +218,14 @@ class Outbox:
         query = (
             select(OutboundMessage.id)
             .where(OutboundMessage.status == "pending", OutboundMessage.next_attempt_at <= now)
-            .where(or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now))
+            .where(_lease_free(OutboundMessage, now))
             .order_by(OutboundMessage.id)
             .limit(limit)
         )
         return self.session.scalars(query).all()
 
     def claim(self, outbound_id: int, now: datetime, lease: timedelta) -> bool:
-        result = self.session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == outbound_id, OutboundMessage.status == "pending")
-            .where(or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now))
-            .values(lease_until=now + lease, attempts=OutboundMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def for_inbound(self, inbound_id: int) -> Sequence[OutboundMessage]:
-        query = select(OutboundMessage).where(OutboundMessage.inbound_message_id == inbound_id)
-        return self.session.scalars(query).all()
+        return _claim(self.session, OutboundMessage, outbound_id, now, lease)
 
 
 class Events:

@@ -325,3 +325,9 @@ def test_any_subject_and_body_round_trip(subject: str, text: str, html: str) -> 
         # Each line break (CR, LF or CRLF) becomes CRLF, and a part always ends with one.
         lines = given_text.encode().splitlines()
         assert part.get_content().replace("\r\n", "\n") == b"\n".join(lines).decode() + "\n"
+
+
+def test_attachment_name_that_would_break_its_header_is_refused() -> None:
+    """A file name whose encoded form would put a line break into the part's header fails."""
+    with pytest.raises(ValueError, match="break the mail"):
+        build(attachments=[("=?utf-8?q?a=0D=0AContent-Type:_text/html?=.xlsx", XLSX, b"x")])

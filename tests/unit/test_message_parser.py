@@ -383,3 +383,20 @@ def test_valid_fixture_round_trips() -> None:
     assert message.defects == ()
     assert message.attachments[0].payload == bytes(range(256)) * 4
     assert email.message_from_bytes(VALID).is_multipart()
+
+
+def test_mixed_rfc2231_continuations_do_not_break_parsing() -> None:
+    """A part whose file name mixes numbered and unnumbered RFC 2231 parameters still parses."""
+    raw = (
+        b"From: a@x.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nBPW-0310 x 2\r\n--b\r\n"
+        b"Content-Type: text/csv\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''a.csv; filename*0=b\r\n\r\n"
+        b"sku;qty\r\n--b--\r\n"
+    )
+    message = parse_message(raw)
+    check_invariants(message)
+    assert message.from_address == "a@x.example"
+    assert "BPW-0310 x 2" in message.text
+    assert [a.payload for a in message.attachments] == [b"sku;qty"]

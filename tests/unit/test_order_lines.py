@@ -19,14 +19,8 @@ from mailbot.parsers.order_lines import (
 )
 from mailbot.parsers.tables import TableLimits, TooManyRows, read_rows
 from tests.strategies import LINE_SHAPES, PROSE, line_shapes, plain, prose, quantities, skus
-from tests.workbooks import Cell, csv_bytes, ods_bytes, xls_bytes, xlsx_bytes
+from tests.workbooks import RUSSIAN, Cell, csv_bytes, ods_bytes, xls_bytes, xlsx_bytes
 
-RUSSIAN = [
-    ["Артикул", "Наименование", "Кол-во"],
-    ["BPW-0310", "Рессора задняя BPW", "4"],
-    ["SAF-2234", "Втулка рессоры SAF", "16"],
-    ["MAN-81.43701", "Стремянка М24", "8"],
-]
 WESTERN = [
     ["Part number", "Description", "Quantity"],
     ["BPW-0310", "Tambour arrière", "4"],

@@ -14,15 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
-from tests.workbooks import csv_bytes, ods_bytes, xls_bytes, xlsx_bytes
+from tests.workbooks import RUSSIAN, csv_bytes, ods_bytes, xls_bytes, xlsx_bytes
 
 LIMITS = TableLimits()
-RUSSIAN = [
-    ["Артикул", "Наименование", "Кол-во"],
-    ["BPW-0310", "Рессора задняя BPW", "4"],
-    ["SAF-2234", "Втулка рессоры SAF", "16"],
-    ["MAN-81.43701", "Стремянка М24", "8"],
-]
 WESTERN = [
     ["SKU", "Description", "Qty"],
     ["BPW-0310", "Tambour de frein arrière", "4"],
