@@ -25,12 +25,17 @@ class Rejection(StrEnum):
     UNKNOWN_CURRENCY = "unknown_currency"
     DUPLICATE_SKU = "duplicate_sku"
     TOO_MANY_ROWS = "too_many_rows"
+    UNREADABLE_FILE = "unreadable_file"
+    TOO_MANY_FILES = "too_many_files"
     NO_COLUMNS = "no_columns"
 
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a line came from: an attachment's file name or "body", and the row (from 1)."""
+    """Where a line came from: an attachment's file name or "body", and the row (from 1).
+
+    Row 0 stands for the whole file, for problems with a file rather than one of its rows.
+    """
 
     source: str
     row: int

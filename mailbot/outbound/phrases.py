@@ -38,6 +38,8 @@ class Place:
         """`source` ("body" or a file name) and `row` in words."""
         if source == "body":
             return self.body.format(row=row)
+        if row == 0:  # the file as a whole
+            return source
         return self.file.format(source=source, row=row)
 
 
@@ -45,6 +47,12 @@ P = Phrase
 
 REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
     "en": {
+        Rejection.UNREADABLE_FILE: P(
+            "the file could not be read", "the file could not be read ({detail})"
+        ),
+        Rejection.TOO_MANY_FILES: P(
+            "not read: too many files", "not read: at most {detail} files are read from one message"
+        ),
         Rejection.MISSING_SKU: P("no SKU given"),
         Rejection.UNREADABLE_QUANTITY: P("the quantity could not be read"),
         Rejection.NON_POSITIVE_QUANTITY: P("the quantity must be greater than zero"),
@@ -71,6 +79,13 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         Rejection.NO_COLUMNS: P("no SKU and quantity columns found"),
     },
     "ru": {
+        Rejection.UNREADABLE_FILE: P(
+            "файл не удалось прочитать", "файл не удалось прочитать ({detail})"
+        ),
+        Rejection.TOO_MANY_FILES: P(
+            "не прочитан: слишком много файлов",
+            "не прочитан: из одного письма читается не более {detail} файлов",
+        ),
         Rejection.MISSING_SKU: P("не указан артикул"),
         Rejection.UNREADABLE_QUANTITY: P("не удалось прочитать количество"),
         Rejection.NON_POSITIVE_QUANTITY: P("количество должно быть больше нуля"),
@@ -97,6 +112,13 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         Rejection.NO_COLUMNS: P("не найдены столбцы артикула и количества"),
     },
     "ro": {
+        Rejection.UNREADABLE_FILE: P(
+            "fișierul nu a putut fi citit", "fișierul nu a putut fi citit ({detail})"
+        ),
+        Rejection.TOO_MANY_FILES: P(
+            "necitit: prea multe fișiere",
+            "necitit: dintr-un mesaj se citesc cel mult {detail} fișiere",
+        ),
         Rejection.MISSING_SKU: P("lipsește codul articolului"),
         Rejection.UNREADABLE_QUANTITY: P("cantitatea nu a putut fi citită"),
         Rejection.NON_POSITIVE_QUANTITY: P("cantitatea trebuie să fie mai mare decât zero"),

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from mailbot.domain.lines import RejectedLine
+from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.pricing import Markup, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
-from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_rows
+from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -30,28 +30,38 @@ class OrderRules:
 
 @dataclass(frozen=True, slots=True)
 class ReadOrder:
-    """Everything read from one message: lines, and problems with whole attachments."""
+    """Everything read from one message: lines, and problems with whole attachments (row 0)."""
 
     lines: OrderLines
-    problems: tuple[str, ...]
+    problems: tuple[RejectedLine, ...]
 
 
 def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
     """The order lines of a message: from spreadsheet attachments, then from the body."""
     parts: list[OrderLines] = []
-    problems: list[str] = []
+    problems: list[RejectedLine] = []
     tables = [a for a in message.attachments if is_table(a.filename, a.content_type)]
     for skipped in tables[rules.max_attachments :]:
-        problems.append(f"{skipped.filename}: not read, more than {rules.max_attachments} files")
+        origin = Origin(skipped.filename or "attachment", 0)
+        problems.append(
+            RejectedLine(origin, Rejection.TOO_MANY_FILES, detail=str(rules.max_attachments))
+        )
     for attachment in tables[: rules.max_attachments]:
         name = attachment.filename or "attachment"
         try:
             rows = read_rows(name, attachment.payload, rules.limits)
             parts.append(order_lines_from_rows(rows, name))
         except UnreadableTable as error:
-            problems.append(f"{name}: {error}")
+            problems.append(file_problem(name, error, rules.limits))
     parts.append(order_lines_from_text(message.text))
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
+
+
+def file_problem(name: str, error: UnreadableTable, limits: TableLimits) -> RejectedLine:
+    """A spreadsheet that could not be read, as a line the reply can explain in any language."""
+    if isinstance(error, TooManyRows):
+        return RejectedLine(Origin(name, 0), Rejection.TOO_MANY_ROWS, detail=str(limits.max_rows))
+    return RejectedLine(Origin(name, 0), Rejection.UNREADABLE_FILE, detail=error.reason)
 
 
 def price_order(uow: UnitOfWork, client: Partner, order: ReadOrder, rules: OrderRules) -> Quote:

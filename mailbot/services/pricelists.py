@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +18,11 @@ BATCH = 2000
 
 
 class PriceListError(MailbotError):
-    """A price list cannot be imported at all (as opposed to single rows rejected)."""
+    """A price list cannot be imported at all; `rejected` are its rows, each with its reason."""
+
+    def __init__(self, message: str, rejected: Sequence[RejectedLine] = ()) -> None:
+        super().__init__(message)
+        self.rejected = tuple(rejected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,9 @@ def import_price_list(
     if progress:
         progress(len(batch))
     if imported == 0:
-        raise PriceListError(f"{filename}: no row could be imported ({len(rejected)} rejected)")
+        raise PriceListError(
+            f"{filename}: no row could be imported ({len(rejected)} rejected)", rejected
+        )
     price_list.rows = imported
     price_list.rejected = len(rejected)
     uow.prices.activate(price_list)

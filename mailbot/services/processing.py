@@ -16,7 +16,13 @@ from mailbot.clock import Clock
 from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
-from mailbot.services.ordering import OrderRules, price_order, read_order, store_order
+from mailbot.services.ordering import (
+    OrderRules,
+    file_problem,
+    price_order,
+    read_order,
+    store_order,
+)
 from mailbot.services.pricelists import PriceListError, import_price_list
 from mailbot.services.replies import Replies, Thread
 from mailbot.storage.models import InboundMessage, Partner
@@ -181,13 +187,13 @@ class Processor:
                     default_currency=supplier.currency,
                     now=self._clock.now(),
                 )
-        except (UnreadableTable, PriceListError) as error:
-            context = {
-                "filename": filename,
-                "imported": 0,
-                "rejected": (),
-                "problems": [str(error)],
-            }
+        except UnreadableTable as error:
+            problem = file_problem(filename, error, self._rules.limits)
+            context = {"filename": filename, "imported": 0, "rejected": (), "problems": [problem]}
+            self._reply(uow, "pricelist_report", inbound, message, supplier, context)
+            return Outcome("processed", f"price list refused: {error}")
+        except PriceListError as error:
+            context = {"filename": filename, "imported": 0, "rejected": error.rejected}
             self._reply(uow, "pricelist_report", inbound, message, supplier, context)
             return Outcome("processed", f"price list refused: {error}")
         context = {

@@ -6,7 +6,7 @@ import base64
 
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
-from tests.integration.test_processing import FLEET, ingest, outbox
+from tests.integration.test_processing import FLEET, VECTOR, ingest, outbox
 from tests.mail import mail, parts
 
 
@@ -76,6 +76,16 @@ def test_a_file_with_100000_lines_is_refused_with_the_limit(app: App) -> None:
     (reply,) = outbox(app)
     text = parts(reply.raw)["plain"]
     assert "huge.csv" in text
-    assert "huge.csv: more than 10000 rows" in text
+    assert "huge.csv: too many rows: at most 10,000 are read" in text
     with app.uow() as uow:
         assert uow.orders.count() == 0
+
+
+def test_file_problems_are_explained_in_the_clients_language(app: App) -> None:
+    """A Russian client's unreadable spreadsheet is explained in Russian, naming the file."""
+    seed_demo(app)
+    broken = ("заказ.xlsx", "application/octet-stream", b"not a workbook")
+    _, outcome = ingest(app, mail(sender=VECTOR, body="Заказ во вложении", attachments=[broken]))
+    assert outcome.summary == "answered: no order lines found"
+    (reply,) = outbox(app)
+    assert "заказ.xlsx: файл не удалось прочитать" in parts(reply.raw)["plain"]

@@ -42,6 +42,7 @@ def make_quote(*lines: QuotedLine, rejected: tuple[RejectedLine, ...] = ()) -> Q
 STOCK = RejectedLine(Origin("body", 2), Rejection.INSUFFICIENT_STOCK, "ABC-9", "10", "3")
 UNKNOWN = RejectedLine(Origin("order.csv", 4), Rejection.UNKNOWN_SKU, "QQ-1", "3")
 QUOTE = make_quote(quoted("ABC-1", "Widget", 2, "617.25"), rejected=(UNKNOWN, STOCK))
+DAMAGED = RejectedLine(Origin("order.xlsx", 0), Rejection.UNREADABLE_FILE, detail="not a zip")
 
 
 def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
@@ -52,7 +53,7 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "total": quote.total,
         "received_at": RECEIVED,
         "rejected": [UNKNOWN],
-        "problems": ["The attachment “order.xlsx” could not be read: it is damaged."],
+        "problems": [DAMAGED],
         "filename": "prices.xlsx",
         "imported": 120,
     }
@@ -305,7 +306,7 @@ def test_quote_without_priced_lines_says_so(renderer: Renderer, language: str) -
 def test_no_order_lists_problems_and_accepted_formats(renderer: Renderer) -> None:
     """no_order repeats the problems and shows the attachment types and the line format."""
     mail = renderer.render("no_order", "en", context())
-    assert "The attachment “order.xlsx” could not be read" in mail.text
+    assert "order.xlsx: the file could not be read (not a zip)" in mail.text
     assert "CSV, XLSX, XLS or ODS" in mail.text
     assert "ABC-123 x 5" in mail.text
     assert "order.csv, row 4" in mail.html
@@ -324,12 +325,17 @@ def test_pricelist_report_counts_rows(renderer: Renderer) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_unreadable_price_list_reports_the_problem(renderer: Renderer, language: str) -> None:
     """A price list that could not be read lists the problem and never claims success."""
-    values = context(imported=0, rejected=(), problems=["The file is not a spreadsheet."])
+    values = context(imported=0, rejected=(), problems=[DAMAGED])
     mail = renderer.render("pricelist_report", language, values)
+    damaged = {
+        "en": "the file could not be read",
+        "ru": "файл не удалось прочитать",
+        "ro": "fișierul nu a putut fi citit",
+    }[language]
     success = {"en": "All rows", "ru": "Все строки", "ro": "Toate rândurile"}[language]
     nothing = {"en": "No rows could", "ru": "ни одной строки", "ro": "niciun rând"}[language]
     for part in (mail.text, mail.html):
-        assert "The file is not a spreadsheet." in part
+        assert f"order.xlsx: {damaged} (not a zip)" in part
         assert nothing in part
         assert success not in part
 
@@ -350,7 +356,7 @@ def test_partner_text_is_escaped_in_html_only(renderer: Renderer) -> None:
         mail = renderer.render(
             name,
             "en",
-            context(quote, partner_name=evil, rejected=[line], filename=evil, problems=[evil]),
+            context(quote, partner_name=evil, rejected=[line], filename=evil, problems=[line]),
         )
         assert "<script>" not in mail.html, name
         assert "&lt;script&gt;" in mail.html, name
