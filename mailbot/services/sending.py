@@ -57,14 +57,9 @@ class Sender:
             self._failed(outbound_id, error)
             return False
         with self._uow() as uow:
-            message = uow.outbox.get(outbound_id)
-            assert message is not None
-            message.status = "sent"
-            message.sent_at = self._clock.now()
-            message.lease_until = None
-            message.last_error = ""
+            uow.outbox.mark_sent(outbound_id, self._clock.now())
             uow.commit()
-        log.info("outbox %s: sent %s to %s", outbound_id, message.message_id, recipient)
+        log.info("outbox %s: sent to %s", outbound_id, recipient)
         return True
 
     def _failed(self, outbound_id: int, error: DeliveryError) -> None:

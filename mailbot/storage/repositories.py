@@ -227,6 +227,13 @@ class Outbox:
     def claim(self, outbound_id: int, now: datetime, lease: timedelta) -> bool:
         return _claim(self.session, OutboundMessage, outbound_id, now, lease)
 
+    def mark_sent(self, outbound_id: int, now: datetime) -> None:
+        self.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == outbound_id)
+            .values(status="sent", sent_at=now, lease_until=None, last_error="")
+        )
+
 
 class Events:
     def __init__(self, session: Session) -> None:
