@@ -151,3 +151,12 @@ def test_quarantine_list_show_and_retry(cli: CliRunner, tmp_path: Path) -> None:
     assert "BPW-0310 x 1" in call(cli, "quarantine", "show", str(entry["id"]), "--raw").output
     call(cli, "quarantine", "retry", str(entry["id"]))
     assert json.loads(call(cli, "quarantine", "list", "--json").output) == []
+
+
+def test_ingest_reads_standard_input(cli: CliRunner, tmp_path: Path) -> None:
+    """`mailbot ingest -` stores and processes a message given on standard input."""
+    setup_partners(cli, tmp_path)
+    raw = b"From: buying@fleetparts.example\r\nSubject: o\r\n\r\nBPW-0310 x 3\r\n"
+    result = cli.invoke(main, ["ingest", "-"], input=raw, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "-: message 1 processed: quoted ORD-" in result.output

@@ -149,3 +149,12 @@ def test_a_new_price_list_replaces_the_old_in_one_step(app: App) -> None:
     assert [o.price.amount for o in offers["A-1"]] == [Decimal("11.00")]
     assert "B-2" not in offers
     assert offers["C-3"][0].price.currency == "EUR"
+
+
+def test_sqlite_runs_in_wal_mode(engine: Engine) -> None:
+    """The embedded SQLite database uses write-ahead logging, so readers never block the writer."""
+    if engine.dialect.name != "sqlite":
+        assert engine.dialect.name == "postgresql"
+        return
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
