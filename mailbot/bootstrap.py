@@ -8,12 +8,13 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
-from mailbot.config import Config
+from mailbot.config import Config, PricingConfig
+from mailbot.domain.markup import MarkupRule
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
 from mailbot.services.inbox import Stored, store_message
-from mailbot.services.ordering import OrderRules
+from mailbot.services.ordering import OrderRules, PricingSettings
 from mailbot.services.processing import ProcessingPolicy, Processor
 from mailbot.services.replies import Replies
 from mailbot.services.sending import Sender, SendingPolicy
@@ -55,8 +56,7 @@ def bootstrap(
     uow = lambda: UnitOfWork(engine)  # noqa: E731 - a factory, named for the reader
     orders = config.orders
     rules = OrderRules(
-        default_markup=config.pricing.default_markup_percent,
-        supplier_markup={a.lower(): p for a, p in config.pricing.supplier_markup_percent.items()},
+        pricing=pricing_settings(config.pricing),
         max_quantity=orders.max_quantity,
         max_attachments=orders.max_attachments,
         limits=TableLimits(max_rows=orders.max_rows, max_unpacked_bytes=orders.max_unpacked_bytes),
@@ -90,6 +90,35 @@ def bootstrap(
         clock=clock,
     )
     return App(config, engine, clock, rules, processor, sender)
+
+
+def pricing_settings(pricing: PricingConfig) -> PricingSettings:
+    """The configured markup rules in order of precedence among equals: the `rules` tables as
+    listed, then `supplier_markup_percent`, then `default_markup_percent`."""
+    markup = [
+        (
+            rule.supplier,
+            MarkupRule(
+                group=rule.group,
+                brand=rule.brand,
+                category=rule.category,
+                currency=rule.currency,
+                percent=rule.percent,
+                fixed=rule.fixed,
+                min_margin=rule.min_margin,
+            ),
+        )
+        for rule in pricing.rules
+    ]
+    for address, percent in pricing.supplier_markup_percent.items():
+        markup.append((address.lower(), MarkupRule(percent=percent)))
+    markup.append(("", MarkupRule(percent=pricing.default_markup_percent)))
+    return PricingSettings(
+        markup=tuple(markup),
+        ending=pricing.psychological_ending,
+        vat_percent=pricing.vat_percent,
+        supplier_priority={a.lower(): p for a, p in pricing.supplier_priority.items()},
+    )
 
 
 def _transport(config: Config) -> Transport:

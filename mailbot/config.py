@@ -82,19 +82,64 @@ class SmtpOutgoingConfig(_Section):
         return self.from_address.rpartition("@")[2]
 
 
+def _iso_currency(currency: str) -> str:
+    from babel.numbers import is_currency
+
+    if not is_currency(currency):
+        raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
+    return currency
+
+
+class MarkupRuleConfig(_Section):
+    """One `[[pricing.rules]]` table: what it matches (empty: anything) and what it adds."""
+
+    group: str = ""
+    brand: str = ""
+    category: str = ""
+    supplier: str = ""
+    currency: str = ""
+    percent: Decimal = Field(Decimal(0), ge=-100)
+    fixed: Decimal = Field(Decimal(0), ge=0)
+    min_margin: Decimal | None = Field(None, ge=0)
+
+    @field_validator("currency")
+    @classmethod
+    def _rule_currency(cls, currency: str) -> str:
+        return _iso_currency(currency) if currency else currency
+
+    @field_validator("supplier")
+    @classmethod
+    def _supplier_address(cls, supplier: str) -> str:
+        if supplier and "@" not in supplier:
+            raise ValueError(f"{supplier!r} is not a supplier's e-mail address")
+        return supplier.strip().lower()
+
+
 class PricingConfig(_Section):
     default_markup_percent: Decimal = Field(Decimal(20), ge=-100)
     supplier_markup_percent: dict[str, Decimal] = Field(default_factory=dict)
     currency: str = "EUR"
+    vat_percent: Decimal = Field(Decimal(21), ge=0, le=100)
+    psychological_ending: Decimal | None = None
+    supplier_priority: dict[str, int] = Field(default_factory=dict)
+    rules: tuple[MarkupRuleConfig, ...] = ()
 
     @field_validator("currency")
     @classmethod
-    def _iso_currency(cls, currency: str) -> str:
-        from babel.numbers import is_currency
+    def _currency(cls, currency: str) -> str:
+        return _iso_currency(currency)
 
-        if not is_currency(currency):
-            raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
-        return currency
+    @field_validator("psychological_ending", mode="before")
+    @classmethod
+    def _no_ending(cls, ending: object) -> object:
+        return None if isinstance(ending, str) and not ending.strip() else ending
+
+    @field_validator("psychological_ending")
+    @classmethod
+    def _fraction(cls, ending: Decimal | None) -> Decimal | None:
+        if ending is not None and not 0 <= ending < 1:
+            raise ValueError('must be empty or a fraction at least 0 and under 1, e.g. "0.90"')
+        return ending
 
 
 class OrdersConfig(_Section):
@@ -200,7 +245,11 @@ def _describe(
     for item in error.errors():
         keys = tuple(str(part) for part in item["loc"])
         key = ".".join(keys)
-        origin = sources.get(keys) or (f"in {path}" if path else "default")
+        # A value inside a variable's JSON (MAILBOT_PRICING__RULES) comes from that variable.
+        variable = next(
+            (sources[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in sources), None
+        )
+        origin = variable or (f"in {path}" if path else "default")
         message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
         where = f" (from {origin})" if origin.startswith(ENV_PREFIX) else f" ({origin})"
         problems.append(f"{key}: {message}{where}")

@@ -1,10 +1,13 @@
-"""Hypothesis strategies shared by the parser tests."""
+"""Hypothesis strategies shared by the parser and pricing tests."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from hypothesis import strategies as st
+
+from mailbot.domain.markup import MarkupRule
+from mailbot.domain.money import Money
 
 # SKUs as partners write them: BPW-0310, SAF-2234, MAN-81.43701, KNORR-K012.
 skus = st.from_regex(r"[A-Z]{2,6}(-[A-Z]?[0-9]{2,5}){1,2}(\.[0-9]{2,5})?", fullmatch=True)
@@ -102,3 +105,23 @@ def written_decimals(draw: st.DrawFn) -> tuple[Decimal, str]:
         # fraction or with two groups or more.
         notations += [_grouped(value, ",", "."), _grouped(value, ".", ",")]
     return value, draw(st.sampled_from(notations))
+
+
+# Supplier unit prices as price lists give them: up to four decimals, in currencies with two
+# minor digits and with none.
+supplier_prices = st.builds(
+    Money,
+    st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(10**6), places=4),
+    st.sampled_from(["EUR", "RON", "JPY"]),
+)
+
+# Markup rules as configuration allows them: percent at least -100, fixed and margin not negative.
+markup_rules = st.builds(
+    MarkupRule,
+    percent=st.decimals(min_value=-100, max_value=500, places=2),
+    fixed=st.decimals(min_value=0, max_value=1000, places=2),
+    min_margin=st.none() | st.decimals(min_value=0, max_value=1000, places=3),
+)
+
+# Psychological endings: none, or a fraction such as 0.90, 0.99, 0.00 or 0.5.
+endings = st.none() | st.decimals(min_value=0, max_value=Decimal("0.99"), places=2)

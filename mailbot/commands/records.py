@@ -21,6 +21,7 @@ from mailbot.domain.pricing import normalise_sku
 from mailbot.services import views
 from mailbot.services.partners import (
     LANGUAGES,
+    PRICE_DISPLAYS,
     ROLES,
     add_partner,
     deactivate_partner,
@@ -43,10 +44,18 @@ def partners() -> None:
 @click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
 @click.option("--group", default="", help="Client group, for markups and voucher rules.")
 @click.option("--currency", help="Currency the partner is quoted in [default: pricing.currency].")
+@click.option(
+    "--price-display",
+    type=click.Choice(PRICE_DISPLAYS),
+    default="net",
+    show_default=True,
+    help="Quotes show net totals, or VAT and gross totals too.",
+)
 @click.option("--also", "more", multiple=True, help="Another address of the same partner.")
 @pass_context
 def partners_add(context: Context, address: str, role: str, name: str, language: str,
-                 group: str, currency: str | None, more: tuple[str, ...]) -> None:  # fmt: skip
+                 group: str, currency: str | None, price_display: str,
+                 more: tuple[str, ...]) -> None:  # fmt: skip
     """Register a partner under ADDRESS."""
     app = context.app()
     with failures():
@@ -59,6 +68,7 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             group=group,
             currency=(currency or app.config.pricing.currency).upper(),
             now=app.clock.now(),
+            price_display=price_display,
         )
     click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
 

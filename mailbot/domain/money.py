@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel.numbers import get_currency_precision, is_currency
@@ -33,6 +33,10 @@ class Money:
     def rounded(self) -> Money:
         """This amount rounded half-up to the currency's minor unit."""
         return Money(self.amount.quantize(minor_unit(self.currency), ROUND_HALF_UP), self.currency)
+
+    def rounded_up(self) -> Money:
+        """This amount rounded up (towards +infinity) to the currency's minor unit."""
+        return Money(self.amount.quantize(minor_unit(self.currency), ROUND_CEILING), self.currency)
 
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)

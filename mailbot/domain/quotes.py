@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection, RequestedLine
 from mailbot.domain.money import Money
-from mailbot.domain.pricing import Markup, Offer, best_offer, normalise_sku
+from mailbot.domain.pricing import Offer, PriceRules, StockState, best_offer, normalise_sku
 
 
 @dataclass(frozen=True, slots=True)
 class QuotedLine:
+    """A priced line: net unit price and total, and the chosen offer's stock state (with the
+    count when the supplier gives one)."""
+
     sku: str
     name: str
     quantity: int
@@ -19,20 +23,37 @@ class QuotedLine:
     line_total: Money
     supplier_id: int
     origin: Origin
+    stock_state: StockState = StockState.UNKNOWN
+    stock: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Quote:
+    """Priced and rejected lines. Amounts are net; `gross` clients are also shown the VAT on
+    the net total and the gross total, each rounded for the currency."""
+
     currency: str
     lines: tuple[QuotedLine, ...]
     rejected: tuple[RejectedLine, ...]
+    vat_percent: Decimal = Decimal(0)
+    gross: bool = False
 
     @property
     def total(self) -> Money:
+        """The net total: the sum of the line totals."""
         total = Money.zero(self.currency)
         for line in self.lines:
             total += line.line_total
         return total
+
+    @property
+    def vat(self) -> Money:
+        """VAT on the net total, worked out once on the total rather than per line."""
+        return (self.total * (self.vat_percent / 100)).rounded()
+
+    @property
+    def gross_total(self) -> Money:
+        return self.total + self.vat
 
 
 def quote_order(
@@ -40,11 +61,14 @@ def quote_order(
     offers_by_sku: Mapping[str, Iterable[Offer]],
     *,
     currency: str,
-    markup: Markup,
+    prices: PriceRules,
     max_quantity: int,
+    group: str = "",
+    gross: bool = False,
     rejected: Iterable[RejectedLine] = (),
 ) -> Quote:
-    """Price each requested line from `offers_by_sku` (keyed by normalised SKU) in `currency`.
+    """Price each requested line from `offers_by_sku` (keyed by normalised SKU) in `currency`,
+    for a client in `group` who is shown gross totals if `gross`.
 
     `rejected` are lines the parser already refused; they are carried into the quote so the
     reply lists every line the partner wrote.
@@ -52,20 +76,21 @@ def quote_order(
     quoted: list[QuotedLine] = []
     refused = list(rejected)
     for line in requested:
-        outcome = _quote_line(line, offers_by_sku, currency, markup, max_quantity)
+        outcome = _quote_line(line, offers_by_sku, currency, prices, group, max_quantity)
         if isinstance(outcome, QuotedLine):
             quoted.append(outcome)
         else:
             refused.append(outcome)
     refused.sort(key=lambda r: (r.origin.source != "body", r.origin.source, r.origin.row))
-    return Quote(currency=currency, lines=tuple(quoted), rejected=tuple(refused))
+    return Quote(currency, tuple(quoted), tuple(refused), prices.vat_percent, gross)
 
 
 def _quote_line(
     line: RequestedLine,
     offers_by_sku: Mapping[str, Iterable[Offer]],
     currency: str,
-    markup: Markup,
+    prices: PriceRules,
+    group: str,
     max_quantity: int,
 ) -> QuotedLine | RejectedLine:
     def reject(reason: Rejection, detail: str = "") -> RejectedLine:
@@ -85,13 +110,13 @@ def _quote_line(
     in_currency = [offer for offer in offers if offer.price.currency == currency]
     if not in_currency:
         return reject(Rejection.NO_OFFER_IN_CURRENCY, currency)
-    offer = best_offer(in_currency, quantity, markup)
+    offer = best_offer(in_currency, quantity, prices, group)
     if offer is None:
         available = max(offer.stock or 0 for offer in in_currency)
         if available == 0:
             return reject(Rejection.OUT_OF_STOCK)
         return reject(Rejection.INSUFFICIENT_STOCK, str(available))
-    unit_price = markup.client_price(offer)
+    unit_price = prices.client_price(offer, group)
     return QuotedLine(
         sku=offer.sku,
         name=offer.name,
@@ -100,4 +125,6 @@ def _quote_line(
         line_total=(unit_price * quantity).rounded(),
         supplier_id=offer.supplier_id,
         origin=line.origin,
+        stock_state=offer.stock_state,
+        stock=offer.stock,
     )

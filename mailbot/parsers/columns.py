@@ -23,6 +23,7 @@ class Field(StrEnum):
     STOCK = "stock"
     BRAND = "brand"
     CATEGORY = "category"
+    DELIVERY_DAYS = "delivery_days"
     VOUCHER = "voucher"
 
 
@@ -61,6 +62,11 @@ _ALIASES: dict[Field, tuple[str, ...]] = {
         *("marca", "producator", "fabricant"),
     ),
     Field.CATEGORY: ("category", "group", "категория", "группа", "categorie", "grupa"),
+    Field.DELIVERY_DAYS: (
+        *("delivery days", "delivery time", "lead time", "lead time days", "days"),
+        *("срок поставки", "срок", "срок доставки", "дней"),
+        *("termen de livrare", "termen", "termen livrare", "zile"),
+    ),
     Field.VOUCHER: (
         *("voucher", "promo", "promo code", "code promo", "promocode", "coupon", "coupon code"),
         *("voucher code", "discount code", "промокод", "ваучер", "купон", "промо код"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import cache
 from itertools import chain, islice
 
@@ -47,13 +47,18 @@ _IN_STOCK = {"yes", "y", "instock", "available", "true", "да", "есть", "в
 _IN_STOCK |= {"da", "instoc", "disponibil", "+", "✓", "✔"}
 _OUT_OF_STOCK = {"no", "n", "outofstock", "notavailable", "false", "нет", "нетвналичии"}
 _OUT_OF_STOCK |= {"подзаказ", "nu", "stocepuizat", "epuizat", "indisponibil", "-", "—", "–"}
+_DAYS = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_WEEKS = re.compile(r"week|wk|нед|s[ăa]pt", re.IGNORECASE)
+_HOURS = re.compile(r"[0-9]\s*h\b|hour|hrs|час|\bore\b", re.IGNORECASE)
+_MAX_DAYS = 3650  # more is a typo or a code, not a delivery time
 _AT_LEAST = re.compile(r"(?:>|≥|более|больше|over|peste)\s*(.+)|(.+?)\s*\+")
 _FEWER_THAN = re.compile(r"(?:<|менее|меньше|under|sub)\s*(.+)")
 
 
 @dataclass(frozen=True)
 class PriceRow:
-    """One offer of a price list as written. `stock` None: available, count not given."""
+    """One offer of a price list as written. `stock` None: no count given; `in_stock` True
+    then says the supplier marked it available, None that availability is not stated."""
 
     sku: str
     name: str
@@ -63,6 +68,8 @@ class PriceRow:
     brand: str
     category: str
     row: int
+    in_stock: bool | None = None
+    delivery_days: int | None = None
 
 
 def price_rows(
@@ -131,15 +138,19 @@ def _price_row(
     currency = currency_code(written) if written else default
     if currency is None or not _known_currency(currency):
         return RejectedLine(origin, Rejection.UNKNOWN_CURRENCY, sku, written or default)
+    stock_text = mapping.cell(cells, Field.STOCK)
+    stock = parse_stock(stock_text)
     return PriceRow(
         sku=sku,
         name=mapping.cell(cells, Field.NAME),
         price=price,
         currency=currency,
-        stock=parse_stock(mapping.cell(cells, Field.STOCK)),
+        stock=stock,
         brand=mapping.cell(cells, Field.BRAND),
         category=mapping.cell(cells, Field.CATEGORY),
         row=number,
+        in_stock=True if stock is None and says_available(stock_text) else None,
+        delivery_days=parse_delivery_days(mapping.cell(cells, Field.DELIVERY_DAYS)),
     )
 
 
@@ -191,3 +202,25 @@ def parse_stock(text: str) -> int | None:
     if count is None:
         return None
     return max(0, int(count) + offset)
+
+
+def says_available(text: str) -> bool:
+    """Whether a stock cell is a word for yes ("да", "în stoc", "+") rather than a count."""
+    stripped = text.strip()
+    return bool(stripped) and (header_key(stripped) or stripped) in _IN_STOCK
+
+
+def parse_delivery_days(text: str) -> int | None:
+    """Days to deliver: "3", "3 days", "2-3 дня" (the longer end), "1 week", "1,5 недели" and
+    "48h" (in whole days, rounded up); None for an empty cell, one without a number, or an
+    absurd number."""
+    numbers = [Decimal(found.replace(",", ".")) for found in _DAYS.findall(text)]
+    if not numbers:
+        return None
+    days = max(numbers)
+    if _WEEKS.search(text):
+        days *= 7
+    elif _HOURS.search(text):
+        days /= 24
+    whole = int(days.to_integral_value(ROUND_CEILING))
+    return whole if whole <= _MAX_DAYS else None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
-from mailbot.domain.pricing import Markup, normalise_sku
+from mailbot.domain.markup import MarkupRule
+from mailbot.domain.pricing import PriceRules, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
@@ -18,11 +19,24 @@ from mailbot.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
+class PricingSettings:
+    """The configured pricing, with suppliers still named by their addresses.
+
+    `markup` pairs each rule with the supplier address it names ("" for none), in order of
+    precedence among rules of equal rank; the rules themselves carry no supplier id yet.
+    """
+
+    markup: tuple[tuple[str, MarkupRule], ...] = ()
+    ending: Decimal | None = None
+    vat_percent: Decimal = Decimal(0)
+    supplier_priority: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRules:
     """What the configuration says about orders and prices."""
 
-    default_markup: Decimal
-    supplier_markup: Mapping[str, Decimal]
+    pricing: PricingSettings
     max_quantity: int
     max_attachments: int
     limits: TableLimits
@@ -72,20 +86,38 @@ def price_order(uow: UnitOfWork, client: Partner, order: ReadOrder, rules: Order
         requested,
         offers,
         currency=client.currency,
-        markup=markup(uow, rules),
+        prices=price_rules(uow, rules.pricing),
         max_quantity=rules.max_quantity,
+        group=client.group,
+        gross=client.price_display == "gross",
         rejected=order.lines.rejected,
     )
 
 
-def markup(uow: UnitOfWork, rules: OrderRules) -> Markup:
-    """The markup rules, with configured supplier addresses resolved to partner ids."""
-    by_supplier: dict[int, Decimal] = {}
-    for address, percent in rules.supplier_markup.items():
-        supplier = uow.partners.by_address(address)
-        if supplier is not None:
-            by_supplier[supplier.id] = percent
-    return Markup(rules.default_markup, by_supplier)
+def price_rules(uow: UnitOfWork, settings: PricingSettings) -> PriceRules:
+    """The price rules, with configured supplier addresses resolved to partner ids.
+
+    A rule or priority naming an address no partner has is left out: it could match nothing.
+    """
+    ids: dict[str, int | None] = {}
+
+    def supplier_id(address: str) -> int | None:
+        if address not in ids:
+            supplier = uow.partners.by_address(address)
+            ids[address] = None if supplier is None else supplier.id
+        return ids[address]
+
+    markup = []
+    for address, rule in settings.markup:
+        if not address:
+            markup.append(rule)
+        elif (found := supplier_id(address)) is not None:
+            markup.append(replace(rule, supplier_id=found))
+    priority = {}
+    for address, rank in settings.supplier_priority.items():
+        if (found := supplier_id(address)) is not None:
+            priority[found] = rank
+    return PriceRules(tuple(markup), settings.ending, settings.vat_percent, priority)
 
 
 def store_order(

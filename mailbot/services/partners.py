@@ -12,6 +12,7 @@ from mailbot.storage.unit_of_work import UnitOfWork
 
 ROLES = ("client", "supplier", "manager")
 LANGUAGES = ("en", "ru", "ro")
+PRICE_DISPLAYS = ("net", "gross")
 
 
 class PartnerError(MailbotError):
@@ -37,12 +38,16 @@ def add_partner(
     group: str,
     currency: str,
     now: datetime,
+    price_display: str = "net",
 ) -> int:
-    """Register a partner with its addresses; returns its id."""
+    """Register a partner with its addresses; returns its id. `price_display` "gross" shows a
+    client VAT and the gross total in its quotes, "net" only the net total."""
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if language not in LANGUAGES:
         raise PartnerError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    if price_display not in PRICE_DISPLAYS:
+        raise PartnerError(f"price display must be net or gross, not {price_display!r}")
     if not addresses:
         raise PartnerError("a partner needs at least one address")
     bare = sorted({normalise_address(address) for address in addresses})
@@ -56,6 +61,7 @@ def add_partner(
             language=language,
             group=group,
             currency=currency,
+            price_display=price_display,
             active=True,
             created_at=now,
             addresses=[PartnerAddress(address=address) for address in bare],

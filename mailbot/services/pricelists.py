@@ -99,4 +99,6 @@ def _item(price_list_id: int, row: PriceRow) -> dict[str, object]:
         "price": row.price,
         "currency": row.currency,
         "stock": row.stock,
+        "in_stock": row.in_stock,
+        "delivery_days": row.delivery_days,
     }

@@ -31,6 +31,7 @@ def partner_row(partner: Partner) -> Row:
         "language": partner.language,
         "group": partner.group,
         "currency": partner.currency,
+        "price_display": partner.price_display,
         "active": partner.active,
         "created_at": _time(partner.created_at),
         "deactivated_at": _time(partner.deactivated_at),
@@ -108,4 +109,6 @@ def price_item_row(item: PriceItem, supplier: str) -> Row:
         "price": _money(item.price, item.currency),
         "currency": item.currency,
         "stock": item.stock,
+        "in_stock": item.in_stock,
+        "delivery_days": item.delivery_days,
     }

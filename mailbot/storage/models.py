@@ -38,6 +38,8 @@ class Partner(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     group: Mapped[str] = mapped_column(String(64), default="")
     currency: Mapped[str] = mapped_column(String(3))
+    # "net" or "gross": whether the client's quotes add VAT to the total.
+    price_display: Mapped[str] = mapped_column(String(8), default="net", server_default="net")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     deactivated_at: Mapped[datetime | None]
@@ -105,6 +107,9 @@ class PriceItem(Base):
     price: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     stock: Mapped[int | None]
+    # Without a count (stock NULL), True when the supplier said "available"; NULL: not said.
+    in_stock: Mapped[bool | None]
+    delivery_days: Mapped[int | None]
 
     __table_args__ = (Index("ix_price_items_list_sku", "price_list_id", "sku_key"),)
 

@@ -152,6 +152,8 @@ class PriceLists:
                     stock=item.stock,
                     brand=item.brand,
                     category=item.category,
+                    in_stock=item.in_stock,
+                    delivery_days=item.delivery_days,
                 )
             )
         return found

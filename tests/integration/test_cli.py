@@ -83,6 +83,18 @@ def test_partners_list_and_show(cli: CliRunner, tmp_path: Path) -> None:
     assert "Fleet" in call(cli, "partners", "list").output
 
 
+def test_partners_add_takes_the_price_display(cli: CliRunner) -> None:
+    """--price-display gross is stored and shown; net is the default; other words are refused."""
+    call(cli, "partners", "add", "a@gross.example", "--role", "client", "--name", "G",
+         "--price-display", "gross")  # fmt: skip
+    call(cli, "partners", "add", "a@net.example", "--role", "client", "--name", "N")
+    shown = [json.loads(call(cli, "partners", "show", address, "--json").output)
+             for address in ("a@gross.example", "a@net.example")]  # fmt: skip
+    assert [row["price_display"] for row in shown] == ["gross", "net"]
+    call(cli, "partners", "add", "b@x.example", "--role", "client", "--name", "B",
+         "--price-display", "both", code=2)  # fmt: skip
+
+
 def test_refusals_exit_1_with_a_message(cli: CliRunner, tmp_path: Path) -> None:
     """A taken address, an unknown order or partner, and a bad address exit 1 and say why."""
     setup_partners(cli, tmp_path)

@@ -63,8 +63,22 @@ def test_mailbot_config_variable_names_the_file(tmp_path: Path) -> None:
         ("", {"MAILBOT_PRICING__CURRENCY": "EURO"}, "pricing.currency"),
         ("", {"MAILBOT_STORAGE__URL": "mysql://x"}, "storage.url"),
         ("", {"MAILBOT_PROCESSING__MAX_ATTEMPTS": "0"}, "processing.max_attempts"),
+        ("[pricing]\nvat_percent = 120\n", {}, "pricing.vat_percent"),
+        ("", {"MAILBOT_PRICING__VAT_PERCENT": "-1"}, "pricing.vat_percent"),
+        ("[pricing]\npsychological_ending = '1.90'\n", {}, "pricing.psychological_ending"),
+        ("[pricing]\npsychological_ending = 'ninety'\n", {}, "pricing.psychological_ending"),
+        ("[pricing.supplier_priority]\n'a@b.example' = 'high'\n", {}, "pricing.supplier_priority"),
+        ("[[pricing.rules]]\npercent = -150\n", {}, "pricing.rules.0.percent"),
+        ("[[pricing.rules]]\nbrand = 'X'\n[[pricing.rules]]\nfixed = -1\n", {},
+         "pricing.rules.1.fixed"),
+        ("[[pricing.rules]]\nmin_margin = -0.5\n", {}, "pricing.rules.0.min_margin"),
+        ("[[pricing.rules]]\ncurrency = 'EURO'\n", {}, "pricing.rules.0.currency"),
+        ("[[pricing.rules]]\nsupplier = 'Balkan Truck Parts'\n", {}, "pricing.rules.0.supplier"),
+        ("[[pricing.rules]]\nbrnad = 'X'\n", {}, "pricing.rules.0.brnad: unknown key"),
+        ("", {"MAILBOT_PRICING__RULES": '[{"group": "fleet", "percent": "x"}]'},
+         "pricing.rules.0.percent"),
     ],
-)
+)  # fmt: skip
 def test_invalid_values_name_the_key(
     tmp_path: Path, text: str, environ: dict[str, str], named: str
 ) -> None:
@@ -92,3 +106,54 @@ def test_config_is_frozen() -> None:
     config = load_config(environ={})
     with pytest.raises(ValueError, match="frozen"):
         config.storage.url = "sqlite:///other.db"  # type: ignore[misc]
+
+
+def test_pricing_rules_priorities_vat_and_ending_are_read(tmp_path: Path) -> None:
+    """[[pricing.rules]], supplier priorities, VAT and the psychological ending are read."""
+    path = tmp_path / "pricing.toml"
+    path.write_text(
+        "[pricing]\n"
+        "vat_percent = 19\n"
+        'psychological_ending = "0.90"\n'
+        "[pricing.supplier_priority]\n"
+        '"Sales@Balkan.example" = 10\n'
+        "[[pricing.rules]]\n"
+        'group = "fleet"\n'
+        "percent = 12.5\n"
+        "[[pricing.rules]]\n"
+        'supplier = "Sales@Balkan.example"\n'
+        'currency = "RON"\n'
+        "fixed = 2.50\n"
+        "min_margin = 5\n"
+    )
+    pricing = load_config(path, environ={}).pricing
+    assert pricing.vat_percent == Decimal(19)
+    assert pricing.psychological_ending == Decimal("0.90")
+    assert pricing.supplier_priority == {"Sales@Balkan.example": 10}
+    fleet, balkan = pricing.rules
+    assert (fleet.group, fleet.percent, fleet.fixed, fleet.min_margin) == (
+        "fleet", Decimal("12.5"), Decimal(0), None
+    )  # fmt: skip
+    assert (balkan.supplier, balkan.currency) == ("sales@balkan.example", "RON")
+    assert (balkan.fixed, balkan.min_margin) == (Decimal("2.50"), Decimal(5))
+
+
+def test_an_empty_ending_turns_psychological_rounding_off() -> None:
+    """psychological_ending "" (the default) means none; "0" means whole units."""
+    assert load_config(environ={}).pricing.psychological_ending is None
+    ending = {"MAILBOT_PRICING__PSYCHOLOGICAL_ENDING": "0"}
+    assert load_config(environ=ending).pricing.psychological_ending == Decimal(0)
+
+
+def test_the_example_rules_are_valid_once_uncommented(tmp_path: Path) -> None:
+    """The commented [pricing] examples in config.example.toml load when uncommented."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for example in ('"sales@balkan-truck-parts.example" =', "[[pricing.rules]]", "group =",
+                    "brand =", "currency =", "percent =", "fixed =", "min_margin ="):  # fmt: skip
+        text = text.replace(f"# {example}", example)
+    path = tmp_path / "uncommented.toml"
+    path.write_text(text, encoding="utf-8")
+    pricing = load_config(path, environ={}).pricing
+    assert [rule.group or rule.brand for rule in pricing.rules] == ["fleet", "Knorr-Bremse"]
+    assert pricing.supplier_priority == {"sales@balkan-truck-parts.example": 10}
+    assert pricing.supplier_markup_percent == {"sales@balkan-truck-parts.example": Decimal(15)}

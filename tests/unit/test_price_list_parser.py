@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
-from mailbot.parsers.price_list import PriceRow, currency_code, parse_stock, price_rows
+from mailbot.parsers.price_list import (
+    PriceRow,
+    currency_code,
+    parse_delivery_days,
+    parse_stock,
+    price_rows,
+    says_available,
+)
 from mailbot.parsers.tables import TableLimits, read_rows
 from tests.workbooks import Cell, xlsx_bytes
 
@@ -178,8 +185,56 @@ def test_stock_brand_category_and_name_columns_fill_the_row() -> None:
     header = ["Cod", "Denumire", "Marcă", "Categorie", "Preț", "Stoc"]
     outcome = one(["KNORR-K012", "Etrier", "Knorr-Bremse", "Frâne", "389", "în stoc"], header)
     assert outcome == PriceRow(
-        "KNORR-K012", "Etrier", Decimal(389), "EUR", None, "Knorr-Bremse", "Frâne", 2
+        "KNORR-K012", "Etrier", Decimal(389), "EUR", None, "Knorr-Bremse", "Frâne", 2, True
     )
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Delivery days", "Lead time", "Срок поставки", "Срок, дней", "Termen de livrare", "Termen"],
+)
+def test_delivery_days_column_in_every_language(header: str) -> None:
+    """A delivery-days column is read under its English, Russian and Romanian names."""
+    outcome = one(["BPW-0310", "84.00", "2-3"], ["SKU", "Price", header])
+    assert isinstance(outcome, PriceRow)
+    assert outcome.delivery_days == 3
+
+
+@pytest.mark.parametrize(
+    ("cell", "days"),
+    [
+        ("3", 3),
+        ("0", 0),
+        ("3 days", 3),
+        ("2-3 дня", 3),
+        ("3-5 zile lucrătoare", 5),
+        ("1 week", 7),
+        ("1,5 недели", 11),
+        ("2 săptămâni", 14),
+        ("48h", 2),
+        ("36 часов", 2),
+        ("", None),
+        ("on request", None),
+        ("99999", None),
+    ],
+)
+def test_delivery_days_notations(cell: str, days: int | None) -> None:
+    """Delivery times become whole days: ranges take the longer end, weeks and hours convert."""
+    assert parse_delivery_days(cell) == days
+
+
+def test_available_without_a_count_is_told_from_not_stated() -> None:
+    """A word for yes marks a row in stock without a count; an empty or unclear cell does not."""
+    header = ["SKU", "Price", "Stock"]
+    rows = [one(["A-1", "1", cell], header) for cell in ("yes", "", "call us", "12")]
+    read_as = [(r.stock, r.in_stock) for r in rows if isinstance(r, PriceRow)]
+    assert read_as == [(None, True), (None, None), (None, None), (12, None)]
+    assert [says_available(cell) for cell in ("În stoc", "+", "5", "")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_headings_totals_and_empty_rows_are_skipped() -> None:

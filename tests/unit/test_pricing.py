@@ -9,11 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection, RequestedLine
+from mailbot.domain.markup import MarkupRule
 from mailbot.domain.money import CurrencyError, Money, minor_unit
-from mailbot.domain.pricing import Markup, Offer, best_offer
+from mailbot.domain.pricing import Offer, PriceRules, best_offer
 from mailbot.domain.quotes import quote_order
 
-MARKUP = Markup(Decimal(20), {2: Decimal(10)})
+# The old default markup of 20 %, and 10 % for supplier 2.
+MARKUP = PriceRules(
+    (MarkupRule(supplier_id=2, percent=Decimal(10)), MarkupRule(percent=Decimal(20)))
+)
 
 
 def offer(supplier: int, price: str, stock: int | None = None, sku: str = "BPW-0310") -> Offer:
@@ -71,7 +75,7 @@ def test_quote_prices_lines_and_totals() -> None:
         [line("bpw-0310", "2"), line("SAF-2234", "3", 2)],
         offers,
         currency="EUR",
-        markup=MARKUP,
+        prices=MARKUP,
         max_quantity=1000,
     )
     assert [(q.sku, q.quantity, str(q.unit_price.amount)) for q in quote.lines] == [
@@ -102,7 +106,7 @@ def test_bad_lines_are_rejected_with_their_reason(
         [line("BPW-0310", quantity, row=7)],
         {"BPW-0310": [offer(1, "84.00", stock=stock)]},
         currency=currency,
-        markup=MARKUP,
+        prices=MARKUP,
         max_quantity=1000,
     )
     assert quote.lines == ()
@@ -118,7 +122,7 @@ def test_unknown_sku_and_parser_rejections_are_kept() -> None:
         [line("NOPE-1", "1", row=3)],
         {},
         currency="EUR",
-        markup=MARKUP,
+        prices=MARKUP,
         max_quantity=1000,
         rejected=[parsed_away],
     )
@@ -139,7 +143,7 @@ def test_every_requested_line_ends_quoted_or_rejected(items: list[tuple[str, Dec
     """No line is ever lost: quoted plus rejected equals requested, whatever the input."""
     requested = [line(sku, str(qty), row=i) for i, (sku, qty) in enumerate(items, 1)]
     offers = {"BPW-0310": [offer(1, "84.00", stock=50)], "SAF-2234": [offer(2, "1.01", None)]}
-    quote = quote_order(requested, offers, currency="EUR", markup=MARKUP, max_quantity=1000)
+    quote = quote_order(requested, offers, currency="EUR", prices=MARKUP, max_quantity=1000)
     rows = sorted([q.origin.row for q in quote.lines] + [r.origin.row for r in quote.rejected])
     assert rows == list(range(1, len(items) + 1))
     assert quote.total.amount == sum((q.line_total.amount for q in quote.lines), Decimal(0))
