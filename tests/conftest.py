@@ -91,15 +91,19 @@ def transport() -> RecordingTransport:
 
 
 @pytest.fixture
-def config(tmp_path: Path, database_url: str) -> Config:
-    """The default configuration, pointed at the test database and a temporary outbox folder."""
-    return load_config(
-        environ={
-            "MAILBOT_STORAGE__URL": database_url,
-            "MAILBOT_SMTP_OUTGOING__FOLDER": str(tmp_path / "outbox"),
-            "MAILBOT_SMTP_INGRESS__PORT": "0",
-        }
-    )
+def environ(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """Environment settings that point mailbot at the test database and a temporary outbox."""
+    return {
+        "MAILBOT_STORAGE__URL": database_url,
+        "MAILBOT_SMTP_OUTGOING__FOLDER": str(tmp_path / "outbox"),
+        "MAILBOT_SMTP_INGRESS__PORT": "0",
+    }
+
+
+@pytest.fixture
+def config(environ: dict[str, str]) -> Config:
+    """The default configuration with the test environment applied."""
+    return load_config(environ=environ)
 
 
 @pytest.fixture

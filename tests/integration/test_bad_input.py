@@ -6,8 +6,8 @@ import base64
 
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
-from tests.integration.test_processing import FLEET, VECTOR, ingest, outbox
 from tests.mail import mail, parts
+from tests.pipeline import FLEET, VECTOR, ingest, outbox
 
 
 def raw_kept(app: App, inbound_id: int, raw: bytes) -> bool:

@@ -17,15 +17,9 @@ PRICES = (
 
 
 @pytest.fixture
-def cli(database_url: str, tmp_path: Path) -> CliRunner:
+def cli(environ: dict[str, str]) -> CliRunner:
     """A runner whose environment points mailbot at the test database and a temporary outbox."""
-    return CliRunner(
-        env={
-            "MAILBOT_STORAGE__URL": database_url,
-            "MAILBOT_SMTP_OUTGOING__FOLDER": str(tmp_path / "outbox"),
-            "MAILBOT_CONFIG": "",
-        }
-    )
+    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
 
 
 def call(cli: CliRunner, *args: str, code: int = 0) -> Result:

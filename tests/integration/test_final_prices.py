@@ -12,11 +12,10 @@ from mailbot.domain.money import Money
 from mailbot.domain.pricing import Offer, PriceRules
 from mailbot.services.ordering import price_rules
 from mailbot.services.partners import add_partner
-from mailbot.services.processing import Outcome
-from mailbot.services.views import order_detail
 from mailbot.storage.models import OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import mail, parts
+from tests.pipeline import ingest, quoted
 
 GROSS_CLIENT = "buying@gross-fleet.example"
 NET_CLIENT = "buying@fleetparts.example"  # the demo's Fleet Parts Ltd, group "fleet", net
@@ -33,20 +32,6 @@ def with_pricing(
         update={"pricing": PricingConfig.model_validate(pricing)}
     )
     return bootstrap(config, engine=app.engine, transport=transport, clock=clock)
-
-
-def ingest(app: App, raw: bytes) -> Outcome:
-    stored = app.store(raw, "file")
-    assert app.processor.claim(stored.id)
-    return app.processor.process_claimed(stored.id)
-
-
-def order_of(app: App, outcome: Outcome) -> dict[str, Any]:
-    number = outcome.summary.split()[1].rstrip(":")
-    with app.uow() as uow:
-        order = uow.orders.by_number(number)
-        assert order is not None, outcome
-        return order_detail(order)
 
 
 def last_reply(app: App) -> str:
@@ -82,7 +67,7 @@ def setup(app: App) -> None:
             price_display=display,
         )
     prices = ("prices.csv", "text/csv", QUICK_LIST.encode())
-    outcome = ingest(app, mail(sender=QUICK, body="New prices", attachments=[prices]))
+    _, outcome = ingest(app, mail(sender=QUICK, body="New prices", attachments=[prices]))
     assert "1 rows" in outcome.summary
 
 
@@ -105,7 +90,7 @@ def test_a_gross_client_in_a_group_gets_its_final_prices_and_vat(
         },
     )
     setup(priced)
-    detail = order_of(priced, ingest(priced, mail(sender=GROSS_CLIENT, body=ORDER)))
+    detail = quoted(priced, mail(sender=GROSS_CLIENT, body=ORDER))
     quick, balkan = (
         partner_id(priced, QUICK),
         partner_id(priced, SUPPLIER),
@@ -132,7 +117,7 @@ def test_a_net_client_in_the_same_group_gets_the_same_prices_without_vat(
     """Display is per client: a net client is quoted the same net prices and no VAT line."""
     priced = with_pricing(app, transport, clock, {"rules": [{"group": "fleet", "percent": 10}]})
     setup(priced)
-    detail = order_of(priced, ingest(priced, mail(sender=NET_CLIENT, body="KNORR-K012 x 1")))
+    detail = quoted(priced, mail(sender=NET_CLIENT, body="KNORR-K012 x 1"))
     assert [x["unit_price"] for x in detail["lines"]] == ["142.89"]  # no ending configured
     text = last_reply(priced)
     assert "Total excl. VAT: €142.89" in text
@@ -148,10 +133,10 @@ def test_without_delivery_days_the_supplier_priority_breaks_the_tie(
     setup(plain)
     replaced = ("prices.csv", "text/csv", body.encode())
     ingest(plain, mail(sender=QUICK, body="Prices without lead times", attachments=[replaced]))
-    detail = order_of(plain, ingest(plain, mail(sender=NET_CLIENT, body="BPW-0310 x 1")))
+    detail = quoted(plain, mail(sender=NET_CLIENT, body="BPW-0310 x 1"))
     assert detail["lines"][0]["supplier_id"] == partner_id(plain, QUICK)
     unranked = with_pricing(app, transport, clock, {})
-    detail = order_of(unranked, ingest(unranked, mail(sender=NET_CLIENT, body="BPW-0310 x 2")))
+    detail = quoted(unranked, mail(sender=NET_CLIENT, body="BPW-0310 x 2"))
     assert detail["lines"][0]["supplier_id"] == partner_id(
         plain, "sales@balkan-truck-parts.example"
     )

@@ -8,35 +8,12 @@ from pathlib import Path
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
 from mailbot.demo import seed_demo
-from mailbot.services.processing import Outcome
 from mailbot.services.quarantine import retry_quarantined
-from mailbot.services.views import order_detail
-from mailbot.storage.models import OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
+from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
 
-FLEET = "Fleet Parts Ltd <buying@fleetparts.example>"
-VECTOR = "zakaz@vector-trans.example"
 CSV_RU = "Артикул;Наименование;Кол-во\nBPW-0310;Тормозной барабан;4\nSAF-2234;Пневмобаллон;16\n"
-
-
-def ingest(app: App, raw: bytes) -> tuple[int, Outcome]:
-    stored = app.store(raw, "file")
-    assert app.processor.claim(stored.id)
-    return stored.id, app.processor.process_claimed(stored.id)
-
-
-def outbox(app: App) -> list[OutboundMessage]:
-    with app.uow() as uow:
-        return list(uow.session.query(OutboundMessage).order_by(OutboundMessage.id))
-
-
-def order_of(app: App, outcome: Outcome) -> dict[str, object]:
-    number = outcome.summary.split()[1].rstrip(":")
-    with app.uow() as uow:
-        order = uow.orders.by_number(number)
-        assert order is not None, outcome
-        return order_detail(order)
 
 
 def test_body_order_is_quoted_in_one_threaded_reply(app: App) -> None:

@@ -11,8 +11,8 @@ from mailbot.demo import seed_demo
 from mailbot.outbound.transport import DeliveryError
 from mailbot.storage.models import Event, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
-from tests.integration.test_processing import FLEET, ingest
 from tests.mail import mail
+from tests.pipeline import FLEET, ingest
 
 
 def queued_reply(app: App) -> OutboundMessage:
