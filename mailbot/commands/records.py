@@ -172,6 +172,8 @@ def pricelist_import(context: Context, file: Path, supplier: str, columns: tuple
             tell_managers_of_hold(uow, app.replies, partner, report, received_at=now, now=now)
         uow.commit()
     bar.close()
+    if report.held:
+        app.sender.run_once()  # the managers' mails go now, as `ingest` sends its replies
     echo_report(report)
 
 
