@@ -8,13 +8,15 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
-from mailbot.config import Config, PricingConfig
+from mailbot.config import Config, PriceListsConfig, PricingConfig
 from mailbot.domain.markup import MarkupRule
+from mailbot.domain.price_changes import HoldPolicy
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
 from mailbot.services.inbox import Stored, store_message
 from mailbot.services.ordering import OrderRules, PricingSettings
+from mailbot.services.pricelists import PriceListSettings, SupplierFormat
 from mailbot.services.processing import ProcessingPolicy, Processor
 from mailbot.services.replies import Replies
 from mailbot.services.sending import Sender, SendingPolicy
@@ -30,6 +32,8 @@ class App:
     rules: OrderRules
     processor: Processor
     sender: Sender
+    replies: Replies
+    price_lists: PriceListSettings
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -68,6 +72,7 @@ def bootstrap(
     )
     own = {outgoing.from_address.lower(), *(r.lower() for r in config.smtp_ingress.recipients)}
     processing = config.processing
+    price_lists = price_list_settings(config.price_lists, config.pricing)
     processor = Processor(
         uow,
         replies=replies,
@@ -79,6 +84,7 @@ def bootstrap(
             own_addresses=frozenset(own),
         ),
         clock=clock,
+        price_lists=price_lists,
     )
     sender = Sender(
         uow,
@@ -89,7 +95,7 @@ def bootstrap(
         ),
         clock=clock,
     )
-    return App(config, engine, clock, rules, processor, sender)
+    return App(config, engine, clock, rules, processor, sender, replies, price_lists)
 
 
 def pricing_settings(pricing: PricingConfig) -> PricingSettings:
@@ -118,6 +124,22 @@ def pricing_settings(pricing: PricingConfig) -> PricingSettings:
         ending=pricing.psychological_ending,
         vat_percent=pricing.vat_percent,
         supplier_priority={a.lower(): p for a, p in pricing.supplier_priority.items()},
+    )
+
+
+def price_list_settings(lists: PriceListsConfig, pricing: PricingConfig) -> PriceListSettings:
+    """The configured hold rule, report sizes and per-supplier formats for imports."""
+    return PriceListSettings(
+        hold=HoldPolicy(
+            max_removed_share=lists.max_removed_share, max_price_factor=lists.max_price_factor
+        ),
+        vat_percent=pricing.vat_percent,
+        largest=lists.largest_changes,
+        removed_shown=lists.removed_shown,
+        suppliers={
+            address: SupplierFormat(dict(s.columns), s.currency, s.vat_included)
+            for address, s in lists.suppliers.items()
+        },
     )
 
 

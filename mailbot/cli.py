@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mailbot.commands.common import Context
+from mailbot.commands.price_versions import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
 from mailbot.commands.service import db, ingest, run
 
@@ -37,3 +38,5 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 for command in (run, ingest, db, partners, pricelist, orders, quarantine):
     main.add_command(command)
+for command in PRICE_VERSION_COMMANDS:
+    pricelist.add_command(command)

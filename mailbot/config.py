@@ -142,6 +142,50 @@ class PricingConfig(_Section):
         return ending
 
 
+PRICE_FIELDS = ("sku", "name", "price", "currency", "stock", "brand", "category", "delivery_days")
+
+
+class SupplierPriceListConfig(_Section):
+    """One `[price_lists.suppliers."ADDRESS"]` table: how that supplier writes its lists."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    currency: str = ""
+    vat_included: bool = False
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(PRICE_FIELDS))
+        if unknown:
+            known = ", ".join(PRICE_FIELDS)
+            raise ValueError(f"unknown field(s) {', '.join(unknown)}; known: {known}")
+        return columns
+
+    @field_validator("currency")
+    @classmethod
+    def _list_currency(cls, currency: str) -> str:
+        return _iso_currency(currency.upper()) if currency else currency
+
+
+class PriceListsConfig(_Section):
+    max_removed_share: Decimal = Field(Decimal("0.5"), gt=0, le=1)
+    max_price_factor: Decimal = Field(Decimal(3), gt=1)
+    largest_changes: int = Field(10, ge=0)
+    removed_shown: int = Field(20, ge=0)
+    stale_days: int = Field(14, gt=0)
+    suppliers: dict[str, SupplierPriceListConfig] = Field(default_factory=dict)
+
+    @field_validator("suppliers")
+    @classmethod
+    def _addresses(
+        cls, suppliers: dict[str, SupplierPriceListConfig]
+    ) -> dict[str, SupplierPriceListConfig]:
+        for address in suppliers:
+            if "@" not in address:
+                raise ValueError(f"{address!r} is not a supplier's e-mail address")
+        return {address.strip().lower(): settings for address, settings in suppliers.items()}
+
+
 class OrdersConfig(_Section):
     max_quantity: int = Field(100_000, gt=0)
     max_rows: int = Field(10_000, gt=0)
@@ -182,6 +226,7 @@ class Config(_Section):
     imap: ImapConfig = ImapConfig()
     smtp_outgoing: SmtpOutgoingConfig = SmtpOutgoingConfig()
     pricing: PricingConfig = PricingConfig()
+    price_lists: PriceListsConfig = PriceListsConfig()
     orders: OrdersConfig = OrdersConfig()
     processing: ProcessingConfig = ProcessingConfig()
     security: SecurityConfig = SecurityConfig()

@@ -17,7 +17,10 @@ from mailbot.commands.common import (
     json_option,
     pass_context,
 )
+from mailbot.commands.price_versions import echo_report
+from mailbot.config import PRICE_FIELDS
 from mailbot.domain.pricing import normalise_sku
+from mailbot.parsers.price_list import currency_code
 from mailbot.services import views
 from mailbot.services.partners import (
     LANGUAGES,
@@ -27,7 +30,8 @@ from mailbot.services.partners import (
     deactivate_partner,
     normalise_address,
 )
-from mailbot.services.pricelists import import_price_list
+from mailbot.services.pricelist_versions import tell_managers_of_hold
+from mailbot.services.pricelists import SupplierFormat, import_price_list
 from mailbot.services.quarantine import retry_quarantined
 from mailbot.storage.models import Partner
 
@@ -126,15 +130,31 @@ def pricelist() -> None:
 @pricelist.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--supplier", required=True, help="The supplier's registered address.")
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help='The supplier\'s own header for a field, e.g. sku="Part No" (repeatable).',
+)
+@click.option("--currency", help="Currency of prices that name none [default: configured].")
+@click.option(
+    "--vat-included/--vat-excluded",
+    default=None,
+    help="Whether the prices include VAT (then stored net) [default: configured, else no].",
+)
 @pass_context
-def pricelist_import(context: Context, file: Path, supplier: str) -> None:
-    """Replace the supplier's price list with FILE (CSV, XLSX, XLS or ODS), all at once."""
+def pricelist_import(context: Context, file: Path, supplier: str, columns: tuple[str, ...],
+                     currency: str | None, vat_included: bool | None) -> None:  # fmt: skip
+    """Import FILE (CSV, XLSX, XLS or ODS) as a new version of the supplier's price list and
+    apply it at once, unless it changes too much: then it is held for a manager."""
     app = context.app()
     bar = tqdm(unit=" rows", desc=file.name, disable=not sys.stderr.isatty())
     with failures(), app.uow() as uow:
         partner = uow.partners.by_address(normalise_address(supplier))
         if partner is None:
             fail(f"no partner has the address {supplier}")
+        form = _format(app.price_lists.format_for(partner), columns, currency, vat_included)
         report = import_price_list(
             uow,
             partner,
@@ -144,14 +164,35 @@ def pricelist_import(context: Context, file: Path, supplier: str) -> None:
             default_currency=partner.currency,
             now=app.clock.now(),
             progress=bar.update,
+            settings=app.price_lists,
+            supplier_format=form,
         )
+        if report.held:
+            now = app.clock.now()
+            tell_managers_of_hold(uow, app.replies, partner, report, received_at=now, now=now)
         uow.commit()
     bar.close()
-    click.echo(f"{file.name}: {report.imported} rows imported, {len(report.rejected)} rejected")
-    for line in report.rejected:
-        click.echo(
-            f"  row {line.origin.row}: {line.reason.value} {line.sku} {line.detail}".rstrip()
-        )
+    if report.held:
+        app.sender.run_once()  # the managers' mails go now, as `ingest` sends its replies
+    echo_report(report)
+
+
+def _format(configured: SupplierFormat, columns: tuple[str, ...], currency: str | None,
+            vat_included: bool | None) -> SupplierFormat:  # fmt: skip
+    """The configured format with the command line's choices laid over it."""
+    mapping = dict(configured.columns)
+    for column in columns:
+        name, equals, header = column.partition("=")
+        name = name.strip().lower()
+        if not equals or name not in PRICE_FIELDS or not header.strip():
+            known = ", ".join(PRICE_FIELDS)
+            fail(f"--column wants FIELD=HEADER with a field among {known}, not {column!r}", 2)
+        mapping[name] = header.strip().strip('"')
+    code = (currency or configured.currency).upper()
+    if code and currency_code(code) is None:
+        fail(f"--currency: {currency!r} is not a currency code", 2)
+    vat = configured.vat_included if vat_included is None else vat_included
+    return SupplierFormat(mapping, code, vat)
 
 
 @pricelist.command("show")

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.money import Money
@@ -52,6 +52,7 @@ class Formatter:
         return {
             "money": self.money,
             "number": self.number,
+            "percent": self.percent,
             "date": self.day,
             "datetime": self.moment,
             "reason": self.reason,
@@ -66,6 +67,13 @@ class Formatter:
     def number(self, value: int | Decimal | float) -> str:
         """A number with the locale's grouping and decimal signs."""
         return self._decimal(str(value))
+
+    def percent(self, value: Decimal, signed: bool = True) -> str:
+        """A percentage given in percent (12.5 is 12.5%), signed: "+12.5%", "−40 %"."""
+        shown = format_percent(abs(value) / 100, locale=self.locale, decimal_quantization=False)
+        if not signed or not value:
+            return shown
+        return ("+" if value > 0 else "\u2212") + shown
 
     def day(self, value: date) -> str:
         """A calendar date in words; a datetime is first moved into the reader's zone."""

@@ -23,7 +23,8 @@ from mailbot.services.ordering import (
     read_order,
     store_order,
 )
-from mailbot.services.pricelists import PriceListError, import_price_list
+from mailbot.services.pricelist_versions import tell_managers_of_hold
+from mailbot.services.pricelists import PriceListError, PriceListSettings, import_price_list
 from mailbot.services.replies import Replies, Thread
 from mailbot.storage.models import InboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -56,8 +57,10 @@ class Processor:
         rules: OrderRules,
         policy: ProcessingPolicy,
         clock: Clock,
+        price_lists: PriceListSettings | None = None,
     ) -> None:
         self._uow = uow
+        self._price_lists = price_lists or PriceListSettings()
         self._replies = replies
         self._rules = rules
         self._policy = policy
@@ -186,14 +189,17 @@ class Processor:
                     limits=self._rules.limits,
                     default_currency=supplier.currency,
                     now=self._clock.now(),
+                    settings=self._price_lists,
                 )
         except UnreadableTable as error:
             problem = file_problem(filename, error, self._rules.limits)
             context = {"filename": filename, "imported": 0, "rejected": (), "problems": [problem]}
+            context |= {"changes": None, "held": ()}
             self._reply(uow, "pricelist_report", inbound, message, supplier, context)
             return Outcome("processed", f"price list refused: {error}")
         except PriceListError as error:
             context = {"filename": filename, "imported": 0, "rejected": error.rejected}
+            context |= {"problems": [], "changes": None, "held": ()}
             self._reply(uow, "pricelist_report", inbound, message, supplier, context)
             return Outcome("processed", f"price list refused: {error}")
         context = {
@@ -201,12 +207,22 @@ class Processor:
             "imported": report.imported,
             "rejected": report.rejected,
             "problems": [],
+            "changes": report.changes,
+            "held": report.held,
         }
         self._reply(uow, "pricelist_report", inbound, message, supplier, context)
-        return Outcome(
-            "processed",
-            f"price list {filename}: {report.imported} rows, {len(report.rejected)} rejected",
-        )
+        summary = f"price list {filename}: {report.imported} rows, {len(report.rejected)} rejected"
+        if report.held:
+            told = tell_managers_of_hold(
+                uow,
+                self._replies,
+                supplier,
+                report,
+                received_at=inbound.received_at,
+                now=self._clock.now(),
+            )
+            summary += f"; held as version {report.price_list_id}, {told} manager(s) told"
+        return Outcome("processed", summary)
 
     def _reply(
         self,

@@ -81,7 +81,11 @@ class InboundMessage(Base):
 
 
 class PriceList(Base):
-    """One imported version of a supplier's list; exactly one per supplier is active."""
+    """One imported version of a supplier's list; at most one per supplier is active.
+
+    `status`: active (orders are priced from it), replaced (a newer one was applied), held
+    (waiting for a manager, with `held_reason`), rejected (a manager refused it).
+    """
 
     __tablename__ = "price_lists"
 
@@ -89,9 +93,13 @@ class PriceList(Base):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     source: Mapped[str] = mapped_column(String(255))
     imported_at: Mapped[datetime]
-    active: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    held_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None]
     rows: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_price_lists_status_supplier", "status", "supplier_id"),)
 
 
 class PriceItem(Base):
@@ -111,7 +119,11 @@ class PriceItem(Base):
     in_stock: Mapped[bool | None]
     delivery_days: Mapped[int | None]
 
-    __table_args__ = (Index("ix_price_items_list_sku", "price_list_id", "sku_key"),)
+    # By list for imports and comparisons; by SKU for pricing, since old versions are kept.
+    __table_args__ = (
+        Index("ix_price_items_list_sku", "price_list_id", "sku_key"),
+        Index("ix_price_items_sku_key", "sku_key"),
+    )
 
 
 class Order(Base):

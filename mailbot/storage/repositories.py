@@ -23,6 +23,8 @@ from mailbot.storage.models import (
     PriceList,
 )
 
+ACTIVE = "active"  # the price list status orders are priced from
+
 Leased = type[InboundMessage] | type[OutboundMessage]
 
 
@@ -117,13 +119,16 @@ class PriceLists:
         self.session = session
 
     def activate(self, price_list: PriceList) -> None:
-        """Make `price_list` the supplier's only active list, in the caller's transaction."""
+        """Make `price_list` the supplier's only active list (the one before becomes replaced),
+        in the caller's transaction."""
         self.session.execute(
             update(PriceList)
             .where(PriceList.supplier_id == price_list.supplier_id, PriceList.id != price_list.id)
-            .values(active=False)
+            .where(PriceList.status == ACTIVE)
+            .values(status="replaced")
         )
-        price_list.active = True
+        price_list.status = ACTIVE
+        price_list.held_reason = ""
         self.session.flush()
 
     def add_items(self, items: Sequence[dict[str, object]]) -> None:
@@ -140,7 +145,7 @@ class PriceLists:
             select(PriceItem, PriceList.supplier_id)
             .join(PriceList, PriceItem.price_list_id == PriceList.id)
             .join(Partner, Partner.id == PriceList.supplier_id)
-            .where(PriceList.active, Partner.active, PriceItem.sku_key.in_(keys))
+            .where(PriceList.status == ACTIVE, Partner.active, PriceItem.sku_key.in_(keys))
         )
         for item, supplier_id in self.session.execute(query):
             found[item.sku_key].append(
@@ -165,13 +170,15 @@ class PriceLists:
             .join(PriceList, PriceItem.price_list_id == PriceList.id)
             .join(Partner, Partner.id == PriceList.supplier_id)
             .options(selectinload(Partner.addresses))
-            .where(PriceList.active, PriceItem.sku_key == sku_key)
+            .where(PriceList.status == ACTIVE, PriceItem.sku_key == sku_key)
             .order_by(PriceItem.price)
         )
         return [(item, supplier) for item, supplier in self.session.execute(query)]
 
     def active_for(self, supplier_id: int) -> PriceList | None:
-        query = select(PriceList).where(PriceList.supplier_id == supplier_id, PriceList.active)
+        query = select(PriceList).where(
+            PriceList.supplier_id == supplier_id, PriceList.status == ACTIVE
+        )
         return self.session.scalars(query).one_or_none()
 
 

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from mailbot.storage.price_versions import PriceVersions
 from mailbot.storage.repositories import Events, Inbox, Orders, Outbox, Partners, PriceLists
 
 
@@ -15,6 +16,7 @@ class UnitOfWork:
     partners: Partners
     inbox: Inbox
     prices: PriceLists
+    versions: PriceVersions
     orders: Orders
     outbox: Outbox
     events: Events
@@ -27,6 +29,7 @@ class UnitOfWork:
         self.partners = Partners(self.session)
         self.inbox = Inbox(self.session)
         self.prices = PriceLists(self.session)
+        self.versions = PriceVersions(self.session)
         self.orders = Orders(self.session)
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)

@@ -146,7 +146,8 @@ def test_an_empty_ending_turns_psychological_rounding_off() -> None:
 
 
 def test_the_example_rules_are_valid_once_uncommented(tmp_path: Path) -> None:
-    """The commented [pricing] examples in config.example.toml load when uncommented."""
+    """The commented [pricing] and [price_lists] examples in config.example.toml load when
+    uncommented."""
     text = EXAMPLE.read_text(encoding="utf-8")
     for example in ('"sales@balkan-truck-parts.example" =', "[[pricing.rules]]", "group =",
                     "brand =", "currency =", "percent =", "fixed =", "min_margin ="):  # fmt: skip
@@ -157,3 +158,8 @@ def test_the_example_rules_are_valid_once_uncommented(tmp_path: Path) -> None:
     assert [rule.group or rule.brand for rule in pricing.rules] == ["fleet", "Knorr-Bremse"]
     assert pricing.supplier_priority == {"sales@balkan-truck-parts.example": 10}
     assert pricing.supplier_markup_percent == {"sales@balkan-truck-parts.example": Decimal(15)}
+    supplier = load_config(path, environ={}).price_lists.suppliers[
+        "sales@balkan-truck-parts.example"
+    ]
+    assert supplier.columns == {"sku": "Part No", "price": "Netto"}
+    assert (supplier.currency, supplier.vat_included) == ("EUR", True)

@@ -21,7 +21,7 @@ from mailbot.outbound.phrases import PLACES, REASONS
 from mailbot.outbound.render import RenderedMail, Renderer, RenderError
 
 LANGUAGES = ("en", "ru", "ro")
-TEMPLATES = ("quote", "no_order", "pricelist_report", "not_understood")
+TEMPLATES = ("quote", "no_order", "pricelist_report", "not_understood", "pricelist_held")
 RECEIVED = datetime(2024, 3, 5, 14, 7, tzinfo=UTC)
 NBSP = "\xa0"
 
@@ -56,6 +56,11 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "problems": [DAMAGED],
         "filename": "prices.xlsx",
         "imported": 120,
+        "changes": None,
+        "held": (),
+        "supplier_name": "Balkan Parts",
+        "supplier_address": "sales@balkan.example",
+        "version_id": 7,
     }
     values.update(extra)
     return values
@@ -235,7 +240,7 @@ def test_where_names_the_file_or_the_message_text() -> None:
 def test_every_template_renders_in_every_language(
     renderer: Renderer, name: str, language: str
 ) -> None:
-    """All four mails exist in en, ru and ro with a one-line subject, a text and an HTML part."""
+    """All five mails exist in en, ru and ro with a one-line subject, a text and an HTML part."""
     mail = renderer.render(name, language, context())
     assert mail.subject
     assert "\n" not in mail.subject
