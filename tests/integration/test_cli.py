@@ -172,3 +172,18 @@ def test_ingest_reads_standard_input(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(main, ["ingest", "-"], input=raw, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "-: message 1 processed: quoted ORD-" in result.output
+
+
+def test_price_list_formats_are_a_partner_setting(cli: CliRunner) -> None:
+    """`--price-list-formats` is stored normalised, shown, defaults to xlsx, and is checked."""
+    call(cli, "partners", "add", "a@client.example", "--role", "client", "--name", "A")
+    call(cli, "partners", "add", "b@client.example", "--role", "client", "--name", "B",
+         "--price-list-formats", " XLSX, csv ,xlsx")  # fmt: skip
+    shown = [
+        json.loads(call(cli, "partners", "show", address, "--json").output)
+        for address in ("a@client.example", "b@client.example")
+    ]
+    assert [row["price_list_formats"] for row in shown] == ["xlsx", "xlsx,csv"]
+    refused = call(cli, "partners", "add", "c@client.example", "--role", "client", "--name", "C",
+                   "--price-list-formats", "pdf", code=1)  # fmt: skip
+    assert "price list formats must be some of xlsx, csv" in refused.output
