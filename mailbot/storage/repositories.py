@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, insert, or_, select, update
@@ -157,6 +157,47 @@ class PriceLists:
                 )
             )
         return found
+
+    def offers_in(self, currency: str, batch: int = 2000) -> Iterator[tuple[str, Offer]]:
+        """Every active offer in `currency` with its normalised SKU, ordered by that SKU.
+
+        Streamed `batch` rows at a time (a server-side cursor on PostgreSQL), as plain
+        columns rather than ORM objects, so a list of any length takes bounded memory.
+        """
+        query = (
+            select(
+                PriceItem.sku_key,
+                PriceItem.sku,
+                PriceItem.name,
+                PriceItem.brand,
+                PriceItem.category,
+                PriceItem.price,
+                PriceItem.stock,
+                PriceItem.in_stock,
+                PriceItem.delivery_days,
+                PriceList.supplier_id,
+            )
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .where(PriceList.active, Partner.active, PriceItem.currency == currency)
+            .order_by(PriceItem.sku_key, PriceList.supplier_id)
+            .execution_options(yield_per=batch)
+        )
+        for row in self.session.execute(query):
+            yield (
+                row.sku_key,
+                Offer(
+                    supplier_id=row.supplier_id,
+                    sku=row.sku,
+                    name=row.name,
+                    price=Money(row.price, currency),
+                    stock=row.stock,
+                    brand=row.brand,
+                    category=row.category,
+                    in_stock=row.in_stock,
+                    delivery_days=row.delivery_days,
+                ),
+            )
 
     def active_items(self, sku_key: str) -> Sequence[tuple[PriceItem, Partner]]:
         """Every active item for a normalised SKU, with its supplier."""
