@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from mailbot.commands import price_export  # noqa: F401 - adds `pricelist export`
 from mailbot.commands.common import Context
 from mailbot.commands.price_versions import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine

@@ -55,11 +55,17 @@ def partners() -> None:
     show_default=True,
     help="Quotes show net totals, or VAT and gross totals too.",
 )
+@click.option(
+    "--price-list-formats",
+    default="xlsx",
+    show_default=True,
+    help="Files a client's price list on request comes as: xlsx, csv or xlsx,csv.",
+)
 @click.option("--also", "more", multiple=True, help="Another address of the same partner.")
 @pass_context
 def partners_add(context: Context, address: str, role: str, name: str, language: str,
                  group: str, currency: str | None, price_display: str,
-                 more: tuple[str, ...]) -> None:  # fmt: skip
+                 price_list_formats: str, more: tuple[str, ...]) -> None:  # fmt: skip
     """Register a partner under ADDRESS."""
     app = context.app()
     with failures():
@@ -73,6 +79,7 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             currency=(currency or app.config.pricing.currency).upper(),
             now=app.clock.now(),
             price_display=price_display,
+            price_list_formats=price_list_formats,
         )
     click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
 

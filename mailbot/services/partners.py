@@ -13,6 +13,7 @@ from mailbot.storage.unit_of_work import UnitOfWork
 ROLES = ("client", "supplier", "manager")
 LANGUAGES = ("en", "ru", "ro")
 PRICE_DISPLAYS = ("net", "gross")
+PRICE_LIST_FORMATS = ("xlsx", "csv")
 
 
 class PartnerError(MailbotError):
@@ -28,6 +29,18 @@ def normalise_address(address: str) -> str:
     return bare.lower()
 
 
+def parse_price_list_formats(text: str) -> tuple[str, ...]:
+    """The formats named in `text` ("xlsx", "xlsx,csv", " CSV ,xlsx"), in the given order,
+    each once; PartnerError for an unknown one or none at all."""
+    named = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in named if name not in PRICE_LIST_FORMATS]
+    if unknown or not named:
+        raise PartnerError(
+            f"price list formats must be some of {', '.join(PRICE_LIST_FORMATS)}, not {text!r}"
+        )
+    return tuple(dict.fromkeys(named))
+
+
 def add_partner(
     uow: UnitOfWork,
     *,
@@ -39,9 +52,11 @@ def add_partner(
     currency: str,
     now: datetime,
     price_display: str = "net",
+    price_list_formats: str = "xlsx",
 ) -> int:
     """Register a partner with its addresses; returns its id. `price_display` "gross" shows a
-    client VAT and the gross total in its quotes, "net" only the net total."""
+    client VAT and the gross total in its quotes, "net" only the net total.
+    `price_list_formats` names the files its price list on request comes as ("xlsx,csv")."""
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if language not in LANGUAGES:
@@ -50,6 +65,7 @@ def add_partner(
         raise PartnerError(f"price display must be net or gross, not {price_display!r}")
     if not addresses:
         raise PartnerError("a partner needs at least one address")
+    formats = ",".join(parse_price_list_formats(price_list_formats))
     bare = sorted({normalise_address(address) for address in addresses})
     with uow:
         taken = uow.partners.addresses_taken(bare)
@@ -62,6 +78,7 @@ def add_partner(
             group=group,
             currency=currency,
             price_display=price_display,
+            price_list_formats=formats,
             active=True,
             created_at=now,
             addresses=[PartnerAddress(address=address) for address in bare],

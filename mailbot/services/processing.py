@@ -8,12 +8,13 @@ kills workers still reaches quarantine after `max_attempts`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.clock import Clock
 from mailbot.parsers.autoreply import reason_not_to_answer
+from mailbot.parsers.commands import Command, detect_command
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
 from mailbot.services.ordering import (
@@ -23,6 +24,7 @@ from mailbot.services.ordering import (
     read_order,
     store_order,
 )
+from mailbot.services.price_export import price_list_files
 from mailbot.services.pricelist_versions import tell_managers_of_hold
 from mailbot.services.pricelists import PriceListError, PriceListSettings, import_price_list
 from mailbot.services.replies import Replies, Thread
@@ -145,6 +147,8 @@ class Processor:
         if not partner.active:
             return Outcome("ignored", f"not answered: {partner.name} is deactivated")
         if partner.role == "client":
+            if detect_command(message.subject, message.text) is Command.PRICES:
+                return self._send_price_list(uow, inbound, message, partner)
             return self._take_order(uow, inbound, message, partner)
         if partner.role == "supplier" and any(
             is_table(a.filename, a.content_type) for a in message.attachments
@@ -173,6 +177,25 @@ class Processor:
             f"quoted {stored.number}: {len(quote.lines)} lines priced, "
             f"{len(quote.rejected)} rejected, total {quote.total.rounded()}",
         )
+
+    def _send_price_list(
+        self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner
+    ) -> Outcome:
+        now = self._clock.now()
+        export = price_list_files(uow, client, self._rules.pricing, now=now)
+        names = [file.filename for file in export.files]
+        context = {
+            "items": export.items,
+            "generated_at": now,
+            "currency": client.currency,
+            "files": names,
+        }
+        attachments = [(f.filename, f.content_type, f.payload) for f in export.files]
+        self._reply(uow, "price_list", inbound, message, client, context, attachments=attachments)
+        uow.events.record(
+            "PriceListSent", {"client": client.id, "items": export.items, "files": names}, now
+        )
+        return Outcome("processed", f"price list sent: {export.items} items, {', '.join(names)}")
 
     def _take_price_list(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, supplier: Partner
@@ -233,6 +256,7 @@ class Processor:
         partner: Partner,
         context: Mapping[str, object],
         order_id: int | None = None,
+        attachments: Sequence[tuple[str, str, bytes]] = (),
     ) -> None:
         received_at: datetime = inbound.received_at
         self._replies.queue(
@@ -245,4 +269,5 @@ class Processor:
             thread=Thread(message.message_id, message.references),
             inbound_id=inbound.id,
             order_id=order_id,
+            attachments=attachments,
         )

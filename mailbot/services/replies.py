@@ -41,8 +41,11 @@ class Replies:
         thread: Thread | None = None,
         inbound_id: int | None = None,
         order_id: int | None = None,
+        attachments: Sequence[tuple[str, str, bytes]] = (),
     ) -> OutboundMessage:
-        """Render template `kind` for `to` and add it to the outbox in the caller's transaction."""
+        """Render template `kind` for `to` and add it to the outbox in the caller's transaction.
+
+        `attachments` are (file name, content type, bytes)."""
         rendered = self.renderer.render(kind, language, context)
         mail = compose(
             rendered,
@@ -51,6 +54,7 @@ class Replies:
             domain=self.domain,
             in_reply_to=thread.message_id if thread else "",
             references=thread.references if thread else (),
+            attachments=attachments,
             now=now,
         )
         message = OutboundMessage(

@@ -32,6 +32,7 @@ def partner_row(partner: Partner) -> Row:
         "group": partner.group,
         "currency": partner.currency,
         "price_display": partner.price_display,
+        "price_list_formats": partner.price_list_formats,
         "active": partner.active,
         "created_at": _time(partner.created_at),
         "deactivated_at": _time(partner.deactivated_at),

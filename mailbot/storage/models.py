@@ -40,6 +40,10 @@ class Partner(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # "net" or "gross": whether the client's quotes add VAT to the total.
     price_display: Mapped[str] = mapped_column(String(8), default="net", server_default="net")
+    # The files a client's price list on request is sent as, comma-separated: "xlsx,csv".
+    price_list_formats: Mapped[str] = mapped_column(
+        String(32), default="xlsx", server_default="xlsx"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     deactivated_at: Mapped[datetime | None]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.money import Money
@@ -114,6 +115,42 @@ class Inbox:
         return self.session.scalars(query).all()
 
 
+def _active_offers() -> Select[*tuple[Any, ...]]:
+    """The columns of every offer on an active list of an active supplier."""
+    return (
+        select(
+            PriceItem.sku_key,
+            PriceItem.sku,
+            PriceItem.name,
+            PriceItem.brand,
+            PriceItem.category,
+            PriceItem.price,
+            PriceItem.currency,
+            PriceItem.stock,
+            PriceItem.in_stock,
+            PriceItem.delivery_days,
+            PriceList.supplier_id,
+        )
+        .join(PriceList, PriceItem.price_list_id == PriceList.id)
+        .join(Partner, Partner.id == PriceList.supplier_id)
+        .where(PriceList.status == ACTIVE, Partner.active)
+    )
+
+
+def _offer(row: Row[Any]) -> Offer:
+    return Offer(
+        supplier_id=row.supplier_id,
+        sku=row.sku,
+        name=row.name,
+        price=Money(row.price, row.currency),
+        stock=row.stock,
+        brand=row.brand,
+        category=row.category,
+        in_stock=row.in_stock,
+        delivery_days=row.delivery_days,
+    )
+
+
 class PriceLists:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -132,36 +169,36 @@ class PriceLists:
         self.session.flush()
 
     def add_items(self, items: Sequence[dict[str, object]]) -> None:
+        """Insert price items (dicts with the same keys) in one executemany.
+
+        A Core insert on the table, not the ORM's bulk insert: the ORM splits a batch
+        wherever a value turns None (an empty stock), costing a round trip per run of rows.
+        """
         if items:
-            self.session.execute(insert(PriceItem), list(items))
+            table = PriceItem.metadata.tables[PriceItem.__tablename__]
+            self.session.execute(insert(table), list(items))
 
     def offers(self, sku_keys: Iterable[str]) -> dict[str, list[Offer]]:
         """The active offers for each normalised SKU, across suppliers."""
         keys = sorted(set(sku_keys))
         found: dict[str, list[Offer]] = defaultdict(list)
-        if not keys:
-            return found
-        query = (
-            select(PriceItem, PriceList.supplier_id)
-            .join(PriceList, PriceItem.price_list_id == PriceList.id)
-            .join(Partner, Partner.id == PriceList.supplier_id)
-            .where(PriceList.status == ACTIVE, Partner.active, PriceItem.sku_key.in_(keys))
-        )
-        for item, supplier_id in self.session.execute(query):
-            found[item.sku_key].append(
-                Offer(
-                    supplier_id=supplier_id,
-                    sku=item.sku,
-                    name=item.name,
-                    price=Money(item.price, item.currency),
-                    stock=item.stock,
-                    brand=item.brand,
-                    category=item.category,
-                    in_stock=item.in_stock,
-                    delivery_days=item.delivery_days,
-                )
-            )
+        if keys:
+            query = _active_offers().where(PriceItem.sku_key.in_(keys))
+            for row in self.session.execute(query):
+                found[row.sku_key].append(_offer(row))
         return found
+
+    def offers_in(self, currency: str, batch: int = 2000) -> Iterator[tuple[str, Offer]]:
+        """Every active offer in `currency` by normalised SKU, streamed in batches (a list can
+        have 100,000 rows): ordered by SKU, then supplier."""
+        query = (
+            _active_offers()
+            .where(PriceItem.currency == currency)
+            .order_by(PriceItem.sku_key, PriceList.supplier_id)
+            .execution_options(yield_per=batch)
+        )
+        for row in self.session.execute(query):
+            yield row.sku_key, _offer(row)
 
     def active_items(self, sku_key: str) -> Sequence[tuple[PriceItem, Partner]]:
         """Every active item for a normalised SKU, with its supplier."""

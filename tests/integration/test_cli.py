@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from python_calamine import CalamineWorkbook
 
 from mailbot.cli import main
 
@@ -166,3 +167,41 @@ def test_ingest_reads_standard_input(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(main, ["ingest", "-"], input=raw, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "-: message 1 processed: quoted ORD-" in result.output
+
+
+def test_price_list_formats_are_a_partner_setting(cli: CliRunner) -> None:
+    """`--price-list-formats` is stored normalised, shown, defaults to xlsx, and is checked."""
+    call(cli, "partners", "add", "a@client.example", "--role", "client", "--name", "A")
+    call(cli, "partners", "add", "b@client.example", "--role", "client", "--name", "B",
+         "--price-list-formats", " XLSX, csv ,xlsx")  # fmt: skip
+    shown = [
+        json.loads(call(cli, "partners", "show", address, "--json").output)
+        for address in ("a@client.example", "b@client.example")
+    ]
+    assert [row["price_list_formats"] for row in shown] == ["xlsx", "xlsx,csv"]
+    refused = call(cli, "partners", "add", "c@client.example", "--role", "client", "--name", "C",
+                   "--price-list-formats", "pdf", code=1)  # fmt: skip
+    assert "price list formats must be some of xlsx, csv" in refused.output
+
+
+def test_pricelist_export_writes_the_clients_file(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pricelist export` writes the client's list: XLSX by default, CSV on request, -o honoured."""
+    setup_partners(cli, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    done = call(cli, "pricelist", "export", "--client", "boss@fleetparts.example")
+    (written,) = tmp_path.glob("prices-*.xlsx")
+    assert f"{written.name}: 2 items for Fleet" in done.output
+    sheet = CalamineWorkbook.from_path(str(written)).get_sheet_by_index(0).to_python()
+    assert [row[0] for row in sheet] == ["SKU", "BPW-0310", "SAF-2234"]
+    assert sheet[1][4] == 100.8  # 84.00 with the default 20% markup
+    target = tmp_path / "out" / "list.csv"
+    target.parent.mkdir()
+    call(cli, "pricelist", "export", "--client", "buying@fleetparts.example", "--format", "csv",
+         "-o", str(target))  # fmt: skip
+    lines = target.read_text("utf-8-sig").splitlines()
+    assert lines[1:] == ["BPW-0310,Барабан,,,100.80,EUR,in stock,12",
+                         "SAF-2234,Пневмобаллон,,,55.80,EUR,out of stock,0"]  # fmt: skip
+    refused = call(cli, "pricelist", "export", "--client", "sales@supplier.example", code=1)
+    assert "not a client" in refused.output

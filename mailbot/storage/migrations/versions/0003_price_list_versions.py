@@ -1,6 +1,6 @@
 """price list versions: a status (active, replaced, held, rejected) instead of the active flag
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24 10:00:00.000000
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import mailbot.storage.types
 
-revision: str = "0004"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
