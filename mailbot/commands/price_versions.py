@@ -127,14 +127,19 @@ def reject(context: Context, version_id: int) -> None:
 
 @click.command("stale")
 @click.option("--days", type=int, help="Older than this [default: price_lists.stale_days].")
+@click.option("--notify", is_flag=True, help="Also mail the list to every manager (for cron).")
 @json_option
 @pass_context
-def stale(context: Context, days: int | None, as_json: bool) -> None:
+def stale(context: Context, days: int | None, notify: bool, as_json: bool) -> None:
     """List suppliers whose active price list is older than the given number of days."""
     app = context.app()
     days = days if days is not None else app.config.price_lists.stale_days
     rows = versions.stale(app.uow(), now=app.clock.now(), days=days)
     emit(rows, as_json, ["supplier", "name", "version", "imported_at", "age_days", "source"])
+    if notify:
+        queued = versions.report_stale_lists(app.uow(), app.replies, now=app.clock.now(), days=days)
+        app.sender.run_once()
+        click.echo(f"{queued} manager mail(s) sent", err=True)
 
 
 COMMANDS = (history, diff, release, reject, stale)

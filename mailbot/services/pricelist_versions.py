@@ -204,3 +204,38 @@ def _changed(change: PriceChange) -> Row:
         "new_currency": change.new.currency,
         "percent": None if percent is None else str(percent),
     }
+
+
+def report_stale_lists(uow: UnitOfWork, replies: Replies, *, now: datetime, days: int) -> int:
+    """Mail every active manager, in their language, the suppliers whose active list is older
+    than `days` days; returns how many mails were queued (none when no list is stale)."""
+    with uow:
+        found = uow.versions.active_since(now - timedelta(days=days))
+        if not found:
+            return 0
+        suppliers = [
+            {
+                "name": partner.name,
+                "address": partner.addresses[0].address if partner.addresses else "",
+                "imported_at": version.imported_at,
+                "age_days": (now - version.imported_at).days,
+                "source": version.source,
+            }
+            for partner, version in found
+        ]
+        queued = 0
+        for manager in uow.partners.list("manager"):
+            if not manager.active or not manager.addresses:
+                continue
+            replies.queue(
+                uow,
+                kind="pricelist_stale",
+                language=manager.language,
+                to=manager.addresses[0].address,
+                context={"partner_name": manager.name, "suppliers": suppliers, "days": days},
+                now=now,
+            )
+            queued += 1
+        uow.events.record("StalePriceListsReported", {"suppliers": len(suppliers)}, now)
+        uow.commit()
+        return queued

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from mailbot.bootstrap import App
 from mailbot.domain.price_changes import HoldKind
@@ -16,6 +17,7 @@ from mailbot.services.pricelist_versions import (
     VersionError,
     reject_price_list,
     release_price_list,
+    report_stale_lists,
     stale,
 )
 from mailbot.services.pricelists import (
@@ -26,8 +28,8 @@ from mailbot.services.pricelists import (
 )
 from mailbot.storage.models import OutboundMessage
 from tests.conftest import START
-from tests.integration.test_processing import ingest
 from tests.mail import headers, mail, parts
+from tests.pipeline import ingest
 
 SUPPLIER = "sales@balkan.example"
 FIRST = (
@@ -178,3 +180,21 @@ def test_suppliers_with_old_lists_are_listed_as_stale(app: App) -> None:
     (row,) = stale(app.uow(), now=later, days=14)
     assert (row["supplier"], row["age_days"], row["source"]) == (SUPPLIER, 15, "list.csv")
     assert stale(app.uow(), now=later, days=20) == []
+
+
+def test_stale_lists_are_mailed_to_each_manager_in_their_language(app: App) -> None:
+    """Managers get one mail each, in their language, naming the supplier with a stale list."""
+    partner(app, SUPPLIER, "supplier")
+    load(app, FIRST)
+    for address, language in (("boss@desk.example", "ru"), ("chef@desk.example", "ro")):
+        add_partner(app.uow(), name=f"M {language}", role="manager", addresses=[address],
+                    language=language, group="", currency="EUR", now=START)  # fmt: skip
+    later = START + timedelta(days=15)
+    assert report_stale_lists(app.uow(), app.replies, now=later, days=20) == 0
+    assert report_stale_lists(app.uow(), app.replies, now=later, days=14) == 2
+    with app.uow() as uow:
+        mails = {m.recipient: m for m in uow.session.scalars(select(OutboundMessage))}
+    assert set(mails) == {"boss@desk.example", "chef@desk.example"}
+    assert mails["boss@desk.example"].subject.startswith("Устаревшие прайс-листы")
+    assert mails["chef@desk.example"].subject.startswith("Liste de prețuri")
+    assert SUPPLIER in parts(mails["chef@desk.example"].raw)["plain"]

@@ -16,15 +16,9 @@ SECOND = "sku;name;price\nA-1;Drum;12.50\nB-2;Pad;20.00\nD-4;Hose;4\n"
 
 
 @pytest.fixture
-def cli(database_url: str, tmp_path: Path) -> CliRunner:
+def cli(environ: dict[str, str]) -> CliRunner:
     """A runner on the test database, with a supplier and a manager registered."""
-    runner = CliRunner(
-        env={
-            "MAILBOT_STORAGE__URL": database_url,
-            "MAILBOT_SMTP_OUTGOING__FOLDER": str(tmp_path / "outbox"),
-            "MAILBOT_CONFIG": "",
-        }
-    )
+    runner = CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
     call(runner, "partners", "add", SUPPLIER, "--role", "supplier", "--name", "Balkan")
     call(runner, "partners", "add", "boss@desk.example", "--role", "manager", "--name", "Boss")
     return runner
@@ -116,3 +110,12 @@ def test_stale_lists_suppliers_with_old_lists(cli: CliRunner, tmp_path: Path) ->
     assert json.loads(call(cli, "pricelist", "stale", "--json").output) == []
     (row,) = json.loads(call(cli, "pricelist", "stale", "--days", "0", "--json").output)
     assert (row["supplier"], row["source"], row["version"]) == (SUPPLIER, "one.csv", 1)
+
+
+def test_stale_notify_mails_the_managers(cli: CliRunner, tmp_path: Path) -> None:
+    """`pricelist stale --notify` sends each manager the stale list, into the outbox folder."""
+    imported(cli, tmp_path, "one.csv", FIRST)
+    result = call(cli, "pricelist", "stale", "--days", "0", "--notify")
+    assert "1 manager mail(s) sent" in result.output
+    (sent,) = (tmp_path / "outbox").glob("*.eml")
+    assert b"To: boss@desk.example" in sent.read_bytes()

@@ -21,7 +21,14 @@ from mailbot.outbound.phrases import PLACES, REASONS
 from mailbot.outbound.render import RenderedMail, Renderer, RenderError
 
 LANGUAGES = ("en", "ru", "ro")
-TEMPLATES = ("quote", "no_order", "pricelist_report", "not_understood", "pricelist_held")
+TEMPLATES = (
+    "quote",
+    "no_order",
+    "pricelist_report",
+    "not_understood",
+    "pricelist_held",
+    "pricelist_stale",
+)
 RECEIVED = datetime(2024, 3, 5, 14, 7, tzinfo=UTC)
 NBSP = "\xa0"
 
@@ -58,6 +65,16 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "imported": 120,
         "changes": None,
         "held": (),
+        "days": 14,
+        "suppliers": [
+            {
+                "name": "Acme Supply",
+                "address": "sales@acme.example",
+                "imported_at": RECEIVED,
+                "age_days": 20,
+                "source": "prices.xlsx",
+            }
+        ],
         "supplier_name": "Balkan Parts",
         "supplier_address": "sales@balkan.example",
         "version_id": 7,
