@@ -138,7 +138,13 @@ def floor(engine: Engine, name: str, payload: bytes) -> None:
     with UnitOfWork(engine) as uow:
         supplier = uow.partners.by_address(SUPPLIER)
         assert supplier is not None
-        target = PriceList(supplier_id=supplier.id, source="floor", imported_at=SystemClock().now())
+        # Not "active": the floor's rows must not compete with the imports being measured.
+        target = PriceList(
+            supplier_id=supplier.id,
+            source="floor",
+            imported_at=SystemClock().now(),
+            status="replaced",
+        )
         uow.session.add(target)
         uow.session.flush()
         marker = "?" if engine.dialect.name == "sqlite" else "%s"

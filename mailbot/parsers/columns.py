@@ -75,6 +75,7 @@ _ALIASES: dict[Field, tuple[str, ...]] = {
 }
 
 _TOTAL_WORDS = {"total", "subtotal", "sum", "totalgeneral", "итого", "всего", "сумма"}
+_DIGITS = frozenset("0123456789")
 
 # Text after these marks qualifies a header rather than naming it: "Цена, руб.", "Price (EUR)".
 _QUALIFIER = re.compile(r"[,(\[{:;]")
@@ -167,7 +168,8 @@ def find_header(
 def is_total_row(cells: Sequence[str], sku: str) -> bool:
     """Whether a row is a "Total: 28" line under a table rather than one of its lines."""
     if sku:
-        return _total_key(sku) in _TOTAL_WORDS
+        # A SKU ending in a digit (most do) keeps it in its key, and no total word has one.
+        return sku[-1] not in _DIGITS and _total_key(sku) in _TOTAL_WORDS
     return any(_total_key(cell) in _TOTAL_WORDS for cell in cells)
 
 

@@ -16,6 +16,9 @@ _SHAPE = re.compile(
     rf"(?P<sign>[+-]?)(?P<mantissa>[\d.,'’{_SPACES}]+)(?:[eE](?P<exponent>[+-]?\d{{1,4}}))?"
 )
 _PLAIN = re.compile(r"\d+(?:[.,]\d*)?|[.,]\d+")
+# "123.45" and "123", what most cells hold: Decimal() reads these exactly as parse_decimal
+# does (the same value and exponent), and the lengths keep them within _MAX_LENGTH.
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,32}(?:\.[0-9]{1,31})?")
 _GROUPED = {
     separator: re.compile(
         rf"\d{{1,3}}(?:{re.escape(separator)}\d{{3}})+(?:[{decimals}]\d*)?",
@@ -36,11 +39,16 @@ def parse_decimal(text: str) -> Decimal | None:
     grouped by spaces, apostrophes, "," (with "." decimals) or "." (with "," decimals), and an
     exponent ("1e9"). A single separator is always the decimal one: "1,234" is 1.234.
     """
-    stripped = text.strip().replace("\u2212", "-")
+    stripped = text.strip()
+    if PLAIN_DECIMAL.fullmatch(stripped):  # the common case, without the parser
+        return Decimal(stripped)
+    return _tolerant_decimal(stripped.replace("\u2212", "-"))
+
+
+def _tolerant_decimal(stripped: str) -> Decimal | None:
+    """parse_decimal for every accepted notation, on text already stripped."""
     if not stripped or len(stripped) > _MAX_LENGTH:
         return None
-    if stripped.isascii() and stripped.isdigit():  # the common case, quickly
-        return Decimal(stripped)
     match = _SHAPE.fullmatch(stripped)
     if match is None:
         return None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from functools import cache
@@ -21,7 +22,7 @@ from mailbot.parsers.columns import (
     header_key,
     is_total_row,
 )
-from mailbot.parsers.numbers import parse_decimal
+from mailbot.parsers.numbers import PLAIN_DECIMAL, parse_decimal
 
 _REQUIRED = (Field.SKU, Field.PRICE)
 
@@ -53,6 +54,9 @@ _HOURS = re.compile(r"[0-9]\s*h\b|hour|hrs|час|\bore\b", re.IGNORECASE)
 _MAX_DAYS = 3650  # more is a typo or a code, not a delivery time
 _AT_LEAST = re.compile(r"(?:>|≥|более|больше|over|peste)\s*(.+)|(.+?)\s*\+")
 _FEWER_THAN = re.compile(r"(?:<|менее|меньше|under|sub)\s*(.+)")
+_DIGITS = frozenset("0123456789")
+_ABSENT = sys.maxsize  # the column index of a field the table does not have
+_CURRENCIES_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -96,11 +100,12 @@ def price_rows(
         yield RejectedLine(origin, Rejection.NO_COLUMNS, "", seen, detail)
         return
     header_row, mapping = found
+    price_row = _row_reader(mapping, source, default_currency)
     first_seen: dict[str, PriceRow] = {}
     for number, cells in chain(head, iterator):
-        if number <= header_row or not any(cell.strip() for cell in cells):
+        if number <= header_row or not any(map(str.strip, cells)):
             continue
-        outcome = _price_row(number, cells, mapping, source, default_currency)
+        outcome = price_row(number, cells)
         if isinstance(outcome, PriceRow):
             key = normalise_sku(outcome.sku)
             earlier = first_seen.setdefault(key, outcome)
@@ -115,43 +120,81 @@ def price_rows(
             yield outcome
 
 
-def _price_row(
-    number: int, cells: Sequence[str], mapping: ColumnMapping, source: str, default: str
-) -> PriceRow | RejectedLine | None:
-    origin = Origin(source, number)
-    sku, price_text = mapping.cell(cells, Field.SKU), mapping.cell(cells, Field.PRICE)
-    if is_total_row(cells, sku) or not (sku or price_text):
-        return None  # a total, or a heading such as "Brakes" between groups of rows
-    if not sku:
-        text = "; ".join(cell.strip() for cell in cells if cell.strip())
-        return RejectedLine(origin, Rejection.MISSING_SKU, "", text)
-    if not price_text:
-        return RejectedLine(origin, Rejection.MISSING_PRICE, sku)
-    price, marked = _price(price_text)
+def _row_reader(
+    mapping: ColumnMapping, source: str, default: str
+) -> Callable[[int, Sequence[str]], PriceRow | RejectedLine | None]:
+    """The reader of one table's rows: column indexes are looked up once, not in every row,
+    and each written currency is checked once. It gives a PriceRow, a RejectedLine, or None
+    for a row that is no offer (a total, or a heading such as "Brakes" between groups)."""
+    # An absent field's index lies past the end of any row, so its cell reads as "".
+    at = {name: mapping.columns.get(name, _ABSENT) for name in Field}
+    sku_at, price_at, currency_at = at[Field.SKU], at[Field.PRICE], at[Field.CURRENCY]
+    name_at, brand_at, category_at = at[Field.NAME], at[Field.BRAND], at[Field.CATEGORY]
+    stock_at, days_at = at[Field.STOCK], at[Field.DELIVERY_DAYS]
+    currencies: dict[str, str | None] = {}
+
+    def price_row(number: int, cells: Sequence[str]) -> PriceRow | RejectedLine | None:
+        width = len(cells)
+        sku = cells[sku_at].strip() if sku_at < width else ""
+        price_text = cells[price_at].strip() if price_at < width else ""
+        if not (sku or price_text) or is_total_row(cells, sku):
+            return None
+        if not sku:
+            text = "; ".join(cell.strip() for cell in cells if cell.strip())
+            return RejectedLine(Origin(source, number), Rejection.MISSING_SKU, "", text)
+        if not price_text:
+            return RejectedLine(Origin(source, number), Rejection.MISSING_PRICE, sku)
+        price: Decimal | None
+        if PLAIN_DECIMAL.fullmatch(price_text):  # most prices, read without _price's pattern
+            price, marked = Decimal(price_text), ""
+        else:
+            price, marked = _price(price_text)
+        if price is None or price <= 0:
+            return _bad_price(Origin(source, number), sku, price_text, price)
+        written = marked or (cells[currency_at].strip() if currency_at < width else "")
+        if written in currencies:
+            currency = currencies[written]
+        else:
+            currency = _checked_currency(written, default)
+            if len(currencies) < _CURRENCIES_KEPT:  # a hostile file may write a new one a row
+                currencies[written] = currency
+        if currency is None:
+            return RejectedLine(
+                Origin(source, number), Rejection.UNKNOWN_CURRENCY, sku, written or default
+            )
+        stock_text = cells[stock_at].strip() if stock_at < width else ""
+        stock = parse_stock(stock_text) if stock_text else None
+        days_text = cells[days_at].strip() if days_at < width else ""
+        return PriceRow(
+            sku=sku,
+            name=cells[name_at].strip() if name_at < width else "",
+            price=price,
+            currency=currency,
+            stock=stock,
+            brand=cells[brand_at].strip() if brand_at < width else "",
+            category=cells[category_at].strip() if category_at < width else "",
+            row=number,
+            in_stock=True if stock is None and says_available(stock_text) else None,
+            delivery_days=parse_delivery_days(days_text) if days_text else None,
+        )
+
+    return price_row
+
+
+def _bad_price(origin: Origin, sku: str, text: str, price: Decimal | None) -> RejectedLine:
+    """The rejection of a price that is unreadable, negative or zero."""
     if price is None:
-        return RejectedLine(origin, Rejection.UNREADABLE_PRICE, sku, price_text)
+        return RejectedLine(origin, Rejection.UNREADABLE_PRICE, sku, text)
     if price < 0:
-        return RejectedLine(origin, Rejection.NEGATIVE_PRICE, sku, price_text)
-    if price == 0:  # "0" stands for "price on request"; quoting it would give goods away
-        return RejectedLine(origin, Rejection.MISSING_PRICE, sku, price_text, "zero price")
-    written = marked or mapping.cell(cells, Field.CURRENCY)
+        return RejectedLine(origin, Rejection.NEGATIVE_PRICE, sku, text)
+    # "0" stands for "price on request"; quoting it would give goods away
+    return RejectedLine(origin, Rejection.MISSING_PRICE, sku, text, "zero price")
+
+
+def _checked_currency(written: str, default: str) -> str | None:
+    """The ISO code of a written currency ("" for none: `default`), or None if unknown."""
     currency = currency_code(written) if written else default
-    if currency is None or not _known_currency(currency):
-        return RejectedLine(origin, Rejection.UNKNOWN_CURRENCY, sku, written or default)
-    stock_text = mapping.cell(cells, Field.STOCK)
-    stock = parse_stock(stock_text)
-    return PriceRow(
-        sku=sku,
-        name=mapping.cell(cells, Field.NAME),
-        price=price,
-        currency=currency,
-        stock=stock,
-        brand=mapping.cell(cells, Field.BRAND),
-        category=mapping.cell(cells, Field.CATEGORY),
-        row=number,
-        in_stock=True if stock is None and says_available(stock_text) else None,
-        delivery_days=parse_delivery_days(mapping.cell(cells, Field.DELIVERY_DAYS)),
-    )
+    return currency if currency is not None and _known_currency(currency) else None
 
 
 @cache
@@ -161,7 +204,16 @@ def _known_currency(code: str) -> bool:
 
 def _price(text: str) -> tuple[Decimal | None, str]:
     """The amount in a price cell and the currency written with it ("" if none)."""
-    match = _PRICE.fullmatch(text.strip())
+    stripped = text.strip()
+    # A currency word or sign cannot start or end with a digit: no need for the pattern.
+    if stripped[:1] in _DIGITS and stripped[-1:] in _DIGITS:
+        return parse_decimal(stripped), ""
+    return _marked_price(stripped)
+
+
+def _marked_price(stripped: str) -> tuple[Decimal | None, str]:
+    """_price by the pattern, for any stripped text."""
+    match = _PRICE.fullmatch(stripped)
     if match is None:  # pragma: no cover - the pattern matches any text
         return None, ""
     before, after = match["before"] or "", match["after"] or ""

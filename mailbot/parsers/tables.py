@@ -156,7 +156,7 @@ def _sheet_rows(sheet: CalamineSheet) -> Iterator[Row]:
     # calamine yields rows from the top of the sheet, so the count is the row people see.
     with _calamine_failures():
         for number, cells in enumerate(sheet.iter_rows(), start=1):
-            yield number, tuple(_cell_text(cell) for cell in cells)
+            yield number, tuple([_cell_text(cell) for cell in cells])
 
 
 def _cell_text(cell: object) -> str:
@@ -192,7 +192,7 @@ def _csv_rows(stream: IO[str], delimiter: str, limits: TableLimits) -> Iterator[
         for number, cells in enumerate(csv.reader(stream, delimiter=delimiter), start=1):
             if number > limits.max_rows:
                 raise TooManyRows(f"more than {limits.max_rows} rows")
-            yield number, tuple(cell.strip() for cell in cells)
+            yield number, tuple(map(str.strip, cells))
     except csv.Error as error:
         raise UnreadableTable(f"cannot read the CSV file: {error}") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
 
 from mailbot.parsers.columns import (
     ColumnMapping,
@@ -13,6 +14,7 @@ from mailbot.parsers.columns import (
     map_columns,
     recognise,
 )
+from tests.strategies import skus
 
 ORDER = (Field.SKU, Field.QUANTITY)
 
@@ -189,3 +191,9 @@ def test_total_rows_are_told_apart() -> None:
     assert is_total_row(["Total:", "", "28"], "Total:")
     assert is_total_row(["", "ВСЕГО", "3"], "")
     assert not is_total_row(["BPW-0310", "Total brake kit", "2"], "BPW-0310")
+
+
+@given(skus)
+def test_a_sku_ending_in_a_digit_is_never_a_total(sku: str) -> None:
+    """SKUs such as BPW-0310 are never read as totals, even beside a "Total" cell."""
+    assert not is_total_row([sku, "Total", "28"], sku)

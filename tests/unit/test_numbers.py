@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
-from mailbot.parsers.numbers import parse_decimal
+from mailbot.parsers.numbers import PLAIN_DECIMAL, _tolerant_decimal, parse_decimal
 from tests.strategies import written_decimals
 
 
@@ -84,3 +85,23 @@ def test_round_trip_in_every_notation(written: tuple[Decimal, str]) -> None:
     """Any Decimal written in an accepted notation reads back as the same value."""
     value, text = written
     assert parse_decimal(text) == value
+
+
+@given(st.from_regex(PLAIN_DECIMAL, fullmatch=True))
+def test_plain_numbers_read_as_the_full_parser_reads_them(text: str) -> None:
+    """The shortcut for "123.45" and "123" gives what the full parser gives, exponent too."""
+    assert PLAIN_DECIMAL.fullmatch(text)
+    shortcut, full = parse_decimal(text), _tolerant_decimal(text)
+    assert shortcut is not None
+    assert full is not None
+    assert shortcut.as_tuple() == full.as_tuple()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("007.50", "7.50"), ("0.0", "0.0"), ("1" * 32, "1" * 32)]
+)
+def test_plain_numbers_keep_their_places(text: str, expected: str) -> None:
+    """Leading zeros go and trailing ones stay, as in Decimal: "007.50" is 7.50, not 7.5."""
+    read = parse_decimal(text)
+    assert read is not None
+    assert read.as_tuple() == Decimal(expected).as_tuple()

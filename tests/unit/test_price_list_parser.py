@@ -6,10 +6,14 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.parsers.price_list import (
     PriceRow,
+    _marked_price,
+    _price,
     currency_code,
     parse_delivery_days,
     parse_stock,
@@ -18,6 +22,13 @@ from mailbot.parsers.price_list import (
 )
 from mailbot.parsers.tables import TableLimits, read_rows
 from tests.workbooks import Cell, xlsx_bytes
+
+# Price cells as suppliers write them, and odd text around digits.
+PRICE_CELLS = st.one_of(
+    st.from_regex(r"[0-9]{1,7}([.,][0-9]{1,4})?", fullmatch=True),
+    st.text(alphabet="0123456789 .,'\u00a0-−+€$£₽eEкрубRONlei²٣", max_size=14),
+    st.text(max_size=8),
+)
 
 HEADER = ["Артикул", "Наименование", "Бренд", "Цена", "Валюта", "Остаток"]
 
@@ -296,3 +307,43 @@ def test_currency_words_that_are_not_codes() -> None:
     """Text that is neither a code nor a known sign has no code."""
     assert currency_code("Dollars") is None
     assert currency_code("") is None
+
+
+@given(PRICE_CELLS)
+def test_price_cells_read_alike_with_and_without_the_shortcut(text: str) -> None:
+    """A price cell that starts and ends with a digit reads as the full pattern reads it."""
+    assert repr(_price(text)) == repr(_marked_price(text.strip()))
+
+
+@given(PRICE_CELLS)
+def test_a_rows_price_is_what_the_price_parser_reads(text: str) -> None:
+    """A row's price is what _price reads in its cell, whichever path the row takes."""
+    price, marked = _price(text)
+    outcomes = read([["SKU", "Price"], ["A-1", text]])
+    prices = [o.price.as_tuple() for o in outcomes if isinstance(o, PriceRow)]
+    if price is None or price <= 0:
+        assert prices == []
+    elif not marked:
+        assert prices == [price.as_tuple()]
+    else:  # a currency written in the cell may be one ISO 4217 does not know
+        assert prices in ([], [price.as_tuple()])
+
+
+def test_currency_is_checked_in_every_row() -> None:
+    """A currency known or unknown in one row is judged the same in every later row."""
+    header = ["SKU", "Price", "Currency"]
+    rows = [["A-1", "5", "XYZ"], ["A-2", "6", "usd"], ["A-3", "7", "XYZ"], ["A-4", "8", ""]]
+    outcomes = read([header, *rows], default="RON")
+    rejected = [o.origin.row for o in outcomes if isinstance(o, RejectedLine)]
+    currencies = [o.currency for o in outcomes if isinstance(o, PriceRow)]
+    assert (rejected, currencies) == ([2, 4], ["USD", "RON"])
+
+
+def test_rows_shorter_than_the_header_read_missing_cells_as_empty() -> None:
+    """A row that stops before the stock or currency column reads them as not given."""
+    header = ["SKU", "Price", "Name", "Stock", "Currency"]
+    (short, full) = read([header, ["A-1", "5"], ["A-2", "6", "Drum", "4", "USD"]])
+    assert isinstance(short, PriceRow)
+    assert isinstance(full, PriceRow)
+    assert (short.name, short.stock, short.in_stock, short.currency) == ("", None, None, "EUR")
+    assert (full.name, full.stock, full.currency) == ("Drum", 4, "USD")
