@@ -8,7 +8,15 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from mailbot.storage.repositories import Events, Inbox, Orders, Outbox, Partners, PriceLists
+from mailbot.storage.repositories import (
+    Events,
+    ImapFolders,
+    Inbox,
+    Orders,
+    Outbox,
+    Partners,
+    PriceLists,
+)
 
 
 class UnitOfWork:
@@ -18,6 +26,7 @@ class UnitOfWork:
     orders: Orders
     outbox: Outbox
     events: Events
+    imap_folders: ImapFolders
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -30,6 +39,7 @@ class UnitOfWork:
         self.orders = Orders(self.session)
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
+        self.imap_folders = ImapFolders(self.session)
         return self
 
     def __exit__(
