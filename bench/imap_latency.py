@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             idle = _measure(server, Path(folder) / "idle", "IDLE", options, rng)
             polling = _measure(server, Path(folder) / "poll", "polling", options, rng)
     finally:
-        server.stop()
+        server.stop(graceful=False)
         shutil.rmtree(server.root, ignore_errors=True)
     _report([idle, polling], options)
     return 0

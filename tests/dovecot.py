@@ -120,12 +120,14 @@ class Dovecot:
             )
         wait_for(self._accepting, timeout=10, what="Dovecot to listen")
 
-    def stop(self) -> None:
-        """End the server and every connection it has, as a crash or a restart would."""
+    def stop(self, *, graceful: bool = True) -> None:
+        """End the server and every connection it has, as a restart (or with `graceful=False`
+        a crash) would."""
         process, self.process = self.process, None
         if process is None:
             return
-        os.killpg(process.pid, signal.SIGTERM)
+        # SIGTERM lets Dovecot say BYE, but its master can take seconds to end.
+        os.killpg(process.pid, signal.SIGTERM if graceful else signal.SIGKILL)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -234,7 +236,7 @@ def dovecots() -> Iterator[Callable[..., Dovecot]]:
 
     yield start
     for server in servers:
-        server.stop()
+        server.stop(graceful=False)
         shutil.rmtree(server.root, ignore_errors=True)
 
 
