@@ -11,9 +11,11 @@ from mailbot.clock import Clock, SystemClock
 from mailbot.config import Config, PriceListsConfig, PricingConfig
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
+from mailbot.ingress.imap import ImapPoller, StoreMessage
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
+from mailbot.services.imap_folders import FolderPositions
 from mailbot.services.inbox import Stored, store_message
 from mailbot.services.ordering import OrderRules, PricingSettings
 from mailbot.services.pricelists import PriceListSettings, SupplierFormat
@@ -41,6 +43,16 @@ class App:
     def store(self, raw: bytes, source: str) -> Stored:
         """Commit a received message to the inbox (deduplicated)."""
         return store_message(self.uow(), raw, source=source, now=self.clock.now())
+
+    def imap_poller(self, store: StoreMessage) -> ImapPoller:
+        """The mailbox poller `config.imap` describes, storing each message through `store`."""
+        return ImapPoller(
+            store,
+            FolderPositions(self.uow, self.clock),
+            self.config.imap,
+            # One size limit for all intake: what the SMTP listener refuses, IMAP does not take.
+            max_message_bytes=self.config.smtp_ingress.max_message_bytes,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -51,7 +51,7 @@ class SmtpIngressConfig(_Section):
 
 
 class ImapConfig(_Section):
-    """The mailbox poller's settings (the poller itself is not built yet)."""
+    """The mailbox poller's settings."""
 
     enabled: bool = False
     host: str = "imap.example.com"
@@ -64,6 +64,7 @@ class ImapConfig(_Section):
     failed_folder: str = "Failed"
     idle: bool = True
     poll_seconds: int = Field(60, gt=0)
+    idle_renew_seconds: int = Field(300, gt=0, le=1740)
 
 
 class SmtpOutgoingConfig(_Section):

@@ -1,7 +1,9 @@
-"""`mailbot run`: the SMTP listener, the processor and the sender, until SIGTERM or SIGINT.
+"""`mailbot run`: the SMTP listener, the IMAP poller, the processor and the sender, until
+SIGTERM or SIGINT.
 
-Stopping finishes the message in hand and closes the listener; whatever was acknowledged is
-already committed, so nothing is lost.
+Stopping finishes the message in hand and closes the listener and the mailbox; whatever was
+acknowledged (SMTP 250, or moved to the processed folder) is already committed, so nothing is
+lost.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from collections.abc import Callable
 from types import FrameType
 
 from mailbot.bootstrap import App
+from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
+from mailbot.services.inbox import Stored
 
 log = logging.getLogger("mailbot.run")
 
@@ -25,6 +29,7 @@ class Runner:
         self._mail_stored = threading.Event()
         self._mail_queued = threading.Event()
         self.ingress: SmtpIngress | None = None
+        self.poller: ImapPoller | None = None
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -38,6 +43,9 @@ class Runner:
                 max_message_bytes=config.smtp_ingress.max_message_bytes,
             )
             self.ingress.start()
+        if config.imap.enabled:
+            self.poller = self.app.imap_poller(self._store_from_imap)
+            self.poller.start()
         self._spawn("processor", self._process_loop)
         self._spawn("sender", self._send_loop)
 
@@ -47,6 +55,8 @@ class Runner:
         self._mail_queued.set()
         if self.ingress is not None:
             self.ingress.stop()
+        if self.poller is not None:
+            self.poller.stop()
         for thread in self._threads:
             thread.join()
         log.info("stopped")
@@ -70,6 +80,12 @@ class Runner:
             "message %s stored from SMTP%s", stored.id, " (duplicate)" if stored.duplicate else ""
         )
         self._mail_stored.set()
+
+    def _store_from_imap(self, raw: bytes) -> Stored:
+        # The poller logs each message itself; the processor is woken to handle it at once.
+        stored = self.app.store(raw, "imap")
+        self._mail_stored.set()
+        return stored
 
     def _spawn(self, name: str, loop: Callable[[], None]) -> None:
         thread = threading.Thread(target=loop, name=f"mailbot-{name}", daemon=False)

@@ -17,6 +17,7 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, load_config
 from mailbot.storage.database import make_engine, upgrade
 from mailbot.storage.models import Base
+from tests.dovecot import certificate, dovecot, dovecots  # noqa: F401 (fixtures)
 from tests.fakes import FixedClock, RecordingTransport
 
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -10,7 +10,6 @@ from sqlalchemy.exc import OperationalError
 
 from mailbot.bootstrap import bootstrap
 from mailbot.commands.common import (
-    BAD_CONFIG,
     DATABASE,
     FAILED,
     Context,
@@ -27,19 +26,20 @@ from mailbot.storage.database import upgrade
 )
 @pass_context
 def run(context: Context, demo: bool) -> None:
-    """Run the SMTP listener, the processor and the sender until SIGTERM or Ctrl-C."""
+    """Run the SMTP listener, the IMAP poller, the processor and the sender until SIGTERM/Ctrl-C."""
     from mailbot.demo import seed_demo
     from mailbot.runner import Runner
 
     app = context.app()
-    if app.config.imap.enabled:
-        fail("imap.enabled: the IMAP poller is not available yet; set it to false", BAD_CONFIG)
     if demo and seed_demo(app):
         click.echo("demo data added (see examples/README.md)", err=True)
     outgoing = app.config.smtp_outgoing
     where = (
         f"SMTP relay {outgoing.host}:{outgoing.port}" if outgoing.host else f"{outgoing.folder}/"
     )
+    imap = app.config.imap
+    if imap.enabled:
+        click.echo(f"reading {imap.username}@{imap.host}:{imap.port}/{imap.folder}", err=True)
     click.echo(f"mailbot running; replies go to {where}; Ctrl-C stops", err=True)
     with failures():
         Runner(app).run_until_signal()

@@ -14,6 +14,7 @@ from mailbot.domain.money import Money
 from mailbot.domain.pricing import Offer
 from mailbot.storage.models import (
     Event,
+    ImapFolder,
     InboundMessage,
     Order,
     OrderLine,
@@ -287,3 +288,18 @@ class Events:
 
     def record(self, name: str, payload: dict[str, object], now: datetime) -> None:
         self.session.add(Event(name=name, payload=payload, created_at=now))
+
+
+class ImapFolders:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, host: str, username: str, folder: str) -> ImapFolder | None:
+        query = select(ImapFolder).where(
+            ImapFolder.host == host, ImapFolder.username == username, ImapFolder.folder == folder
+        )
+        return self.session.scalars(query).one_or_none()
+
+    def add(self, folder: ImapFolder) -> None:
+        self.session.add(folder)
+        self.session.flush()

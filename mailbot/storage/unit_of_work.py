@@ -9,7 +9,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from mailbot.storage.price_versions import PriceVersions
-from mailbot.storage.repositories import Events, Inbox, Orders, Outbox, Partners, PriceLists
+from mailbot.storage.repositories import (
+    Events,
+    ImapFolders,
+    Inbox,
+    Orders,
+    Outbox,
+    Partners,
+    PriceLists,
+)
 
 
 class UnitOfWork:
@@ -20,6 +28,7 @@ class UnitOfWork:
     orders: Orders
     outbox: Outbox
     events: Events
+    imap_folders: ImapFolders
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -33,6 +42,7 @@ class UnitOfWork:
         self.orders = Orders(self.session)
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
+        self.imap_folders = ImapFolders(self.session)
         return self
 
     def __exit__(

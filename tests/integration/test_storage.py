@@ -158,3 +158,14 @@ def test_sqlite_runs_in_wal_mode(engine: Engine) -> None:
         return
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_nul_byte_in_the_message_id_does_not_stop_storing(engine: Engine) -> None:
+    """A Message-ID with a NUL byte (PostgreSQL text cannot hold one) is stored without it."""
+    raw = b"From: a@x.example\r\nMessage-ID: <bad\x00id@x.example>\r\nSubject: s\r\n\r\nbody\r\n"
+    stored = store_message(UnitOfWork(engine), raw, source="smtp", now=NOW)
+    with UnitOfWork(engine) as uow:
+        message = uow.inbox.get(stored.id)
+        assert message is not None
+        assert message.message_id == "badid@x.example"
+        assert message.raw == raw
