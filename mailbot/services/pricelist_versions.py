@@ -3,6 +3,7 @@ told of held lists, the versions of a supplier, two versions compared, and stale
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,32 +64,19 @@ def tell_managers_of_hold(
 ) -> int:
     """Queue one `pricelist_held` mail per active manager, each in its own language;
     returns how many were queued."""
-    queued = 0
     supplier_address = supplier.addresses[0].address if supplier.addresses else ""
-    for manager in uow.partners.list("manager"):
-        if not manager.active or not manager.addresses:
-            continue
-        replies.queue(
-            uow,
-            kind="pricelist_held",
-            language=manager.language,
-            to=manager.addresses[0].address,
-            context={
-                "partner_name": manager.name,
-                "supplier_name": supplier.name,
-                "supplier_address": supplier_address,
-                "filename": report.source,
-                "version_id": report.price_list_id,
-                "imported": report.imported,
-                "rejected": report.rejected,
-                "changes": report.changes,
-                "held": report.held,
-                "received_at": received_at,
-            },
-            now=now,
-        )
-        queued += 1
-    return queued
+    context = {
+        "supplier_name": supplier.name,
+        "supplier_address": supplier_address,
+        "filename": report.source,
+        "version_id": report.price_list_id,
+        "imported": report.imported,
+        "rejected": report.rejected,
+        "changes": report.changes,
+        "held": report.held,
+        "received_at": received_at,
+    }
+    return mail_managers(uow, replies, "pricelist_held", context, now=now)
 
 
 def version_row(version: PriceList) -> Row:
@@ -223,19 +211,33 @@ def report_stale_lists(uow: UnitOfWork, replies: Replies, *, now: datetime, days
             }
             for partner, version in found
         ]
-        queued = 0
-        for manager in uow.partners.list("manager"):
-            if not manager.active or not manager.addresses:
-                continue
-            replies.queue(
-                uow,
-                kind="pricelist_stale",
-                language=manager.language,
-                to=manager.addresses[0].address,
-                context={"partner_name": manager.name, "suppliers": suppliers, "days": days},
-                now=now,
-            )
-            queued += 1
+        context = {"suppliers": suppliers, "days": days}
+        queued = mail_managers(uow, replies, "pricelist_stale", context, now=now)
         uow.events.record("StalePriceListsReported", {"suppliers": len(suppliers)}, now)
         uow.commit()
         return queued
+
+
+def mail_managers(
+    uow: UnitOfWork,
+    replies: Replies,
+    kind: str,
+    context: Mapping[str, object],
+    *,
+    now: datetime,
+) -> int:
+    """Queue template `kind` to every active manager, each in its own language, in the
+    caller's transaction; returns how many mails were queued."""
+    queued = 0
+    for manager in uow.partners.list("manager"):
+        if manager.active and manager.addresses:
+            replies.queue(
+                uow,
+                kind=kind,
+                language=manager.language,
+                to=manager.addresses[0].address,
+                context={"partner_name": manager.name, **context},
+                now=now,
+            )
+            queued += 1
+    return queued
