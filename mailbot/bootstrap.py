@@ -152,6 +152,7 @@ def price_list_settings(lists: PriceListsConfig, pricing: PricingConfig) -> Pric
             address: SupplierFormat(dict(s.columns), s.currency, s.vat_included)
             for address, s in lists.suppliers.items()
         },
+        limits=TableLimits(max_rows=lists.max_rows, max_unpacked_bytes=lists.max_unpacked_bytes),
     )
 
 

@@ -169,6 +169,8 @@ class SupplierPriceListConfig(_Section):
 
 
 class PriceListsConfig(_Section):
+    max_rows: int = Field(200_000, gt=0)
+    max_unpacked_bytes: int = Field(200 * 2**20, gt=0)
     max_removed_share: Decimal = Field(Decimal("0.5"), gt=0, le=1)
     max_price_factor: Decimal = Field(Decimal(3), gt=1)
     largest_changes: int = Field(10, ge=0)

@@ -48,6 +48,7 @@ class PriceListSettings:
     largest: int = 10
     removed_shown: int = 20
     suppliers: Mapping[str, SupplierFormat] = field(default_factory=dict)
+    limits: TableLimits = field(default_factory=TableLimits)
 
     def format_for(self, supplier: Partner) -> SupplierFormat:
         """The format configured for any of the supplier's addresses, else the default."""

@@ -209,13 +209,13 @@ class Processor:
                     supplier,
                     filename,
                     attachment.payload,
-                    limits=self._rules.limits,
+                    limits=self._price_lists.limits,
                     default_currency=supplier.currency,
                     now=self._clock.now(),
                     settings=self._price_lists,
                 )
         except UnreadableTable as error:
-            problem = file_problem(filename, error, self._rules.limits)
+            problem = file_problem(filename, error, self._price_lists.limits)
             context = {"filename": filename, "imported": 0, "rejected": (), "problems": [problem]}
             context |= {"changes": None, "held": ()}
             self._reply(uow, "pricelist_report", inbound, message, supplier, context)

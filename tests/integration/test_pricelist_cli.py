@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mailbot.cli import main
 from tests.integration.test_cli import call
 
 SUPPLIER = "sales@balkan.example"
@@ -119,3 +120,17 @@ def test_stale_notify_mails_the_managers(cli: CliRunner, tmp_path: Path) -> None
     assert "1 manager mail(s) sent" in result.output
     (sent,) = (tmp_path / "outbox").glob("*.eml")
     assert b"To: boss@desk.example" in sent.read_bytes()
+
+
+def test_price_lists_have_their_own_row_limit(cli: CliRunner, tmp_path: Path) -> None:
+    """A list longer than orders.max_rows imports; one beyond price_lists.max_rows is refused."""
+    rows = "".join(f"P-{n};Part {n};{n}.00\n" for n in range(1, 9))
+    path = tmp_path / "long.csv"
+    path.write_text("sku;name;price\n" + rows, encoding="utf-8")
+    command = ["pricelist", "import", str(path), "--supplier", SUPPLIER]
+    small_orders = cli.invoke(main, command, env={"MAILBOT_ORDERS__MAX_ROWS": "3"})
+    assert small_orders.exit_code == 0, small_orders.output
+    assert "8 rows imported" in small_orders.output
+    small_lists = cli.invoke(main, command, env={"MAILBOT_PRICE_LISTS__MAX_ROWS": "5"})
+    assert small_lists.exit_code == 1
+    assert "more than 5 rows" in small_lists.output
