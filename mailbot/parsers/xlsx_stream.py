@@ -31,6 +31,7 @@ _FORMAT_BRACKETS = re.compile(r"\[[^\]]*\]")  # colours, conditions, locales; [h
 _DATE_LETTERS = re.compile(r"[dmyhs]", re.IGNORECASE)
 _ELAPSED = re.compile(r"\[(?:h+|m+|s+)\]", re.IGNORECASE)
 _COLUMN = re.compile(r"\$?([A-Za-z]{1,3})\$?\d*")
+_COLUMNS: dict[str, int] = {}  # letters of a reference ("AB", "$C$"): column index, once checked
 _EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
@@ -49,7 +50,7 @@ class Sheet:
 
     part: str
     strings: list[str]
-    date_styles: dict[int, bool]  # style index: whether it shows elapsed time
+    date_styles: dict[str, bool]  # style index (the s attribute): whether it shows elapsed time
     epoch: dt.datetime
 
 
@@ -107,17 +108,17 @@ def sheet_rows(
     more than `max_cells` cells (as a grid), a cell past column XFD, a shared string that
     does not exist, or XML that is broken or declares a DTD, each as soon as it is met.
     """
-    reader = _SheetReader(sheet)
+    finished: list[tuple[int, list[str]]] = []
     parser = _parser(sheet.part)
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.text
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = (
+        _row_handlers(sheet, finished)
+    )
     emitted = cells = width = 0
     with archive.open(sheet.part) as stream:
         while True:
             chunk = stream.read(_CHUNK)
             _feed(parser, sheet.part, chunk, not chunk)
-            for number, values in reader.finished:
+            for number, values in finished:
                 if number > max_rows:
                     raise TooLongError(f"more than {max_rows} rows")
                 width = max(width, len(values))
@@ -131,101 +132,113 @@ def sheet_rows(
                 values.extend([""] * (width - len(values)))
                 yield number, tuple(values)
                 emitted = number
-            reader.finished.clear()
+            finished.clear()
             if not chunk:
                 return
 
 
-class _SheetReader:
-    """expat handlers that collect the cells of each row and queue rows as they close."""
+def _row_handlers(
+    sheet: Sheet, finished: list[tuple[int, list[str]]]
+) -> tuple[Callable[[str, dict[str, str]], None], Callable[[str], None], Callable[[str], None]]:
+    """expat handlers that collect the cells of each row and queue rows on `finished` as they
+    close. The state lives in the closure, not on an object: these run once per element of
+    the sheet, and local lookups are what keeps a 100,000-row sheet quick."""
+    strings = sheet.strings
+    date_styles = sheet.date_styles
+    row: list[str] = []
+    number = column = 0
+    kind = style = "n"
+    text = ""
+    collecting = inline = phonetic = False
 
-    def __init__(self, sheet: Sheet) -> None:
-        self.sheet = sheet
-        self.finished: list[tuple[int, list[str]]] = []
-        self.row: list[str] = []
-        self.number = 0
-        self.column = 0
-        self.kind = "n"
-        self.style = 0
-        self.parts: list[str] = []
-        self.collecting = False
-        self.inline = False
-        self.phonetic = False
-
-    def start(self, name: str, attributes: dict[str, str]) -> None:
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal row, number, column, kind, style, text, collecting, inline, phonetic
         if ":" in name:
             name = name.rpartition(":")[2]
         if name == "c":
             ref = attributes.get("r")
-            self.column = _column_index(ref) if ref else self.column + 1
-            self.kind = attributes.get("t", "n")
-            style = attributes.get("s")
-            self.style = int(style) if style and style.isdigit() else 0
-            self.parts = []
+            column = _column_index(ref) if ref else column + 1
+            kind = attributes.get("t", "n")
+            style = attributes.get("s", "0")
+            text = ""
         elif name == "v":
-            self.collecting = True
+            collecting = True
+        elif name == "t":
+            collecting = inline and not phonetic
+        elif name == "is":
+            inline = True
         elif name == "row":
             ref = attributes.get("r")
-            number = int(ref) if ref and ref.isdigit() else self.number + 1
-            if number <= self.number or number > _MAX_ROW:
-                raise XlsxError(f"cannot read: row {number} is out of order or out of the sheet")
-            self.number, self.column, self.row = number, -1, []
-        elif name == "is":
-            self.inline = True
-        elif name == "t":
-            self.collecting = self.inline and not self.phonetic
+            at = int(ref) if ref and ref.isdigit() else number + 1
+            if at <= number or at > _MAX_ROW:
+                raise XlsxError(f"cannot read: row {at} is out of order or out of the sheet")
+            number, column, row = at, -1, []
         elif name == "rPh":
-            self.phonetic = True
+            phonetic = True
 
-    def end(self, name: str) -> None:
+    def end(name: str) -> None:
+        nonlocal collecting, inline, phonetic
         if ":" in name:
             name = name.rpartition(":")[2]
         if name == "c":
-            value = self.value("".join(self.parts)) if self.parts else ""
-            if value:
-                row = self.row
-                if len(row) <= self.column:
-                    row.extend([""] * (self.column + 1 - len(row)))
-                row[self.column] = value
-        elif name in ("v", "t"):
-            self.collecting = False
-        elif name == "row":
-            if self.row:
-                self.finished.append((self.number, self.row))
+            if not text:
+                return
+            value = _cell_value(kind, text, style, strings, date_styles, sheet.epoch)
+            if not value:
+                return
+            if column == len(row):
+                row.append(value)
+                return
+            if column > len(row):
+                row.extend([""] * (column - len(row)))
+                row.append(value)
+                return
+            row[column] = value
+        elif name == "v" or name == "t":
+            collecting = False
         elif name == "is":
-            self.inline = False
+            inline = False
+        elif name == "row":
+            if row:
+                finished.append((number, row))
         elif name == "rPh":
-            self.phonetic = False
+            phonetic = False
 
-    def text(self, data: str) -> None:
-        if self.collecting:
-            self.parts.append(data)
+    def characters(data: str) -> None:
+        nonlocal text
+        if collecting:
+            text += data
 
-    def value(self, raw: str) -> str:
-        kind = self.kind
-        if kind == "s":
-            try:
-                return self.sheet.strings[int(raw)]
-            except (ValueError, IndexError):
-                raise XlsxError(
-                    f"cannot read: a cell refers to shared string {raw!r}, which "
-                    "the workbook does not have"
-                ) from None
-        if kind == "n":
-            return self.number_text(raw)
-        if kind == "b":
-            return "TRUE" if raw.strip() in ("1", "true") else "FALSE"
-        return raw.strip()  # str, inlineStr, e (the error's text), d (ISO 8601 already)
+    return start, end, characters
 
-    def number_text(self, raw: str) -> str:
+
+def _cell_value(
+    kind: str,
+    raw: str,
+    style: str,
+    strings: list[str],
+    date_styles: dict[str, bool],
+    epoch: dt.datetime,
+) -> str:
+    """A cell's text from its type (the t attribute), raw value and style."""
+    if kind == "n":
         try:
             number = float(raw)
         except ValueError:
             return raw.strip()
-        elapsed = self.sheet.date_styles.get(self.style)
+        elapsed = date_styles.get(style)
         if elapsed is not None and 0 <= number < 2_958_466:  # up to 9999-12-31
-            return _date_text(number, elapsed=elapsed, epoch=self.sheet.epoch)
+            return _date_text(number, elapsed=elapsed, epoch=epoch)
         return str(int(number)) if number.is_integer() else repr(number)
+    if kind == "s":
+        try:
+            return strings[int(raw)]
+        except (ValueError, IndexError):
+            reason = f"cannot read: a cell refers to shared string {raw!r}, which is missing"
+            raise XlsxError(reason) from None
+    if kind == "b":
+        return "TRUE" if raw.strip() in ("1", "true") else "FALSE"
+    return raw.strip()  # str, inlineStr, e (the error's text), d (ISO 8601 already)
 
 
 def _date_text(serial: float, *, elapsed: bool, epoch: dt.datetime) -> str:
@@ -242,6 +255,10 @@ def _date_text(serial: float, *, elapsed: bool, epoch: dt.datetime) -> str:
 
 def _column_index(ref: str) -> int:
     """The 0-based column of a cell reference such as "C7" or "$AB$12"."""
+    letters = ref.rstrip("0123456789")
+    index = _COLUMNS.get(letters)
+    if index is not None:
+        return index
     found = _COLUMN.fullmatch(ref)
     if found is None:
         raise XlsxError(f"cannot read: {ref[:20]!r} is not a cell reference")
@@ -250,6 +267,8 @@ def _column_index(ref: str) -> int:
         number = number * 26 + ord(letter) - 64
     if number > _MAX_COLUMNS:
         raise XlsxError(f"cannot read: cell {ref} lies past the last column (XFD)")
+    if len(_COLUMNS) < _MAX_COLUMNS:
+        _COLUMNS[letters] = number - 1
     return number - 1
 
 
@@ -290,7 +309,7 @@ def _shared_strings(archive: zipfile.ZipFile, part: str) -> list[str]:
     return strings
 
 
-def _date_styles(archive: zipfile.ZipFile, part: str) -> dict[int, bool]:
+def _date_styles(archive: zipfile.ZipFile, part: str) -> dict[str, bool]:
     """The cell styles (indexes into <cellXfs>) that show dates or times, each with whether
     it shows elapsed time ([h]:mm), which calamine reads as a duration."""
     custom: dict[int, str] = {}
@@ -314,15 +333,15 @@ def _date_styles(archive: zipfile.ZipFile, part: str) -> dict[int, bool]:
             inside[0] = False
 
     _parse_whole(archive, part, start, end)
-    styles: dict[int, bool] = {}
+    styles: dict[str, bool] = {}
     for index, identifier in enumerate(formats):
         if identifier in custom:
             code = _FORMAT_NOISE.sub("", custom[identifier])
             elapsed = _ELAPSED.search(code) is not None
             if elapsed or _DATE_LETTERS.search(_FORMAT_BRACKETS.sub("", code)):
-                styles[index] = elapsed
+                styles[str(index)] = elapsed
         elif identifier in _DATE_FORMAT_IDS:
-            styles[index] = identifier in _ELAPSED_FORMAT_IDS
+            styles[str(index)] = identifier in _ELAPSED_FORMAT_IDS
     return styles
 
 
