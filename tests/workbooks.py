@@ -193,11 +193,18 @@ _RELATED = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def xlsx_from_xml(
-    sheet_data: str, *, shared_strings: str = "", styles: str = "", prolog: str = ""
+    sheet_data: str,
+    *,
+    shared_strings: str = "",
+    styles: str = "",
+    prolog: str = "",
+    dimension: str = "",
 ) -> bytes:
     """A minimal XLSX workbook written by hand around `sheet_data` (the inside of
     <sheetData>), with the <si> elements of `shared_strings` and the inside of <styleSheet>
-    `styles` when given; `prolog` goes before the sheet's root element."""
+    `styles` when given; `prolog` goes before the sheet's root element, and `dimension`
+    (such as "B2:D9") is stated ahead of the rows when given."""
+    stated = f'<dimension ref="{dimension}"/>' if dimension else ""
     parts = {
         "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELATED}"><sheets>'
         '<sheet name="Order" sheetId="1" r:id="rId1"/></sheets></workbook>',
@@ -206,7 +213,7 @@ def xlsx_from_xml(
             f'<Relationship Id="rId1" Type="{_RELATED}/worksheet" Target="worksheets/s.xml"/>'
             "</Relationships>"
         ),
-        "xl/worksheets/s.xml": f'{prolog}<worksheet xmlns="{_MAIN}"><sheetData>{sheet_data}'
+        "xl/worksheets/s.xml": f'{prolog}<worksheet xmlns="{_MAIN}">{stated}<sheetData>{sheet_data}'
         "</sheetData></worksheet>",
     }
     if shared_strings:

@@ -102,7 +102,8 @@ def sheet_rows(
     archive: zipfile.ZipFile, sheet: Sheet, *, max_rows: int, max_cells: int
 ) -> Iterator[Row]:
     """The rows of `sheet`, numbered as the sheet numbers them, from row 1, cells as stripped
-    text, each padded to the widest row so far; empty rows between filled ones included.
+    text from the first column of the sheet's stated dimension (as calamine reads them), each
+    padded to the widest row so far; empty rows between filled ones included.
 
     Raises TooLongError when a filled row lies past `max_rows`, and XlsxError for a sheet of
     more than `max_cells` cells (as a grid), a cell past column XFD, a shared string that
@@ -146,13 +147,13 @@ def _row_handlers(
     strings = sheet.strings
     date_styles = sheet.date_styles
     row: list[str] = []
-    number = column = 0
+    number = column = left = 0  # left: the first column of the sheet's <dimension>
     kind = style = "n"
     text = ""
     collecting = inline = phonetic = False
 
     def start(name: str, attributes: dict[str, str]) -> None:
-        nonlocal row, number, column, kind, style, text, collecting, inline, phonetic
+        nonlocal row, number, column, left, kind, style, text, collecting, inline, phonetic
         if ":" in name:
             name = name.rpartition(":")[2]
         if name == "c":
@@ -175,6 +176,14 @@ def _row_handlers(
             number, column, row = at, -1, []
         elif name == "rPh":
             phonetic = True
+        elif name == "dimension" and number == 0:
+            # calamine starts its grid at the first used column; so does this reader, taking
+            # that column from the <dimension> Excel and others write ahead of the rows.
+            first = attributes.get("ref", "").partition(":")[0]
+            try:
+                left = _column_index(first) if first else 0
+            except XlsxError:
+                left = 0
 
     def end(name: str) -> None:
         nonlocal collecting, inline, phonetic
@@ -186,14 +195,17 @@ def _row_handlers(
             value = _cell_value(kind, text, style, strings, date_styles, sheet.epoch)
             if not value:
                 return
-            if column == len(row):
+            at = column - left
+            if at < 0:
+                raise XlsxError("cannot read: a cell lies left of the sheet's stated dimension")
+            if at == len(row):
                 row.append(value)
                 return
-            if column > len(row):
-                row.extend([""] * (column - len(row)))
+            if at > len(row):
+                row.extend([""] * (at - len(row)))
                 row.append(value)
                 return
-            row[column] = value
+            row[at] = value
         elif name == "v" or name == "t":
             collecting = False
         elif name == "is":

@@ -537,3 +537,12 @@ def test_xlsx_rows_stream_in_bounded_memory() -> None:
         tracemalloc.stop()
     assert count == 50_000
     assert peak < 20 * 2**20
+
+
+def test_xlsx_rows_start_at_the_first_used_column() -> None:
+    """A table starting in column B reads from B, as calamine read it; a cell left of the
+    stated dimension is refused rather than misplaced."""
+    table = "<row r='1'><c r='B1'><v>1</v></c><c r='C1'><v>2</v></c></row>"
+    assert rows("order.xlsx", xlsx_from_xml(table, dimension="B1:C1")) == [["1", "2"]]
+    with pytest.raises(UnreadableTable, match="left of the sheet's stated dimension"):
+        rows("order.xlsx", xlsx_from_xml(table, dimension="C1:C1"))
