@@ -186,3 +186,42 @@ def _compound_file(stream: bytes) -> bytes:
         sectors.append(struct.pack("<128I", *mini_fat))
     sectors.append(body.ljust(data_sectors * 512, b"\0"))
     return header + b"".join(sectors)
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATED = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def xlsx_from_xml(
+    sheet_data: str,
+    *,
+    shared_strings: str = "",
+    styles: str = "",
+    prolog: str = "",
+    dimension: str = "",
+) -> bytes:
+    """A minimal XLSX workbook written by hand around `sheet_data` (the inside of
+    <sheetData>), with the <si> elements of `shared_strings` and the inside of <styleSheet>
+    `styles` when given; `prolog` goes before the sheet's root element, and `dimension`
+    (such as "B2:D9") is stated ahead of the rows when given."""
+    stated = f'<dimension ref="{dimension}"/>' if dimension else ""
+    parts = {
+        "xl/workbook.xml": f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELATED}"><sheets>'
+        '<sheet name="Order" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_RELATED}/worksheet" Target="worksheets/s.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/s.xml": f'{prolog}<worksheet xmlns="{_MAIN}">{stated}<sheetData>{sheet_data}'
+        "</sheetData></worksheet>",
+    }
+    if shared_strings:
+        parts["xl/sharedStrings.xml"] = f'<sst xmlns="{_MAIN}">{shared_strings}</sst>'
+    if styles:
+        parts["xl/styles.xml"] = f'<styleSheet xmlns="{_MAIN}">{styles}</styleSheet>'
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()

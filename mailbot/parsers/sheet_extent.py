@@ -2,7 +2,8 @@
 
 calamine holds a sheet as a dense grid from the first to the last filled cell, so a tiny file
 with one cell in A1 and one in XFD1048576 (or an ODS cell repeated a million times) asks for
-hundreds of gigabytes and aborts the process. These scanners read cell addresses only.
+hundreds of gigabytes and aborts the process. These scanners read cell addresses only. (XLSX
+is streamed by `xlsx_stream`, which counts cells as it goes.)
 """
 
 from __future__ import annotations
@@ -38,58 +39,6 @@ class Box:
 
 _TOKENS = rb"""(?:[^>"']|"[^"]*"|'[^']*')*?"""  # attributes, quoted values kept whole
 _ATTRIBUTES = b"(" + _TOKENS + b")"
-_XLSX_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])" + _ATTRIBUTES + rb"(/?)>")
-_XLSX_CELL = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])" + _TOKENS + rb">")
-_XLSX_ADDRESSED = re.compile(
-    rb"<(?:[\w.-]+:)?c\s"
-    + _TOKENS
-    + rb"""(?<=\s)r\s*=\s*["']\$?([A-Za-z]+)\$?(\d+)["']"""
-    + _TOKENS
-    + rb"(/?)>"
-)
-_XLSX_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']\$?([A-Za-z]*)\$?(\d*)""")
-
-
-def xlsx_cells(xml: bytes) -> int:
-    """Cells in the dense grid of one worksheet XML part."""
-    addressed = _XLSX_ADDRESSED.findall(xml)
-    if len(addressed) != len(_XLSX_CELL.findall(xml)):
-        return _xlsx_cells_in_order(xml)
-    filled = [(letters, digits) for letters, digits, empty in addressed if not empty]
-    if not filled:
-        return 0
-    rows = [int(digits) for _, digits in filled]
-    columns = [_column_number(letters) for letters in {letters for letters, _ in filled}]
-    return (max(rows) - min(rows) + 1) * (max(columns) - min(columns) + 1)
-
-
-def _xlsx_cells_in_order(xml: bytes) -> int:
-    """The same for a sheet with cells that have no address: each follows the one before
-    it, in the row its <row> names (or the row after the last)."""
-    box = Box()
-    row = column = -1
-    for name, attributes, empty in _XLSX_TAG.findall(xml):
-        ref = _XLSX_REF.search(attributes)
-        letters, digits = (ref[1], ref[2]) if ref else (b"", b"")
-        if name == b"row":
-            row, column = (int(digits) - 1 if digits else row + 1), -1
-            continue
-        if letters and digits:
-            row, column = int(digits) - 1, _column_number(letters) - 1
-        else:
-            column += 1
-        if not empty:  # <c .../> holds no value
-            box.add(max(row, 0), max(row, 0), max(column, 0), max(column, 0))
-    return box.cells
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - ord("A") + 1
-    return number
-
-
 _ODS_TAG = re.compile(
     rb"<(/?)(?:[\w.-]+:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])"
     + _ATTRIBUTES

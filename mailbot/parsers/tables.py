@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import struct
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,19 @@ from mailbot.parsers.legacy_xls import MAGIC as XLS_MAGIC
 from mailbot.parsers.legacy_xls import clean_xls
 from mailbot.parsers.text_encoding import detect_encoding
 from mailbot.parsers.workbook_archive import MAGIC as ZIP_MAGIC
-from mailbot.parsers.workbook_archive import UnsafeArchiveError, repacked_workbook
+from mailbot.parsers.workbook_archive import (
+    UnsafeArchiveError,
+    checked_archive,
+    is_xlsx,
+    repacked_ods,
+)
+from mailbot.parsers.xlsx_stream import (
+    Sheet,
+    TooLongError,
+    XlsxError,
+    first_visible_sheet,
+    sheet_rows,
+)
 
 Row = tuple[int, tuple[str, ...]]
 
@@ -50,7 +63,8 @@ class TableLimits:
 
     max_rows: int = 100_000
     max_unpacked_bytes: int = 50 * 2**20
-    # calamine holds each sheet as a dense grid: this bounds its memory (about 32 bytes a cell).
+    # calamine holds each sheet as a dense grid: this bounds its memory (about 32 bytes a cell);
+    # XLSX rows are padded to the widest row so far, and this bounds the work of that too.
     max_cells: int = 10_000_000
 
 
@@ -87,14 +101,16 @@ def read_rows(filename: str, payload: bytes, limits: TableLimits) -> Iterator[Ro
 
     The file's content decides how it is read (a workbook named .csv is read as a workbook).
     Raises UnreadableTable at once for a file that cannot be opened, is not a spreadsheet,
-    is a zip bomb, or (workbooks) has more than `limits.max_rows` rows; raises it during
-    iteration for a CSV that has too many rows or breaks off.
+    or is a zip bomb, and for an XLS or ODS workbook with more than `limits.max_rows` rows;
+    raises it during iteration, after the rows before the trouble, for a CSV or XLSX sheet
+    that has too many rows or cells or breaks off.
     """
     if payload.startswith(ZIP_MAGIC):
         try:
-            clean = repacked_workbook(
-                payload, max_unpacked_bytes=limits.max_unpacked_bytes, max_cells=limits.max_cells
-            )
+            archive = checked_archive(payload, max_unpacked_bytes=limits.max_unpacked_bytes)
+            if is_xlsx(archive):
+                return _xlsx_rows(archive, limits)
+            clean = repacked_ods(archive, max_cells=limits.max_cells)
         except UnsafeArchiveError as problem:
             raise UnreadableTable(str(problem)) from None
         return _workbook_rows(clean, limits)
@@ -116,6 +132,32 @@ def read_rows(filename: str, payload: bytes, limits: TableLimits) -> Iterator[Ro
 def _check_cells(cells: int, limits: TableLimits) -> None:
     if cells > limits.max_cells:
         raise UnreadableTable(f"a sheet spans more than {limits.max_cells} cells")
+
+
+def _xlsx_rows(archive: zipfile.ZipFile, limits: TableLimits) -> Iterator[Row]:
+    """The first visible sheet's rows, its workbook parts read at once, the sheet lazily."""
+    with _xlsx_failures():
+        sheet = first_visible_sheet(archive)
+    return _streamed_rows(archive, sheet, limits)
+
+
+def _streamed_rows(archive: zipfile.ZipFile, sheet: Sheet, limits: TableLimits) -> Iterator[Row]:
+    with _xlsx_failures():
+        yield from sheet_rows(archive, sheet, max_rows=limits.max_rows, max_cells=limits.max_cells)
+
+
+@contextmanager
+def _xlsx_failures() -> Iterator[None]:
+    """The streaming reader's errors as UnreadableTable, and a damaged archive's (zipfile,
+    zlib, bz2 and lzma each raise their own) as one too."""
+    try:
+        yield
+    except TooLongError as error:
+        raise TooManyRows(str(error)) from None
+    except XlsxError as error:
+        raise UnreadableTable(str(error)) from None
+    except Exception as error:
+        raise UnreadableTable(f"damaged zip archive: {error}") from None
 
 
 @contextmanager

@@ -1,36 +1,36 @@
-"""XLSX and ODS workbooks (zip archives) checked and re-packed before calamine opens them.
+"""XLSX and ODS workbooks (zip archives) checked before they are read.
 
-calamine trusts what an archive says about itself: sizes in the zip directory, cell addresses,
-repeat counts, the string count of sharedStrings.xml, and it can loop forever on broken XML.
-Each of these can abort or hang the process from a small attachment, so the archive is read
-here with every member decompressed within the limit, every XML part checked, and calamine is
-given a fresh archive holding exactly the checked bytes.
+Every workbook's zip directory is checked (member count, unpacked size). XLSX is then streamed
+by `xlsx_stream`; ODS goes to calamine, which trusts what an archive says about itself: sizes
+in the zip directory, repeat counts, and it can loop forever on broken XML. Each of these can
+abort or hang the process from a small attachment, so an ODS archive is read here with every
+member decompressed within the limit, every XML part checked, and calamine is given a fresh
+archive holding exactly the checked bytes.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from xml.parsers import expat
 
-from mailbot.parsers.sheet_extent import ods_cells, xlsx_cells
+from mailbot.parsers.sheet_extent import ods_cells
 
 MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _MAX_MEMBERS = 10_000
-_STRINGS = "xl/sharedStrings.xml"
 
 
 class UnsafeArchiveError(ValueError):
     """Why an archive is not handed to calamine, in words for the partner."""
 
 
-def repacked_workbook(payload: bytes, *, max_unpacked_bytes: int, max_cells: int) -> bytes:
-    """The workbook in `payload` re-packed uncompressed, once it is known to be safe to open.
+def checked_archive(payload: bytes, *, max_unpacked_bytes: int) -> zipfile.ZipFile:
+    """The XLSX or ODS workbook in `payload`, opened once its directory is known to be sane:
+    not too many members, and no more than `max_unpacked_bytes` unpacked in all.
 
     zipfile reads each member only up to the size the directory declares and checks its CRC,
-    so the new archive holds exactly the bytes counted against `max_unpacked_bytes`, even
-    when the directory lies. Raises UnsafeArchiveError.
+    so every later read stays within the limit even when the directory lies.
+    Raises UnsafeArchiveError.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
@@ -42,26 +42,33 @@ def repacked_workbook(payload: bytes, *, max_unpacked_bytes: int, max_cells: int
         raise UnsafeArchiveError(f"the archive holds more than {_MAX_MEMBERS} files")
     if sum(member.file_size for member in members) > max_unpacked_bytes:
         raise UnsafeArchiveError(f"unpacks to more than {max_unpacked_bytes} bytes (zip bomb?)")
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" in names:
-        scan, scanned = xlsx_cells, {name for name in names if name.endswith(".xml")}
-    elif "content.xml" in names:
-        scan, scanned = ods_cells, {"content.xml"}
-    elif "xl/workbook.bin" in names:
+    names = set(archive.namelist())
+    if "xl/workbook.xml" in names or "content.xml" in names:
+        return archive
+    if "xl/workbook.bin" in names:
         raise UnsafeArchiveError("binary Excel workbooks (.xlsb) are not supported; send XLSX")
-    else:
-        raise UnsafeArchiveError("not a spreadsheet: a zip archive without an XLSX or ODS workbook")
+    raise UnsafeArchiveError("not a spreadsheet: a zip archive without an XLSX or ODS workbook")
+
+
+def is_xlsx(archive: zipfile.ZipFile) -> bool:
+    """Whether a checked archive holds an XLSX workbook (otherwise it holds an ODS one)."""
+    return "xl/workbook.xml" in archive.namelist()
+
+
+def repacked_ods(archive: zipfile.ZipFile, *, max_cells: int) -> bytes:
+    """The ODS workbook in a checked archive re-packed uncompressed for calamine, every XML
+    part checked and the cells of content.xml counted. Raises UnsafeArchiveError."""
     repacked = io.BytesIO()
     try:
         with zipfile.ZipFile(repacked, "w", zipfile.ZIP_STORED) as clean:
-            for member in members:
+            for member in archive.infolist():
+                if member.is_dir():
+                    continue
                 data = archive.read(member)
                 if member.filename.endswith((".xml", ".rels")):
                     _check_xml(member.filename, data)
-                if member.filename in scanned and scan(data) > max_cells:
+                if member.filename == "content.xml" and ods_cells(data) > max_cells:
                     raise UnsafeArchiveError(f"a sheet spans more than {max_cells} cells")
-                if member.filename == _STRINGS:
-                    data = _clamped_string_counts(data, max_cells)
                 clean.writestr(member.filename, data)
     except UnsafeArchiveError:
         raise
@@ -84,32 +91,3 @@ def _check_xml(name: str, data: bytes) -> None:
     except (expat.ExpatError, LookupError, ValueError) as error:  # LookupError: encoding
         reason = f"damaged workbook: {name} is not well-formed XML ({error})"
         raise UnsafeArchiveError(reason) from None
-
-
-_SI = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
-
-
-def _clamped_string_counts(data: bytes, max_cells: int) -> bytes:
-    """sharedStrings.xml with the counts calamine reserves memory for made believable.
-
-    calamine finds the first "<sst" in the raw bytes and reads `uniqueCount="N"` and
-    `count="N"` before the next ">" as they stand; uniqueCount="4294967295" reserves 96 GB.
-    The same search is done here and each number is capped: uniqueCount at the strings that
-    are there, count (references from cells) at `max_cells`.
-    """
-    start = data.find(b"<sst")
-    end = data.find(b">", start)
-    if start < 0 or end < 0:
-        return data
-    caps = {b"uniqueCount": len(_SI.findall(data)), b"count": max_cells}
-    for name, cap in caps.items():
-        at = data.find(name + b'="', start)
-        if at < 0 or at > end:
-            continue
-        value_start = at + len(name) + 2
-        value_end = data.find(b'"', value_start)
-        value = data[value_start:value_end]
-        if value_end > 0 and (not value.isdigit() or int(value) > cap):
-            data = data[:value_start] + str(cap).encode() + data[value_end:]
-            end = data.find(b">", start)
-    return data

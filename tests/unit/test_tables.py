@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import struct
+import tracemalloc
 import zipfile
 from collections.abc import Iterator
 
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
-from tests.workbooks import RUSSIAN, csv_bytes, ods_bytes, xls_bytes, xlsx_bytes
+from tests.workbooks import RUSSIAN, csv_bytes, ods_bytes, xls_bytes, xlsx_bytes, xlsx_from_xml
 
 LIMITS = TableLimits()
 WESTERN = [
@@ -184,10 +185,19 @@ def test_csv_streams_and_raises_past_the_row_limit() -> None:
         next(iterator)
 
 
-def test_workbook_past_the_row_limit_is_refused_at_once() -> None:
-    """A workbook longer than the limit is refused before any row is read, not cut short."""
+@pytest.mark.parametrize("payload", [ods_bytes(RUSSIAN), xls_bytes(RUSSIAN)], ids=["ods", "xls"])
+def test_workbook_past_the_row_limit_is_refused_at_once(payload: bytes) -> None:
+    """An ODS or XLS workbook longer than the limit is refused before any row is read."""
     with pytest.raises(TooManyRows, match="more than 3 rows"):
-        read_rows("big.xlsx", xlsx_bytes(RUSSIAN), TableLimits(max_rows=3))
+        read_rows("big", payload, TableLimits(max_rows=3))
+
+
+def test_xlsx_streams_and_raises_past_the_row_limit() -> None:
+    """An XLSX sheet is read lazily: rows come first, TooManyRows when the limit is passed."""
+    iterator = read_rows("big.xlsx", xlsx_bytes(RUSSIAN), TableLimits(max_rows=3))
+    assert [row[0] for _, row in zip(range(3), iterator, strict=False)] == [1, 2, 3]
+    with pytest.raises(TooManyRows, match="more than 3 rows"):
+        next(iterator)
 
 
 def test_a_hundred_thousand_rows_read_within_the_default_limit() -> None:
@@ -232,16 +242,16 @@ def test_zip_that_lies_about_its_sizes_is_refused() -> None:
         read_rows("order.xlsx", bytes(payload), LIMITS)
 
 
-def test_sparse_xlsx_is_refused_before_calamine_allocates_it() -> None:
-    """Cells in A1 and XFD1048576 would make a 17-billion-cell grid: refused, no crash."""
+def test_sparse_xlsx_is_refused_without_allocating_its_grid() -> None:
+    """Cells in A1 and XFD1048576 (a 17-billion-cell grid) are refused as too many rows."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet()
     sheet.write(0, 0, "a")
     sheet.write(1_048_575, 16_383, "z")
     workbook.close()
-    with pytest.raises(UnreadableTable, match="spans more than 10000000 cells"):
-        read_rows("order.xlsx", buffer.getvalue(), LIMITS)
+    with pytest.raises(TooManyRows, match="more than 100000 rows"):
+        list(read_rows("order.xlsx", buffer.getvalue(), LIMITS))
 
 
 def test_ods_repeated_cells_bomb_is_refused() -> None:
@@ -365,8 +375,16 @@ def test_cells_without_addresses_in_a_far_row_are_counted() -> None:
     """Cells without an address count in the row their <row> names, so far rows are caught."""
     far = b'<row r="1048576"><c t="s"><v>0</v></c>' + b'<c t="s"><v>0</v></c>' * 20 + b"</row>"
     payload = _patched_xlsx("xl/worksheets/sheet1.xml", b"</sheetData>", far + b"</sheetData>")
-    with pytest.raises(UnreadableTable, match="spans more than"):
-        read_rows("order.xlsx", payload, TableLimits(max_cells=1_000_000))
+    with pytest.raises(TooManyRows, match="more than 100000 rows"):
+        list(read_rows("order.xlsx", payload, TableLimits(max_cells=1_000_000)))
+
+
+def test_wide_rows_past_the_cell_limit_are_refused() -> None:
+    """Rows padded to a wide first row count as a grid: past `max_cells` they are refused."""
+    wide = b'<row r="5"><c r="XFD5" t="s"><v>0</v></c></row><row r="9"><c><v>1</v></c></row>'
+    payload = _patched_xlsx("xl/worksheets/sheet1.xml", b"</sheetData>", wide + b"</sheetData>")
+    with pytest.raises(UnreadableTable, match="spans more than 50000 cells"):
+        list(read_rows("order.xlsx", payload, TableLimits(max_cells=50_000)))
 
 
 def _patched_xls(old: bytes, new: bytes) -> bytes:
@@ -398,3 +416,133 @@ def test_xls_sector_chain_out_of_the_file_is_refused() -> None:
     struct.pack_into("<I", payload, 512 + 4 * 2, 0x7FFFFFF0)  # the stream's first link
     with pytest.raises(UnreadableTable, match="Excel 97-2003"):
         read_rows("order.xls", bytes(payload), LIMITS)
+
+
+def test_xlsx_cell_references_leave_gaps_as_empty_cells_and_rows() -> None:
+    """Cells placed by reference ("B2", "D2") leave "" in the gaps; a missing row 1 is empty."""
+    payload = xlsx_from_xml(
+        '<row r="2"><c r="B2" t="inlineStr"><is><t>b</t></is></c><c r="D2"><v>4</v></c></row>'
+        "<row><c><v>1</v></c><c><v>2</v></c></row>"
+    )
+    assert numbered("order.xlsx", payload) == [
+        (1, ("", "", "", "")),
+        (2, ("", "b", "", "4")),
+        (3, ("1", "2", "", "")),
+    ]
+
+
+def test_xlsx_inline_strings_are_read_plain_or_rich() -> None:
+    """Inline strings read as their text, rich-text runs joined, spaces around stripped."""
+    payload = xlsx_from_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t xml:space="preserve"> A-1 </t></is></c>'
+        '<c r="B1" t="inlineStr"><is><r><t>Tam</t></r><r><rPr><b/></rPr><t>bour</t></r></is>'
+        "</c></row>"
+    )
+    assert rows("order.xlsx", payload) == [["A-1", "Tambour"]]
+
+
+def test_xlsx_rich_text_shared_strings_join_their_runs() -> None:
+    """Shared strings in runs are joined, kept spaces kept inside, phonetic guides left out."""
+    strings = (
+        '<si><r><t>Tambour</t></r><r><rPr><b/></rPr><t xml:space="preserve"> de frein </t></r>'
+        '</si><si><t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh></si>'
+    )
+    payload = xlsx_from_xml(
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>',
+        shared_strings=strings,
+    )
+    assert rows("order.xlsx", payload) == [["Tambour de frein", "東京"]]
+
+
+def test_xlsx_booleans_errors_and_formula_strings_read_as_shown() -> None:
+    """Booleans read TRUE/FALSE, error cells their text, formula strings their result."""
+    payload = xlsx_from_xml(
+        '<row r="1"><c t="b"><v>1</v></c><c t="b"><v>0</v></c><c t="e"><v>#N/A</v></c>'
+        '<c t="str"><f>A1&amp;"x"</f><v>1x</v></c><c t="d"><v>2026-11-20T10:31:00</v></c></row>'
+    )
+    assert rows("order.xlsx", payload) == [["TRUE", "FALSE", "#N/A", "1x", "2026-11-20T10:31:00"]]
+
+
+def test_xlsx_date_styles_turn_serial_numbers_into_iso_dates() -> None:
+    """Serials in date styles (built-in or custom) read as ISO dates; other formats do not."""
+    styles = (
+        '<numFmts><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/>'
+        '<numFmt numFmtId="165" formatCode="[Red]0.00"/>'
+        '<numFmt numFmtId="166" formatCode="0.0 &quot;days&quot;"/></numFmts>'
+        '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="22"/>'
+        '<xf numFmtId="165"/><xf numFmtId="166"/><xf numFmtId="20"/></cellXfs>'
+    )
+    payload = xlsx_from_xml(
+        '<row r="1"><c s="1"><v>45000</v></c><c s="2"><v>45000.5</v></c>'
+        '<c s="3"><v>12.5</v></c><c s="4"><v>3</v></c><c s="5"><v>0.4375</v></c>'
+        '<c s="0"><v>45000</v></c></row>',
+        styles=styles,
+    )
+    assert rows("order.xlsx", payload) == [
+        ["2023-03-15", "2023-03-15T12:00:00", "12.5", "3", "10:30:00", "45000"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    ['<!DOCTYPE worksheet [<!ENTITY x "y">]>', "<!DOCTYPE worksheet>"],
+    ids=["entity", "doctype"],
+)
+def test_xlsx_sheet_declaring_a_dtd_is_refused(prolog: str) -> None:
+    """A sheet that declares a DTD (entities or not) is refused, not expanded."""
+    payload = xlsx_from_xml('<row r="1"><c><v>1</v></c></row>', prolog=prolog)
+    with pytest.raises(UnreadableTable, match="declares a DTD"):
+        rows("order.xlsx", payload)
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "reason"),
+    [
+        ('<row r="1"><c r="XFE1"><v>1</v></c></row>', "past the last column"),
+        ('<row r="1"><c t="s"><v>3</v></c></row>', "shared string '3'"),
+        ('<row r="1"><c><v>1</v></c></row><row r="1"/>', "out of order"),
+        ('<row r="1"><c><v>1</v></row>', "not well-formed XML"),
+    ],
+    ids=["column", "string", "order", "xml"],
+)
+def test_hostile_xlsx_sheets_are_refused_with_a_reason(sheet_data: str, reason: str) -> None:
+    """Cells past XFD, missing shared strings, rows out of order and broken XML are refused."""
+    with pytest.raises(UnreadableTable, match=reason):
+        rows("order.xlsx", xlsx_from_xml(sheet_data))
+
+
+def test_xlsx_too_long_is_refused_as_soon_as_the_limit_is_passed() -> None:
+    """Of a 1,000-row sheet with a limit of 10, ten rows are read, then TooManyRows."""
+    payload = xlsx_from_xml("".join(f"<row><c><v>{n}</v></c></row>" for n in range(1000)))
+    iterator = read_rows("big.xlsx", payload, TableLimits(max_rows=10))
+    assert [row[0] for _, row in zip(range(10), iterator, strict=False)] == list(range(1, 11))
+    with pytest.raises(TooManyRows, match="more than 10 rows"):
+        next(iterator)
+
+
+def test_xlsx_rows_stream_in_bounded_memory() -> None:
+    """Reading a 50,000-row XLSX sheet row by row peaks far below the sheet's size in memory."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": False})
+    sheet = workbook.add_worksheet()
+    for row in range(50_000):
+        sheet.write_row(row, 0, [f"SKU-{row:07d}", f"Brake drum {row} rear", 12.5, row % 9])
+    workbook.close()
+    payload = buffer.getvalue()
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in read_rows("big.xlsx", payload, LIMITS))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 50_000
+    assert peak < 20 * 2**20
+
+
+def test_xlsx_rows_start_at_the_first_used_column() -> None:
+    """A table starting in column B reads from B, as calamine read it; a cell left of the
+    stated dimension is refused rather than misplaced."""
+    table = "<row r='1'><c r='B1'><v>1</v></c><c r='C1'><v>2</v></c></row>"
+    assert rows("order.xlsx", xlsx_from_xml(table, dimension="B1:C1")) == [["1", "2"]]
+    with pytest.raises(UnreadableTable, match="left of the sheet's stated dimension"):
+        rows("order.xlsx", xlsx_from_xml(table, dimension="C1:C1"))
