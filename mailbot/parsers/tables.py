@@ -27,13 +27,8 @@ from mailbot.parsers.workbook_archive import (
     is_xlsx,
     repacked_ods,
 )
-from mailbot.parsers.xlsx_stream import (
-    Sheet,
-    TooLongError,
-    XlsxError,
-    first_visible_sheet,
-    sheet_rows,
-)
+from mailbot.parsers.xlsx_parts import Sheet, TooLongError, XlsxError, first_visible_sheet
+from mailbot.parsers.xlsx_stream import sheet_rows
 
 Row = tuple[int, tuple[str, ...]]
 
