@@ -39,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 from mailbot.clock import SystemClock
 from mailbot.parsers.tables import TableLimits
 from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
+from mailbot.services.pricelists import PriceListSettings, import_price_list
 from mailbot.storage.database import make_engine, upgrade
 from mailbot.storage.models import PriceList
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -120,8 +120,8 @@ def mailbot_import(engine: Engine, name: str, payload: bytes) -> int:
     with UnitOfWork(engine) as uow:
         supplier = uow.partners.by_address(SUPPLIER)
         assert supplier is not None
-        report = import_price_list(uow, supplier, name, payload,
-                                   limits=TableLimits(max_rows=10**6),
+        settings = PriceListSettings(limits=TableLimits(max_rows=10**6))
+        report = import_price_list(uow, supplier, name, payload, settings=settings,
                                    default_currency="EUR", now=SystemClock().now())  # fmt: skip
         uow.commit()
     assert not report.rejected, report.rejected[:3]

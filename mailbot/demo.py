@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mailbot.bootstrap import App
-from mailbot.parsers.tables import TableLimits
 from mailbot.services.partners import add_partner
 from mailbot.services.pricelists import import_price_list
 
@@ -51,7 +50,6 @@ def seed_demo(app: App) -> bool:
             supplier,
             "demo-price-list.csv",
             PRICE_LIST.encode(),
-            limits=TableLimits(),
             default_currency=app.config.pricing.currency,
             now=now,
         )

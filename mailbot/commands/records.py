@@ -167,7 +167,6 @@ def pricelist_import(context: Context, file: Path, supplier: str, columns: tuple
             partner,
             file.name,
             file.read_bytes(),
-            limits=app.price_lists.limits,
             default_currency=partner.currency,
             now=app.clock.now(),
             progress=bar.update,

@@ -78,7 +78,6 @@ def import_price_list(
     filename: str,
     payload: bytes,
     *,
-    limits: TableLimits,
     default_currency: str,
     now: datetime,
     progress: Callable[[int], None] | None = None,
@@ -108,7 +107,7 @@ def import_price_list(
     batch: list[dict[str, object]] = []
     imported = 0
     vat = settings.vat_percent if form.vat_included else None
-    rows = read_rows(filename, payload, limits)
+    rows = read_rows(filename, payload, settings.limits)
     outcomes = price_rows(
         rows, filename, default_currency=form.currency or default_currency, custom=form.columns
     )

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.clock import Clock
+from mailbot.domain.lines import RejectedLine
+from mailbot.domain.price_changes import HoldReason, PriceChanges
 from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.commands import Command, detect_command
 from mailbot.parsers.message import ParsedMessage, parse_message
@@ -209,31 +211,29 @@ class Processor:
                     supplier,
                     filename,
                     attachment.payload,
-                    limits=self._price_lists.limits,
                     default_currency=supplier.currency,
                     now=self._clock.now(),
                     settings=self._price_lists,
                 )
         except UnreadableTable as error:
-            problem = file_problem(filename, error, self._price_lists.limits)
-            context = {"filename": filename, "imported": 0, "rejected": (), "problems": [problem]}
-            context |= {"changes": None, "held": ()}
-            self._reply(uow, "pricelist_report", inbound, message, supplier, context)
+            problems = (file_problem(filename, error, self._price_lists.limits),)
+            self._report_price_list(uow, inbound, message, supplier, filename, problems=problems)
             return Outcome("processed", f"price list refused: {error}")
         except PriceListError as error:
-            context = {"filename": filename, "imported": 0, "rejected": error.rejected}
-            context |= {"problems": [], "changes": None, "held": ()}
-            self._reply(uow, "pricelist_report", inbound, message, supplier, context)
+            rejected = error.rejected
+            self._report_price_list(uow, inbound, message, supplier, filename, rejected=rejected)
             return Outcome("processed", f"price list refused: {error}")
-        context = {
-            "filename": filename,
-            "imported": report.imported,
-            "rejected": report.rejected,
-            "problems": [],
-            "changes": report.changes,
-            "held": report.held,
-        }
-        self._reply(uow, "pricelist_report", inbound, message, supplier, context)
+        self._report_price_list(
+            uow,
+            inbound,
+            message,
+            supplier,
+            filename,
+            imported=report.imported,
+            rejected=report.rejected,
+            changes=report.changes,
+            held=report.held,
+        )
         summary = f"price list {filename}: {report.imported} rows, {len(report.rejected)} rejected"
         if report.held:
             told = tell_managers_of_hold(
@@ -246,6 +246,31 @@ class Processor:
             )
             summary += f"; held as version {report.price_list_id}, {told} manager(s) told"
         return Outcome("processed", summary)
+
+    def _report_price_list(
+        self,
+        uow: UnitOfWork,
+        inbound: InboundMessage,
+        message: ParsedMessage,
+        supplier: Partner,
+        filename: str,
+        *,
+        imported: int = 0,
+        rejected: Sequence[RejectedLine] = (),
+        problems: Sequence[RejectedLine] = (),
+        changes: PriceChanges | None = None,
+        held: Sequence[HoldReason] = (),
+    ) -> None:
+        """Answer a supplier's list with the import report (by default: nothing imported)."""
+        context = {
+            "filename": filename,
+            "imported": imported,
+            "rejected": rejected,
+            "problems": problems,
+            "changes": changes,
+            "held": held,
+        }
+        self._reply(uow, "pricelist_report", inbound, message, supplier, context)
 
     def _reply(
         self,

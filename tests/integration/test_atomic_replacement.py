@@ -9,7 +9,6 @@ from decimal import Decimal
 from mailbot.bootstrap import App
 from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.parsers.order_lines import OrderLines
-from mailbot.parsers.tables import TableLimits
 from mailbot.services.ordering import ReadOrder, price_order
 from mailbot.services.partners import add_partner
 from mailbot.services.pricelists import import_price_list
@@ -31,8 +30,8 @@ def import_list(app: App, payload: bytes, before_commit: Callable[[], None] = la
     with app.uow() as uow:
         supplier = uow.partners.by_address(SUPPLIER)
         assert supplier is not None
-        import_price_list(uow, supplier, "prices.csv", payload, limits=TableLimits(),
-                          default_currency="EUR", now=app.clock.now())  # fmt: skip
+        now = app.clock.now()
+        import_price_list(uow, supplier, "prices.csv", payload, default_currency="EUR", now=now)
         before_commit()
         uow.commit()
 

@@ -13,7 +13,6 @@ from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
 from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.parsers.order_lines import OrderLines
-from mailbot.parsers.tables import TableLimits
 from mailbot.services.ordering import ReadOrder, price_order
 from mailbot.services.partners import add_partner
 from mailbot.services.price_export import price_list_files
@@ -57,8 +56,8 @@ def with_rival(app: App) -> None:
     with app.uow() as uow:
         rival = uow.partners.by_address(RIVAL)
         assert rival is not None
-        import_price_list(uow, rival, "rival.csv", RIVAL_LIST.encode(), limits=TableLimits(),
-                          default_currency="EUR", now=now)  # fmt: skip
+        payload = RIVAL_LIST.encode()
+        import_price_list(uow, rival, "rival.csv", payload, default_currency="EUR", now=now)
         uow.commit()
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from mailbot.bootstrap import App
 from mailbot.domain.price_changes import HoldKind
-from mailbot.parsers.tables import TableLimits
 from mailbot.services.partners import add_partner
 from mailbot.services.pricelist_versions import (
     VersionError,
@@ -55,7 +54,7 @@ def load(
         supplier = uow.partners.by_address(SUPPLIER)
         assert supplier is not None
         report = import_price_list(
-            uow, supplier, filename, payload, limits=TableLimits(), default_currency="EUR",
+            uow, supplier, filename, payload, default_currency="EUR",
             now=app.clock.now(), settings=settings or app.price_lists, supplier_format=form,
         )  # fmt: skip
         uow.commit()

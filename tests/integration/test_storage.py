@@ -11,7 +11,6 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select
 
 from mailbot.bootstrap import App
-from mailbot.parsers.tables import TableLimits
 from mailbot.services.inbox import store_message
 from mailbot.services.partners import add_partner
 from mailbot.services.pricelists import import_price_list
@@ -136,8 +135,7 @@ def test_a_new_price_list_replaces_the_old_in_one_step(app: App) -> None:
             supplier = uow.partners.get(supplier_id)
             assert supplier is not None
             report = import_price_list(
-                uow, supplier, f"list{number}.csv", payload, limits=TableLimits(),
-                default_currency="EUR", now=NOW,
+                uow, supplier, f"list{number}.csv", payload, default_currency="EUR", now=NOW,
             )  # fmt: skip
             uow.commit()
         assert report.imported == 2
