@@ -89,17 +89,18 @@ def evaluate_vouchers(basket: Basket, candidates: Sequence[Candidate]) -> Vouche
     """What each candidate code does for `basket`: applied, refused with every failed rule,
     or skipped with the reason. Deterministic for the same basket and candidates."""
     refused: list[RefusedVoucher] = []
-    skipped: list[SkippedVoucher] = []
+    skipped: list[tuple[int, SkippedVoucher]] = []
     qualified: list[_Qualified] = []
     seen: set[str] = set()
     for index, candidate in enumerate(candidates):
         key = "".join(candidate.code.split()).replace("-", "").upper()
         if key in seen:
-            skipped.append(SkippedVoucher(candidate.code, SkipReason.DUPLICATE))
+            skipped.append((index, SkippedVoucher(candidate.code, SkipReason.DUPLICATE)))
             continue
         seen.add(key)
         if len(seen) > MAX_CODES:
-            skipped.append(SkippedVoucher(candidate.code, SkipReason.TOO_MANY, (str(MAX_CODES),)))
+            limit = (str(MAX_CODES),)
+            skipped.append((index, SkippedVoucher(candidate.code, SkipReason.TOO_MANY, limit)))
             continue
         failures, selection = judge(candidate.terms, basket)
         budget = candidate.budget_left
@@ -115,7 +116,7 @@ def evaluate_vouchers(basket: Basket, candidates: Sequence[Candidate]) -> Vouche
             qualified.append(_Qualified(index, candidate, positions))
     best = _best(basket, qualified)
     chosen = {item.index for item, _ in best}
-    skipped += [_skip(item, best) for item in qualified if item.index not in chosen]
+    skipped += [(item.index, _skip(item, best)) for item in qualified if item.index not in chosen]
     applied = tuple(
         AppliedVoucher(
             item.candidate.code,
@@ -126,9 +127,9 @@ def evaluate_vouchers(basket: Basket, candidates: Sequence[Candidate]) -> Vouche
         )
         for item, discount in best
     )
-    order = {candidate.code: index for index, candidate in enumerate(candidates)}
-    skipped.sort(key=lambda item: order[item.code])
-    return VoucherResults(applied, tuple(refused), tuple(skipped), basket.currency)
+    skipped.sort(key=lambda pair: pair[0])
+    in_order = tuple(voucher for _, voucher in skipped)
+    return VoucherResults(applied, tuple(refused), in_order, basket.currency)
 
 
 Applied = tuple[tuple[_Qualified, Discount], ...]

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.vouchers.basket import Basket, BasketLine
 from mailbot.domain.vouchers.outcomes import (
-    NO_MESSAGE,
     Action,
     Check,
     Problem,
     Rule,
     Scope,
     Suggestion,
+    no_message,
 )
 
 
@@ -39,7 +39,7 @@ class LineRule:
     rule: Rule
     values: tuple[str, ...]
     invert: bool = False
-    message: Mapping[str, str] = field(default=NO_MESSAGE, compare=False)
+    message: Mapping[str, str] = field(default_factory=no_message, compare=False)
 
     @property
     def scope(self) -> Scope:

@@ -21,6 +21,11 @@ Value = Scalar | tuple[Scalar | None, ...] | None
 NO_MESSAGE: Final[Mapping[str, str]] = MappingProxyType({})
 
 
+def no_message() -> Mapping[str, str]:
+    """No per-language message: the built-in phrases explain the failure."""
+    return NO_MESSAGE
+
+
 class Rule(StrEnum):
     """The name of a restriction, as written in a voucher's terms (and `currency`, `budget`
     for a benefit or budget the basket's currency cannot use)."""
@@ -99,7 +104,7 @@ class Check:
     required: Value = None
     gap: Value = None
     suggestion: Suggestion | None = None
-    message: Mapping[str, str] = field(default=NO_MESSAGE, compare=False)
+    message: Mapping[str, str] = field(default_factory=no_message, compare=False)
 
     @property
     def passed(self) -> bool:

@@ -17,12 +17,12 @@ from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.vouchers.basket import Basket
 from mailbot.domain.vouchers.line_rules import Selection
 from mailbot.domain.vouchers.outcomes import (
-    NO_MESSAGE,
     Action,
     Check,
     Problem,
     Rule,
     Suggestion,
+    no_message,
 )
 
 Amount = TypeVar("Amount", Money, int)
@@ -64,11 +64,11 @@ def judge_range(
     above = high is not None and _number(actual) > _number(high)
     if not invert:
         if low is not None and below:
-            gap = low - actual
-            return _failed(check, Problem.BELOW_MIN, actual, low, gap, suggest(True, gap))
+            short = low - actual
+            return _failed(check, Problem.BELOW_MIN, actual, low, short, suggest(True, short))
         if high is not None and above:
-            gap = actual - high
-            return _failed(check, Problem.ABOVE_MAX, actual, high, gap, suggest(False, gap))
+            over = actual - high
+            return _failed(check, Problem.ABOVE_MAX, actual, high, over, suggest(False, over))
         return check
     if below or above:
         return check
@@ -110,7 +110,7 @@ def _bounds(low: Amount | None, high: Amount | None) -> dict[str, object]:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Common:
     invert: bool = False
-    message: Mapping[str, str] = field(default=NO_MESSAGE, compare=False)
+    message: Mapping[str, str] = field(default_factory=no_message, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
