@@ -104,7 +104,7 @@ def smaller(first: Money, second: Money) -> Money:
 def allocate(total: Money, remaining: Sequence[tuple[int, Money]]) -> tuple[tuple[int, Money], ...]:
     """`total` spread over the lines (position, what is left of it) in proportion to what is
     left, in whole minor units, no line getting more than it has; leftover units go to the
-    first lines with room. `total` must not exceed the sum of `remaining`."""
+    first lines with room, one each. `total` must not exceed the sum of `remaining`."""
     unit = minor_unit(total.currency)
     units = int(total.amount / unit)
     room = [int(left.amount / unit) for _, left in remaining]
@@ -113,10 +113,11 @@ def allocate(total: Money, remaining: Sequence[tuple[int, Money]]) -> tuple[tupl
         return ()
     shares = [int((Decimal(units) * part / whole).to_integral_value(ROUND_FLOOR)) for part in room]
     leftover = units - sum(shares)
+    # Each line lost less than a unit to rounding down, so one more unit each is enough.
     for index, part in enumerate(room):
-        extra = min(part - shares[index], leftover)
-        shares[index] += extra
-        leftover -= extra
+        if leftover and shares[index] < part:
+            shares[index] += 1
+            leftover -= 1
     return tuple(
         (position, Money(unit * share, total.currency))
         for (position, _), share in zip(remaining, shares, strict=True)
