@@ -105,6 +105,7 @@ class Check:
     gap: Value = None
     suggestion: Suggestion | None = None
     message: Mapping[str, str] = field(default_factory=no_message, compare=False)
+    subject: str = ""  # what the rule counts, when it names one: the SKU of product_quantity
 
     @property
     def passed(self) -> bool:

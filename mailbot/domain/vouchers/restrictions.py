@@ -97,7 +97,9 @@ def _failed(
     gap: Money | int | None,
     suggestion: Suggestion | None,
 ) -> Check:
-    return Check(check.rule, problem, actual, required, gap, suggestion, check.message)
+    return Check(
+        check.rule, problem, actual, required, gap, suggestion, check.message, check.subject
+    )
 
 
 def _bounds(low: Amount | None, high: Amount | None) -> dict[str, object]:
@@ -194,7 +196,7 @@ class ProductQuantity(_Common):
     rule = Rule.PRODUCT_QUANTITY
 
     def check(self, basket: Basket, selection: Selection) -> Check:
-        passed = Check(self.rule, message=self.message)
+        passed = Check(self.rule, message=self.message, subject=self.sku)
         key = normalise_sku(self.sku)
         actual = sum(line.quantity for line in basket.lines if normalise_sku(line.sku) == key)
 
