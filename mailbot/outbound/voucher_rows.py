@@ -11,7 +11,7 @@ from datetime import UTC, date
 from typing import Literal
 
 from mailbot.domain.money import Money
-from mailbot.domain.vouchers import Check, Suggestion, VoucherResults
+from mailbot.domain.vouchers import Check, Rule, Suggestion, VoucherResults
 from mailbot.domain.vouchers.outcomes import Value
 from mailbot.outbound.formatting import FALLBACK_LANGUAGE, Formatter
 from mailbot.outbound.voucher_phrases import VOUCHER_WORDS, VoucherWords
@@ -89,6 +89,8 @@ class _Shown:
             text = override.format(**values)
         else:
             what = self.words.rules[check.rule].format(subject=check.subject)
+            if check.rule is Rule.ORDER_TOTAL and check.suggestion is not None:
+                what += self.scope(check.suggestion)  # "order total of brand BPW"
             problem = check.problem
             text = (
                 "" if problem is None else self.words.problems[problem].format(what=what, **values)
@@ -99,15 +101,18 @@ class _Shown:
         return f"{text}; {self.words.to_qualify.format(change=change)}"
 
     def suggestion(self, suggestion: Suggestion) -> str:
-        scope = "".join(
-            self.words.scopes[part.rule][part.invert].format(values=self.value(part.values))
-            for part in suggestion.scope
-        )
         return self.words.actions[suggestion.action].format(
             amount=self.value(suggestion.amount),
             basis=self.words.basis.get(suggestion.basis, suggestion.basis),
-            scope=scope,
+            scope=self.scope(suggestion),
             target=suggestion.target,
+        )
+
+    def scope(self, suggestion: Suggestion) -> str:
+        """The lines a change concerns: " of brand BPW in category brakes"."""
+        return "".join(
+            self.words.scopes[part.rule][part.invert].format(values=self.value(part.values))
+            for part in suggestion.scope
         )
 
     def value(self, value: Value) -> str:

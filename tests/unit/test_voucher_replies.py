@@ -66,7 +66,7 @@ def test_rows_in_english_say_what_each_code_did() -> None:
     )
     assert refused.status == "refused"
     assert refused.details == (
-        "order total is €116.00; at least €200.00 is needed (€84.00 short); "
+        "order total of brand BPW is €116.00; at least €200.00 is needed (€84.00 short); "
         "to qualify: add €84.00 net of brand BPW",
         "quantity of SAF-2234 is 1; at least 3 is needed (2 short); to qualify: 2 more of SAF-2234",
     )
