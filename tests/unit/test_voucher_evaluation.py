@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import (
@@ -18,11 +19,13 @@ from mailbot.domain.vouchers import (
     Rule,
     SkippedVoucher,
     SkipReason,
+    VoucherTerms,
     evaluate_vouchers,
 )
 from mailbot.domain.vouchers.benefits import allocate
+from mailbot.domain.vouchers.evaluation import judge
 from tests.baskets import LINES, basket, code, eur, fixed, item, percent, terms
-from tests.strategies import baskets, candidates
+from tests.strategies import baskets, candidates, voucher_terms
 
 FREE = {"kind": "free_shipping"}
 BPW_ONLY = {"rule": "brands", "brands": ["BPW"]}
@@ -216,6 +219,28 @@ def test_discount_lies_between_zero_and_the_order_total(on: Basket, found: list[
     for line in on.lines:
         assert taken.get(line.position, Decimal(0)) <= line.total.amount
     assert len(results.applied) + len(results.refused) + len(results.skipped) == len(found)
+
+
+@settings(max_examples=150, deadline=None)
+@given(baskets, voucher_terms, st.none() | st.just(eur("5.00")))
+def test_one_code_gives_at_most_its_covered_lines(
+    on: Basket, voucher: VoucherTerms, budget: Money | None
+) -> None:
+    """A single code's discount lies between zero and the net total of the lines it covers."""
+    _, selection = judge(voucher, on)
+    results = evaluate_vouchers(on, [Candidate("ONE", voucher, budget)])
+    assert Decimal(0) <= results.total_discount.amount <= on.net(selection.lines).amount
+    covered = {line.position for line in selection.lines}
+    assert all(set(found.positions) <= covered for found in results.applied)
+    if budget is not None:
+        assert results.total_discount.amount <= budget.amount
+
+
+def test_inverted_brand_discounts_the_other_brands() -> None:
+    """10% "not on brand BPW" is taken off the SAF line only."""
+    voucher = terms(percent("10"), {"rule": "brands", "brands": ["BPW"], "invert": True})
+    results = evaluate_vouchers(basket(), [code("NOTBPW", voucher)])
+    assert results.applied[0].shares == ((2, eur("5.00")),)
 
 
 @settings(max_examples=150, deadline=None)

@@ -77,11 +77,15 @@ class LineRule:
         )
 
     def to_dict(self) -> dict[str, object]:
-        return {"rule": self.rule.value, _FIELDS[self.rule]: list(self.values)}
+        return {"rule": self.rule.value, LINE_RULE_FIELDS[self.rule]: list(self.values)}
 
 
-_FIELDS = {Rule.PRODUCTS: "skus", Rule.BRANDS: "brands", Rule.CATEGORIES: "categories"}
-LINE_RULE_FIELDS: Mapping[Rule, str] = _FIELDS
+# The key of each line rule's names in the terms document.
+LINE_RULE_FIELDS: Mapping[Rule, str] = {
+    Rule.PRODUCTS: "skus",
+    Rule.BRANDS: "brands",
+    Rule.CATEGORIES: "categories",
+}
 
 
 def _key(text: str) -> str:
