@@ -121,8 +121,6 @@ class _Shown:
             return "…"
         if isinstance(value, Money):
             return self.formatter.money(value)
-        if isinstance(value, bool):
-            return str(value)
         if isinstance(value, int):
             return self.formatter.number(value)
         if isinstance(value, date):
