@@ -262,3 +262,11 @@ def test_order_total_is_judged_on_an_empty_selection_as_zero() -> None:
     )
     assert found[1].actual == eur("0.00")
     assert found[1].gap == eur("50.00")
+
+
+def test_inverted_range_never_suggests_going_below_zero() -> None:
+    """Outside 0..5 pieces can only be reached upwards: "5 more", never a negative quantity."""
+    rule = {"rule": "product_quantity", "sku": "SAF-2234", "min": 0, "max": 5, "invert": True}
+    found = failure(rule)
+    assert (found.problem, found.required, found.gap) == (Problem.IN_RANGE, (0, 5), 5)
+    assert found.suggestion == Suggestion(Action.ADD_QUANTITY, 5, target="SAF-2234")
