@@ -15,12 +15,14 @@ from mailbot.ingress.imap import ImapPoller, StoreMessage
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
+from mailbot.services.bounces import BouncePolicy
 from mailbot.services.imap_folders import FolderPositions
 from mailbot.services.inbox import Stored, store_message
 from mailbot.services.ordering import OrderRules, PricingSettings
 from mailbot.services.pricelists import PriceListSettings, SupplierFormat
 from mailbot.services.processing import ProcessingPolicy, Processor
 from mailbot.services.replies import Replies
+from mailbot.services.reply_limits import ReplyLimit
 from mailbot.services.sending import Sender, SendingPolicy
 from mailbot.storage.database import make_engine
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -94,6 +96,11 @@ def bootstrap(
             retry_after=timedelta(seconds=processing.retry_seconds),
             lease=timedelta(seconds=processing.lease_seconds),
             own_addresses=frozenset(own),
+            reply_limit=ReplyLimit(max_per_hour=config.replies.max_per_hour),
+            bounces=BouncePolicy(
+                suppress_after=config.bounces.suppress_after,
+                match_window=timedelta(days=config.bounces.match_days),
+            ),
         ),
         clock=clock,
         price_lists=price_lists,

@@ -203,6 +203,17 @@ class ProcessingConfig(_Section):
     poll_seconds: float = Field(1.0, gt=0)
 
 
+class RepliesConfig(_Section):
+    """How many replies one sender gets one by one in an hour; the rest wait for a digest."""
+
+    max_per_hour: int = Field(20, ge=0)  # 0: no limit
+
+
+class BouncesConfig(_Section):
+    suppress_after: int = Field(3, ge=1)  # hard bounces, then the address is not mailed
+    match_days: int = Field(7, ge=1)  # how far back a bounce without a Message-ID may match
+
+
 class SecurityConfig(_Section):
     require_sender_auth: bool = False
     trusted_authserv_ids: tuple[str, ...] = ()
@@ -232,6 +243,8 @@ class Config(_Section):
     price_lists: PriceListsConfig = PriceListsConfig()
     orders: OrdersConfig = OrdersConfig()
     processing: ProcessingConfig = ProcessingConfig()
+    replies: RepliesConfig = RepliesConfig()
+    bounces: BouncesConfig = BouncesConfig()
     security: SecurityConfig = SecurityConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     templates: TemplatesConfig = TemplatesConfig()
