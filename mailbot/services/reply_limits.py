@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,8 @@ from mailbot.storage.models import OutboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
 
 WINDOW = timedelta(hours=1)
+
+log = logging.getLogger("mailbot.digests")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +62,15 @@ def send_due_digests(
         due = uow.sent.held_recipients(now - WINDOW)
     written = 0
     for recipient in due:
-        with uow_factory() as uow:
-            held = uow.sent.held_for(recipient)
-            if held:
-                _write_digest(uow, replies, recipient, held, now)
-                uow.commit()
-                written += 1
+        try:
+            with uow_factory() as uow:
+                held = uow.sent.held_for(recipient)
+                if held:
+                    _write_digest(uow, replies, recipient, held, now)
+                    uow.commit()
+                    written += 1
+        except Exception:  # one recipient's digest must not stop the others or the processor
+            log.exception("digest for %s failed; its replies stay held", recipient)
     return written
 
 
