@@ -17,9 +17,13 @@ class SigningKey:
     record: bytes  # the TXT record published at SELECTOR._domainkey.DOMAIN
 
 
+def signing_key(label: str = "partner") -> SigningKey:
+    """An RSA key per label for the whole test session (generating keys takes a while)."""
+    return _generated(label)
+
+
 @cache
-def signing_key() -> SigningKey:
-    """One RSA key for the test session (generating keys is slow)."""
+def _generated(label: str) -> SigningKey:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -32,13 +36,13 @@ def signing_key() -> SigningKey:
     return SigningKey(private_pem, b"v=DKIM1; k=rsa; p=" + base64.b64encode(public_der))
 
 
-def signed(raw: bytes, domain: str, selector: str = "mail") -> bytes:
+def signed(raw: bytes, domain: str, selector: str = "mail", key: str = "partner") -> bytes:
     """`raw` with a DKIM-Signature of `domain` on top, as the sender's server would add it."""
     signature = dkim.sign(
         raw,
         selector.encode(),
         domain.encode(),
-        signing_key().private_pem,
+        signing_key(key).private_pem,
         include_headers=[b"from", b"to", b"subject", b"date", b"message-id"],
     )
     return bytes(signature) + raw
