@@ -19,7 +19,9 @@ _PROPERTY = re.compile(
     rf"\s*(?P<name>{_KEYWORD}(?:\s*\.\s*{_KEYWORD})?)\s*=\s*"
     r'(?P<value>"(?:[^"\\]|\\.)*"|[^\s";]*)'
 )
+_WORD = re.compile(r"\s*\S+")
 _QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
+_IDENTITIES = frozenset({"header.d", "header.i", "smtp.mailfrom", "smtp.helo", "header.from"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,10 @@ class MethodResult:
         return self.properties.get(name.lower(), "")
 
     def describe(self) -> str:
-        """The result as a header would say it, properties that identify a domain included."""
-        shown = [f"{name}={value}" for name, value in self.properties.items() if "." in name]
+        """The result as the header says it, with the properties that name who was checked."""
+        shown = [
+            f"{name}={value}" for name, value in self.properties.items() if name in _IDENTITIES
+        ]
         return " ".join([f"{self.method}={self.result}", *shown])
 
 
@@ -51,10 +55,6 @@ class AuthenticationResults:
 
     authserv_id: str
     results: tuple[MethodResult, ...] = ()
-
-    def of(self, method: str) -> tuple[MethodResult, ...]:
-        """The results for `method` ("dkim", "spf", "dmarc"), in header order."""
-        return tuple(result for result in self.results if result.method == method.lower())
 
 
 def parse_authentication_results(value: str) -> AuthenticationResults | None:
@@ -101,7 +101,7 @@ def _method_result(segment: str) -> MethodResult | None:
         found = _PROPERTY.match(segment, position)
         if found is None or found.end() == position:
             # Not name=value: skip one word and go on with the rest.
-            word = re.compile(r"\s*\S+").match(segment, position)
+            word = _WORD.match(segment, position)
             if word is None:
                 break
             position = word.end()

@@ -45,15 +45,7 @@ def check_dkim(raw: bytes, from_domain: str, resolver: TxtResolver) -> DkimCheck
         if not aligned(domain, from_domain):
             failures.append(f"dkim=fail (d={domain} not aligned with {from_domain})")
             continue
-        missing: list[str] = []
-
-        def lookup(name: bytes, timeout: float = 5, missing: list[str] = missing) -> bytes | None:
-            key_name = name.decode("ascii", "replace").rstrip(".")
-            record = resolver.txt(key_name)
-            if record is None:
-                missing.append(key_name)
-            return record
-
+        lookup = _KeyLookup(resolver)
         try:
             verified = bool(signer.verify(idx=index, dnsfunc=lookup))
         except dkim.DKIMException as error:
@@ -61,8 +53,24 @@ def check_dkim(raw: bytes, from_domain: str, resolver: TxtResolver) -> DkimCheck
             continue
         if verified:
             return DkimCheck(True, f"dkim=pass d={domain} (verified by mailbot)")
-        if missing:
-            failures.append(f"dkim=fail d={domain} (no key at {missing[0]})")
+        if lookup.missing:
+            failures.append(f"dkim=fail d={domain} (no key at {lookup.missing[0]})")
         else:
             failures.append(f"dkim=fail d={domain} (signature does not verify)")
     return DkimCheck(False, "; ".join(failures))
+
+
+class _KeyLookup:
+    """dkimpy's `dnsfunc` over a TxtResolver, remembering the names that had no record."""
+
+    def __init__(self, resolver: TxtResolver) -> None:
+        self._resolver = resolver
+        self.missing: list[str] = []
+
+    def __call__(self, name: bytes, timeout: float = 5) -> bytes | None:
+        """`timeout` is dkimpy's; the resolver keeps its own."""
+        key_name = name.decode("ascii", "replace").rstrip(".")
+        record = self._resolver.txt(key_name)
+        if record is None:
+            self.missing.append(key_name)
+        return record

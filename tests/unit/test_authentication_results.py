@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from mailbot.parsers.authentication import (
     AuthenticationResults,
+    MethodResult,
     parse_authentication_results,
     trusted_results,
 )
@@ -42,6 +43,10 @@ def parse(value: str) -> AuthenticationResults:
     return parsed
 
 
+def of(parsed: AuthenticationResults, method: str) -> tuple[MethodResult, ...]:
+    return tuple(result for result in parsed.results if result.method == method)
+
+
 def test_gmail_results_are_read_with_comments_dropped() -> None:
     """Gmail's folded header gives its id and each result with its properties, comments dropped."""
     parsed = parse(GMAIL)
@@ -52,12 +57,12 @@ def test_gmail_results_are_read_with_comments_dropped() -> None:
         ("spf", "pass"),
         ("dmarc", "pass"),
     ]
-    (dkim,) = parsed.of("dkim")
+    (dkim,) = of(parsed, "dkim")
     assert dkim.get("header.i") == "@fleetparts.example"
     assert dkim.get("header.b") == "Ab1/Cd+2"
-    assert parsed.of("spf")[0].get("smtp.mailfrom") == "buying@fleetparts.example"
-    assert parsed.of("dmarc")[0].get("header.from") == "fleetparts.example"
-    assert parsed.of("arc")[0].properties == {}
+    assert of(parsed, "spf")[0].get("smtp.mailfrom") == "buying@fleetparts.example"
+    assert of(parsed, "dmarc")[0].get("header.from") == "fleetparts.example"
+    assert of(parsed, "arc")[0].properties == {}
 
 
 def test_microsoft_header_without_authserv_id_is_read_but_belongs_to_nobody() -> None:
@@ -70,21 +75,21 @@ def test_microsoft_header_without_authserv_id_is_read_but_belongs_to_nobody() ->
         ("dmarc", "pass"),
         ("compauth", "pass"),
     ]
-    assert parsed.of("dmarc")[0].properties == {"action": "none", "header.from": "contoso.com"}
-    assert parsed.of("compauth")[0].reason == "100"
+    assert of(parsed, "dmarc")[0].properties == {"action": "none", "header.from": "contoso.com"}
+    assert of(parsed, "compauth")[0].reason == "100"
     assert trusted_results([MICROSOFT], [""]) is None
 
 
 def test_postfix_milter_headers_are_read() -> None:
     """opendkim, opendmarc and policyd-spf headers give their results and domains."""
-    dkim = parse(OPENDKIM).of("dkim")[0]
+    dkim = of(parse(OPENDKIM), "dkim")[0]
     assert (dkim.result, dkim.get("header.d"), dkim.get("header.s")) == (
         "pass",
         "fleetparts.example",
         "mail",
     )
-    assert parse(OPENDMARC).of("dmarc")[0].result == "fail"
-    spf = parse(POSTFIX_SPF).of("spf")[0]
+    assert of(parse(OPENDMARC), "dmarc")[0].result == "fail"
+    spf = of(parse(POSTFIX_SPF), "spf")[0]
     assert (spf.result, spf.get("smtp.mailfrom")) == ("softfail", "fleetparts.example")
 
 
@@ -125,7 +130,7 @@ def test_only_the_topmost_field_of_a_trusted_server_counts() -> None:
     ]
     chosen = trusted_results(fields, ["mx.distributor.example"])
     assert chosen is not None
-    assert chosen.of("dkim")[0].result == "fail"
+    assert of(chosen, "dkim")[0].result == "fail"
     assert trusted_results(fields[:1], ["mx.distributor.example"]) is None
 
 
