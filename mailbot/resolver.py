@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import dkim
-import dkim.dnsplug
+import dns.exception
+import dns.resolver
 
 from mailbot.errors import MailbotError
 
@@ -24,15 +24,29 @@ class TxtResolver(Protocol):
 
 
 class DnsTxtResolver:
-    """The system's DNS through dnspython, as dkimpy itself looks keys up."""
+    """The system's DNS through dnspython (what dkimpy itself uses).
 
-    def __init__(self, timeout_seconds: float = 5.0) -> None:
+    No such name or no TXT record is an answer (None); a timeout or failing servers are not, and
+    raise DnsLookupError, where dkimpy's own lookup would report the key missing.
+    """
+
+    def __init__(
+        self, timeout_seconds: float = 5.0, resolver: dns.resolver.Resolver | None = None
+    ) -> None:
+        """`resolver`: dnspython's, set up from /etc/resolv.conf unless given."""
         self._timeout = timeout_seconds
+        self._resolver = resolver
 
     def txt(self, name: str) -> bytes | None:
+        # A trailing dot: the name is absolute, never tried under a search domain.
+        absolute = name.rstrip(".") + "."
         try:
-            # A trailing dot: the name is absolute, never tried under a search domain.
-            record = dkim.dnsplug.get_txt(name.rstrip(".").encode() + b".", self._timeout)
-        except dkim.DnsTimeoutError as error:
+            resolver = self._resolver or dns.resolver.get_default_resolver()
+            answer = resolver.resolve(absolute, "TXT", lifetime=self._timeout)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return None
+        except dns.exception.DNSException as error:
             raise DnsLookupError(f"DNS lookup of {name} failed: {error}") from None
-        return record if isinstance(record, bytes) else None
+        for record in answer:
+            return b"".join(record.strings)
+        return None
