@@ -11,6 +11,7 @@ from mailbot.parsers.authentication import (
     parse_authentication_results,
     trusted_results,
 )
+from tests.strategies import auth_keywords, domains, header_gaps
 
 GMAIL = """mx.google.com;
        dkim=pass header.i=@fleetparts.example header.s=20230601 header.b=Ab1/Cd+2;
@@ -134,18 +135,13 @@ def test_only_the_topmost_field_of_a_trusted_server_counts() -> None:
     assert trusted_results(fields[:1], ["mx.distributor.example"]) is None
 
 
-keywords = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True)
-domains = st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){1,3}", fullmatch=True)
-comments = st.sampled_from(["", " ", " (a comment; with = signs) ", "\r\n\t(folded)\r\n "])
-
-
 @given(
     server=domains,
     results=st.lists(
-        st.tuples(st.sampled_from(["dkim", "spf", "dmarc", "arc"]), keywords, domains),
+        st.tuples(st.sampled_from(["dkim", "spf", "dmarc", "arc"]), auth_keywords, domains),
         max_size=5,
     ),
-    gap=comments,
+    gap=header_gaps,
     upper=st.booleans(),
 )
 def test_generated_headers_read_back(
