@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from mailbot.errors import MailbotError
 
@@ -215,8 +222,32 @@ class BouncesConfig(_Section):
 
 
 class SecurityConfig(_Section):
-    require_sender_auth: bool = False
+    """Sender authentication: which receiving servers' verdicts count, and own DKIM checks."""
+
     trusted_authserv_ids: tuple[str, ...] = ()
+    verify_dkim: bool = False
+    # Declared last so that its check sees the two keys above.
+    require_sender_auth: bool = False
+
+    @field_validator("trusted_authserv_ids")
+    @classmethod
+    def _server_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not authserv_id.strip() for authserv_id in ids):
+            raise ValueError("an authserv-id cannot be empty")
+        return tuple(authserv_id.strip().lower() for authserv_id in ids)
+
+    @field_validator("require_sender_auth")
+    @classmethod
+    def _some_way_to_authenticate(cls, required: bool, info: ValidationInfo) -> bool:
+        if (
+            required
+            and not info.data.get("trusted_authserv_ids")
+            and not info.data.get("verify_dkim")
+        ):
+            raise ValueError(
+                "true needs security.trusted_authserv_ids or security.verify_dkim = true"
+            )
+        return required
 
 
 class SchedulerConfig(_Section):

@@ -32,6 +32,7 @@ from mailbot.services.pricelist_versions import tell_managers_of_hold
 from mailbot.services.pricelists import PriceListError, PriceListSettings, import_price_list
 from mailbot.services.replies import Replies, Thread, reply_address
 from mailbot.services.reply_limits import ReplyLimit, hold_reason, send_due_digests
+from mailbot.services.sender_auth import SenderAuthentication
 from mailbot.storage.models import InboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -66,8 +67,10 @@ class Processor:
         policy: ProcessingPolicy,
         clock: Clock,
         price_lists: PriceListSettings | None = None,
+        sender_auth: SenderAuthentication | None = None,
     ) -> None:
         self._uow = uow
+        self._sender_auth = sender_auth
         self._price_lists = price_lists or PriceListSettings()
         self._replies = replies
         self._rules = rules
@@ -161,6 +164,10 @@ class Processor:
         partner = uow.partners.by_address(message.from_address)
         if partner is None:
             return Outcome("ignored", f"not answered: unknown sender {message.from_address}")
+        if self._sender_auth is not None:
+            refusal = self._sender_auth.refusal(inbound.raw, message)
+            if refusal:
+                return Outcome("quarantined", refusal)
         inbound.partner_id = partner.id
         if not partner.active:
             return Outcome("ignored", f"not answered: {partner.name} is deactivated")
