@@ -197,3 +197,9 @@ candidates = st.lists(
     ),
     max_size=5,
 ).map(lambda found: [Candidate(f"CODE{n}", c.terms, c.budget_left) for n, c in enumerate(found)])
+
+# Authentication-Results parts: result keywords, domain names, and what may stand between
+# tokens (nothing, spaces, comments, folding).
+auth_keywords = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True)
+domains = st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){1,3}", fullmatch=True)
+header_gaps = st.sampled_from(["", " ", " (a comment; with = signs) ", "\r\n\t(folded)\r\n "])
