@@ -125,3 +125,11 @@ markup_rules = st.builds(
 
 # Psychological endings: none, or a fraction such as 0.90, 0.99, 0.00 or 0.5.
 endings = st.none() | st.decimals(min_value=0, max_value=Decimal("0.99"), places=2)
+
+# Voucher code prefixes and normalised serial codes (Crockford base32, check character last).
+voucher_prefixes = st.text(alphabet="ABCDEFGHJKMNPQRSTVWXYZ", min_size=3, max_size=3)
+voucher_bodies = st.builds(
+    lambda prefix, rest: prefix + rest,
+    voucher_prefixes,
+    st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=8, max_size=8),
+)
