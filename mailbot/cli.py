@@ -12,6 +12,7 @@ from mailbot.commands.common import Context
 from mailbot.commands.price_versions import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
 from mailbot.commands.service import db, ingest, run
+from mailbot.commands.vouchers import vouchers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,7 +38,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     ctx.obj = Context(config_path)
 
 
-for command in (run, ingest, db, partners, pricelist, orders, quarantine):
+for command in (run, ingest, db, partners, pricelist, orders, quarantine, vouchers):
     main.add_command(command)
 for command in PRICE_VERSION_COMMANDS:
     pricelist.add_command(command)

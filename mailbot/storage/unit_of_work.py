@@ -18,6 +18,7 @@ from mailbot.storage.repositories import (
     Partners,
     PriceLists,
 )
+from mailbot.storage.vouchers import Vouchers
 
 
 class UnitOfWork:
@@ -29,6 +30,7 @@ class UnitOfWork:
     outbox: Outbox
     events: Events
     imap_folders: ImapFolders
+    vouchers: Vouchers
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
         self.imap_folders = ImapFolders(self.session)
+        self.vouchers = Vouchers(self.session)
         return self
 
     def __exit__(

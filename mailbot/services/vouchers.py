@@ -1,0 +1,262 @@
+"""Vouchers in the order flow: reading typed codes, and reserving, redeeming and releasing them.
+
+Every function works in the caller's unit of work and leaves the commit to it. Limits (total
+redemptions, per client company, discount budget) count reservations and redemptions, never
+released ones, and are checked with the campaign's row locked (SELECT ... FOR UPDATE on
+PostgreSQL; SQLite's BEGIN IMMEDIATE holds the database), so concurrent processes never exceed
+them. A limit reached is an answer with a reason, not an error. Each step is idempotent per
+inbound message: a message reserves a code at most once, and redeeming or releasing what is
+already redeemed or released changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from mailbot.domain.money import Money
+from mailbot.parsers.voucher_codes import (
+    PREFIX_LENGTH,
+    MatchKind,
+    candidates,
+    is_serial_shape,
+    match,
+    normalise_code,
+)
+from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
+from mailbot.storage.unit_of_work import UnitOfWork
+from mailbot.storage.vouchers import HOLDING
+
+
+class Refusal(StrEnum):
+    """Why a code cannot be used, in words a reply template can pick its own text by."""
+
+    UNKNOWN = "unknown"
+    LOOKS_MISTYPED = "looks mistyped"
+    NOT_YOURS = "issued to another client"
+    CLOSED = "campaign closed"
+    CODE_USED = "code already used"
+    LIMIT_REACHED = "limit reached"
+    COMPANY_LIMIT = "already used by your company"
+    BUDGET_EXHAUSTED = "budget exhausted"
+    CURRENCY = "budget kept in another currency"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCode:
+    """A typed code read as a usable voucher, or refused with the reason.
+
+    `code` is the stored code (None when nothing fits), `shown` how to print it; `corrected`
+    says that the typed text was read as another code (look-alikes or one slip).
+    """
+
+    typed: str
+    code: str | None
+    shown: str
+    corrected: bool
+    campaign: str = ""
+    terms: dict[str, Any] | None = None
+    budget_left: Money | None = None
+    refusal: Refusal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What reserving one code did: `status` reserved (or already redeemed/released by an
+    earlier step), or refused with `refusal`."""
+
+    code: str
+    status: str
+    refusal: Refusal | None = None
+    redemption_id: int | None = None
+    hold_until: datetime | None = None
+
+
+def budget_left(campaign: VoucherCampaign) -> Money | None:
+    """What is left of the campaign's discount budget, None without a budget."""
+    if campaign.budget is None or campaign.budget_currency is None:
+        return None
+    return Money(
+        max(campaign.budget - campaign.discount_used, Decimal(0)), campaign.budget_currency
+    )
+
+
+def _refusal(campaign: VoucherCampaign, code: VoucherCode, client_id: int,
+             held_by_client: int, discount: Money | None) -> Refusal | None:  # fmt: skip
+    """The first limit that stops `client_id` using `code` now, given the counters."""
+    if not campaign.active:
+        return Refusal.CLOSED
+    if code.client_id is not None and code.client_id != client_id:
+        return Refusal.NOT_YOURS
+    if campaign.kind == "serial" and code.used >= 1:
+        return Refusal.CODE_USED
+    if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
+        return Refusal.LIMIT_REACHED
+    if campaign.per_client_limit is not None and held_by_client >= campaign.per_client_limit:
+        return Refusal.COMPANY_LIMIT
+    left = budget_left(campaign)
+    if left is None:
+        return None
+    if discount is None:
+        return Refusal.BUDGET_EXHAUSTED if left.amount <= 0 else None
+    if discount.currency != left.currency:
+        return Refusal.CURRENCY
+    return Refusal.BUDGET_EXHAUSTED if discount.amount > left.amount else None
+
+
+def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[FoundCode, ...]:
+    """Read candidate tokens (from `code_tokens`) as codes for `client_id`, in their order.
+
+    Only known codes, and serial-shaped tokens with a campaign's prefix (then "unknown" or
+    "looks mistyped"), are answered; every other token is an ordinary word and left out. The
+    limits are read without a lock: `reserve` checks them again.
+    """
+    wanted = {token: candidates(token) for token in tokens}
+    known = uow.vouchers.codes(c for options in wanted.values() for c in options)
+    prefixes = uow.vouchers.prefixes()
+    found: dict[str, FoundCode] = {}
+    for token in tokens:
+        read = match(token, known, prefixes)
+        if read.kind is MatchKind.UNKNOWN and not _looks_like_ours(read.typed, prefixes):
+            continue
+        if read.code is None:
+            refusal = Refusal.UNKNOWN if read.kind is MatchKind.UNKNOWN else Refusal.LOOKS_MISTYPED
+            found.setdefault(token, FoundCode(token, None, token, False, refusal=refusal))
+            continue
+        code, campaign = known[read.code]
+        held = 0
+        if campaign.per_client_limit is not None:
+            held = uow.vouchers.held_by_client(campaign.id, client_id)
+        found.setdefault(
+            read.code,
+            FoundCode(
+                typed=token,
+                code=read.code,
+                shown=code.display,
+                corrected=read.kind is MatchKind.CORRECTED,
+                campaign=campaign.name,
+                terms=campaign.terms,
+                budget_left=budget_left(campaign),
+                refusal=_refusal(campaign, code, client_id, held, None),
+            ),
+        )
+    return tuple(found.values())
+
+
+def _looks_like_ours(typed: str, prefixes: set[str]) -> bool:
+    """A serial-shaped token with a campaign's prefix: worth an "unknown" answer."""
+    return is_serial_shape(typed) and normalise_code(typed)[:PREFIX_LENGTH] in prefixes
+
+
+def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
+            codes_with_discounts: Sequence[tuple[str, Money]], inbound_id: int, now: datetime,
+            hold_until: datetime) -> tuple[Reservation, ...]:  # fmt: skip
+    """Reserve each stored code for the order with its discount, until `hold_until`.
+
+    Campaigns are locked in id order, so two transactions reserving codes of the same campaigns
+    never wait on each other in a circle. A code the message already reserved gives back that
+    reservation instead of a second one.
+    """
+    known = uow.vouchers.codes(code for code, _ in codes_with_discounts)
+    results: dict[str, Reservation] = {}
+    claims = []
+    for code, discount in codes_with_discounts:
+        if code not in known:
+            results[code] = Reservation(code, "refused", Refusal.UNKNOWN)
+        else:
+            claims.append((known[code][1].id, code, discount))
+    for campaign_id, code, discount in sorted(claims, key=lambda claim: claim[:2]):
+        stored = known[code][0]
+        earlier = uow.vouchers.redemption_by(stored.id, inbound_id)
+        if earlier is not None:
+            results[code] = _reservation(code, earlier)
+            continue
+        campaign = uow.vouchers.lock_campaign(campaign_id)
+        stored = uow.vouchers.fresh_code(stored.id)
+        held = 0
+        if campaign.per_client_limit is not None:
+            held = uow.vouchers.held_by_client(campaign.id, client_id)
+        refusal = _refusal(campaign, stored, client_id, held, discount)
+        if refusal is not None:
+            results[code] = Reservation(code, "refused", refusal)
+            continue
+        redemption = VoucherRedemption(
+            code_id=stored.id,
+            campaign_id=campaign.id,
+            client_id=client_id,
+            order_id=order_id,
+            status="reserved",
+            discount=discount.amount,
+            currency=discount.currency,
+            terms=campaign.terms,
+            inbound_message_id=inbound_id,
+            reserved_at=now,
+            hold_until=hold_until,
+            release_reason="",
+        )
+        campaign.used += 1
+        stored.used += 1
+        if campaign.budget is not None:
+            campaign.discount_used += discount.amount
+        uow.vouchers.add_redemption(redemption)
+        results[code] = _reservation(code, redemption)
+    return tuple(results[code] for code, _ in codes_with_discounts)
+
+
+def _reservation(code: str, redemption: VoucherRedemption) -> Reservation:
+    return Reservation(
+        code, redemption.status, redemption_id=redemption.id, hold_until=redemption.hold_until
+    )
+
+
+def redeem(uow: UnitOfWork, *, order_id: int, inbound_id: int,
+           now: datetime) -> tuple[VoucherRedemption, ...]:  # fmt: skip
+    """Redeem the order's reservations (the client agreed); what is already redeemed or released
+    stays so. Returns every redemption of the order as it now is."""
+    redemptions = uow.vouchers.of_order(order_id)
+    for redemption in redemptions:
+        if redemption.status == "reserved":
+            redemption.status = "redeemed"
+            redemption.redeemed_at = now
+            redemption.redeemed_inbound_id = inbound_id
+    uow.session.flush()
+    return tuple(redemptions)
+
+
+def release(uow: UnitOfWork, *, order_id: int, inbound_id: int | None, now: datetime,
+            reason: str) -> tuple[VoucherRedemption, ...]:  # fmt: skip
+    """Release the order's reserved and redeemed codes (the order was cancelled), giving their
+    uses and discounts back to the limits. Returns every redemption of the order as it now is."""
+    redemptions = uow.vouchers.of_order(order_id)  # in campaign order, for the locks
+    for redemption in redemptions:
+        if redemption.status in HOLDING:
+            _release(uow, redemption, inbound_id, now, reason)
+    uow.session.flush()
+    return tuple(redemptions)
+
+
+def release_expired(uow: UnitOfWork, *, now: datetime) -> int:
+    """Release every reservation whose hold ran out before `now` (the quote expired); how many."""
+    expired = uow.vouchers.expired(now)  # in campaign order, for the locks
+    for redemption in expired:
+        _release(uow, redemption, None, now, "hold expired")
+    uow.session.flush()
+    return len(expired)
+
+
+def _release(uow: UnitOfWork, redemption: VoucherRedemption, inbound_id: int | None,
+             now: datetime, reason: str) -> None:  # fmt: skip
+    campaign = uow.vouchers.lock_campaign(redemption.campaign_id)
+    code = uow.vouchers.fresh_code(redemption.code_id)
+    campaign.used -= 1
+    code.used -= 1
+    if campaign.budget is not None:
+        campaign.discount_used -= redemption.discount
+    redemption.status = "released"
+    redemption.released_at = now
+    redemption.released_inbound_id = inbound_id
+    redemption.release_reason = reason[:64]
