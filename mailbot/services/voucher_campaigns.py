@@ -106,7 +106,7 @@ def create_campaign(uow: UnitOfWork, *, name: str, kind: str, terms: object, lim
         uow.vouchers.add_campaign(campaign)
         if stored_code is not None and code is not None:
             row = {"campaign_id": campaign.id, "code": stored_code, "display": code.strip()}
-            uow.vouchers.add_codes([{**row, "client_id": None, "used": 0, "created_at": now}])
+            uow.vouchers.add_codes([{**row, "client_id": None, "created_at": now}])
         uow.events.record("VoucherCampaignCreated", {"campaign": campaign.id, "kind": kind}, now)
         uow.commit()
         return campaign.id
@@ -162,7 +162,7 @@ def generate_codes(uow: UnitOfWork, *, campaign: str, count: int, clients: Seque
                 fresh = sorted(set(batch) - uow.vouchers.existing_codes(batch))
                 rows: list[dict[str, object]] = [
                     {"campaign_id": found.id, "code": code, "display": display(code),
-                     "client_id": owner, "used": 0, "created_at": now}
+                     "client_id": owner, "created_at": now}
                     for code in fresh
                 ]  # fmt: skip
                 uow.vouchers.add_codes(rows)

@@ -80,25 +80,14 @@ def budget_left(campaign: VoucherCampaign) -> Money | None:
     """What is left of the campaign's discount budget, None without a budget."""
     if campaign.budget is None or campaign.budget_currency is None:
         return None
-    return Money(
-        max(campaign.budget - campaign.discount_used, Decimal(0)), campaign.budget_currency
-    )
+    return _left(campaign.budget, campaign.discount_used, campaign.budget_currency)
 
 
-def _refusal(campaign: VoucherCampaign, code: VoucherCode, client_id: int,
-             held_by_client: int, discount: Money | None) -> Refusal | None:  # fmt: skip
-    """The first limit that stops `client_id` using `code` now, given the counters."""
-    if not campaign.active:
-        return Refusal.CLOSED
-    if code.client_id is not None and code.client_id != client_id:
-        return Refusal.NOT_YOURS
-    if campaign.kind == "serial" and code.used >= 1:
-        return Refusal.CODE_USED
-    if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
-        return Refusal.LIMIT_REACHED
-    if campaign.per_client_limit is not None and held_by_client >= campaign.per_client_limit:
-        return Refusal.COMPANY_LIMIT
-    left = budget_left(campaign)
+def _left(budget: Decimal, used: Decimal, currency: str) -> Money:
+    return Money(max(budget - used, Decimal(0)), currency)
+
+
+def _budget_refusal(left: Money | None, discount: Money | None) -> Refusal | None:
     if left is None:
         return None
     if discount is None:
@@ -108,6 +97,22 @@ def _refusal(campaign: VoucherCampaign, code: VoucherCode, client_id: int,
     return Refusal.BUDGET_EXHAUSTED if discount.amount > left.amount else None
 
 
+def _refusal(campaign: VoucherCampaign, code: VoucherCode, client_id: int, held_by_client: int,
+             code_held: int) -> Refusal | None:  # fmt: skip
+    """The first thing that stops `client_id` using `code`, given the counts."""
+    if not campaign.active:
+        return Refusal.CLOSED
+    if code.client_id is not None and code.client_id != client_id:
+        return Refusal.NOT_YOURS
+    if campaign.kind == "serial" and code_held:
+        return Refusal.CODE_USED
+    if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
+        return Refusal.LIMIT_REACHED
+    if campaign.per_client_limit is not None and held_by_client >= campaign.per_client_limit:
+        return Refusal.COMPANY_LIMIT
+    return _budget_refusal(budget_left(campaign), None)
+
+
 def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[FoundCode, ...]:
     """Read candidate tokens (from `code_tokens`) as codes for `client_id`, in their order.
 
@@ -115,35 +120,27 @@ def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[Fou
     "looks mistyped"), are answered; every other token is an ordinary word and left out. The
     limits are read without a lock: `reserve` checks them again.
     """
-    wanted = {token: candidates(token) for token in tokens}
-    known = uow.vouchers.codes(c for options in wanted.values() for c in options)
-    prefixes = uow.vouchers.prefixes()
+    known = uow.vouchers.codes_for((c for token in tokens for c in candidates(token)), client_id)
+    prefixes: set[str] | None = None
     found: dict[str, FoundCode] = {}
     for token in tokens:
-        read = match(token, known, prefixes)
-        if read.kind is MatchKind.UNKNOWN and not _looks_like_ours(read.typed, prefixes):
-            continue
+        if prefixes is None and normalise_code(token) not in known and is_serial_shape(token):
+            prefixes = uow.vouchers.prefixes()  # asked only when a token needs them
+        read = match(token, known, prefixes or set())
         if read.code is None:
-            refusal = Refusal.UNKNOWN if read.kind is MatchKind.UNKNOWN else Refusal.LOOKS_MISTYPED
-            found.setdefault(token, FoundCode(token, None, token, False, refusal=refusal))
+            if read.kind is not MatchKind.UNKNOWN or _looks_like_ours(token, prefixes or set()):
+                why = Refusal(read.kind.value.replace("_", " "))
+                found.setdefault(token, FoundCode(token, None, token, False, refusal=why))
             continue
-        code, campaign = known[read.code]
-        held = 0
-        if campaign.per_client_limit is not None:
-            held = uow.vouchers.held_by_client(campaign.id, client_id)
+        code, campaign, held_by_client, code_held = known[read.code]
+        refusal = _refusal(campaign, code, client_id, held_by_client, code_held)
         found.setdefault(
             read.code,
-            FoundCode(
-                typed=token,
-                code=read.code,
-                shown=code.display,
-                corrected=read.kind is MatchKind.CORRECTED,
-                campaign=campaign.name,
-                terms=campaign.terms,
-                budget_left=budget_left(campaign),
-                refusal=_refusal(campaign, code, client_id, held, None),
-            ),
-        )
+            FoundCode(typed=token, code=read.code, shown=code.display,
+                      corrected=read.kind is MatchKind.CORRECTED, campaign=campaign.name,
+                      terms=campaign.terms, budget_left=budget_left(campaign),
+                      refusal=refusal),
+        )  # fmt: skip
     return tuple(found.values())
 
 
@@ -157,60 +154,67 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
             hold_until: datetime) -> tuple[Reservation, ...]:  # fmt: skip
     """Reserve each stored code for the order with its discount, until `hold_until`.
 
-    Campaigns are locked in id order, so two transactions reserving codes of the same campaigns
-    never wait on each other in a circle. A code the message already reserved gives back that
-    reservation instead of a second one.
+    The first write to a campaign is a guarded UPDATE that counts the use unless the total
+    limit is reached, and so also takes the campaign's row lock; the per-client, single-use and
+    budget checks follow under that lock, and undo the count when they refuse. Campaigns are
+    locked in id order, so two transactions never wait on each other in a circle. A code the
+    message already reserved gives back that reservation instead of a second one (two processes
+    handling the same message at once: the second fails on a unique constraint and is retried).
     """
-    known = uow.vouchers.codes(code for code, _ in codes_with_discounts)
+    known = uow.vouchers.claimable((code for code, _ in codes_with_discounts), inbound_id)
     results: dict[str, Reservation] = {}
     claims = []
     for code, discount in codes_with_discounts:
         if code not in known:
             results[code] = Reservation(code, "refused", Refusal.UNKNOWN)
+        elif (earlier := known[code][2]) is not None:
+            results[code] = _reservation(code, earlier.status, earlier.id, earlier.hold_until)
+        elif (owner := known[code][0].client_id) is not None and owner != client_id:
+            results[code] = Reservation(code, "refused", Refusal.NOT_YOURS)
         else:
             claims.append((known[code][1].id, code, discount))
     for campaign_id, code, discount in sorted(claims, key=lambda claim: claim[:2]):
-        stored = known[code][0]
-        earlier = uow.vouchers.redemption_by(stored.id, inbound_id)
-        if earlier is not None:
-            results[code] = _reservation(code, earlier)
-            continue
-        campaign = uow.vouchers.lock_campaign(campaign_id)
-        stored = uow.vouchers.fresh_code(stored.id)
-        held = 0
-        if campaign.per_client_limit is not None:
-            held = uow.vouchers.held_by_client(campaign.id, client_id)
-        refusal = _refusal(campaign, stored, client_id, held, discount)
-        if refusal is not None:
-            results[code] = Reservation(code, "refused", refusal)
-            continue
-        redemption = VoucherRedemption(
-            code_id=stored.id,
-            campaign_id=campaign.id,
-            client_id=client_id,
-            order_id=order_id,
-            status="reserved",
-            discount=discount.amount,
-            currency=discount.currency,
-            terms=campaign.terms,
-            inbound_message_id=inbound_id,
-            reserved_at=now,
-            hold_until=hold_until,
-            release_reason="",
-        )
-        campaign.used += 1
-        stored.used += 1
-        if campaign.budget is not None:
-            campaign.discount_used += discount.amount
-        uow.vouchers.add_redemption(redemption)
-        results[code] = _reservation(code, redemption)
+        stored, campaign, _ = known[code]
+        values: dict[str, object] = {
+            "code_id": stored.id, "campaign_id": campaign_id, "client_id": client_id,
+            "order_id": order_id, "status": "reserved", "discount": discount.amount,
+            "currency": discount.currency, "terms": campaign.terms,
+            "inbound_message_id": inbound_id, "reserved_at": now, "hold_until": hold_until,
+            "release_reason": "",
+        }  # fmt: skip
+        done = _claim(uow, campaign, stored.id, client_id, discount, values)
+        if isinstance(done, Refusal):
+            results[code] = Reservation(code, "refused", done)
+        else:
+            results[code] = _reservation(code, "reserved", done, hold_until)
     return tuple(results[code] for code, _ in codes_with_discounts)
 
 
-def _reservation(code: str, redemption: VoucherRedemption) -> Reservation:
-    return Reservation(
-        code, redemption.status, redemption_id=redemption.id, hold_until=redemption.hold_until
-    )
+def _claim(uow: UnitOfWork, campaign: VoucherCampaign, code_id: int, client_id: int,
+           discount: Money, values: dict[str, object]) -> int | Refusal:  # fmt: skip
+    """Count one use of the campaign and insert the reservation `values` under the campaign's
+    row lock: the reservation's id; or undo the count and say why not."""
+    taken = uow.vouchers.take_use(campaign.id)
+    if taken is None:
+        return Refusal.CLOSED if not campaign.active else Refusal.LIMIT_REACHED
+    per_client, budget, budget_currency, discount_used = taken
+    if budget is not None and budget_currency is not None:
+        refusal = _budget_refusal(_left(budget, discount_used, budget_currency), discount)
+        if refusal is not None:
+            uow.vouchers.give_back_use(campaign.id, discount_used)
+            return refusal
+        uow.vouchers.set_discount_used(campaign.id, discount_used + discount.amount)
+    single_use = campaign.kind == "serial"
+    added = uow.vouchers.add_redemption_within(values, per_client=per_client, single_use=single_use)
+    if added is not None:
+        return added
+    _, code_held = uow.vouchers.holding(campaign.id, client_id, code_id)
+    uow.vouchers.give_back_use(campaign.id, discount_used)
+    return Refusal.CODE_USED if single_use and code_held else Refusal.COMPANY_LIMIT
+
+
+def _reservation(code: str, status: str, redemption_id: int, hold_until: datetime) -> Reservation:
+    return Reservation(code, status, redemption_id=redemption_id, hold_until=hold_until)
 
 
 def redeem(uow: UnitOfWork, *, order_id: int, inbound_id: int,
@@ -251,9 +255,7 @@ def release_expired(uow: UnitOfWork, *, now: datetime) -> int:
 def _release(uow: UnitOfWork, redemption: VoucherRedemption, inbound_id: int | None,
              now: datetime, reason: str) -> None:  # fmt: skip
     campaign = uow.vouchers.lock_campaign(redemption.campaign_id)
-    code = uow.vouchers.fresh_code(redemption.code_id)
     campaign.used -= 1
-    code.used -= 1
     if campaign.budget is not None:
         campaign.discount_used -= redemption.discount
     redemption.status = "released"

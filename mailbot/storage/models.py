@@ -239,7 +239,8 @@ class VoucherCampaign(Base):
     """A voucher defined once: its terms (a JSON document the domain reads) and its limits.
 
     `used` counts reservations and redemptions (not released ones) and `discount_used` their
-    discounts in `budget_currency`; both change only under the campaign's row lock.
+    discounts in `budget_currency`; both change only under the campaign's row lock, which every
+    reservation and release takes first.
     """
 
     __tablename__ = "voucher_campaigns"
@@ -269,7 +270,6 @@ class VoucherCode(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     display: Mapped[str] = mapped_column(String(64))
     client_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    used: Mapped[int] = mapped_column(default=0)  # reserved or redeemed, not released
     created_at: Mapped[datetime]
 
 

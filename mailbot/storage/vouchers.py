@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Final
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from mailbot.storage.models import (
@@ -18,6 +30,16 @@ from mailbot.storage.models import (
 )
 
 HOLDING: Final = ("reserved", "redeemed")  # the statuses that count against the limits
+
+Taken = Row[int | None, Decimal | None, str | None, Decimal]  # limits and counters after a use
+Known = tuple[VoucherCode, VoucherCampaign, int, int]
+Claimable = tuple[VoucherCode, VoucherCampaign, VoucherRedemption | None]
+
+
+def _held(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+    """How many reservations and redemptions fit `where`."""
+    query = select(func.count(VoucherRedemption.id)).where(VoucherRedemption.status.in_(HOLDING))
+    return query.where(*where).scalar_subquery()
 
 
 class Vouchers:
@@ -69,15 +91,6 @@ class Vouchers:
         )
         return {code.code: (code, campaign) for code, campaign in self.session.execute(query)}
 
-    def fresh_code(self, code_id: int) -> VoucherCode:
-        """The code row as committed now (read after its campaign is locked)."""
-        query = (
-            select(VoucherCode)
-            .where(VoucherCode.id == code_id)
-            .execution_options(populate_existing=True)
-        )
-        return self.session.scalars(query).one()
-
     def codes_of(self, campaign_id: int) -> Iterator[tuple[VoucherCode, str | None, str | None]]:
         """Every code of a campaign in order, with its client's first address and the status of
         its newest redemption (None: never used), streamed for exports."""
@@ -102,26 +115,110 @@ class Vouchers:
         for row in self.session.execute(query):
             yield row[0], row[1], row[2]
 
-    def held_by_client(self, campaign_id: int, client_id: int) -> int:
-        """How many of the campaign's reservations and redemptions the client holds."""
-        query = select(func.count(VoucherRedemption.id)).where(
-            VoucherRedemption.campaign_id == campaign_id,
+    def codes_for(self, codes: Iterable[str], client_id: int) -> dict[str, Known]:
+        """The stored codes among `codes` with their campaigns, how many reservations and
+        redemptions the client holds in each campaign, and how many each code has, by code:
+        one statement, read without a lock."""
+        by_client = _held(
+            VoucherRedemption.campaign_id == VoucherCampaign.id,
             VoucherRedemption.client_id == client_id,
-            VoucherRedemption.status.in_(HOLDING),
+        ).correlate(VoucherCampaign)
+        by_code = _held(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode)
+        query = (
+            select(VoucherCode, VoucherCampaign, by_client, by_code)
+            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+            .where(VoucherCode.code.in_(sorted(set(codes))))
         )
-        return self.session.scalar(query) or 0
+        return {
+            row[0].code: (row[0], row[1], row[2], row[3]) for row in self.session.execute(query)
+        }
 
-    def redemption_by(self, code_id: int, inbound_id: int) -> VoucherRedemption | None:
-        """What the inbound message already did with the code, if anything."""
-        query = select(VoucherRedemption).where(
-            VoucherRedemption.code_id == code_id,
-            VoucherRedemption.inbound_message_id == inbound_id,
+    def claimable(self, codes: Iterable[str], inbound_id: int) -> dict[str, Claimable]:
+        """The stored codes among `codes` with their campaigns, and what the inbound message
+        already did with each (its redemption, if any), by code."""
+        query = (
+            select(VoucherCode, VoucherCampaign, VoucherRedemption)
+            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+            .outerjoin(
+                VoucherRedemption,
+                and_(
+                    VoucherRedemption.code_id == VoucherCode.id,
+                    VoucherRedemption.inbound_message_id == inbound_id,
+                ),
+            )
+            .where(VoucherCode.code.in_(sorted(set(codes))))
         )
-        return self.session.scalars(query).one_or_none()
+        return {row[0].code: (row[0], row[1], row[2]) for row in self.session.execute(query)}
 
-    def add_redemption(self, redemption: VoucherRedemption) -> None:
-        self.session.add(redemption)
-        self.session.flush()
+    def take_use(self, campaign_id: int) -> Taken | None:
+        """Count one more use of an active campaign unless its total limit is reached: one
+        guarded UPDATE, which also locks the campaign's row for the rest of the transaction.
+        Returns the counters and limits as they now are, or None (closed, or the limit)."""
+        campaign = VoucherCampaign
+        query = (
+            update(campaign)
+            .where(campaign.id == campaign_id, campaign.active)
+            .where(
+                or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions)
+            )
+            .values(used=campaign.used + 1)
+            .returning(
+                campaign.per_client_limit,
+                campaign.budget,
+                campaign.budget_currency,
+                campaign.discount_used,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.execute(query).one_or_none()
+
+    def give_back_use(self, campaign_id: int, discount_used: Decimal) -> None:
+        """Undo `take_use` (and a budget's `set_discount_used`) in the same transaction: a
+        later check refused the reservation."""
+        query = (
+            update(VoucherCampaign)
+            .where(VoucherCampaign.id == campaign_id)
+            .values(used=VoucherCampaign.used - 1, discount_used=discount_used)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(query)
+
+    def set_discount_used(self, campaign_id: int, amount: Decimal) -> None:
+        query = (
+            update(VoucherCampaign)
+            .where(VoucherCampaign.id == campaign_id)
+            .values(discount_used=amount)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(query)
+
+    def holding(self, campaign_id: int, client_id: int, code_id: int) -> tuple[int, int]:
+        """How many reservations and redemptions the client holds in the campaign, and how
+        many the code has."""
+        by_client = _held(
+            VoucherRedemption.campaign_id == campaign_id, VoucherRedemption.client_id == client_id
+        )
+        row = self.session.execute(select(by_client, _held(VoucherRedemption.code_id == code_id)))
+        held = row.one()
+        return held[0], held[1]
+
+    def add_redemption_within(self, values: dict[str, object], *, per_client: int | None,
+                              single_use: bool) -> int | None:  # fmt: skip
+        """Insert a redemption unless the client already holds `per_client` in the campaign, or
+        (`single_use`) the code is held: one INSERT ... SELECT ... WHERE, so the counts are read
+        in the same statement. With the campaign locked first (`take_use`), the statement sees
+        every reservation committed before. The new id, or None when a count said no."""
+        table = VoucherRedemption.__table__
+        columns = sorted(values)
+        row = select(*(literal(values[c], table.c[c].type).label(c) for c in columns))
+        if per_client is not None:
+            client = VoucherRedemption.client_id == values["client_id"]
+            row = row.where(_held(VoucherRedemption.campaign_id == values["campaign_id"], client)
+                            < per_client)  # fmt: skip
+        if single_use:
+            row = row.where(_held(VoucherRedemption.code_id == values["code_id"]) == 0)
+        query = insert(VoucherRedemption).from_select(columns, row)
+        return self.session.execute(query.returning(VoucherRedemption.id)).scalar_one_or_none()
 
     def of_order(self, order_id: int) -> Sequence[VoucherRedemption]:
         query = (

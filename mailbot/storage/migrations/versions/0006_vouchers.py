@@ -52,7 +52,6 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=40), nullable=False),
         sa.Column("display", sa.String(length=64), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=True),
-        sa.Column("used", sa.Integer(), nullable=False),
         sa.Column("created_at", utc, nullable=False),
         _fk("voucher_codes", "campaign_id", "voucher_campaigns.id"),
         _fk("voucher_codes", "client_id", "partners.id"),
