@@ -74,7 +74,8 @@ def mailbot_worker(url: str, work: Sequence[tuple[int, int]],
     for client, inbound in work:
         with UnitOfWork(engine) as uow:
             (found,) = look_up(uow, ["winter-25"], client)
-            assert found.code is not None and found.refusal is None, found
+            assert found.code is not None, found
+            assert found.refusal is None, found
             (done,) = reserve(uow, order_id=None, client_id=client,
                               codes_with_discounts=[(found.code, DISCOUNT)], inbound_id=inbound,
                               now=NOW, hold_until=HOLD)  # fmt: skip
