@@ -2,11 +2,12 @@
 
 Every function works in the caller's unit of work and leaves the commit to it. Limits (total
 redemptions, per client company, discount budget) count reservations and redemptions, never
-released ones, and are checked with the campaign's row locked (SELECT ... FOR UPDATE on
-PostgreSQL; SQLite's BEGIN IMMEDIATE holds the database), so concurrent processes never exceed
-them. A limit reached is an answer with a reason, not an error. Each step is idempotent per
-inbound message: a message reserves a code at most once, and redeeming or releasing what is
-already redeemed or released changes nothing.
+released ones, and are checked with the campaign's row locked (by the guarded UPDATE that counts
+a use, or SELECT ... FOR UPDATE to give one back; SQLite's BEGIN IMMEDIATE holds the whole
+database), so concurrent processes never exceed them. The lock lasts until the caller commits:
+reserve late in a transaction. A limit reached is an answer with a reason, not an error. Each
+step is idempotent per inbound message: a message reserves a code at most once, and redeeming
+or releasing what is already redeemed or released changes nothing.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[Fou
         read = match(token, known, prefixes or set())
         if read.code is None:
             if read.kind is not MatchKind.UNKNOWN or _looks_like_ours(token, prefixes or set()):
-                why = Refusal(read.kind.value.replace("_", " "))
+                unknown = read.kind is MatchKind.UNKNOWN
+                why = Refusal.UNKNOWN if unknown else Refusal.LOOKS_MISTYPED
                 found.setdefault(token, FoundCode(token, None, token, False, refusal=why))
             continue
         code, campaign, held_by_client, code_held = known[read.code]
