@@ -5,14 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from python_calamine import CalamineWorkbook
+from sqlalchemy import Engine
 
 from mailbot.cli import main
+from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import is_valid_serial, normalise_code
+from mailbot.services.vouchers import reserve
+from mailbot.storage.unit_of_work import UnitOfWork
+from tests.vouchers import HOLD, NOW, add_inbound
 
 
 @pytest.fixture
@@ -133,3 +139,27 @@ def test_generate_and_export_refuse_what_is_not_there(cli: CliRunner, tmp_path: 
     assert "no campaign" in result.output
     assert list(output.parent.iterdir()) == []
     assert "no campaign or code" in call(cli, "vouchers", "show", "Nope", code=1).output
+
+
+def test_show_and_export_tell_a_reserved_code(cli: CliRunner, engine: Engine,
+                                              tmp_path: Path) -> None:  # fmt: skip
+    """Once a code is reserved, `show CODE` lists the reservation and the export says reserved."""
+    call(cli, "partners", "add", "buying@fleetparts.example", "--role", "client", "--name", "Fleet")
+    call(cli, "vouchers", "create", "Spring", "--kind", "serial", "--prefix", "SPR",
+         "--amount", "20")  # fmt: skip
+    call(cli, "vouchers", "generate", "Spring", "--count", "1")
+    output = tmp_path / "codes.csv"
+    call(cli, "vouchers", "export", "Spring", "--format", "csv", "-o", str(output))
+    shown = output.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[0]
+    (inbound,) = add_inbound(engine, 1)
+    claim = (normalise_code(shown), Money(Decimal(20), "EUR"))
+    with UnitOfWork(engine) as uow:
+        reserve(uow, order_id=None, client_id=1, inbound_id=inbound, now=NOW, hold_until=HOLD,
+                codes_with_discounts=[claim])  # fmt: skip
+        uow.commit()
+    text = call(cli, "vouchers", "show", shown.lower()).output
+    assert f"{shown}  Fleet   reserved  20 EUR" in text
+    (detail,) = json.loads(call(cli, "vouchers", "list", "--json").output)
+    assert (detail["reserved"], detail["redeemed"]) == (1, 0)
+    call(cli, "vouchers", "export", "Spring", "--format", "csv", "-o", str(output))
+    assert output.read_text(encoding="utf-8-sig").splitlines()[1] == f"{shown},,reserved"
