@@ -203,3 +203,10 @@ candidates = st.lists(
 auth_keywords = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True)
 domains = st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){1,3}", fullmatch=True)
 header_gaps = st.sampled_from(["", " ", " (a comment; with = signs) ", "\r\n\t(folded)\r\n "])
+# Voucher code prefixes and normalised serial codes (Crockford base32, check character last).
+voucher_prefixes = st.text(alphabet="ABCDEFGHJKMNPQRSTVWXYZ", min_size=3, max_size=3)
+voucher_bodies = st.builds(
+    lambda prefix, rest: prefix + rest,
+    voucher_prefixes,
+    st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=8, max_size=8),
+)

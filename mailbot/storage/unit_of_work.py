@@ -19,6 +19,7 @@ from mailbot.storage.repositories import (
     Partners,
     PriceLists,
 )
+from mailbot.storage.vouchers import Vouchers
 
 
 class UnitOfWork:
@@ -32,6 +33,7 @@ class UnitOfWork:
     imap_folders: ImapFolders
     bouncing: BouncingAddresses
     sent: SentMail
+    vouchers: Vouchers
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.imap_folders = ImapFolders(self.session)
         self.bouncing = BouncingAddresses(self.session)
         self.sent = SentMail(self.session)
+        self.vouchers = Vouchers(self.session)
         return self
 
     def __exit__(
