@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
 from mailbot.config import Config, PriceListsConfig, PricingConfig
+from mailbot.domain.deadlines import Calendar, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
+from mailbot.services.deadlines import DeadlineSettings
 from mailbot.services.imap_folders import FolderPositions
 from mailbot.services.inbox import Stored, store_message
 from mailbot.services.ordering import OrderRules, PricingSettings
@@ -36,6 +39,7 @@ class App:
     sender: Sender
     replies: Replies
     price_lists: PriceListSettings
+    deadlines: DeadlineSettings
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -85,6 +89,7 @@ def bootstrap(
     own = {outgoing.from_address.lower(), *(r.lower() for r in config.smtp_ingress.recipients)}
     processing = config.processing
     price_lists = price_list_settings(config.price_lists, config.pricing)
+    deadlines = deadline_settings(config)
     processor = Processor(
         uow,
         replies=replies,
@@ -96,6 +101,7 @@ def bootstrap(
             own_addresses=frozenset(own),
         ),
         clock=clock,
+        deadlines=deadlines,
         price_lists=price_lists,
     )
     sender = Sender(
@@ -107,7 +113,7 @@ def bootstrap(
         ),
         clock=clock,
     )
-    return App(config, engine, clock, rules, processor, sender, replies, price_lists)
+    return App(config, engine, clock, rules, processor, sender, replies, price_lists, deadlines)
 
 
 def pricing_settings(pricing: PricingConfig) -> PricingSettings:
@@ -153,6 +159,29 @@ def price_list_settings(lists: PriceListsConfig, pricing: PricingConfig) -> Pric
             for address, s in lists.suppliers.items()
         },
         limits=TableLimits(max_rows=lists.max_rows, max_unpacked_bytes=lists.max_unpacked_bytes),
+    )
+
+
+def deadline_settings(config: Config) -> DeadlineSettings:
+    """The configured deadline windows, stages and business hours."""
+    deadlines = config.deadlines
+    calendar = Calendar(
+        ZoneInfo(config.scheduler.timezone),
+        business_hours=deadlines.business_hours,
+        opens=deadlines.opens,
+        closes=deadlines.closes,
+        days=deadlines.weekdays,
+    )
+    return DeadlineSettings(
+        policy=StagePolicy(
+            calendar,
+            reminder_before=deadlines.reminder_hours_before,
+            escalation_after=deadlines.escalation_hours_after,
+            expiry_after=deadlines.expiry_hours_after,
+        ),
+        agreement_hours=deadlines.agreement_hours,
+        supplier_confirmation_hours=deadlines.supplier_confirmation_hours,
+        lease=timedelta(seconds=deadlines.lease_seconds),
     )
 
 

@@ -19,6 +19,7 @@ from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.commands import Command, detect_command
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
+from mailbot.services.deadlines import DeadlineSettings, open_agreement
 from mailbot.services.ordering import (
     OrderRules,
     file_problem,
@@ -61,9 +62,11 @@ class Processor:
         rules: OrderRules,
         policy: ProcessingPolicy,
         clock: Clock,
+        deadlines: DeadlineSettings,
         price_lists: PriceListSettings | None = None,
     ) -> None:
         self._uow = uow
+        self._deadlines = deadlines
         self._price_lists = price_lists or PriceListSettings()
         self._replies = replies
         self._rules = rules
@@ -172,7 +175,9 @@ class Processor:
             return Outcome("processed", "answered: no order lines found")
         quote = price_order(uow, client, order, self._rules)
         stored = store_order(uow, client, inbound, quote, inbound.received_at)
+        agree_by = open_agreement(uow, self._deadlines, stored, quote, now=self._clock.now())
         quoted = {"order_number": stored.number, "quote": quote, "total": quote.total}
+        quoted |= {"agree_by": agree_by} if agree_by else {}
         self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
         return Outcome(
             "processed",
