@@ -19,6 +19,7 @@ from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.commands import Command, detect_command
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
+from mailbot.services.contracts import take_notice
 from mailbot.services.deadlines import DeadlineSettings, open_agreement
 from mailbot.services.ordering import (
     OrderRules,
@@ -150,7 +151,10 @@ class Processor:
             return Outcome("ignored", f"not answered: unknown sender {message.from_address}")
         inbound.partner_id = partner.id
         if not partner.active:
-            return Outcome("ignored", f"not answered: {partner.name} is deactivated")
+            if not take_notice(uow, partner, self._clock.now()):
+                return Outcome("ignored", f"not answered: {partner.name} is cut off, told before")
+            self._reply(uow, "contract_ended", inbound, message, partner, {})
+            return Outcome("processed", f"answered: {partner.name} is cut off, notice sent")
         if partner.role == "client":
             if detect_command(message.subject, message.text) is Command.PRICES:
                 return self._send_price_list(uow, inbound, message, partner)

@@ -115,11 +115,10 @@ class DailyRuns:
         query = select(DailyRun.id).where(DailyRun.job == job, DailyRun.day == day)
         return self.session.scalars(query).first() is not None
 
-    def last(self, job: str, before: date) -> DailyRun | None:
-        query = (
-            select(DailyRun)
-            .where(DailyRun.job == job, DailyRun.day < before)
-            .order_by(DailyRun.day.desc())
-            .limit(1)
-        )
+    def last(self, job: str, before: date | None = None) -> DailyRun | None:
+        """The latest run of `job` (for a day before `before`, when given)."""
+        query = select(DailyRun).where(DailyRun.job == job)
+        if before is not None:
+            query = query.where(DailyRun.day < before)
+        query = query.order_by(DailyRun.day.desc()).limit(1)
         return self.session.scalars(query).first()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.price_versions import PriceVersions
+from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
     Events,
     ImapFolders,
@@ -32,6 +33,7 @@ class UnitOfWork:
     imap_folders: ImapFolders
     deadlines: Deadlines
     daily_runs: DailyRuns
+    reports: Reports
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.imap_folders = ImapFolders(self.session)
         self.deadlines = Deadlines(self.session)
         self.daily_runs = DailyRuns(self.session)
+        self.reports = Reports(self.session)
         return self
 
     def __exit__(
