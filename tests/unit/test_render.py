@@ -101,9 +101,7 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "new_count": 2,
         "waiting_clients": [],
         "waiting_suppliers": [],
-        "overdue": [
-            {"order": "ORD-1", "kind": "shipping", "party": "Balkan", "due_at": RECEIVED}
-        ],
+        "overdue": [{"order": "ORD-1", "kind": "shipping", "party": "Balkan", "due_at": RECEIVED}],
         "vouchers": [],
         "imports": [],
         "quarantined_new": 1,
