@@ -154,13 +154,13 @@ def test_two_instances_remind_each_deadline_once(
         app.close()
     acted = [a.deadline_id for a in results[0] + results[1]]
     assert sorted(acted) == list(range(1, 9))
-    assert reminders_by_order(short_app) == {order: 1 for order in range(1, 9)}
+    assert reminders_by_order(short_app) == dict.fromkeys(range(1, 9), 1)
 
     restarted = other_instance(config, database_url)
     again = run_due(restarted.uow, LATER, settings=restarted.deadlines, replies=restarted.replies)
     restarted.close()
     assert again == []  # escalations come at 16:00, and the reminders are not repeated
-    assert reminders_by_order(short_app) == {order: 1 for order in range(1, 9)}
+    assert reminders_by_order(short_app) == dict.fromkeys(range(1, 9), 1)
 
 
 def test_a_crash_after_the_claim_is_made_good_once_the_lease_runs_out(short_app: App) -> None:
