@@ -95,7 +95,7 @@ def test_one_digest_a_day_across_restarts_and_instances(
             engine=make_engine(database_url),
             transport=RecordingTransport(),
             clock=FixedClock(SATURDAY_7AM),
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     start = threading.Barrier(2)
