@@ -22,7 +22,7 @@ class Ticker:
         self._scheduler = BackgroundScheduler(timezone=app.config.scheduler.timezone)
 
     def start(self) -> None:
-        """Tick now and then every `tick_seconds`; a tick still running is never doubled."""
+        """Tick every `tick_seconds` from now on; a tick still running is never doubled."""
         seconds = self.app.config.scheduler.tick_seconds
         self._scheduler.add_job(
             self.tick,
@@ -31,10 +31,13 @@ class Ticker:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=seconds,
-            next_run_time=self.app.clock.now(),
         )
         self._scheduler.start()
         log.info("scheduler ticking every %s", timedelta(seconds=seconds))
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
 
     def stop(self) -> None:
         """Stop ticking; waits for a tick in progress to finish."""
