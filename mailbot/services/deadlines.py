@@ -9,7 +9,7 @@ leaves the stage to whoever finds the lease run out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -120,9 +120,7 @@ def open_agreement(
     return due_at
 
 
-def close_deadlines(
-    uow: UnitOfWork, *, order_id: int, kinds: tuple[str, ...], now: datetime
-) -> int:
+def close_deadlines(uow: UnitOfWork, *, order_id: int, kinds: Sequence[str], now: datetime) -> int:
     """Mark the order's open deadlines of `kinds` done (the awaited step happened), in the
     caller's transaction; returns how many were closed."""
     closed = 0
@@ -143,11 +141,7 @@ def run_due(
 ) -> list[Acted]:
     """Act on every deadline whose next stage has come; what was done, in order."""
     with uow() as reading:
-        candidates = [
-            (row_id, reading.deadlines.get(row_id))
-            for row_id in reading.deadlines.due_ids(now, limit)
-        ]
-        due = [(row_id, row.stage) for row_id, row in candidates if row is not None and row.stage]
+        due = reading.deadlines.due(now, limit)
     acted = []
     for deadline_id, stage in due:
         until = now + settings.lease

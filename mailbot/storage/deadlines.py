@@ -26,16 +26,16 @@ class Deadlines:
     def get(self, deadline_id: int) -> Deadline | None:
         return self.session.get(Deadline, deadline_id)
 
-    def due_ids(self, now: datetime, limit: int) -> Sequence[int]:
-        """Open deadlines whose next stage has come and that nobody holds."""
+    def due(self, now: datetime, limit: int) -> list[tuple[int, str]]:
+        """(id, stage) of open deadlines whose next stage has come and that nobody holds."""
         query = (
-            select(Deadline.id)
+            select(Deadline.id, Deadline.stage)
             .where(Deadline.status == OPEN, Deadline.stage.is_not(None), Deadline.stage_at <= now)
             .where((Deadline.lease_until.is_(None)) | (Deadline.lease_until < now))
             .order_by(Deadline.stage_at, Deadline.id)
             .limit(limit)
         )
-        return self.session.scalars(query).all()
+        return [(row_id, stage) for row_id, stage in self.session.execute(query) if stage]
 
     def claim(self, deadline_id: int, stage: str, now: datetime, until: datetime) -> bool:
         """Take the lease on a due deadline at `stage` and count the attempt: one conditional

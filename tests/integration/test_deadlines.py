@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,8 +15,9 @@ from sqlalchemy import Engine, select
 from mailbot.bootstrap import App, bootstrap
 from mailbot.cli import main
 from mailbot.config import Config, load_config
-from mailbot.demo import seed_demo
-from mailbot.services.deadlines import Acted, run_due
+from mailbot.demo import SUPPLIER, seed_demo
+from mailbot.domain.deadlines import DeadlineKind
+from mailbot.services.deadlines import Acted, close_deadlines, open_deadline, run_due
 from mailbot.storage.database import make_engine
 from mailbot.storage.models import Deadline, OrderTransition, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
@@ -141,7 +143,7 @@ def test_two_instances_remind_each_deadline_once(
     def tick(n: int) -> None:
         app = instances[n]
         with app.uow() as uow:  # open the connection before the race
-            uow.deadlines.due_ids(LATER, 1)
+            uow.deadlines.due(LATER, 1)
         start.wait()
         results[n] = run_due(app.uow, LATER, settings=app.deadlines, replies=app.replies)
 
@@ -202,3 +204,62 @@ def test_a_quote_answered_meanwhile_closes_its_deadline_quietly(short_app: App) 
     with short_app.uow() as uow:
         (deadline,) = uow.session.scalars(select(Deadline)).all()
         assert deadline.status == "done"
+
+
+def test_a_supplier_is_reminded_until_its_deadline_is_closed(short_app: App) -> None:
+    """A supplier confirmation deadline reminds the supplier in its language; once closed
+    (the supplier answered) nothing more happens, no escalation either."""
+    quote_orders(short_app, 1)
+    app, settings = short_app, short_app.deadlines
+    kind = "supplier_confirmation"
+    with app.uow() as uow:
+        (order,) = uow.orders.list()
+        order.status = "sent"
+        supplier = uow.partners.by_address(SUPPLIER)
+        assert supplier is not None
+        due_at = settings.due(DeadlineKind.SUPPLIER_CONFIRMATION, FRIDAY_4PM)
+        open_deadline(uow, kind=kind, order_id=order.id, partner_id=supplier.id,
+                      due_at=due_at, now=FRIDAY_4PM)  # fmt: skip
+        uow.commit()
+    # 24 business hours from Friday 16:00: Wednesday 13:00 local; reminded 2 hours before.
+    assert due_at == datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+    run_due(app.uow, FRIDAY_4PM, settings=settings, replies=app.replies)
+    wednesday = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    acted = run_due(app.uow, wednesday, settings=settings, replies=app.replies)
+    assert [(a.kind, a.stage, a.summary) for a in acted] == [
+        ("client_agreement", "remind", "closed: order is sent"),
+        (kind, "remind", "reminded Balkan Truck Parts SRL"),
+    ]
+    (reminder,) = mails(app, "deadline_reminder")
+    assert reminder.recipient == SUPPLIER
+    assert headers(reminder.raw)["Subject"].startswith("Memento: comanda ORD-2026-")
+    with app.uow() as uow:
+        assert close_deadlines(uow, order_id=order.id, kinds=[kind], now=wednesday) == 1
+        uow.commit()
+    week_later = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    assert run_due(app.uow, week_later, settings=settings, replies=app.replies) == []
+    assert mails(app, "deadline_escalation") == []
+
+
+def test_a_stage_that_fails_is_retried_after_its_lease(
+    short_app: App, short_environ: dict[str, str], tmp_path: Path
+) -> None:
+    """A reminder that cannot be written keeps its error and is tried again once the lease
+    runs out, then sent once."""
+    quote_orders(short_app, 1)
+    broken = tmp_path / "templates" / "en"
+    broken.mkdir(parents=True)
+    (broken / "deadline_reminder.txt.j2").write_text("{{ no_such_thing.attribute }}")
+    environ = {**short_environ, "MAILBOT_TEMPLATES__FOLDER": str(tmp_path / "templates")}
+    failing = bootstrap(load_config(environ=environ), engine=short_app.engine,
+                        clock=FixedClock(LATER))  # fmt: skip
+    settings = failing.deadlines
+    assert run_due(failing.uow, LATER, settings=settings, replies=failing.replies) == []
+    with short_app.uow() as uow:
+        (deadline,) = uow.session.scalars(select(Deadline)).all()
+        assert "no_such_thing" in deadline.last_error
+        assert (deadline.stage, deadline.attempts) == ("remind", 1)
+    after = LATER + settings.lease + timedelta(seconds=1)
+    (acted,) = run_due(short_app.uow, after, settings=settings, replies=short_app.replies)
+    assert acted.stage == "remind"
+    assert len(mails(short_app, "deadline_reminder")) == 1

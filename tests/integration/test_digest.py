@@ -85,8 +85,8 @@ def test_overdue_deadlines_are_in_the_digest(app: App) -> None:
 def test_one_digest_a_day_across_restarts_and_instances(
     app: App, config: Config, database_url: str
 ) -> None:
-    """Two instances ticking at once send one digest; later ticks and a restart send none that
-    day; the next day's digest starts where the last one ended."""
+    """Two instances ticking at once send one digest (and run one stale price list check);
+    later ticks and a restart send none that day; the next day's starts where the last ended."""
     seed_demo(app)
     ingest(app, mail(sender=FLEET, body="BPW-0310 x 2"))
     instances = [
@@ -115,6 +115,7 @@ def test_one_digest_a_day_across_restarts_and_instances(
     for instance in instances:
         instance.close()
     assert sorted(str(r.digest) for r in reports if r) == ["1", "None"]
+    assert sorted(str(r.stale_report) for r in reports if r) == ["0", "None"]  # list is fresh
     assert run_due_jobs(app, SATURDAY_7AM + timedelta(hours=5)).digest is None
     restarted = bootstrap(config, engine=make_engine(database_url), transport=RecordingTransport())
     assert run_due_jobs(restarted, SATURDAY_7AM + timedelta(hours=6)).digest is None
@@ -140,3 +141,13 @@ def test_digest_send_dry_run_prints_and_sends_nothing(app: App, environ: dict[st
     sent = cli.invoke(main, ["digest", "send"], catch_exceptions=False)
     assert sent.output == "digest sent to 1 manager(s)\n"
     assert [m.kind for m in outbox(app)][-1] == "digest"
+
+
+def test_stale_price_lists_are_reported_once_a_day(app: App) -> None:
+    """The daily tick mails managers about price lists older than `stale_days`, once that day."""
+    seed_demo(app)
+    weeks_later = SATURDAY_7AM + timedelta(days=20)
+    assert run_due_jobs(app, weeks_later).stale_report == 1
+    assert run_due_jobs(app, weeks_later + timedelta(hours=3)).stale_report is None
+    (report,) = [m for m in outbox(app) if m.kind == "pricelist_stale"]
+    assert "Balkan Truck Parts SRL" in parts(report.raw)["plain"]
