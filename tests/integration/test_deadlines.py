@@ -4,6 +4,9 @@ time, through `jobs run-due --now`; exactly once with two instances, a crash or 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -263,3 +266,22 @@ def test_a_stage_that_fails_is_retried_after_its_lease(
     (acted,) = run_due(short_app.uow, after, settings=settings, replies=short_app.replies)
     assert acted.stage == "remind"
     assert len(mails(short_app, "deadline_reminder")) == 1
+
+
+def test_two_mailbot_processes_remind_each_deadline_once(
+    short_app: App, short_environ: dict[str, str]
+) -> None:
+    """Two `mailbot jobs run-due` processes started together on one database between them
+    remind each client once."""
+    quote_orders(short_app, 6)
+    environ = {**os.environ, **short_environ, "MAILBOT_CONFIG": ""}
+    command = [sys.executable, "-m", "mailbot", "jobs", "run-due", "--json",
+               "--now", "2026-11-23T13:30:00+02:00"]  # fmt: skip
+    processes = [
+        subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=60)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0]
+    acted = [d["order"] for out in outputs for d in json.loads(out)["deadlines"]]
+    assert sorted(acted) == [f"ORD-2026-{n:06d}" for n in range(1, 7)]
+    assert reminders_by_order(short_app) == dict.fromkeys(range(1, 7), 1)
