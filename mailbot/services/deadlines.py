@@ -186,7 +186,8 @@ def _act(
             settled = work.deadlines.settle(
                 deadline_id, stage=stage, held_until=held_until, values={"stage_at": when}
             )
-            work.commit() if settled else work.rollback()
+            if settled:
+                work.commit()
             return None
         if order.status not in WAITING[kind]:
             summary = f"closed: order is {order.status}"
