@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
 from mailbot.config import Config, PriceListsConfig, PricingConfig, SecurityConfig
+from mailbot.domain.deadlines import Calendar, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
@@ -17,6 +19,7 @@ from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
 from mailbot.resolver import DnsTxtResolver, TxtResolver
 from mailbot.services.bounces import BouncePolicy
+from mailbot.services.deadlines import DeadlineSettings
 from mailbot.services.imap_folders import FolderPositions
 from mailbot.services.inbox import Stored, store_message
 from mailbot.services.ordering import OrderRules, PricingSettings
@@ -40,6 +43,7 @@ class App:
     sender: Sender
     replies: Replies
     price_lists: PriceListSettings
+    deadlines: DeadlineSettings
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -91,6 +95,7 @@ def bootstrap(
     own = {outgoing.from_address.lower(), *(r.lower() for r in config.smtp_ingress.recipients)}
     processing = config.processing
     price_lists = price_list_settings(config.price_lists, config.pricing)
+    deadlines = deadline_settings(config)
     processor = Processor(
         uow,
         replies=replies,
@@ -107,6 +112,7 @@ def bootstrap(
             ),
         ),
         clock=clock,
+        deadlines=deadlines,
         price_lists=price_lists,
         sender_auth=sender_authentication(config.security, resolver),
     )
@@ -119,7 +125,7 @@ def bootstrap(
         ),
         clock=clock,
     )
-    return App(config, engine, clock, rules, processor, sender, replies, price_lists)
+    return App(config, engine, clock, rules, processor, sender, replies, price_lists, deadlines)
 
 
 def pricing_settings(pricing: PricingConfig) -> PricingSettings:
@@ -177,6 +183,29 @@ def sender_authentication(
     if security.verify_dkim:
         return SenderAuthentication(security.trusted_authserv_ids, resolver or DnsTxtResolver())
     return SenderAuthentication(security.trusted_authserv_ids, None)
+
+
+def deadline_settings(config: Config) -> DeadlineSettings:
+    """The configured deadline windows, stages and business hours."""
+    deadlines = config.deadlines
+    calendar = Calendar(
+        ZoneInfo(config.scheduler.timezone),
+        business_hours=deadlines.business_hours,
+        opens=deadlines.opens,
+        closes=deadlines.closes,
+        days=deadlines.weekdays,
+    )
+    return DeadlineSettings(
+        policy=StagePolicy(
+            calendar,
+            reminder_before=deadlines.reminder_hours_before,
+            escalation_after=deadlines.escalation_hours_after,
+            expiry_after=deadlines.expiry_hours_after,
+        ),
+        agreement_hours=deadlines.agreement_hours,
+        supplier_confirmation_hours=deadlines.supplier_confirmation_hours,
+        lease=timedelta(seconds=deadlines.lease_seconds),
+    )
 
 
 def _transport(config: Config) -> Transport:

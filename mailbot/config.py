@@ -10,6 +10,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -252,6 +253,9 @@ class SecurityConfig(_Section):
 
 class SchedulerConfig(_Section):
     timezone: str = "Europe/Bucharest"
+    enabled: bool = True
+    tick_seconds: int = Field(60, ge=1, le=3600)
+    digest_time: time = time(7)
 
     @field_validator("timezone")
     @classmethod
@@ -259,6 +263,54 @@ class SchedulerConfig(_Section):
         if zone not in available_timezones():
             raise ValueError(f"{zone!r} is not an IANA time zone")
         return zone
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DeadlinesConfig(_Section):
+    """Deadline windows and stages, in hours that count (business hours when on)."""
+
+    agreement_hours: float = Field(48, gt=0)
+    supplier_confirmation_hours: float = Field(24, gt=0)
+    reminder_hours_before: float = Field(8, ge=0)
+    escalation_hours_after: float = Field(2, ge=0)
+    expiry_hours_after: float = Field(8, ge=0)
+    business_hours: bool = True
+    opens: time = time(9)
+    closes: time = time(18)
+    days: tuple[str, ...] = WEEKDAYS[:5]
+    lease_seconds: int = Field(300, gt=0)
+
+    @field_validator("expiry_hours_after")
+    @classmethod
+    def _after_escalation(cls, hours: float, info: ValidationInfo) -> float:
+        escalation = info.data.get("escalation_hours_after")
+        if escalation is not None and hours < escalation:
+            raise ValueError("must be at least escalation_hours_after (expiry comes last)")
+        return hours
+
+    @field_validator("closes")
+    @classmethod
+    def _after_opening(cls, closes: time, info: ValidationInfo) -> time:
+        opens = info.data.get("opens")
+        if opens is not None and closes <= opens:
+            raise ValueError("must be later than opens")
+        return closes
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        named = tuple(day.strip().lower()[:3] for day in days)
+        unknown = [day for day, short in zip(days, named, strict=True) if short not in WEEKDAYS]
+        if unknown or not named:
+            raise ValueError(f"must be some of {', '.join(WEEKDAYS)}, not {list(days)!r}")
+        return named
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The open days as numbers, Monday 0."""
+        return frozenset(WEEKDAYS.index(day) for day in self.days)
 
 
 class TemplatesConfig(_Section):
@@ -278,6 +330,7 @@ class Config(_Section):
     bounces: BouncesConfig = BouncesConfig()
     security: SecurityConfig = SecurityConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    deadlines: DeadlinesConfig = DeadlinesConfig()
     templates: TemplatesConfig = TemplatesConfig()
 
 

@@ -1,5 +1,5 @@
-"""`mailbot run`: the SMTP listener, the IMAP poller, the processor and the sender, until
-SIGTERM or SIGINT.
+"""`mailbot run`: the SMTP listener, the IMAP poller, the processor, the sender and the
+scheduler, until SIGTERM or SIGINT.
 
 Stopping finishes the message in hand and closes the listener and the mailbox; whatever was
 acknowledged (SMTP 250, or moved to the processed folder) is already committed, so nothing is
@@ -17,6 +17,7 @@ from types import FrameType
 from mailbot.bootstrap import App
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
+from mailbot.scheduling.ticker import Ticker
 from mailbot.services.inbox import Stored
 
 log = logging.getLogger("mailbot.run")
@@ -30,6 +31,7 @@ class Runner:
         self._mail_queued = threading.Event()
         self.ingress: SmtpIngress | None = None
         self.poller: ImapPoller | None = None
+        self.ticker: Ticker | None = None
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -48,6 +50,9 @@ class Runner:
             self.poller.start()
         self._spawn("processor", self._process_loop)
         self._spawn("sender", self._send_loop)
+        if config.scheduler.enabled:
+            self.ticker = Ticker(self.app)
+            self.ticker.start()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -57,6 +62,8 @@ class Runner:
             self.ingress.stop()
         if self.poller is not None:
             self.poller.stop()
+        if self.ticker is not None:
+            self.ticker.stop()
         for thread in self._threads:
             thread.join()
         log.info("stopped")

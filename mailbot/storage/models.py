@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -57,6 +57,10 @@ class Partner(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     deactivated_at: Mapped[datetime | None]
+    # When the contract ends: the scheduler cuts the partner off at that moment.
+    contract_ends_at: Mapped[datetime | None]
+    # When a cut-off partner was sent its one polite notice; later mail is ignored.
+    cutoff_notice_at: Mapped[datetime | None]
     addresses: Mapped[list[PartnerAddress]] = relationship(
         back_populates="partner", cascade="all, delete-orphan", order_by="PartnerAddress.id"
     )
@@ -339,3 +343,57 @@ class VoucherRedemption(Base):
         Index("ix_voucher_redemptions_campaign_client", "campaign_id", "client_id", "status"),
         Index("ix_voucher_redemptions_status_hold", "status", "hold_until"),
     )
+
+
+class OrderTransition(Base):
+    """One step of an order's life: the order matrix is made of these."""
+
+    __tablename__ = "order_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Deadline(Base):
+    """Something someone must do by `due_at`; the scheduler claims it by lease at `stage_at`.
+
+    `stage` is what happens next (remind, escalate, expire; NULL when nothing is left),
+    `status` open, done or cancelled.
+    """
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    stage: Mapped[str | None] = mapped_column(String(16))
+    stage_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_deadlines_status_stage_at", "status", "stage_at"),)
+
+
+class DailyRun(Base):
+    """A daily job done for one local day; the unique pair makes it happen once per day."""
+
+    __tablename__ = "daily_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date]
+    ran_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("job", "day"),)

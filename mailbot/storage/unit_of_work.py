@@ -8,8 +8,10 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.price_versions import PriceVersions
+from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
     Events,
     ImapFolders,
@@ -34,6 +36,9 @@ class UnitOfWork:
     bouncing: BouncingAddresses
     sent: SentMail
     vouchers: Vouchers
+    deadlines: Deadlines
+    daily_runs: DailyRuns
+    reports: Reports
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -51,6 +56,9 @@ class UnitOfWork:
         self.bouncing = BouncingAddresses(self.session)
         self.sent = SentMail(self.session)
         self.vouchers = Vouchers(self.session)
+        self.deadlines = Deadlines(self.session)
+        self.daily_runs = DailyRuns(self.session)
+        self.reports = Reports(self.session)
         return self
 
     def __exit__(

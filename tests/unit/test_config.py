@@ -77,6 +77,16 @@ def test_mailbot_config_variable_names_the_file(tmp_path: Path) -> None:
         ("[[pricing.rules]]\nbrnad = 'X'\n", {}, "pricing.rules.0.brnad: unknown key"),
         ("", {"MAILBOT_PRICING__RULES": '[{"group": "fleet", "percent": "x"}]'},
          "pricing.rules.0.percent"),
+        ("[scheduler]\ndigest_time = '25:00'\n", {}, "scheduler.digest_time"),
+        ("", {"MAILBOT_SCHEDULER__TICK_SECONDS": "0"}, "scheduler.tick_seconds"),
+        ("", {"MAILBOT_SCHEDULER__ENABLED": "maybe"}, "scheduler.enabled"),
+        ("[deadlines]\nopens = '18:00'\ncloses = '09:00'\n", {}, "deadlines.closes"),
+        ("[deadlines]\ndays = ['mon', 'funday']\n", {}, "deadlines.days"),
+        ("[deadlines]\ndays = []\n", {}, "deadlines.days"),
+        ("[deadlines]\nagreement_hours = 0\n", {}, "deadlines.agreement_hours"),
+        ("[deadlines]\nescalation_hours_after = 4\nexpiry_hours_after = 2\n", {},
+         "deadlines.expiry_hours_after"),
+        ("", {"MAILBOT_DEADLINES__BUSINESS_HOURS": "sometimes"}, "deadlines.business_hours"),
     ],
 )  # fmt: skip
 def test_invalid_values_name_the_key(
