@@ -12,6 +12,9 @@ from mailbot.config import Config, PriceListsConfig, PricingConfig
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
+from mailbot.ingress.smtp import SmtpIngress
+from mailbot.ingress.smtp import StoreMessage as StoreSmtpMessage
+from mailbot.ingress.smtp_server import server_tls_context
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
@@ -52,6 +55,33 @@ class App:
             self.config.imap,
             # One size limit for all intake: what the SMTP listener refuses, IMAP does not take.
             max_message_bytes=self.config.smtp_ingress.max_message_bytes,
+        )
+
+    def smtp_ingress(self, store: StoreSmtpMessage) -> SmtpIngress:
+        """The listener `config.smtp_ingress` describes, storing each message through `store`.
+
+        Raises ConfigError naming the key when the TLS certificate or key cannot be read.
+        """
+        smtp = self.config.smtp_ingress
+        tls = (
+            server_tls_context(smtp.tls_cert_file, smtp.tls_key_file)
+            if smtp.tls_cert_file
+            else None
+        )
+        return SmtpIngress(
+            store,
+            host=smtp.host,
+            port=smtp.port,
+            recipients=smtp.recipients,
+            max_message_bytes=smtp.max_message_bytes,
+            mode=smtp.mode,
+            max_recipients=smtp.max_recipients,
+            max_connections_per_client=smtp.max_connections_per_client,
+            tls_context=tls,
+            require_tls=smtp.require_tls,
+            auth_users=smtp.auth_users,
+            auth_required=smtp.auth_required,
+            auth_allow_plaintext=smtp.auth_allow_plaintext,
         )
 
     def close(self) -> None:

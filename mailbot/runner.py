@@ -34,17 +34,15 @@ class Runner:
 
     def start(self) -> None:
         config = self.app.config
+        # Both are built before either starts: a certificate or CA file that cannot be read
+        # stops mailbot before it accepts any mail.
         if config.smtp_ingress.enabled:
-            self.ingress = SmtpIngress(
-                self._store_from_smtp,
-                host=config.smtp_ingress.host,
-                port=config.smtp_ingress.port,
-                recipients=config.smtp_ingress.recipients,
-                max_message_bytes=config.smtp_ingress.max_message_bytes,
-            )
-            self.ingress.start()
+            self.ingress = self.app.smtp_ingress(self._store_from_smtp)
         if config.imap.enabled:
             self.poller = self.app.imap_poller(self._store_from_imap)
+        if self.ingress is not None:
+            self.ingress.start()
+        if self.poller is not None:
             self.poller.start()
         self._spawn("processor", self._process_loop)
         self._spawn("sender", self._send_loop)

@@ -34,7 +34,11 @@ from imapclient.exceptions import IMAPClientError
 
 from mailbot.config import ImapConfig
 from mailbot.errors import MailbotError
-from mailbot.ingress.imap_connection import ConnectionLostError, ImapConnection
+from mailbot.ingress.imap_connection import (
+    ConnectionLostError,
+    ImapConnection,
+    client_tls_context,
+)
 from mailbot.services.imap_folders import FolderKey, FolderPosition
 from mailbot.services.inbox import Stored, UnstorableMessageError
 
@@ -80,7 +84,8 @@ class ImapPoller:
     ) -> None:
         """Configure the poller; nothing connects until `start()`.
 
-        `ssl_context` defaults to the system's trusted certificates with host name checks.
+        `ssl_context` defaults to `config.ca_file`, else the system's trusted certificates,
+        with host name checks; an unreadable `ca_file` raises ConfigError here.
         After a failure the poller waits `first_retry_seconds`, doubling up to
         `max_retry_seconds` while failures go on.
         """
@@ -88,6 +93,8 @@ class ImapPoller:
         self._positions = positions
         self._config = config
         self._max_bytes = max_message_bytes
+        if ssl_context is None and config.security != "none":
+            ssl_context = client_tls_context(config)
         self._ssl_context = ssl_context
         self._first_retry = first_retry_seconds
         self._max_retry = max_retry_seconds
