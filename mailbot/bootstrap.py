@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
 from mailbot.services.imap_folders import FolderPositions
-from mailbot.services.inbox import Stored, store_message
+from mailbot.services.inbox import Stored, store_message, store_messages
 from mailbot.services.ordering import OrderRules, PricingSettings
 from mailbot.services.pricelists import PriceListSettings, SupplierFormat
 from mailbot.services.processing import ProcessingPolicy, Processor
@@ -46,6 +47,10 @@ class App:
     def store(self, raw: bytes, source: str) -> Stored:
         """Commit a received message to the inbox (deduplicated)."""
         return store_message(self.uow(), raw, source=source, now=self.clock.now())
+
+    def store_many(self, raws: Sequence[bytes], source: str) -> list[Stored]:
+        """Commit several received messages in one transaction (deduplicated), all or none."""
+        return store_messages(self.uow(), raws, source=source, now=self.clock.now())
 
     def imap_poller(self, store: StoreMessage) -> ImapPoller:
         """The mailbox poller `config.imap` describes, storing each message through `store`."""

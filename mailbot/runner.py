@@ -15,6 +15,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from mailbot.bootstrap import App
+from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.services.inbox import Stored
@@ -31,6 +32,8 @@ class Runner:
         self.ingress: SmtpIngress | None = None
         self.poller: ImapPoller | None = None
         self._threads: list[threading.Thread] = []
+        # SMTP connections storing at the same time share one commit (see group_commit.py).
+        self._smtp_store = GroupCommit(lambda raws: app.store_many(raws, "smtp"))
 
     def start(self) -> None:
         config = self.app.config
@@ -73,7 +76,7 @@ class Runner:
         self.stop()
 
     def _store_from_smtp(self, raw: bytes) -> None:
-        stored = self.app.store(raw, "smtp")
+        stored = self._smtp_store(raw)
         log.info(
             "message %s stored from SMTP%s", stored.id, " (duplicate)" if stored.duplicate else ""
         )

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.money import Money
@@ -85,9 +87,24 @@ class Inbox:
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
 
-    def by_sha256(self, digest: str) -> InboundMessage | None:
-        query = select(InboundMessage).where(InboundMessage.sha256 == digest)
+    def id_by_sha256(self, digest: str) -> int | None:
+        query = select(InboundMessage.id).where(InboundMessage.sha256 == digest)
         return self.session.scalars(query).one_or_none()
+
+    def insert_new(self, values: dict[str, Any]) -> int | None:
+        """Insert a message unless one with its sha256 is stored: the new id, else None.
+
+        One statement, no flush and no look-up first: the store before a 250 is on the hot path.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert_into = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = (
+            insert_into(InboundMessage)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[InboundMessage.sha256])
+            .returning(InboundMessage.id)
+        )
+        return self.session.scalar(statement)
 
     def add(self, message: InboundMessage) -> None:
         self.session.add(message)

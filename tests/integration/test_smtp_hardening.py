@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import select
 
 from mailbot.bootstrap import App
 from mailbot.config import Config, ConfigError
+from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.ingress.smtp_server import server_tls_context
 from mailbot.storage.models import InboundMessage
@@ -162,6 +165,30 @@ def test_configured_listener_commits_to_the_database(config: Config, app: App, m
         ingress.stop()
     assert rows == [message(1)]
     assert len(stored) == 1
+
+
+def test_concurrent_connections_through_the_group_commit_store_every_message(app: App) -> None:
+    """Eight connections sending at once through the group commit of `mailbot run`: every
+    message is answered 250 and stored exactly once."""
+    ingress = app.smtp_ingress(GroupCommit(lambda raws: app.store_many(raws, "smtp")))
+    ingress.start()
+    start = threading.Barrier(8)
+
+    def client(first: int) -> None:
+        with connect(ingress) as smtp:
+            start.wait(WAIT)
+            for number in range(first, first + 5):
+                assert smtp.sendmail(SENDER, [ORDERS], message(number)) == {}
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as threads:
+            for done in [threads.submit(client, first) for first in range(0, 40, 5)]:
+                done.result(WAIT)
+    finally:
+        ingress.stop()
+    with app.uow() as uow:
+        rows = sorted(uow.session.scalars(select(InboundMessage.raw)))
+    assert rows == sorted(message(number) for number in range(40))
 
 
 def test_starttls_with_the_configured_certificate(
