@@ -373,3 +373,25 @@ def test_connections_over_the_limit_per_client_get_421(listen: Listen) -> None:
     wait_for(third_accepted, WAIT, "a freed slot")
     first.quit()
     assert store.messages == [message(1), message(2), message(3)]
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"require_tls": True}, "require_tls needs a TLS context"),
+        ({"auth_required": True}, "auth_required needs auth_users"),
+        ({"max_recipients": 0}, "max_recipients"),
+        ({"max_connections_per_client": 0}, "max_connections_per_client"),
+    ],
+)
+def test_settings_that_cannot_work_are_refused(options: dict[str, object], named: str) -> None:
+    """A listener is not built with TLS required but no certificate, AUTH required but no
+    users, or limits below one."""
+    settings: dict[str, object] = {
+        "host": HOST,
+        "port": 0,
+        "recipients": [ORDERS],
+        "max_message_bytes": LIMIT,
+    }
+    with pytest.raises(ValueError, match=named):
+        SmtpIngress(RecordingStore(), **(settings | options))  # type: ignore[arg-type]
