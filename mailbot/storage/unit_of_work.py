@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Self
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.storage.price_versions import PriceVersions
 from mailbot.storage.repositories import (
@@ -18,6 +19,18 @@ from mailbot.storage.repositories import (
     Partners,
     PriceLists,
 )
+
+# sessionmaker() builds a Session subclass, and SQLAlchemy sets up its events for every new
+# class: one per engine, not one per unit of work (that cost more than a small INSERT).
+_session_makers: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
+
+
+def _session_maker(engine: Engine) -> sessionmaker[Session]:
+    maker = _session_makers.get(engine)
+    if maker is None:
+        # Two threads may both build one here; either serves.
+        maker = _session_makers[engine] = sessionmaker(engine, expire_on_commit=False)
+    return maker
 
 
 class UnitOfWork:
@@ -31,7 +44,7 @@ class UnitOfWork:
     imap_folders: ImapFolders
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = _session_maker(engine)
 
     def __enter__(self) -> Self:
         self.session = self._sessions()
