@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import Self
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mailbot.storage.price_versions import PriceVersions
 from mailbot.storage.repositories import (
@@ -19,18 +18,6 @@ from mailbot.storage.repositories import (
     Partners,
     PriceLists,
 )
-
-# sessionmaker() builds a Session subclass, and SQLAlchemy sets up its events for every new
-# class: one per engine, not one per unit of work (that cost more than a small INSERT).
-_session_makers: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
-
-
-def _session_maker(engine: Engine) -> sessionmaker[Session]:
-    maker = _session_makers.get(engine)
-    if maker is None:
-        # Two threads may both build one here; either serves.
-        maker = _session_makers[engine] = sessionmaker(engine, expire_on_commit=False)
-    return maker
 
 
 class UnitOfWork:
@@ -44,10 +31,12 @@ class UnitOfWork:
     imap_folders: ImapFolders
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = _session_maker(engine)
+        self._engine = engine
 
     def __enter__(self) -> Self:
-        self.session = self._sessions()
+        # A plain Session, not a sessionmaker: each sessionmaker builds a Session subclass whose
+        # events SQLAlchemy sets up anew, which cost more than the INSERT of a stored message.
+        self.session = Session(self._engine, expire_on_commit=False)
         self.partners = Partners(self.session)
         self.inbox = Inbox(self.session)
         self.prices = PriceLists(self.session)
