@@ -153,13 +153,15 @@ class SmtpIngress:
             log.warning("the listener's start-up probe connection is still open")
         self._controller = controller
         self._executor = executor
+        offers = [
+            name for name, on in (("STARTTLS", self._tls_context), ("AUTH", self._auth_users)) if on
+        ]
         log.info(
-            "%s listener on %s:%d%s%s",
+            "%s listener on %s:%d%s",
             self._mode.upper(),
             self._host,
             controller.port,
-            " with STARTTLS" if self._tls_context else "",
-            " and AUTH" if self._auth_users else "",
+            f" with {' and '.join(offers)}" if offers else "",
         )
 
     def stop(self) -> None:
