@@ -44,7 +44,10 @@ class ImapConnection:
 
     @classmethod
     def open(cls, config: ImapConfig, ssl_context: ssl.SSLContext | None) -> ImapConnection:
-        """Connect as `config` says (tls, starttls or none), log in and select `config.folder`."""
+        """Connect as `config` says (tls, starttls or none), log in and select `config.folder`.
+
+        `ssl_context` (see `client_tls_context`) is needed for tls and starttls only.
+        """
         timeout = SocketTimeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
         context = ssl_context or client_tls_context(config)
         client = IMAPClient(
