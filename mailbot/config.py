@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from mailbot.errors import MailbotError
@@ -51,11 +52,38 @@ class StorageConfig(_Section):
 
 
 class SmtpIngressConfig(_Section):
+    """The SMTP (or LMTP) listener's settings."""
+
     enabled: bool = True
+    mode: Literal["smtp", "lmtp"] = "smtp"
     host: str = "127.0.0.1"
     port: int = Field(2525, ge=0, le=65535)
     recipients: tuple[str, ...] = ("orders@distributor.example",)
     max_message_bytes: int = Field(26_214_400, gt=0)
+    max_recipients: int = Field(100, gt=0)
+    max_connections_per_client: int = Field(20, gt=0)
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    require_tls: bool = False
+    auth_users: dict[str, str] = Field(default_factory=dict)
+    auth_required: bool = False
+    auth_allow_plaintext: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SmtpIngressConfig:
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            missing = "tls_key_file" if self.tls_cert_file else "tls_cert_file"
+            raise ValueError(f"tls_cert_file and tls_key_file go together: {missing} is empty")
+        if self.require_tls and not self.tls_cert_file:
+            raise ValueError("require_tls needs tls_cert_file and tls_key_file")
+        if self.auth_required and not self.auth_users:
+            raise ValueError("auth_required needs at least one of auth_users")
+        if self.auth_users and not (self.tls_cert_file or self.auth_allow_plaintext):
+            raise ValueError(
+                "auth_users are offered AUTH only over TLS: set tls_cert_file and "
+                "tls_key_file, or auth_allow_plaintext = true on a trusted network"
+            )
+        return self
 
 
 class ImapConfig(_Section):
@@ -65,6 +93,7 @@ class ImapConfig(_Section):
     host: str = "imap.example.com"
     port: int = Field(993, ge=1, le=65535)
     security: Literal["tls", "starttls", "none"] = "tls"
+    ca_file: str = ""
     username: str = "orders"
     password: str = ""
     folder: str = "INBOX"

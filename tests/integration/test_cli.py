@@ -116,6 +116,20 @@ def test_invalid_configuration_exits_3_naming_the_key(cli: CliRunner) -> None:
     assert "MAILBOT_SMTP_INGRESS__PORT" in result.output
 
 
+def test_run_with_an_unreadable_certificate_exits_3_naming_the_key(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """`mailbot run` whose STARTTLS certificate is missing stops at start: exit 3, key named."""
+    missing = tmp_path / "missing.pem"
+    env = {
+        "MAILBOT_SMTP_INGRESS__TLS_CERT_FILE": str(missing),
+        "MAILBOT_SMTP_INGRESS__TLS_KEY_FILE": str(missing),
+    }
+    result = cli.invoke(main, ["run"], env=env)
+    assert result.exit_code == 3, result.output
+    assert f"smtp_ingress.tls_cert_file: cannot read {missing}" in result.output
+
+
 def test_unmigrated_postgres_exits_4(cli: CliRunner) -> None:
     """A PostgreSQL database without the schema is refused with exit 4 and what to run."""
     url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

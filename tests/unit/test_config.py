@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import Config, ConfigError, load_config
+from mailbot.config import Config, ConfigError, SmtpIngressConfig, load_config
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 
@@ -189,3 +189,30 @@ def test_sender_auth_needs_a_trusted_server_or_own_dkim(tmp_path: Path) -> None:
     assert trusting.security.trusted_authserv_ids == ("mx.distributor.example",)
     verifying = load_config(path, environ={"MAILBOT_SECURITY__VERIFY_DKIM": "true"})
     assert verifying.security.verify_dkim
+
+
+USERS = {"relay": "s3cret-relay"}
+
+
+def test_smtp_ingress_tls_and_auth_settings_must_agree() -> None:
+    """A certificate without a key, require_tls or AUTH users without TLS, are refused."""
+    with pytest.raises(ValueError, match="tls_key_file is empty"):
+        SmtpIngressConfig(tls_cert_file="cert.pem")
+    with pytest.raises(ValueError, match="require_tls needs"):
+        SmtpIngressConfig(require_tls=True)
+    with pytest.raises(ValueError, match="offered AUTH only over TLS"):
+        SmtpIngressConfig(auth_users=USERS)
+    with pytest.raises(ValueError, match="auth_required needs"):
+        SmtpIngressConfig(auth_required=True)
+    assert SmtpIngressConfig(auth_users=USERS, auth_allow_plaintext=True).auth_users == USERS
+
+
+def test_smtp_auth_users_from_the_environment_as_json() -> None:
+    """MAILBOT_SMTP_INGRESS__AUTH_USERS takes a JSON table of user names and passwords."""
+    config = load_config(
+        environ={
+            "MAILBOT_SMTP_INGRESS__AUTH_USERS": '{"relay": "s3cret-relay"}',
+            "MAILBOT_SMTP_INGRESS__AUTH_ALLOW_PLAINTEXT": "true",
+        }
+    )
+    assert config.smtp_ingress.auth_users == USERS
