@@ -69,3 +69,16 @@ def detect_command(subject: str, text: str) -> Command | None:
         if command is not None:
             return command
     return None
+
+
+# Words that, first in a subject, ask for a quote of the order with its voucher codes judged,
+# and nothing ordered or reserved.
+CHECK_WORDS = frozenset(
+    normalise_words(word) for word in ("CHECK", "ПРОВЕРКА", "ПРОВЕРИТЬ", "VERIFICARE", "VERIFICĂ")
+)
+
+
+def is_check(subject: str) -> bool:
+    """True when the subject's first word (after any "Re:"/"Fwd:") is CHECK, in any language."""
+    words = normalise_words(_PREFIX.sub("", subject)).split()
+    return bool(words) and words[0] in CHECK_WORDS

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailbot.clock import Clock
+from mailbot.domain.deadlines import Stage, stage_time
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.price_changes import HoldReason, PriceChanges
+from mailbot.domain.quotes import Quote
 from mailbot.parsers.autoreply import reason_not_to_answer
-from mailbot.parsers.commands import Command, detect_command
+from mailbot.parsers.commands import Command, detect_command, is_check
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
 from mailbot.services.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
 from mailbot.services.contracts import take_notice
 from mailbot.services.deadlines import DeadlineSettings, open_agreement
+from mailbot.services.order_vouchers import judge_codes, reserve_codes
 from mailbot.services.ordering import (
     OrderRules,
     file_problem,
@@ -201,16 +204,44 @@ class Processor:
             self._reply(uow, "no_order", inbound, message, client, context)
             return Outcome("processed", "answered: no order lines found")
         quote = price_order(uow, client, order, self._rules)
-        stored = store_order(uow, client, inbound, quote, inbound.received_at)
-        agree_by = open_agreement(uow, self._deadlines, stored, quote, now=self._clock.now())
-        quoted = {"order_number": stored.number, "quote": quote, "total": quote.total}
-        quoted |= {"agree_by": agree_by} if agree_by else {}
-        self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
-        return Outcome(
-            "processed",
-            f"quoted {stored.number}: {len(quote.lines)} lines priced, "
-            f"{len(quote.rejected)} rejected, total {quote.total.rounded()}",
+        zone = self._deadlines.policy.calendar.zone
+        vouchers = judge_codes(
+            uow, client, order, message, quote, received_at=inbound.received_at, zone=zone
         )
+        quote = replace(quote, discount=vouchers.discount)
+        rows = vouchers.rows(client.language)
+        if is_check(message.subject):
+            checked = {"order_number": "", "quote": quote, "check": True, "vouchers": rows}
+            self._reply(uow, "quote", inbound, message, client, checked)
+            return Outcome("processed", f"checked: {_summary(quote)}, nothing reserved")
+        stored = store_order(uow, client, inbound, quote, inbound.received_at)
+        now = self._clock.now()
+        agree_by = open_agreement(uow, self._deadlines, stored, quote, now=now)
+        quoted: dict[str, object] = {"order_number": stored.number, "quote": quote}
+        if agree_by is not None:
+            quoted["agree_by"] = agree_by
+            # Held until the quote expires, when the scheduler releases them.
+            hold_until = stage_time(
+                Stage.EXPIRE, due_at=agree_by, opened_at=now, policy=self._deadlines.policy
+            )
+            vouchers = reserve_codes(
+                uow,
+                vouchers,
+                order_id=stored.id,
+                client_id=client.id,
+                inbound_id=inbound.id,
+                now=now,
+                hold_until=hold_until,
+            )
+            if vouchers.kept:
+                quoted["vouchers_held_until"] = hold_until
+            if vouchers.discount != quote.discount:
+                quoted["quote"] = quote = replace(quote, discount=vouchers.discount)
+                stored.total = quote.total.amount
+                rows = vouchers.rows(client.language)
+        quoted["vouchers"] = rows
+        self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
+        return Outcome("processed", f"quoted {stored.number}: {_summary(quote)}")
 
     def _send_price_list(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner
@@ -332,3 +363,12 @@ class Processor:
         )
         if held:
             reply.status, reply.last_error = "held", held
+
+
+def _summary(quote: Quote) -> str:
+    """A quote in a log line: lines priced and rejected, the discount, the total."""
+    discount = "" if quote.discount is None else f", discount {quote.discount.rounded()}"
+    return (
+        f"{len(quote.lines)} lines priced, {len(quote.rejected)} rejected{discount}, "
+        f"total {quote.total.rounded()}"
+    )

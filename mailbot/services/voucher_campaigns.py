@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from mailbot.domain.money import Money
+from mailbot.domain.vouchers import TermsError, VoucherTerms
 from mailbot.errors import MailbotError
 from mailbot.parsers.voucher_codes import (
     candidates,
@@ -75,6 +76,10 @@ def create_campaign(uow: UnitOfWork, *, name: str, kind: str, terms: object, lim
         raise VoucherError(f"kind must be promotional or serial, not {kind!r}")
     if not isinstance(terms, dict):
         raise VoucherError("the terms must be a JSON object")
+    try:
+        VoucherTerms.from_dict(terms)
+    except TermsError as error:
+        raise VoucherError(f"the terms are not valid: {error}") from None
     for label, limit in (("--limit", limits.max_redemptions), ("--per-client", limits.per_client)):
         if limit is not None and limit < 1:
             raise VoucherError(f"{label} must be at least 1, not {limit}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -270,6 +271,15 @@ class Orders:
 
     def count(self) -> int:
         return self.session.scalar(select(func.count(Order.id))) or 0
+
+    def totals_of(
+        self, client_id: int, statuses: Sequence[str], currency: str
+    ) -> Sequence[Decimal]:
+        """The net totals of the client's orders in `statuses` and `currency`."""
+        query = select(Order.total).where(
+            Order.client_id == client_id, Order.status.in_(statuses), Order.currency == currency
+        )
+        return self.session.scalars(query).all()
 
 
 class Outbox:

@@ -1,0 +1,132 @@
+"""Voucher codes in the order flow, on SQLite and PostgreSQL: judged on the quote, reserved
+with it, explained in the reply; CHECK judges without ordering or reserving."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from random import Random
+from typing import Any
+
+from sqlalchemy import select
+
+from mailbot.bootstrap import App
+from mailbot.demo import seed_demo
+from mailbot.parsers.voucher_codes import display, generate
+from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
+from mailbot.storage.models import Order, VoucherCode, VoucherRedemption
+from tests.mail import mail, parts
+from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
+
+BODY = "Hello,\n\nBPW-0310 x 2\nSAF-2234 x 5\n\nSam"
+BPW_TEN_PERCENT = {
+    "benefit": {"kind": "percent", "value": "10"},
+    "restrictions": [{"rule": "brands", "brands": ["BPW"]}],
+}
+
+
+def campaign(app: App, name: str, terms: dict[str, Any], **options: Any) -> None:
+    limits = Limits(**options.pop("limits", {}))
+    with app.uow() as uow:
+        create_campaign(
+            uow, name=name, kind="promotional", terms=terms, limits=limits, now=app.clock.now(),
+            **options,
+        )  # fmt: skip
+
+
+def redemptions(app: App) -> list[VoucherRedemption]:
+    with app.uow() as uow:
+        return list(uow.session.scalars(select(VoucherRedemption).order_by(VoucherRedemption.id)))
+
+
+def test_a_code_in_the_subject_discounts_its_lines_and_is_reserved_with_the_quote(app: App) -> None:
+    """A brand-restricted percent code takes 10% off the BPW line only, lowers the stored total,
+    is reserved until the quote expires, and the reply says all of it."""
+    seed_demo(app)
+    campaign(app, "winter", BPW_TEN_PERCENT, code="WINTER25")
+    _, outcome = ingest(app, mail(sender=FLEET, subject="Order winter25", body=BODY))
+    detail = order_of(app, outcome)
+    # 2 x 100.80 + 5 x 55.80 = 480.60; 10% of the BPW line (201.60) is 20.16.
+    assert detail["total"] == "460.44"
+    (held,) = redemptions(app)
+    assert (held.status, held.discount, held.order_id is not None) == (
+        "reserved",
+        Decimal("20.16"),
+        True,
+    )
+    assert held.hold_until is not None
+    assert held.hold_until > app.clock.now() + timedelta(hours=1)
+    text = parts(outbox(app)[0].raw)["plain"]
+    assert "WINTER25" in text
+    assert "−€20.16" in text
+    assert "lines 1" in text
+    assert "reserved for you until" in text
+
+
+def test_a_code_that_does_not_qualify_says_what_would_and_reserves_nothing(app: App) -> None:
+    """A minimum order total not reached is refused with the gap and the change that qualifies;
+    nothing is reserved and the total is the full price."""
+    seed_demo(app)
+    terms = {
+        "benefit": {"kind": "fixed", "value": "50", "currency": "EUR"},
+        "restrictions": [{"rule": "order_total", "basis": "net", "min": "1000", "currency": "EUR"}],
+    }
+    campaign(app, "big", terms, code="BIGORDER")
+    _, outcome = ingest(app, mail(sender=FLEET, subject="Order", body=BODY + "\nBIGORDER"))
+    assert order_of(app, outcome)["total"] == "480.60"
+    assert redemptions(app) == []
+    text = parts(outbox(app)[0].raw)["plain"]
+    assert "BIGORDER" in text
+    assert "€519.40" in text  # the gap: 1,000.00 - 480.60
+
+
+def test_unknown_codes_are_answered_and_ordinary_words_are_not_codes(app: App) -> None:
+    """A serial-shaped code with a campaign's prefix that was never issued is "unknown"; the
+    words and SKUs of the mail are not taken for codes."""
+    seed_demo(app)
+    with app.uow() as uow:
+        create_campaign(
+            uow, name="spring", kind="serial", terms=BPW_TEN_PERCENT, limits=Limits(),
+            now=app.clock.now(), prefix="SPR",
+        )  # fmt: skip
+        generate_codes(
+            uow, campaign="spring", count=1, clients=(), now=app.clock.now(), rng=Random(7)
+        )
+    (never_issued,) = generate("SPR", 1, Random(8))
+    with app.uow() as uow:
+        assert uow.session.scalars(select(VoucherCode.code)).all() != [never_issued]
+    ingest(app, mail(sender=FLEET, subject=f"Order {display(never_issued)} please", body=BODY))
+    text = parts(outbox(app)[0].raw)["plain"]
+    assert f"{display(never_issued)}: unknown code" in text
+    assert "Hello" not in text.split("Voucher codes:")[1]
+    assert redemptions(app) == []
+
+
+def test_a_limit_reached_by_another_client_is_explained(app: App) -> None:
+    """A code limited to one use is reserved for the first client; the second is told the limit
+    is reached, in its language, and pays the full price."""
+    seed_demo(app)
+    campaign(app, "once", BPW_TEN_PERCENT, code="ONCEONLY", limits={"max_redemptions": 1})
+    ingest(app, mail(sender=FLEET, subject="Order ONCEONLY", body=BODY))
+    _, outcome = ingest(app, mail(sender=VECTOR, subject="Заказ ONCEONLY", body=BODY))
+    assert order_of(app, outcome)["total"] == "480.60"
+    assert len(redemptions(app)) == 1
+    text = parts(outbox(app)[1].raw)["plain"]
+    assert "лимит использований этого кода исчерпан" in text
+
+
+def test_check_in_the_subject_judges_codes_without_ordering_or_reserving(app: App) -> None:
+    """CHECK quotes the order with its codes applied but stores no order and reserves nothing."""
+    seed_demo(app)
+    campaign(app, "winter", BPW_TEN_PERCENT, code="WINTER25")
+    _, outcome = ingest(app, mail(sender=FLEET, subject="CHECK WINTER25", body=BODY))
+    assert outcome.status == "processed"
+    assert "nothing reserved" in outcome.summary
+    with app.uow() as uow:
+        assert uow.session.scalars(select(Order)).all() == []
+    assert redemptions(app) == []
+    (reply,) = outbox(app)
+    text = parts(reply.raw)["plain"]
+    assert "only a check" in text
+    assert "−€20.16" in text
+    assert "AGREE" not in text
