@@ -94,6 +94,7 @@ def bootstrap(
             retry_after=timedelta(seconds=processing.retry_seconds),
             lease=timedelta(seconds=processing.lease_seconds),
             own_addresses=frozenset(own),
+            timezone=config.scheduler.timezone,
         ),
         clock=clock,
         price_lists=price_lists,

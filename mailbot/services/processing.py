@@ -11,14 +11,19 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from mailbot.clock import Clock
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.price_changes import HoldReason, PriceChanges
 from mailbot.parsers.autoreply import reason_not_to_answer
-from mailbot.parsers.commands import Command, detect_command
+from mailbot.parsers.commands import Command, read_command
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
+from mailbot.services.agreement import agree
+from mailbot.services.client_commands import answer_command
+from mailbot.services.order_lifecycle import order_replied_to
+from mailbot.services.order_mail import Inbound
 from mailbot.services.ordering import (
     OrderRules,
     file_problem,
@@ -30,6 +35,7 @@ from mailbot.services.price_export import price_list_files
 from mailbot.services.pricelist_versions import tell_managers_of_hold
 from mailbot.services.pricelists import PriceListError, PriceListSettings, import_price_list
 from mailbot.services.replies import Replies, Thread
+from mailbot.services.supplier_orders import answer_supplier
 from mailbot.storage.models import InboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -42,6 +48,7 @@ class ProcessingPolicy:
     retry_after: timedelta
     lease: timedelta
     own_addresses: frozenset[str]
+    timezone: str  # whose calendar says which shipping dates are past, unless a partner's
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +156,31 @@ class Processor:
         if not partner.active:
             return Outcome("ignored", f"not answered: {partner.name} is deactivated")
         if partner.role == "client":
-            if detect_command(message.subject, message.text) is Command.PRICES:
+            request = read_command(message.subject, message.text)
+            if request is not None and request.command is Command.PRICES:
                 return self._send_price_list(uow, inbound, message, partner)
+            if request is not None:
+                answered = Inbound(inbound, message)
+                now = self._clock.now()
+                return Outcome(
+                    "processed",
+                    answer_command(uow, self._replies, request, partner, answered, now=now),
+                )
             return self._take_order(uow, inbound, message, partner)
+        if partner.role == "supplier" and (order := order_replied_to(uow, message)) is not None:
+            now = self._clock.now()
+            today = now.astimezone(ZoneInfo(partner.timezone or self._policy.timezone)).date()
+            summary = answer_supplier(
+                uow,
+                self._replies,
+                order,
+                partner,
+                Inbound(inbound, message),
+                now=now,
+                today=today,
+                limits=self._price_lists.limits,
+            )
+            return Outcome("processed", summary)
         if partner.role == "supplier" and any(
             is_table(a.filename, a.content_type) for a in message.attachments
         ):
@@ -174,11 +203,14 @@ class Processor:
         stored = store_order(uow, client, inbound, quote, inbound.received_at)
         quoted = {"order_number": stored.number, "quote": quote, "total": quote.total}
         self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
-        return Outcome(
-            "processed",
+        summary = (
             f"quoted {stored.number}: {len(quote.lines)} lines priced, "
-            f"{len(quote.rejected)} rejected, total {quote.total.rounded()}",
+            f"{len(quote.rejected)} rejected, total {quote.total.rounded()}"
         )
+        if client.auto_agree and quote.lines:
+            now = self._clock.now()
+            summary += "; " + agree(uow, self._replies, stored, client, None, now=now)
+        return Outcome("processed", summary)
 
     def _send_price_list(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from mailbot.storage.order_records import OrderRecords
 from mailbot.storage.price_versions import PriceVersions
 from mailbot.storage.repositories import (
     Events,
@@ -29,6 +30,7 @@ class UnitOfWork:
     outbox: Outbox
     events: Events
     imap_folders: ImapFolders
+    order_records: OrderRecords
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
         self.imap_folders = ImapFolders(self.session)
+        self.order_records = OrderRecords(self.session)
         return self
 
     def __exit__(
