@@ -8,7 +8,9 @@ one, so a guessed number reveals nothing.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
+from mailbot.domain.money import Money
 from mailbot.parsers.commands import Command, CommandRequest
 from mailbot.services import agreement, ledger
 from mailbot.services.order_lifecycle import order_replied_to
@@ -52,14 +54,22 @@ def _balance(
     uow: UnitOfWork, replies: Replies, client: Partner, inbound: Inbound, *, now: datetime
 ) -> str:
     account = ledger.account(uow, client)
+    zero = Money.zero(client.currency)
     context = {
-        "balance": account.balance,
+        "owed": max(zero, Money(-account.balance.amount, client.currency), key=_amount),
+        "in_credit": max(zero, account.balance, key=_amount),
         "credit_limit": account.credit_limit,
-        "entries": account.entries,
-        "currency": client.currency,
+        "entries": [
+            {"at": e.at, "kind": e.kind, "amount": Money(e.amount, e.currency), "note": e.note}
+            for e in account.entries
+        ],
     }
     tell(uow, replies, client, "balance", context, order=None, now=now, inbound=inbound)
     return f"balance sent: {account.balance}"
+
+
+def _amount(money: Money) -> Decimal:
+    return money.amount
 
 
 def _recent(
