@@ -16,12 +16,14 @@ from mailbot.commands.common import (
     failures,
     json_option,
     pass_context,
+    terms_options,
 )
 from mailbot.commands.price_versions import echo_report
 from mailbot.config import PRICE_FIELDS
 from mailbot.domain.pricing import normalise_sku
 from mailbot.parsers.price_list import currency_code
 from mailbot.services import views
+from mailbot.services.partner_terms import check_timezone, parse_credit_limit
 from mailbot.services.partners import (
     LANGUAGES,
     PRICE_DISPLAYS,
@@ -62,10 +64,12 @@ def partners() -> None:
     help="Files a client's price list on request comes as: xlsx, csv or xlsx,csv.",
 )
 @click.option("--also", "more", multiple=True, help="Another address of the same partner.")
+@terms_options
 @pass_context
 def partners_add(context: Context, address: str, role: str, name: str, language: str,
                  group: str, currency: str | None, price_display: str,
-                 price_list_formats: str, more: tuple[str, ...]) -> None:  # fmt: skip
+                 price_list_formats: str, more: tuple[str, ...], auto_agree: bool | None,
+                 credit_limit: str | None, timezone: str | None) -> None:  # fmt: skip
     """Register a partner under ADDRESS."""
     app = context.app()
     with failures():
@@ -80,6 +84,9 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             now=app.clock.now(),
             price_display=price_display,
             price_list_formats=price_list_formats,
+            auto_agree=bool(auto_agree),
+            credit_limit=parse_credit_limit(credit_limit or ""),
+            timezone=check_timezone(timezone or ""),
         )
     click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
 
@@ -245,19 +252,27 @@ def orders_list(context: Context, client: str | None, limit: int, as_json: bool)
 @json_option
 @pass_context
 def orders_show(context: Context, number: str, as_json: bool) -> None:
-    """Show an order with its priced and rejected lines."""
+    """Show an order with its priced and rejected lines, its transitions (who, when, from
+    which message) and each supplier's part."""
     with context.app().uow() as uow:
         order = uow.orders.by_number(number.upper())
         if order is None:
             fail(f"no order {number}")
-        detail = views.order_detail(order)
+        detail = views.order_matrix(uow, order)
     emit_one(detail, as_json)
     if not as_json:
         click.echo()
-        emit(detail["lines"], False, ["sku", "name", "quantity", "unit_price", "line_total"])  # type: ignore[arg-type]
+        columns = ["sku", "name", "quantity", "confirmed_quantity", "unit_price", "line_total"]
+        emit(detail["lines"], False, columns)  # type: ignore[arg-type]
         if detail["rejected"]:
             click.echo()
             emit(detail["rejected"], False, ["source", "row", "sku", "text", "reason", "detail"])  # type: ignore[arg-type]
+        click.echo()
+        emit(detail["transitions"], False, ["at", "status", "by", "role", "message", "note"])  # type: ignore[arg-type]
+        if detail["suppliers"]:
+            click.echo()
+            columns = ["supplier", "status", "sent_at", "confirmed_at", "ship_date", "ship_method"]
+            emit(detail["suppliers"], False, columns)  # type: ignore[arg-type]
 
 
 @click.group()
