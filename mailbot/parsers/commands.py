@@ -43,18 +43,19 @@ WORDS: Mapping[Command, tuple[str, ...]] = {
     Command.AGREE: (
         *("AGREE", "AGREED", "I AGREE", "WE AGREE", "ACCEPT", "ACCEPTED", "OK AGREE"),
         *("СОГЛАСЕН", "СОГЛАСНА", "СОГЛАСНЫ", "ПОДТВЕРЖДАЮ", "ПОДТВЕРЖДАЕМ", "ДА СОГЛАСЕН"),
-        *("DE ACORD", "SUNT DE ACORD", "SUNTEM DE ACORD", "ACCEPT", "ACCEPTĂM", "CONFIRM"),
-        "CONFIRMĂM",
+        *("DE ACORD", "SUNT DE ACORD", "SUNTEM DE ACORD", "ACCEPT", "ACCEPTĂM", "ACCEPTAM"),
+        *("CONFIRM", "CONFIRMĂM", "CONFIRMAM"),
     ),
     Command.CANCEL: (
         *("CANCEL", "CANCEL ORDER", "CANCEL THE ORDER"),
         *("ОТМЕНА", "ОТМЕНИТЬ", "ОТМЕНИТЕ", "ОТМЕНИТЬ ЗАКАЗ", "ОТМЕНЯЕМ"),
-        *("ANULARE", "ANULEAZĂ", "ANULAȚI", "ANULAȚI COMANDA", "ANULEAZĂ COMANDA"),
+        *("ANULARE", "ANULEAZĂ", "ANULEAZA", "ANULAȚI", "ANULATI", "ANULAȚI COMANDA"),
+        *("ANULATI COMANDA", "ANULEAZĂ COMANDA", "ANULEAZA COMANDA"),
     ),
     Command.STATUS: (
         *("STATUS", "ORDER STATUS"),
         *("СТАТУС", "СТАТУС ЗАКАЗА"),
-        *("STARE", "STAREA COMENZII", "STATUS COMANDĂ"),
+        *("STARE", "STAREA COMENZII", "STATUS COMANDĂ", "STATUS COMANDA"),
     ),
     Command.BALANCE: (
         *("BALANCE", "ACCOUNT BALANCE"),

@@ -7,9 +7,8 @@ from typing import Any
 from mailbot.bootstrap import App
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.services.views import order_matrix
-from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote
+from tests.lifecycle import CLIENT, agree_and_send, answer, last_to
 from tests.mail import headers, parts
-from tests.pipeline import FLEET
 
 
 def detail(app: App, number: str) -> dict[str, Any]:
