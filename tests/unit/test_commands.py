@@ -67,7 +67,8 @@ def test_every_command_has_words() -> None:
         ("CANCEL", Command.CANCEL), ("Отмена", Command.CANCEL), ("ОТМЕНИТЬ", Command.CANCEL),
         ("Anulare", Command.CANCEL), ("anulează", Command.CANCEL), ("ANULEAZA", Command.CANCEL),
         ("STATUS", Command.STATUS), ("Статус", Command.STATUS), ("Stare", Command.STATUS),
-        ("BALANCE", Command.BALANCE), ("Баланс", Command.BALANCE), ("Sold", Command.BALANCE), ("Thanks", None),
+        ("BALANCE", Command.BALANCE), ("Баланс", Command.BALANCE), ("Sold", Command.BALANCE),
+        ("Thanks", None),
     ],
 )  # fmt: skip
 def test_lifecycle_words_in_three_languages(text: str, command: Command | None) -> None:
