@@ -63,7 +63,8 @@ def payments() -> None:
     """Payments from clients, credited to their ledger."""
 
 
-@payments.command("add")
+# Unknown options pass as arguments, so that "-5" reaches AMOUNT and is refused as an amount.
+@payments.command("add", context_settings={"ignore_unknown_options": True})
 @click.argument("client")
 @click.argument("amount")
 @click.option("--currency", help="Refused unless it is the client's currency.")
