@@ -56,7 +56,7 @@ def order_mail(tmp_path: Path, name: str, subject: str, body: str, reply_to: str
 def test_a_wrong_payment_is_refused_with_exit_1(
     cli: CliRunner, args: tuple[str, ...], message: str
 ) -> None:
-    """A payment in another currency, or zero, negative or unreadable, is refused and not booked."""
+    """A payment in another currency, zero, negative or unreadable is refused and not booked."""
     result = call(cli, "payments", "add", CLIENT, *args, code=1)
     assert message in result.output
     ok = call(cli, "payments", "add", CLIENT, "10,50", "--currency", "eur", "--note", "bank")
