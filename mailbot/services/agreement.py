@@ -141,6 +141,7 @@ def _order(uow: UnitOfWork, number: str) -> Order:
     order = uow.orders.by_number(number.strip().upper())
     if order is None:
         raise OrderActionError(f"no order {number}")
+    uow.order_records.lock(order)
     return order
 
 

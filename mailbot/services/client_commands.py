@@ -42,6 +42,7 @@ def answer_command(
         context = {"order_number": number, "outcome": "unknown", "command": request.command}
         tell(uow, replies, client, "order_answer", context, order=None, now=now, inbound=inbound)
         return f"{request.command.upper()} for an unknown order {number}".rstrip()
+    uow.order_records.lock(order)
     if request.command is Command.AGREE:
         return agreement.agree(uow, replies, order, client, inbound, now=now)
     if request.command is Command.CANCEL:

@@ -36,7 +36,7 @@ from mailbot.services.pricelist_versions import tell_managers_of_hold
 from mailbot.services.pricelists import PriceListError, PriceListSettings, import_price_list
 from mailbot.services.replies import Replies, Thread
 from mailbot.services.supplier_orders import answer_supplier
-from mailbot.storage.models import InboundMessage, Partner
+from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.processor")
@@ -168,19 +168,7 @@ class Processor:
                 )
             return self._take_order(uow, inbound, message, partner)
         if partner.role == "supplier" and (order := order_replied_to(uow, message)) is not None:
-            now = self._clock.now()
-            today = now.astimezone(ZoneInfo(partner.timezone or self._policy.timezone)).date()
-            summary = answer_supplier(
-                uow,
-                self._replies,
-                order,
-                partner,
-                Inbound(inbound, message),
-                now=now,
-                today=today,
-                limits=self._price_lists.limits,
-            )
-            return Outcome("processed", summary)
+            return self._supplier_answer(uow, Inbound(inbound, message), partner, order)
         if partner.role == "supplier" and any(
             is_table(a.filename, a.content_type) for a in message.attachments
         ):
@@ -210,6 +198,17 @@ class Processor:
         if client.auto_agree and quote.lines:
             now = self._clock.now()
             summary += "; " + agree(uow, self._replies, stored, client, None, now=now)
+        return Outcome("processed", summary)
+
+    def _supplier_answer(
+        self, uow: UnitOfWork, inbound: Inbound, supplier: Partner, order: Order
+    ) -> Outcome:
+        now = self._clock.now()
+        today = now.astimezone(ZoneInfo(supplier.timezone or self._policy.timezone)).date()
+        limits = self._price_lists.limits
+        summary = answer_supplier(
+            uow, self._replies, order, supplier, inbound, now=now, today=today, limits=limits
+        )
         return Outcome("processed", summary)
 
     def _send_price_list(

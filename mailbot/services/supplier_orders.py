@@ -114,6 +114,7 @@ def answer_supplier(
 ) -> str:
     """Act on a supplier's reply about `order`; `today` is the local date shipping dates are
     judged by. Returns a summary for the processing log."""
+    uow.order_records.lock(order)
     part = next(
         (p for p in uow.order_records.supplier_orders(order.id) if p.supplier_id == supplier.id),
         None,

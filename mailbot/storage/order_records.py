@@ -25,6 +25,11 @@ class OrderRecords:
         self.session.add(record)
         self.session.flush()
 
+    def lock(self, order: Order) -> None:
+        """Lock the order's row for this transaction and read it again, so that two messages
+        about one order (two AGREEs, two suppliers answering) are handled one after the other."""
+        self.session.refresh(order, with_for_update=True)
+
     def get_order(self, order_id: int) -> Order | None:
         return self.session.get(Order, order_id, options=[selectinload(Order.lines)])
 
