@@ -125,3 +125,9 @@ markup_rules = st.builds(
 
 # Psychological endings: none, or a fraction such as 0.90, 0.99, 0.00 or 0.5.
 endings = st.none() | st.decimals(min_value=0, max_value=Decimal("0.99"), places=2)
+
+# Authentication-Results parts: result keywords, domain names, and what may stand between
+# tokens (nothing, spaces, comments, folding).
+auth_keywords = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True)
+domains = st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){1,3}", fullmatch=True)
+header_gaps = st.sampled_from(["", " ", " (a comment; with = signs) ", "\r\n\t(folded)\r\n "])

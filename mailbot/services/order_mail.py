@@ -13,7 +13,7 @@ from datetime import datetime
 from mailbot.domain.money import Money
 from mailbot.parsers.message import ParsedMessage
 from mailbot.services.pricelist_versions import mail_managers
-from mailbot.services.replies import Replies, Thread
+from mailbot.services.replies import Replies, Thread, reply_address
 from mailbot.storage.models import InboundMessage, Order, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -67,7 +67,7 @@ def order_context(uow: UnitOfWork, order: Order) -> Context:
     """What every mail about an order may show: number, status, total, matrix, shipments."""
     return {
         "order_number": order.number,
-        "status": order.status,
+        "order_status": order.status,
         "total": Money(order.total, order.currency),
         "steps": steps(uow, order),
         "shipments": shipments(uow.order_records.supplier_orders(order.id)),
@@ -87,7 +87,7 @@ def tell(
     attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> None:
     """Queue template `kind` to `partner`: as a reply to `inbound`, else in the order's thread."""
-    to = inbound.message.from_address if inbound else first_address(partner)
+    to = reply_address(inbound.message, partner) if inbound else first_address(partner)
     thread = inbound.thread if inbound else None
     if inbound is None and order is not None:
         first = uow.order_records.first_mail(order.id, to)

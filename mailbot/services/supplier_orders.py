@@ -122,7 +122,7 @@ def answer_supplier(
 
     def reply(outcome: str, problems: Sequence[Problem] = (), **extra: object) -> None:
         context = {"order_number": order.number, "outcome": outcome, "refusals": problems,
-                   "status": order.status, **extra}  # fmt: skip
+                   "order_status": order.status, **extra}  # fmt: skip
         tell(uow, replies, supplier, "supplier_answer", context, order=order, now=now,
              inbound=inbound)  # fmt: skip
 

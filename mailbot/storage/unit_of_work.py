@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.order_records import OrderRecords
 from mailbot.storage.price_versions import PriceVersions
 from mailbot.storage.repositories import (
@@ -31,6 +32,8 @@ class UnitOfWork:
     events: Events
     imap_folders: ImapFolders
     order_records: OrderRecords
+    bouncing: BouncingAddresses
+    sent: SentMail
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -46,6 +49,8 @@ class UnitOfWork:
         self.events = Events(self.session)
         self.imap_folders = ImapFolders(self.session)
         self.order_records = OrderRecords(self.session)
+        self.bouncing = BouncingAddresses(self.session)
+        self.sent = SentMail(self.session)
         return self
 
     def __exit__(

@@ -19,6 +19,7 @@ from mailbot.domain.quotes import Quote, QuotedLine
 from mailbot.outbound.formatting import Formatter, locale_for
 from mailbot.outbound.phrases import PLACES, REASONS
 from mailbot.outbound.render import RenderedMail, Renderer, RenderError
+from mailbot.services.reply_limits import HeldReply
 from mailbot.services.supplier_orders import Problem
 
 LANGUAGES = ("en", "ru", "ro")
@@ -34,6 +35,8 @@ TEMPLATES = (
     "order_file",
     "supplier_answer",
     "order_held",
+    "reply_digest",
+    "address_bouncing",
 )
 RECEIVED = datetime(2024, 3, 5, 14, 7, tzinfo=UTC)
 NBSP = "\xa0"
@@ -60,7 +63,7 @@ COMPARED = {"sku": "ABC-1", "name": "Widget", "ordered": 4, "confirmed": 3, "qua
 # What the order mails read, with outcomes both the client's and the supplier's mails have.
 ORDER_CONTEXT: dict[str, object] = {
     "outcome": "accepted",
-    "status": "sent",
+    "order_status": "sent",
     "steps": [STEP],
     "shipments": [{"date": date(2024, 3, 9), "method": "DHL"}],
     "lines": [COMPARED],
@@ -108,6 +111,14 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "supplier_name": "Balkan Parts",
         "supplier_address": "sales@balkan.example",
         "version_id": 7,
+        "replies": [HeldReply("Quote ORD-000042", "Dear Acme Ltd,\n<b>2 lines</b>", RECEIVED)],
+        "address": "buying@acme.example",
+        "failed_recipient": "buying@acme.example",
+        "status": "5.1.1",
+        "holder": "Acme Ltd",
+        "subject": "Quote ORD-000042",
+        "sent_at": RECEIVED,
+        "suppress_after": 3,
         **ORDER_CONTEXT,
     }
     values.update(extra)

@@ -1,7 +1,7 @@
 """order lifecycle: transitions, supplier orders, ledger, partner terms
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-23 00:27:05.561303
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import mailbot.storage.types
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
