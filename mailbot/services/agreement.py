@@ -101,7 +101,8 @@ def _accept_partial(
     inbound_id = None if inbound is None else inbound.record.id
     transition(uow, order, "sent", at=now, actor_id=client.id, inbound_id=inbound_id,
                note="client agreed to the confirmed quantities")  # fmt: skip
-    advance(uow, replies, order, actor_id=client.id, inbound_id=inbound_id, now=now)
+    advance(uow, replies, order, actor_id=client.id, inbound_id=inbound_id, now=now,
+            announce=False)  # fmt: skip
     tell_client(uow, replies, order, "accepted", now=now, inbound=inbound,
                 lines=comparison(order))  # fmt: skip
     return f"{order.number}: client agreed to the confirmed quantities; order {order.status}"

@@ -255,13 +255,15 @@ def advance(
     actor_id: int | None,
     inbound_id: int | None,
     now: datetime,
+    announce: bool = True,
 ) -> None:
     """Move a sent order on once every supplier has settled, and a confirmed one once every
-    supplier has shipped (the client is told, with dates and methods)."""
+    supplier has shipped (the client is told, with dates and methods). `announce` False
+    leaves the confirmation untold, for a caller that tells the client itself."""
     parts = uow.order_records.supplier_orders(order.id)
     if order.status == "sent" and parts and all(p.status in SETTLED for p in parts):
         transition(uow, order, "confirmed", at=now, actor_id=actor_id, inbound_id=inbound_id)
-        if not all(p.status == "shipped" for p in parts):
+        if announce and not all(p.status == "shipped" for p in parts):
             tell_client(uow, replies, order, "confirmed", now=now)
     if order.status == "confirmed" and parts and all(p.status == "shipped" for p in parts):
         transition(uow, order, "shipped", at=now, actor_id=actor_id, inbound_id=inbound_id)
