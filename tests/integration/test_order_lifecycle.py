@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -11,8 +12,10 @@ from mailbot.parsers.tables import TableLimits, read_rows
 from mailbot.services import agreement
 from mailbot.services.ledger import add_payment
 from mailbot.services.partner_terms import Terms, set_terms
+from mailbot.services.partners import add_partner
+from mailbot.services.pricelists import import_price_list
 from mailbot.services.views import order_matrix
-from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote
+from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote, reply_to
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, ingest, outbox
 
@@ -184,3 +187,40 @@ def test_shipped_order_files_thread_under_the_first_mail(app: App) -> None:
     confirmed = last_to(app, CLIENT)
     assert headers(confirmed.raw)["In-Reply-To"] == first.message_id
     assert number in str(headers(confirmed.raw)["Subject"])
+
+
+def test_two_suppliers_confirming_at_once_confirm_the_order(app: App) -> None:
+    """Two suppliers' confirmations processed at the same moment by two workers still move
+    the order to confirmed: the order row is locked while each answer acts on it."""
+    seed_demo(app)
+    other = "sales@other-parts.example"
+    add_partner(app.uow(), name="Other Parts", role="supplier", addresses=[other],
+                language="en", group="", currency="EUR", now=app.clock.now())  # fmt: skip
+    with app.uow() as uow:
+        supplier = uow.partners.by_address(other)
+        assert supplier is not None
+        import_price_list(uow, supplier, "p.csv", b"sku;price;stock\nXYZ-100;10.00;50\n",
+                          default_currency="EUR", now=app.clock.now())  # fmt: skip
+        uow.commit()
+    number = quote(app, body="BPW-0310 x 1\nXYZ-100 x 2")
+    answer(app, "quote", FLEET, "AGREE")
+    answers = [
+        app.store(reply_to(last_to(app, address, "order_file"), address, "CONFIRMED"), "file").id
+        for address in (SUPPLIER, other)
+    ]
+    for inbound_id in answers:
+        assert app.processor.claim(inbound_id)
+    start = threading.Barrier(2)
+
+    def process(inbound_id: int) -> None:
+        start.wait()
+        app.processor.process_claimed(inbound_id)
+
+    workers = [threading.Thread(target=process, args=(i,)) for i in answers]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    shown = detail(app, number)
+    assert [part["status"] for part in shown["suppliers"]] == ["confirmed", "confirmed"]
+    assert shown["status"] == "confirmed"
