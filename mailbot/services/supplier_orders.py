@@ -18,7 +18,7 @@ from mailbot.outbound.order_sheets import OrderFileLine, order_files
 from mailbot.parsers.supplier_answers import SupplierAnswer, read_supplier_answer
 from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_rows
 from mailbot.services.order_lifecycle import transition
-from mailbot.services.order_mail import Inbound, tell, tell_client
+from mailbot.services.order_mail import Inbound, first_address, tell, tell_client
 from mailbot.services.replies import Replies
 from mailbot.storage.models import Order, OrderLine, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -65,7 +65,7 @@ def send_order_files(uow: UnitOfWork, replies: Replies, order: Order, *, now: da
         }
         tell(uow, replies, supplier, "order_file", context, order=order, now=now,
              attachments=attachments)  # fmt: skip
-        mail = uow.order_records.first_mail(order.id, _address(supplier))
+        mail = uow.order_records.first_mail(order.id, first_address(supplier))
         part = SupplierOrder(
             order_id=order.id,
             supplier_id=supplier_id,
@@ -97,10 +97,6 @@ def tell_suppliers_of_cancel(
         tell(uow, replies, part.supplier, "order_file", context, order=order, now=now)
 
 
-def _address(partner: Partner) -> str:
-    return partner.addresses[0].address if partner.addresses else ""
-
-
 def answer_supplier(
     uow: UnitOfWork,
     replies: Replies,
@@ -123,14 +119,15 @@ def answer_supplier(
     def reply(outcome: str, problems: Sequence[Problem] = (), **extra: object) -> None:
         context = {"order_number": order.number, "outcome": outcome, "refusals": problems,
                    "order_status": order.status, **extra}  # fmt: skip
-        tell(uow, replies, supplier, "supplier_answer", context, order=order, now=now,
+        about = None if part is None else order  # an order not its own stays unlinked
+        tell(uow, replies, supplier, "supplier_answer", context, order=about, now=now,
              inbound=inbound)  # fmt: skip
 
     if part is None:
         # Not one of its orders: answered as unknown, revealing nothing about it.
         reply("unknown")
         return f"supplier answer refused: {order.number} has no lines of {supplier.name}"
-    if order.status in ("cancelled", "expired", "closed"):
+    if order.status in ("cancelled", "expired", "closed") or part.status == "shipped":
         reply("closed")
         return f"supplier answer for {order.number} refused: the order is {order.status}"
     answer, problems = _read(inbound, limits)

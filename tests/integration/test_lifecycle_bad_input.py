@@ -141,3 +141,14 @@ def test_a_supplier_answer_without_anything_to_act_on_is_answered(app: App) -> N
     outcome = answer(app, "order_file", SUPPLIER, "Vă mulțumim, revenim.")
     assert outcome.summary == f"supplier answer for {number} not understood"
     assert "EXPEDIAT 25.11.2026" in parts(last_to(app, SUPPLIER).raw)["plain"]
+
+
+def test_an_answer_after_shipping_changes_nothing(app: App) -> None:
+    """Once a supplier's part has shipped, a late CONFIRMED does not take it back."""
+    seed_demo(app)
+    number = agree_and_send(app)
+    answer(app, "order_file", SUPPLIER, "SHIPPED 2026-11-25 DHL")
+    assert status_of(app, number) == "shipped"
+    outcome = answer(app, "order_file", SUPPLIER, "CONFIRMED\nSAF-2234 x 1")
+    assert outcome.summary.endswith("refused: the order is shipped")
+    assert status_of(app, number) == "shipped"
