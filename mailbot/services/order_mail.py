@@ -22,10 +22,12 @@ Context = dict[str, object]
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """The message being answered, when there is one."""
+    """The message being answered, when there is one. `hold` is why a reply to its sender
+    must wait for the reply digest ("" to send it; see services/reply_limits.py)."""
 
     record: InboundMessage
     message: ParsedMessage
+    hold: str = ""
 
     @property
     def thread(self) -> Thread:
@@ -93,7 +95,7 @@ def tell(
         first = uow.order_records.first_mail(order.id, to)
         if first is not None:
             thread = Thread(first.message_id)
-    replies.queue(
+    mail = replies.queue(
         uow,
         kind=kind,
         language=partner.language,
@@ -105,6 +107,8 @@ def tell(
         order_id=None if order is None else order.id,
         attachments=attachments,
     )
+    if inbound is not None and inbound.hold:
+        mail.status, mail.last_error = "held", inbound.hold
 
 
 def tell_client(

@@ -183,7 +183,7 @@ class Processor:
             if request is not None and request.command is Command.PRICES:
                 return self._send_price_list(uow, inbound, message, partner)
             if request is not None:
-                answered = Inbound(inbound, message)
+                answered = self._inbound(uow, inbound, message, partner)
                 now = self._clock.now()
                 return Outcome(
                     "processed",
@@ -191,7 +191,8 @@ class Processor:
                 )
             return self._take_order(uow, inbound, message, partner)
         if partner.role == "supplier" and (order := order_replied_to(uow, message)) is not None:
-            return self._supplier_answer(uow, Inbound(inbound, message), partner, order)
+            answered = self._inbound(uow, inbound, message, partner)
+            return self._supplier_answer(uow, answered, partner, order)
         if partner.role == "supplier" and any(
             is_table(a.filename, a.content_type) for a in message.attachments
         ):
@@ -222,6 +223,15 @@ class Processor:
             now = self._clock.now()
             summary += "; " + agree(uow, self._replies, stored, client, None, now=now)
         return Outcome("processed", summary)
+
+    def _inbound(
+        self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, partner: Partner
+    ) -> Inbound:
+        """The message as the order services answer it, held under the reply limit as
+        `_reply` holds replies."""
+        to = reply_address(message, partner)
+        held = hold_reason(uow, to, limit=self._policy.reply_limit, now=self._clock.now())
+        return Inbound(inbound, message, held)
 
     def _supplier_answer(
         self, uow: UnitOfWork, inbound: Inbound, supplier: Partner, order: Order

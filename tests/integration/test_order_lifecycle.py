@@ -6,7 +6,8 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from mailbot.bootstrap import App
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import Config
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.parsers.tables import TableLimits, read_rows
 from mailbot.services import agreement
@@ -15,6 +16,7 @@ from mailbot.services.partner_terms import Terms, set_terms
 from mailbot.services.partners import add_partner
 from mailbot.services.pricelists import import_price_list
 from mailbot.services.views import order_matrix
+from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote, reply_to
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, ingest, outbox
@@ -224,3 +226,19 @@ def test_two_suppliers_confirming_at_once_confirm_the_order(app: App) -> None:
     shown = detail(app, number)
     assert [part["status"] for part in shown["suppliers"]] == ["confirmed", "confirmed"]
     assert shown["status"] == "confirmed"
+
+
+def test_command_answers_count_against_the_reply_limit(
+    config: Config, app: App, transport: RecordingTransport, clock: FixedClock
+) -> None:
+    """Answers to commands are replies like any other: past replies.max_per_hour they wait
+    for the digest, and the command's outcome says so."""
+    seed_demo(app)
+    replies = config.replies.model_copy(update={"max_per_hour": 2})
+    limited = config.model_copy(update={"replies": replies})
+    app = bootstrap(limited, engine=app.engine, transport=transport, clock=clock)
+    number = quote(app)
+    ingest(app, mail(sender=FLEET, subject="BALANCE", body=""))
+    _, outcome = ingest(app, mail(sender=FLEET, subject=f"STATUS {number}", body=""))
+    assert "held for the digest" in outcome.summary
+    assert [m.status for m in outbox(app)] == ["pending", "pending", "held"]
