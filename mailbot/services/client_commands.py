@@ -35,13 +35,17 @@ def answer_command(
     if request.command is Command.BALANCE:
         return _balance(uow, replies, client, inbound, now=now)
     order = order_replied_to(uow, inbound.message, request.order_number)
-    if order is None or order.client_id != client.id:
-        if request.command is Command.STATUS and not request.order_number and order is None:
+    if order is None and not request.order_number:
+        if request.command is Command.STATUS:
             return _recent(uow, replies, client, inbound, now=now)
-        number = request.order_number or (order.number if order else "")
-        context = {"order_number": number, "outcome": "unknown", "command": request.command}
+        context = {"order_number": "", "outcome": "which"}
         tell(uow, replies, client, "order_answer", context, order=None, now=now, inbound=inbound)
-        return f"{request.command.upper()} for an unknown order {number}".rstrip()
+        return f"{request.command.upper()} names no order and answers none of ours"
+    if order is None or order.client_id != client.id:
+        number = request.order_number or (order.number if order else "")
+        context = {"order_number": number, "outcome": "unknown"}
+        tell(uow, replies, client, "order_answer", context, order=None, now=now, inbound=inbound)
+        return f"{request.command.upper()} for an unknown order {number}"
     uow.order_records.lock(order)
     if request.command is Command.AGREE:
         return agreement.agree(uow, replies, order, client, inbound, now=now)

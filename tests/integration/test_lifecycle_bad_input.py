@@ -152,3 +152,13 @@ def test_an_answer_after_shipping_changes_nothing(app: App) -> None:
     outcome = answer(app, "order_file", SUPPLIER, "CONFIRMED\nSAF-2234 x 1")
     assert outcome.summary.endswith("refused: the order is shipped")
     assert status_of(app, number) == "shipped"
+
+
+def test_agree_that_names_no_order_asks_which(app: App) -> None:
+    """AGREE with no thread and no number in the subject asks which order, changing nothing."""
+    seed_demo(app)
+    number = quote(app)
+    _, outcome = ingest(app, mail(sender=FLEET, subject="Hello", body="AGREE"))
+    assert outcome.summary == "AGREE names no order and answers none of ours"
+    assert "AGREE ORD-2026-000001" in parts(last_to(app, CLIENT).raw)["plain"]
+    assert status_of(app, number) == "quoted"
