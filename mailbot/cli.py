@@ -10,6 +10,7 @@ import click
 from mailbot.commands import price_export  # noqa: F401 - adds `pricelist export`
 from mailbot.commands.common import Context
 from mailbot.commands.jobs import digest, jobs
+from mailbot.commands.lifecycle import ORDER_COMMANDS, partners_set, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
 from mailbot.commands.price_versions import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
@@ -40,8 +41,23 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     ctx.obj = Context(config_path)
 
 
-for command in (run, ingest, db, partners, pricelist, orders, quarantine, vouchers, jobs, digest):
+for command in (
+    run,
+    ingest,
+    db,
+    partners,
+    pricelist,
+    orders,
+    quarantine,
+    vouchers,
+    jobs,
+    digest,
+    payments,
+):
     main.add_command(command)
+for command in ORDER_COMMANDS:
+    orders.add_command(command)
+partners.add_command(partners_set)
 for command in MAIL_COMMANDS:
     main.add_command(command)
 for command in PRICE_VERSION_COMMANDS:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -24,6 +24,26 @@ from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, u
 FAILED, USAGE, BAD_CONFIG, DATABASE = 1, 2, 3, 4
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def terms_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A partner's terms as options: `partners add` and `partners set` share them."""
+    options = (
+        click.option(
+            "--auto-agree/--no-auto-agree",
+            default=None,
+            help="Agree the client's quotes at once, without waiting for its AGREE.",
+        ),
+        click.option(
+            "--credit-limit",
+            metavar="AMOUNT",
+            help='Most the client may owe, in its currency; orders above are held ("" for none).',
+        ),
+        click.option("--timezone", help="IANA time zone the partner reads times in."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def fail(message: str, code: int = FAILED) -> NoReturn:

@@ -16,6 +16,7 @@ from mailbot.commands.common import (
     failures,
     json_option,
     pass_context,
+    terms_options,
 )
 from mailbot.commands.dates import contract_end_option, parse_contract_end
 from mailbot.commands.price_versions import echo_report
@@ -24,13 +25,13 @@ from mailbot.domain.pricing import normalise_sku
 from mailbot.parsers.price_list import currency_code
 from mailbot.services import views
 from mailbot.services.contracts import deactivate
+from mailbot.services.partner_terms import check_timezone, parse_credit_limit
 from mailbot.services.partners import (
     LANGUAGES,
     PRICE_DISPLAYS,
     ROLES,
     add_partner,
     normalise_address,
-    set_contract_end,
 )
 from mailbot.services.pricelist_versions import tell_managers_of_hold
 from mailbot.services.pricelists import SupplierFormat, import_price_list
@@ -65,11 +66,13 @@ def partners() -> None:
 )
 @click.option("--also", "more", multiple=True, help="Another address of the same partner.")
 @contract_end_option
+@terms_options
 @pass_context
 def partners_add(context: Context, address: str, role: str, name: str, language: str,
                  group: str, currency: str | None, price_display: str,
-                 price_list_formats: str, more: tuple[str, ...],
-                 contract_end: str | None) -> None:  # fmt: skip
+                 price_list_formats: str, more: tuple[str, ...], contract_end: str | None,
+                 auto_agree: bool | None, credit_limit: str | None,
+                 timezone: str | None) -> None:  # fmt: skip
     """Register a partner under ADDRESS."""
     app = context.app()
     with failures():
@@ -85,6 +88,9 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             price_display=price_display,
             price_list_formats=price_list_formats,
             contract_ends_at=parse_contract_end(contract_end, app.config.scheduler.timezone),
+            auto_agree=bool(auto_agree),
+            credit_limit=parse_credit_limit(credit_limit or ""),
+            timezone=check_timezone(timezone or ""),
         )
     click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
 
@@ -121,22 +127,6 @@ def partners_show(context: Context, address: str, as_json: bool) -> None:
     if not as_json:
         row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]
     emit_one(row, as_json)
-
-
-@partners.command("set")
-@click.argument("address")
-@contract_end_option
-@pass_context
-def partners_set(context: Context, address: str, contract_end: str | None) -> None:
-    """Change the partner that has ADDRESS."""
-    if contract_end is None:
-        fail("nothing to change: give --contract-end", 2)
-    app = context.app()
-    ends_at = parse_contract_end(contract_end, app.config.scheduler.timezone)
-    with failures():
-        partner = set_contract_end(app.uow(), address, ends_at, now=app.clock.now())
-    when = ends_at.isoformat() if ends_at else "none"
-    click.echo(f"partner {partner.id}: contract ends {when}")
 
 
 @partners.command("deactivate")
@@ -268,19 +258,27 @@ def orders_list(context: Context, client: str | None, limit: int, as_json: bool)
 @json_option
 @pass_context
 def orders_show(context: Context, number: str, as_json: bool) -> None:
-    """Show an order with its priced and rejected lines."""
+    """Show an order with its priced and rejected lines, its transitions (who, when, from
+    which message) and each supplier's part."""
     with context.app().uow() as uow:
         order = uow.orders.by_number(number.upper())
         if order is None:
             fail(f"no order {number}")
-        detail = views.order_detail(order)
+        detail = views.order_matrix(uow, order)
     emit_one(detail, as_json)
     if not as_json:
         click.echo()
-        emit(detail["lines"], False, ["sku", "name", "quantity", "unit_price", "line_total"])  # type: ignore[arg-type]
+        columns = ["sku", "name", "quantity", "confirmed_quantity", "unit_price", "line_total"]
+        emit(detail["lines"], False, columns)  # type: ignore[arg-type]
         if detail["rejected"]:
             click.echo()
             emit(detail["rejected"], False, ["source", "row", "sku", "text", "reason", "detail"])  # type: ignore[arg-type]
+        click.echo()
+        emit(detail["transitions"], False, ["at", "status", "by", "role", "message", "note"])  # type: ignore[arg-type]
+        if detail["suppliers"]:
+            click.echo()
+            columns = ["supplier", "status", "sent_at", "confirmed_at", "ship_date", "ship_method"]
+            emit(detail["suppliers"], False, columns)  # type: ignore[arg-type]
 
 
 @click.group()

@@ -1,9 +1,9 @@
 """Commands a partner can send instead of an order: a word alone on the subject or first line.
 
-Which words mean which command is data (`WORDS`), so adding STATUS, BALANCE or CANCEL is a
-new table entry. A command must be the whole subject or the whole first non-empty line of
-the body, give or take case, punctuation and a "Re:"/"Fwd:" prefix: an order that merely
-mentions prices is still an order.
+Which words mean which command is data (`WORDS`). A command must be the whole subject or the
+whole first non-empty line of the body, give or take case, punctuation and a "Re:"/"Fwd:"
+prefix: an order that merely mentions prices is still an order. An order number may stand
+beside the words ("STATUS ORD-2026-000001", "CANCEL ORD-2026-000001") and is the argument.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -18,6 +19,10 @@ class Command(StrEnum):
     """What a partner can ask for by a single word."""
 
     PRICES = "prices"
+    AGREE = "agree"
+    CANCEL = "cancel"
+    STATUS = "status"
+    BALANCE = "balance"
 
 
 # The words as people write them; they are normalised (see `normalise_words`) before matching.
@@ -35,7 +40,41 @@ WORDS: Mapping[Command, tuple[str, ...]] = {
         "LISTA DE PREȚURI",
         "LISTA DE PRETURI",
     ),
+    Command.AGREE: (
+        *("AGREE", "AGREED", "I AGREE", "WE AGREE", "ACCEPT", "ACCEPTED", "OK AGREE"),
+        *("СОГЛАСЕН", "СОГЛАСНА", "СОГЛАСНЫ", "ПОДТВЕРЖДАЮ", "ПОДТВЕРЖДАЕМ", "ДА СОГЛАСЕН"),
+        *("DE ACORD", "SUNT DE ACORD", "SUNTEM DE ACORD", "ACCEPT", "ACCEPTĂM", "ACCEPTAM"),
+        *("CONFIRM", "CONFIRMĂM", "CONFIRMAM"),
+    ),
+    Command.CANCEL: (
+        *("CANCEL", "CANCEL ORDER", "CANCEL THE ORDER"),
+        *("ОТМЕНА", "ОТМЕНИТЬ", "ОТМЕНИТЕ", "ОТМЕНИТЬ ЗАКАЗ", "ОТМЕНЯЕМ"),
+        *("ANULARE", "ANULEAZĂ", "ANULEAZA", "ANULAȚI", "ANULATI", "ANULAȚI COMANDA"),
+        *("ANULATI COMANDA", "ANULEAZĂ COMANDA", "ANULEAZA COMANDA"),
+    ),
+    Command.STATUS: (
+        *("STATUS", "ORDER STATUS"),
+        *("СТАТУС", "СТАТУС ЗАКАЗА"),
+        *("STARE", "STAREA COMENZII", "STATUS COMANDĂ", "STATUS COMANDA"),
+    ),
+    Command.BALANCE: (
+        *("BALANCE", "ACCOUNT BALANCE"),
+        *("БАЛАНС", "САЛЬДО"),
+        *("SOLD", "SOLDUL"),
+    ),
 }
+
+# An order number as mailbot gives them (`ORD-2026-000001`), in any case.
+ORDER_NUMBER = re.compile(r"\bORD-\d{4}-\d{6}\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRequest:
+    """A command and the order number written beside it ("" when none was)."""
+
+    command: Command
+    order_number: str = ""
+
 
 # Reply and forward prefixes mail clients put before a subject, in several languages.
 _PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|sv|ответ|отв|пересл)\s*(\[\d+\])?\s*:\s*)+", re.I)
@@ -56,19 +95,33 @@ _BY_WORDS: dict[str, Command] = {
 }
 
 
-def detect_command(subject: str, text: str) -> Command | None:
-    """The command a message states in its subject or its first non-empty body line, or None.
+def read_command(subject: str, text: str) -> CommandRequest | None:
+    """The command a message states in its subject or its first non-empty body line, with the
+    order number written beside it, or None.
 
     `text` is the body with quoted earlier mail already removed.
     """
-    candidates = [_PREFIX.sub("", subject)]
     first = next((line for line in text.splitlines() if line.strip()), "")
-    candidates.append(first)
-    for candidate in candidates:
-        command = _BY_WORDS.get(normalise_words(candidate))
+    for candidate in (_PREFIX.sub("", subject), first):
+        numbers = ORDER_NUMBER.findall(candidate)
+        if len(numbers) > 1:
+            continue
+        command = _BY_WORDS.get(normalise_words(ORDER_NUMBER.sub(" ", candidate)))
         if command is not None:
-            return command
+            return CommandRequest(command, numbers[0].upper() if numbers else "")
     return None
+
+
+def detect_command(subject: str, text: str) -> Command | None:
+    """The command a message states (see `read_command`), without its argument."""
+    request = read_command(subject, text)
+    return None if request is None else request.command
+
+
+def order_number_in(text: str) -> str:
+    """The one order number `text` (a subject) names, upper-case, or "" for none or several."""
+    numbers = {number.upper() for number in ORDER_NUMBER.findall(text)}
+    return numbers.pop() if len(numbers) == 1 else ""
 
 
 # Words that, first in a subject, ask for a quote of the order with its voucher codes judged,

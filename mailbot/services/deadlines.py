@@ -23,7 +23,7 @@ from mailbot.domain.deadlines import (
 )
 from mailbot.domain.quotes import Quote
 from mailbot.services.deadline_mail import escalate, remind, tell_expired
-from mailbot.services.order_lifecycle import TransitionRefusedError, transition
+from mailbot.services.order_lifecycle import TransitionError, transition
 from mailbot.services.replies import Replies
 from mailbot.storage.models import Deadline, Order
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -238,7 +238,7 @@ def _perform(
             inbound_id=None,
             note=f"quote not agreed by {deadline.due_at.isoformat()}",
         )
-    except TransitionRefusedError as refused:
+    except TransitionError as refused:
         return f"not expired: {refused}"
     # vouchers: release the order's reserved vouchers here (the coordinator wires it).
     work.events.record("OrderExpired", {"order": order.number}, now)

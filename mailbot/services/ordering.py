@@ -14,6 +14,7 @@ from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
+from mailbot.services.order_lifecycle import transition
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -132,7 +133,7 @@ def store_order(
     order = Order(
         number=f"PENDING-{inbound.id}",
         client_id=client.id,
-        status="quoted",
+        status="received",
         currency=quote.currency,
         total=quote.total.amount,
         inbound_message_id=inbound.id,
@@ -144,6 +145,8 @@ def store_order(
     priced = [_priced_row(line) for line in quote.lines]
     rejected = [_rejected_row(line) for line in quote.rejected]
     uow.orders.add_lines(order.id, [*priced, *rejected])
+    transition(uow, order, "quoted", at=now, actor_id=client.id, inbound_id=inbound.id)
+    # deadline: open client_agreement for the quote
     uow.events.record(
         "OrderQuoted",
         {"order": order.number, "client": client.id, "total": str(quote.total.amount)},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from email.utils import parseaddr
 
 from mailbot.errors import MailbotError
@@ -54,10 +55,15 @@ def add_partner(
     price_display: str = "net",
     price_list_formats: str = "xlsx",
     contract_ends_at: datetime | None = None,
+    auto_agree: bool = False,
+    credit_limit: Decimal | None = None,
+    timezone: str = "",
 ) -> int:
     """Register a partner with its addresses; returns its id. `price_display` "gross" shows a
     client VAT and the gross total in its quotes, "net" only the net total.
-    `price_list_formats` names the files its price list on request comes as ("xlsx,csv")."""
+    `price_list_formats` names the files its price list on request comes as ("xlsx,csv").
+    `auto_agree` agrees its quotes at once; `credit_limit` (None: none) holds orders that
+    would take it above; `timezone` (an IANA name, "" for the scheduler's) is its local time."""
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if language not in LANGUAGES:
@@ -80,6 +86,9 @@ def add_partner(
             currency=currency,
             price_display=price_display,
             price_list_formats=formats,
+            auto_agree=auto_agree,
+            credit_limit=credit_limit,
+            timezone=timezone,
             active=True,
             created_at=now,
             contract_ends_at=contract_ends_at,

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from mailbot.clock import Clock
 from mailbot.domain.deadlines import Stage, stage_time
@@ -18,12 +19,16 @@ from mailbot.domain.lines import RejectedLine
 from mailbot.domain.price_changes import HoldReason, PriceChanges
 from mailbot.domain.quotes import Quote
 from mailbot.parsers.autoreply import reason_not_to_answer
-from mailbot.parsers.commands import Command, detect_command, is_check
+from mailbot.parsers.commands import Command, is_check, read_command
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
+from mailbot.services.agreement import agree
 from mailbot.services.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
+from mailbot.services.client_commands import answer_command
 from mailbot.services.contracts import take_notice
 from mailbot.services.deadlines import DeadlineSettings, open_agreement
+from mailbot.services.order_lifecycle import order_replied_to
+from mailbot.services.order_mail import Inbound
 from mailbot.services.order_vouchers import judge_codes, reserve_codes
 from mailbot.services.ordering import (
     OrderRules,
@@ -38,7 +43,8 @@ from mailbot.services.pricelists import PriceListError, PriceListSettings, impor
 from mailbot.services.replies import Replies, Thread, reply_address
 from mailbot.services.reply_limits import ReplyLimit, hold_reason, send_due_digests
 from mailbot.services.sender_auth import SenderAuthentication
-from mailbot.storage.models import InboundMessage, Partner
+from mailbot.services.supplier_orders import answer_supplier
+from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.processor")
@@ -50,6 +56,7 @@ class ProcessingPolicy:
     retry_after: timedelta
     lease: timedelta
     own_addresses: frozenset[str]
+    timezone: str  # whose calendar says which shipping dates are past, unless a partner's
     reply_limit: ReplyLimit
     bounces: BouncePolicy
 
@@ -182,9 +189,20 @@ class Processor:
             self._reply(uow, "contract_ended", inbound, message, partner, {})
             return Outcome("processed", f"answered: {partner.name} is cut off, notice sent")
         if partner.role == "client":
-            if detect_command(message.subject, message.text) is Command.PRICES:
+            request = read_command(message.subject, message.text)
+            if request is not None and request.command is Command.PRICES:
                 return self._send_price_list(uow, inbound, message, partner)
+            if request is not None:
+                answered = self._inbound(uow, inbound, message, partner)
+                now = self._clock.now()
+                return Outcome(
+                    "processed",
+                    answer_command(uow, self._replies, request, partner, answered, now=now),
+                )
             return self._take_order(uow, inbound, message, partner)
+        if partner.role == "supplier" and (order := order_replied_to(uow, message)) is not None:
+            answered = self._inbound(uow, inbound, message, partner)
+            return self._supplier_answer(uow, answered, partner, order)
         if partner.role == "supplier" and any(
             is_table(a.filename, a.content_type) for a in message.attachments
         ):
@@ -241,7 +259,30 @@ class Processor:
                 rows = vouchers.rows(client.language)
         quoted["vouchers"] = rows
         self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
-        return Outcome("processed", f"quoted {stored.number}: {_summary(quote)}")
+        summary = f"quoted {stored.number}: {_summary(quote)}"
+        if client.auto_agree and quote.lines:
+            summary += "; " + agree(uow, self._replies, stored, client, None, now=now)
+        return Outcome("processed", summary)
+
+    def _inbound(
+        self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, partner: Partner
+    ) -> Inbound:
+        """The message as the order services answer it, held under the reply limit as
+        `_reply` holds replies."""
+        to = reply_address(message, partner)
+        held = hold_reason(uow, to, limit=self._policy.reply_limit, now=self._clock.now())
+        return Inbound(inbound, message, held)
+
+    def _supplier_answer(
+        self, uow: UnitOfWork, inbound: Inbound, supplier: Partner, order: Order
+    ) -> Outcome:
+        now = self._clock.now()
+        today = now.astimezone(ZoneInfo(supplier.timezone or self._policy.timezone)).date()
+        limits = self._price_lists.limits
+        summary = answer_supplier(
+            uow, self._replies, order, supplier, inbound, now=now, today=today, limits=limits
+        )
+        return Outcome("processed", summary)
 
     def _send_price_list(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner

@@ -14,10 +14,13 @@ from mailbot.storage.models import (
     InboundMessage,
     Order,
     OrderLine,
+    OrderTransition,
     OutboundMessage,
     Partner,
     PriceItem,
+    SupplierOrder,
 )
+from mailbot.storage.unit_of_work import UnitOfWork
 
 Row = dict[str, object]
 
@@ -41,6 +44,9 @@ def partner_row(partner: Partner) -> Row:
         "currency": partner.currency,
         "price_display": partner.price_display,
         "price_list_formats": partner.price_list_formats,
+        "auto_agree": partner.auto_agree,
+        "credit_limit": _money(partner.credit_limit, partner.currency),
+        "timezone": partner.timezone,
         "active": partner.active,
         "created_at": _time(partner.created_at),
         "deactivated_at": _time(partner.deactivated_at),
@@ -71,6 +77,41 @@ def order_detail(order: Order) -> Row:
     }
 
 
+def order_matrix(uow: UnitOfWork, order: Order) -> Row:
+    """The order with its lines, every transition (who, when, from which message) and each
+    supplier's part."""
+    return {
+        **order_detail(order),
+        "transitions": [_step(uow, step) for step in uow.order_records.transitions(order.id)],
+        "suppliers": [_part(part) for part in uow.order_records.supplier_orders(order.id)],
+    }
+
+
+def _step(uow: UnitOfWork, step: OrderTransition) -> Row:
+    actor = None if step.actor_id is None else uow.partners.get(step.actor_id)
+    return {
+        "status": step.status,
+        "at": _time(step.at),
+        "by": "mailbot" if actor is None else actor.name,
+        "role": "mailbot" if actor is None else actor.role,
+        "message": step.inbound_message_id,
+        "note": step.note,
+    }
+
+
+def _part(part: SupplierOrder) -> Row:
+    return {
+        "supplier": part.supplier.name,
+        "status": part.status,
+        "sent_at": _time(part.sent_at),
+        "confirmed_at": _time(part.confirmed_at),
+        "shipped_at": _time(part.shipped_at),
+        "ship_date": None if part.ship_date is None else part.ship_date.isoformat(),
+        "ship_method": part.ship_method,
+        "order_file": part.outbound_message_id,
+    }
+
+
 def _line(line: OrderLine, currency: str) -> Row:
     return {
         "sku": line.sku,
@@ -79,6 +120,7 @@ def _line(line: OrderLine, currency: str) -> Row:
         "unit_price": _money(line.unit_price, currency),
         "line_total": _money(line.line_total, currency),
         "supplier_id": line.supplier_id,
+        "confirmed_quantity": line.confirmed_quantity,
         "source": line.source,
         "row": line.row,
     }

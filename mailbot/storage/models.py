@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -61,6 +62,12 @@ class Partner(Base):
     contract_ends_at: Mapped[datetime | None]
     # When a cut-off partner was sent its one polite notice; later mail is ignored.
     cutoff_notice_at: Mapped[datetime | None]
+    # A client set to auto-agree has its quotes agreed at once, without an AGREE reply.
+    auto_agree: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The most a client may owe (ledger debits minus credits), in its currency; NULL: no limit.
+    credit_limit: Mapped[Decimal | None]
+    # IANA zone the partner reads times in; "" means the scheduler's zone.
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
     addresses: Mapped[list[PartnerAddress]] = relationship(
         back_populates="partner", cascade="all, delete-orphan", order_by="PartnerAddress.id"
     )
@@ -181,6 +188,61 @@ class OrderLine(Base):
     rejection: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(255), default="")
     text: Mapped[str] = mapped_column(String(255), default="")
+    # What the supplier confirmed it will deliver; NULL until it answers the order file.
+    confirmed_quantity: Mapped[int | None]
+
+
+class OrderTransition(Base):
+    """One step of an order's life: the order matrix. `actor_id` NULL means mailbot itself."""
+
+    __tablename__ = "order_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SupplierOrder(Base):
+    """The part of an order one supplier delivers: its order file and the supplier's answers.
+
+    `status`: sent, partial (fewer confirmed than ordered), confirmed, shipped.
+    """
+
+    __tablename__ = "supplier_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    shipped_at: Mapped[datetime | None]
+    ship_date: Mapped[date | None]
+    ship_method: Mapped[str] = mapped_column(String(100), default="")
+    outbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    supplier: Mapped[Partner] = relationship()
+
+    __table_args__ = (UniqueConstraint("order_id", "supplier_id"),)
+
+
+class LedgerEntry(Base):
+    """A debit (an agreed order) or a credit (a payment) on a client's account."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(8))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
 
 
 class OutboundMessage(Base):
@@ -343,20 +405,6 @@ class VoucherRedemption(Base):
         Index("ix_voucher_redemptions_campaign_client", "campaign_id", "client_id", "status"),
         Index("ix_voucher_redemptions_status_hold", "status", "hold_until"),
     )
-
-
-class OrderTransition(Base):
-    """One step of an order's life: the order matrix is made of these."""
-
-    __tablename__ = "order_transitions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
-    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Deadline(Base):

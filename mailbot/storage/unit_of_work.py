@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
+from mailbot.storage.order_records import OrderRecords
 from mailbot.storage.price_versions import PriceVersions
 from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
@@ -33,6 +34,7 @@ class UnitOfWork:
     outbox: Outbox
     events: Events
     imap_folders: ImapFolders
+    order_records: OrderRecords
     bouncing: BouncingAddresses
     sent: SentMail
     vouchers: Vouchers
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
         self.imap_folders = ImapFolders(self.session)
+        self.order_records = OrderRecords(self.session)
         self.bouncing = BouncingAddresses(self.session)
         self.sent = SentMail(self.session)
         self.vouchers = Vouchers(self.session)

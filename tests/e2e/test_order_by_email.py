@@ -8,6 +8,7 @@ import smtplib
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
 from mailbot.demo import seed_demo
 from mailbot.runner import Runner
-from tests.mail import headers, parts
+from tests.mail import headers, mail, parts
 from tests.servers import Relay, free_port, start_relay, wait_for
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -159,3 +160,47 @@ def _accepts(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def test_an_order_lives_by_mail_from_quote_to_shipped(
+    running: tuple[App, Runner], relay: Relay
+) -> None:
+    """Quote, AGREE, order file to the supplier, a partial confirmation the client agrees to,
+    and SHIPPED: every step by real SMTP in and out, each party mailed in its language."""
+    app, runner = running
+    assert runner.ingress is not None
+    port = runner.ingress.port
+    client, supplier = "buying@fleetparts.example", "sales@balkan-truck-parts.example"
+
+    def answer(received: bytes, sender: str, body: str) -> None:
+        thread = str(headers(received)["Message-ID"])
+        raw = mail(sender=sender, subject="Re: " + str(headers(received)["Subject"]), body=body,
+                   headers={"In-Reply-To": thread, "References": thread})  # fmt: skip
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.sendmail(sender, [DESK], raw)
+
+    def newest(count: int, to: str) -> bytes:
+        return [r.raw for r in relay.wait_for_count(count) if r.recipients == [to]][-1]
+
+    send(port, "order-body-en.eml")
+    quote = newest(1, client)
+    number = str(headers(quote)["Subject"]).split()[-1]
+    answer(quote, client, "AGREE")
+    order_file = newest(3, supplier)
+    assert headers(order_file)["Subject"] == f"Comanda {number}"
+    assert headers(newest(3, client))["Subject"] == f"Order {number} agreed"
+    answer(order_file, supplier, "SAF-2234 x 1")
+    partial = newest(5, client)
+    assert "partly confirmed" in str(headers(partial)["Subject"])
+    answer(partial, client, "AGREE")
+    assert "confirmed quantities" in str(headers(newest(6, client))["Subject"])
+    ship = (datetime.now(UTC) + timedelta(days=30)).date()
+    answer(order_file, supplier, f"EXPEDIAT {ship:%d.%m.%Y} DPD")
+    shipped = newest(8, client)
+    assert headers(shipped)["Subject"] == f"Order {number} shipped"
+    assert "by DPD" in parts(shipped)["plain"]
+    with app.uow() as uow:
+        order = uow.orders.by_number(number)
+        assert order is not None
+        steps = [step.status for step in uow.order_records.transitions(order.id)]
+    assert steps == ["quoted", "agreed", "sent", "sent", "confirmed", "shipped"]

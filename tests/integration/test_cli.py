@@ -56,7 +56,8 @@ def test_orders_json_follows_the_contract(cli: CliRunner, tmp_path: Path) -> Non
     assert shown["lines"] == [
         {
             "sku": "BPW-0310", "name": "Барабан", "quantity": 2, "unit_price": "100.80",
-            "line_total": "201.60", "supplier_id": 1, "source": "body", "row": 1,
+            "line_total": "201.60", "supplier_id": 1, "confirmed_quantity": None,
+            "source": "body", "row": 1,
         }
     ]  # fmt: skip
     assert [(r["sku"], r["reason"]) for r in shown["rejected"]] == [

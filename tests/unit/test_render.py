@@ -20,6 +20,7 @@ from mailbot.outbound.formatting import Formatter, locale_for
 from mailbot.outbound.phrases import PLACES, REASONS
 from mailbot.outbound.render import RenderedMail, Renderer, RenderError
 from mailbot.services.reply_limits import HeldReply
+from mailbot.services.supplier_orders import Problem
 
 LANGUAGES = ("en", "ru", "ro")
 TEMPLATES = (
@@ -29,6 +30,11 @@ TEMPLATES = (
     "not_understood",
     "pricelist_held",
     "pricelist_stale",
+    "order_answer",
+    "balance",
+    "order_file",
+    "supplier_answer",
+    "order_held",
     "reply_digest",
     "address_bouncing",
     "deadline_reminder",
@@ -58,6 +64,30 @@ def make_quote(*lines: QuotedLine, rejected: tuple[RejectedLine, ...] = ()) -> Q
 STOCK = RejectedLine(Origin("body", 2), Rejection.INSUFFICIENT_STOCK, "ABC-9", "10", "3")
 UNKNOWN = RejectedLine(Origin("order.csv", 4), Rejection.UNKNOWN_SKU, "QQ-1", "3")
 QUOTE = make_quote(quoted("ABC-1", "Widget", 2, "617.25"), rejected=(UNKNOWN, STOCK))
+STEP = {"status": "agreed", "at": RECEIVED, "role": "client", "actor": "Acme Ltd", "note": ""}
+COMPARED = {"sku": "ABC-1", "name": "Widget", "ordered": 4, "confirmed": 3, "quantity": 4}
+# What the order mails read, with outcomes both the client's and the supplier's mails have.
+ORDER_CONTEXT: dict[str, object] = {
+    "outcome": "accepted",
+    "order_status": "sent",
+    "steps": [STEP],
+    "shipments": [{"date": date(2024, 3, 9), "method": "DHL"}],
+    "lines": [COMPARED],
+    "orders": [],
+    "owed": eur("120.50"),
+    "in_credit": eur("0"),
+    "credit_limit": eur("1000"),
+    "entries": [{"at": RECEIVED, "kind": "debit", "amount": eur("120.50"), "note": "order"}],
+    "confirm_by": None,
+    "files": ["ORD-000042.xlsx", "ORD-000042.csv"],
+    "cancelled": False,
+    "refusals": [],
+    "part_status": "partial",
+    "ship_date": date(2024, 3, 9),
+    "ship_method": "DHL",
+    "client_name": "Fleet Parts",
+    "client_address": "buying@fleet.example",
+}
 DAMAGED = RejectedLine(Origin("order.xlsx", 0), Rejection.UNREADABLE_FILE, detail="not a zip")
 
 
@@ -119,6 +149,7 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "quarantined_total": 3,
         "outbound": [{"status": "sent", "count": 4}],
         "matrix_name": "orders-2024-03-05.xlsx",
+        **ORDER_CONTEXT,
     }
     values.update(extra)
     return values
@@ -473,11 +504,57 @@ def test_unknown_template_and_zone_are_render_errors(renderer: Renderer) -> None
         Renderer(None, "Mars/Olympus")
 
 
+CLIENT_OUTCOMES = (
+    *("agreed", "held", "released", "accepted", "already_agreed", "already_cancelled"),
+    *("expired", "nothing_to_agree", "cancelled", "cancelled_by_desk", "too_late", "partial"),
+    *("confirmed", "shipped", "status", "unknown", "recent", "which"),
+)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_reply_digest_holds_each_reply_escaped(renderer: Renderer, language: str) -> None:
-    """The digest carries each held reply's subject and text, the text escaped in HTML."""
-    mail = renderer.render("reply_digest", language, context())
-    assert "Quote ORD-000042" in mail.text
-    assert "<b>2 lines</b>" in mail.text
-    assert "&lt;b&gt;2 lines&lt;/b&gt;" in mail.html
-    assert "<b>2 lines</b>" not in mail.html
+def test_every_order_answer_outcome_has_words(renderer: Renderer, language: str) -> None:
+    """Each outcome of a client's order mail renders in each language with its own subject."""
+    subjects = set()
+    for outcome in CLIENT_OUTCOMES:
+        mail = renderer.render("order_answer", language, context(outcome=outcome))
+        assert "ORD-000042" in mail.subject or outcome in ("recent", "which"), outcome
+        subjects.add(mail.subject)
+    assert len(subjects) >= len(CLIENT_OUTCOMES) - 2  # the two cancellations share one
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_partial_confirmation_shows_ordered_against_confirmed(
+    renderer: Renderer, language: str
+) -> None:
+    """The partial mail lists ordered and confirmed quantities and how to agree or cancel."""
+    mail = renderer.render("order_answer", language, context(outcome="partial"))
+    word = {"en": "AGREE", "ru": "СОГЛАСЕН", "ro": "DE ACORD"}[language]
+    for part in (mail.text, mail.html):
+        assert "ABC-1" in part
+        assert word in part
+    assert "4, " in mail.text
+    assert " 3" in mail.text
+
+
+REFUSALS = ("not_yours", "too_many", "fractional", "unreadable", "unreadable_file", "date_past",
+            "date_unreadable")  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_refusal_of_a_supplier_answer_has_words(renderer: Renderer, language: str) -> None:
+    """Each reason a supplier's answer is refused reads as a sentence naming what was wrong."""
+    refusals = [Problem(kind, "SKU-9", "77", 5) for kind in REFUSALS]
+    values = context(outcome="refused", refusals=refusals)
+    mail = renderer.render("supplier_answer", language, values)
+    assert mail.text.count("77") >= 4
+    assert "%(" not in mail.text + mail.html
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_order_file_states_the_deadline_only_when_known(renderer: Renderer, language: str) -> None:
+    """An order file shows the time to confirm by when there is one, and nothing otherwise."""
+    due = datetime(2024, 3, 7, 15, 0, tzinfo=UTC)
+    without = renderer.render("order_file", language, context())
+    with_due = renderer.render("order_file", language, context(confirm_by=due))
+    assert "17:00" in with_due.text  # Bucharest time
+    assert "17:00" not in without.text

@@ -1,7 +1,7 @@
 """bounces: outbound mail marked bounced, bouncing addresses, replies held for a digest
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-23 00:50:00.000000
 """
 
