@@ -115,5 +115,6 @@ def set_contract_end(
             {"partner": partner.id, "ends_at": ends_at.isoformat() if ends_at else None},
             now,
         )
+        partner.addresses  # noqa: B018 - load before the session closes
         uow.commit()
         return partner

@@ -65,7 +65,14 @@ STOCK = RejectedLine(Origin("body", 2), Rejection.INSUFFICIENT_STOCK, "ABC-9", "
 UNKNOWN = RejectedLine(Origin("order.csv", 4), Rejection.UNKNOWN_SKU, "QQ-1", "3")
 QUOTE = make_quote(quoted("ABC-1", "Widget", 2, "617.25"), rejected=(UNKNOWN, STOCK))
 STEP = {"status": "agreed", "at": RECEIVED, "role": "client", "actor": "Acme Ltd", "note": ""}
-COMPARED = {"sku": "ABC-1", "name": "Widget", "ordered": 4, "confirmed": 3, "quantity": 4}
+COMPARED = {
+    "sku": "ABC-1",
+    "name": "Widget",
+    "ordered": 4,
+    "confirmed": 3,
+    "quantity": 4,
+    "order": "ORD-2026-000042",  # the cut-off notice lists lines by order
+}
 # What the order mails read, with outcomes both the client's and the supplier's mails have.
 ORDER_CONTEXT: dict[str, object] = {
     "outcome": "accepted",
