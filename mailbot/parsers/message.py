@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import errors
 from email.message import Message
+from email.parser import BytesHeaderParser
 
 import mailparser
 from mailparser.utils import get_addresses
@@ -75,11 +76,22 @@ def parse_message(raw: bytes) -> ParsedMessage:
         try:
             return _Reader(email.message_from_bytes(raw), None, [failure]).message()
         except Exception as second:  # hostile nesting (RecursionError): a worker survives
-            return _unreadable(f"message could not be read: {type(second).__name__}: {second}")
+            body = f"the body could not be read ({type(second).__name__}); headers read alone"
+            try:
+                return _Reader(_headers_alone(raw), None, [failure, body]).message()
+            except Exception as third:
+                return _unreadable(f"message could not be read: {type(third).__name__}: {third}")
     try:
         return _Reader(parsed.message, parsed, _library_defects(parsed.defects)).message()
     except Exception as exc:  # a last guard: one hostile message must not stop a worker
         return _unreadable(f"message could not be read: {type(exc).__name__}: {exc}")
+
+
+def _headers_alone(raw: bytes) -> Message:
+    """The header block of `raw` with an empty body, so that the sender can still be told."""
+    root = BytesHeaderParser().parsebytes(raw)
+    root.set_payload("")
+    return root
 
 
 def _unreadable(reason: str) -> ParsedMessage:

@@ -23,6 +23,11 @@ _FILE_HEADERS = ("content-type", "content-disposition")
 _PATH = re.compile(r".*[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NEWLINE_FIRST = re.compile(r"\A\r?\n")
+# A delimiter line (RFC 2046 boundary characters) directly followed by a part's header.
+_DELIMITER = re.compile(
+    r"^--([0-9A-Za-z'()+_,./:=?-][0-9A-Za-z'()+_,./:=? -]{0,69}?)[ \t]*\r?\n(?i:content-)",
+    re.MULTILINE,
+)
 
 
 @dataclass
@@ -41,23 +46,33 @@ def read_parts(root: Message) -> Parts:
     message/* parts (attached mail, delivery reports) are files kept whole, not body text.
     """
     parts = Parts()
-    # An explicit stack, not recursion: the nesting depth is chosen by the sender.
-    stack: list[Message] = [root]
+    # An explicit stack, not recursion: the nesting depth is chosen by the sender. Each part
+    # comes with whether it is inside an attached message.
+    stack: list[tuple[Message, bool]] = [(root, False)]
     while stack:
-        part = stack.pop()
+        part, embedded = stack.pop()
         content_type = part.get_content_type()
         if part.is_multipart():
             if content_type.startswith("multipart/"):
-                stack.extend(reversed([*_subparts(part), *_recovered(part, parts)]))
+                inner = [*_subparts(part), *_recovered(part, parts)]
             else:
-                name = filename(part)
-                parts.files.append((name, content_type, _flatten(part, name, parts)))
+                # An attached message (a forward, a report) is kept whole, and the files in it
+                # are files of this message too (a forwarded order); its text is not the body.
+                if not embedded:
+                    name = filename(part)
+                    parts.files.append((name, content_type, _flatten(part, name, parts)))
+                inner, embedded = _subparts(part), True
+            stack.extend((sub, embedded) for sub in reversed(inner))
         elif content_type.startswith("multipart/"):
-            parts.defects.append(f"{content_type} part without parts: its content was ignored")
+            found = _guessed_boundary(part, parts)
+            if not found:
+                parts.defects.append(f"{content_type} part without parts: its content was ignored")
+            stack.extend((sub, embedded) for sub in reversed(found))
         else:
             name = filename(part)
             if content_type in _BODY_TYPES and not name and not _is_attached(part):
-                _read_body(part, content_type, parts)
+                if not embedded:
+                    _read_body(part, content_type, parts)
             else:
                 label = f"attachment {name!r}" if name else content_type
                 parts.files.append((name, content_type, _payload(part, label, parts)))
@@ -135,6 +150,26 @@ def _recovered(part: Message, parts: Parts) -> list[Message]:
         if chunk.strip()
     ]
     parts.defects.append(f"{len(found)} part(s) recovered from after the closing boundary")
+    return found
+
+
+def _guessed_boundary(part: Message, parts: Parts) -> list[Message]:
+    """The parts of a multipart whose boundary is missing or is not the one its body uses,
+    split at the first line that looks like a delimiter followed by a part's header."""
+    body = part.get_payload()
+    if not isinstance(body, str):
+        return []
+    match = _DELIMITER.search(body)
+    if match is None:
+        return []
+    boundary = match[1]
+    header = f'Content-Type: {part.get_content_type()}; boundary="{boundary}"\r\n\r\n'
+    rebuilt = email.message_from_bytes(header.encode() + _encode(body))
+    found = _subparts(rebuilt)
+    if found:
+        stated = part.get_boundary()
+        said = f"boundary {stated!r} is not used" if stated else "no boundary given"
+        parts.defects.append(f"{part.get_content_type()}: {said}; parts split at {boundary!r}")
     return found
 
 

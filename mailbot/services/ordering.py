@@ -11,11 +11,13 @@ from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.pricing import PriceRules, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
-from mailbot.parsers.message import ParsedMessage
+from mailbot.parsers.message import Attachment, ParsedMessage
 from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
+
+_TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +55,17 @@ class ReadOrder:
 def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
     """The order lines of a message: from spreadsheet attachments, then from the body."""
     parts: list[OrderLines] = []
-    problems: list[RejectedLine] = []
+    problems = [
+        RejectedLine(Origin(a.filename or "winmail.dat", 0), Rejection.WINMAIL_DAT)
+        for a in message.attachments
+        if _is_tnef(a)
+    ]
     tables = [a for a in message.attachments if is_table(a.filename, a.content_type)]
-    for skipped in tables[rules.max_attachments :]:
-        origin = Origin(skipped.filename or "attachment", 0)
+    skipped = [a.filename or "attachment" for a in tables[rules.max_attachments :]]
+    if skipped:
+        # One line for all of them: a message with 2,000 files gets a reply of readable length.
+        names = ", ".join(skipped) if len(skipped) <= 3 else f"{skipped[0]} … {skipped[-1]}"
+        origin = Origin(f"{names} ({len(skipped)})"[:255], 0)
         problems.append(
             RejectedLine(origin, Rejection.TOO_MANY_FILES, detail=str(rules.max_attachments))
         )
@@ -69,6 +78,12 @@ def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
             problems.append(file_problem(name, error, rules.limits))
     parts.append(order_lines_from_text(message.text))
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
+
+
+def _is_tnef(attachment: Attachment) -> bool:
+    """Outlook's Rich Text wrapper (TNEF), which holds the real attachments inside it."""
+    content_type = attachment.content_type.lower()
+    return content_type in _TNEF_TYPES or attachment.filename.lower() == "winmail.dat"
 
 
 def file_problem(name: str, error: UnreadableTable, limits: TableLimits) -> RejectedLine:
@@ -90,7 +105,9 @@ def price_order(uow: UnitOfWork, client: Partner, order: ReadOrder, rules: Order
         max_quantity=rules.max_quantity,
         group=client.group,
         gross=client.price_display == "gross",
-        rejected=order.lines.rejected,
+        # Whole files that could not be read are reported in the quote too, not only when
+        # nothing at all could be read.
+        rejected=(*order.problems, *order.lines.rejected),
     )
 
 
