@@ -8,6 +8,7 @@ body. So the tree mail-parser built is walked here instead.
 
 from __future__ import annotations
 
+import binascii
 import email
 import re
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ _BODY_TYPES = ("text/plain", "text/html")
 _FILE_HEADERS = ("content-type", "content-disposition")
 _PATH = re.compile(r".*[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 _NEWLINE_FIRST = re.compile(r"\A\r?\n")
 # A delimiter line (RFC 2046 boundary characters) directly followed by a part's header.
 _DELIMITER = re.compile(
@@ -112,7 +114,9 @@ def _read_body(part: Message, content_type: str, parts: Parts) -> None:
 def _payload(part: Message, label: str, parts: Parts) -> bytes:
     """The decoded bytes of a leaf part; broken base64 is decoded as far as it goes."""
     known = len(part.defects)
-    data = part.get_payload(decode=True)
+    data = _base64(part)
+    if data is None:
+        data = part.get_payload(decode=True)
     payload = data if isinstance(data, bytes) else b""
     for defect in part.defects[known:]:
         parts.defects.append(f"{label}: {_describe(defect)}; decoded what could be")
@@ -121,6 +125,41 @@ def _payload(part: Message, label: str, parts: Parts) -> bytes:
             raw = part.get_payload(decode=False)
             payload = decode_base64_payload(raw if isinstance(raw, str) else "")
     return payload
+
+
+def _base64(part: Message) -> bytes | None:
+    """A base64 part's bytes, decoded as the email package decodes them (recording the same
+    defects on the part), or None for a part that is not base64 text.
+
+    The email package splits the text into one bytes object per line and joins them again
+    before decoding: for a big attachment that costs several times its size.
+    """
+    text = part.get_payload()
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte != "base64" or not isinstance(text, str):
+        return None
+    encoded = text.encode("ascii", "surrogateescape").translate(None, b"\r\n")
+    del text
+    padding = -len(encoded) % 4
+    try:
+        if not _BASE64.fullmatch(encoded):
+            raise binascii.Error("not base64")
+        data = binascii.a2b_base64(encoded + b"=" * padding)
+        found: list[errors.MessageDefect] = [errors.InvalidBase64PaddingDefect()] * bool(padding)
+    except binascii.Error:
+        found = [errors.InvalidBase64CharactersDefect()]
+        for extra, more in ((b"", []), (b"==", [errors.InvalidBase64PaddingDefect()])):
+            try:
+                data = binascii.a2b_base64(encoded + extra)
+                found += more
+                break
+            except binascii.Error:
+                continue
+        else:  # a length of 4n + 1 cannot be decoded: the email package keeps the text
+            data, found = encoded, [errors.InvalidBase64LengthDefect()]
+    for defect in found:
+        part.policy.handle_defect(part, defect)
+    return data
 
 
 def _flatten(part: Message, name: str, parts: Parts) -> bytes:

@@ -134,7 +134,7 @@ class Processor:
         return outcome
 
     def _handle(self, uow: UnitOfWork, inbound: InboundMessage) -> Outcome:
-        message = parse_message(inbound.raw)
+        message = parse_message(uow.inbox.raw(inbound.id))
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,
