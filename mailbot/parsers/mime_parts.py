@@ -116,8 +116,9 @@ def _payload(part: Message, label: str, parts: Parts) -> bytes:
     known = len(part.defects)
     data = _base64(part)
     if data is None:
-        data = part.get_payload(decode=True)
-    payload = data if isinstance(data, bytes) else b""
+        decoded = part.get_payload(decode=True)
+        data = decoded if isinstance(decoded, bytes) else b""
+    payload = data
     for defect in part.defects[known:]:
         parts.defects.append(f"{label}: {_describe(defect)}; decoded what could be")
         if isinstance(defect, errors.InvalidBase64LengthDefect):
@@ -138,13 +139,18 @@ def _base64(part: Message) -> bytes | None:
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
     if cte != "base64" or not isinstance(text, str):
         return None
-    encoded = text.encode("ascii", "surrogateescape").translate(None, b"\r\n")
+    try:
+        encoded = text.encode("ascii").translate(None, b"\r\n")
+    except UnicodeEncodeError:  # 8-bit bytes in base64 text (rare): the email package's way
+        return None
     del text
     padding = -len(encoded) % 4
     try:
-        if not _BASE64.fullmatch(encoded):
+        padded = encoded + b"=" * padding
+        if not _BASE64.fullmatch(padded):
             raise binascii.Error("not base64")
-        data = binascii.a2b_base64(encoded + b"=" * padding)
+        data = binascii.a2b_base64(padded)
+        del padded
         found: list[errors.MessageDefect] = [errors.InvalidBase64PaddingDefect()] * bool(padding)
     except binascii.Error:
         found = [errors.InvalidBase64CharactersDefect()]

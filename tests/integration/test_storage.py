@@ -167,3 +167,13 @@ def test_a_nul_byte_in_the_message_id_does_not_stop_storing(engine: Engine) -> N
         assert message is not None
         assert message.message_id == "badid@x.example"
         assert message.raw == raw
+
+
+def test_a_stored_message_reads_back_whole_across_slices(engine: Engine) -> None:
+    """`Inbox.raw` reads a message in 1 MiB slices and gives back exactly the stored bytes."""
+    for size in (0, 1, 2**20, 2**20 + 1, 3 * 2**20 - 7):
+        raw = bytes(range(256)) * (size // 256) + b"\x00\xff" * (size % 256 // 2)
+        raw += b"x" * (size - len(raw))
+        stored = store_message(UnitOfWork(engine), raw, source="file", now=NOW)
+        with UnitOfWork(engine) as uow:
+            assert uow.inbox.raw(stored.id) == raw, size
