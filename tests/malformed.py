@@ -227,11 +227,11 @@ def big_attachment() -> bytes:
     )
 
 
-def many_attachments() -> bytes:
+def many_attachments(count: int = MANY_ATTACHMENTS) -> bytes:
     """2,000 one-line order files in one message."""
     boundary = b"many"
     parts = [b"--" + boundary + b"\r\n" + TEXT_ORDER]
-    for number in range(MANY_ATTACHMENTS):
+    for number in range(count):
         name = f"part-{number:04d}.csv".encode()
         parts.append(
             b"--" + boundary + b"\r\nContent-Type: text/csv\r\n"
@@ -242,16 +242,16 @@ def many_attachments() -> bytes:
     return _multipart(b'multipart/mixed; boundary="many"', body)
 
 
-def huge_header() -> bytes:
+def huge_header(size: int = BIG_HEADER) -> bytes:
     """A 1 MB header (a scanner's report folded over 16,000 lines) above a body order."""
     line = b" spam-score-token-" + b"0123456789abcdef" * 3 + b"\r\n"
-    report = b"X-Scan-Report: start\r\n" + line * (BIG_HEADER // len(line))
+    report = b"X-Scan-Report: start\r\n" + line * (size // len(line))
     return _head(extra=report) + b"Content-Type: text/plain\r\n\r\nBPW-0310 x 2\r\n"
 
 
-def huge_references() -> bytes:
+def huge_references(size: int = BIG_HEADER) -> bytes:
     """A reply at the end of a very long thread: a 1 MB References header."""
-    ids = b" ".join(b"<thread-%06d@fleetparts.example>" % n for n in range(BIG_HEADER // 33))
+    ids = b" ".join(b"<thread-%06d@fleetparts.example>" % n for n in range(size // 33))
     head = b"References: " + ids + b"\r\nIn-Reply-To: <thread-000001@fleetparts.example>\r\n"
     return _head(extra=head) + b"Content-Type: text/plain\r\n\r\nBPW-0310 x 2\r\n"
 

@@ -97,20 +97,23 @@ class Inbox:
         return self.session.get(InboundMessage, message_id)
 
     def raw(self, message_id: int) -> bytes:
-        """A stored message's bytes, read in slices: PostgreSQL sends bytea as hex text and
-        libpq holds a whole result at once, so reading a 50 MB message in one piece costs
-        several times its size."""
-        size = self.session.scalar(
-            select(InboundMessage.size).where(InboundMessage.id == message_id)
-        )
+        """A stored message's bytes. PostgreSQL sends bytea as hex text and libpq holds a whole
+        result at once, so reading a 50 MB message in one piece costs several times its size:
+        there it is read in slices. SQLite hands a blob over as it is, and would read all of
+        it for every slice."""
+        where = InboundMessage.id == message_id
+        if self.session.get_bind().dialect.name != "postgresql":
+            raw = self.session.scalar(select(InboundMessage.raw).where(where))
+            if raw is None:
+                raise LookupError(f"no inbound message {message_id}")
+            return raw
+        size = self.session.scalar(select(InboundMessage.size).where(where))
         if size is None:
             raise LookupError(f"no inbound message {message_id}")
         pieces = []
         for start in range(1, size + 1, _RAW_SLICE):  # SQL counts from 1
             piece = func.substr(InboundMessage.raw, start, _RAW_SLICE, type_=LargeBinary)
-            pieces.append(
-                self.session.scalar(select(piece).where(InboundMessage.id == message_id)) or b""
-            )
+            pieces.append(self.session.scalar(select(piece).where(where)) or b"")
         return b"".join(pieces)
 
     def by_sha256(self, digest: str) -> InboundMessage | None:
