@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mailbot.demo import PRICE_LIST, SUPPLIER
 from tests.mail import DESK, mail
 
 FLEET = "buying@fleetparts.example"  # an English-speaking client of the demo data
@@ -256,15 +257,20 @@ def huge_references(size: int = BIG_HEADER) -> bytes:
     return _head(extra=head) + b"Content-Type: text/plain\r\n\r\nBPW-0310 x 2\r\n"
 
 
-def zip_bomb_xlsx() -> bytes:
-    """An "order.xlsx" that is a small zip unpacking to 200 MiB of zeros."""
+def _zip_bomb() -> bytes:
+    """A small zip that looks like an XLSX workbook and unpacks to 200 MiB of zeros."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", bytes(200 * 2**20))
+    return buffer.getvalue()
+
+
+def zip_bomb_xlsx() -> bytes:
+    """An "order.xlsx" that is a small zip unpacking to 200 MiB of zeros."""
     return mail(
-        sender=FLEET, body="Order attached.", attachments=[("order.xlsx", XLSX, buffer.getvalue())]
+        sender=FLEET, body="Order attached.", attachments=[("order.xlsx", XLSX, _zip_bomb())]
     )
 
 
@@ -315,6 +321,30 @@ def deep_multipart(depth: int = 3_000) -> bytes:
     return _head(extra=opening + TEXT_ORDER) + closing
 
 
+def supplier_list_without_boundary() -> bytes:
+    """A supplier's price list in a multipart that names no boundary."""
+    listed = PRICE_LIST.replace("84.00", "86.00").encode()
+    attachment = (
+        b"Content-Type: text/csv\r\n"
+        b'Content-Disposition: attachment; filename="preturi.csv"\r\n\r\n' + listed
+    )
+    body = b"--sup\r\n" + TEXT_ORDER.replace(b"BPW-0310 x 2", b"Lista noua") + b"--sup\r\n"
+    return _multipart(b"multipart/mixed", body + attachment + b"--sup--\r\n", SUPPLIER)
+
+
+def supplier_zip_bomb() -> bytes:
+    """A supplier's "price list" that is a zip bomb."""
+    bomb = _zip_bomb()
+    return mail(sender=SUPPLIER, body="Lista.", attachments=[("preturi.xlsx", XLSX, bomb)])
+
+
+def supplier_winmail() -> bytes:
+    """A supplier's price list wrapped by Outlook in winmail.dat."""
+    blob = tnef_blob({"preturi.csv": PRICE_LIST.encode()})
+    attachment = ("winmail.dat", "application/ms-tnef", blob)
+    return mail(sender=SUPPLIER, body="Lista de preturi.", attachments=[attachment])
+
+
 QUOTED = "quoted ORD-"
 NO_ORDER = "answered: no order lines found"
 
@@ -356,5 +386,26 @@ CASES: tuple[Case, ...] = (
     Case("headers only", headers_only, "processed", NO_ORDER, ("ABC-123 x 5",)),
     Case("body without headers", body_without_headers, "ignored", "not answered: no sender"),
     Case("mixed line endings", mixed_line_endings, "processed", QUOTED, ("BPW-0310", "SAF-2234")),
+    Case(
+        "supplier list, no boundary",
+        supplier_list_without_boundary,
+        "processed",
+        "price list preturi.csv: 6 rows, 0 rejected",
+        ("preturi.csv", "BPW-0310"),
+    ),
+    Case(
+        "supplier zip bomb",
+        supplier_zip_bomb,
+        "processed",
+        "price list refused: unpacks to more than",
+        ("preturi.xlsx: fișierul nu a putut fi citit", "zip bomb"),
+    ),
+    Case(
+        "supplier winmail.dat",
+        supplier_winmail,
+        "processed",
+        "price list refused: sent inside winmail.dat",
+        ("winmail.dat: Outlook a pus atașamentele",),
+    ),
     Case("multipart 3,000 deep", deep_multipart, "processed", NO_ORDER, ("ABC-123 x 5",)),
 )

@@ -11,7 +11,7 @@ from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.pricing import PriceRules, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
-from mailbot.parsers.message import Attachment, ParsedMessage
+from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
 from mailbot.storage.models import InboundMessage, Order, Partner
@@ -55,11 +55,7 @@ class ReadOrder:
 def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
     """The order lines of a message: from spreadsheet attachments, then from the body."""
     parts: list[OrderLines] = []
-    problems = [
-        RejectedLine(Origin(a.filename or "winmail.dat", 0), Rejection.WINMAIL_DAT)
-        for a in message.attachments
-        if _is_tnef(a)
-    ]
+    problems = list(winmail_problems(message))
     tables = [a for a in message.attachments if is_table(a.filename, a.content_type)]
     skipped = [a.filename or "attachment" for a in tables[rules.max_attachments :]]
     if skipped:
@@ -80,10 +76,14 @@ def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
 
 
-def _is_tnef(attachment: Attachment) -> bool:
-    """Outlook's Rich Text wrapper (TNEF), which holds the real attachments inside it."""
-    content_type = attachment.content_type.lower()
-    return content_type in _TNEF_TYPES or attachment.filename.lower() == "winmail.dat"
+def winmail_problems(message: ParsedMessage) -> tuple[RejectedLine, ...]:
+    """A problem for each `winmail.dat` (TNEF): Outlook's Rich Text wrapper, which hides the
+    real attachments inside it and which mailbot does not unpack."""
+    return tuple(
+        RejectedLine(Origin(a.filename or "winmail.dat", 0), Rejection.WINMAIL_DAT)
+        for a in message.attachments
+        if a.content_type.lower() in _TNEF_TYPES or a.filename.lower() == "winmail.dat"
+    )
 
 
 def file_problem(name: str, error: UnreadableTable, limits: TableLimits) -> RejectedLine:

@@ -25,6 +25,7 @@ from mailbot.services.ordering import (
     price_order,
     read_order,
     store_order,
+    winmail_problems,
 )
 from mailbot.services.price_export import price_list_files
 from mailbot.services.pricelist_versions import tell_managers_of_hold
@@ -156,6 +157,9 @@ class Processor:
             is_table(a.filename, a.content_type) for a in message.attachments
         ):
             return self._take_price_list(uow, inbound, message, partner)
+        if partner.role == "supplier" and (wrapped := winmail_problems(message)):
+            self._report_price_list(uow, inbound, message, partner, "", problems=wrapped)
+            return Outcome("processed", "price list refused: sent inside winmail.dat (TNEF)")
         self._reply(uow, "not_understood", inbound, message, partner, {})
         return Outcome("processed", "answered: nothing to act on")
 
