@@ -8,19 +8,23 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
-from mailbot.config import Config, PriceListsConfig, PricingConfig
+from mailbot.config import Config, PriceListsConfig, PricingConfig, SecurityConfig
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
+from mailbot.resolver import DnsTxtResolver, TxtResolver
+from mailbot.services.bounces import BouncePolicy
 from mailbot.services.imap_folders import FolderPositions
 from mailbot.services.inbox import Stored, store_message
 from mailbot.services.ordering import OrderRules, PricingSettings
 from mailbot.services.pricelists import PriceListSettings, SupplierFormat
 from mailbot.services.processing import ProcessingPolicy, Processor
 from mailbot.services.replies import Replies
+from mailbot.services.reply_limits import ReplyLimit
+from mailbot.services.sender_auth import SenderAuthentication
 from mailbot.services.sending import Sender, SendingPolicy
 from mailbot.storage.database import make_engine
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -64,8 +68,10 @@ def bootstrap(
     engine: Engine | None = None,
     transport: Transport | None = None,
     clock: Clock | None = None,
+    resolver: TxtResolver | None = None,
 ) -> App:
-    """Build the application from `config`; tests pass their own engine, transport or clock."""
+    """Build the application from `config`; tests pass their own engine, transport, clock or
+    DNS resolver."""
     engine = engine or make_engine(config.storage.url)
     clock = clock or SystemClock()
     transport = transport or _transport(config)
@@ -94,9 +100,15 @@ def bootstrap(
             retry_after=timedelta(seconds=processing.retry_seconds),
             lease=timedelta(seconds=processing.lease_seconds),
             own_addresses=frozenset(own),
+            reply_limit=ReplyLimit(max_per_hour=config.replies.max_per_hour),
+            bounces=BouncePolicy(
+                suppress_after=config.bounces.suppress_after,
+                match_window=timedelta(days=config.bounces.match_days),
+            ),
         ),
         clock=clock,
         price_lists=price_lists,
+        sender_auth=sender_authentication(config.security, resolver),
     )
     sender = Sender(
         uow,
@@ -154,6 +166,17 @@ def price_list_settings(lists: PriceListsConfig, pricing: PricingConfig) -> Pric
         },
         limits=TableLimits(max_rows=lists.max_rows, max_unpacked_bytes=lists.max_unpacked_bytes),
     )
+
+
+def sender_authentication(
+    security: SecurityConfig, resolver: TxtResolver | None
+) -> SenderAuthentication | None:
+    """The configured sender check, or None when `require_sender_auth` is off."""
+    if not security.require_sender_auth:
+        return None
+    if security.verify_dkim:
+        return SenderAuthentication(security.trusted_authserv_ids, resolver or DnsTxtResolver())
+    return SenderAuthentication(security.trusted_authserv_ids, None)
 
 
 def _transport(config: Config) -> Transport:

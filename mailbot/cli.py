@@ -9,6 +9,7 @@ import click
 
 from mailbot.commands import price_export  # noqa: F401 - adds `pricelist export`
 from mailbot.commands.common import Context
+from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
 from mailbot.commands.price_versions import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
 from mailbot.commands.service import db, ingest, run
@@ -38,6 +39,8 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 
 for command in (run, ingest, db, partners, pricelist, orders, quarantine):
+    main.add_command(command)
+for command in MAIL_COMMANDS:
     main.add_command(command)
 for command in PRICE_VERSION_COMMANDS:
     pricelist.add_command(command)

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from mailbot.errors import MailbotError
 
@@ -203,9 +210,44 @@ class ProcessingConfig(_Section):
     poll_seconds: float = Field(1.0, gt=0)
 
 
+class RepliesConfig(_Section):
+    """How many replies one sender gets one by one in an hour; the rest wait for a digest."""
+
+    max_per_hour: int = Field(20, ge=0)  # 0: no limit
+
+
+class BouncesConfig(_Section):
+    suppress_after: int = Field(3, ge=1)  # hard bounces, then the address is not mailed
+    match_days: int = Field(7, ge=1)  # how far back a bounce without a Message-ID may match
+
+
 class SecurityConfig(_Section):
-    require_sender_auth: bool = False
+    """Sender authentication: which receiving servers' verdicts count, and own DKIM checks."""
+
     trusted_authserv_ids: tuple[str, ...] = ()
+    verify_dkim: bool = False
+    # Declared last so that its check sees the two keys above.
+    require_sender_auth: bool = False
+
+    @field_validator("trusted_authserv_ids")
+    @classmethod
+    def _server_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not authserv_id.strip() for authserv_id in ids):
+            raise ValueError("an authserv-id cannot be empty")
+        return tuple(authserv_id.strip().lower() for authserv_id in ids)
+
+    @field_validator("require_sender_auth")
+    @classmethod
+    def _some_way_to_authenticate(cls, required: bool, info: ValidationInfo) -> bool:
+        if (
+            required
+            and not info.data.get("trusted_authserv_ids")
+            and not info.data.get("verify_dkim")
+        ):
+            raise ValueError(
+                "true needs security.trusted_authserv_ids or security.verify_dkim = true"
+            )
+        return required
 
 
 class SchedulerConfig(_Section):
@@ -232,6 +274,8 @@ class Config(_Section):
     price_lists: PriceListsConfig = PriceListsConfig()
     orders: OrdersConfig = OrdersConfig()
     processing: ProcessingConfig = ProcessingConfig()
+    replies: RepliesConfig = RepliesConfig()
+    bounces: BouncesConfig = BouncesConfig()
     security: SecurityConfig = SecurityConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     templates: TemplatesConfig = TemplatesConfig()

@@ -1,4 +1,4 @@
-"""Hand-written fakes for mailbot's side effects: the clock and the outgoing transport."""
+"""Hand-written fakes for mailbot's side effects: the clock, the outgoing transport, DNS."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mailbot.outbound.transport import DeliveryError
+from mailbot.resolver import DnsLookupError
 
 
 class FixedClock:
@@ -49,3 +50,18 @@ class RecordingTransport:
                 self.failures -= 1
                 raise self.error
             self.delivered.append(Delivery(sender, tuple(recipients), raw))
+
+
+@dataclass
+class FixedTxtResolver:
+    """DNS with fixed TXT records; a name in `failing` times out (a lookup that may pass)."""
+
+    records: dict[str, bytes] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)
+    asked: list[str] = field(default_factory=list)
+
+    def txt(self, name: str) -> bytes | None:
+        self.asked.append(name)
+        if name in self.failing:
+            raise DnsLookupError(f"DNS lookup of {name} failed: timed out")
+        return self.records.get(name)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from hypothesis import strategies as st
 
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.money import Money
+from mailbot.domain.vouchers import Basket, BasketLine, Candidate, ClientHistory, VoucherTerms
 
 # SKUs as partners write them: BPW-0310, SAF-2234, MAN-81.43701, KNORR-K012.
 skus = st.from_regex(r"[A-Z]{2,6}(-[A-Z]?[0-9]{2,5}){1,2}(\.[0-9]{2,5})?", fullmatch=True)
@@ -125,3 +127,79 @@ markup_rules = st.builds(
 
 # Psychological endings: none, or a fraction such as 0.90, 0.99, 0.00 or 0.5.
 endings = st.none() | st.decimals(min_value=0, max_value=Decimal("0.99"), places=2)
+
+
+# Voucher baskets: a few EUR lines of two brands, a client with some history.
+_basket_lines = st.lists(
+    st.tuples(
+        st.sampled_from(["BPW-0310", "SAF-2234", "DAF-1643"]),
+        st.sampled_from(["BPW", "SAF"]),
+        st.integers(min_value=1, max_value=20),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal(500), places=2),
+    ),
+    min_size=1,
+    max_size=5,
+)
+baskets = st.builds(
+    lambda lines, orders: Basket(
+        tuple(
+            BasketLine(n, sku, brand, "parts", qty, Money(price, "EUR"))
+            for n, (sku, brand, qty, price) in enumerate(lines, start=1)
+        ),
+        "EUR",
+        Decimal(21),
+        "fleet",
+        ClientHistory(orders, Money(Decimal(500), "EUR"), Money(Decimal(605), "EUR")),
+        date(2026, 11, 20),
+    ),
+    _basket_lines,
+    st.integers(min_value=0, max_value=5),
+)
+
+_amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(2000), places=2).map(str)
+_benefits = st.one_of(
+    st.builds(lambda v: {"kind": "percent", "value": str(v)}, st.integers(1, 100)),
+    st.builds(
+        lambda v, cap: {"kind": "percent", "value": str(v), "max_discount": cap, "currency": "EUR"},
+        st.integers(1, 100),
+        _amounts,
+    ),
+    st.builds(lambda v: {"kind": "fixed", "value": v, "currency": "EUR"}, _amounts),
+    st.just({"kind": "free_shipping"}),
+)
+_restrictions = st.lists(
+    st.one_of(
+        st.builds(
+            lambda b, i: {"rule": "brands", "brands": [b], "invert": i},
+            st.sampled_from(["BPW", "SAF"]),
+            st.booleans(),
+        ),
+        st.builds(lambda m: {"rule": "order_total", "min": m, "currency": "EUR"}, _amounts),
+        st.builds(lambda n: {"rule": "past_orders", "min": n}, st.integers(0, 4)),
+    ),
+    max_size=2,
+)
+voucher_terms = st.builds(
+    lambda benefit, exclusive, rules: VoucherTerms.from_dict(
+        {"benefit": benefit, "exclusive": exclusive, "restrictions": rules}
+    ),
+    _benefits,
+    st.booleans(),
+    _restrictions,
+)
+# Up to five distinct codes, some with what is left of a budget.
+candidates = st.lists(
+    st.builds(
+        Candidate,
+        st.just(""),
+        voucher_terms,
+        st.none() | _amounts.map(lambda a: Money(Decimal(a), "EUR")),
+    ),
+    max_size=5,
+).map(lambda found: [Candidate(f"CODE{n}", c.terms, c.budget_left) for n, c in enumerate(found)])
+
+# Authentication-Results parts: result keywords, domain names, and what may stand between
+# tokens (nothing, spaces, comments, folding).
+auth_keywords = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True)
+domains = st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){1,3}", fullmatch=True)
+header_gaps = st.sampled_from(["", " ", " (a comment; with = signs) ", "\r\n\t(folded)\r\n "])

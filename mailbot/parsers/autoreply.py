@@ -111,13 +111,18 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def own_mail_rules(own_addresses: Collection[str], own_domain: str) -> tuple[Rule, ...]:
-    """The rules that recognise mailbot's own mail coming back to it."""
+def own_mail_rules(
+    own_addresses: Collection[str], sent_by_us: Callable[[str], bool]
+) -> tuple[Rule, ...]:
+    """The rules that recognise mailbot's own mail coming back to it.
+
+    `sent_by_us(message_id)` tells whether mailbot wrote a mail with that Message-ID: only
+    the exact id counts, since partners and managers may share mailbot's domain (and so the
+    domain of their own Message-IDs)."""
     addresses = frozenset(address.strip().lower() for address in own_addresses)
-    suffix = "@" + own_domain.strip().lower().lstrip("@")
 
     def own_message_id(message: ParsedMessage) -> bool:
-        return suffix != "@" and message.message_id.lower().endswith(suffix)
+        return bool(message.message_id) and sent_by_us(message.message_id)
 
     def own_address(message: ParsedMessage) -> bool:
         return message.from_address in addresses
@@ -126,10 +131,13 @@ def own_mail_rules(own_addresses: Collection[str], own_domain: str) -> tuple[Rul
 
 
 def reason_not_to_answer(
-    message: ParsedMessage, *, own_addresses: Collection[str], own_domain: str
+    message: ParsedMessage,
+    *,
+    own_addresses: Collection[str],
+    sent_by_us: Callable[[str], bool],
 ) -> str | None:
     """Why `message` must not be answered (a short reason), or None when it may be."""
-    for rule in (*own_mail_rules(own_addresses, own_domain), *RULES):
+    for rule in (*own_mail_rules(own_addresses, sent_by_us), *RULES):
         if rule.applies(message):
             return rule.reason
     return None

@@ -17,6 +17,7 @@ from mailbot.parsers.columns import (
     is_total_row,
 )
 from mailbot.parsers.numbers import parse_decimal
+from mailbot.parsers.voucher_tokens import cell_codes
 
 BODY = "body"
 _REQUIRED = (Field.SKU, Field.QUANTITY)
@@ -79,11 +80,12 @@ class _Collector:
     def add_mapped(self, row: int, cells: Sequence[str], mapping: ColumnMapping) -> None:
         if not any(cell.strip() for cell in cells):
             return
-        code = mapping.cell(cells, Field.VOUCHER)
-        if code:
-            self.codes.append(code)
+        codes = cell_codes([mapping.cell(cells, Field.VOUCHER)])
+        self.codes += codes
         sku, quantity = mapping.cell(cells, Field.SKU), mapping.cell(cells, Field.QUANTITY)
-        if is_total_row(cells, sku):
+        if is_total_row(cells, sku) or (codes and not quantity):
+            # A row with a code and no quantity carries the code ("Voucher:" in the SKU
+            # column is a label, not a line to reject).
             return
         if sku:
             self.add(row, sku, quantity)

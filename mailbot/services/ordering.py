@@ -51,6 +51,11 @@ class ReadOrder:
     lines: OrderLines
     problems: tuple[RejectedLine, ...]
 
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The voucher codes written in the voucher columns of its tables, in order."""
+        return self.lines.codes
+
 
 def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
     """The order lines of a message: from spreadsheet attachments, then from the body."""

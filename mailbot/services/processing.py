@@ -19,6 +19,7 @@ from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.commands import Command, detect_command
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
+from mailbot.services.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
 from mailbot.services.ordering import (
     OrderRules,
     file_problem,
@@ -30,7 +31,9 @@ from mailbot.services.ordering import (
 from mailbot.services.price_export import price_list_files
 from mailbot.services.pricelist_versions import tell_managers_of_hold
 from mailbot.services.pricelists import PriceListError, PriceListSettings, import_price_list
-from mailbot.services.replies import Replies, Thread
+from mailbot.services.replies import Replies, Thread, reply_address
+from mailbot.services.reply_limits import ReplyLimit, hold_reason, send_due_digests
+from mailbot.services.sender_auth import SenderAuthentication
 from mailbot.storage.models import InboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -43,6 +46,8 @@ class ProcessingPolicy:
     retry_after: timedelta
     lease: timedelta
     own_addresses: frozenset[str]
+    reply_limit: ReplyLimit
+    bounces: BouncePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +68,10 @@ class Processor:
         policy: ProcessingPolicy,
         clock: Clock,
         price_lists: PriceListSettings | None = None,
+        sender_auth: SenderAuthentication | None = None,
     ) -> None:
         self._uow = uow
+        self._sender_auth = sender_auth
         self._price_lists = price_lists or PriceListSettings()
         self._replies = replies
         self._rules = rules
@@ -72,7 +79,9 @@ class Processor:
         self._clock = clock
 
     def run_once(self, limit: int = 20) -> int:
-        """Process up to `limit` claimable messages; returns how many were claimed."""
+        """Write the digests that are due, then process up to `limit` claimable messages;
+        returns how many were claimed."""
+        self.send_due_digests()
         with self._uow() as uow:
             candidates = uow.inbox.claimable_ids(self._clock.now(), limit)
         handled = 0
@@ -81,6 +90,10 @@ class Processor:
                 self.process_claimed(inbound_id)
                 handled += 1
         return handled
+
+    def send_due_digests(self) -> int:
+        """Write the digests of held replies that are due (see services/reply_limits.py)."""
+        return send_due_digests(self._uow, self._replies, now=self._clock.now())
 
     def claim(self, inbound_id: int) -> bool:
         with self._uow() as uow:
@@ -101,6 +114,8 @@ class Processor:
                     )
                 else:
                     outcome = self._handle(uow, inbound)
+                    if held := uow.sent.held_reasons(inbound.id):
+                        outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
                 self._finish(inbound, outcome)
                 uow.commit()
         except Exception as error:
@@ -139,13 +154,21 @@ class Processor:
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,
-            own_domain=self._replies.domain,
+            sent_by_us=lambda message_id: uow.sent.by_message_id(message_id) is not None,
         )
         if reason:
-            return Outcome("ignored", f"not answered: {reason}")
+            bounce = ""
+            if reason in MAYBE_BOUNCE:
+                policy, now = self._policy.bounces, self._clock.now()
+                bounce = record_bounce(uow, self._replies, inbound.raw, policy=policy, now=now)
+            return Outcome("ignored", "; ".join(filter(None, (f"not answered: {reason}", bounce))))
         partner = uow.partners.by_address(message.from_address)
         if partner is None:
             return Outcome("ignored", f"not answered: unknown sender {message.from_address}")
+        if self._sender_auth is not None:
+            refusal = self._sender_auth.refusal(inbound.raw, message)
+            if refusal:
+                return Outcome("quarantined", refusal)
         inbound.partner_id = partner.id
         if not partner.active:
             return Outcome("ignored", f"not answered: {partner.name} is deactivated")
@@ -288,11 +311,13 @@ class Processor:
         attachments: Sequence[tuple[str, str, bytes]] = (),
     ) -> None:
         received_at: datetime = inbound.received_at
-        self._replies.queue(
+        to = reply_address(message, partner)
+        held = hold_reason(uow, to, limit=self._policy.reply_limit, now=self._clock.now())
+        reply = self._replies.queue(
             uow,
             kind=kind,
             language=partner.language,
-            to=message.from_address,
+            to=to,
             context={"partner_name": partner.name, "received_at": received_at, **context},
             now=self._clock.now(),
             thread=Thread(message.message_id, message.references),
@@ -300,3 +325,5 @@ class Processor:
             order_id=order_id,
             attachments=attachments,
         )
+        if held:
+            reply.status, reply.last_error = "held", held

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from mailbot.outbound.compose import compose
 from mailbot.outbound.render import Renderer
-from mailbot.storage.models import OutboundMessage
+from mailbot.parsers.message import ParsedMessage
+from mailbot.storage.models import OutboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 
@@ -74,3 +75,11 @@ class Replies:
         )
         uow.outbox.add(message)
         return message
+
+
+def reply_address(message: ParsedMessage, partner: Partner) -> str:
+    """Where a reply to `message` from `partner` goes: its Reply-To only when that is a
+    registered address of the same partner (else anyone could have replies sent anywhere),
+    otherwise its From address."""
+    registered = {a.address for a in partner.addresses}
+    return next((a for a in message.reply_to if a in registered), message.from_address)

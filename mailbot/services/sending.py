@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from mailbot.clock import Clock
 from mailbot.outbound.transport import DeliveryError, Transport
+from mailbot.storage.models import OutboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.sender")
@@ -47,9 +48,12 @@ class Sender:
         with self._uow() as uow:
             if not uow.outbox.claim(outbound_id, self._clock.now(), self._policy.lease):
                 return False
-            uow.commit()
             message = uow.outbox.get(outbound_id)
             assert message is not None
+            if uow.bouncing.is_suppressed(message.recipient):
+                self._suppress(uow, message)
+                return False
+            uow.commit()
             sender, recipient, raw = message.sender, message.recipient, message.raw
         try:
             self._transport.deliver(sender, [recipient], raw)
@@ -61,6 +65,22 @@ class Sender:
             uow.commit()
         log.info("outbox %s: sent to %s", outbound_id, recipient)
         return True
+
+    def _suppress(self, uow: UnitOfWork, message: OutboundMessage) -> None:
+        """Keep mail from an address that bounced too often, saying why (services/bounces.py)."""
+        message.status = "suppressed"
+        message.lease_until = None
+        message.last_error = (
+            f"not sent: {message.recipient} bounced too often; "
+            f"`mailbot addresses clear {message.recipient}` lets mail to it go again"
+        )
+        uow.events.record(
+            "MailSuppressed",
+            {"outbound": message.id, "recipient": message.recipient},
+            self._clock.now(),
+        )
+        uow.commit()
+        log.warning("outbox %s: not sent, %s is suppressed", message.id, message.recipient)
 
     def _failed(self, outbound_id: int, error: DeliveryError) -> None:
         now = self._clock.now()

@@ -9,7 +9,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from mailbot.domain.money import Money
-from mailbot.storage.models import InboundMessage, Order, OrderLine, Partner, PriceItem
+from mailbot.storage.models import (
+    BouncingAddress,
+    InboundMessage,
+    Order,
+    OrderLine,
+    OutboundMessage,
+    Partner,
+    PriceItem,
+)
 
 Row = dict[str, object]
 
@@ -97,6 +105,44 @@ def message_row(message: InboundMessage) -> Row:
         "attempts": message.attempts,
         "outcome": message.outcome,
         "last_error": message.last_error,
+    }
+
+
+def outbound_row(message: OutboundMessage) -> Row:
+    """A mail in the outbox; `reason` says why it was held, suppressed or failed."""
+    return {
+        "id": message.id,
+        "message_id": message.message_id,
+        "kind": message.kind,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "status": message.status,
+        "attempts": message.attempts,
+        "created_at": _time(message.created_at),
+        "sent_at": _time(message.sent_at),
+        "reason": message.last_error,
+        "inbound_message": message.inbound_message_id,
+        "order": message.order_id,
+        "digest": message.digest_id,
+        "bounced_at": _time(message.bounced_at),
+        "bounce_recipient": message.bounce_recipient,
+        "bounce_status": message.bounce_status,
+    }
+
+
+def bouncing_address_row(address: BouncingAddress) -> Row:
+    return {
+        "address": address.address,
+        "suppressed": address.suppressed_at is not None,
+        "hard_bounces": address.hard_bounces,
+        "bounces": address.bounces,
+        "last_status": address.last_status,
+        "last_outbound": address.last_outbound_id,
+        "first_bounce_at": _time(address.first_bounce_at),
+        "last_bounce_at": _time(address.last_bounce_at),
+        "alerted_at": _time(address.alerted_at),
+        "suppressed_at": _time(address.suppressed_at),
+        "cleared_at": _time(address.cleared_at),
     }
 
 

@@ -182,7 +182,14 @@ class OrderLine(Base):
 
 
 class OutboundMessage(Base):
-    """A mail mailbot owes someone. Its bytes and Message-ID are fixed when written."""
+    """A mail mailbot owes someone. Its bytes and Message-ID are fixed when written.
+
+    `status`: pending (waiting for the sender), sent, failed (the relay refused it), bounced
+    (a bounce reported it undeliverable: `bounce_recipient`, `bounce_status`), held (a reply
+    past the sender's hourly limit, waiting for the digest; the reason in `last_error`),
+    digested (sent inside the digest `digest_id`), suppressed (not sent: the address bounced
+    too often; the reason in `last_error`).
+    """
 
     __tablename__ = "outbound_messages"
 
@@ -202,8 +209,35 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None]
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    bounced_at: Mapped[datetime | None]
+    bounce_recipient: Mapped[str] = mapped_column(String(320), default="", server_default="")
+    bounce_status: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
 
-    __table_args__ = (Index("ix_outbound_messages_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_messages_status_next", "status", "next_attempt_at"),
+        Index("ix_outbound_messages_recipient_created", "recipient", "created_at"),
+    )
+
+
+class BouncingAddress(Base):
+    """An address mail from mailbot bounced at. Managers are alerted once (`alerted_at`);
+    after enough hard bounces mailbot stops mailing it (`suppressed_at`) until a manager
+    clears it, which starts the count again."""
+
+    __tablename__ = "bouncing_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    bounces: Mapped[int] = mapped_column(default=0)
+    hard_bounces: Mapped[int] = mapped_column(default=0)
+    last_status: Mapped[str] = mapped_column(String(16), default="")
+    last_outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    first_bounce_at: Mapped[datetime]
+    last_bounce_at: Mapped[datetime]
+    alerted_at: Mapped[datetime | None]
+    suppressed_at: Mapped[datetime | None]
+    cleared_at: Mapped[datetime | None]
 
 
 class Event(Base):

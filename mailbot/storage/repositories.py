@@ -137,13 +137,11 @@ class Inbox:
         """Take the lease on a stored message and count the attempt; False if another took it."""
         return _claim(self.session, InboundMessage, message_id, now, lease)
 
-    def with_status(self, status: str, limit: int = 100) -> Sequence[InboundMessage]:
-        query = (
-            select(InboundMessage)
-            .where(InboundMessage.status == status)
-            .order_by(InboundMessage.id.desc())
-            .limit(limit)
-        )
+    def with_status(self, status: str | None, limit: int = 100) -> Sequence[InboundMessage]:
+        """The newest messages with `status` (None: any)."""
+        query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+        if status:
+            query = query.where(InboundMessage.status == status)
         return self.session.scalars(query).all()
 
 

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.price_versions import PriceVersions
 from mailbot.storage.repositories import (
     Events,
@@ -29,6 +30,8 @@ class UnitOfWork:
     outbox: Outbox
     events: Events
     imap_folders: ImapFolders
+    bouncing: BouncingAddresses
+    sent: SentMail
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -43,6 +46,8 @@ class UnitOfWork:
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
         self.imap_folders = ImapFolders(self.session)
+        self.bouncing = BouncingAddresses(self.session)
+        self.sent = SentMail(self.session)
         return self
 
     def __exit__(

@@ -10,7 +10,7 @@ from mailbot.parsers.autoreply import RULES, is_bounce, reason_not_to_answer
 from mailbot.parsers.message import ParsedMessage, parse_message
 
 OWN = ("orders@distributor.example",)
-DOMAIN = "distributor.example"
+SENT = frozenset({"quote-ORD-2026-000042@distributor.example"})  # ids of mail mailbot wrote
 
 
 def client_mail(**changes: object) -> ParsedMessage:
@@ -39,7 +39,7 @@ def client_mail(**changes: object) -> ParsedMessage:
 
 
 def reason(message: ParsedMessage) -> str | None:
-    return reason_not_to_answer(message, own_addresses=OWN, own_domain=DOMAIN)
+    return reason_not_to_answer(message, own_addresses=OWN, sent_by_us=SENT.__contains__)
 
 
 def test_normal_mail_may_be_answered() -> None:
@@ -111,15 +111,23 @@ def test_own_address_is_not_answered() -> None:
     """Mail from one of mailbot's own addresses is not answered, whatever the case."""
     message = client_mail(from_address="orders@distributor.example")
     assert reason_not_to_answer(
-        message, own_addresses=["Orders@Distributor.EXAMPLE"], own_domain=DOMAIN
+        message, own_addresses=["Orders@Distributor.EXAMPLE"], sent_by_us=SENT.__contains__
     ) == ("own address")
 
 
 def test_own_message_id_is_not_answered() -> None:
-    """Mail whose Message-ID is in mailbot's own domain is mailbot's own mail coming back."""
+    """Mail carrying the exact Message-ID of a mail mailbot wrote is its own mail coming back."""
     message = client_mail(message_id="quote-ORD-2026-000042@distributor.example")
     assert reason(message) == "own message-id"
-    assert reason_not_to_answer(message, own_addresses=OWN, own_domain="") is None
+
+
+def test_other_message_ids_in_mailbots_domain_are_answered() -> None:
+    """A colleague's mail from mailbot's own domain, or a reply naming mailbot's mail in
+    In-Reply-To, is not mistaken for mailbot's own mail."""
+    colleague = client_mail(message_id="7781.2201@distributor.example")
+    reply = client_mail(in_reply_to="quote-ORD-2026-000042@distributor.example")
+    assert reason(colleague) is None
+    assert reason(reply) is None
 
 
 def test_no_sender_is_not_answered() -> None:

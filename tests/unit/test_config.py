@@ -163,3 +163,19 @@ def test_the_example_rules_are_valid_once_uncommented(tmp_path: Path) -> None:
     ]
     assert supplier.columns == {"sku": "Part No", "price": "Netto"}
     assert (supplier.currency, supplier.vat_included) == ("EUR", True)
+
+
+def test_sender_auth_needs_a_trusted_server_or_own_dkim(tmp_path: Path) -> None:
+    """require_sender_auth without trusted servers or verify_dkim is an error naming the key."""
+    path = tmp_path / "mailbot.toml"
+    path.write_text("[security]\nrequire_sender_auth = true\n")
+    with pytest.raises(ConfigError, match=r"security\.require_sender_auth: .*trusted_authserv_ids"):
+        load_config(path, environ={})
+    with pytest.raises(ConfigError, match=r"security\.trusted_authserv_ids"):
+        load_config(path, environ={"MAILBOT_SECURITY__TRUSTED_AUTHSERV_IDS": '[" "]'})
+    trusting = load_config(
+        path, environ={"MAILBOT_SECURITY__TRUSTED_AUTHSERV_IDS": '[" MX.Distributor.Example "]'}
+    )
+    assert trusting.security.trusted_authserv_ids == ("mx.distributor.example",)
+    verifying = load_config(path, environ={"MAILBOT_SECURITY__VERIFY_DKIM": "true"})
+    assert verifying.security.verify_dkim

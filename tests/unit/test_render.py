@@ -19,6 +19,7 @@ from mailbot.domain.quotes import Quote, QuotedLine
 from mailbot.outbound.formatting import Formatter, locale_for
 from mailbot.outbound.phrases import PLACES, REASONS
 from mailbot.outbound.render import RenderedMail, Renderer, RenderError
+from mailbot.services.reply_limits import HeldReply
 
 LANGUAGES = ("en", "ru", "ro")
 TEMPLATES = (
@@ -28,6 +29,8 @@ TEMPLATES = (
     "not_understood",
     "pricelist_held",
     "pricelist_stale",
+    "reply_digest",
+    "address_bouncing",
 )
 RECEIVED = datetime(2024, 3, 5, 14, 7, tzinfo=UTC)
 NBSP = "\xa0"
@@ -78,6 +81,14 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "supplier_name": "Balkan Parts",
         "supplier_address": "sales@balkan.example",
         "version_id": 7,
+        "replies": [HeldReply("Quote ORD-000042", "Dear Acme Ltd,\n<b>2 lines</b>", RECEIVED)],
+        "address": "buying@acme.example",
+        "failed_recipient": "buying@acme.example",
+        "status": "5.1.1",
+        "holder": "Acme Ltd",
+        "subject": "Quote ORD-000042",
+        "sent_at": RECEIVED,
+        "suppress_after": 3,
     }
     values.update(extra)
     return values
@@ -430,3 +441,13 @@ def test_unknown_template_and_zone_are_render_errors(renderer: Renderer) -> None
         renderer.render("no_such_mail", "en", context())
     with pytest.raises(RenderError, match="Mars/Olympus"):
         Renderer(None, "Mars/Olympus")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reply_digest_holds_each_reply_escaped(renderer: Renderer, language: str) -> None:
+    """The digest carries each held reply's subject and text, the text escaped in HTML."""
+    mail = renderer.render("reply_digest", language, context())
+    assert "Quote ORD-000042" in mail.text
+    assert "<b>2 lines</b>" in mail.text
+    assert "&lt;b&gt;2 lines&lt;/b&gt;" in mail.html
+    assert "<b>2 lines</b>" not in mail.html

@@ -1,0 +1,119 @@
+"""Queries for mail mailbot must be careful with: addresses that bounce, mail a bounce may
+report on, and replies held back by the per-sender limit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailbot.storage.models import BouncingAddress, OutboundMessage
+
+# What the sender has handed (or will hand) to the relay: the mail a bounce can be about.
+DELIVERED = ("sent", "pending", "bounced")
+HELD = "held"
+
+
+class BouncingAddresses:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, address: str) -> BouncingAddress | None:
+        query = select(BouncingAddress).where(BouncingAddress.address == address.lower())
+        return self.session.scalars(query).one_or_none()
+
+    def add(self, record: BouncingAddress) -> None:
+        self.session.add(record)
+        self.session.flush()
+
+    def is_suppressed(self, address: str) -> bool:
+        query = select(BouncingAddress.id).where(
+            BouncingAddress.address == address.lower(), BouncingAddress.suppressed_at.is_not(None)
+        )
+        return self.session.scalar(query) is not None
+
+    def list(self, suppressed_only: bool = False) -> Sequence[BouncingAddress]:
+        query = select(BouncingAddress).order_by(BouncingAddress.last_bounce_at.desc())
+        if suppressed_only:
+            query = query.where(BouncingAddress.suppressed_at.is_not(None))
+        return self.session.scalars(query).all()
+
+
+class SentMail:
+    """Outbound mail by whom it went to and when, for bounces and the reply limit."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_message_id(self, message_id: str) -> OutboundMessage | None:
+        """The mail mailbot wrote with this Message-ID (with or without the <>)."""
+        bare = message_id.strip().strip("<>")
+        if not bare:
+            return None
+        query = select(OutboundMessage).where(OutboundMessage.message_id == f"<{bare}>")
+        return self.session.scalars(query).one_or_none()
+
+    def latest_to(self, recipient: str, since: datetime) -> OutboundMessage | None:
+        """The newest mail handed to the relay for `recipient` since `since`."""
+        query = (
+            select(OutboundMessage)
+            .where(OutboundMessage.recipient == recipient, OutboundMessage.created_at >= since)
+            .where(OutboundMessage.status.in_(DELIVERED))
+            .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def replies_to(self, recipient: str, since: datetime) -> int:
+        """How many replies to received mail went (or go) to `recipient` one by one since
+        `since`; held and digested ones are not counted, and digests are not replies."""
+        query = select(func.count(OutboundMessage.id)).where(
+            OutboundMessage.recipient == recipient,
+            OutboundMessage.created_at >= since,
+            OutboundMessage.inbound_message_id.is_not(None),
+            OutboundMessage.status.in_(DELIVERED),
+        )
+        return self.session.scalar(query) or 0
+
+    def has_held(self, recipient: str) -> bool:
+        """Whether replies to `recipient` wait for their digest."""
+        query = select(OutboundMessage.id).where(
+            OutboundMessage.recipient == recipient, OutboundMessage.status == HELD
+        )
+        return self.session.scalars(query.limit(1)).first() is not None
+
+    def held_reasons(self, inbound_id: int) -> Sequence[str]:
+        """Why replies to the received message `inbound_id` were held, if any were."""
+        query = select(OutboundMessage.last_error).where(
+            OutboundMessage.inbound_message_id == inbound_id, OutboundMessage.status == HELD
+        )
+        return self.session.scalars(query.order_by(OutboundMessage.id)).all()
+
+    def held_recipients(self, held_before: datetime) -> Sequence[str]:
+        """Recipients whose oldest held reply was written at or before `held_before`."""
+        query = (
+            select(OutboundMessage.recipient)
+            .where(OutboundMessage.status == HELD)
+            .group_by(OutboundMessage.recipient)
+            .having(func.min(OutboundMessage.created_at) <= held_before)
+            .order_by(OutboundMessage.recipient)
+        )
+        return self.session.scalars(query).all()
+
+    def held_for(self, recipient: str) -> Sequence[OutboundMessage]:
+        """The replies held for `recipient`, oldest first, locked against a second digest."""
+        query = (
+            select(OutboundMessage)
+            .where(OutboundMessage.recipient == recipient, OutboundMessage.status == HELD)
+            .order_by(OutboundMessage.id)
+            .with_for_update()
+        )
+        return self.session.scalars(query).all()
+
+    def list(self, status: str | None = None, limit: int = 100) -> Sequence[OutboundMessage]:
+        query = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
+        if status:
+            query = query.where(OutboundMessage.status == status)
+        return self.session.scalars(query).all()

@@ -1,0 +1,186 @@
+"""Bounces as real mail servers write them, about a mail mailbot sent (`message_id` with <>).
+
+Each builder returns raw bytes: an RFC 3464 report returning the whole message (as Sendmail
+and Gmail do), Postfix's report returning only the headers, an old Exchange text
+notice, and a qmail (QSBMF) text bounce with the returned mail pasted below it.
+"""
+
+from __future__ import annotations
+
+DESK = "orders@distributor.example"
+DATE = "Fri, 20 Nov 2026 09:35:00 +0200"
+
+
+def _returned_headers(message_id: str, recipient: str) -> str:
+    return (
+        f"From: Order desk <{DESK}>\r\n"
+        f"To: {recipient}\r\n"
+        f"Subject: Quote ORD-2026-000001\r\n"
+        f"Date: Fri, 20 Nov 2026 07:30:00 +0000\r\n"
+        f"Message-ID: {message_id}\r\n"
+        f"Auto-Submitted: auto-replied\r\n"
+    )
+
+
+def rfc3464(message_id: str, recipient: str, status: str = "5.1.1") -> bytes:
+    """A standard multipart/report with the whole original message returned."""
+    action = "delayed" if status.startswith("4") else "failed"
+    return (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.fleetparts.example>\r\n"
+        f"To: {DESK}\r\n"
+        "Subject: Returned mail: see transcript for details\r\n"
+        f"Date: {DATE}\r\n"
+        "Message-ID: <202611200735.5AK7ZQ01@mx.fleetparts.example>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="RPT"\r\n'
+        "\r\n"
+        "--RPT\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n"
+        "\r\n"
+        "The original message was received at Fri, 20 Nov 2026 09:30:00 +0200\r\n"
+        "from mail.distributor.example [192.0.2.10]\r\n"
+        "\r\n"
+        "   ----- The following addresses had permanent fatal errors -----\r\n"
+        f"<{recipient}>\r\n"
+        "    (reason: 550 5.1.1 User unknown)\r\n"
+        "\r\n"
+        "--RPT\r\n"
+        "Content-Type: message/delivery-status\r\n"
+        "\r\n"
+        "Reporting-MTA: dns; mx.fleetparts.example\r\n"
+        "Received-From-MTA: DNS; mail.distributor.example\r\n"
+        "Arrival-Date: Fri, 20 Nov 2026 09:30:00 +0200\r\n"
+        "\r\n"
+        f"Final-Recipient: RFC822; {recipient}\r\n"
+        f"Action: {action}\r\n"
+        f"Status: {status}\r\n"
+        "Remote-MTA: DNS; mx.fleetparts.example\r\n"
+        f"Diagnostic-Code: SMTP; 550 {status} User unknown\r\n"
+        "Last-Attempt-Date: Fri, 20 Nov 2026 09:35:00 +0200\r\n"
+        "\r\n"
+        "--RPT\r\n"
+        "Content-Type: message/rfc822\r\n"
+        "\r\n"
+        f"{_returned_headers(message_id, recipient)}"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "\r\n"
+        "Dear Fleet Parts Ltd, thank you for your order.\r\n"
+        "\r\n"
+        "--RPT--\r\n"
+    ).encode()
+
+
+def postfix(message_id: str, recipient: str) -> bytes:
+    """Postfix's report: a notice, the delivery status, and the returned headers only."""
+    return (
+        "Return-Path: <>\r\n"
+        "From: MAILER-DAEMON@mail.distributor.example (Mail Delivery System)\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"To: {DESK}\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        f"Date: {DATE}\r\n"
+        "Message-Id: <20261120073500.4F2A1C0042@mail.distributor.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+        '\tboundary="4F2A1C0042.1763624100/mail.distributor.example"\r\n'
+        "\r\n"
+        "This is a MIME-encapsulated message.\r\n"
+        "\r\n"
+        "--4F2A1C0042.1763624100/mail.distributor.example\r\n"
+        "Content-Description: Notification\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n"
+        "\r\n"
+        "This is the mail system at host mail.distributor.example.\r\n"
+        "\r\n"
+        "I'm sorry to have to inform you that your message could not\r\n"
+        "be delivered to one or more recipients. It's attached below.\r\n"
+        "\r\n"
+        "                   The mail system\r\n"
+        "\r\n"
+        f"<{recipient}>: host mx.vector-trans.example[198.51.100.7] said: 550\r\n"
+        f"    5.1.1 <{recipient}>: Recipient address rejected: User unknown in\r\n"
+        "    virtual mailbox table (in reply to RCPT TO command)\r\n"
+        "\r\n"
+        "--4F2A1C0042.1763624100/mail.distributor.example\r\n"
+        "Content-Description: Delivery report\r\n"
+        "Content-Type: message/delivery-status\r\n"
+        "\r\n"
+        "Reporting-MTA: dns; mail.distributor.example\r\n"
+        "X-Postfix-Queue-ID: 4F2A1C0042\r\n"
+        f"X-Postfix-Sender: rfc822; {DESK}\r\n"
+        "Arrival-Date: Fri, 20 Nov 2026 09:30:00 +0200 (EET)\r\n"
+        "\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\n"
+        f"Original-Recipient: rfc822;{recipient}\r\n"
+        "Action: failed\r\n"
+        "Status: 5.1.1\r\n"
+        "Remote-MTA: dns; mx.vector-trans.example\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: Recipient address\r\n"
+        "    rejected: User unknown in virtual mailbox table\r\n"
+        "\r\n"
+        "--4F2A1C0042.1763624100/mail.distributor.example\r\n"
+        "Content-Description: Undelivered Message Headers\r\n"
+        "Content-Type: text/rfc822-headers\r\n"
+        "\r\n"
+        "Received: by mail.distributor.example (Postfix, from userid 1000)\r\n"
+        "\tid 4F2A1C0042; Fri, 20 Nov 2026 09:30:00 +0200 (EET)\r\n"
+        f"{_returned_headers(message_id, recipient)}"
+        "\r\n"
+        "--4F2A1C0042.1763624100/mail.distributor.example--\r\n"
+    ).encode()
+
+
+def exchange(recipient: str) -> bytes:
+    """An old Microsoft Exchange non-delivery notice: plain text, no report part, and no
+    trace of the original Message-ID (so it is matched by recipient)."""
+    return (
+        "From: System Administrator <postmaster@corp.fleetparts.example>\r\n"
+        f"To: {DESK}\r\n"
+        "Subject: Undeliverable: Quote ORD-2026-000001\r\n"
+        f"Date: {DATE}\r\n"
+        "Message-ID: <A1B2C3D4E5@corp.fleetparts.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n"
+        "\r\n"
+        "Your message\r\n"
+        "\r\n"
+        f"  To:      {recipient}\r\n"
+        "  Subject: Quote ORD-2026-000001\r\n"
+        "  Sent:    Fri, 20 Nov 2026 09:30:00 +0200\r\n"
+        "\r\n"
+        "did not reach the following recipient(s):\r\n"
+        "\r\n"
+        f"{recipient} on Fri, 20 Nov 2026 09:35:00 +0200\r\n"
+        "    The recipient name is not recognized\r\n"
+        "\tThe MTS-ID of the original message is: c=us;a= ;p=fleetparts;l=CORP0611200735\r\n"
+        "    MSEXCH:IMS:FleetParts:CORP:MAIL01 0 (000C05A6) Unknown Recipient\r\n"
+        "    #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\r\n"
+    ).encode()
+
+
+def qmail(message_id: str, recipient: str) -> bytes:
+    """A qmail-send bounce (QSBMF) with the returned message pasted below the break line."""
+    return (
+        "Return-Path: <>\r\n"
+        "From: MAILER-DAEMON@mx.vector-trans.example\r\n"
+        f"To: {DESK}\r\n"
+        "Subject: failure notice\r\n"
+        f"Date: {DATE}\r\n"
+        "Message-ID: <1763624100.77.qmail@mx.vector-trans.example>\r\n"
+        "\r\n"
+        "Hi. This is the qmail-send program at mx.vector-trans.example.\r\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\r\n"
+        "\r\n"
+        f"<{recipient}>:\r\n"
+        "Sorry, no mailbox here by that name. (#5.1.1)\r\n"
+        "\r\n"
+        "--- Below this line is a copy of the message.\r\n"
+        "\r\n"
+        "Return-Path: <orders@distributor.example>\r\n"
+        f"{_returned_headers(message_id, recipient)}"
+        "\r\n"
+        "Dear client, thank you for your order.\r\n"
+    ).encode()
