@@ -23,7 +23,6 @@ _BODY_TYPES = ("text/plain", "text/html")
 _FILE_HEADERS = ("content-type", "content-disposition")
 _PATH = re.compile(r".*[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 _NEWLINE_FIRST = re.compile(r"\A\r?\n")
 # A delimiter line (RFC 2046 boundary characters) directly followed by a part's header.
 _DELIMITER = re.compile(
@@ -146,11 +145,7 @@ def _base64(part: Message) -> bytes | None:
     del text
     padding = -len(encoded) % 4
     try:
-        padded = encoded + b"=" * padding
-        if not _BASE64.fullmatch(padded):
-            raise binascii.Error("not base64")
-        data = binascii.a2b_base64(padded)
-        del padded
+        data = binascii.a2b_base64(encoded + b"=" * padding, strict_mode=True)
         found: list[errors.MessageDefect] = [errors.InvalidBase64PaddingDefect()] * bool(padding)
     except binascii.Error:
         found = [errors.InvalidBase64CharactersDefect()]

@@ -150,7 +150,8 @@ class Processor:
         return outcome
 
     def _handle(self, uow: UnitOfWork, inbound: InboundMessage) -> Outcome:
-        message = parse_message(uow.inbox.raw(inbound.id))
+        raw = uow.inbox.raw(inbound.id)  # once: `inbound.raw` is loaded only when asked for
+        message = parse_message(raw)
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,
@@ -160,13 +161,13 @@ class Processor:
             bounce = ""
             if reason in MAYBE_BOUNCE:
                 policy, now = self._policy.bounces, self._clock.now()
-                bounce = record_bounce(uow, self._replies, inbound.raw, policy=policy, now=now)
+                bounce = record_bounce(uow, self._replies, raw, policy=policy, now=now)
             return Outcome("ignored", "; ".join(filter(None, (f"not answered: {reason}", bounce))))
         partner = uow.partners.by_address(message.from_address)
         if partner is None:
             return Outcome("ignored", f"not answered: unknown sender {message.from_address}")
         if self._sender_auth is not None:
-            refusal = self._sender_auth.refusal(inbound.raw, message)
+            refusal = self._sender_auth.refusal(raw, message)
             if refusal:
                 return Outcome("quarantined", refusal)
         inbound.partner_id = partner.id
