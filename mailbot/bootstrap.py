@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
 from mailbot.config import Config, PriceListsConfig, PricingConfig, SecurityConfig
+from mailbot.domain.deadlines import Calendar, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
+from mailbot.ingress.smtp import SmtpIngress
+from mailbot.ingress.smtp import StoreMessage as StoreSmtpMessage
+from mailbot.ingress.smtp_server import server_tls_context
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.tables import TableLimits
 from mailbot.resolver import DnsTxtResolver, TxtResolver
 from mailbot.services.bounces import BouncePolicy
+from mailbot.services.deadlines import DeadlineSettings
 from mailbot.services.imap_folders import FolderPositions
-from mailbot.services.inbox import Stored, store_message
+from mailbot.services.inbox import Stored, store_message, store_messages
 from mailbot.services.ordering import OrderRules, PricingSettings
 from mailbot.services.pricelists import PriceListSettings, SupplierFormat
 from mailbot.services.processing import ProcessingPolicy, Processor
@@ -40,6 +47,7 @@ class App:
     sender: Sender
     replies: Replies
     price_lists: PriceListSettings
+    deadlines: DeadlineSettings
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -47,6 +55,10 @@ class App:
     def store(self, raw: bytes, source: str) -> Stored:
         """Commit a received message to the inbox (deduplicated)."""
         return store_message(self.uow(), raw, source=source, now=self.clock.now())
+
+    def store_many(self, raws: Sequence[bytes], source: str) -> list[Stored]:
+        """Commit several received messages in one transaction (deduplicated), all or none."""
+        return store_messages(self.uow(), raws, source=source, now=self.clock.now())
 
     def imap_poller(self, store: StoreMessage) -> ImapPoller:
         """The mailbox poller `config.imap` describes, storing each message through `store`."""
@@ -56,6 +68,33 @@ class App:
             self.config.imap,
             # One size limit for all intake: what the SMTP listener refuses, IMAP does not take.
             max_message_bytes=self.config.smtp_ingress.max_message_bytes,
+        )
+
+    def smtp_ingress(self, store: StoreSmtpMessage) -> SmtpIngress:
+        """The listener `config.smtp_ingress` describes, storing each message through `store`.
+
+        Raises ConfigError naming the key when the TLS certificate or key cannot be read.
+        """
+        smtp = self.config.smtp_ingress
+        tls = (
+            server_tls_context(smtp.tls_cert_file, smtp.tls_key_file)
+            if smtp.tls_cert_file
+            else None
+        )
+        return SmtpIngress(
+            store,
+            host=smtp.host,
+            port=smtp.port,
+            recipients=smtp.recipients,
+            max_message_bytes=smtp.max_message_bytes,
+            mode=smtp.mode,
+            max_recipients=smtp.max_recipients,
+            max_connections_per_client=smtp.max_connections_per_client,
+            tls_context=tls,
+            require_tls=smtp.require_tls,
+            auth_users=smtp.auth_users,
+            auth_required=smtp.auth_required,
+            auth_allow_plaintext=smtp.auth_allow_plaintext,
         )
 
     def close(self) -> None:
@@ -91,6 +130,7 @@ def bootstrap(
     own = {outgoing.from_address.lower(), *(r.lower() for r in config.smtp_ingress.recipients)}
     processing = config.processing
     price_lists = price_list_settings(config.price_lists, config.pricing)
+    deadlines = deadline_settings(config)
     processor = Processor(
         uow,
         replies=replies,
@@ -107,6 +147,7 @@ def bootstrap(
             ),
         ),
         clock=clock,
+        deadlines=deadlines,
         price_lists=price_lists,
         sender_auth=sender_authentication(config.security, resolver),
     )
@@ -119,7 +160,7 @@ def bootstrap(
         ),
         clock=clock,
     )
-    return App(config, engine, clock, rules, processor, sender, replies, price_lists)
+    return App(config, engine, clock, rules, processor, sender, replies, price_lists, deadlines)
 
 
 def pricing_settings(pricing: PricingConfig) -> PricingSettings:
@@ -177,6 +218,29 @@ def sender_authentication(
     if security.verify_dkim:
         return SenderAuthentication(security.trusted_authserv_ids, resolver or DnsTxtResolver())
     return SenderAuthentication(security.trusted_authserv_ids, None)
+
+
+def deadline_settings(config: Config) -> DeadlineSettings:
+    """The configured deadline windows, stages and business hours."""
+    deadlines = config.deadlines
+    calendar = Calendar(
+        ZoneInfo(config.scheduler.timezone),
+        business_hours=deadlines.business_hours,
+        opens=deadlines.opens,
+        closes=deadlines.closes,
+        days=deadlines.weekdays,
+    )
+    return DeadlineSettings(
+        policy=StagePolicy(
+            calendar,
+            reminder_before=deadlines.reminder_hours_before,
+            escalation_after=deadlines.escalation_hours_after,
+            expiry_after=deadlines.expiry_hours_after,
+        ),
+        agreement_hours=deadlines.agreement_hours,
+        supplier_confirmation_hours=deadlines.supplier_confirmation_hours,
+        lease=timedelta(seconds=deadlines.lease_seconds),
+    )
 
 
 def _transport(config: Config) -> Transport:

@@ -9,10 +9,12 @@ import click
 
 from mailbot.commands import price_export  # noqa: F401 - adds `pricelist export`
 from mailbot.commands.common import Context
+from mailbot.commands.jobs import digest, jobs
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
 from mailbot.commands.price_versions import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
 from mailbot.commands.service import db, ingest, run
+from mailbot.commands.vouchers import vouchers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,7 +40,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     ctx.obj = Context(config_path)
 
 
-for command in (run, ingest, db, partners, pricelist, orders, quarantine):
+for command in (run, ingest, db, partners, pricelist, orders, quarantine, vouchers, jobs, digest):
     main.add_command(command)
 for command in MAIL_COMMANDS:
     main.add_command(command)

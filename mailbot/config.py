@@ -10,6 +10,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from mailbot.errors import MailbotError
@@ -50,11 +52,38 @@ class StorageConfig(_Section):
 
 
 class SmtpIngressConfig(_Section):
+    """The SMTP (or LMTP) listener's settings."""
+
     enabled: bool = True
+    mode: Literal["smtp", "lmtp"] = "smtp"
     host: str = "127.0.0.1"
     port: int = Field(2525, ge=0, le=65535)
     recipients: tuple[str, ...] = ("orders@distributor.example",)
     max_message_bytes: int = Field(26_214_400, gt=0)
+    max_recipients: int = Field(100, gt=0)
+    max_connections_per_client: int = Field(20, gt=0)
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    require_tls: bool = False
+    auth_users: dict[str, str] = Field(default_factory=dict)
+    auth_required: bool = False
+    auth_allow_plaintext: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SmtpIngressConfig:
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            missing = "tls_key_file" if self.tls_cert_file else "tls_cert_file"
+            raise ValueError(f"tls_cert_file and tls_key_file go together: {missing} is empty")
+        if self.require_tls and not self.tls_cert_file:
+            raise ValueError("require_tls needs tls_cert_file and tls_key_file")
+        if self.auth_required and not self.auth_users:
+            raise ValueError("auth_required needs at least one of auth_users")
+        if self.auth_users and not (self.tls_cert_file or self.auth_allow_plaintext):
+            raise ValueError(
+                "auth_users are offered AUTH only over TLS: set tls_cert_file and "
+                "tls_key_file, or auth_allow_plaintext = true on a trusted network"
+            )
+        return self
 
 
 class ImapConfig(_Section):
@@ -64,6 +93,7 @@ class ImapConfig(_Section):
     host: str = "imap.example.com"
     port: int = Field(993, ge=1, le=65535)
     security: Literal["tls", "starttls", "none"] = "tls"
+    ca_file: str = ""
     username: str = "orders"
     password: str = ""
     folder: str = "INBOX"
@@ -252,6 +282,9 @@ class SecurityConfig(_Section):
 
 class SchedulerConfig(_Section):
     timezone: str = "Europe/Bucharest"
+    enabled: bool = True
+    tick_seconds: int = Field(60, ge=1, le=3600)
+    digest_time: time = time(7)
 
     @field_validator("timezone")
     @classmethod
@@ -259,6 +292,54 @@ class SchedulerConfig(_Section):
         if zone not in available_timezones():
             raise ValueError(f"{zone!r} is not an IANA time zone")
         return zone
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DeadlinesConfig(_Section):
+    """Deadline windows and stages, in hours that count (business hours when on)."""
+
+    agreement_hours: float = Field(48, gt=0)
+    supplier_confirmation_hours: float = Field(24, gt=0)
+    reminder_hours_before: float = Field(8, ge=0)
+    escalation_hours_after: float = Field(2, ge=0)
+    expiry_hours_after: float = Field(8, ge=0)
+    business_hours: bool = True
+    opens: time = time(9)
+    closes: time = time(18)
+    days: tuple[str, ...] = WEEKDAYS[:5]
+    lease_seconds: int = Field(300, gt=0)
+
+    @field_validator("expiry_hours_after")
+    @classmethod
+    def _after_escalation(cls, hours: float, info: ValidationInfo) -> float:
+        escalation = info.data.get("escalation_hours_after")
+        if escalation is not None and hours < escalation:
+            raise ValueError("must be at least escalation_hours_after (expiry comes last)")
+        return hours
+
+    @field_validator("closes")
+    @classmethod
+    def _after_opening(cls, closes: time, info: ValidationInfo) -> time:
+        opens = info.data.get("opens")
+        if opens is not None and closes <= opens:
+            raise ValueError("must be later than opens")
+        return closes
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        named = tuple(day.strip().lower()[:3] for day in days)
+        unknown = [day for day, short in zip(days, named, strict=True) if short not in WEEKDAYS]
+        if unknown or not named:
+            raise ValueError(f"must be some of {', '.join(WEEKDAYS)}, not {list(days)!r}")
+        return named
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The open days as numbers, Monday 0."""
+        return frozenset(WEEKDAYS.index(day) for day in self.days)
 
 
 class TemplatesConfig(_Section):
@@ -278,6 +359,7 @@ class Config(_Section):
     bounces: BouncesConfig = BouncesConfig()
     security: SecurityConfig = SecurityConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
+    deadlines: DeadlinesConfig = DeadlinesConfig()
     templates: TemplatesConfig = TemplatesConfig()
 
 

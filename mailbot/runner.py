@@ -1,5 +1,5 @@
-"""`mailbot run`: the SMTP listener, the IMAP poller, the processor and the sender, until
-SIGTERM or SIGINT.
+"""`mailbot run`: the SMTP listener, the IMAP poller, the processor, the sender and the
+scheduler, until SIGTERM or SIGINT.
 
 Stopping finishes the message in hand and closes the listener and the mailbox; whatever was
 acknowledged (SMTP 250, or moved to the processed folder) is already committed, so nothing is
@@ -15,8 +15,10 @@ from collections.abc import Callable
 from types import FrameType
 
 from mailbot.bootstrap import App
+from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
+from mailbot.scheduling.ticker import Ticker
 from mailbot.services.inbox import Stored
 
 log = logging.getLogger("mailbot.run")
@@ -30,24 +32,28 @@ class Runner:
         self._mail_queued = threading.Event()
         self.ingress: SmtpIngress | None = None
         self.poller: ImapPoller | None = None
+        self.ticker: Ticker | None = None
         self._threads: list[threading.Thread] = []
+        # SMTP connections storing at the same time share one commit (see group_commit.py).
+        self._smtp_store = GroupCommit(lambda raws: app.store_many(raws, "smtp"))
 
     def start(self) -> None:
         config = self.app.config
+        # Both are built before either starts: a certificate or CA file that cannot be read
+        # stops mailbot before it accepts any mail.
         if config.smtp_ingress.enabled:
-            self.ingress = SmtpIngress(
-                self._store_from_smtp,
-                host=config.smtp_ingress.host,
-                port=config.smtp_ingress.port,
-                recipients=config.smtp_ingress.recipients,
-                max_message_bytes=config.smtp_ingress.max_message_bytes,
-            )
-            self.ingress.start()
+            self.ingress = self.app.smtp_ingress(self._store_from_smtp)
         if config.imap.enabled:
             self.poller = self.app.imap_poller(self._store_from_imap)
+        if self.ingress is not None:
+            self.ingress.start()
+        if self.poller is not None:
             self.poller.start()
         self._spawn("processor", self._process_loop)
         self._spawn("sender", self._send_loop)
+        if config.scheduler.enabled:
+            self.ticker = Ticker(self.app)
+            self.ticker.start()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -57,6 +63,8 @@ class Runner:
             self.ingress.stop()
         if self.poller is not None:
             self.poller.stop()
+        if self.ticker is not None:
+            self.ticker.stop()
         for thread in self._threads:
             thread.join()
         log.info("stopped")
@@ -75,7 +83,7 @@ class Runner:
         self.stop()
 
     def _store_from_smtp(self, raw: bytes) -> None:
-        stored = self.app.store(raw, "smtp")
+        stored = self._smtp_store(raw)
         log.info(
             "message %s stored from SMTP%s", stored.id, " (duplicate)" if stored.duplicate else ""
         )

@@ -183,8 +183,8 @@ def _require_dovecot() -> None:
 
 @pytest.fixture(scope="session")
 def certificate() -> Iterator[Path]:
-    """A self-signed certificate for 127.0.0.1 (and its key beside it, as .key)."""
-    _require_dovecot()
+    """A self-signed certificate for 127.0.0.1 (and its key beside it, as .key), made with
+    the openssl command; the IMAP and the SMTP listener tests share it."""
     folder = Path(tempfile.mkdtemp(prefix="mailbot-cert-"))
     cert = folder / "server.pem"
     command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
+from mailbot.domain.deadlines import Calendar
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import Basket, BasketLine, Candidate, ClientHistory, VoucherTerms
@@ -203,3 +205,34 @@ candidates = st.lists(
 auth_keywords = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,10}", fullmatch=True)
 domains = st.from_regex(r"[a-z][a-z0-9-]{0,8}(\.[a-z][a-z0-9-]{0,8}){1,3}", fullmatch=True)
 header_gaps = st.sampled_from(["", " ", " (a comment; with = signs) ", "\r\n\t(folded)\r\n "])
+# Voucher code prefixes and normalised serial codes (Crockford base32, check character last).
+voucher_prefixes = st.text(alphabet="ABCDEFGHJKMNPQRSTVWXYZ", min_size=3, max_size=3)
+voucher_bodies = st.builds(
+    lambda prefix, rest: prefix + rest,
+    voucher_prefixes,
+    st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=8, max_size=8),
+)
+# Moments around two years of daylight saving changes, and opening hours clear of the
+# 03:00-04:00 changeover in Europe/Bucharest (opening hours inside it would not exist).
+moments = st.datetimes(
+    min_value=datetime(2026, 1, 1),
+    max_value=datetime(2027, 12, 31),
+    timezones=st.just(UTC),
+)
+
+
+@st.composite
+def business_calendars(draw: st.DrawFn) -> Calendar:
+    """Opening hours somewhere between 05:00 and 23:00 on at least one weekday, in Bucharest."""
+    opens = draw(st.integers(min_value=5 * 4, max_value=21 * 4))
+    closes = draw(st.integers(min_value=opens + 1, max_value=23 * 4))
+    days = draw(st.frozensets(st.integers(min_value=0, max_value=6), min_size=1))
+    return Calendar(
+        ZoneInfo("Europe/Bucharest"),
+        opens=time(opens // 4, opens % 4 * 15),
+        closes=time(closes // 4, closes % 4 * 15),
+        days=days,
+    )
+
+
+window_hours = st.floats(min_value=0, max_value=500, allow_nan=False).map(lambda h: round(h, 2))

@@ -17,18 +17,20 @@ from mailbot.commands.common import (
     json_option,
     pass_context,
 )
+from mailbot.commands.dates import contract_end_option, parse_contract_end
 from mailbot.commands.price_versions import echo_report
 from mailbot.config import PRICE_FIELDS
 from mailbot.domain.pricing import normalise_sku
 from mailbot.parsers.price_list import currency_code
 from mailbot.services import views
+from mailbot.services.contracts import deactivate
 from mailbot.services.partners import (
     LANGUAGES,
     PRICE_DISPLAYS,
     ROLES,
     add_partner,
-    deactivate_partner,
     normalise_address,
+    set_contract_end,
 )
 from mailbot.services.pricelist_versions import tell_managers_of_hold
 from mailbot.services.pricelists import SupplierFormat, import_price_list
@@ -62,10 +64,12 @@ def partners() -> None:
     help="Files a client's price list on request comes as: xlsx, csv or xlsx,csv.",
 )
 @click.option("--also", "more", multiple=True, help="Another address of the same partner.")
+@contract_end_option
 @pass_context
 def partners_add(context: Context, address: str, role: str, name: str, language: str,
                  group: str, currency: str | None, price_display: str,
-                 price_list_formats: str, more: tuple[str, ...]) -> None:  # fmt: skip
+                 price_list_formats: str, more: tuple[str, ...],
+                 contract_end: str | None) -> None:  # fmt: skip
     """Register a partner under ADDRESS."""
     app = context.app()
     with failures():
@@ -80,6 +84,7 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             now=app.clock.now(),
             price_display=price_display,
             price_list_formats=price_list_formats,
+            contract_ends_at=parse_contract_end(contract_end, app.config.scheduler.timezone),
         )
     click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
 
@@ -118,15 +123,33 @@ def partners_show(context: Context, address: str, as_json: bool) -> None:
     emit_one(row, as_json)
 
 
+@partners.command("set")
+@click.argument("address")
+@contract_end_option
+@pass_context
+def partners_set(context: Context, address: str, contract_end: str | None) -> None:
+    """Change the partner that has ADDRESS."""
+    if contract_end is None:
+        fail("nothing to change: give --contract-end", 2)
+    app = context.app()
+    ends_at = parse_contract_end(contract_end, app.config.scheduler.timezone)
+    with failures():
+        partner = set_contract_end(app.uow(), address, ends_at, now=app.clock.now())
+    when = ends_at.isoformat() if ends_at else "none"
+    click.echo(f"partner {partner.id}: contract ends {when}")
+
+
 @partners.command("deactivate")
 @click.argument("address")
 @pass_context
 def partners_deactivate(context: Context, address: str) -> None:
-    """Cut off the partner that has ADDRESS: no more orders or price lists are taken from it."""
+    """Cut off the partner that has ADDRESS now: no more orders or price lists are taken from
+    it, its next message gets one notice, and its open orders go to the managers."""
     app = context.app()
     with failures():
-        partner_id = deactivate_partner(app.uow(), address, now=app.clock.now())
-    click.echo(f"partner {partner_id} deactivated")
+        partner = deactivate(app.uow(), app.replies, address, now=app.clock.now())
+    app.sender.run_once()  # the managers' mail goes now
+    click.echo(f"partner {partner.id} deactivated")
 
 
 @click.group()

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from mailbot.bootstrap import bootstrap
 from mailbot.commands.common import (
+    BAD_CONFIG,
     DATABASE,
     FAILED,
     Context,
@@ -17,6 +18,7 @@ from mailbot.commands.common import (
     failures,
     pass_context,
 )
+from mailbot.config import ConfigError
 from mailbot.storage.database import upgrade
 
 
@@ -42,7 +44,10 @@ def run(context: Context, demo: bool) -> None:
         click.echo(f"reading {imap.username}@{imap.host}:{imap.port}/{imap.folder}", err=True)
     click.echo(f"mailbot running; replies go to {where}; Ctrl-C stops", err=True)
     with failures():
-        Runner(app).run_until_signal()
+        try:
+            Runner(app).run_until_signal()
+        except ConfigError as error:  # a certificate or CA file that cannot be read
+            fail(str(error), BAD_CONFIG)
 
 
 @click.command()

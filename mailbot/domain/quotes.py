@@ -25,26 +25,38 @@ class QuotedLine:
     origin: Origin
     stock_state: StockState = StockState.UNKNOWN
     stock: int | None = None
+    brand: str = ""
+    category: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Quote:
     """Priced and rejected lines. Amounts are net; `gross` clients are also shown the VAT on
-    the net total and the gross total, each rounded for the currency."""
+    the net total and the gross total, each rounded for the currency. `discount` is what the
+    order's vouchers take off the net total (None: no voucher applied)."""
 
     currency: str
     lines: tuple[QuotedLine, ...]
     rejected: tuple[RejectedLine, ...]
     vat_percent: Decimal = Decimal(0)
     gross: bool = False
+    discount: Money | None = None
 
     @property
-    def total(self) -> Money:
-        """The net total: the sum of the line totals."""
+    def subtotal(self) -> Money:
+        """The sum of the line totals, before any discount."""
         total = Money.zero(self.currency)
         for line in self.lines:
             total += line.line_total
         return total
+
+    @property
+    def total(self) -> Money:
+        """The net total: the line totals less the discount, never below zero."""
+        if self.discount is None:
+            return self.subtotal
+        remaining = self.subtotal - self.discount
+        return remaining if remaining.amount > 0 else Money.zero(self.currency)
 
     @property
     def vat(self) -> Money:
@@ -127,4 +139,6 @@ def _quote_line(
         origin=line.origin,
         stock_state=offer.stock_state,
         stock=offer.stock,
+        brand=offer.brand,
+        category=offer.category,
     )

@@ -24,7 +24,6 @@ twice.
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +33,11 @@ from imapclient.exceptions import IMAPClientError
 
 from mailbot.config import ImapConfig
 from mailbot.errors import MailbotError
-from mailbot.ingress.imap_connection import ConnectionLostError, ImapConnection
+from mailbot.ingress.imap_connection import (
+    ConnectionLostError,
+    ImapConnection,
+    client_tls_context,
+)
 from mailbot.services.imap_folders import FolderKey, FolderPosition
 from mailbot.services.inbox import Stored, UnstorableMessageError
 
@@ -74,13 +77,13 @@ class ImapPoller:
         config: ImapConfig,
         *,
         max_message_bytes: int,
-        ssl_context: ssl.SSLContext | None = None,
         first_retry_seconds: float = 1.0,
         max_retry_seconds: float = 60.0,
     ) -> None:
         """Configure the poller; nothing connects until `start()`.
 
-        `ssl_context` defaults to the system's trusted certificates with host name checks.
+        TLS checks the server's certificate and name against `config.ca_file`, else the
+        system's trusted certificates; an unreadable `ca_file` raises ConfigError here.
         After a failure the poller waits `first_retry_seconds`, doubling up to
         `max_retry_seconds` while failures go on.
         """
@@ -88,7 +91,7 @@ class ImapPoller:
         self._positions = positions
         self._config = config
         self._max_bytes = max_message_bytes
-        self._ssl_context = ssl_context
+        self._ssl_context = client_tls_context(config) if config.security != "none" else None
         self._first_retry = first_retry_seconds
         self._max_retry = max_retry_seconds
         self._retry = first_retry_seconds

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from imapclient import IMAPClient, SocketTimeout
 
-from mailbot.config import ImapConfig
+from mailbot.config import ConfigError, ImapConfig
 
 log = logging.getLogger("mailbot.ingress.imap")
 
@@ -44,9 +44,12 @@ class ImapConnection:
 
     @classmethod
     def open(cls, config: ImapConfig, ssl_context: ssl.SSLContext | None) -> ImapConnection:
-        """Connect as `config` says (tls, starttls or none), log in and select `config.folder`."""
+        """Connect as `config` says (tls, starttls or none), log in and select `config.folder`.
+
+        `ssl_context` (see `client_tls_context`) is needed for tls and starttls only.
+        """
         timeout = SocketTimeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
-        context = ssl_context or ssl.create_default_context()
+        context = ssl_context or client_tls_context(config)
         client = IMAPClient(
             config.host,
             config.port,
@@ -162,6 +165,21 @@ class ImapConnection:
         for kind in ("EXISTS", "RECENT", "EXPUNGE", "FETCH"):
             # Left alone, imaplib would collect these for the whole life of the connection.
             untagged.pop(kind, None)
+
+
+def client_tls_context(config: ImapConfig) -> ssl.SSLContext:
+    """A context that checks the server's certificate and name against `config.ca_file`, or
+    against the system's trusted certificates when it is empty.
+
+    Raises ConfigError naming imap.ca_file when that file is not a readable CA bundle.
+    """
+    if not config.ca_file:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=config.ca_file)
+    except OSError as error:
+        reason = error.strerror if error.strerror else str(error)
+        raise ConfigError(f"imap.ca_file: cannot use {config.ca_file}: {reason}") from None
 
 
 def _is(response: Iterable[object], kind: bytes) -> bool:

@@ -1,9 +1,10 @@
-"""mailbot's SMTP listener: store each message's raw bytes durably, then answer 250 or 451.
+"""mailbot's SMTP or LMTP listener: store each message's raw bytes durably, then answer 250.
 
 The listener never parses or processes mail. aiosmtpd speaks the protocol (EHLO with SIZE and
-8BITMIME, dot-unstuffing, the 552 size refusals); this module only decides which recipients are
-ours and answers DATA once the store has committed, or with a temporary failure so that the
-sending server keeps the message and tries again.
+8BITMIME, STARTTLS, AUTH, dot-unstuffing, the 552 size refusals); this module decides which
+recipients are ours and how many, and answers DATA once the store has committed, or with a
+temporary failure so that the sending server keeps the message and tries again.
+`smtp_server.py` holds the limit on connections per client and LMTP's replies.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from mailbot.ingress.smtp_server import ConnectionSlots, LimitedLMTP, LimitedSMTP, Logins
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,9 @@ StoreMessage = Callable[[bytes], object]
 STORED = "250 2.0.0 OK: stored"
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, try again later"
 RECIPIENT_OK = "250 2.1.5 OK"
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+# How long start() waits for aiosmtpd's own probe connection to close (see start()).
+PROBE_WAIT = 5.0
 
 
 class SmtpIngress:
@@ -40,24 +48,51 @@ class SmtpIngress:
         recipients: Collection[str],
         max_message_bytes: int,
         hostname: str | None = None,
+        mode: Literal["smtp", "lmtp"] = "smtp",
+        max_recipients: int = 100,
+        max_connections_per_client: int = 20,
+        tls_context: ssl.SSLContext | None = None,
+        require_tls: bool = False,
+        auth_users: Mapping[str, str] | None = None,
+        auth_required: bool = False,
+        auth_allow_plaintext: bool = False,
     ) -> None:
         """Configure the listener; nothing listens until `start()`.
 
         `hostname` is the name the listener gives in its greeting (default: this machine's FQDN).
         `port` 0 lets the system choose a free port, which `port` reports once started; use it
         with a host that names one address, such as 127.0.0.1.
+        `tls_context` (a server context with a certificate) offers STARTTLS; `require_tls`
+        then refuses mail before it. `auth_users` (name to password) offers AUTH PLAIN and
+        LOGIN, over TLS only unless `auth_allow_plaintext`; `auth_required` refuses mail
+        before it with 530.
         """
         if not recipients:
             raise ValueError("an SMTP listener needs at least one recipient address")
         # aiosmtpd treats a size limit of 0 as "no limit", so never pass it one.
         if max_message_bytes <= 0:
             raise ValueError(f"max_message_bytes must be positive, not {max_message_bytes}")
+        if max_recipients <= 0 or max_connections_per_client <= 0:
+            raise ValueError("max_recipients and max_connections_per_client must be positive")
+        if require_tls and tls_context is None:
+            raise ValueError("require_tls needs a TLS context")
+        if auth_required and not auth_users:
+            raise ValueError("auth_required needs auth_users")
         self._store = store
         self._host = host
         self._port = port
         self._recipients = frozenset(address.casefold() for address in recipients)
         self._max_message_bytes = max_message_bytes
         self._hostname = hostname
+        self._server_class = LimitedLMTP if mode == "lmtp" else LimitedSMTP
+        self._mode = mode
+        self._max_recipients = max_recipients
+        self._max_connections_per_client = max_connections_per_client
+        self._tls_context = tls_context
+        self._require_tls = require_tls
+        self._auth_users = dict(auth_users or {})
+        self._auth_required = auth_required
+        self._auth_allow_plaintext = auth_allow_plaintext
         self._controller: _Controller | None = None
         self._executor: ThreadPoolExecutor | None = None
 
@@ -79,9 +114,18 @@ class SmtpIngress:
             raise RuntimeError("the SMTP listener is already running")
         # Stores run in a pool of their own, so that stop() can wait for the ones under way.
         executor = ThreadPoolExecutor(thread_name_prefix="mailbot-smtp-store")
-        handler = _Handler(self._store, self._recipients, executor)
+        handler = _Handler(
+            self._store,
+            self._recipients,
+            executor,
+            max_recipients=self._max_recipients,
+            offers_auth=bool(self._auth_users),
+        )
+        slots = ConnectionSlots(self._max_connections_per_client)
         controller = _Controller(
             handler,
+            server_class=self._server_class,
+            slots=slots,
             hostname=self._host,
             port=self._port,
             # aiosmtpd would otherwise call the blocking socket.getfqdn() for every connection,
@@ -91,6 +135,11 @@ class SmtpIngress:
             # The store gets the bytes exactly as received; nothing is decoded.
             decode_data=False,
             enable_SMTPUTF8=True,
+            tls_context=self._tls_context,
+            require_starttls=self._require_tls,
+            auth_required=self._auth_required,
+            auth_require_tls=not self._auth_allow_plaintext,
+            authenticator=Logins(self._auth_users) if self._auth_users else None,
         )
         try:
             controller.start()
@@ -98,9 +147,22 @@ class SmtpIngress:
             _abandon(controller)
             executor.shutdown(wait=False)
             raise
+        # aiosmtpd's start() connects once to its own port; once that probe has closed, no
+        # client shares a slot with it.
+        if not slots.wait_until_free(PROBE_WAIT):
+            log.warning("the listener's start-up probe connection is still open")
         self._controller = controller
         self._executor = executor
-        log.info("SMTP listener on %s:%d", self._host, controller.port)
+        offers = [
+            name for name, on in (("STARTTLS", self._tls_context), ("AUTH", self._auth_users)) if on
+        ]
+        log.info(
+            "%s listener on %s:%d%s",
+            self._mode.upper(),
+            self._host,
+            controller.port,
+            f" with {' and '.join(offers)}" if offers else "",
+        )
 
     def stop(self) -> None:
         """Close the port and all connections, then wait for stores under way; a no-op if stopped.
@@ -121,11 +183,33 @@ class _Handler:
     """The aiosmtpd hooks: aiosmtpd calls every `handle_*` method it finds, so keep no others."""
 
     def __init__(
-        self, store: StoreMessage, recipients: frozenset[str], executor: ThreadPoolExecutor
+        self,
+        store: StoreMessage,
+        recipients: frozenset[str],
+        executor: ThreadPoolExecutor,
+        *,
+        max_recipients: int,
+        offers_auth: bool,
     ) -> None:
         self._store = store
         self._recipients = recipients
         self._executor = executor
+        self._max_recipients = max_recipients
+        self._offers_auth = offers_auth
+
+    async def handle_EHLO(  # noqa: N802 (aiosmtpd's hook name)
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """aiosmtpd's EHLO (and LHLO) lines, without AUTH when no user could log in."""
+        session.host_name = hostname  # the hook's job once it exists
+        if self._offers_auth:
+            return responses
+        return [line for line in responses if not line[4:].startswith("AUTH")]
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self,
@@ -144,6 +228,14 @@ class _Handler:
                 _path(envelope.mail_from),
             )
             return f"550 5.1.1 <{address}>: recipient not accepted here"
+        if len(envelope.rcpt_tos) >= self._max_recipients:
+            log.info(
+                "refused recipient <%s> from %s: over %d recipients",
+                address,
+                _peer(session),
+                self._max_recipients,
+            )
+            return TOO_MANY_RECIPIENTS
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return RECIPIENT_OK
@@ -180,7 +272,23 @@ class _Handler:
 
 
 class _Controller(Controller):
-    """aiosmtpd's threaded controller, made to accept port 0 and to report bind errors at once."""
+    """aiosmtpd's threaded controller, made to accept port 0 and to report bind errors at once,
+    serving `server_class` (SMTP or LMTP with the per-client connection limit)."""
+
+    def __init__(
+        self,
+        handler: _Handler,
+        *,
+        server_class: type[LimitedSMTP],
+        slots: ConnectionSlots,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(handler, **kwargs)
+        self._server_class = server_class
+        self._slots = slots
+
+    def factory(self) -> SMTP:
+        return self._server_class(self.handler, slots=self._slots, **self.SMTP_kwargs)
 
     def _run(self, ready_event: threading.Event) -> None:
         try:

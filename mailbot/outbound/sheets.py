@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, Final, Protocol
 
@@ -156,3 +157,32 @@ class CsvPriceSheet:
         self._text.flush()
         # Leave the caller's file open: it may be an in-memory buffer still to be read.
         self._text.detach()
+
+
+def write_text_table(target: BinaryIO, file_format: str, headers: Sequence[str],
+                     rows: Iterable[Sequence[str]]) -> int:  # fmt: skip
+    """Write rows of text under `headers` as "csv" (UTF-8 with a BOM, commas) or "xlsx"
+    (constant memory, every cell a string), formula-like text made harmless; how many rows."""
+    count = 0
+    if file_format == "csv":
+        text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(headers)
+        for count, row in enumerate(rows, 1):  # noqa: B007 - the count is the result
+            writer.writerow([escape_text(cell) for cell in row])
+        text.flush()
+        text.detach()
+        return count
+    workbook = xlsxwriter.Workbook(
+        target, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = workbook.add_worksheet()
+    bold = workbook.add_format({"bold": True})
+    for column, title in enumerate(headers):
+        sheet.write_string(0, column, title, bold)
+        sheet.set_column(column, column, 24)
+    for count, row in enumerate(rows, 1):
+        for column, cell in enumerate(row):
+            sheet.write_string(count, column, cell)
+    workbook.close()
+    return count

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError
 
 from mailbot.errors import MailbotError
-from mailbot.storage.models import InboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 class UnstorableMessageError(MailbotError):
@@ -31,41 +34,57 @@ def store_message(uow: UnitOfWork, raw: bytes, *, source: str, now: datetime) ->
     Raises UnstorableMessageError when the database refuses the values taken from this message
     (other messages can still be stored); any other error is the database's, not the message's.
     """
-    digest = hashlib.sha256(raw).hexdigest()
+    return store_messages(uow, [raw], source=source, now=now)[0]
+
+
+def store_messages(
+    uow: UnitOfWork, raws: Sequence[bytes], *, source: str, now: datetime
+) -> list[Stored]:
+    """Commit every one of `raws` to the inbox in one transaction, each once, as `store_message`.
+
+    All or nothing: when the database refuses one message (UnstorableMessageError) none of
+    them is stored, so a caller with several stores them one by one to tell which.
+    """
     with uow:
-        existing = uow.inbox.by_sha256(digest)
-        if existing is not None:
-            return Stored(existing.id, duplicate=True)
-        message = InboundMessage(
-            sha256=digest,
-            message_id=header_message_id(raw),
-            source=source,
-            raw=raw,
-            size=len(raw),
-            received_at=now,
-            status="stored",
-            attempts=0,
-            last_error="",
-            outcome="",
-        )
+        results = []
         try:
-            uow.inbox.add(message)
+            for raw in raws:
+                digest = hashlib.sha256(raw).hexdigest()
+                new_id = uow.inbox.insert_new(
+                    {
+                        "sha256": digest,
+                        "message_id": header_message_id(raw),
+                        "source": source,
+                        "raw": raw,
+                        "size": len(raw),
+                        "received_at": now,
+                        "status": "stored",
+                        "attempts": 0,
+                        "last_error": "",
+                        "outcome": "",
+                    }
+                )
+                if new_id is not None:
+                    results.append(Stored(new_id, duplicate=False))
+                    continue
+                existing = uow.inbox.id_by_sha256(digest)
+                if existing is None:  # only if the other copy was deleted meanwhile
+                    raise RuntimeError(f"message {digest} neither inserted nor found")
+                results.append(Stored(existing, duplicate=True))
             uow.commit()
         except DataError as error:
             raise UnstorableMessageError(f"the database refuses it: {error.orig}") from error
-        except IntegrityError:
-            # Another process stored the same bytes between our look-up and our insert.
-            uow.rollback()
-            winner = uow.inbox.by_sha256(digest)
-            if winner is None:
-                raise
-            return Stored(winner.id, duplicate=True)
-        return Stored(message.id, duplicate=False)
+        return results
 
 
 def header_message_id(raw: bytes) -> str:
     """The Message-ID header without brackets, read from the header block only (cheap), or ""."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw[:65536])
+    head = raw[:65536]
+    # Only the header block: parsing a large body as well would cost more than the insert.
+    blank_line = _BLANK_LINE.search(head)
+    if blank_line is not None:
+        head = head[: blank_line.end()]
+    headers = BytesHeaderParser(policy=compat32).parsebytes(head)
     value = str(headers.get("Message-ID", "") or "")
     # PostgreSQL text cannot hold NUL; a forged id must not make the message unstorable.
     return value.replace("\x00", "").strip().strip("<>").strip()[:998]

@@ -53,6 +53,7 @@ def add_partner(
     now: datetime,
     price_display: str = "net",
     price_list_formats: str = "xlsx",
+    contract_ends_at: datetime | None = None,
 ) -> int:
     """Register a partner with its addresses; returns its id. `price_display` "gross" shows a
     client VAT and the gross total in its quotes, "net" only the net total.
@@ -81,6 +82,7 @@ def add_partner(
             price_list_formats=formats,
             active=True,
             created_at=now,
+            contract_ends_at=contract_ends_at,
             addresses=[PartnerAddress(address=address) for address in bare],
         )
         uow.partners.add(partner)
@@ -89,15 +91,20 @@ def add_partner(
         return partner.id
 
 
-def deactivate_partner(uow: UnitOfWork, address: str, *, now: datetime) -> int:
-    """Cut a partner off: its mail is no longer taken as orders or price lists."""
+def set_contract_end(
+    uow: UnitOfWork, address: str, ends_at: datetime | None, *, now: datetime
+) -> Partner:
+    """Set (or with None clear) when the partner's contract ends; the scheduler cuts it off
+    at that moment."""
     with uow:
         partner = uow.partners.by_address(normalise_address(address))
         if partner is None:
             raise PartnerError(f"no partner has the address {address}")
-        if partner.active:
-            partner.active = False
-            partner.deactivated_at = now
-            uow.events.record("PartnerDeactivated", {"partner": partner.id}, now)
-            uow.commit()
-        return partner.id
+        partner.contract_ends_at = ends_at
+        uow.events.record(
+            "ContractEndSet",
+            {"partner": partner.id, "ends_at": ends_at.isoformat() if ends_at else None},
+            now,
+        )
+        uow.commit()
+        return partner

@@ -198,24 +198,30 @@ def report_stale_lists(uow: UnitOfWork, replies: Replies, *, now: datetime, days
     """Mail every active manager, in their language, the suppliers whose active list is older
     than `days` days; returns how many mails were queued (none when no list is stale)."""
     with uow:
-        found = uow.versions.active_since(now - timedelta(days=days))
-        if not found:
-            return 0
-        suppliers = [
-            {
-                "name": partner.name,
-                "address": partner.addresses[0].address if partner.addresses else "",
-                "imported_at": version.imported_at,
-                "age_days": (now - version.imported_at).days,
-                "source": version.source,
-            }
-            for partner, version in found
-        ]
-        context = {"suppliers": suppliers, "days": days}
-        queued = mail_managers(uow, replies, "pricelist_stale", context, now=now)
-        uow.events.record("StalePriceListsReported", {"suppliers": len(suppliers)}, now)
+        queued = queue_stale_report(uow, replies, now=now, days=days)
         uow.commit()
         return queued
+
+
+def queue_stale_report(uow: UnitOfWork, replies: Replies, *, now: datetime, days: int) -> int:
+    """`report_stale_lists` in the caller's transaction (the scheduler's daily job)."""
+    found = uow.versions.active_since(now - timedelta(days=days))
+    if not found:
+        return 0
+    suppliers = [
+        {
+            "name": partner.name,
+            "address": partner.addresses[0].address if partner.addresses else "",
+            "imported_at": version.imported_at,
+            "age_days": (now - version.imported_at).days,
+            "source": version.source,
+        }
+        for partner, version in found
+    ]
+    context = {"suppliers": suppliers, "days": days}
+    queued = mail_managers(uow, replies, "pricelist_stale", context, now=now)
+    uow.events.record("StalePriceListsReported", {"suppliers": len(suppliers)}, now)
+    return queued
 
 
 def mail_managers(

@@ -20,6 +20,8 @@ from mailbot.parsers.commands import Command, detect_command
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import UnreadableTable, is_table
 from mailbot.services.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
+from mailbot.services.contracts import take_notice
+from mailbot.services.deadlines import DeadlineSettings, open_agreement
 from mailbot.services.ordering import (
     OrderRules,
     file_problem,
@@ -67,11 +69,13 @@ class Processor:
         rules: OrderRules,
         policy: ProcessingPolicy,
         clock: Clock,
+        deadlines: DeadlineSettings,
         price_lists: PriceListSettings | None = None,
         sender_auth: SenderAuthentication | None = None,
     ) -> None:
         self._uow = uow
         self._sender_auth = sender_auth
+        self._deadlines = deadlines
         self._price_lists = price_lists or PriceListSettings()
         self._replies = replies
         self._rules = rules
@@ -172,7 +176,10 @@ class Processor:
                 return Outcome("quarantined", refusal)
         inbound.partner_id = partner.id
         if not partner.active:
-            return Outcome("ignored", f"not answered: {partner.name} is deactivated")
+            if not take_notice(uow, partner, self._clock.now()):
+                return Outcome("ignored", f"not answered: {partner.name} is cut off, told before")
+            self._reply(uow, "contract_ended", inbound, message, partner, {})
+            return Outcome("processed", f"answered: {partner.name} is cut off, notice sent")
         if partner.role == "client":
             if detect_command(message.subject, message.text) is Command.PRICES:
                 return self._send_price_list(uow, inbound, message, partner)
@@ -200,7 +207,9 @@ class Processor:
             return Outcome("processed", "answered: no order lines found")
         quote = price_order(uow, client, order, self._rules)
         stored = store_order(uow, client, inbound, quote, inbound.received_at)
+        agree_by = open_agreement(uow, self._deadlines, stored, quote, now=self._clock.now())
         quoted = {"order_number": stored.number, "quote": quote, "total": quote.total}
+        quoted |= {"agree_by": agree_by} if agree_by else {}
         self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
         return Outcome(
             "processed",

@@ -44,6 +44,7 @@ def partner_row(partner: Partner) -> Row:
         "active": partner.active,
         "created_at": _time(partner.created_at),
         "deactivated_at": _time(partner.deactivated_at),
+        "contract_ends_at": _time(partner.contract_ends_at),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -57,6 +57,10 @@ class Partner(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     deactivated_at: Mapped[datetime | None]
+    # When the contract ends: the scheduler cuts the partner off at that moment.
+    contract_ends_at: Mapped[datetime | None]
+    # When a cut-off partner was sent its one polite notice; later mail is ignored.
+    cutoff_notice_at: Mapped[datetime | None]
     addresses: Mapped[list[PartnerAddress]] = relationship(
         back_populates="partner", cascade="all, delete-orphan", order_by="PartnerAddress.id"
     )
@@ -269,3 +273,129 @@ class ImapFolder(Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("host", "username", "folder"),)
+
+
+class VoucherCampaign(Base):
+    """A voucher defined once: its terms (a JSON document the domain reads) and its limits.
+
+    `used` counts reservations and redemptions (not released ones) and `discount_used` their
+    discounts in `budget_currency`; both change only under the campaign's row lock, which every
+    reservation and release takes first.
+    """
+
+    __tablename__ = "voucher_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # promotional | serial
+    prefix: Mapped[str | None] = mapped_column(String(3), unique=True)
+    terms: Mapped[dict[str, Any]]
+    max_redemptions: Mapped[int | None]
+    per_client_limit: Mapped[int | None]
+    budget: Mapped[Decimal | None]
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    used: Mapped[int] = mapped_column(default=0)
+    discount_used: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    created_at: Mapped[datetime]
+
+
+class VoucherCode(Base):
+    """A code of a campaign, stored normalised; `client_id` set: only that client may use it."""
+
+    __tablename__ = "voucher_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("voucher_campaigns.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    display: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    created_at: Mapped[datetime]
+
+
+class VoucherRedemption(Base):
+    """One use of a code for an order: reserved, then redeemed or released.
+
+    `terms` is a frozen copy of the campaign's terms when it was reserved. Each step names the
+    inbound message that caused it; a message reserves a code at most once.
+    """
+
+    __tablename__ = "voucher_redemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("voucher_codes.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("voucher_campaigns.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # reserved | redeemed | released
+    discount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    terms: Mapped[dict[str, Any]]
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    redeemed_inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    released_inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    reserved_at: Mapped[datetime]
+    hold_until: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str] = mapped_column(String(64), default="")
+
+    __table_args__ = (
+        UniqueConstraint("code_id", "inbound_message_id"),
+        Index("ix_voucher_redemptions_campaign_client", "campaign_id", "client_id", "status"),
+        Index("ix_voucher_redemptions_status_hold", "status", "hold_until"),
+    )
+
+
+class OrderTransition(Base):
+    """One step of an order's life: the order matrix is made of these."""
+
+    __tablename__ = "order_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Deadline(Base):
+    """Something someone must do by `due_at`; the scheduler claims it by lease at `stage_at`.
+
+    `stage` is what happens next (remind, escalate, expire; NULL when nothing is left),
+    `status` open, done or cancelled.
+    """
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    stage: Mapped[str | None] = mapped_column(String(16))
+    stage_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_deadlines_status_stage_at", "status", "stage_at"),)
+
+
+class DailyRun(Base):
+    """A daily job done for one local day; the unique pair makes it happen once per day."""
+
+    __tablename__ = "daily_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date]
+    ran_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("job", "day"),)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -18,11 +19,15 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.dml import ReturningInsert
 
 from mailbot.domain.money import Money
 from mailbot.domain.pricing import Offer
 from mailbot.storage.models import (
+    Base,
     Event,
     ImapFolder,
     InboundMessage,
@@ -89,6 +94,16 @@ class Partners:
         return self.session.scalars(query).all()
 
 
+@cache
+def _insert_new_message(dialect: str) -> ReturningInsert[Any]:
+    """INSERT .. ON CONFLICT (sha256) DO NOTHING RETURNING id, built once per dialect."""
+    table = Base.metadata.tables[InboundMessage.__tablename__]
+    insert_into = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return (
+        insert_into(table).on_conflict_do_nothing(index_elements=["sha256"]).returning(table.c.id)
+    )
+
+
 class Inbox:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -116,9 +131,18 @@ class Inbox:
             pieces.append(self.session.scalar(select(piece).where(where)) or b"")
         return b"".join(pieces)
 
-    def by_sha256(self, digest: str) -> InboundMessage | None:
-        query = select(InboundMessage).where(InboundMessage.sha256 == digest)
+    def id_by_sha256(self, digest: str) -> int | None:
+        query = select(InboundMessage.id).where(InboundMessage.sha256 == digest)
         return self.session.scalars(query).one_or_none()
+
+    def insert_new(self, values: dict[str, Any]) -> int | None:
+        """Insert a message unless one with its sha256 is stored: the new id, else None.
+
+        One statement, no flush and no look-up first: the store before a 250 is on the hot path.
+        """
+        statement = _insert_new_message(self.session.get_bind().dialect.name)
+        new_id: int | None = self.session.execute(statement, values).scalar()
+        return new_id
 
     def add(self, message: InboundMessage) -> None:
         self.session.add(message)

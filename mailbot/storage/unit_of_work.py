@@ -6,10 +6,12 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session
 
+from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.price_versions import PriceVersions
+from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
     Events,
     ImapFolders,
@@ -19,6 +21,7 @@ from mailbot.storage.repositories import (
     Partners,
     PriceLists,
 )
+from mailbot.storage.vouchers import Vouchers
 
 
 class UnitOfWork:
@@ -32,12 +35,18 @@ class UnitOfWork:
     imap_folders: ImapFolders
     bouncing: BouncingAddresses
     sent: SentMail
+    vouchers: Vouchers
+    deadlines: Deadlines
+    daily_runs: DailyRuns
+    reports: Reports
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._engine = engine
 
     def __enter__(self) -> Self:
-        self.session = self._sessions()
+        # A plain Session, not a sessionmaker: each sessionmaker builds a Session subclass whose
+        # events SQLAlchemy sets up anew, which cost more than the INSERT of a stored message.
+        self.session = Session(self._engine, expire_on_commit=False)
         self.partners = Partners(self.session)
         self.inbox = Inbox(self.session)
         self.prices = PriceLists(self.session)
@@ -48,6 +57,10 @@ class UnitOfWork:
         self.imap_folders = ImapFolders(self.session)
         self.bouncing = BouncingAddresses(self.session)
         self.sent = SentMail(self.session)
+        self.vouchers = Vouchers(self.session)
+        self.deadlines = Deadlines(self.session)
+        self.daily_runs = DailyRuns(self.session)
+        self.reports = Reports(self.session)
         return self
 
     def __exit__(

@@ -116,6 +116,20 @@ def test_invalid_configuration_exits_3_naming_the_key(cli: CliRunner) -> None:
     assert "MAILBOT_SMTP_INGRESS__PORT" in result.output
 
 
+def test_run_with_an_unreadable_certificate_exits_3_naming_the_key(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """`mailbot run` whose STARTTLS certificate is missing stops at start: exit 3, key named."""
+    missing = tmp_path / "missing.pem"
+    env = {
+        "MAILBOT_SMTP_INGRESS__TLS_CERT_FILE": str(missing),
+        "MAILBOT_SMTP_INGRESS__TLS_KEY_FILE": str(missing),
+    }
+    result = cli.invoke(main, ["run"], env=env)
+    assert result.exit_code == 3, result.output
+    assert f"smtp_ingress.tls_cert_file: cannot read {missing}" in result.output
+
+
 def test_unmigrated_postgres_exits_4(cli: CliRunner) -> None:
     """A PostgreSQL database without the schema is refused with exit 4 and what to run."""
     url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -127,15 +141,16 @@ def test_unmigrated_postgres_exits_4(cli: CliRunner) -> None:
 def test_ingest_reports_each_file_and_deactivation_stops_orders(
     cli: CliRunner, tmp_path: Path
 ) -> None:
-    """Ingest says what happened to each file; a deactivated client's order is not taken."""
+    """Ingest says what happened to each file; a deactivated client's order is not taken, and
+    its mail gets the one notice."""
     setup_partners(cli, tmp_path)
     order = tmp_path / "order.eml"
     order.write_bytes(b"From: buying@fleetparts.example\r\nSubject: o\r\n\r\nBPW-0310 x 1\r\n")
     call(cli, "partners", "deactivate", "buying@fleetparts.example")
     result = call(cli, "ingest", str(order), str(order), str(tmp_path / "missing.eml"), code=1)
     lines = result.output.splitlines()
-    assert "ignored: not answered: Fleet is deactivated" in lines[0]
-    assert "already stored as message 1 (ignored)" in lines[1]
+    assert "processed: answered: Fleet is cut off, notice sent" in lines[0]
+    assert "already stored as message 1 (processed)" in lines[1]
     assert "cannot read" in lines[2]
     assert json.loads(call(cli, "orders", "list", "--json").output) == []
 

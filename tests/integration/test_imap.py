@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,13 +16,13 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy import func, select
 
 from mailbot.bootstrap import App, bootstrap
-from mailbot.config import Config, ImapConfig, SmtpIngressConfig
+from mailbot.config import Config, ConfigError, ImapConfig, SmtpIngressConfig
 from mailbot.ingress.imap import ImapPoller
 from mailbot.runner import Runner
 from mailbot.services.imap_folders import FolderKey, FolderPosition, FolderPositions
 from mailbot.services.inbox import Stored, UnstorableMessageError
 from mailbot.storage.models import InboundMessage
-from tests.dovecot import HOST, PASSWORD, USERNAME, Dovecot, trusting
+from tests.dovecot import HOST, PASSWORD, USERNAME, Dovecot
 from tests.servers import wait_for
 
 # A deadline for what should happen at once; reached only when something is broken.
@@ -112,7 +111,6 @@ def poll(app: App, dovecot: Dovecot) -> Iterator[Poll]:
         *,
         server: Dovecot = dovecot,
         max_message_bytes: int = 10**6,
-        ssl_context: ssl.SSLContext | None = None,
         **changes: object,
     ) -> ImapPoller:
         poller = ImapPoller(
@@ -120,7 +118,6 @@ def poll(app: App, dovecot: Dovecot) -> Iterator[Poll]:
             FolderPositions(app.uow, app.clock),
             imap_config(server, **changes),
             max_message_bytes=max_message_bytes,
-            ssl_context=ssl_context,
             first_retry_seconds=0.1,
             max_retry_seconds=0.5,
         )
@@ -377,11 +374,12 @@ def tls_dovecot(dovecots: Callable[..., Dovecot], certificate: Path) -> Dovecot:
 def test_tls_and_starttls(
     app: App, tls_dovecot: Dovecot, certificate: Path, poll: Poll, security: str
 ) -> None:
-    """The poller reads over TLS from the start or after STARTTLS, checking the certificate."""
+    """The poller reads over TLS from the start or after STARTTLS, checking the certificate
+    against the CA bundle in imap.ca_file."""
     port = tls_dovecot.tls_port if security == "tls" else tls_dovecot.port
     client = tls_dovecot.client()
     client.append("INBOX", message(1))
-    poll(server=tls_dovecot, security=security, port=port, ssl_context=trusting(certificate))
+    poll(server=tls_dovecot, security=security, port=port, ca_file=str(certificate))
     wait_for(lambda: tls_dovecot.count(client, "Processed") == 1, WAIT, "the move")
     assert inbox(app) == [message(1)]
     client.logout()
@@ -398,6 +396,20 @@ def test_an_untrusted_certificate_is_refused(
     assert inbox_count(app) == 0
     assert tls_dovecot.count(client, "INBOX") == 1
     client.logout()
+
+
+def test_an_unreadable_ca_file_is_a_config_error(
+    app: App, tls_dovecot: Dovecot, tmp_path: Path
+) -> None:
+    """A CA file that is missing or holds no certificate stops the poller's start, naming
+    imap.ca_file."""
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    for ca_file in (tmp_path / "missing.pem", junk):
+        config = imap_config(tls_dovecot, security="tls", ca_file=str(ca_file))
+        app.config = app.config.model_copy(update={"imap": config})
+        with pytest.raises(ConfigError, match=r"imap\.ca_file: cannot use .*\.pem"):
+            app.imap_poller(Store(app))
 
 
 def test_the_runner_reads_the_mailbox_and_stops_on_request(

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select
 
 from mailbot.bootstrap import App
-from mailbot.services.inbox import store_message
+from mailbot.services.inbox import header_message_id, store_message, store_messages
 from mailbot.services.partners import add_partner
 from mailbot.services.pricelists import import_price_list
 from mailbot.storage.database import is_up_to_date
@@ -169,8 +169,31 @@ def test_a_nul_byte_in_the_message_id_does_not_stop_storing(engine: Engine) -> N
         assert message.raw == raw
 
 
+def test_several_messages_stored_in_one_transaction_each_once(engine: Engine) -> None:
+    """store_messages commits a batch; a repeat within it or of a stored message is a duplicate."""
+    old = mail(sender="a@x.example", body="old")
+    new = mail(sender="a@x.example", body="new")
+    stored_before = store_message(UnitOfWork(engine), old, source="smtp", now=NOW)
+
+    results = store_messages(UnitOfWork(engine), [new, old, new], source="smtp", now=NOW)
+
+    assert [r.duplicate for r in results] == [False, True, True]
+    assert results[1].id == stored_before.id
+    assert results[2].id == results[0].id
+    with UnitOfWork(engine) as uow:
+        assert sorted(uow.session.scalars(select(InboundMessage.raw))) == sorted([new, old])
+
+
+def test_message_id_read_from_the_header_block_only(engine: Engine) -> None:
+    """A Message-ID line in the body, after the blank line, is not the message's Message-ID."""
+    raw = b"From: a@x.example\n\nMessage-ID: <body@x.example>\r\n"
+    folded = b"Subject: s\r\nMessage-ID:\r\n <folded@x.example>\r\n\r\nbody\r\n"
+    assert header_message_id(raw) == ""
+    assert header_message_id(folded) == "folded@x.example"
+
+
 def test_a_stored_message_reads_back_whole_across_slices(engine: Engine) -> None:
-    """`Inbox.raw` reads a message in 1 MiB slices and gives back exactly the stored bytes."""
+    """`Inbox.raw` gives back exactly the stored bytes, across its 1 MiB slices on PostgreSQL."""
     for size in (0, 1, 2**20, 2**20 + 1, 3 * 2**20 - 7):
         raw = bytes(range(256)) * (size // 256) + b"\x00\xff" * (size % 256 // 2)
         raw += b"x" * (size - len(raw))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.config import Config, ConfigError, load_config
+from mailbot.config import Config, ConfigError, SmtpIngressConfig, load_config
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 
@@ -77,6 +77,16 @@ def test_mailbot_config_variable_names_the_file(tmp_path: Path) -> None:
         ("[[pricing.rules]]\nbrnad = 'X'\n", {}, "pricing.rules.0.brnad: unknown key"),
         ("", {"MAILBOT_PRICING__RULES": '[{"group": "fleet", "percent": "x"}]'},
          "pricing.rules.0.percent"),
+        ("[scheduler]\ndigest_time = '25:00'\n", {}, "scheduler.digest_time"),
+        ("", {"MAILBOT_SCHEDULER__TICK_SECONDS": "0"}, "scheduler.tick_seconds"),
+        ("", {"MAILBOT_SCHEDULER__ENABLED": "maybe"}, "scheduler.enabled"),
+        ("[deadlines]\nopens = '18:00'\ncloses = '09:00'\n", {}, "deadlines.closes"),
+        ("[deadlines]\ndays = ['mon', 'funday']\n", {}, "deadlines.days"),
+        ("[deadlines]\ndays = []\n", {}, "deadlines.days"),
+        ("[deadlines]\nagreement_hours = 0\n", {}, "deadlines.agreement_hours"),
+        ("[deadlines]\nescalation_hours_after = 4\nexpiry_hours_after = 2\n", {},
+         "deadlines.expiry_hours_after"),
+        ("", {"MAILBOT_DEADLINES__BUSINESS_HOURS": "sometimes"}, "deadlines.business_hours"),
     ],
 )  # fmt: skip
 def test_invalid_values_name_the_key(
@@ -179,3 +189,30 @@ def test_sender_auth_needs_a_trusted_server_or_own_dkim(tmp_path: Path) -> None:
     assert trusting.security.trusted_authserv_ids == ("mx.distributor.example",)
     verifying = load_config(path, environ={"MAILBOT_SECURITY__VERIFY_DKIM": "true"})
     assert verifying.security.verify_dkim
+
+
+USERS = {"relay": "s3cret-relay"}
+
+
+def test_smtp_ingress_tls_and_auth_settings_must_agree() -> None:
+    """A certificate without a key, require_tls or AUTH users without TLS, are refused."""
+    with pytest.raises(ValueError, match="tls_key_file is empty"):
+        SmtpIngressConfig(tls_cert_file="cert.pem")
+    with pytest.raises(ValueError, match="require_tls needs"):
+        SmtpIngressConfig(require_tls=True)
+    with pytest.raises(ValueError, match="offered AUTH only over TLS"):
+        SmtpIngressConfig(auth_users=USERS)
+    with pytest.raises(ValueError, match="auth_required needs"):
+        SmtpIngressConfig(auth_required=True)
+    assert SmtpIngressConfig(auth_users=USERS, auth_allow_plaintext=True).auth_users == USERS
+
+
+def test_smtp_auth_users_from_the_environment_as_json() -> None:
+    """MAILBOT_SMTP_INGRESS__AUTH_USERS takes a JSON table of user names and passwords."""
+    config = load_config(
+        environ={
+            "MAILBOT_SMTP_INGRESS__AUTH_USERS": '{"relay": "s3cret-relay"}',
+            "MAILBOT_SMTP_INGRESS__AUTH_ALLOW_PLAINTEXT": "true",
+        }
+    )
+    assert config.smtp_ingress.auth_users == USERS

@@ -31,6 +31,12 @@ TEMPLATES = (
     "pricelist_stale",
     "reply_digest",
     "address_bouncing",
+    "deadline_reminder",
+    "deadline_escalation",
+    "quote_expired",
+    "contract_ended",
+    "partner_cutoff",
+    "digest",
 )
 RECEIVED = datetime(2024, 3, 5, 14, 7, tzinfo=UTC)
 NBSP = "\xa0"
@@ -89,6 +95,30 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "subject": "Quote ORD-000042",
         "sent_at": RECEIVED,
         "suppress_after": 3,
+        "kind": "client_agreement",
+        "due_at": RECEIVED,
+        "party_name": "Balkan Parts",
+        "party_address": "sales@balkan.example",
+        "cut_name": "Balkan Parts",
+        "cut_address": "sales@balkan.example",
+        "cut_role": "supplier",
+        "cut_at": RECEIVED,
+        "reason": "contract_end",
+        "orders": [{"number": "ORD-2026-000042", "status": "quoted", "total": eur("10")}],
+        "lines": [{"order": "ORD-2026-000042", "sku": "ABC-1", "quantity": 2}],
+        "since": RECEIVED,
+        "until": RECEIVED,
+        "new_orders": [{"client": "Acme Ltd", "count": 2, "totals": [eur("12.50")]}],
+        "new_count": 2,
+        "waiting_clients": [],
+        "waiting_suppliers": [],
+        "overdue": [{"order": "ORD-1", "kind": "shipping", "party": "Balkan", "due_at": RECEIVED}],
+        "vouchers": [],
+        "imports": [],
+        "quarantined_new": 1,
+        "quarantined_total": 3,
+        "outbound": [{"status": "sent", "count": 4}],
+        "matrix_name": "orders-2024-03-05.xlsx",
     }
     values.update(extra)
     return values

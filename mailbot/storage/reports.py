@@ -1,0 +1,105 @@
+"""Read-only queries for the managers' digest: what happened in a period, what is waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Row, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from mailbot.storage.models import (
+    Deadline,
+    InboundMessage,
+    Order,
+    OrderTransition,
+    OutboundMessage,
+    Partner,
+    PriceList,
+)
+
+
+class Reports:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def orders_created(self, since: datetime, until: datetime) -> Sequence[Row[str, str, Decimal]]:
+        """(client name, currency, total) of each order created in [since, until)."""
+        query = (
+            select(Partner.name, Order.currency, Order.total)
+            .join(Partner, Partner.id == Order.client_id)
+            .where(Order.created_at >= since, Order.created_at < until)
+            .order_by(Partner.name, Order.id)
+        )
+        return self.session.execute(query).all()
+
+    def orders_in(self, statuses: Sequence[str]) -> Sequence[Row[Order, str]]:
+        """(order, client name) of every order in one of `statuses`, oldest first."""
+        query = (
+            select(Order, Partner.name)
+            .join(Partner, Partner.id == Order.client_id)
+            .where(Order.status.in_(list(statuses)))
+            .order_by(Order.id)
+        )
+        return self.session.execute(query).all()
+
+    def overdue(self, now: datetime) -> Sequence[Row[Deadline, str, str]]:
+        """(deadline, order number, party name) of open deadlines past due, longest first."""
+        query = (
+            select(Deadline, Order.number, Partner.name)
+            .join(Order, Order.id == Deadline.order_id)
+            .join(Partner, Partner.id == Deadline.partner_id)
+            .where(Deadline.status == "open", Deadline.due_at < now)
+            .order_by(Deadline.due_at)
+        )
+        return self.session.execute(query).all()
+
+    def imports(self, since: datetime, until: datetime) -> Sequence[Row[PriceList, str]]:
+        """(price list, supplier name) of each list imported in [since, until)."""
+        query = (
+            select(PriceList, Partner.name)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .where(PriceList.imported_at >= since, PriceList.imported_at < until)
+            .order_by(PriceList.id)
+        )
+        return self.session.execute(query).all()
+
+    def quarantined(self, since: datetime) -> tuple[int, int]:
+        """Messages quarantined since `since`, and all waiting in quarantine."""
+        quarantined = InboundMessage.status == "quarantined"
+        total = select(func.count(InboundMessage.id)).where(quarantined)
+        new = total.where(InboundMessage.processed_at >= since)
+        return self.session.scalar(new) or 0, self.session.scalar(total) or 0
+
+    def outbound_by_status(self, since: datetime) -> list[tuple[str, int]]:
+        """Mail written since `since`, counted by status (pending, sent, failed, bounced...)."""
+        query = (
+            select(OutboundMessage.status, func.count(OutboundMessage.id))
+            .where(OutboundMessage.created_at >= since)
+            .group_by(OutboundMessage.status)
+            .order_by(OutboundMessage.status)
+        )
+        return [(status, count) for status, count in self.session.execute(query)]
+
+    def matrix(
+        self, since: datetime, open_statuses: Sequence[str]
+    ) -> Sequence[Row[Order, str, OrderTransition | None]]:
+        """(order, client name, transition or None) for every order still open or created or
+        changed since `since`: one row per transition, orders in number order."""
+        step = aliased(OrderTransition)
+        changed = select(step.order_id).where(step.at >= since)
+        query = (
+            select(Order, Partner.name, OrderTransition)
+            .join(Partner, Partner.id == Order.client_id)
+            .outerjoin(OrderTransition, OrderTransition.order_id == Order.id)
+            .where(
+                or_(
+                    Order.status.in_(list(open_statuses)),
+                    Order.created_at >= since,
+                    Order.id.in_(changed),
+                )
+            )
+            .order_by(Order.id, OrderTransition.at, OrderTransition.id)
+        )
+        return self.session.execute(query).all()

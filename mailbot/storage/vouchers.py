@@ -1,0 +1,270 @@
+"""Voucher campaigns, their codes and their redemptions: queries by intent, on the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    and_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from mailbot.storage.models import (
+    Partner,
+    PartnerAddress,
+    VoucherCampaign,
+    VoucherCode,
+    VoucherRedemption,
+)
+
+HOLDING: Final = ("reserved", "redeemed")  # the statuses that count against the limits
+
+Taken = Row[int | None, Decimal | None, str | None, Decimal]  # limits and counters after a use
+Known = tuple[VoucherCode, VoucherCampaign, int, int]
+Claimable = tuple[VoucherCode, VoucherCampaign, VoucherRedemption | None]
+
+
+def _held(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+    """How many reservations and redemptions fit `where`."""
+    query = select(func.count(VoucherRedemption.id)).where(VoucherRedemption.status.in_(HOLDING))
+    return query.where(*where).scalar_subquery()
+
+
+class Vouchers:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_campaign(self, campaign: VoucherCampaign) -> None:
+        self.session.add(campaign)
+        self.session.flush()
+
+    def campaign(self, name: str) -> VoucherCampaign | None:
+        query = select(VoucherCampaign).where(VoucherCampaign.name == name)
+        return self.session.scalars(query).one_or_none()
+
+    def campaigns(self) -> Sequence[VoucherCampaign]:
+        return self.session.scalars(select(VoucherCampaign).order_by(VoucherCampaign.id)).all()
+
+    def prefixes(self) -> set[str]:
+        query = select(VoucherCampaign.prefix).where(VoucherCampaign.prefix.is_not(None))
+        return {prefix for prefix in self.session.scalars(query) if prefix}
+
+    def lock_campaign(self, campaign_id: int) -> VoucherCampaign:
+        """The campaign with its counters as committed now, its row locked until the end of the
+        transaction (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+        holds the whole database)."""
+        query = (
+            select(VoucherCampaign)
+            .where(VoucherCampaign.id == campaign_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(query).one()
+
+    def add_codes(self, rows: Sequence[dict[str, object]]) -> None:
+        """Insert codes (dicts with the same keys) in one executemany."""
+        if rows:
+            self.session.execute(insert(VoucherCode), list(rows))
+
+    def existing_codes(self, codes: Iterable[str]) -> set[str]:
+        query = select(VoucherCode.code).where(VoucherCode.code.in_(list(codes)))
+        return set(self.session.scalars(query))
+
+    def codes(self, codes: Iterable[str]) -> dict[str, tuple[VoucherCode, VoucherCampaign]]:
+        """The stored codes among `codes`, with their campaigns, by code."""
+        query = (
+            select(VoucherCode, VoucherCampaign)
+            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+            .where(VoucherCode.code.in_(sorted(set(codes))))
+        )
+        return {code.code: (code, campaign) for code, campaign in self.session.execute(query)}
+
+    def codes_of(self, campaign_id: int) -> Iterator[tuple[VoucherCode, str | None, str | None]]:
+        """Every code of a campaign in order, with its client's first address and the status of
+        its newest redemption (None: never used), streamed for exports."""
+        address = (
+            select(func.min(PartnerAddress.address))
+            .where(PartnerAddress.partner_id == VoucherCode.client_id)
+            .scalar_subquery()
+        )
+        newest = (
+            select(VoucherRedemption.status)
+            .where(VoucherRedemption.code_id == VoucherCode.id)
+            .order_by(VoucherRedemption.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(VoucherCode, address, newest)
+            .where(VoucherCode.campaign_id == campaign_id)
+            .order_by(VoucherCode.id)
+            .execution_options(yield_per=1000)
+        )
+        for row in self.session.execute(query):
+            yield row[0], row[1], row[2]
+
+    def codes_for(self, codes: Iterable[str], client_id: int) -> dict[str, Known]:
+        """The stored codes among `codes` with their campaigns, how many reservations and
+        redemptions the client holds in each campaign, and how many each code has, by code:
+        one statement, read without a lock."""
+        by_client = _held(
+            VoucherRedemption.campaign_id == VoucherCampaign.id,
+            VoucherRedemption.client_id == client_id,
+        ).correlate(VoucherCampaign)
+        by_code = _held(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode)
+        query = (
+            select(VoucherCode, VoucherCampaign, by_client, by_code)
+            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+            .where(VoucherCode.code.in_(sorted(set(codes))))
+        )
+        return {
+            row[0].code: (row[0], row[1], row[2], row[3]) for row in self.session.execute(query)
+        }
+
+    def claimable(self, codes: Iterable[str], inbound_id: int) -> dict[str, Claimable]:
+        """The stored codes among `codes` with their campaigns, and what the inbound message
+        already did with each (its redemption, if any), by code."""
+        query = (
+            select(VoucherCode, VoucherCampaign, VoucherRedemption)
+            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+            .outerjoin(
+                VoucherRedemption,
+                and_(
+                    VoucherRedemption.code_id == VoucherCode.id,
+                    VoucherRedemption.inbound_message_id == inbound_id,
+                ),
+            )
+            .where(VoucherCode.code.in_(sorted(set(codes))))
+        )
+        return {row[0].code: (row[0], row[1], row[2]) for row in self.session.execute(query)}
+
+    def take_use(self, campaign_id: int) -> Taken | None:
+        """Count one more use of an active campaign unless its total limit is reached: one
+        guarded UPDATE, which also locks the campaign's row for the rest of the transaction.
+        Returns the counters and limits as they now are, or None (closed, or the limit)."""
+        campaign = VoucherCampaign
+        query = (
+            update(campaign)
+            .where(campaign.id == campaign_id, campaign.active)
+            .where(
+                or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions)
+            )
+            .values(used=campaign.used + 1)
+            .returning(
+                campaign.per_client_limit,
+                campaign.budget,
+                campaign.budget_currency,
+                campaign.discount_used,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.execute(query).one_or_none()
+
+    def give_back_use(self, campaign_id: int, discount_used: Decimal) -> None:
+        """Undo `take_use` (and a budget's `set_discount_used`) in the same transaction: a
+        later check refused the reservation."""
+        query = (
+            update(VoucherCampaign)
+            .where(VoucherCampaign.id == campaign_id)
+            .values(used=VoucherCampaign.used - 1, discount_used=discount_used)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(query)
+
+    def set_discount_used(self, campaign_id: int, amount: Decimal) -> None:
+        query = (
+            update(VoucherCampaign)
+            .where(VoucherCampaign.id == campaign_id)
+            .values(discount_used=amount)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(query)
+
+    def holding(self, campaign_id: int, client_id: int, code_id: int) -> tuple[int, int]:
+        """How many reservations and redemptions the client holds in the campaign, and how
+        many the code has."""
+        by_client = _held(
+            VoucherRedemption.campaign_id == campaign_id, VoucherRedemption.client_id == client_id
+        )
+        row = self.session.execute(select(by_client, _held(VoucherRedemption.code_id == code_id)))
+        held = row.one()
+        return held[0], held[1]
+
+    def add_redemption_within(self, values: dict[str, object], *, per_client: int | None,
+                              single_use: bool) -> int | None:  # fmt: skip
+        """Insert a redemption unless the client already holds `per_client` in the campaign, or
+        (`single_use`) the code is held: one INSERT ... SELECT ... WHERE, so the counts are read
+        in the same statement. With the campaign locked first (`take_use`), the statement sees
+        every reservation committed before. The new id, or None when a count said no."""
+        table = VoucherRedemption.__table__
+        columns = sorted(values)
+        row = select(*(literal(values[c], table.c[c].type).label(c) for c in columns))
+        if per_client is not None:
+            client = VoucherRedemption.client_id == values["client_id"]
+            row = row.where(_held(VoucherRedemption.campaign_id == values["campaign_id"], client)
+                            < per_client)  # fmt: skip
+        if single_use:
+            row = row.where(_held(VoucherRedemption.code_id == values["code_id"]) == 0)
+        query = insert(VoucherRedemption).from_select(columns, row)
+        return self.session.execute(query.returning(VoucherRedemption.id)).scalar_one_or_none()
+
+    def of_order(self, order_id: int) -> Sequence[VoucherRedemption]:
+        query = (
+            select(VoucherRedemption)
+            .where(VoucherRedemption.order_id == order_id)
+            .order_by(VoucherRedemption.campaign_id, VoucherRedemption.id)
+        )
+        return self.session.scalars(query).all()
+
+    def expired(self, now: datetime) -> Sequence[VoucherRedemption]:
+        """Reservations whose hold ran out before `now`, by campaign."""
+        query = (
+            select(VoucherRedemption)
+            .where(VoucherRedemption.status == "reserved", VoucherRedemption.hold_until < now)
+            .order_by(VoucherRedemption.campaign_id, VoucherRedemption.id)
+        )
+        return self.session.scalars(query).all()
+
+    def redemptions(self, *, campaign_id: int | None = None, code_id: int | None = None,
+                    limit: int = 100) -> Sequence[tuple[VoucherRedemption, str, str]]:  # fmt: skip
+        """The newest redemptions of a campaign or a code, with each code's display form and the
+        client's name."""
+        query = (
+            select(VoucherRedemption, VoucherCode.display, Partner.name)
+            .join(VoucherCode, VoucherRedemption.code_id == VoucherCode.id)
+            .join(Partner, VoucherRedemption.client_id == Partner.id)
+            .order_by(VoucherRedemption.id.desc())
+            .limit(limit)
+        )
+        if campaign_id is not None:
+            query = query.where(VoucherRedemption.campaign_id == campaign_id)
+        if code_id is not None:
+            query = query.where(VoucherRedemption.code_id == code_id)
+        return [(r, display, name) for r, display, name in self.session.execute(query)]
+
+    def status_counts(self) -> dict[int, dict[str, int]]:
+        """For each campaign, how many redemptions are in each status."""
+        query = select(
+            VoucherRedemption.campaign_id, VoucherRedemption.status, func.count()
+        ).group_by(VoucherRedemption.campaign_id, VoucherRedemption.status)
+        counts: dict[int, dict[str, int]] = {}
+        for campaign_id, status, count in self.session.execute(query):
+            counts.setdefault(campaign_id, {})[status] = count
+        return counts
+
+    def code_counts(self) -> dict[int, int]:
+        """How many codes each campaign has."""
+        query = select(VoucherCode.campaign_id, func.count()).group_by(VoucherCode.campaign_id)
+        return {row[0]: row[1] for row in self.session.execute(query)}

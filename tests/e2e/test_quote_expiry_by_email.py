@@ -1,0 +1,87 @@
+"""The story of a client who never answers: a quote by SMTP on Friday afternoon, a reminder on
+Monday, the managers told, and the quote expired at the right local time, all by real mail."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import load_config
+from mailbot.demo import seed_demo
+from mailbot.runner import Runner
+from tests.fakes import FixedClock
+from tests.mail import DESK, headers, mail, parts
+from tests.servers import Relay, start_relay
+
+FRIDAY_4PM = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # 16:00 in Bucharest
+
+
+@pytest.fixture
+def story(
+    environ: dict[str, str], engine: Engine
+) -> Iterator[tuple[App, Runner, Relay, FixedClock]]:
+    """mailbot with its listener, sender and a ticker every second, replying through a relay,
+    on a clock that the test moves."""
+    relay, controller = start_relay()
+    config = load_config(
+        environ={
+            **environ,
+            "MAILBOT_SMTP_OUTGOING__HOST": "127.0.0.1",
+            "MAILBOT_SMTP_OUTGOING__PORT": str(relay.port),
+            "MAILBOT_SCHEDULER__ENABLED": "true",
+            "MAILBOT_SCHEDULER__TICK_SECONDS": "1",
+            "MAILBOT_SCHEDULER__DIGEST_TIME": "23:59",
+            "MAILBOT_DEADLINES__AGREEMENT_HOURS": "8",
+            "MAILBOT_DEADLINES__REMINDER_HOURS_BEFORE": "2",
+            "MAILBOT_DEADLINES__ESCALATION_HOURS_AFTER": "1",
+            "MAILBOT_DEADLINES__EXPIRY_HOURS_AFTER": "2",
+        }
+    )
+    clock = FixedClock(FRIDAY_4PM)
+    app = bootstrap(config, engine=engine, clock=clock)
+    seed_demo(app)
+    runner = Runner(app)
+    runner.start()
+    yield app, runner, relay, clock
+    runner.stop()
+    controller.stop()
+
+
+def at_local(clock: FixedClock, moment: datetime) -> None:
+    clock.advance(moment - clock.now())
+
+
+def test_an_unanswered_quote_expires_at_the_right_local_time(
+    story: tuple[App, Runner, Relay, FixedClock],
+) -> None:
+    """Quoted Friday 16:00 with 8 business hours to agree: reminded Monday 13:00, managers told
+    at 16:00, expired at 17:00 local, each mail threaded to the quote."""
+    app, runner, relay, clock = story
+    assert runner.ingress is not None
+    order = mail(sender="buying@fleetparts.example", body="BPW-0310 x 2")
+    with smtplib.SMTP("127.0.0.1", runner.ingress.port) as smtp:
+        smtp.sendmail("buying@fleetparts.example", [DESK], order)
+    (quote,) = relay.wait_for_count(1)
+    quote_id = headers(quote.raw)["Message-ID"]
+    assert "Please answer by 23 November 2026, 15:00 GMT+02:00" in parts(quote.raw)["plain"]
+
+    at_local(clock, datetime(2026, 11, 23, 11, 0, tzinfo=UTC))  # Monday 13:00
+    reminder = relay.wait_for_count(2)[1]
+    assert reminder.recipients == ["buying@fleetparts.example"]
+    assert headers(reminder.raw)["In-Reply-To"] == quote_id
+
+    at_local(clock, datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # Monday 17:00
+    by_recipient = {r.recipients[0]: r for r in relay.wait_for_count(4)[2:]}
+    told = by_recipient["manager@distributor.example"]
+    assert headers(told.raw)["Subject"].startswith("Deadline missed: order ORD-2026-")
+    expired = by_recipient["buying@fleetparts.example"]
+    assert headers(expired.raw)["Subject"].endswith("has expired")
+    assert headers(expired.raw)["References"] == quote_id
+    with app.uow() as uow:
+        (stored,) = uow.orders.list()
+        assert stored.status == "expired"

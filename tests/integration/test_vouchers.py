@@ -1,0 +1,187 @@
+"""Vouchers on SQLite and PostgreSQL: reading typed codes, limits, and the reservation lifecycle."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from mailbot.domain.money import Money
+from mailbot.parsers.voucher_codes import check_character, display
+from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
+from mailbot.services.vouchers import (
+    Refusal,
+    Reservation,
+    look_up,
+    redeem,
+    release,
+    release_expired,
+    reserve,
+)
+from mailbot.storage.models import VoucherCampaign
+from mailbot.storage.unit_of_work import UnitOfWork
+from tests.vouchers import HOLD, NOW, TERMS, add_clients, add_inbound, add_order, promotional
+
+TEN = Money(Decimal("10.00"), "EUR")
+
+
+def _reserve(engine: Engine, client: int, inbound: int, code: str = "WINTER25",
+             discount: Money = TEN, order: int | None = None) -> Reservation:  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        (done,) = reserve(uow, order_id=order, client_id=client,
+                          codes_with_discounts=[(code, discount)], inbound_id=inbound, now=NOW,
+                          hold_until=HOLD)  # fmt: skip
+        uow.commit()
+        return done
+
+
+def _campaign(engine: Engine, name: str = "Winter") -> VoucherCampaign:
+    with UnitOfWork(engine) as uow:
+        found = uow.vouchers.campaign(name)
+        assert found is not None
+        return found
+
+
+def _serial(engine: Engine, count: int = 3, clients: tuple[str, ...] = ()) -> list[str]:
+    create_campaign(UnitOfWork(engine), name="Spring", kind="serial", terms=TERMS,
+                    limits=Limits(), now=NOW, prefix="spr")  # fmt: skip
+    generate_codes(UnitOfWork(engine), campaign="Spring", count=count, clients=clients,
+                   rng=random.Random(4), now=NOW)  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        return [code.code for code, _, _ in uow.vouchers.codes_of(_campaign(engine, "Spring").id)]
+
+
+def test_a_message_reserves_a_code_once(engine: Engine) -> None:
+    """Reserving again for the same inbound message gives back the first reservation."""
+    promotional(engine, limit=5)
+    (client,) = add_clients(engine, 1)
+    (inbound,) = add_inbound(engine, 1)
+    first = _reserve(engine, client, inbound)
+    again = _reserve(engine, client, inbound)
+    assert (first.status, first.hold_until) == ("reserved", HOLD)
+    assert again.redemption_id == first.redemption_id
+    assert _campaign(engine).used == 1
+
+
+def test_the_total_limit_counts_reservations_and_released_ones_free_a_use(engine: Engine) -> None:
+    """With a limit of 2, the third reservation is refused until one is released."""
+    promotional(engine, limit=2)
+    clients = add_clients(engine, 3)
+    inbound = add_inbound(engine, 4)
+    orders = [add_order(engine, clients[n], inbound[n], f"ORD-{n}") for n in range(3)]
+    statuses = [_reserve(engine, clients[n], inbound[n], order=orders[n]).status for n in range(3)]
+    assert statuses == ["reserved", "reserved", "refused"]
+    assert _reserve(engine, clients[2], inbound[3]).refusal is Refusal.LIMIT_REACHED
+    with UnitOfWork(engine) as uow:
+        (released,) = release(uow, order_id=orders[0], inbound_id=inbound[3], now=NOW,
+                              reason="order cancelled")  # fmt: skip
+        uow.commit()
+    assert (released.status, released.release_reason) == ("released", "order cancelled")
+    assert _reserve(engine, clients[2], inbound[2], order=orders[2]).status == "reserved"
+    assert _campaign(engine).used == 2
+
+
+def test_the_per_client_limit_covers_the_whole_company(engine: Engine) -> None:
+    """A company that used its one redemption is told so, whichever message it sends next."""
+    promotional(engine, per_client=1)
+    (client,) = add_clients(engine, 1)
+    first, second = add_inbound(engine, 2)
+    assert _reserve(engine, client, first).status == "reserved"
+    refused = _reserve(engine, client, second)
+    assert (refused.status, refused.refusal) == ("refused", Refusal.COMPANY_LIMIT)
+    assert str(refused.refusal) == "already used by your company"
+
+
+def test_the_budget_holds_the_sum_of_discounts(engine: Engine) -> None:
+    """Discounts add up against the budget; one that would pass it, or in another currency,
+    is refused."""
+    promotional(engine, budget=Money(Decimal("25.00"), "EUR"))
+    clients = add_clients(engine, 4)
+    inbound = add_inbound(engine, 4)
+    assert _reserve(engine, clients[0], inbound[0]).status == "reserved"
+    assert _reserve(engine, clients[1], inbound[1]).status == "reserved"
+    assert _reserve(engine, clients[2], inbound[2]).refusal is Refusal.BUDGET_EXHAUSTED
+    dollars = Money(Decimal("1.00"), "USD")
+    assert _reserve(engine, clients[3], inbound[3], discount=dollars).refusal is Refusal.CURRENCY
+    assert _campaign(engine).discount_used == Decimal("20.00")
+
+
+def test_a_serial_code_is_used_once_and_an_assigned_one_only_by_its_client(engine: Engine) -> None:
+    """A serial code serves one order; a code issued to a client refuses everyone else."""
+    first, second = add_clients(engine, 2)
+    (free,) = _serial(engine, count=1)
+    with UnitOfWork(engine) as uow:
+        client_codes = {c.code for c, _, _ in uow.vouchers.codes_of(1)}
+    assert client_codes == {free}
+    generate_codes(UnitOfWork(engine), campaign="Spring", count=1, clients=["b@client0.example"],
+                   rng=random.Random(5), now=NOW)  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        (assigned,) = {c.code for c, _, _ in uow.vouchers.codes_of(1)} - {free}
+    inbound = add_inbound(engine, 4)
+    assert _reserve(engine, first, inbound[0], free).status == "reserved"
+    assert _reserve(engine, second, inbound[1], free).refusal is Refusal.CODE_USED
+    assert _reserve(engine, second, inbound[2], assigned).refusal is Refusal.NOT_YOURS
+    assert _reserve(engine, first, inbound[3], assigned).status == "reserved"
+
+
+def test_redeeming_keeps_the_terms_and_is_idempotent(engine: Engine) -> None:
+    """Redeeming twice changes nothing the second time; the redemption keeps the terms it had."""
+    promotional(engine)
+    (client,) = add_clients(engine, 1)
+    reserved_by, agreed_by = add_inbound(engine, 2)
+    order = add_order(engine, client, reserved_by)
+    _reserve(engine, client, reserved_by, order=order)
+    for _ in range(2):
+        with UnitOfWork(engine) as uow:
+            (done,) = redeem(uow, order_id=order, inbound_id=agreed_by, now=NOW + timedelta(1))
+            uow.commit()
+    assert (done.status, done.redeemed_inbound_id) == ("redeemed", agreed_by)
+    assert done.redeemed_at == NOW + timedelta(1)
+    assert done.terms == TERMS
+    assert _campaign(engine).used == 1
+
+
+def test_expired_holds_are_released(engine: Engine) -> None:
+    """A reservation past its hold goes back to the limits; a redeemed one stays."""
+    promotional(engine, limit=10)
+    first, second = add_clients(engine, 2)
+    inbound = add_inbound(engine, 3)
+    kept = add_order(engine, first, inbound[0], "ORD-1")
+    lapsed = add_order(engine, second, inbound[1], "ORD-2")
+    _reserve(engine, first, inbound[0], order=kept)
+    _reserve(engine, second, inbound[1], order=lapsed)
+    with UnitOfWork(engine) as uow:
+        redeem(uow, order_id=kept, inbound_id=inbound[2], now=NOW)
+        assert release_expired(uow, now=HOLD) == 0  # not yet: the hold runs until HOLD
+        assert release_expired(uow, now=HOLD + timedelta(seconds=1)) == 1
+        uow.commit()
+        statuses = [r.status for o in (kept, lapsed) for r in uow.vouchers.of_order(o)]
+    assert statuses == ["redeemed", "released"]
+    assert _campaign(engine).used == 1
+
+
+def test_look_up_reads_codes_and_leaves_ordinary_words(engine: Engine) -> None:
+    """Known codes are found however typed; a one-slip serial code is corrected; a serial-shaped
+    token of a campaign looks mistyped; SKUs and words are not codes at all."""
+    promotional(engine, per_client=1)
+    (client,) = add_clients(engine, 1)
+    free, *_ = _serial(engine)
+    slipped = free[:4] + free[5] + free[4] + free[6:]
+    body = "SPRAAAABBBB"
+    mistyped = body + ("0" if check_character(body) != "0" else "1")
+    tokens = ["Hello", "winter-25", "SAF-2234", display(slipped).lower(), mistyped, "order"]
+    with UnitOfWork(engine) as uow:
+        found = look_up(uow, tokens, client)
+    assert [(f.typed, f.code, f.corrected, f.refusal) for f in found] == [
+        ("winter-25", "WINTER25", False, None),
+        (display(slipped).lower(), free, True, None),
+        (mistyped, None, False, Refusal.LOOKS_MISTYPED),
+    ]
+    assert (found[0].terms, found[1].shown) == (TERMS, display(free))
+    (inbound,) = add_inbound(engine, 1)
+    _reserve(engine, client, inbound)
+    with UnitOfWork(engine) as uow:
+        (again,) = look_up(uow, ["WINTER25"], client)
+    assert again.refusal is Refusal.COMPANY_LIMIT
