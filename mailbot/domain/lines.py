@@ -27,6 +27,7 @@ class Rejection(StrEnum):
     TOO_MANY_ROWS = "too_many_rows"
     UNREADABLE_FILE = "unreadable_file"
     TOO_MANY_FILES = "too_many_files"
+    WINMAIL_DAT = "winmail_dat"  # Outlook's TNEF wrapper, which hides the real attachments
     NO_COLUMNS = "no_columns"
 
 

@@ -53,6 +53,11 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         Rejection.TOO_MANY_FILES: P(
             "not read: too many files", "not read: at most {detail} files are read from one message"
         ),
+        Rejection.WINMAIL_DAT: P(
+            "Outlook packed the attachments into its own winmail.dat format, which we cannot "
+            "open: please send the file again as an ordinary attachment (in Outlook, write the "
+            "message as HTML or plain text instead of Rich Text)"
+        ),
         Rejection.MISSING_SKU: P("no SKU given"),
         Rejection.UNREADABLE_QUANTITY: P("the quantity could not be read"),
         Rejection.NON_POSITIVE_QUANTITY: P("the quantity must be greater than zero"),
@@ -86,6 +91,11 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
             "не прочитан: слишком много файлов",
             "не прочитан: из одного письма читается не более {detail} файлов",
         ),
+        Rejection.WINMAIL_DAT: P(
+            "Outlook упаковал вложения в свой формат winmail.dat, который мы не можем открыть: "
+            "пришлите файл ещё раз обычным вложением (в Outlook выберите формат письма HTML или "
+            "«Обычный текст» вместо RTF)"
+        ),
         Rejection.MISSING_SKU: P("не указан артикул"),
         Rejection.UNREADABLE_QUANTITY: P("не удалось прочитать количество"),
         Rejection.NON_POSITIVE_QUANTITY: P("количество должно быть больше нуля"),
@@ -118,6 +128,11 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         Rejection.TOO_MANY_FILES: P(
             "necitit: prea multe fișiere",
             "necitit: dintr-un mesaj se citesc cel mult {detail} fișiere",
+        ),
+        Rejection.WINMAIL_DAT: P(
+            "Outlook a pus atașamentele în formatul său winmail.dat, pe care nu îl putem "
+            "deschide: vă rugăm să retrimiteți fișierul ca atașament obișnuit (în Outlook, "
+            "scrieți mesajul ca HTML sau text simplu, nu Rich Text)"
         ),
         Rejection.MISSING_SKU: P("lipsește codul articolului"),
         Rejection.UNREADABLE_QUANTITY: P("cantitatea nu a putut fi citită"),

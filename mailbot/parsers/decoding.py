@@ -35,6 +35,7 @@ _SUPERSETS = {
 }
 _WESTERN = frozenset({"ascii", "iso8859-1", "cp1252"})
 _CYRILLIC = frozenset({"windows-1251", "koi8-r"})
+_CYRILLIC_CODECS = frozenset({"cp1251", "koi8-r"})
 
 
 _ASCII = bytes(range(0x80))
@@ -73,6 +74,11 @@ def decode_text(data: bytes, declared: str | None) -> tuple[str, str | None]:
         # The same clients label Russian Windows-1251 text Latin-1.
         guessed = guess_single_byte(data)
         if guessed in _CYRILLIC:
+            return data.decode(guessed, "replace"), f"charset {name!r} declared over {guessed} text"
+    if codec in _CYRILLIC_CODECS and not data.isascii():
+        # Both code pages decode any byte, so a wrong label gives gibberish, never an error.
+        guessed = guess_single_byte(data)
+        if guessed in _CYRILLIC and codecs.lookup(guessed).name != codec:
             return data.decode(guessed, "replace"), f"charset {name!r} declared over {guessed} text"
     if codec:
         for candidate in (_SUPERSETS.get(codec, codec), codec):

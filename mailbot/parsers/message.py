@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import errors
+from email.feedparser import BytesFeedParser
 from email.message import Message
+from email.parser import BytesHeaderParser
 
 import mailparser
 from mailparser.utils import get_addresses
@@ -60,6 +62,7 @@ class ParsedMessage:
 _LIBRARY_LOG = logging.getLogger("mailparser")
 _MESSAGE_ID = re.compile(r"<([^<>]*)>")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CHUNK = 2**20
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
@@ -69,17 +72,42 @@ def parse_message(raw: bytes) -> ParsedMessage:
         # are reported in `defects`. A deployment that sets the level itself keeps it.
         _LIBRARY_LOG.setLevel(logging.CRITICAL)
     try:
-        parsed = mailparser.parse_from_bytes(raw)
+        tree = _tree(raw)
+    except Exception as exc:  # hostile nesting (RecursionError): a worker survives
+        body = f"the body could not be read ({type(exc).__name__}); headers read alone"
+        try:
+            return _Reader(_headers_alone(raw), None, [body]).message()
+        except Exception as second:
+            return _unreadable(f"message could not be read: {type(second).__name__}: {second}")
+    try:
+        parsed = mailparser.MailParser(tree)
     except Exception as exc:  # mail-parser raises on some broken headers (a bad encoded word)
         failure = f"mail-parser failed ({type(exc).__name__}: {exc}); read without it"
         try:
-            return _Reader(email.message_from_bytes(raw), None, [failure]).message()
-        except Exception as second:  # hostile nesting (RecursionError): a worker survives
+            return _Reader(tree, None, [failure]).message()
+        except Exception as second:
             return _unreadable(f"message could not be read: {type(second).__name__}: {second}")
     try:
         return _Reader(parsed.message, parsed, _library_defects(parsed.defects)).message()
     except Exception as exc:  # a last guard: one hostile message must not stop a worker
         return _unreadable(f"message could not be read: {type(exc).__name__}: {exc}")
+
+
+def _tree(raw: bytes) -> Message:
+    """The email package's tree of `raw`, as `email.message_from_bytes` builds it, but fed in
+    chunks: given the whole message at once, the parser splits all of it into line strings
+    first, which costs several times the size of a big attachment."""
+    parser = BytesFeedParser()
+    for start in range(0, len(raw), _CHUNK):
+        parser.feed(raw[start : start + _CHUNK])
+    return parser.close()
+
+
+def _headers_alone(raw: bytes) -> Message:
+    """The header block of `raw` with an empty body, so that the sender can still be told."""
+    root = BytesHeaderParser().parsebytes(raw)
+    root.set_payload("")
+    return root
 
 
 def _unreadable(reason: str) -> ParsedMessage:

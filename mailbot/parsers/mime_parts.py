@@ -8,6 +8,7 @@ body. So the tree mail-parser built is walked here instead.
 
 from __future__ import annotations
 
+import binascii
 import email
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,11 @@ _FILE_HEADERS = ("content-type", "content-disposition")
 _PATH = re.compile(r".*[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NEWLINE_FIRST = re.compile(r"\A\r?\n")
+# A delimiter line (RFC 2046 boundary characters) directly followed by a part's header.
+_DELIMITER = re.compile(
+    r"^--([0-9A-Za-z'()+_,./:=?-][0-9A-Za-z'()+_,./:=? -]{0,69}?)[ \t]*\r?\n(?i:content-)",
+    re.MULTILINE,
+)
 
 
 @dataclass
@@ -41,23 +47,33 @@ def read_parts(root: Message) -> Parts:
     message/* parts (attached mail, delivery reports) are files kept whole, not body text.
     """
     parts = Parts()
-    # An explicit stack, not recursion: the nesting depth is chosen by the sender.
-    stack: list[Message] = [root]
+    # An explicit stack, not recursion: the nesting depth is chosen by the sender. Each part
+    # comes with whether it is inside an attached message.
+    stack: list[tuple[Message, bool]] = [(root, False)]
     while stack:
-        part = stack.pop()
+        part, embedded = stack.pop()
         content_type = part.get_content_type()
         if part.is_multipart():
             if content_type.startswith("multipart/"):
-                stack.extend(reversed([*_subparts(part), *_recovered(part, parts)]))
+                inner = [*_subparts(part), *_recovered(part, parts)]
             else:
-                name = filename(part)
-                parts.files.append((name, content_type, _flatten(part, name, parts)))
+                # An attached message (a forward, a report) is kept whole, and the files in it
+                # are files of this message too (a forwarded order); its text is not the body.
+                if not embedded:
+                    name = filename(part)
+                    parts.files.append((name, content_type, _flatten(part, name, parts)))
+                inner, embedded = _subparts(part), True
+            stack.extend((sub, embedded) for sub in reversed(inner))
         elif content_type.startswith("multipart/"):
-            parts.defects.append(f"{content_type} part without parts: its content was ignored")
+            found = _guessed_boundary(part, parts)
+            if not found:
+                parts.defects.append(f"{content_type} part without parts: its content was ignored")
+            stack.extend((sub, embedded) for sub in reversed(found))
         else:
             name = filename(part)
             if content_type in _BODY_TYPES and not name and not _is_attached(part):
-                _read_body(part, content_type, parts)
+                if not embedded:
+                    _read_body(part, content_type, parts)
             else:
                 label = f"attachment {name!r}" if name else content_type
                 parts.files.append((name, content_type, _payload(part, label, parts)))
@@ -97,8 +113,11 @@ def _read_body(part: Message, content_type: str, parts: Parts) -> None:
 def _payload(part: Message, label: str, parts: Parts) -> bytes:
     """The decoded bytes of a leaf part; broken base64 is decoded as far as it goes."""
     known = len(part.defects)
-    data = part.get_payload(decode=True)
-    payload = data if isinstance(data, bytes) else b""
+    data = _base64(part)
+    if data is None:
+        decoded = part.get_payload(decode=True)
+        data = decoded if isinstance(decoded, bytes) else b""
+    payload = data
     for defect in part.defects[known:]:
         parts.defects.append(f"{label}: {_describe(defect)}; decoded what could be")
         if isinstance(defect, errors.InvalidBase64LengthDefect):
@@ -106,6 +125,42 @@ def _payload(part: Message, label: str, parts: Parts) -> bytes:
             raw = part.get_payload(decode=False)
             payload = decode_base64_payload(raw if isinstance(raw, str) else "")
     return payload
+
+
+def _base64(part: Message) -> bytes | None:
+    """A base64 part's bytes, decoded as the email package decodes them (recording the same
+    defects on the part), or None for a part that is not base64 text.
+
+    The email package splits the text into one bytes object per line and joins them again
+    before decoding: for a big attachment that costs several times its size.
+    """
+    text = part.get_payload()
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte != "base64" or not isinstance(text, str):
+        return None
+    try:
+        encoded = text.encode("ascii").translate(None, b"\r\n")
+    except UnicodeEncodeError:  # 8-bit bytes in base64 text (rare): the email package's way
+        return None
+    del text
+    padding = -len(encoded) % 4
+    try:
+        data = binascii.a2b_base64(encoded + b"=" * padding, strict_mode=True)
+        found: list[errors.MessageDefect] = [errors.InvalidBase64PaddingDefect()] * bool(padding)
+    except binascii.Error:
+        found = [errors.InvalidBase64CharactersDefect()]
+        for extra, more in ((b"", []), (b"==", [errors.InvalidBase64PaddingDefect()])):
+            try:
+                data = binascii.a2b_base64(encoded + extra)
+                found += more
+                break
+            except binascii.Error:
+                continue
+        else:  # a length of 4n + 1 cannot be decoded: the email package keeps the text
+            data, found = encoded, [errors.InvalidBase64LengthDefect()]
+    for defect in found:
+        part.policy.handle_defect(part, defect)
+    return data
 
 
 def _flatten(part: Message, name: str, parts: Parts) -> bytes:
@@ -135,6 +190,26 @@ def _recovered(part: Message, parts: Parts) -> list[Message]:
         if chunk.strip()
     ]
     parts.defects.append(f"{len(found)} part(s) recovered from after the closing boundary")
+    return found
+
+
+def _guessed_boundary(part: Message, parts: Parts) -> list[Message]:
+    """The parts of a multipart whose boundary is missing or is not the one its body uses,
+    split at the first line that looks like a delimiter followed by a part's header."""
+    body = part.get_payload()
+    if not isinstance(body, str):
+        return []
+    match = _DELIMITER.search(body)
+    if match is None:
+        return []
+    boundary = match[1]
+    header = f'Content-Type: {part.get_content_type()}; boundary="{boundary}"\r\n\r\n'
+    rebuilt = email.message_from_bytes(header.encode() + _encode(body))
+    found = _subparts(rebuilt)
+    if found:
+        stated = part.get_boundary()
+        said = f"boundary {stated!r} is not used" if stated else "no boundary given"
+        parts.defects.append(f"{part.get_content_type()}: {said}; parts split at {boundary!r}")
     return found
 
 

@@ -18,6 +18,8 @@ from mailbot.services.order_lifecycle import transition
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
+_TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
+
 
 @dataclass(frozen=True, slots=True)
 class PricingSettings:
@@ -59,10 +61,13 @@ class ReadOrder:
 def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
     """The order lines of a message: from spreadsheet attachments, then from the body."""
     parts: list[OrderLines] = []
-    problems: list[RejectedLine] = []
+    problems = list(winmail_problems(message))
     tables = [a for a in message.attachments if is_table(a.filename, a.content_type)]
-    for skipped in tables[rules.max_attachments :]:
-        origin = Origin(skipped.filename or "attachment", 0)
+    skipped = [a.filename or "attachment" for a in tables[rules.max_attachments :]]
+    if skipped:
+        # One line for all of them: a message with 2,000 files gets a reply of readable length.
+        names = ", ".join(skipped) if len(skipped) <= 3 else f"{skipped[0]} … {skipped[-1]}"
+        origin = Origin(f"{names} ({len(skipped)})"[:255], 0)
         problems.append(
             RejectedLine(origin, Rejection.TOO_MANY_FILES, detail=str(rules.max_attachments))
         )
@@ -75,6 +80,16 @@ def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
             problems.append(file_problem(name, error, rules.limits))
     parts.append(order_lines_from_text(message.text))
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
+
+
+def winmail_problems(message: ParsedMessage) -> tuple[RejectedLine, ...]:
+    """A problem for each `winmail.dat` (TNEF): Outlook's Rich Text wrapper, which hides the
+    real attachments inside it and which mailbot does not unpack."""
+    return tuple(
+        RejectedLine(Origin(a.filename or "winmail.dat", 0), Rejection.WINMAIL_DAT)
+        for a in message.attachments
+        if a.content_type.lower() in _TNEF_TYPES or a.filename.lower() == "winmail.dat"
+    )
 
 
 def file_problem(name: str, error: UnreadableTable, limits: TableLimits) -> RejectedLine:
@@ -96,7 +111,9 @@ def price_order(uow: UnitOfWork, client: Partner, order: ReadOrder, rules: Order
         max_quantity=rules.max_quantity,
         group=client.group,
         gross=client.price_display == "gross",
-        rejected=order.lines.rejected,
+        # Whole files that could not be read are reported in the quote too, not only when
+        # nothing at all could be read.
+        rejected=(*order.problems, *order.lines.rejected),
     )
 
 

@@ -36,6 +36,7 @@ from mailbot.services.ordering import (
     price_order,
     read_order,
     store_order,
+    winmail_problems,
 )
 from mailbot.services.price_export import price_list_files
 from mailbot.services.pricelist_versions import tell_managers_of_hold
@@ -163,7 +164,8 @@ class Processor:
         return outcome
 
     def _handle(self, uow: UnitOfWork, inbound: InboundMessage) -> Outcome:
-        message = parse_message(inbound.raw)
+        raw = uow.inbox.raw(inbound.id)  # once: `inbound.raw` is loaded only when asked for
+        message = parse_message(raw)
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,
@@ -173,13 +175,13 @@ class Processor:
             bounce = ""
             if reason in MAYBE_BOUNCE:
                 policy, now = self._policy.bounces, self._clock.now()
-                bounce = record_bounce(uow, self._replies, inbound.raw, policy=policy, now=now)
+                bounce = record_bounce(uow, self._replies, raw, policy=policy, now=now)
             return Outcome("ignored", "; ".join(filter(None, (f"not answered: {reason}", bounce))))
         partner = uow.partners.by_address(message.from_address)
         if partner is None:
             return Outcome("ignored", f"not answered: unknown sender {message.from_address}")
         if self._sender_auth is not None:
-            refusal = self._sender_auth.refusal(inbound.raw, message)
+            refusal = self._sender_auth.refusal(raw, message)
             if refusal:
                 return Outcome("quarantined", refusal)
         inbound.partner_id = partner.id
@@ -207,6 +209,9 @@ class Processor:
             is_table(a.filename, a.content_type) for a in message.attachments
         ):
             return self._take_price_list(uow, inbound, message, partner)
+        if partner.role == "supplier" and (wrapped := winmail_problems(message)):
+            self._report_price_list(uow, inbound, message, partner, "", problems=wrapped)
+            return Outcome("processed", "price list refused: sent inside winmail.dat (TNEF)")
         self._reply(uow, "not_understood", inbound, message, partner, {})
         return Outcome("processed", "answered: nothing to act on")
 

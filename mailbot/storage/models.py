@@ -91,7 +91,9 @@ class InboundMessage(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     message_id: Mapped[str] = mapped_column(String(998), index=True)
     source: Mapped[str] = mapped_column(String(16))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # Loaded only when asked for (a listing must not load every message); the processor
+    # reads it in slices through `Inbox.raw`.
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     size: Mapped[int]
     received_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="stored")

@@ -9,7 +9,17 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    Row,
+    Select,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -34,6 +44,7 @@ from mailbot.storage.models import (
 ACTIVE = "active"  # the price list status orders are priced from
 
 Leased = type[InboundMessage] | type[OutboundMessage]
+_RAW_SLICE = 2**20  # bytes of a stored message read in one query
 
 
 def _lease_free(model: Leased, now: datetime) -> ColumnElement[bool]:
@@ -100,6 +111,26 @@ class Inbox:
 
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
+
+    def raw(self, message_id: int) -> bytes:
+        """A stored message's bytes. PostgreSQL sends bytea as hex text and libpq holds a whole
+        result at once, so reading a 50 MB message in one piece costs several times its size:
+        there it is read in slices. SQLite hands a blob over as it is, and would read all of
+        it for every slice."""
+        where = InboundMessage.id == message_id
+        if self.session.get_bind().dialect.name != "postgresql":
+            raw = self.session.scalar(select(InboundMessage.raw).where(where))
+            if raw is None:
+                raise LookupError(f"no inbound message {message_id}")
+            return raw
+        size = self.session.scalar(select(InboundMessage.size).where(where))
+        if size is None:
+            raise LookupError(f"no inbound message {message_id}")
+        pieces = []
+        for start in range(1, size + 1, _RAW_SLICE):  # SQL counts from 1
+            piece = func.substr(InboundMessage.raw, start, _RAW_SLICE, type_=LargeBinary)
+            pieces.append(self.session.scalar(select(piece).where(where)) or b"")
+        return b"".join(pieces)
 
     def id_by_sha256(self, digest: str) -> int | None:
         query = select(InboundMessage.id).where(InboundMessage.sha256 == digest)

@@ -190,3 +190,13 @@ def test_message_id_read_from_the_header_block_only(engine: Engine) -> None:
     folded = b"Subject: s\r\nMessage-ID:\r\n <folded@x.example>\r\n\r\nbody\r\n"
     assert header_message_id(raw) == ""
     assert header_message_id(folded) == "folded@x.example"
+
+
+def test_a_stored_message_reads_back_whole_across_slices(engine: Engine) -> None:
+    """`Inbox.raw` gives back exactly the stored bytes, across its 1 MiB slices on PostgreSQL."""
+    for size in (0, 1, 2**20, 2**20 + 1, 3 * 2**20 - 7):
+        raw = bytes(range(256)) * (size // 256) + b"\x00\xff" * (size % 256 // 2)
+        raw += b"x" * (size - len(raw))
+        stored = store_message(UnitOfWork(engine), raw, source="file", now=NOW)
+        with UnitOfWork(engine) as uow:
+            assert uow.inbox.raw(stored.id) == raw, size

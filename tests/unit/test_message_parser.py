@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import email
 from datetime import UTC, datetime
+from email import errors
 from email.message import EmailMessage
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailbot.parsers.message import Attachment, ParsedMessage, parse_message
+from mailbot.parsers.mime_parts import _base64
 
 HEAD = (
     b"From: Fleet Parts Ltd <Buying@FleetParts.example>\r\n"
@@ -400,3 +402,93 @@ def test_mixed_rfc2231_continuations_do_not_break_parsing() -> None:
     assert message.from_address == "a@x.example"
     assert "BPW-0310 x 2" in message.text
     assert [a.payload for a in message.attachments] == [b"sku;qty"]
+
+
+def _mixed(content_type: bytes, boundary: bytes) -> bytes:
+    text = b"Content-Type: text/plain\r\n\r\nABC-1 x 5\r\n"
+    csv = (
+        b"Content-Type: text/csv\r\nContent-Disposition: attachment; filename=o.csv\r\n\r\nA;1\r\n"
+    )
+    body = b"--" + boundary + b"\r\n" + text + b"--" + boundary + b"\r\n" + csv
+    return HEAD + b"MIME-Version: 1.0\r\nContent-Type: " + content_type + b"\r\n\r\n" + body
+
+
+def test_parts_are_split_at_the_boundary_the_body_uses() -> None:
+    """A multipart whose declared boundary is wrong or missing is split at the one in its body."""
+    for content_type in (b'multipart/mixed; boundary="declared"', b"multipart/mixed"):
+        message = parse_message(_mixed(content_type, b"=_used_1"))
+        assert message.text == "ABC-1 x 5"
+        assert [a.filename for a in message.attachments] == ["o.csv"]
+        assert any("parts split at '=_used_1'" in defect for defect in message.defects)
+
+
+def test_a_dash_line_in_a_body_is_no_boundary() -> None:
+    """A multipart without parts whose text only has a "-- " signature stays unread, noted."""
+    raw = HEAD + b"Content-Type: multipart/mixed\r\n\r\nHello\r\n-- \r\nSam\r\n--\r\n"
+    message = parse_message(raw)
+    assert message.attachments == ()
+    assert "multipart/mixed part without parts: its content was ignored" in message.defects
+
+
+def test_files_inside_forwarded_messages_are_attachments_too() -> None:
+    """Files in attached messages, at any depth, are attachments; their text is not the body."""
+    inner = multipart(
+        b"Content-Type: text/plain\r\n\r\nOLD-1 x 99",
+        b"Content-Type: text/csv; name=deep.csv\r\n\r\nA;1",
+    )
+    for level in range(5):
+        boundary = b"fw%d" % level
+        inner = (
+            HEAD + b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n"
+            b"--" + boundary + b"\r\nContent-Type: text/plain\r\n\r\nforwarded %d\r\n" % level
+            + b"--" + boundary + b"\r\nContent-Type: message/rfc822\r\n\r\n" + inner
+            + b"\r\n--" + boundary + b"--\r\n"
+        )  # fmt: skip
+    message = parse_message(inner)
+    assert message.text == "forwarded 4"
+    types = [(a.filename, a.content_type) for a in message.attachments]
+    assert types == [("", "message/rfc822"), ("deep.csv", "text/csv")]
+
+
+def test_a_message_nested_too_deep_still_has_its_sender() -> None:
+    """Multiparts nested thousands deep: the headers are read alone and the body is a defect."""
+    opening = b"".join(
+        b"Content-Type: multipart/mixed; boundary=d%d\r\n\r\n--d%d\r\n" % (n, n)
+        for n in range(3000)
+    )
+    message = parse_message(HEAD + opening + b"Content-Type: text/plain\r\n\r\nABC-1 x 5\r\n")
+    assert message.from_address == "buying@fleetparts.example"
+    assert any("headers read alone" in defect for defect in message.defects)
+
+
+def test_cp1251_declared_as_koi8r_is_read_as_cp1251() -> None:
+    """Windows-1251 text labelled KOI8-R (or the reverse) is read in the code page it is in."""
+    text = "Добрый день! Прошу выставить счёт.\r\nBPW-0310 — 4 шт"
+    message = parse_message(simple(text.encode("cp1251"), b"text/plain; charset=koi8-r"))
+    assert message.text == text.replace("\r\n", "\n")
+    assert "text/plain body: charset 'koi8-r' declared over windows-1251 text" in message.defects
+    reverse = text.replace("—", "-")
+    message = parse_message(simple(reverse.encode("koi8-r"), b"text/plain; charset=windows-1251"))
+    assert message.text == reverse.replace("\r\n", "\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="QUJDRGVm+/=\r\n !*\xe9", max_size=40))
+def test_base64_is_decoded_as_the_email_package_decodes_it(encoded: str) -> None:
+    """Any base64 text, broken or not, gives the email package's bytes and defects."""
+    raw = multipart(
+        b"Content-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + encoded.encode("latin-1")
+    )
+    (reference,) = [p for p in email.message_from_bytes(raw).walk() if p.get_filename()]
+    expected = reference.get_payload(decode=True)
+    (attachment,) = parse_message(raw).attachments
+    if not any(isinstance(d, errors.InvalidBase64LengthDefect) for d in reference.defects):
+        assert attachment.payload == expected
+    mine = email.message_from_bytes(raw)
+    (part,) = [p for p in mine.walk() if p.get_filename()]
+    if not encoded.isascii():  # left to the email package
+        assert _base64(part) is None
+        return
+    assert _base64(part) == expected
+    assert [type(d) for d in part.defects] == [type(d) for d in reference.defects]
