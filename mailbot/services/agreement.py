@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from mailbot.domain.money import Money
 from mailbot.errors import MailbotError
-from mailbot.services import ledger
+from mailbot.services import ledger, vouchers
 from mailbot.services.order_lifecycle import CLIENT_CANCELLABLE, FINAL, transition
 from mailbot.services.order_mail import Inbound, tell_client, tell_managers_of_held
 from mailbot.services.replies import Replies
@@ -53,7 +53,8 @@ def agree(
         tell_client(uow, replies, order, "nothing_to_agree", now=now, inbound=inbound)
         return f"AGREE for {order.number} changed nothing: no line was priced"
     # deadline: close client_agreement (the quote was answered)
-    # vouchers: the coordinator redeems the order's reserved vouchers here
+    vouchers.redeem(uow, order_id=order.id, inbound_id=inbound_id or order.inbound_message_id,
+                    now=now)  # fmt: skip
     if ledger.over_limit(uow, client, order.total):
         transition(uow, order, "held", at=now, actor_id=actor, inbound_id=inbound_id,
                    note="above the credit limit")  # fmt: skip
@@ -131,7 +132,8 @@ def _cancel(
     transition(uow, order, "cancelled", at=now, actor_id=actor_id, inbound_id=inbound_id,
                note=note)  # fmt: skip
     # deadline: close every open deadline of the order
-    # vouchers: the coordinator releases the order's vouchers here
+    vouchers.release(uow, order_id=order.id, inbound_id=inbound_id, now=now,
+                     reason="order cancelled")  # fmt: skip
     if was in ("sent", "confirmed", "agreed"):
         ledger.book(uow, order.client, "credit", order.total, at=now, order=order,
                     note=f"order {order.number} cancelled")  # fmt: skip

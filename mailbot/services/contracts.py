@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from mailbot.domain.money import Money
+from mailbot.services import vouchers
 from mailbot.services.partners import PartnerError, normalise_address
 from mailbot.services.replies import Replies
 from mailbot.storage.models import Deadline, Order, OrderLine, Partner
@@ -78,7 +79,8 @@ def cut_off(
         .where(Order.client_id == partner.id, Order.status.in_(OPEN_STATUSES))
         .order_by(Order.id)
     ).all()
-    # vouchers: release the vouchers reserved by these open orders here (the coordinator wires it).
+    for order in open_orders:
+        vouchers.release(uow, order_id=order.id, inbound_id=None, now=now, reason="contract ended")
     lines = uow.session.execute(
         select(Order.number, OrderLine.sku, OrderLine.quantity)
         .join(Order, OrderLine.order_id == Order.id)

@@ -22,6 +22,7 @@ from mailbot.domain.deadlines import (
     stage_time,
 )
 from mailbot.domain.quotes import Quote
+from mailbot.services import vouchers
 from mailbot.services.deadline_mail import escalate, remind, tell_expired
 from mailbot.services.order_lifecycle import TransitionError, transition
 from mailbot.services.replies import Replies
@@ -240,7 +241,7 @@ def _perform(
         )
     except TransitionError as refused:
         return f"not expired: {refused}"
-    # vouchers: release the order's reserved vouchers here (the coordinator wires it).
+    vouchers.release(work, order_id=order.id, inbound_id=None, now=now, reason="quote expired")
     work.events.record("OrderExpired", {"order": order.number}, now)
     return tell_expired(work, replies, deadline, order, now=now)
 

@@ -17,12 +17,29 @@ from mailbot.storage.models import (
     OutboundMessage,
     Partner,
     PriceList,
+    VoucherCampaign,
+    VoucherRedemption,
 )
 
 
 class Reports:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def campaigns_redeemed(self, since: datetime, until: datetime) -> Sequence[Row[str, int]]:
+        """(campaign name, redemptions) of the vouchers redeemed in [since, until)."""
+        query = (
+            select(VoucherCampaign.name, func.count(VoucherRedemption.id))
+            .join(VoucherCampaign, VoucherCampaign.id == VoucherRedemption.campaign_id)
+            .where(
+                VoucherRedemption.status == "redeemed",
+                VoucherRedemption.redeemed_at >= since,
+                VoucherRedemption.redeemed_at < until,
+            )
+            .group_by(VoucherCampaign.name)
+            .order_by(VoucherCampaign.name)
+        )
+        return self.session.execute(query).all()
 
     def orders_created(self, since: datetime, until: datetime) -> Sequence[Row[str, str, Decimal]]:
         """(client name, currency, total) of each order created in [since, until)."""

@@ -13,8 +13,11 @@ from sqlalchemy import select
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
 from mailbot.parsers.voucher_codes import display, generate
+from mailbot.services.digest import build_digest
+from mailbot.services.jobs import run_due_jobs
 from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
 from mailbot.storage.models import Order, VoucherCode, VoucherRedemption
+from tests.lifecycle import answer
 from tests.mail import mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
 
@@ -130,3 +133,56 @@ def test_check_in_the_subject_judges_codes_without_ordering_or_reserving(app: Ap
     assert "only a check" in text
     assert "−€20.16" in text
     assert "AGREE" not in text
+
+
+def campaign_used(app: App, name: str) -> int:
+    with app.uow() as uow:
+        found = uow.vouchers.campaign(name)
+        assert found is not None
+        return found.used
+
+
+def test_agree_redeems_the_reserved_code_and_the_digest_counts_it(app: App) -> None:
+    """AGREE turns the quote's reservation into a redemption, still counted against the limit,
+    and the managers' digest lists the campaign's redemption."""
+    seed_demo(app)
+    campaign(app, "winter", BPW_TEN_PERCENT, code="WINTER25")
+    ingest(app, mail(sender=FLEET, subject="Order WINTER25", body=BODY))
+    outcome = answer(app, "quote", FLEET, "AGREE")
+    assert "agreed" in outcome.summary
+    (redemption,) = redemptions(app)
+    assert redemption.status == "redeemed"
+    assert campaign_used(app, "winter") == 1
+    with app.uow() as uow:
+        later = app.clock.now() + timedelta(minutes=1)
+        digest = build_digest(uow, since=later - timedelta(days=1), now=later)
+    assert digest.vouchers == [{"campaign": "winter", "redemptions": 1}]
+
+
+def test_cancel_releases_the_code_and_gives_its_use_back(app: App) -> None:
+    """CANCEL releases the order's reserved code: its use counts no more against the limit."""
+    seed_demo(app)
+    campaign(app, "winter", BPW_TEN_PERCENT, code="WINTER25", limits={"max_redemptions": 1})
+    ingest(app, mail(sender=FLEET, subject="Order WINTER25", body=BODY))
+    assert campaign_used(app, "winter") == 1
+    outcome = answer(app, "quote", FLEET, "CANCEL")
+    assert "cancelled" in outcome.summary
+    (redemption,) = redemptions(app)
+    assert (redemption.status, redemption.release_reason) == ("released", "order cancelled")
+    assert campaign_used(app, "winter") == 0
+
+
+def test_an_expired_quote_releases_its_code(app: App) -> None:
+    """When the scheduler expires an unanswered quote, its reserved code is released."""
+    seed_demo(app)
+    campaign(app, "winter", BPW_TEN_PERCENT, code="WINTER25")
+    ingest(app, mail(sender=FLEET, subject="Order WINTER25", body=BODY))
+    (held,) = redemptions(app)
+    assert held.hold_until is not None
+    run_due_jobs(app, held.hold_until - timedelta(minutes=1))
+    assert redemptions(app)[0].status == "reserved"
+    for moment in (held.hold_until, held.hold_until + timedelta(minutes=1)):
+        run_due_jobs(app, moment)  # each stage is acted on at its own tick
+    (released,) = redemptions(app)
+    assert (released.status, released.release_reason) == ("released", "quote expired")
+    assert campaign_used(app, "winter") == 0
