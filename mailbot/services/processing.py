@@ -227,7 +227,9 @@ class Processor:
             self._reply(uow, "no_order", inbound, message, client, context)
             return Outcome("processed", "answered: no order lines found")
         quote = price_order(uow, client, order, self._rules)
-        zone = self._deadlines.policy.calendar.zone
+        zone = (
+            ZoneInfo(client.timezone) if client.timezone else self._deadlines.policy.calendar.zone
+        )
         vouchers = judge_codes(
             uow, client, order, message, quote, received_at=inbound.received_at, zone=zone
         )

@@ -15,6 +15,7 @@ from mailbot.demo import seed_demo
 from mailbot.parsers.voucher_codes import display, generate
 from mailbot.services.digest import build_digest
 from mailbot.services.jobs import run_due_jobs
+from mailbot.services.partner_terms import Terms, set_terms
 from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
 from mailbot.storage.models import Order, VoucherCode, VoucherRedemption
 from tests.lifecycle import answer
@@ -186,3 +187,21 @@ def test_an_expired_quote_releases_its_code(app: App) -> None:
     (released,) = redemptions(app)
     assert (released.status, released.release_reason) == ("released", "quote expired")
     assert campaign_used(app, "winter") == 0
+
+
+def test_dates_are_judged_on_the_client_local_day_the_mail_was_received(app: App) -> None:
+    """A code valid until 19 November applies to mail received at 07:30 UTC on the 20th from a
+    client in Honolulu (still the 19th there), and not to the same mail from a Bucharest client."""
+    seed_demo(app)
+    terms = {
+        "benefit": {"kind": "percent", "value": "10"},
+        "restrictions": [{"rule": "date_window", "start": "2026-11-01", "end": "2026-11-19"}],
+    }
+    campaign(app, "autumn", terms, code="AUTUMN10")
+    assert app.clock.now().isoformat() == "2026-11-20T07:30:00+00:00"
+    _, outcome = ingest(app, mail(sender=VECTOR, subject="Заказ AUTUMN10", body=BODY))
+    assert order_of(app, outcome)["total"] == "480.60"
+    set_terms(app.uow(), "buying@fleetparts.example", Terms(timezone="Pacific/Honolulu"),
+              now=app.clock.now())  # fmt: skip
+    _, outcome = ingest(app, mail(sender=FLEET, subject="Order AUTUMN10", body=BODY))
+    assert order_of(app, outcome)["total"] == "432.54"  # 480.60 less 10%
