@@ -26,7 +26,9 @@ def orders_release(context: Context, number: str) -> None:
     """Let a held order go on despite the credit limit: debit it and send the order files."""
     app = context.app()
     with failures():
-        summary = agreement.release(app.uow(), app.replies, number, now=app.clock.now())
+        summary = agreement.release(
+            app.uow(), app.replies, number, now=app.clock.now(), deadlines=app.deadlines
+        )
     app.sender.run_once()
     click.echo(summary)
 

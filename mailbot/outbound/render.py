@@ -50,26 +50,26 @@ class Renderer:
     """Renders `{language}/{name}.subject.j2`, `.txt.j2` and `.html.j2`.
 
     Templates in `override_dir` win over the packaged ones, file by file. Times are shown in
-    `timezone` (an IANA name such as "Europe/Bucharest").
+    `timezone` (an IANA name such as "Europe/Bucharest") unless a mail names its reader's own.
     """
 
     def __init__(self, override_dir: Path | None, timezone: str) -> None:
-        try:
-            self._zone = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise RenderError(f"unknown time zone {timezone!r}") from exc
+        self._zone = _zone(timezone)
         loaders: list[BaseLoader] = []
         if override_dir is not None:
             loaders.append(FileSystemLoader(override_dir))
         loaders.append(PackageLoader("mailbot", "templates"))
         self._loader = ChoiceLoader(loaders)
-        # One environment per language because the filters format for that language.
-        self._environments: dict[str, Environment] = {}
+        # One environment per language and zone because the filters format for those.
+        self._environments: dict[tuple[str, str], Environment] = {}
 
-    def render(self, name: str, language: str, context: Mapping[str, object]) -> RenderedMail:
-        """The mail `name` in `language`, or in English when that language has no such template."""
+    def render(
+        self, name: str, language: str, context: Mapping[str, object], timezone: str = ""
+    ) -> RenderedMail:
+        """The mail `name` in `language`, or in English when that language has no such template;
+        times in `timezone` (the reader's own), else in the renderer's."""
         language = self._language(name, language)
-        environment = self._environment(language)
+        environment = self._environment(language, timezone)
         try:
             subject, text, html = (
                 environment.get_template(f"{language}/{name}.{part}.j2").render(context)
@@ -93,8 +93,8 @@ class Renderer:
             return tag
         return FALLBACK_LANGUAGE
 
-    def _environment(self, language: str) -> Environment:
-        environment = self._environments.get(language)
+    def _environment(self, language: str, timezone: str = "") -> Environment:
+        environment = self._environments.get((language, timezone))
         if environment is None:
             environment = Environment(
                 loader=self._loader,
@@ -104,6 +104,14 @@ class Renderer:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
             )
-            environment.filters.update(Formatter(language, self._zone).filters())
-            self._environments[language] = environment
+            zone = _zone(timezone) if timezone else self._zone
+            environment.filters.update(Formatter(language, zone).filters())
+            self._environments[language, timezone] = environment
         return environment
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RenderError(f"unknown time zone {timezone!r}") from exc

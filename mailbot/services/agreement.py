@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.money import Money
 from mailbot.errors import MailbotError
 from mailbot.services import ledger, vouchers
+from mailbot.services.deadlines import DeadlineSettings, close_deadlines
 from mailbot.services.order_lifecycle import CLIENT_CANCELLABLE, FINAL, transition
 from mailbot.services.order_mail import Inbound, tell_client, tell_managers_of_held
 from mailbot.services.replies import Replies
@@ -37,10 +39,11 @@ class OrderActionError(MailbotError):
 
 def agree(
     uow: UnitOfWork, replies: Replies, order: Order, client: Partner, inbound: Inbound | None,
-    *, now: datetime,
+    *, now: datetime, deadlines: DeadlineSettings,
 ) -> str:  # fmt: skip
     """The client agrees to its quote (or to a partial confirmation); `inbound` None means
-    the client is set to auto-agree. Returns a summary for the processing log."""
+    the client is set to auto-agree. `deadlines` time the suppliers' windows to confirm.
+    Returns a summary for the processing log."""
     actor, inbound_id = client.id, None if inbound is None else inbound.record.id
     partial = [p for p in uow.order_records.supplier_orders(order.id) if p.status == "partial"]
     if order.status == "sent" and partial:
@@ -52,7 +55,7 @@ def agree(
     if not any(line.unit_price is not None for line in order.lines):
         tell_client(uow, replies, order, "nothing_to_agree", now=now, inbound=inbound)
         return f"AGREE for {order.number} changed nothing: no line was priced"
-    # deadline: close client_agreement (the quote was answered)
+    close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.CLIENT_AGREEMENT], now=now)
     vouchers.redeem(uow, order_id=order.id, inbound_id=inbound_id or order.inbound_message_id,
                     now=now)  # fmt: skip
     if ledger.over_limit(uow, client, order.total):
@@ -66,17 +69,18 @@ def agree(
         return f"{order.number} held above the credit limit; {told} manager(s) told"
     note = "auto-agreed" if inbound is None else ""
     transition(uow, order, "agreed", at=now, actor_id=actor, inbound_id=inbound_id, note=note)
-    files = _debit_and_send(uow, replies, order, client, now=now)
+    files = _debit_and_send(uow, replies, order, client, now=now, deadlines=deadlines)
     tell_client(uow, replies, order, "agreed", now=now, inbound=inbound)
     return f"{order.number} agreed; order files sent to {files} supplier(s)"
 
 
 def _debit_and_send(
-    uow: UnitOfWork, replies: Replies, order: Order, client: Partner, *, now: datetime
-) -> int:
+    uow: UnitOfWork, replies: Replies, order: Order, client: Partner, *, now: datetime,
+    deadlines: DeadlineSettings,
+) -> int:  # fmt: skip
     ledger.book(uow, client, "debit", order.total, at=now, order=order,
                 note=f"order {order.number}")  # fmt: skip
-    files = send_order_files(uow, replies, order, now=now)
+    files = send_order_files(uow, replies, order, now=now, deadlines=deadlines)
     transition(uow, order, "sent", at=now, actor_id=None, inbound_id=None,
                note=f"order files to {files} supplier(s)")  # fmt: skip
     return files
@@ -131,7 +135,7 @@ def _cancel(
     was = order.status
     transition(uow, order, "cancelled", at=now, actor_id=actor_id, inbound_id=inbound_id,
                note=note)  # fmt: skip
-    # deadline: close every open deadline of the order
+    close_deadlines(uow, order_id=order.id, now=now)
     vouchers.release(uow, order_id=order.id, inbound_id=inbound_id, now=now,
                      reason="order cancelled")  # fmt: skip
     if was in ("sent", "confirmed", "agreed"):
@@ -148,7 +152,9 @@ def _order(uow: UnitOfWork, number: str) -> Order:
     return order
 
 
-def release(uow: UnitOfWork, replies: Replies, number: str, *, now: datetime) -> str:
+def release(
+    uow: UnitOfWork, replies: Replies, number: str, *, now: datetime, deadlines: DeadlineSettings
+) -> str:
     """A manager lets a held order go on despite the credit limit: agreed, debited, sent."""
     with uow:
         order = _order(uow, number)
@@ -156,7 +162,7 @@ def release(uow: UnitOfWork, replies: Replies, number: str, *, now: datetime) ->
             raise OrderActionError(f"order {order.number} is {order.status}, not held")
         transition(uow, order, "agreed", at=now, actor_id=None, inbound_id=None,
                    note="released by a manager")  # fmt: skip
-        files = _debit_and_send(uow, replies, order, order.client, now=now)
+        files = _debit_and_send(uow, replies, order, order.client, now=now, deadlines=deadlines)
         tell_client(uow, replies, order, "released", now=now)
         uow.commit()
         return f"order {order.number} released: order files sent to {files} supplier(s)"

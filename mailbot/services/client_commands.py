@@ -13,6 +13,7 @@ from decimal import Decimal
 from mailbot.domain.money import Money
 from mailbot.parsers.commands import Command, CommandRequest
 from mailbot.services import agreement, ledger
+from mailbot.services.deadlines import DeadlineSettings
 from mailbot.services.order_lifecycle import order_replied_to
 from mailbot.services.order_mail import Inbound, order_context, tell, tell_client
 from mailbot.services.replies import Replies
@@ -30,6 +31,7 @@ def answer_command(
     inbound: Inbound,
     *,
     now: datetime,
+    deadlines: DeadlineSettings,
 ) -> str:
     """Act on a client's command and answer it; a summary for the processing log."""
     if request.command is Command.BALANCE:
@@ -48,7 +50,7 @@ def answer_command(
         return f"{request.command.upper()} for an unknown order {number}"
     uow.order_records.lock(order)
     if request.command is Command.AGREE:
-        return agreement.agree(uow, replies, order, client, inbound, now=now)
+        return agreement.agree(uow, replies, order, client, inbound, now=now, deadlines=deadlines)
     if request.command is Command.CANCEL:
         return agreement.cancel(uow, replies, order, client, inbound, now=now)
     tell_client(uow, replies, order, "status", now=now, inbound=inbound)

@@ -118,6 +118,7 @@ def cut_off(
                 to=manager.addresses[0].address,
                 context={"partner_name": manager.name, **context},
                 now=now,
+                timezone=manager.timezone,
             )
             told += 1
     payload = {"partner": partner.id, "reason": reason, "orders": len(open_orders)}

@@ -51,6 +51,7 @@ def _send(
         now=now,
         thread=_thread(uow, order, address),
         order_id=order.id,
+        timezone=partner.timezone,
     )
     return True
 

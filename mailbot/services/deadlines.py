@@ -121,11 +121,31 @@ def open_agreement(
     return due_at
 
 
-def close_deadlines(uow: UnitOfWork, *, order_id: int, kinds: Sequence[str], now: datetime) -> int:
-    """Mark the order's open deadlines of `kinds` done (the awaited step happened), in the
-    caller's transaction; returns how many were closed."""
+def open_supplier_confirmation(
+    uow: UnitOfWork, settings: DeadlineSettings, order: Order, supplier_id: int, *, now: datetime
+) -> datetime:
+    """Open a supplier's window to confirm the order file it is sent now; when it is due."""
+    kind = DeadlineKind.SUPPLIER_CONFIRMATION
+    due_at = settings.due(kind, now)
+    open_deadline(uow, kind=kind, order_id=order.id, partner_id=supplier_id, due_at=due_at, now=now)
+    return due_at
+
+
+def close_deadlines(
+    uow: UnitOfWork,
+    *,
+    order_id: int,
+    kinds: Sequence[str] = tuple(DeadlineKind),
+    now: datetime,
+    partner_id: int | None = None,
+) -> int:
+    """Mark the order's open deadlines of `kinds` (of one partner, when given) done: the
+    awaited step happened, or nothing waits any more. In the caller's transaction; returns how
+    many were closed."""
     closed = 0
     for deadline in uow.deadlines.for_order(order_id, kinds):
+        if partner_id is not None and deadline.partner_id != partner_id:
+            continue
         deadline.status, deadline.stage, deadline.stage_at = "done", None, None
         deadline.closed_at = deadline.updated_at = now
         closed += 1

@@ -145,6 +145,7 @@ def queue_digest(uow: UnitOfWork, replies: Replies, digest: Digest, *, now: date
                 context={"partner_name": manager.name, **digest.context()},
                 now=now,
                 attachments=[attachment],
+                timezone=manager.timezone,
             )
             queued += 1
     uow.events.record("DigestSent", {"managers": queued, "orders": digest.new_count}, now)

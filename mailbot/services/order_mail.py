@@ -106,6 +106,7 @@ def tell(
         inbound_id=inbound.record.id if inbound else None,
         order_id=None if order is None else order.id,
         attachments=attachments,
+        timezone=partner.timezone,
     )
     if inbound is not None and inbound.hold:
         mail.status, mail.last_error = "held", inbound.hold

@@ -163,7 +163,6 @@ def store_order(
     rejected = [_rejected_row(line) for line in quote.rejected]
     uow.orders.add_lines(order.id, [*priced, *rejected])
     transition(uow, order, "quoted", at=now, actor_id=client.id, inbound_id=inbound.id)
-    # deadline: open client_agreement for the quote
     uow.events.record(
         "OrderQuoted",
         {"order": order.number, "client": client.id, "total": str(quote.total.amount)},

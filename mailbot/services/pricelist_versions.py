@@ -244,6 +244,7 @@ def mail_managers(
                 to=manager.addresses[0].address,
                 context={"partner_name": manager.name, **context},
                 now=now,
+                timezone=manager.timezone,
             )
             queued += 1
     return queued

@@ -197,10 +197,9 @@ class Processor:
             if request is not None:
                 answered = self._inbound(uow, inbound, message, partner)
                 now = self._clock.now()
-                return Outcome(
-                    "processed",
-                    answer_command(uow, self._replies, request, partner, answered, now=now),
-                )
+                summary = answer_command(uow, self._replies, request, partner, answered,
+                                         now=now, deadlines=self._deadlines)  # fmt: skip
+                return Outcome("processed", summary)
             return self._take_order(uow, inbound, message, partner)
         if partner.role == "supplier" and (order := order_replied_to(uow, message)) is not None:
             answered = self._inbound(uow, inbound, message, partner)
@@ -268,7 +267,8 @@ class Processor:
         self._reply(uow, "quote", inbound, message, client, quoted, order_id=stored.id)
         summary = f"quoted {stored.number}: {_summary(quote)}"
         if client.auto_agree and quote.lines:
-            summary += "; " + agree(uow, self._replies, stored, client, None, now=now)
+            summary += "; " + agree(uow, self._replies, stored, client, None, now=now,
+                                    deadlines=self._deadlines)  # fmt: skip
         return Outcome("processed", summary)
 
     def _inbound(
@@ -408,6 +408,7 @@ class Processor:
             inbound_id=inbound.id,
             order_id=order_id,
             attachments=attachments,
+            timezone=partner.timezone,
         )
         if held:
             reply.status, reply.last_error = "held", held

@@ -43,11 +43,13 @@ class Replies:
         inbound_id: int | None = None,
         order_id: int | None = None,
         attachments: Sequence[tuple[str, str, bytes]] = (),
+        timezone: str = "",
     ) -> OutboundMessage:
         """Render template `kind` for `to` and add it to the outbox in the caller's transaction.
 
-        `attachments` are (file name, content type, bytes)."""
-        rendered = self.renderer.render(kind, language, context)
+        `attachments` are (file name, content type, bytes); `timezone` is the reader's own zone
+        for the times shown ("": the configured one)."""
+        rendered = self.renderer.render(kind, language, context, timezone)
         mail = compose(
             rendered,
             sender=self.sender,

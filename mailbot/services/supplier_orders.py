@@ -13,10 +13,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.pricing import normalise_sku
 from mailbot.outbound.order_sheets import OrderFileLine, order_files
 from mailbot.parsers.supplier_answers import SupplierAnswer, read_supplier_answer
 from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_rows
+from mailbot.services.deadlines import (
+    DeadlineSettings,
+    close_deadlines,
+    open_supplier_confirmation,
+)
 from mailbot.services.order_lifecycle import transition
 from mailbot.services.order_mail import Inbound, first_address, tell, tell_client
 from mailbot.services.replies import Replies
@@ -45,8 +51,11 @@ def supplier_lines(order: Order, supplier_id: int) -> list[OrderLine]:
     ]
 
 
-def send_order_files(uow: UnitOfWork, replies: Replies, order: Order, *, now: datetime) -> int:
-    """Mail each supplier of the order's priced lines its order file; how many were sent."""
+def send_order_files(
+    uow: UnitOfWork, replies: Replies, order: Order, *, now: datetime, deadlines: DeadlineSettings
+) -> int:
+    """Mail each supplier of the order's priced lines its order file, saying when to confirm
+    by, and open its confirmation window; how many were sent."""
     by_supplier: dict[int, list[OrderLine]] = defaultdict(list)
     for line in order.lines:
         if line.supplier_id is not None and line.unit_price is not None and line.quantity:
@@ -56,11 +65,12 @@ def send_order_files(uow: UnitOfWork, replies: Replies, order: Order, *, now: da
         assert supplier is not None, f"order {order.number} names a missing supplier"
         rows = [OrderFileLine(line.sku, line.name, line.quantity or 0) for line in lines]
         attachments = order_files(order.number, rows, supplier.language)
+        confirm_by = open_supplier_confirmation(uow, deadlines, order, supplier_id, now=now)
         context = {
             "order_number": order.number,
             "lines": rows,
             "files": [name for name, _, _ in attachments],
-            "confirm_by": None,  # deadline: the supplier_confirmation due time, once known
+            "confirm_by": confirm_by,
             "cancelled": False,
         }
         tell(uow, replies, supplier, "order_file", context, order=order, now=now,
@@ -74,7 +84,6 @@ def send_order_files(uow: UnitOfWork, replies: Replies, order: Order, *, now: da
             outbound_message_id=None if mail is None else mail.id,
         )
         uow.order_records.add(part)
-        # deadline: open supplier_confirmation for this supplier, due at its processing window
     return len(by_supplier)
 
 
@@ -213,8 +222,11 @@ def _apply(
         part.status = "partial" if short else "confirmed"
         part.confirmed_at = now
         news.append(part.status)
-        # deadline: close supplier_confirmation for this supplier; open shipping (due at the
-        # promised date) once it is confirmed
+        # A partial confirmation is the supplier's answer too: what waits now is the client's
+        # AGREE or CANCEL, so the supplier is not reminded. Shipping deadlines would open here
+        # from a promised date, which supplier answers do not carry (see README, Deadlines).
+        close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.SUPPLIER_CONFIRMATION],
+                        partner_id=part.supplier_id, now=now)  # fmt: skip
     if answer.shipment is not None:
         # A part the client has still to agree to keeps "partial"; it ships when agreed.
         if part.status != "partial":
@@ -223,7 +235,8 @@ def _apply(
         part.ship_date = answer.shipment.date
         part.ship_method = answer.shipment.method[:100]
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
-        # deadline: close shipping for this supplier
+        close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.SHIPPING],
+                        partner_id=part.supplier_id, now=now)  # fmt: skip
     if part.status == "partial":
         tell_client(uow, replies, order, "partial", now=now, lines=comparison(order))
     advance(uow, replies, order, actor_id=part.supplier_id, inbound_id=inbound.record.id, now=now)

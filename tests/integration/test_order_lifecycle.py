@@ -146,7 +146,9 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
     assert "waiting for review" in str(headers(last_to(app, CLIENT).raw)["Subject"])
     assert balance(app) == 0
     with app.uow() as uow:
-        summary = agreement.release(uow, app.replies, number, now=app.clock.now())
+        summary = agreement.release(
+            uow, app.replies, number, now=app.clock.now(), deadlines=app.deadlines
+        )
     assert "released" in summary
     assert detail(app, number)["status"] == "sent"
     assert balance(app) == Decimal("-480.60")
