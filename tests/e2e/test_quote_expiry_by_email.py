@@ -1,5 +1,6 @@
-"""The story of a client who never answers: a quote by SMTP on Friday afternoon, a reminder on
-Monday, the managers told, and the quote expired at the right local time, all by real mail."""
+"""The story of a client who never answers: a quote with a voucher code by SMTP on Friday
+afternoon, a reminder on Monday, the managers told, and the quote expired at the right local
+time with its code released, all by real mail."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import load_config
 from mailbot.demo import seed_demo
 from mailbot.runner import Runner
+from mailbot.services.voucher_campaigns import Limits, create_campaign
+from mailbot.storage.models import VoucherRedemption
 from tests.fakes import FixedClock
 from tests.mail import DESK, headers, mail, parts
 from tests.servers import Relay, start_relay
@@ -45,6 +48,10 @@ def story(
     clock = FixedClock(FRIDAY_4PM)
     app = bootstrap(config, engine=engine, clock=clock)
     seed_demo(app)
+    with app.uow() as uow:
+        terms = {"benefit": {"kind": "percent", "value": "10"}}
+        create_campaign(uow, name="Winter", kind="promotional", terms=terms, limits=Limits(),
+                        now=FRIDAY_4PM, code="WINTER25")  # fmt: skip
     runner = Runner(app)
     runner.start()
     yield app, runner, relay, clock
@@ -60,15 +67,18 @@ def test_an_unanswered_quote_expires_at_the_right_local_time(
     story: tuple[App, Runner, Relay, FixedClock],
 ) -> None:
     """Quoted Friday 16:00 with 8 business hours to agree: reminded Monday 13:00, managers told
-    at 16:00, expired at 17:00 local, each mail threaded to the quote."""
+    at 16:00, expired at 17:00 local with its voucher code released, each mail threaded to the
+    quote."""
     app, runner, relay, clock = story
     assert runner.ingress is not None
-    order = mail(sender="buying@fleetparts.example", body="BPW-0310 x 2")
+    order = mail(sender="buying@fleetparts.example", subject="Order WINTER25", body="BPW-0310 x 2")
     with smtplib.SMTP("127.0.0.1", runner.ingress.port) as smtp:
         smtp.sendmail("buying@fleetparts.example", [DESK], order)
     (quote,) = relay.wait_for_count(1)
     quote_id = headers(quote.raw)["Message-ID"]
-    assert "Please answer by 23 November 2026, 15:00 GMT+02:00" in parts(quote.raw)["plain"]
+    text = parts(quote.raw)["plain"]
+    assert "Please answer by 23 November 2026, 15:00 GMT+02:00" in text
+    assert "reserved for you until 23 November 2026, 17:00 GMT+02:00" in text
 
     at_local(clock, datetime(2026, 11, 23, 11, 0, tzinfo=UTC))  # Monday 13:00
     reminder = relay.wait_for_count(2)[1]
@@ -85,3 +95,5 @@ def test_an_unanswered_quote_expires_at_the_right_local_time(
     with app.uow() as uow:
         (stored,) = uow.orders.list()
         assert stored.status == "expired"
+        (code,) = uow.session.scalars(select(VoucherRedemption)).all()
+        assert (code.status, code.release_reason) == ("released", "quote expired")
