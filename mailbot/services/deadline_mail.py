@@ -4,7 +4,7 @@ mail, so a mail program shows the order's story together."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from mailbot.domain.deadlines import DeadlineKind
@@ -98,11 +98,18 @@ def escalate(
 
 
 def tell_expired(
-    uow: UnitOfWork, replies: Replies, deadline: Deadline, order: Order, *, now: datetime
+    uow: UnitOfWork,
+    replies: Replies,
+    deadline: Deadline,
+    order: Order,
+    *,
+    now: datetime,
+    released_codes: Sequence[str] = (),
 ) -> str:
-    """Tell the client its quote expired and how to order again."""
+    """Tell the client its quote expired, which of its voucher codes are free again, and how
+    to order again."""
     client = uow.partners.get(order.client_id)
     assert client is not None
-    context = _context(deadline, order, client)
+    context = {**_context(deadline, order, client), "released_codes": list(released_codes)}
     _send(uow, replies, "quote_expired", client, order, context, now)
     return f"expired; {client.name} told"

@@ -26,7 +26,7 @@ from mailbot.services import vouchers
 from mailbot.services.deadline_mail import escalate, remind, tell_expired
 from mailbot.services.order_lifecycle import TransitionError, transition
 from mailbot.services.replies import Replies
-from mailbot.storage.models import Deadline, Order
+from mailbot.storage.models import Deadline, Order, VoucherCode
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.deadlines")
@@ -261,9 +261,16 @@ def _perform(
         )
     except TransitionError as refused:
         return f"not expired: {refused}"
-    vouchers.release(work, order_id=order.id, inbound_id=None, now=now, reason="quote expired")
+    released = vouchers.release(
+        work, order_id=order.id, inbound_id=None, now=now, reason="quote expired"
+    )
+    codes = [
+        work.session.get_one(VoucherCode, redemption.code_id).display
+        for redemption in released
+        if redemption.released_at == now  # released by this expiry, not before
+    ]
     work.events.record("OrderExpired", {"order": order.number}, now)
-    return tell_expired(work, replies, deadline, order, now=now)
+    return tell_expired(work, replies, deadline, order, now=now, released_codes=codes)
 
 
 def _record_failure(

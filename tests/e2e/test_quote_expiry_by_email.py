@@ -92,6 +92,7 @@ def test_an_unanswered_quote_expires_at_the_right_local_time(
     expired = by_recipient["buying@fleetparts.example"]
     assert headers(expired.raw)["Subject"].endswith("has expired")
     assert headers(expired.raw)["References"] == quote_id
+    assert "reserved with it can be used again: WINTER25" in parts(expired.raw)["plain"]
     with app.uow() as uow:
         (stored,) = uow.orders.list()
         assert stored.status == "expired"

@@ -298,6 +298,18 @@ def test_datetime_is_shown_in_the_configured_zone(zone: str, expected: str) -> N
     assert expected in mail.html
 
 
+def test_a_readers_own_zone_wins_over_the_configured_one() -> None:
+    """A mail rendered for a reader with a zone of its own shows times there; others not."""
+    renderer = Renderer(None, "Europe/Bucharest")
+    tokyo = renderer.render("not_understood", "en", context(), "Asia/Tokyo")
+    assert "5 March 2024, 23:07 GMT+09:00" in tokyo.text
+    assert (
+        "5 March 2024, 16:07 GMT+02:00" in renderer.render("not_understood", "en", context()).text
+    )
+    with pytest.raises(RenderError, match="Mars/Olympus"):
+        renderer.render("not_understood", "en", context(), "Mars/Olympus")
+
+
 def test_datetime_in_russian_and_romanian() -> None:
     """Month names and summer-time offsets follow the language and the zone's rules."""
     summer = datetime(2024, 7, 1, 9, 30, tzinfo=UTC)
@@ -565,3 +577,14 @@ def test_order_file_states_the_deadline_only_when_known(renderer: Renderer, lang
     with_due = renderer.render("order_file", language, context(confirm_by=due))
     assert "17:00" in with_due.text  # Bucharest time
     assert "17:00" not in without.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_expired_quote_names_the_codes_it_released(renderer: Renderer, language: str) -> None:
+    """The expiry notice lists the voucher codes that can be used again, and only when any."""
+    due = datetime(2024, 3, 7, 15, 0, tzinfo=UTC)
+    values = context(due_at=due, kind="client_agreement")
+    released = renderer.render("quote_expired", language, {**values, "released_codes": ["WIN25"]})
+    assert "WIN25" in released.text
+    assert "WIN25" in released.html
+    assert "WIN25" not in renderer.render("quote_expired", language, values).text
