@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
 from mailbot.bootstrap import App, bootstrap
+from mailbot.cli import main
 from mailbot.config import load_config
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.services.jobs import run_due_jobs
@@ -161,3 +163,24 @@ def test_times_are_shown_in_each_partners_own_time_zone(short_app: App) -> None:
     ]
     (reminder,) = mails(short_app, "deadline_reminder")
     assert "25 noiembrie 2026, 14:00 GMT+03:00" in parts(reminder.raw)["plain"]
+
+
+def test_orders_release_opens_the_suppliers_window_too(
+    short_app: App, environ: dict[str, str]
+) -> None:
+    """A held order released by `mailbot orders release` sends its order file with a time to
+    confirm by and opens the supplier's window, as an AGREE does."""
+    set_terms(short_app.uow(), CLIENT, Terms(credit_limit="100"), now=short_app.clock.now())
+    number = quote(short_app)
+    assert "held" in answer(short_app, "quote", FLEET, "AGREE").summary
+    assert [(kind, status) for kind, status, _ in deadlines(short_app)] == [
+        ("client_agreement", "done")
+    ]
+    cli = CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
+    result = cli.invoke(main, ["orders", "release", number], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert [(kind, status) for kind, status, _ in deadlines(short_app)][1:] == [
+        ("supplier_confirmation", "open")
+    ]
+    order_file = last_to(short_app, SUPPLIER, "order_file")
+    assert "Vă rugăm să confirmați până la" in parts(order_file.raw)["plain"]
