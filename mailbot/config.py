@@ -6,7 +6,6 @@ environment or the file after start-up.
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -26,9 +25,9 @@ from pydantic import (
     model_validator,
 )
 
+from mailbot.config_sources import ENV_PREFIX, describe, env_value, set_key
 from mailbot.errors import MailbotError
 
-ENV_PREFIX = "MAILBOT_"
 CONFIG_ENV = "MAILBOT_CONFIG"
 
 
@@ -385,46 +384,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
             continue
         keys = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
-        _set(data, keys, _env_value(raw))
+        set_key(data, keys, env_value(raw))
         sources[keys] = name
     try:
         return Config.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_describe(error, sources, path)) from None
-
-
-def _env_value(raw: str) -> Any:
-    """A list or table written as JSON, else the text itself (the models convert scalars)."""
-    if raw.lstrip().startswith(("[", "{")):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            pass
-    return raw
-
-
-def _set(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
-    for key in keys[:-1]:
-        child = data.setdefault(key, {})
-        if not isinstance(child, dict):
-            child = data[key] = {}
-        data = child
-    data[keys[-1]] = value
-
-
-def _describe(
-    error: ValidationError, sources: Mapping[tuple[str, ...], str], path: Path | None
-) -> str:
-    problems = []
-    for item in error.errors():
-        keys = tuple(str(part) for part in item["loc"])
-        key = ".".join(keys)
-        # A value inside a variable's JSON (MAILBOT_PRICING__RULES) comes from that variable.
-        variable = next(
-            (sources[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in sources), None
-        )
-        origin = variable or (f"in {path}" if path else "default")
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        where = f" (from {origin})" if origin.startswith(ENV_PREFIX) else f" ({origin})"
-        problems.append(f"{key}: {message}{where}")
-    return "invalid configuration: " + "; ".join(problems)
+        raise ConfigError(describe(error, sources, path)) from None
