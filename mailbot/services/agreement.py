@@ -9,8 +9,9 @@ repeated or late command changes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.money import Money
@@ -19,6 +20,7 @@ from mailbot.services import ledger, vouchers
 from mailbot.services.deadlines import DeadlineSettings, close_deadlines
 from mailbot.services.order_lifecycle import CLIENT_CANCELLABLE, FINAL, transition
 from mailbot.services.order_mail import Inbound, tell_client, tell_managers_of_held
+from mailbot.services.order_vouchers import discount_on_confirmed
 from mailbot.services.replies import Replies
 from mailbot.services.supplier_orders import (
     advance,
@@ -39,15 +41,18 @@ class OrderActionError(MailbotError):
 
 def agree(
     uow: UnitOfWork, replies: Replies, order: Order, client: Partner, inbound: Inbound | None,
-    *, now: datetime, deadlines: DeadlineSettings,
+    *, now: datetime, deadlines: DeadlineSettings, vat_percent: Decimal,
 ) -> str:  # fmt: skip
     """The client agrees to its quote (or to a partial confirmation); `inbound` None means
-    the client is set to auto-agree. `deadlines` time the suppliers' windows to confirm.
+    the client is set to auto-agree. `deadlines` time the suppliers' windows to confirm;
+    `vat_percent` judges gross voucher rules again on confirmed quantities.
     Returns a summary for the processing log."""
     actor, inbound_id = client.id, None if inbound is None else inbound.record.id
     partial = [p for p in uow.order_records.supplier_orders(order.id) if p.status == "partial"]
     if order.status == "sent" and partial:
-        return _accept_partial(uow, replies, order, client, inbound, now=now)
+        zone = ZoneInfo(client.timezone) if client.timezone else deadlines.policy.calendar.zone
+        return _accept_partial(uow, replies, order, client, inbound, now=now,
+                               vat_percent=vat_percent, zone=zone)  # fmt: skip
     if order.status != "quoted":
         outcome = ANSWERED_AS_IS.get(order.status, "already_agreed")
         tell_client(uow, replies, order, outcome, now=now, inbound=inbound)
@@ -88,9 +93,10 @@ def _debit_and_send(
 
 def _accept_partial(
     uow: UnitOfWork, replies: Replies, order: Order, client: Partner, inbound: Inbound | None,
-    *, now: datetime,
+    *, now: datetime, vat_percent: Decimal, zone: tzinfo,
 ) -> str:  # fmt: skip
-    """The client takes the confirmed quantities: the parts proceed, the total is lowered."""
+    """The client takes the confirmed quantities: the parts proceed, the total is lowered,
+    and the redeemed voucher codes are judged again on what is left."""
     for part in uow.order_records.supplier_orders(order.id):
         if part.status == "partial":
             part.status = "shipped" if part.ship_date is not None else "confirmed"
@@ -99,6 +105,7 @@ def _accept_partial(
         if line.unit_price is not None and line.quantity:
             count = line.quantity if line.confirmed_quantity is None else line.confirmed_quantity
             confirmed += Money(line.unit_price * count, order.currency).rounded().amount
+    confirmed -= discount_on_confirmed(uow, order, client, vat_percent=vat_percent, zone=zone)
     if confirmed < order.total:
         ledger.book(uow, client, "credit", order.total - confirmed, at=now, order=order,
                     note=f"order {order.number}: confirmed quantities")  # fmt: skip

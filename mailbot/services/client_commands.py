@@ -32,6 +32,7 @@ def answer_command(
     *,
     now: datetime,
     deadlines: DeadlineSettings,
+    vat_percent: Decimal,
 ) -> str:
     """Act on a client's command and answer it; a summary for the processing log."""
     if request.command is Command.BALANCE:
@@ -50,7 +51,8 @@ def answer_command(
         return f"{request.command.upper()} for an unknown order {number}"
     uow.order_records.lock(order)
     if request.command is Command.AGREE:
-        return agreement.agree(uow, replies, order, client, inbound, now=now, deadlines=deadlines)
+        return agreement.agree(uow, replies, order, client, inbound, now=now, deadlines=deadlines,
+                               vat_percent=vat_percent)  # fmt: skip
     if request.command is Command.CANCEL:
         return agreement.cancel(uow, replies, order, client, inbound, now=now)
     tell_client(uow, replies, order, "status", now=now, inbound=inbound)

@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from mailbot.domain.money import Money
+from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote
 from mailbot.domain.vouchers import (
     AppliedVoucher,
@@ -33,7 +34,7 @@ from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.voucher_tokens import code_tokens
 from mailbot.services.ordering import ReadOrder
 from mailbot.services.vouchers import FoundCode, Refusal, look_up, reserve
-from mailbot.storage.models import Partner
+from mailbot.storage.models import Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 # Orders that count as a client's earlier orders: agreed to, whatever happened after.
@@ -168,3 +169,54 @@ def client_history(
     net = Money(sum(totals, Decimal(0)), currency).rounded()
     gross = (net * (1 + vat_percent / 100)).rounded()
     return ClientHistory(len(totals), net, gross)
+
+
+def discount_on_confirmed(
+    uow: UnitOfWork, order: Order, client: Partner, *, vat_percent: Decimal, zone: tzinfo
+) -> Decimal:
+    """Judge the order's redeemed codes again on its confirmed quantities, with the terms frozen
+    when they were reserved, and return their discount now.
+
+    A code never gives more than it was granted; a code that no longer qualifies gives nothing.
+    What a code gives back returns to its campaign's budget. The client's history leaves this
+    order out, as it was when the order was quoted; dates are judged on the day the order was
+    received in `zone`.
+    """
+    redeemed = [r for r in uow.vouchers.of_order(order.id) if r.status == "redeemed"]
+    if not redeemed:
+        return Decimal(0)
+    priced = [line for line in order.lines if line.unit_price is not None and line.quantity]
+    offers = uow.prices.offers(normalise_sku(line.sku) for line in priced)
+    lines = []
+    for n, line in enumerate(priced, 1):
+        count = line.quantity if line.confirmed_quantity is None else line.confirmed_quantity
+        offer = next(iter(offers.get(normalise_sku(line.sku), ())), None)
+        if count and line.unit_price is not None:
+            price = Money(line.unit_price, order.currency)
+            brand, category = (offer.brand, offer.category) if offer else ("", "")
+            lines.append(BasketLine(n, line.sku, brand, category, count, price))
+    past = client_history(uow, client.id, order.currency, vat_percent)
+    this = Money(order.total, order.currency)
+    net = past.revenue_net - this
+    history = ClientHistory(past.past_orders - 1, net, (net * (1 + vat_percent / 100)).rounded())
+    basket = Basket(
+        lines=tuple(lines),
+        currency=order.currency,
+        vat_percent=vat_percent,
+        client_group=client.group,
+        history=history,
+        received_on=order.created_at.astimezone(zone).date(),
+    )
+    candidates = [Candidate(str(r.id), VoucherTerms.from_dict(r.terms)) for r in redeemed]
+    results = evaluate_vouchers(basket, candidates)
+    now_given = {int(a.code): a.discount.amount for a in results.applied}
+    total = Decimal(0)
+    for redemption in redeemed:
+        given = min(now_given.get(redemption.id, Decimal(0)), redemption.discount)
+        if given != redemption.discount:
+            campaign = uow.vouchers.lock_campaign(redemption.campaign_id)
+            if campaign.budget is not None:
+                campaign.discount_used -= redemption.discount - given
+            redemption.discount = given
+        total += given
+    return total

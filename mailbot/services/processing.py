@@ -198,7 +198,8 @@ class Processor:
                 answered = self._inbound(uow, inbound, message, partner)
                 now = self._clock.now()
                 summary = answer_command(uow, self._replies, request, partner, answered,
-                                         now=now, deadlines=self._deadlines)  # fmt: skip
+                                         now=now, deadlines=self._deadlines,
+                                         vat_percent=self._rules.pricing.vat_percent)  # fmt: skip
                 return Outcome("processed", summary)
             return self._take_order(uow, inbound, message, partner)
         if partner.role == "supplier" and (order := order_replied_to(uow, message)) is not None:
@@ -268,7 +269,8 @@ class Processor:
         summary = f"quoted {stored.number}: {_summary(quote)}"
         if client.auto_agree and quote.lines:
             summary += "; " + agree(uow, self._replies, stored, client, None, now=now,
-                                    deadlines=self._deadlines)  # fmt: skip
+                                    deadlines=self._deadlines,
+                                    vat_percent=quote.vat_percent)  # fmt: skip
         return Outcome("processed", summary)
 
     def _inbound(

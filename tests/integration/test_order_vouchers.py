@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from mailbot.bootstrap import App
-from mailbot.demo import seed_demo
+from mailbot.demo import SUPPLIER, seed_demo
+from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import display, generate
 from mailbot.services.digest import build_digest
 from mailbot.services.jobs import run_due_jobs
@@ -205,3 +206,26 @@ def test_dates_are_judged_on_the_client_local_day_the_mail_was_received(app: App
               now=app.clock.now())  # fmt: skip
     _, outcome = ingest(app, mail(sender=FLEET, subject="Order AUTUMN10", body=BODY))
     assert order_of(app, outcome)["total"] == "432.54"  # 480.60 less 10%
+
+
+def test_a_partial_confirmation_judges_the_redeemed_code_again(app: App) -> None:
+    """When the client agrees to fewer BPW drums than it ordered, its 10% BPW code gives 10% of
+    what is left, the total follows, and the campaign's budget gets the difference back."""
+    seed_demo(app)
+    campaign(app, "winter", BPW_TEN_PERCENT, code="WINTER25",
+             limits={"budget": Money(Decimal(100), "EUR")})  # fmt: skip
+    _, outcome = ingest(app, mail(sender=FLEET, subject="Order WINTER25", body=BODY))
+    number = order_of(app, outcome)["number"]
+    assert "agreed" in answer(app, "quote", FLEET, "AGREE").summary
+    assert "partial" in answer(app, "order_file", SUPPLIER, "BPW-0310 x 1").summary
+    assert "confirmed" in answer(app, "order_answer", FLEET, "AGREE").summary
+    # 1 x 100.80 less 10% (10.08) + 5 x 55.80 = 369.72
+    with app.uow() as uow:
+        order = uow.orders.by_number(number)
+        assert order is not None
+        assert order.total == Decimal("369.72")
+        winter = uow.vouchers.campaign("winter")
+        assert winter is not None
+        assert winter.discount_used == Decimal("10.08")
+    (redemption,) = redemptions(app)
+    assert (redemption.status, redemption.discount) == ("redeemed", Decimal("10.08"))
