@@ -15,13 +15,11 @@ from zoneinfo import ZoneInfo
 
 from mailbot.clock import Clock
 from mailbot.domain.deadlines import Stage, stage_time
-from mailbot.domain.lines import RejectedLine
-from mailbot.domain.price_changes import HoldReason, PriceChanges
 from mailbot.domain.quotes import Quote
 from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.commands import Command, is_check, read_command
 from mailbot.parsers.message import ParsedMessage, parse_message
-from mailbot.parsers.tables import UnreadableTable, is_table
+from mailbot.parsers.tables import is_table
 from mailbot.services.agreement import agree
 from mailbot.services.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
 from mailbot.services.client_commands import answer_command
@@ -32,19 +30,18 @@ from mailbot.services.order_mail import Inbound
 from mailbot.services.order_vouchers import judge_codes, reserve_codes
 from mailbot.services.ordering import (
     OrderRules,
-    file_problem,
     price_order,
     read_order,
     store_order,
     winmail_problems,
 )
 from mailbot.services.price_export import price_list_files
-from mailbot.services.pricelist_versions import tell_managers_of_hold
-from mailbot.services.pricelists import PriceListError, PriceListSettings, import_price_list
+from mailbot.services.pricelists import PriceListSettings
 from mailbot.services.replies import Replies, Thread, reply_address
 from mailbot.services.reply_limits import ReplyLimit, hold_reason, send_due_digests
 from mailbot.services.sender_auth import SenderAuthentication
 from mailbot.services.supplier_orders import answer_supplier
+from mailbot.services.supplier_price_lists import report_context, take_price_list
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -210,7 +207,8 @@ class Processor:
         ):
             return self._take_price_list(uow, inbound, message, partner)
         if partner.role == "supplier" and (wrapped := winmail_problems(message)):
-            self._report_price_list(uow, inbound, message, partner, "", problems=wrapped)
+            context = report_context("", problems=wrapped)
+            self._reply(uow, "pricelist_report", inbound, message, partner, context)
             return Outcome("processed", "price list refused: sent inside winmail.dat (TNEF)")
         self._reply(uow, "not_understood", inbound, message, partner, {})
         return Outcome("processed", "answered: nothing to act on")
@@ -315,75 +313,20 @@ class Processor:
     def _take_price_list(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, supplier: Partner
     ) -> Outcome:
-        attachment = next(a for a in message.attachments if is_table(a.filename, a.content_type))
-        filename = attachment.filename or "price list"
-        try:
-            with uow.session.begin_nested():
-                report = import_price_list(
-                    uow,
-                    supplier,
-                    filename,
-                    attachment.payload,
-                    default_currency=supplier.currency,
-                    now=self._clock.now(),
-                    settings=self._price_lists,
-                )
-        except UnreadableTable as error:
-            problems = (file_problem(filename, error, self._price_lists.limits),)
-            self._report_price_list(uow, inbound, message, supplier, filename, problems=problems)
-            return Outcome("processed", f"price list refused: {error}")
-        except PriceListError as error:
-            rejected = error.rejected
-            self._report_price_list(uow, inbound, message, supplier, filename, rejected=rejected)
-            return Outcome("processed", f"price list refused: {error}")
-        self._report_price_list(
-            uow,
-            inbound,
-            message,
-            supplier,
-            filename,
-            imported=report.imported,
-            rejected=report.rejected,
-            changes=report.changes,
-            held=report.held,
-        )
-        summary = f"price list {filename}: {report.imported} rows, {len(report.rejected)} rejected"
-        if report.held:
-            told = tell_managers_of_hold(
-                uow,
-                self._replies,
-                supplier,
-                report,
-                received_at=inbound.received_at,
-                now=self._clock.now(),
-            )
-            summary += f"; held as version {report.price_list_id}, {told} manager(s) told"
-        return Outcome("processed", summary)
+        def report(context: Mapping[str, object]) -> None:
+            self._reply(uow, "pricelist_report", inbound, message, supplier, context)
 
-    def _report_price_list(
-        self,
-        uow: UnitOfWork,
-        inbound: InboundMessage,
-        message: ParsedMessage,
-        supplier: Partner,
-        filename: str,
-        *,
-        imported: int = 0,
-        rejected: Sequence[RejectedLine] = (),
-        problems: Sequence[RejectedLine] = (),
-        changes: PriceChanges | None = None,
-        held: Sequence[HoldReason] = (),
-    ) -> None:
-        """Answer a supplier's list with the import report (by default: nothing imported)."""
-        context = {
-            "filename": filename,
-            "imported": imported,
-            "rejected": rejected,
-            "problems": problems,
-            "changes": changes,
-            "held": held,
-        }
-        self._reply(uow, "pricelist_report", inbound, message, supplier, context)
+        summary = take_price_list(
+            uow,
+            self._replies,
+            supplier,
+            message,
+            report=report,
+            settings=self._price_lists,
+            received_at=inbound.received_at,
+            now=self._clock.now(),
+        )
+        return Outcome("processed", summary)
 
     def _reply(
         self,
