@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from tests.servers import free_port, wait_for
+from tests.servers import free_ports, wait_for
 
 USERNAME = "orders"
 PASSWORD = "secret-Pa55"
@@ -212,10 +212,11 @@ def make_dovecot(*, certificate: Path | None = None, capability: str = "") -> Do
     # Not pytest's tmp_path: Dovecot's unprivileged processes must be able to enter the folder.
     root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
     root.chmod(0o755)
+    port, tls_port = free_ports(2)
     server = Dovecot(
         root=root,
-        port=free_port(),
-        tls_port=free_port() if certificate else 0,
+        port=port,
+        tls_port=tls_port if certificate else 0,
         certificate=certificate,
         capability=capability,
     )
