@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
+    Numeric,
     ScalarSelect,
     and_,
+    case,
     func,
     insert,
     literal,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
 
+from mailbot.domain.money import Money
 from mailbot.storage.models import (
     Partner,
     PartnerAddress,
@@ -31,9 +35,37 @@ from mailbot.storage.models import (
 
 HOLDING: Final = ("reserved", "redeemed")  # the statuses that count against the limits
 
-Taken = Row[int | None, Decimal | None, str | None, Decimal]  # limits and counters after a use
 Known = tuple[VoucherCode, VoucherCampaign, int, int]
-Claimable = tuple[VoucherCode, VoucherCampaign, VoucherRedemption | None]
+
+
+class Earlier(NamedTuple):
+    """A redemption an inbound message already made of a code."""
+
+    id: int
+    status: str
+    hold_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claimable:
+    """A stored code as reserving needs it, and what one inbound message already did with it."""
+
+    code_id: int
+    owner_id: int | None  # the client a serial code was issued to
+    campaign_id: int
+    kind: str
+    active: bool
+    terms: dict[str, Any]
+    earlier: Earlier | None
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """One use counted by `take_use`: the campaign's per-client limit, and its `discount_used`
+    before this use charged the budget (None: the campaign has no budget)."""
+
+    per_client_limit: int | None
+    discount_used_before: Decimal | None
 
 
 def _held(*where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -117,13 +149,20 @@ class Vouchers:
 
     def codes_for(self, codes: Iterable[str], client_id: int) -> dict[str, Known]:
         """The stored codes among `codes` with their campaigns, how many reservations and
-        redemptions the client holds in each campaign, and how many each code has, by code:
-        one statement, read without a lock."""
+        redemptions the client holds in each campaign, and how many each serial code has (0 for
+        a promotional one), by code: one statement, read without a lock."""
         by_client = _held(
             VoucherRedemption.campaign_id == VoucherCampaign.id,
             VoucherRedemption.client_id == client_id,
         ).correlate(VoucherCampaign)
-        by_code = _held(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode)
+        # Only a serial code is single-use: a promotional one's count would grow with every use.
+        by_code = case(
+            (
+                VoucherCampaign.kind == "serial",
+                _held(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode),
+            ),
+            else_=0,
+        )
         query = (
             select(VoucherCode, VoucherCampaign, by_client, by_code)
             .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
@@ -134,56 +173,94 @@ class Vouchers:
         }
 
     def claimable(self, codes: Iterable[str], inbound_id: int) -> dict[str, Claimable]:
-        """The stored codes among `codes` with their campaigns, and what the inbound message
-        already did with each (its redemption, if any), by code."""
+        """The stored codes among `codes` with what reserving needs of their campaigns, and what
+        the inbound message already did with each (its redemption, if any), by code: plain rows,
+        no ORM entities, for the hot path."""
+        code, campaign, earlier = VoucherCode, VoucherCampaign, VoucherRedemption
         query = (
-            select(VoucherCode, VoucherCampaign, VoucherRedemption)
-            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+            select(
+                code.code,
+                code.id,
+                code.client_id,
+                campaign.id,
+                campaign.kind,
+                campaign.active,
+                campaign.terms,
+                earlier.id,
+                earlier.status,
+                earlier.hold_until,
+            )
+            .join(campaign, code.campaign_id == campaign.id)
             .outerjoin(
-                VoucherRedemption,
-                and_(
-                    VoucherRedemption.code_id == VoucherCode.id,
-                    VoucherRedemption.inbound_message_id == inbound_id,
-                ),
+                earlier, and_(earlier.code_id == code.id, earlier.inbound_message_id == inbound_id)
             )
-            .where(VoucherCode.code.in_(sorted(set(codes))))
+            .where(code.code.in_(sorted(set(codes))))
         )
-        return {row[0].code: (row[0], row[1], row[2]) for row in self.session.execute(query)}
+        found = {}
+        for row in self.session.execute(query):
+            earlier_use = None if row[7] is None else Earlier(row[7], row[8], row[9])
+            found[row[0]] = Claimable(row[1], row[2], row[3], row[4], row[5], row[6], earlier_use)
+        return found
 
-    def take_use(self, campaign_id: int) -> Taken | None:
-        """Count one more use of an active campaign unless its total limit is reached: one
-        guarded UPDATE, which also locks the campaign's row for the rest of the transaction.
-        Returns the counters and limits as they now are, or None (closed, or the limit)."""
+    def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
+        """Count one more use of an active campaign and charge `discount` to its budget, unless
+        the total limit is reached or the budget (in its currency) cannot take the discount;
+        None then. The guarded UPDATE also locks the campaign's row for the rest of the
+        transaction. On PostgreSQL the budget is checked and charged in that same statement;
+        SQLite keeps decimals as text, so there it is checked and charged after the UPDATE
+        (BEGIN IMMEDIATE already holds the whole database)."""
         campaign = VoucherCampaign
-        query = (
-            update(campaign)
-            .where(campaign.id == campaign_id, campaign.active)
-            .where(
-                or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions)
-            )
-            .values(used=campaign.used + 1)
-            .returning(
-                campaign.per_client_limit,
-                campaign.budget,
-                campaign.budget_currency,
-                campaign.discount_used,
-            )
-            .execution_options(synchronize_session=False)
+        has_budget = and_(campaign.budget.is_not(None), campaign.budget_currency.is_not(None))
+        values: dict[str, object] = {"used": campaign.used + 1}
+        query = update(campaign).where(
+            campaign.id == campaign_id,
+            campaign.active,
+            or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions),
         )
-        return self.session.execute(query).one_or_none()
+        exact = self.session.get_bind().dialect.name == "postgresql"
+        if exact:  # ExactDecimal is text to SQLAlchemy; on PostgreSQL the columns are NUMERIC
+            sql_budget = type_coerce(campaign.budget, Numeric())
+            sql_used = type_coerce(campaign.discount_used, Numeric())
+            amount = literal(discount.amount, Numeric())
+            room = func.greatest(sql_budget - sql_used, 0)
+            fits = and_(campaign.budget_currency == discount.currency, room >= amount)
+            query = query.where(or_(~has_budget, fits))
+            values["discount_used"] = case((has_budget, sql_used + amount), else_=sql_used)
+        query = query.values(values).returning(
+            campaign.per_client_limit, campaign.budget, campaign.budget_currency,
+            campaign.discount_used,
+        )  # fmt: skip
+        row = self.session.execute(query.execution_options(synchronize_session=False))
+        taken = row.one_or_none()
+        if taken is None:
+            return None
+        per_client, budget, currency, discount_used = taken
+        if budget is None or currency is None:
+            return Taken(per_client, None)
+        if exact:
+            return Taken(per_client, discount_used - discount.amount)
+        room_left = max(budget - discount_used, Decimal(0))
+        if discount.currency != currency or discount.amount > room_left:
+            self.give_back_use(campaign_id, discount_used)
+            return None
+        self._set_discount_used(campaign_id, discount_used + discount.amount)
+        return Taken(per_client, discount_used)
 
-    def give_back_use(self, campaign_id: int, discount_used: Decimal) -> None:
-        """Undo `take_use` (and a budget's `set_discount_used`) in the same transaction: a
-        later check refused the reservation."""
+    def give_back_use(self, campaign_id: int, discount_used: Decimal | None) -> None:
+        """Undo `take_use` in the same transaction, setting `discount_used` back to what it was
+        (None: no budget, left alone): a later check refused the reservation."""
+        values: dict[str, object] = {"used": VoucherCampaign.used - 1}
+        if discount_used is not None:
+            values["discount_used"] = discount_used
         query = (
             update(VoucherCampaign)
             .where(VoucherCampaign.id == campaign_id)
-            .values(used=VoucherCampaign.used - 1, discount_used=discount_used)
+            .values(values)
             .execution_options(synchronize_session=False)
         )
         self.session.execute(query)
 
-    def set_discount_used(self, campaign_id: int, amount: Decimal) -> None:
+    def _set_discount_used(self, campaign_id: int, amount: Decimal) -> None:
         query = (
             update(VoucherCampaign)
             .where(VoucherCampaign.id == campaign_id)
