@@ -10,7 +10,8 @@ the client with its limits, read the client's order history, evaluate the terms 
 then commit; a reservation is the same evaluation, then `reserve_codes` for the order, then
 commit. The code's limits are high enough that every attempt reserves, and the campaign has a
 per-client limit and a budget, so every limit is checked under the row lock. The floor, timed
-in the same run on the same server with the same workers: a DB-API loop of
+in the same run on the same server with the same workers, before and after mailbot (the better
+run counts): a DB-API loop of
 `UPDATE bench_counter SET used = used + 1 WHERE id = :id AND used < :limit RETURNING used`,
 each statement its own transaction (autocommit). Rates are attempts per second from the first
 worker's start to the last one's end; the ratios are each rate over the floor's (goal for
