@@ -157,8 +157,9 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
     """Reserve each stored code for the order with its discount, until `hold_until`.
 
     The first write to a campaign is a guarded UPDATE that counts the use unless the total
-    limit is reached, and so also takes the campaign's row lock; the per-client, single-use and
-    budget checks follow under that lock, and undo the count when they refuse. Campaigns are
+    limit is reached or the budget cannot take the discount, and so also takes the campaign's
+    row lock; the per-client and single-use checks follow under that lock, and undo the count
+    when they refuse. Campaigns are
     locked in id order, so two transactions never wait on each other in a circle. A code the
     message already reserved gives back that reservation instead of a second one (two processes
     handling the same message at once: the second fails on a unique constraint and is retried).
@@ -200,7 +201,7 @@ def _claim(uow: UnitOfWork, code: Claimable, client_id: int, discount: Money,
     why not."""
     taken = uow.vouchers.take_use(code.campaign_id, discount)
     if taken is None:
-        return _why_not(uow.vouchers.lock_campaign(code.campaign_id), discount)
+        return _why_not(uow.vouchers.campaign_now(code.campaign_id), discount)
     single_use = code.kind == "serial"
     added = uow.vouchers.add_redemption_within(
         values, per_client=taken.per_client_limit, single_use=single_use
@@ -213,13 +214,13 @@ def _claim(uow: UnitOfWork, code: Claimable, client_id: int, discount: Money,
 
 
 def _why_not(campaign: VoucherCampaign, discount: Money) -> Refusal:
-    """Why `take_use` counted no use, read from the campaign with its row locked."""
+    """Why `take_use` counted no use, read from the campaign as committed just after."""
     if not campaign.active:
         return Refusal.CLOSED
     if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
         return Refusal.LIMIT_REACHED
-    # Nothing stops it now only if a use was given back between the UPDATE and the lock: the
-    # limit was reached when the UPDATE looked.
+    # Nothing stops it now only if a use was given back since the UPDATE: the limit was
+    # reached when the UPDATE looked.
     return _budget_refusal(budget_left(campaign), discount) or Refusal.LIMIT_REACHED
 
 

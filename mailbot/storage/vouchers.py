@@ -201,6 +201,10 @@ class Vouchers:
         query = select(VoucherCampaign.prefix).where(VoucherCampaign.prefix.is_not(None))
         return {prefix for prefix in self.session.scalars(query) if prefix}
 
+    def campaign_now(self, campaign_id: int) -> VoucherCampaign:
+        """The campaign with its counters as committed now, read again, without a lock."""
+        return self.session.get_one(VoucherCampaign, campaign_id, populate_existing=True)
+
     def lock_campaign(self, campaign_id: int) -> VoucherCampaign:
         """The campaign with its counters as committed now, its row locked until the end of the
         transaction (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
