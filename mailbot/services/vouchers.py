@@ -30,7 +30,7 @@ from mailbot.parsers.voucher_codes import (
 )
 from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import HOLDING
+from mailbot.storage.vouchers import HOLDING, Claimable
 
 
 class Refusal(StrEnum):
@@ -157,8 +157,9 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
     """Reserve each stored code for the order with its discount, until `hold_until`.
 
     The first write to a campaign is a guarded UPDATE that counts the use unless the total
-    limit is reached, and so also takes the campaign's row lock; the per-client, single-use and
-    budget checks follow under that lock, and undo the count when they refuse. Campaigns are
+    limit is reached or the budget cannot take the discount, and so also takes the campaign's
+    row lock; the per-client and single-use checks follow under that lock, and undo the count
+    when they refuse. Campaigns are
     locked in id order, so two transactions never wait on each other in a circle. A code the
     message already reserved gives back that reservation instead of a second one (two processes
     handling the same message at once: the second fails on a unique constraint and is retried).
@@ -167,24 +168,25 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
     results: dict[str, Reservation] = {}
     claims = []
     for code, discount in codes_with_discounts:
-        if code not in known:
+        stored = known.get(code)
+        if stored is None:
             results[code] = Reservation(code, "refused", Refusal.UNKNOWN)
-        elif (earlier := known[code][2]) is not None:
+        elif (earlier := stored.earlier) is not None:
             results[code] = _reservation(code, earlier.status, earlier.id, earlier.hold_until)
-        elif (owner := known[code][0].client_id) is not None and owner != client_id:
+        elif stored.owner_id is not None and stored.owner_id != client_id:
             results[code] = Reservation(code, "refused", Refusal.NOT_YOURS)
         else:
-            claims.append((known[code][1].id, code, discount))
+            claims.append((stored.campaign_id, code, discount))
     for campaign_id, code, discount in sorted(claims, key=lambda claim: claim[:2]):
-        stored, campaign, _ = known[code]
+        stored = known[code]
         values: dict[str, object] = {
-            "code_id": stored.id, "campaign_id": campaign_id, "client_id": client_id,
+            "code_id": stored.code_id, "campaign_id": campaign_id, "client_id": client_id,
             "order_id": order_id, "status": "reserved", "discount": discount.amount,
-            "currency": discount.currency, "terms": campaign.terms,
+            "currency": discount.currency, "terms": stored.terms,
             "inbound_message_id": inbound_id, "reserved_at": now, "hold_until": hold_until,
             "release_reason": "",
         }  # fmt: skip
-        done = _claim(uow, campaign, stored.id, client_id, discount, values)
+        done = _claim(uow, stored, client_id, discount, values)
         if isinstance(done, Refusal):
             results[code] = Reservation(code, "refused", done)
         else:
@@ -192,27 +194,34 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
     return tuple(results[code] for code, _ in codes_with_discounts)
 
 
-def _claim(uow: UnitOfWork, campaign: VoucherCampaign, code_id: int, client_id: int,
-           discount: Money, values: dict[str, object]) -> int | Refusal:  # fmt: skip
-    """Count one use of the campaign and insert the reservation `values` under the campaign's
-    row lock: the reservation's id; or undo the count and say why not."""
-    taken = uow.vouchers.take_use(campaign.id)
+def _claim(uow: UnitOfWork, code: Claimable, client_id: int, discount: Money,
+           values: dict[str, object]) -> int | Refusal:  # fmt: skip
+    """Count one use of the code's campaign, charging its budget, and insert the reservation
+    `values` under the campaign's row lock: the reservation's id; or undo the count and say
+    why not."""
+    taken = uow.vouchers.take_use(code.campaign_id, discount)
     if taken is None:
-        return Refusal.CLOSED if not campaign.active else Refusal.LIMIT_REACHED
-    per_client, budget, budget_currency, discount_used = taken
-    if budget is not None and budget_currency is not None:
-        refusal = _budget_refusal(_left(budget, discount_used, budget_currency), discount)
-        if refusal is not None:
-            uow.vouchers.give_back_use(campaign.id, discount_used)
-            return refusal
-        uow.vouchers.set_discount_used(campaign.id, discount_used + discount.amount)
-    single_use = campaign.kind == "serial"
-    added = uow.vouchers.add_redemption_within(values, per_client=per_client, single_use=single_use)
+        return _why_not(uow.vouchers.campaign_now(code.campaign_id), discount)
+    single_use = code.kind == "serial"
+    added = uow.vouchers.add_redemption_within(
+        values, per_client=taken.per_client_limit, single_use=single_use
+    )
     if added is not None:
         return added
-    _, code_held = uow.vouchers.holding(campaign.id, client_id, code_id)
-    uow.vouchers.give_back_use(campaign.id, discount_used)
+    _, code_held = uow.vouchers.holding(code.campaign_id, client_id, code.code_id)
+    uow.vouchers.give_back_use(code.campaign_id, taken.discount_used_before)
     return Refusal.CODE_USED if single_use and code_held else Refusal.COMPANY_LIMIT
+
+
+def _why_not(campaign: VoucherCampaign, discount: Money) -> Refusal:
+    """Why `take_use` counted no use, read from the campaign as committed just after."""
+    if not campaign.active:
+        return Refusal.CLOSED
+    if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
+        return Refusal.LIMIT_REACHED
+    # Nothing stops it now only if a use was given back since the UPDATE: the limit was
+    # reached when the UPDATE looked.
+    return _budget_refusal(budget_left(campaign), discount) or Refusal.LIMIT_REACHED
 
 
 def _reservation(code: str, status: str, redemption_id: int, hold_until: datetime) -> Reservation:

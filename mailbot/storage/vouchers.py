@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from functools import cache
+from typing import Any, Final, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
+    Numeric,
     ScalarSelect,
+    Table,
     and_,
+    bindparam,
+    case,
     func,
     insert,
-    literal,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from mailbot.domain.money import Money
 from mailbot.storage.models import (
     Partner,
     PartnerAddress,
@@ -31,15 +38,148 @@ from mailbot.storage.models import (
 
 HOLDING: Final = ("reserved", "redeemed")  # the statuses that count against the limits
 
-Taken = Row[int | None, Decimal | None, str | None, Decimal]  # limits and counters after a use
 Known = tuple[VoucherCode, VoucherCampaign, int, int]
-Claimable = tuple[VoucherCode, VoucherCampaign, VoucherRedemption | None]
+
+
+class Earlier(NamedTuple):
+    """A redemption an inbound message already made of a code."""
+
+    id: int
+    status: str
+    hold_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claimable:
+    """A stored code as reserving needs it, and what one inbound message already did with it."""
+
+    code_id: int
+    owner_id: int | None  # the client a serial code was issued to
+    campaign_id: int
+    kind: str
+    active: bool
+    terms: dict[str, Any]
+    earlier: Earlier | None
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """One use counted by `take_use`: the campaign's per-client limit, and its `discount_used`
+    before this use charged the budget (None: the campaign has no budget)."""
+
+    per_client_limit: int | None
+    discount_used_before: Decimal | None
 
 
 def _held(*where: ColumnElement[bool]) -> ScalarSelect[int]:
     """How many reservations and redemptions fit `where`."""
     query = select(func.count(VoucherRedemption.id)).where(VoucherRedemption.status.in_(HOLDING))
     return query.where(*where).scalar_subquery()
+
+
+# The statements of the reservation path are built once: building one costs more client time
+# than PostgreSQL takes to run it. Values come as bound parameters.
+
+_CODES_FOR = (
+    select(
+        VoucherCode,
+        VoucherCampaign,
+        _held(
+            VoucherRedemption.campaign_id == VoucherCampaign.id,
+            VoucherRedemption.client_id == bindparam("client_id"),
+        ).correlate(VoucherCampaign),
+        # Only a serial code is single-use: a promotional one's count would grow with each use.
+        case(
+            (
+                VoucherCampaign.kind == "serial",
+                _held(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode),
+            ),
+            else_=0,
+        ),
+    )
+    .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+    .where(VoucherCode.code.in_(bindparam("codes", expanding=True)))
+)
+
+_CLAIMABLE = (
+    select(
+        VoucherCode.code,
+        VoucherCode.id,
+        VoucherCode.client_id,
+        VoucherCampaign.id,
+        VoucherCampaign.kind,
+        VoucherCampaign.active,
+        VoucherCampaign.terms,
+        VoucherRedemption.id,
+        VoucherRedemption.status,
+        VoucherRedemption.hold_until,
+    )
+    .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
+    .outerjoin(
+        VoucherRedemption,
+        and_(
+            VoucherRedemption.code_id == VoucherCode.id,
+            VoucherRedemption.inbound_message_id == bindparam("inbound_id"),
+        ),
+    )
+    .where(VoucherCode.code.in_(bindparam("codes", expanding=True)))
+)
+
+
+_Counters = ReturningUpdate[int | None, Decimal | None, str | None, Decimal]
+
+
+def _take_use(*, within_budget: bool) -> _Counters:
+    """The guarded UPDATE that counts a use (see `Vouchers.take_use`)."""
+    campaign = VoucherCampaign
+    query = update(campaign).where(
+        campaign.id == bindparam("campaign_id"),
+        campaign.active,
+        or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions),
+    )
+    values: dict[str, object] = {"used": campaign.used + 1}
+    if within_budget:  # ExactDecimal is text to SQLAlchemy; on PostgreSQL the columns are NUMERIC
+        has_budget = and_(campaign.budget.is_not(None), campaign.budget_currency.is_not(None))
+        budget = type_coerce(campaign.budget, Numeric())
+        used = type_coerce(campaign.discount_used, Numeric())
+        amount = bindparam("amount", type_=Numeric())
+        room = func.greatest(budget - used, 0)
+        fits = and_(campaign.budget_currency == bindparam("currency"), room >= amount)
+        query = query.where(or_(~has_budget, fits))
+        values["discount_used"] = case((has_budget, used + amount), else_=used)
+    return (
+        query.values(values)
+        .returning(
+            campaign.per_client_limit,
+            campaign.budget,
+            campaign.budget_currency,
+            campaign.discount_used,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+_TAKE_USE = _take_use(within_budget=False)
+_TAKE_USE_WITHIN_BUDGET = _take_use(within_budget=True)
+
+
+_NewId = ReturningInsert[int]
+
+
+@cache
+def _insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) -> _NewId:
+    """INSERT ... SELECT of a redemption's `columns` (bound by name) unless the client holds
+    `:per_client` in the campaign (when `per_client`) or the code is held (`single_use`)."""
+    table = cast(Table, VoucherRedemption.__table__)
+    row = select(*(bindparam(c, type_=table.c[c].type).label(c) for c in columns))
+    if per_client:
+        client = VoucherRedemption.client_id == bindparam("client_id")
+        held = _held(VoucherRedemption.campaign_id == bindparam("campaign_id"), client)
+        row = row.where(held < bindparam("per_client"))
+    if single_use:
+        row = row.where(_held(VoucherRedemption.code_id == bindparam("code_id")) == 0)
+    # The Core table: with parameters, an ORM insert() would be taken for a bulk INSERT.
+    return insert(table).from_select(columns, row).returning(table.c.id)
 
 
 class Vouchers:
@@ -60,6 +200,10 @@ class Vouchers:
     def prefixes(self) -> set[str]:
         query = select(VoucherCampaign.prefix).where(VoucherCampaign.prefix.is_not(None))
         return {prefix for prefix in self.session.scalars(query) if prefix}
+
+    def campaign_now(self, campaign_id: int) -> VoucherCampaign:
+        """The campaign with its counters as committed now, read again, without a lock."""
+        return self.session.get_one(VoucherCampaign, campaign_id, populate_existing=True)
 
     def lock_campaign(self, campaign_id: int) -> VoucherCampaign:
         """The campaign with its counters as committed now, its row locked until the end of the
@@ -117,73 +261,67 @@ class Vouchers:
 
     def codes_for(self, codes: Iterable[str], client_id: int) -> dict[str, Known]:
         """The stored codes among `codes` with their campaigns, how many reservations and
-        redemptions the client holds in each campaign, and how many each code has, by code:
-        one statement, read without a lock."""
-        by_client = _held(
-            VoucherRedemption.campaign_id == VoucherCampaign.id,
-            VoucherRedemption.client_id == client_id,
-        ).correlate(VoucherCampaign)
-        by_code = _held(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode)
-        query = (
-            select(VoucherCode, VoucherCampaign, by_client, by_code)
-            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
-            .where(VoucherCode.code.in_(sorted(set(codes))))
-        )
-        return {
-            row[0].code: (row[0], row[1], row[2], row[3]) for row in self.session.execute(query)
-        }
+        redemptions the client holds in each campaign, and how many each serial code has (0 for
+        a promotional one), by code: one statement, read without a lock."""
+        query = _CODES_FOR
+        rows = self.session.execute(query, {"codes": sorted(set(codes)), "client_id": client_id})
+        return {row[0].code: (row[0], row[1], row[2], row[3]) for row in rows}
 
     def claimable(self, codes: Iterable[str], inbound_id: int) -> dict[str, Claimable]:
-        """The stored codes among `codes` with their campaigns, and what the inbound message
-        already did with each (its redemption, if any), by code."""
-        query = (
-            select(VoucherCode, VoucherCampaign, VoucherRedemption)
-            .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
-            .outerjoin(
-                VoucherRedemption,
-                and_(
-                    VoucherRedemption.code_id == VoucherCode.id,
-                    VoucherRedemption.inbound_message_id == inbound_id,
-                ),
-            )
-            .where(VoucherCode.code.in_(sorted(set(codes))))
-        )
-        return {row[0].code: (row[0], row[1], row[2]) for row in self.session.execute(query)}
+        """The stored codes among `codes` with what reserving needs of their campaigns, and what
+        the inbound message already did with each (its redemption, if any), by code: plain rows,
+        no ORM entities, for the hot path."""
+        found = {}
+        params = {"codes": sorted(set(codes)), "inbound_id": inbound_id}
+        for row in self.session.execute(_CLAIMABLE, params):
+            earlier_use = None if row[7] is None else Earlier(row[7], row[8], row[9])
+            found[row[0]] = Claimable(row[1], row[2], row[3], row[4], row[5], row[6], earlier_use)
+        return found
 
-    def take_use(self, campaign_id: int) -> Taken | None:
-        """Count one more use of an active campaign unless its total limit is reached: one
-        guarded UPDATE, which also locks the campaign's row for the rest of the transaction.
-        Returns the counters and limits as they now are, or None (closed, or the limit)."""
-        campaign = VoucherCampaign
-        query = (
-            update(campaign)
-            .where(campaign.id == campaign_id, campaign.active)
-            .where(
-                or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions)
-            )
-            .values(used=campaign.used + 1)
-            .returning(
-                campaign.per_client_limit,
-                campaign.budget,
-                campaign.budget_currency,
-                campaign.discount_used,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return self.session.execute(query).one_or_none()
+    def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
+        """Count one more use of an active campaign and charge `discount` to its budget, unless
+        the total limit is reached or the budget (in its currency) cannot take the discount;
+        None then. The guarded UPDATE also locks the campaign's row for the rest of the
+        transaction. On PostgreSQL the budget is checked and charged in that same statement;
+        SQLite keeps decimals as text, so there it is checked and charged after the UPDATE
+        (BEGIN IMMEDIATE already holds the whole database)."""
+        exact = self.session.get_bind().dialect.name == "postgresql"
+        params = {
+            "campaign_id": campaign_id,
+            "amount": discount.amount,
+            "currency": discount.currency,
+        }
+        query = _TAKE_USE_WITHIN_BUDGET if exact else _TAKE_USE  # the latter ignores the budget
+        taken = self.session.execute(query, params).one_or_none()
+        if taken is None:
+            return None
+        per_client, budget, currency, discount_used = taken
+        if budget is None or currency is None:
+            return Taken(per_client, None)
+        if exact:
+            return Taken(per_client, discount_used - discount.amount)
+        room_left = max(budget - discount_used, Decimal(0))
+        if discount.currency != currency or discount.amount > room_left:
+            self.give_back_use(campaign_id, discount_used)
+            return None
+        self._set_discount_used(campaign_id, discount_used + discount.amount)
+        return Taken(per_client, discount_used)
 
-    def give_back_use(self, campaign_id: int, discount_used: Decimal) -> None:
-        """Undo `take_use` (and a budget's `set_discount_used`) in the same transaction: a
-        later check refused the reservation."""
+    def give_back_use(self, campaign_id: int, discount_used: Decimal | None) -> None:
+        """Undo `take_use` in the same transaction, setting `discount_used` back to what it was
+        (None: no budget, left alone): a later check refused the reservation."""
+        values: dict[str, object] = {"used": VoucherCampaign.used - 1}
+        if discount_used is not None:
+            values["discount_used"] = discount_used
         query = (
             update(VoucherCampaign)
             .where(VoucherCampaign.id == campaign_id)
-            .values(used=VoucherCampaign.used - 1, discount_used=discount_used)
+            .values(values)
             .execution_options(synchronize_session=False)
         )
         self.session.execute(query)
 
-    def set_discount_used(self, campaign_id: int, amount: Decimal) -> None:
+    def _set_discount_used(self, campaign_id: int, amount: Decimal) -> None:
         query = (
             update(VoucherCampaign)
             .where(VoucherCampaign.id == campaign_id)
@@ -208,17 +346,9 @@ class Vouchers:
         (`single_use`) the code is held: one INSERT ... SELECT ... WHERE, so the counts are read
         in the same statement. With the campaign locked first (`take_use`), the statement sees
         every reservation committed before. The new id, or None when a count said no."""
-        table = VoucherRedemption.__table__
-        columns = sorted(values)
-        row = select(*(literal(values[c], table.c[c].type).label(c) for c in columns))
-        if per_client is not None:
-            client = VoucherRedemption.client_id == values["client_id"]
-            row = row.where(_held(VoucherRedemption.campaign_id == values["campaign_id"], client)
-                            < per_client)  # fmt: skip
-        if single_use:
-            row = row.where(_held(VoucherRedemption.code_id == values["code_id"]) == 0)
-        query = insert(VoucherRedemption).from_select(columns, row)
-        return self.session.execute(query.returning(VoucherRedemption.id)).scalar_one_or_none()
+        query = _insert_within(tuple(sorted(values)), per_client is not None, single_use)
+        params = values | {"per_client": per_client}
+        return self.session.execute(query, params).scalar_one_or_none()
 
     def of_order(self, order_id: int) -> Sequence[VoucherRedemption]:
         query = (

@@ -45,10 +45,6 @@ class LineRule:
     def scope(self) -> Scope:
         return Scope(self.rule, self.values, self.invert)
 
-    def matches(self, line: BasketLine) -> bool:
-        """Whether `line` is one the rule names (before inversion)."""
-        return _key(self.attribute(line)) in {_key(value) for value in self.values}
-
     def attribute(self, line: BasketLine) -> str:
         if self.rule is Rule.PRODUCTS:
             return line.sku
@@ -58,7 +54,10 @@ class LineRule:
 
     def narrow(self, selection: Selection) -> Selection:
         """The lines of `selection` this rule keeps."""
-        kept = tuple(line for line in selection.lines if self.matches(line) != self.invert)
+        named = {_key(value) for value in self.values}  # once, not for every line
+        kept = tuple(
+            line for line in selection.lines if (_key(self.attribute(line)) in named) != self.invert
+        )
         return Selection(kept, selection.scope)
 
     def check(self, basket: Basket, selection: Selection) -> Check:
