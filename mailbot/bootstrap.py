@@ -240,6 +240,7 @@ def deadline_settings(config: Config) -> DeadlineSettings:
         ),
         agreement_hours=deadlines.agreement_hours,
         supplier_confirmation_hours=deadlines.supplier_confirmation_hours,
+        shipping_days=deadlines.shipping_days,
         lease=timedelta(seconds=deadlines.lease_seconds),
     )
 

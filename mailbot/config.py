@@ -304,6 +304,8 @@ class DeadlinesConfig(_Section):
     reminder_hours_before: float = Field(8, ge=0)
     escalation_hours_after: float = Field(2, ge=0)
     expiry_hours_after: float = Field(8, ge=0)
+    # The shipping promise when a supplier's price list gives no delivery days for the lines.
+    shipping_days: int = Field(5, gt=0)
     business_hours: bool = True
     opens: time = time(9)
     closes: time = time(18)

@@ -17,7 +17,7 @@ from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.money import Money
 from mailbot.errors import MailbotError
 from mailbot.services import ledger, vouchers
-from mailbot.services.deadlines import DeadlineSettings, close_deadlines
+from mailbot.services.deadlines import DeadlineSettings, close_deadlines, open_shipping
 from mailbot.services.order_lifecycle import CLIENT_CANCELLABLE, FINAL, transition
 from mailbot.services.order_mail import Inbound, tell_client, tell_managers_of_held
 from mailbot.services.order_vouchers import discount_on_confirmed
@@ -25,7 +25,9 @@ from mailbot.services.replies import Replies
 from mailbot.services.supplier_orders import (
     advance,
     comparison,
+    delivery_days,
     send_order_files,
+    supplier_lines,
     tell_suppliers_of_cancel,
 )
 from mailbot.storage.models import Order, Partner
@@ -52,7 +54,8 @@ def agree(
     if order.status == "sent" and partial:
         zone = ZoneInfo(client.timezone) if client.timezone else deadlines.policy.calendar.zone
         return _accept_partial(uow, replies, order, client, inbound, now=now,
-                               vat_percent=vat_percent, zone=zone)  # fmt: skip
+                               vat_percent=vat_percent, zone=zone,
+                               deadlines=deadlines)  # fmt: skip
     if order.status != "quoted":
         outcome = ANSWERED_AS_IS.get(order.status, "already_agreed")
         tell_client(uow, replies, order, outcome, now=now, inbound=inbound)
@@ -93,13 +96,16 @@ def _debit_and_send(
 
 def _accept_partial(
     uow: UnitOfWork, replies: Replies, order: Order, client: Partner, inbound: Inbound | None,
-    *, now: datetime, vat_percent: Decimal, zone: tzinfo,
+    *, now: datetime, vat_percent: Decimal, zone: tzinfo, deadlines: DeadlineSettings,
 ) -> str:  # fmt: skip
     """The client takes the confirmed quantities: the parts proceed, the total is lowered,
     and the redeemed voucher codes are judged again on what is left."""
     for part in uow.order_records.supplier_orders(order.id):
         if part.status == "partial":
             part.status = "shipped" if part.ship_date is not None else "confirmed"
+            if part.status == "confirmed":  # the supplier's shipping promise runs from now
+                days = delivery_days(uow, supplier_lines(order, part.supplier_id), part.supplier_id)
+                open_shipping(uow, deadlines, order, part.supplier_id, delivery_days=days, now=now)
     confirmed = Decimal(0)
     for line in order.lines:
         if line.unit_price is not None and line.quantity:

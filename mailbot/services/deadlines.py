@@ -47,6 +47,7 @@ class DeadlineSettings:
     policy: StagePolicy
     agreement_hours: float
     supplier_confirmation_hours: float
+    shipping_days: int
     lease: timedelta
 
     def due(self, kind: DeadlineKind, opened_at: datetime) -> datetime:
@@ -127,6 +128,24 @@ def open_supplier_confirmation(
     """Open a supplier's window to confirm the order file it is sent now; when it is due."""
     kind = DeadlineKind.SUPPLIER_CONFIRMATION
     due_at = settings.due(kind, now)
+    open_deadline(uow, kind=kind, order_id=order.id, partner_id=supplier_id, due_at=due_at, now=now)
+    return due_at
+
+
+def open_shipping(
+    uow: UnitOfWork,
+    settings: DeadlineSettings,
+    order: Order,
+    supplier_id: int,
+    *,
+    delivery_days: int | None,
+    now: datetime,
+) -> datetime:
+    """Open a supplier's shipping promise on its confirmation: due `delivery_days` (its price
+    list's, for the slowest of its lines) after now, else `settings.shipping_days`."""
+    days = settings.shipping_days if delivery_days is None else delivery_days
+    due_at = now + timedelta(days=days)
+    kind = DeadlineKind.SHIPPING
     open_deadline(uow, kind=kind, order_id=order.id, partner_id=supplier_id, due_at=due_at, now=now)
     return due_at
 

@@ -287,7 +287,15 @@ class Processor:
         today = now.astimezone(ZoneInfo(supplier.timezone or self._policy.timezone)).date()
         limits = self._price_lists.limits
         summary = answer_supplier(
-            uow, self._replies, order, supplier, inbound, now=now, today=today, limits=limits
+            uow,
+            self._replies,
+            order,
+            supplier,
+            inbound,
+            now=now,
+            today=today,
+            limits=limits,
+            deadlines=self._deadlines,
         )
         return Outcome("processed", summary)
 

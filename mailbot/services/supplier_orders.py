@@ -21,6 +21,7 @@ from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_
 from mailbot.services.deadlines import (
     DeadlineSettings,
     close_deadlines,
+    open_shipping,
     open_supplier_confirmation,
 )
 from mailbot.services.order_lifecycle import transition
@@ -116,9 +117,11 @@ def answer_supplier(
     now: datetime,
     today: date,
     limits: TableLimits,
+    deadlines: DeadlineSettings,
 ) -> str:
     """Act on a supplier's reply about `order`; `today` is the local date shipping dates are
-    judged by. Returns a summary for the processing log."""
+    judged by, `deadlines` time the shipping promise a confirmation opens. Returns a summary
+    for the processing log."""
     uow.order_records.lock(order)
     part = next(
         (p for p in uow.order_records.supplier_orders(order.id) if p.supplier_id == supplier.id),
@@ -150,6 +153,9 @@ def answer_supplier(
         reply("refused", problems)
         return f"supplier answer for {order.number} refused: {len(problems)} problem(s)"
     summary = _apply(uow, replies, order, part, lines, quantities, answer, inbound, now)
+    if part.status == "confirmed":  # confirmed in full, not shipped yet: the promise runs
+        days = delivery_days(uow, lines, supplier.id)
+        open_shipping(uow, deadlines, order, supplier.id, delivery_days=days, now=now)
     reply("accepted", part_status=part.status, ship_date=part.ship_date,
           ship_method=part.ship_method)  # fmt: skip
     return summary
@@ -223,8 +229,7 @@ def _apply(
         part.confirmed_at = now
         news.append(part.status)
         # A partial confirmation is the supplier's answer too: what waits now is the client's
-        # AGREE or CANCEL, so the supplier is not reminded. Shipping deadlines would open here
-        # from a promised date, which supplier answers do not carry (see README, Deadlines).
+        # AGREE or CANCEL, so the supplier is not reminded (nor held to a shipping promise).
         close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.SUPPLIER_CONFIRMATION],
                         partner_id=part.supplier_id, now=now)  # fmt: skip
     if answer.shipment is not None:
@@ -241,6 +246,19 @@ def _apply(
         tell_client(uow, replies, order, "partial", now=now, lines=comparison(order))
     advance(uow, replies, order, actor_id=part.supplier_id, inbound_id=inbound.record.id, now=now)
     return f"supplier answer for {order.number}: {', '.join(news)}; order {order.status}"
+
+
+def delivery_days(uow: UnitOfWork, lines: Sequence[OrderLine], supplier_id: int) -> int | None:
+    """The most delivery days the supplier's active price list gives for `lines`, or None
+    when it gives none."""
+    offers = uow.prices.offers(normalise_sku(line.sku) for line in lines)
+    days = [
+        offer.delivery_days
+        for found in offers.values()
+        for offer in found
+        if offer.supplier_id == supplier_id and offer.delivery_days is not None
+    ]
+    return max(days, default=None)
 
 
 def comparison(order: Order) -> list[dict[str, object]]:

@@ -116,23 +116,48 @@ def test_a_silent_supplier_is_reminded_then_managers_told_at_the_right_local_tim
 
 
 @pytest.mark.parametrize("body", ["Confirmăm", "Parțial:\nSAF-2234 x 3"])
-def test_a_supplier_that_confirms_in_whole_or_in_part_is_not_reminded(
+def test_a_supplier_that_confirms_in_whole_or_in_part_is_not_reminded_to_confirm(
     short_app: App, body: str
 ) -> None:
-    """Once the supplier answers (a whole or a partial confirmation) its window is done: no
-    reminder, no escalation; a partial one waits on the client, who is not reminded either."""
+    """Once the supplier answers (a whole or a partial confirmation) its window to confirm is
+    done: no reminder, no escalation about confirming; a partial one waits on the client, who
+    is not reminded either."""
     agree_and_send(short_app)
     assert isinstance(short_app.clock, FixedClock)
     short_app.clock.advance(timedelta(days=3))  # Monday 16:00 local
     outcome = answer(short_app, "order_file", SUPPLIER, body)
     assert "confirmed" in outcome.summary or "partial" in outcome.summary, outcome
-    assert [(kind, status) for kind, status, _ in deadlines(short_app)] == [
+    assert [(kind, status) for kind, status, _ in deadlines(short_app)][:2] == [
         ("client_agreement", "done"),
         ("supplier_confirmation", "done"),
     ]
     assert tick(short_app, REMIND_AT) == []
-    assert tick(short_app, ESCALATE_AT + timedelta(days=7)) == []
+    assert tick(short_app, ESCALATE_AT) == []
     assert mails(short_app, "deadline_reminder") == []
+    assert mails(short_app, "deadline_escalation") == []
+
+
+def test_a_full_confirmation_opens_the_shipping_promise_that_shipping_closes(
+    short_app: App,
+) -> None:
+    """A supplier that confirms all its lines is held to ship within `deadlines.shipping_days`
+    (the demo list gives no delivery days): reminded before, managers told after; a partial
+    confirmation opens none, and SHIPPED closes it."""
+    agree_and_send(short_app)
+    assert isinstance(short_app.clock, FixedClock)
+    confirmed_at = short_app.clock.now()
+    answer(short_app, "order_file", SUPPLIER, "Confirmăm")
+    shipping = [(status, due) for kind, status, due in deadlines(short_app) if kind == "shipping"]
+    assert shipping == [("open", confirmed_at + timedelta(days=5))]
+    due = confirmed_at + timedelta(days=5)
+    assert [stage for _, stage, _ in tick(short_app, due)] == ["remind"]
+    (reminder,) = mails(short_app, "deadline_reminder")
+    assert reminder.recipient == "sales@balkan-truck-parts.example"
+    short_app.clock.advance(timedelta(days=5, hours=1))
+    outcome = answer(short_app, "order_file", SUPPLIER, "EXPEDIAT 28.11.2026 DPD")
+    assert "shipped" in outcome.summary, outcome
+    assert [s for k, s, _ in deadlines(short_app) if k == "shipping"] == ["done"]
+    assert tick(short_app, due + timedelta(days=7)) == []
     assert mails(short_app, "deadline_escalation") == []
 
 
