@@ -241,8 +241,11 @@ class Processor:
         now = self._clock.now()
         agree_by = open_agreement(uow, self._deadlines, stored, quote, now=now)
         quoted: dict[str, object] = {"order_number": stored.number, "quote": quote}
-        if agree_by is not None:
+        if client.auto_agree:
+            quoted["auto_agree"] = True  # agreed at once: no AGREE asked for, no date to answer by
+        elif agree_by is not None:
             quoted["agree_by"] = agree_by
+        if agree_by is not None:
             # Held until the quote expires, when the scheduler releases them.
             hold_until = stage_time(
                 Stage.EXPIRE, due_at=agree_by, opened_at=now, policy=self._deadlines.policy

@@ -83,12 +83,17 @@ def test_agree_without_threading_is_matched_by_the_number_in_the_subject(app: Ap
 
 
 def test_an_auto_agree_client_is_sent_at_once(app: App) -> None:
-    """A client set to auto-agree has its order agreed and sent right after the quote."""
+    """A client set to auto-agree has its order agreed and sent right after the quote, which
+    asks for no AGREE and names no date to answer by."""
     seed_demo(app)
     set_terms(app.uow(), CLIENT, Terms(auto_agree=True), now=app.clock.now())
     number = quote(app)
     assert detail(app, number)["status"] == "sent"
     assert [m.kind for m in outbox(app)] == ["quote", "order_file", "order_answer"]
+    text = parts(outbox(app)[0].raw)["plain"]
+    assert "AGREE" not in text
+    assert "answer by" not in text
+    assert "corrected order" not in text
     assert detail(app, number)["transitions"][1]["note"] == "auto-agreed"
 
 
