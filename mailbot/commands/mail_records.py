@@ -47,6 +47,11 @@ def messages_list(context: Context, status: str | None, limit: int, as_json: boo
 @pass_context
 def messages_show(context: Context, message_id: int, raw: bool, as_json: bool) -> None:
     """Show a received message: its status, outcome, attempts and last error."""
+    show_message(context, message_id, raw=raw, as_json=as_json)
+
+
+def show_message(context: Context, message_id: int, *, raw: bool, as_json: bool) -> None:
+    """Print a stored message's record, or with `raw` its bytes as received."""
     with context.app().uow() as uow:
         message = uow.inbox.get(message_id)
         if message is None:

@@ -19,6 +19,7 @@ from mailbot.commands.common import (
     terms_options,
 )
 from mailbot.commands.dates import contract_end_option, parse_contract_end
+from mailbot.commands.mail_records import show_message
 from mailbot.commands.price_versions import echo_report
 from mailbot.config import PRICE_FIELDS
 from mailbot.domain.pricing import normalise_sku
@@ -303,14 +304,7 @@ def quarantine_list(context: Context, as_json: bool) -> None:
 @pass_context
 def quarantine_show(context: Context, message_id: int, raw: bool, as_json: bool) -> None:
     """Show a stored message: its status, attempts and last error."""
-    with context.app().uow() as uow:
-        message = uow.inbox.get(message_id)
-        if message is None:
-            fail(f"no message {message_id}")
-        if raw:
-            sys.stdout.buffer.write(message.raw)
-            return
-        emit_one(views.message_row(message), as_json)
+    show_message(context, message_id, raw=raw, as_json=as_json)
 
 
 @quarantine.command("retry")
