@@ -5,6 +5,7 @@ from __future__ import annotations
 from mailbot.bootstrap import App
 from mailbot.services.partners import add_partner
 from mailbot.services.pricelists import import_price_list
+from mailbot.services.voucher_campaigns import Limits, create_campaign
 
 SUPPLIER = "sales@balkan-truck-parts.example"
 PARTNERS = (
@@ -23,10 +24,20 @@ KNORR-K012;Brake caliper repair kit Knorr;Knorr-Bremse;brakes;129.90;EUR;5
 WABCO-4324;Quick release valve WABCO;WABCO;air system;27.35;EUR;0
 DAF-1643;Fuel filter DAF;DAF;filters;12.10;EUR;120
 """
+# A promotional code for examples/order-voucher-en.eml: 10% off BPW parts from 150 EUR of them.
+DEMO_CODE = "SPRING10"
+DEMO_TERMS = {
+    "benefit": {"kind": "percent", "value": "10"},
+    "restrictions": [
+        {"rule": "brands", "brands": ["BPW"]},
+        {"rule": "order_total", "basis": "net", "min": "150.00", "currency": "EUR"},
+    ],
+}
 
 
 def seed_demo(app: App) -> bool:
-    """Add the demo partners and price list unless the database has partners; True if added."""
+    """Add the demo partners, price list and voucher code unless the database has partners;
+    True if added."""
     with app.uow() as uow:
         if uow.partners.list():
             return False
@@ -54,4 +65,13 @@ def seed_demo(app: App) -> bool:
             now=now,
         )
         uow.commit()
+    create_campaign(
+        app.uow(),
+        name="Demo spring",
+        kind="promotional",
+        terms=DEMO_TERMS,
+        limits=Limits(max_redemptions=100, per_client=1),
+        now=now,
+        code=DEMO_CODE,
+    )
     return True

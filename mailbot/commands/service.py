@@ -24,7 +24,9 @@ from mailbot.storage.database import upgrade
 
 @click.command()
 @click.option(
-    "--demo", is_flag=True, help="Add demo partners and a price list to an empty database."
+    "--demo",
+    is_flag=True,
+    help="Add demo partners, a price list and a voucher code to an empty database.",
 )
 @pass_context
 def run(context: Context, demo: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from random import Random
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.lifecycle import answer
 from tests.mail import mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
 
+EXAMPLE = Path(__file__).parents[2] / "examples" / "order-voucher-en.eml"
 BODY = "Hello,\n\nBPW-0310 x 2\nSAF-2234 x 5\n\nSam"
 BPW_TEN_PERCENT = {
     "benefit": {"kind": "percent", "value": "10"},
@@ -229,3 +231,15 @@ def test_a_partial_confirmation_judges_the_redeemed_code_again(app: App) -> None
         assert winter.discount_used == Decimal("10.08")
     (redemption,) = redemptions(app)
     assert (redemption.status, redemption.discount) == ("redeemed", Decimal("10.08"))
+
+
+def test_the_shipped_voucher_example_gets_its_discount(app: App) -> None:
+    """examples/order-voucher-en.eml, on the demo data, is quoted with SPRING10's 10% off the
+    BPW line, reserved."""
+    seed_demo(app)
+    _, outcome = ingest(app, EXAMPLE.read_bytes())
+    # 2 x 100.80 = 201.60 of BPW (10%: 20.16) + 4 x 55.80 = 223.20
+    assert order_of(app, outcome)["total"] == "404.64"
+    assert [r.status for r in redemptions(app)] == ["reserved"]
+    text = parts(outbox(app)[0].raw)["plain"]
+    assert "SPRING10: €20.16 off on lines 1" in text
