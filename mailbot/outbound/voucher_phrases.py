@@ -26,7 +26,8 @@ class VoucherWords:
     scopes: Mapping[Rule, tuple[str, str]]  # a line rule as a scope: plain, inverted
     skips: Mapping[SkipReason, str]
     basis: Mapping[str, str]
-    applied: str
+    applied: str  # on several lines
+    applied_one: str  # on one line
     free_shipping: str
     refused: str
     to_qualify: str
@@ -86,6 +87,7 @@ _EN = VoucherWords(
     },
     basis={"net": "net", "gross": "gross"},
     applied="{amount} off on lines {positions}",
+    applied_one="{amount} off on line {positions}",
     free_shipping="free shipping",
     refused="not applied",
     to_qualify="to qualify: {change}",
@@ -145,6 +147,7 @@ _RU = VoucherWords(
     },
     basis={"net": "без НДС", "gross": "с НДС"},
     applied="скидка {amount} на строки {positions}",
+    applied_one="скидка {amount} на строку {positions}",
     free_shipping="бесплатная доставка",
     refused="не применён",
     to_qualify="чтобы код подошёл: {change}",
@@ -204,6 +207,7 @@ _RO = VoucherWords(
     },
     basis={"net": "fără TVA", "gross": "cu TVA"},
     applied="reducere de {amount} la rândurile {positions}",
+    applied_one="reducere de {amount} la rândul {positions}",
     free_shipping="livrare gratuită",
     refused="neaplicat",
     to_qualify="pentru a se aplica: {change}",

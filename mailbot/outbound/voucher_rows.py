@@ -70,9 +70,8 @@ class _Shown:
         parts = []
         if discount.amount > 0:
             listed = self.words.separator.join(str(position) for position in positions)
-            parts.append(
-                self.words.applied.format(amount=self.formatter.money(discount), positions=listed)
-            )
+            words = self.words.applied_one if len(positions) == 1 else self.words.applied
+            parts.append(words.format(amount=self.formatter.money(discount), positions=listed))
         if free_shipping:
             parts.append(self.words.free_shipping)
         return VoucherRow(code, "applied", "; ".join(parts), discount=discount)

@@ -66,7 +66,7 @@ def test_a_code_in_the_subject_discounts_its_lines_and_is_reserved_with_the_quot
     text = parts(outbox(app)[0].raw)["plain"]
     assert "WINTER25" in text
     assert "−€20.16" in text
-    assert "lines 1" in text
+    assert "off on line 1\r\n" in text
     assert "reserved for you until" in text
 
 
@@ -242,4 +242,4 @@ def test_the_shipped_voucher_example_gets_its_discount(app: App) -> None:
     assert order_of(app, outcome)["total"] == "404.64"
     assert [r.status for r in redemptions(app)] == ["reserved"]
     text = parts(outbox(app)[0].raw)["plain"]
-    assert "SPRING10: €20.16 off on lines 1" in text
+    assert "SPRING10: €20.16 off on line 1\r\n" in text
