@@ -140,7 +140,6 @@ def bootstrap(
             retry_after=timedelta(seconds=processing.retry_seconds),
             lease=timedelta(seconds=processing.lease_seconds),
             own_addresses=frozenset(own),
-            timezone=config.scheduler.timezone,
             reply_limit=ReplyLimit(max_per_hour=config.replies.max_per_hour),
             bounces=BouncePolicy(
                 suppress_after=config.bounces.suppress_after,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.money import Money
@@ -52,7 +51,7 @@ def agree(
     actor, inbound_id = client.id, None if inbound is None else inbound.record.id
     partial = [p for p in uow.order_records.supplier_orders(order.id) if p.status == "partial"]
     if order.status == "sent" and partial:
-        zone = ZoneInfo(client.timezone) if client.timezone else deadlines.policy.calendar.zone
+        zone = deadlines.zone_of(client.timezone)
         return _accept_partial(uow, replies, order, client, inbound, now=now,
                                vat_percent=vat_percent, zone=zone,
                                deadlines=deadlines)  # fmt: skip

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from mailbot.domain.deadlines import (
     DeadlineKind,
@@ -58,6 +59,10 @@ class DeadlineSettings:
             DeadlineKind.SUPPLIER_CONFIRMATION: self.supplier_confirmation_hours,
         }[kind]
         return add_hours(opened_at, hours, self.policy.calendar)
+
+    def zone_of(self, partner_timezone: str) -> ZoneInfo:
+        """The zone a partner's days are judged in: its own when set, else the desk's."""
+        return ZoneInfo(partner_timezone) if partner_timezone else self.policy.calendar.zone
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from mailbot.clock import Clock
 from mailbot.domain.deadlines import Stage, stage_time
@@ -54,7 +53,6 @@ class ProcessingPolicy:
     retry_after: timedelta
     lease: timedelta
     own_addresses: frozenset[str]
-    timezone: str  # whose calendar says which shipping dates are past, unless a partner's
     reply_limit: ReplyLimit
     bounces: BouncePolicy
 
@@ -225,9 +223,7 @@ class Processor:
             self._reply(uow, "no_order", inbound, message, client, context)
             return Outcome("processed", "answered: no order lines found")
         quote = price_order(uow, client, order, self._rules)
-        zone = (
-            ZoneInfo(client.timezone) if client.timezone else self._deadlines.policy.calendar.zone
-        )
+        zone = self._deadlines.zone_of(client.timezone)
         vouchers = judge_codes(
             uow, client, order, message, quote, received_at=inbound.received_at, zone=zone
         )
@@ -287,7 +283,7 @@ class Processor:
         self, uow: UnitOfWork, inbound: Inbound, supplier: Partner, order: Order
     ) -> Outcome:
         now = self._clock.now()
-        today = now.astimezone(ZoneInfo(supplier.timezone or self._policy.timezone)).date()
+        today = now.astimezone(self._deadlines.zone_of(supplier.timezone)).date()
         limits = self._price_lists.limits
         summary = answer_supplier(
             uow,
