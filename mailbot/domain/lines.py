@@ -29,6 +29,17 @@ class Rejection(StrEnum):
     TOO_MANY_FILES = "too_many_files"
     WINMAIL_DAT = "winmail_dat"  # Outlook's TNEF wrapper, which hides the real attachments
     NO_COLUMNS = "no_columns"
+    # Questions rather than refusals: the reader was not sure, so it asks instead of guessing.
+    AMBIGUOUS_SKU = "ambiguous_sku"
+    UNCLEAR_QUANTITY = "unclear_quantity"
+
+    @property
+    def is_question(self) -> bool:
+        """Whether the reply asks the partner about the line rather than refusing it."""
+        return self in _QUESTIONS
+
+
+_QUESTIONS = frozenset({Rejection.AMBIGUOUS_SKU, Rejection.UNCLEAR_QUANTITY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +55,13 @@ class Origin:
 
 @dataclass(frozen=True, slots=True)
 class RequestedLine:
-    """One order line as written: the SKU as given and a number, not yet judged by the rules."""
+    """One order line: the SKU and a number, not yet judged by the rules. `written` is how the
+    partner wrote the SKU when the reader matched it to a catalogue SKU written otherwise."""
 
     sku: str
     quantity: Decimal
     origin: Origin
+    written: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ class QuotedLine:
     stock: int | None = None
     brand: str = ""
     category: str = ""
+    written: str = ""  # how the partner wrote the SKU, when it was read as another notation
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,16 @@ class Quote:
     vat_percent: Decimal = Decimal(0)
     gross: bool = False
     discount: Money | None = None
+
+    @property
+    def questions(self) -> tuple[RejectedLine, ...]:
+        """The lines the reply asks about (which item, how many) rather than refuses."""
+        return tuple(line for line in self.rejected if line.reason.is_question)
+
+    @property
+    def refused(self) -> tuple[RejectedLine, ...]:
+        """The lines that could not be priced, with their reasons; questions aside."""
+        return tuple(line for line in self.rejected if not line.reason.is_question)
 
     @property
     def subtotal(self) -> Money:
@@ -141,4 +152,5 @@ def _quote_line(
         stock=offer.stock,
         brand=offer.brand,
         category=offer.category,
+        written=line.written,
     )

@@ -82,6 +82,13 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
         # The parser's detail for NO_COLUMNS is an English sentence; the headers it saw are
         # in the line's text, which the templates show next to the reason.
         Rejection.NO_COLUMNS: P("no SKU and quantity columns found"),
+        Rejection.AMBIGUOUS_SKU: P(
+            "this fits more than one item: which one do you mean?",
+            "this fits more than one item: which one do you mean, {detail}?",
+        ),
+        Rejection.UNCLEAR_QUANTITY: P(
+            "how many do you need? Please write the quantity as one number"
+        ),
     },
     "ru": {
         Rejection.UNREADABLE_FILE: P(
@@ -120,6 +127,13 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
             "слишком много строк", "слишком много строк: обрабатывается не более {detail}"
         ),
         Rejection.NO_COLUMNS: P("не найдены столбцы артикула и количества"),
+        Rejection.AMBIGUOUS_SKU: P(
+            "подходит к нескольким позициям: какую вы имеете в виду?",
+            "подходит к нескольким позициям: какую вы имеете в виду — {detail}?",
+        ),
+        Rejection.UNCLEAR_QUANTITY: P(
+            "сколько вам нужно? Пожалуйста, укажите количество одним числом"
+        ),
     },
     "ro": {
         Rejection.UNREADABLE_FILE: P(
@@ -158,6 +172,13 @@ REASONS: Final[Mapping[str, Mapping[Rejection, Phrase]]] = {
             "prea multe rânduri", "prea multe rânduri: se citesc cel mult {detail}"
         ),
         Rejection.NO_COLUMNS: P("nu au fost găsite coloanele pentru cod și cantitate"),
+        Rejection.AMBIGUOUS_SKU: P(
+            "se potrivește cu mai multe articole: pe care îl doriți?",
+            "se potrivește cu mai multe articole: pe care îl doriți, {detail}?",
+        ),
+        Rejection.UNCLEAR_QUANTITY: P(
+            "de câte bucăți aveți nevoie? Vă rugăm să scrieți cantitatea ca un singur număr"
+        ),
     },
 }
 

@@ -1,4 +1,9 @@
-"""Order lines read from a spreadsheet's rows or from the lines of a message body."""
+"""Order lines read from a table's rows (a spreadsheet, a PDF table, a table in a mail body).
+
+Columns are found by their header and, where the catalogue is known, by what their cells hold:
+the column whose cells are SKUs on offer is the SKU column whatever its header says, and a
+table without a recognised header is read by its content alone.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import chain, islice
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection, RequestedLine
+from mailbot.parsers.catalogue import Catalogue, Found, exact_key
 from mailbot.parsers.columns import (
     HEADER_SEARCH_ROWS,
     ColumnMapping,
@@ -17,11 +22,14 @@ from mailbot.parsers.columns import (
     is_total_row,
 )
 from mailbot.parsers.numbers import parse_decimal
+from mailbot.parsers.quantities import UNITS, QuantityReading, read_quantity
 from mailbot.parsers.voucher_tokens import cell_codes
 
 BODY = "body"
-_REQUIRED = (Field.SKU, Field.QUANTITY)
-_UNIT = r"(?:pcs|pc|pieces?|units?|шт|штук[аи]?|ед|buc|bucăți|bucati|bucata|bucată)\.?"
+NO_CATALOGUE = Catalogue(())
+REQUIRED = (Field.SKU, Field.QUANTITY)
+# How many data rows are looked at to tell columns apart by their content.
+_SAMPLE_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,7 @@ class OrderLines:
 
     def merge(self, other: OrderLines) -> OrderLines:
         """Both sources' lines, rejections and codes, this one's first."""
-        return OrderLines(
-            self.lines + other.lines, self.rejected + other.rejected, self.codes + other.codes
-        )
+        return combine(self, other)
 
     @staticmethod
     def combine(*parts: OrderLines) -> OrderLines:
@@ -55,11 +61,22 @@ def combine(*parts: OrderLines) -> OrderLines:
 
 def parse_quantity(text: str) -> Decimal | None:
     """The number in a quantity cell, allowing a unit after it ("5 pcs", "4 шт.", "2 buc")."""
-    return parse_decimal(re.sub(rf"\s*{_UNIT}$", "", text.strip(), flags=re.IGNORECASE))
+    return parse_decimal(re.sub(rf"\s*{UNITS}$", "", text.strip(), flags=re.IGNORECASE))
+
+
+def looks_like_sku(text: str) -> bool:
+    """Whether `text` has a SKU's shape: a digit, and a letter or five digits; no sentence."""
+    stripped = text.strip()
+    if not stripped or len(stripped.split()) > 4 or len(stripped) > 40:
+        return False
+    digits = sum(char.isdigit() for char in stripped)
+    return digits > 0 and (any(char.isalpha() for char in stripped) or digits >= 5)
 
 
 @dataclass
-class _Collector:
+class Collector:
+    """Lines, rejections, questions and codes of one source, as they are read."""
+
     source: str
     lines: list[RequestedLine] = field(default_factory=list)
     rejected: list[RejectedLine] = field(default_factory=list)
@@ -77,7 +94,34 @@ class _Collector:
         else:
             self.lines.append(RequestedLine(sku, quantity, origin))
 
-    def add_mapped(self, row: int, cells: Sequence[str], mapping: ColumnMapping) -> None:
+    def add_found(self, row: int, found: Found, quantity: QuantityReading) -> None:
+        """A SKU the catalogue knows (or fits several items) with the quantity read beside it:
+        a line when both are sure, else a question naming what was read."""
+        origin = Origin(self.source, row)
+        sku = found.unique
+        if sku is None:
+            self.rejected.append(
+                RejectedLine(
+                    origin,
+                    Rejection.AMBIGUOUS_SKU,
+                    found.written,
+                    _quantity_text(quantity),
+                    " / ".join(found.skus),
+                )
+            )
+        elif quantity.value is None:
+            self.rejected.append(
+                RejectedLine(origin, Rejection.UNCLEAR_QUANTITY, sku, quantity.unclear)
+            )
+        else:
+            written = "" if exact_key(found.written) == exact_key(sku) else found.written
+            self.lines.append(RequestedLine(sku, quantity.value, origin, written))
+
+    def add_mapped(
+        self, row: int, cells: Sequence[str], mapping: ColumnMapping, catalogue: Catalogue
+    ) -> None:
+        """One table row read through `mapping`: a line, a question, a rejection, or nothing
+        for rows that are no order line (blank, totals, names and signatures under a table)."""
         if not any(cell.strip() for cell in cells):
             return
         codes = cell_codes([mapping.cell(cells, Field.VOUCHER)])
@@ -87,9 +131,12 @@ class _Collector:
             # A row with a code and no quantity carries the code ("Voucher:" in the SKU
             # column is a label, not a line to reject).
             return
-        if sku:
+        found = find_sku(catalogue, sku) if sku else None
+        if found is not None:
+            self.add_found(row, found, _cell_quantity(quantity))
+        elif sku and (looks_like_sku(sku) or not catalogue or parse_quantity(quantity)):
             self.add(row, sku, quantity)
-        elif quantity:
+        elif quantity and not sku:
             text = "; ".join(cell.strip() for cell in cells if cell.strip())
             self.rejected.append(
                 RejectedLine(Origin(self.source, row), Rejection.MISSING_SKU, "", text)
@@ -99,39 +146,144 @@ class _Collector:
         return OrderLines(tuple(self.lines), tuple(self.rejected), tuple(self.codes))
 
 
+def find_sku(catalogue: Catalogue, cell: str) -> Found | None:
+    """The catalogue SKU a cell names: the whole cell, else a SKU inside it ("Volvo 24231995",
+    "BPW-0310-0100 Brake drum"). None when it names none."""
+    found = catalogue.find(cell)
+    if found.skus:
+        return found
+    spans = catalogue.find_in(cell.split())
+    return spans[0][2] if len(spans) == 1 else None
+
+
+def _cell_quantity(text: str) -> QuantityReading:
+    """A quantity cell: a plain number, else what read_quantity makes of the words in it."""
+    quantity = parse_quantity(text)
+    if quantity is not None:
+        return QuantityReading(value=quantity, explicit=True)
+    reading = read_quantity("", text)
+    if reading.found:
+        return reading
+    return QuantityReading(unclear=text.strip())
+
+
+def _quantity_text(quantity: QuantityReading) -> str:
+    return quantity.unclear if quantity.value is None else str(quantity.value)
+
+
 def order_lines_from_rows(
     rows: Iterable[tuple[int, Sequence[str]]],
     source: str,
     custom: Mapping[str, str] | None = None,
+    catalogue: Catalogue = NO_CATALOGUE,
 ) -> OrderLines:
     """The order lines of a table read by `read_rows`, with rejected rows by row number.
 
-    Columns are found by their header (or the partner's `custom` header names); a table
-    without one whose rows are all "SKU, number" is read as such; any other table gives a
-    single NO_COLUMNS rejection naming the headers it has.
+    Columns are found by their header (or the partner's `custom` header names) and by their
+    content (cells that are SKUs of the `catalogue`); a table without either whose rows are all
+    "SKU, number" is read as such; any other table gives a single NO_COLUMNS rejection naming
+    the headers it has.
     """
-    iterator = iter(rows)
-    head = list(islice(iterator, HEADER_SEARCH_ROWS))
-    collector = _Collector(source)
-    found = find_header(head, _REQUIRED, custom)
-    if found is not None:
-        header_row, mapping = found
-        for number, cells in chain(head, iterator):
-            if number > header_row:
-                collector.add_mapped(number, cells, mapping)
-        return collector.result()
-    skip = _sku_quantity_header(head)
+    table = list(rows)
+    found = columns_of(table, custom, catalogue)
+    collector = Collector(source)
+    if found is None:
+        return OrderLines(rejected=(_no_columns(table, source),))
+    first_data_row, mapping = found
+    for number, cells in table:
+        if number >= first_data_row:
+            collector.add_mapped(number, cells, mapping, catalogue)
+    return collector.result()
+
+
+def columns_of(
+    table: Sequence[tuple[int, Sequence[str]]],
+    custom: Mapping[str, str] | None = None,
+    catalogue: Catalogue = NO_CATALOGUE,
+) -> tuple[int, ColumnMapping] | None:
+    """The first data row of `table` and its column mapping, or None when no SKU and quantity
+    columns can be told: by header, by content, or as a bare two-column table."""
+    header = find_header(table, REQUIRED, custom)
+    start = 0 if header is None else header[0] + 1
+    mapping = header[1] if header is not None else ColumnMapping()
+    by_content = _by_content(table, start, mapping, catalogue) if catalogue else None
+    if by_content is not None:
+        return by_content
+    if header is not None:
+        return start, mapping
+    skip = _sku_quantity_header(table[:HEADER_SEARCH_ROWS])
     if skip is not None:
-        mapping = ColumnMapping({Field.SKU: 0, Field.QUANTITY: 1})
-        for number, cells in chain(head, iterator):
-            if number > skip:
-                collector.add_mapped(number, cells, mapping)
-        return collector.result()
+        return skip + 1, ColumnMapping({Field.SKU: 0, Field.QUANTITY: 1})
+    return None
+
+
+def _by_content(
+    table: Sequence[tuple[int, Sequence[str]]],
+    start: int,
+    header: ColumnMapping,
+    catalogue: Catalogue,
+) -> tuple[int, ColumnMapping] | None:
+    """The SKU column as the one holding the most catalogue SKUs, and the quantity column as
+    the header's, else the nearest column right of it whose cells are whole numbers."""
+    data = [(number, cells) for number, cells in table if number >= start][:_SAMPLE_ROWS]
+    hits: dict[int, int] = {}
+    first_hit: int | None = None
+    for number, cells in data:
+        for index, cell in enumerate(cells):
+            if cell.strip() and find_sku(catalogue, cell) is not None:
+                hits[index] = hits.get(index, 0) + 1
+                first_hit = number if first_hit is None else min(first_hit, number)
+    if not hits or first_hit is None:
+        return None
+    sku_column = max(hits, key=lambda index: (hits[index], -index))
+    header_sku = header.columns.get(Field.SKU)
+    if header_sku is not None and hits.get(header_sku, 0) >= hits[sku_column]:
+        sku_column = header_sku
+    columns = dict(header.columns)
+    columns[Field.SKU] = sku_column
+    quantity_column = columns.get(Field.QUANTITY)
+    if quantity_column is None or quantity_column == sku_column:
+        quantity_column = _quantity_column(data, sku_column, catalogue, header)
+        if quantity_column is None:
+            return None
+        columns[Field.QUANTITY] = quantity_column
+    # Without a header, data begins at the first row naming a SKU (titles stand above it).
+    return (start if header.columns else first_hit), ColumnMapping(columns)
+
+
+def _quantity_column(
+    data: Sequence[tuple[int, Sequence[str]]],
+    sku_column: int,
+    catalogue: Catalogue,
+    header: ColumnMapping,
+) -> int | None:
+    taken = set(header.columns.values())
+    scores: dict[int, int] = {}
+    for _, cells in data:
+        if sku_column >= len(cells) or find_sku(catalogue, cells[sku_column]) is None:
+            continue
+        for index, cell in enumerate(cells):
+            if index == sku_column or index in taken:
+                continue
+            quantity = parse_quantity(cell)
+            if quantity is not None and quantity == quantity.to_integral_value() and quantity > 0:
+                scores[index] = scores.get(index, 0) + 1
+    if not scores:
+        return None
+    # The nearest column to the right of the SKUs, else to the left ("Qty | SKU").
+    best = max(scores.values())
+    candidates = [index for index, score in scores.items() if score * 2 >= best]
+    right = [index for index in candidates if index > sku_column]
+    return min(right) if right else max(candidates)
+
+
+def _no_columns(table: Sequence[tuple[int, Sequence[str]]], source: str) -> RejectedLine:
+    head = table[:HEADER_SEARCH_ROWS]
     first = next(((n, cells) for n, cells in head if any(c.strip() for c in cells)), None)
     seen = "; ".join(cell.strip() for cell in first[1] if cell.strip()) if first else ""
     detail = f"no SKU and quantity columns; headers seen: {seen}" if seen else "the table is empty"
     origin = Origin(source, first[0] if first else 1)
-    return OrderLines(rejected=(RejectedLine(origin, Rejection.NO_COLUMNS, "", seen, detail),))
+    return RejectedLine(origin, Rejection.NO_COLUMNS, "", seen, detail)
 
 
 def _sku_quantity_header(head: Sequence[tuple[int, Sequence[str]]]) -> int | None:
@@ -150,95 +302,3 @@ def _sku_quantity_header(head: Sequence[tuple[int, Sequence[str]]]) -> int | Non
     if shaped and sum(shaped) * 2 >= len(shaped):
         return skip
     return None
-
-
-def _sku(name: str) -> str:
-    """A SKU in free text: letters, digits and . - / _ inside. It must also hold a letter and
-    a digit (checked apart), which keeps dates, times, phone numbers and plain words out."""
-    return rf"(?P<{name}>\w(?:[\w.\-/]*\w)?)"
-
-
-def _quantity(name: str) -> str:
-    """No "+" and no leading zero: "+40 721…" and "0721…" are phone numbers, not quantities."""
-    return rf"(?P<{name}>-?(?:[1-9][\d.,]*|0(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?)"
-
-
-_SEPARATOR = r"(?:\s+[xх]\s*|\s*[×*;,|:=\t]\s*|\s*[–—]\s*|\s+-\s+)"
-_ORDER_LINE = re.compile(
-    rf"(?:{_sku('sku1')}{_SEPARATOR}{_quantity('quantity1')}(?:\s*{_UNIT})?"
-    rf"|{_sku('sku2')}\s+{_quantity('quantity2')}\s*{_UNIT}"
-    rf"|{_quantity('quantity3')}(?:\s*{_UNIT})?\s*[xх×*]\s*{_sku('sku3')})"
-    r"(?:\s*\([^()]*\))?\s*[.!]?",
-    re.IGNORECASE,
-)
-_LIST_MARKER = re.compile(r"(?:[-*•·]|\d{1,3}[.)])\s+")
-_RULE_CELL = re.compile(r":?-{2,}:?")
-_MAX_LINE = 200
-
-
-def order_lines_from_text(text: str) -> OrderLines:
-    """The order lines written in a message body, with Origin("body", line number).
-
-    Reads "SKU x 5", "5 x SKU", "SKU; 5", "SKU — 5 pcs", "SKU<TAB>5" and the like, one a
-    line, and tables with a header row whose cells are split by "|" or TAB (as html2text
-    renders HTML tables). Prose, dates, phone numbers and addresses are not lines.
-    """
-    collector = _Collector(BODY)
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        end = index
-        while end < len(lines) and _is_table_line(lines[end]):
-            end += 1
-        if end - index >= 2:
-            _read_block(collector, lines, index, end)
-            index = end
-        else:
-            _read_line(collector, index + 1, lines[index])
-            index += 1
-    return collector.result()
-
-
-def _is_table_line(line: str) -> bool:
-    return ("|" in line or "\t" in line.strip()) and not line.lstrip().startswith(">")
-
-
-def _cells(line: str) -> list[str]:
-    stripped = line.strip()
-    if "|" not in stripped:
-        return [cell.strip() for cell in stripped.split("\t")]
-    cells = [cell.strip() for cell in stripped.strip("|").split("|")]
-    return ["" if _RULE_CELL.fullmatch(cell) else cell for cell in cells]
-
-
-def _read_block(collector: _Collector, lines: Sequence[str], start: int, end: int) -> None:
-    """Lines start..end-1 of the body, all table rows: by their header if they have one."""
-    rows = [(number + 1, _cells(lines[number])) for number in range(start, end)]
-    found = find_header(rows, _REQUIRED)
-    if found is None:
-        for number, _ in rows:
-            _read_line(collector, number, lines[number - 1])
-        return
-    header_row, mapping = found
-    for number, cells in rows:
-        if number > header_row:
-            collector.add_mapped(number, cells, mapping)
-        elif number < header_row:
-            _read_line(collector, number, lines[number - 1])
-
-
-def _read_line(collector: _Collector, number: int, line: str) -> None:
-    """One body line: a requested (or rejected) line if it has an order line's shape."""
-    text = line.strip()
-    if not text or text.startswith(">") or len(text) > _MAX_LINE:
-        return
-    marker = _LIST_MARKER.match(text)
-    if marker is not None:
-        text = text[marker.end() :]
-    match = _ORDER_LINE.fullmatch(text.strip("|").strip())
-    if match is None:
-        return
-    sku = match["sku1"] or match["sku2"] or match["sku3"]
-    quantity = match["quantity1"] or match["quantity2"] or match["quantity3"]
-    if any(char.isalpha() for char in sku) and any(char.isdigit() for char in sku):
-        collector.add(number, sku, quantity)

@@ -22,7 +22,8 @@ from typing import Final
 from mailbot.domain.lines import RejectedLine, RequestedLine
 from mailbot.parsers.columns import HEADER_SEARCH_ROWS, header_key
 from mailbot.parsers.commands import normalise_words
-from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
+from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows
+from mailbot.parsers.order_text import order_lines_from_text
 
 Rows = Sequence[tuple[int, Sequence[str]]]
 

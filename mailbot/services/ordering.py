@@ -11,8 +11,10 @@ from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.pricing import PriceRules, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
+from mailbot.parsers.catalogue import Catalogue
 from mailbot.parsers.message import ParsedMessage
-from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows, order_lines_from_text
+from mailbot.parsers.order_lines import NO_CATALOGUE, OrderLines, order_lines_from_rows
+from mailbot.parsers.order_text import order_lines_from_text
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
 from mailbot.services.order_lifecycle import transition
 from mailbot.storage.models import InboundMessage, Order, Partner
@@ -58,8 +60,11 @@ class ReadOrder:
         return self.lines.codes
 
 
-def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
-    """The order lines of a message: from spreadsheet attachments, then from the body."""
+def read_order(
+    message: ParsedMessage, rules: OrderRules, catalogue: Catalogue = NO_CATALOGUE
+) -> ReadOrder:
+    """The order lines of a message: from spreadsheet attachments, then from the body; the
+    `catalogue` of SKUs on offer tells SKUs in any notation, and their columns, apart."""
     parts: list[OrderLines] = []
     problems = list(winmail_problems(message))
     tables = [a for a in message.attachments if is_table(a.filename, a.content_type)]
@@ -75,10 +80,10 @@ def read_order(message: ParsedMessage, rules: OrderRules) -> ReadOrder:
         name = attachment.filename or "attachment"
         try:
             rows = read_rows(name, attachment.payload, rules.limits)
-            parts.append(order_lines_from_rows(rows, name))
+            parts.append(order_lines_from_rows(rows, name, catalogue=catalogue))
         except UnreadableTable as error:
             problems.append(file_problem(name, error, rules.limits))
-    parts.append(order_lines_from_text(message.text))
+    parts.append(order_lines_from_text(message.text, catalogue))
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
 
 
@@ -183,7 +188,7 @@ def _priced_row(line: QuotedLine) -> dict[str, object]:
         "row": line.origin.row,
         "rejection": None,
         "detail": "",
-        "text": "",
+        "text": line.written[:255],
     }
 
 

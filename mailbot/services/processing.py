@@ -21,6 +21,7 @@ from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.parsers.tables import is_table
 from mailbot.services.agreement import agree
 from mailbot.services.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
+from mailbot.services.catalogue import CatalogueCache
 from mailbot.services.client_commands import answer_command
 from mailbot.services.contracts import take_notice
 from mailbot.services.deadlines import DeadlineSettings, open_agreement
@@ -86,6 +87,7 @@ class Processor:
         self._rules = rules
         self._policy = policy
         self._clock = clock
+        self._catalogue = CatalogueCache()
 
     def run_once(self, limit: int = 20) -> int:
         """Write the digests that are due, then process up to `limit` claimable messages;
@@ -214,7 +216,7 @@ class Processor:
     def _take_order(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner
     ) -> Outcome:
-        order = read_order(message, self._rules)
+        order = read_order(message, self._rules, self._catalogue.current(uow))
         if not order.lines.lines:
             context: dict[str, object] = {
                 "rejected": order.lines.rejected,

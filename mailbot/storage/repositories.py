@@ -244,6 +244,27 @@ class PriceLists:
                 found[row.sku_key].append(_offer(row))
         return found
 
+    def active_version(self) -> tuple[int, ...]:
+        """The ids of the active lists of active suppliers: what the catalogue is built from."""
+        query = (
+            select(PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .where(PriceList.status == ACTIVE, Partner.active)
+            .order_by(PriceList.id)
+        )
+        return tuple(self.session.scalars(query))
+
+    def active_skus(self, batch: int = 5000) -> Iterator[str]:
+        """Every SKU on an active list of an active supplier, as the supplier wrote it."""
+        query = (
+            select(PriceItem.sku)
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .where(PriceList.status == ACTIVE, Partner.active)
+            .execution_options(yield_per=batch)
+        )
+        yield from self.session.scalars(query)
+
     def offers_in(self, currency: str, batch: int = 2000) -> Iterator[tuple[str, Offer]]:
         """Every active offer in `currency` by normalised SKU, streamed in batches (a list can
         have 100,000 rows): ordered by SKU, then supplier."""

@@ -15,8 +15,8 @@ from mailbot.parsers.order_lines import (
     OrderLines,
     combine,
     order_lines_from_rows,
-    order_lines_from_text,
 )
+from mailbot.parsers.order_text import order_lines_from_text
 from mailbot.parsers.tables import TableLimits, TooManyRows, read_rows
 from tests.strategies import LINE_SHAPES, PROSE, line_shapes, plain, prose, quantities, skus
 from tests.workbooks import RUSSIAN, Cell, csv_bytes, ods_bytes, xls_bytes, xlsx_bytes

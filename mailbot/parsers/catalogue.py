@@ -1,0 +1,132 @@
+"""The SKUs on offer, indexed the way clerks mistype them, so the reader can find them in free text.
+
+A clerk writes `SAF6343` for `SAF 6343`, `0563059900` for `05.630.59.90.0`, `SAF-8880` for
+`SAF 8880`, `КNОRR К012345` with Cyrillic look-alike letters, or `K012345` without the brand the
+price list puts in front. Each catalogue SKU is indexed under its *key*: upper case, look-alike
+letters read as Latin, and nothing but letters and digits. A written SKU is matched by its exact
+form first (case aside), then by its key; a key that several catalogue SKUs share is reported
+with all of them, so that the caller asks rather than guesses.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# Cyrillic (and Greek) capitals that look like Latin ones, as a Russian keyboard types them.
+_LOOKALIKES = str.maketrans(
+    "АВЕЁКМНОРСТУХІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧΖ",
+    "ABEEKMHOPCTYXIJSABEHIKMNOPTYXZ",
+)
+# Token spans tried when searching free text: "ZF 0501 215 163" is four tokens.
+MAX_SPAN_TOKENS = 5
+# A key this short (or all digits and shorter than `_MIN_DIGITS`) is only matched as a whole
+# cell, never found inside a sentence, where it would be a quantity, a year or a house number.
+_MIN_SPAN_KEY = 4
+_MIN_DIGITS = 5
+
+
+def sku_key(text: str) -> str:
+    """What a SKU is matched by when its exact form is not found: letters and digits only,
+    upper case, look-alike Cyrillic and Greek letters read as Latin ones."""
+    upper = unicodedata.normalize("NFKC", text).upper().translate(_LOOKALIKES)
+    return "".join(char for char in upper if char.isalnum())
+
+
+def exact_key(text: str) -> str:
+    """The key of the exact form: case and surrounding spaces aside (as prices are stored)."""
+    return text.strip().upper()
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Catalogue SKUs a written text can mean: one (a match), several (ask which), none."""
+
+    written: str
+    skus: tuple[str, ...]
+
+    @property
+    def unique(self) -> str | None:
+        """The one SKU meant, or None when there are none or several."""
+        return self.skus[0] if len(self.skus) == 1 else None
+
+
+class Catalogue:
+    """The SKUs on offer, with their exact and normalised keys."""
+
+    def __init__(self, skus: Iterable[str]) -> None:
+        self._exact: dict[str, str] = {}
+        self._keys: dict[str, set[str]] = defaultdict(set)
+        self._stripped: dict[str, set[str]] = defaultdict(set)
+        for sku in skus:
+            self._exact.setdefault(exact_key(sku), sku)
+            key = sku_key(sku)
+            if key:
+                self._keys[key].add(sku)
+            remainder = _without_brand(sku)
+            if remainder is not None:
+                self._stripped[sku_key(remainder)].add(sku)
+
+    def __len__(self) -> int:
+        return len(self._exact)
+
+    def find(self, written: str) -> Found:
+        """The catalogue SKUs `written` can mean: its exact form, else its key, else its key
+        without the brand word the price list puts in front."""
+        exact = self._exact.get(exact_key(written))
+        if exact is not None:
+            return Found(written, (exact,))
+        key = sku_key(written)
+        skus = self._keys.get(key) or self._stripped.get(key) or ()
+        return Found(written, tuple(sorted(skus)))
+
+    def find_in(self, tokens: Sequence[str]) -> list[tuple[int, int, Found]]:
+        """Catalogue SKUs written in a line of `tokens` (split at white space), as non-overlapping
+        (start, end, found) token spans, longest first from the left.
+
+        A span must be long enough to be a SKU rather than a number of something; a span whose
+        key several SKUs share is returned too, to be asked about.
+        """
+        spans: list[tuple[int, int, Found]] = []
+        start = 0
+        while start < len(tokens):
+            match = self._longest_at(tokens, start)
+            if match is None:
+                start += 1
+                continue
+            spans.append(match)
+            start = match[1]
+        return spans
+
+    def _longest_at(self, tokens: Sequence[str], start: int) -> tuple[int, int, Found] | None:
+        for end in range(min(len(tokens), start + MAX_SPAN_TOKENS), start, -1):
+            written = " ".join(token.strip(_EDGE) for token in tokens[start:end])
+            if not _searchable(sku_key(written)):
+                continue
+            found = self.find(written)
+            if found.skus:
+                return start, end, found
+        return None
+
+
+# Punctuation around a SKU in a sentence ("BPW-0310-0100," or "(SAF 2234)") is not part of it.
+_EDGE = " ,;:!?()[]{}«»\"'“”„"
+
+
+def _searchable(key: str) -> bool:
+    if len(key) < _MIN_SPAN_KEY:
+        return False
+    return not key.isdigit() or len(key) >= _MIN_DIGITS
+
+
+def _without_brand(sku: str) -> str | None:
+    """`K012345` for `KNORR K012345`: the rest of a SKU after a leading word of letters only,
+    when that rest still reads as a SKU of its own (a letter and a digit, or five digits)."""
+    head, _, rest = sku.strip().partition(" ")
+    if not rest or not head.isalpha():
+        return None
+    key = sku_key(rest)
+    has_both = any(c.isalpha() for c in key) and any(c.isdigit() for c in key)
+    return rest if has_both or (key.isdigit() and len(key) >= _MIN_DIGITS) else None

@@ -1,0 +1,202 @@
+"""Order lines written in the text of a mail: one item a line (or over two), or a table.
+
+Where the catalogue is known, a line is read around the SKUs on offer found in it, whatever
+their notation (`WVA 29030 x 3`, `8 pcs BPW-0389-0100`, `Volvo 24231995 — 2 шт.`, `1) SAF6343
+Bush, qty: 4`); the quantity comes from the words around the SKU (see `quantities`). A line
+without a known SKU is still read when it has an order line's shape ("ABC-123 x 5"), so that an
+unknown SKU is reported rather than lost. Prose, dates, phone numbers and addresses are not lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mailbot.parsers.catalogue import Catalogue, Found
+from mailbot.parsers.columns import find_header
+from mailbot.parsers.order_lines import (
+    BODY,
+    NO_CATALOGUE,
+    REQUIRED,
+    Collector,
+    OrderLines,
+    columns_of,
+    looks_like_sku,
+)
+from mailbot.parsers.quantities import (
+    UNITS,
+    QuantityReading,
+    read_explicit_quantity,
+    read_quantity,
+)
+
+
+def _sku(name: str) -> str:
+    """A SKU in free text: letters, digits and . - / _ inside. It must also hold a letter and
+    a digit (checked apart), which keeps dates, times, phone numbers and plain words out."""
+    return rf"(?P<{name}>\w(?:[\w.\-/]*\w)?)"
+
+
+def _quantity(name: str) -> str:
+    """No "+" and no leading zero: "+40 721…" and "0721…" are phone numbers, not quantities."""
+    return rf"(?P<{name}>-?(?:[1-9][\d.,]*|0(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?)"
+
+
+_SEPARATOR = r"(?:\s+[xх]\s*|\s*[×*;,|:=\t]\s*|\s*[–—]\s*|\s+-\s+)"
+_ORDER_LINE = re.compile(
+    rf"(?:{_sku('sku1')}{_SEPARATOR}{_quantity('quantity1')}(?:\s*{UNITS})?"
+    rf"|{_sku('sku2')}\s+{_quantity('quantity2')}\s*{UNITS}"
+    rf"|{_quantity('quantity3')}(?:\s*{UNITS})?\s*[xх×*]\s*{_sku('sku3')})"
+    r"(?:\s*\([^()]*\))?\s*[.!]?",
+    re.IGNORECASE,
+)
+_LIST_MARKER = re.compile(r"(?:[-*•·▪]|\d{1,3}[.)]|#\d{1,3}|pos\.?\s*\d{1,3}[.:)]?)\s+", re.I)
+_RULE_CELL = re.compile(r":?-{2,}:?")
+_MAX_LINE = 300
+_EDGE = " ,;:!?()[]{}«»\"'“”„"
+_BRAND = re.compile(r"[A-Z]{2,8}")  # "WVA", "KNORR" in front of a number
+
+
+def order_lines_from_text(
+    text: str, catalogue: Catalogue = NO_CATALOGUE, source: str = BODY
+) -> OrderLines:
+    """The order lines written in a text, with Origin(`source`, line number).
+
+    Reads "SKU x 5", "5 x SKU", "SKU; 5", "SKU — 5 pcs", "SKU<TAB>5" and the like, one a
+    line, and tables with a header row whose cells are split by "|" or TAB (as html2text
+    renders HTML tables). With a `catalogue`, also any notation of the SKUs on offer.
+    """
+    reader = _TextReader(Collector(source), catalogue, text.splitlines())
+    reader.read()
+    return reader.collector.result()
+
+
+class _TextReader:
+    def __init__(self, collector: Collector, catalogue: Catalogue, lines: list[str]) -> None:
+        self.collector = collector
+        self.catalogue = catalogue
+        self.lines = lines
+
+    def read(self) -> None:
+        index = 0
+        while index < len(self.lines):
+            end = index
+            while end < len(self.lines) and _is_table_line(self.lines[end]):
+                end += 1
+            if end - index >= 2 and self._read_block(index, end):
+                index = end
+            else:
+                index = self._read_line(index)
+
+    def _read_block(self, start: int, end: int) -> bool:
+        """Lines start..end-1, all table rows: read by their header (or, with a catalogue, by
+        their content); False when they have neither, to be read line by line."""
+        rows = [(number + 1, _cells(self.lines[number])) for number in range(start, end)]
+        if self.catalogue:
+            found = columns_of(rows, None, self.catalogue)
+        else:
+            header = find_header(rows, REQUIRED)
+            found = None if header is None else (header[0] + 1, header[1])
+        if found is None:
+            return False
+        first_data_row, mapping = found
+        for number, cells in rows:
+            if number >= first_data_row:
+                self.collector.add_mapped(number, cells, mapping, self.catalogue)
+            else:
+                self._read_line(number - 1)  # a line above the header row
+        return True
+
+    def _read_line(self, index: int) -> int:
+        """Read line `index`; the index of the next line to read (two when an item's quantity
+        stood on the line below it)."""
+        text = _content(self.lines[index])
+        if not text:
+            return index + 1
+        tokens = text.split()
+        spans = self.catalogue.find_in(tokens) if self.catalogue else []
+        if not spans:
+            self._read_shape(index + 1, text)
+            return index + 1
+        readings = _quantities(tokens, spans)
+        if len(spans) == 1 and not readings[0].found:
+            below = self._quantity_below(index)
+            if below is not None:
+                self.collector.add_found(index + 1, spans[0][2], below)
+                return index + 2
+        for (_, _, found), reading in zip(spans, readings, strict=True):
+            self.collector.add_found(index + 1, found, reading)
+        return index + 1
+
+    def _quantity_below(self, index: int) -> QuantityReading | None:
+        """The quantity on the line below `index` ("qty 4"), when that line holds no SKU."""
+        if index + 1 >= len(self.lines):
+            return None
+        text = _content(self.lines[index + 1])
+        if not text or self.catalogue.find_in(text.split()):
+            return None
+        reading = read_explicit_quantity(text)
+        return reading if reading.found else None
+
+    def _read_shape(self, number: int, text: str) -> None:
+        """A line without a known SKU: a line when it has an order line's shape."""
+        match = _ORDER_LINE.fullmatch(text.strip("|").strip())
+        if match is not None:
+            sku = match["sku1"] or match["sku2"] or match["sku3"]
+            quantity = match["quantity1"] or match["quantity2"] or match["quantity3"]
+            if any(char.isalpha() for char in sku) and any(char.isdigit() for char in sku):
+                self.collector.add(number, sku, quantity)
+            return
+        if not self.catalogue:
+            return
+        # "WVA 29031 x 3" with a SKU the catalogue does not know: unknown, not ignored.
+        tokens = text.split()
+        shaped = [i for i, token in enumerate(tokens) if looks_like_sku(token.strip(_EDGE))]
+        if len(shaped) != 1:
+            return
+        end = shaped[0] + 1
+        start = end - 2 if end >= 2 and _BRAND.fullmatch(tokens[end - 2]) else end - 1
+        reading = read_quantity(" ".join(tokens[:start]), " ".join(tokens[end:]))
+        if reading.value is not None and reading.explicit:
+            written = " ".join(token.strip(_EDGE) for token in tokens[start:end])
+            self.collector.add(number, written, str(reading.value))
+
+
+def _quantities(
+    tokens: Sequence[str], spans: Sequence[tuple[int, int, Found]]
+) -> list[QuantityReading]:
+    """The quantity of each SKU span of a line: from the words after it, or, on a line written
+    quantity first ("2 x A, 3 x B"), from the words before it."""
+    bounds = [0, *(end for _, end, _ in spans)]
+    nexts = [start for start, _, _ in spans[1:]] + [len(tokens)]
+    befores = [" ".join(tokens[bounds[i] : spans[i][0]]) for i in range(len(spans))]
+    afters = [" ".join(tokens[spans[i][1] : nexts[i]]) for i in range(len(spans))]
+    if len(spans) == 1:
+        return [read_quantity(befores[0], afters[0])]
+    first_before = read_quantity(befores[0], "")
+    if first_before.found and first_before.explicit:
+        return [read_quantity(before, "") for before in befores]
+    return [read_quantity("", after) for after in afters]
+
+
+def _content(line: str) -> str:
+    """A line's text without list markers; "" for lines that are never order lines."""
+    text = line.strip()
+    if not text or text.startswith(">") or len(text) > _MAX_LINE:
+        return ""
+    marker = _LIST_MARKER.match(text)
+    if marker is not None:
+        text = text[marker.end() :]
+    return text.strip()
+
+
+def _is_table_line(line: str) -> bool:
+    return ("|" in line or "\t" in line.strip()) and not line.lstrip().startswith(">")
+
+
+def _cells(line: str) -> list[str]:
+    stripped = line.strip()
+    if "|" not in stripped:
+        return [cell.strip() for cell in stripped.split("\t")]
+    cells = [cell.strip() for cell in stripped.strip("|").split("|")]
+    return ["" if _RULE_CELL.fullmatch(cell) else cell for cell in cells]
