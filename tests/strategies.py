@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -236,3 +237,51 @@ def business_calendars(draw: st.DrawFn) -> Calendar:
 
 
 window_hours = st.floats(min_value=0, max_value=500, allow_nan=False).map(lambda h: round(h, 2))
+
+
+# Catalogue SKUs in the shapes real brands use: "SAF 2234", "BPW-0310-0100", "03.112.36.07.0",
+# "KNORR K012345", "8200 123 456", "4228374118".
+_BRANDS = st.sampled_from(["SAF", "BPW", "KNORR", "WVA", "MAN", "ZF", "WK", "FEBI"])
+_DIGITS = st.text(alphabet="0123456789", min_size=2, max_size=5)
+catalogue_skus = st.one_of(
+    st.builds(
+        lambda b, d: f"{b} {d}", _BRANDS, st.text(alphabet="0123456789", min_size=4, max_size=6)
+    ),
+    st.builds(
+        lambda b, p: f"{b}-{'-'.join(p)}", _BRANDS, st.lists(_DIGITS, min_size=2, max_size=3)
+    ),
+    st.builds(".".join, st.lists(_DIGITS, min_size=3, max_size=5)),
+    st.builds(
+        lambda b, d: f"{b} K{d}", _BRANDS, st.text(alphabet="0123456789", min_size=5, max_size=6)
+    ),
+    st.builds(
+        " ".join,
+        st.lists(st.text(alphabet="0123456789", min_size=3, max_size=4), min_size=3, max_size=3),
+    ),
+    st.text(alphabet="0123456789", min_size=8, max_size=10),
+)
+_CYRILLIC = str.maketrans("ABEKMHOPCTX", "АВЕКМНОРСТХ")
+
+
+@st.composite
+def notations(draw: st.DrawFn, sku: str) -> str:
+    """`sku` as a clerk may write it: separators dropped or changed, lower case, Cyrillic
+    look-alike letters, or the brand word left off."""
+    choice = draw(
+        st.sampled_from(["as is", "glued", "dashed", "spaced", "lower", "cyrillic", "no brand"])
+    )
+    parts = [part for part in re.split(r"[\s.\-/]+", sku) if part]
+    if choice == "glued":
+        return "".join(parts)
+    if choice == "dashed":
+        return "-".join(parts)
+    if choice == "spaced":
+        return " ".join(parts)
+    if choice == "lower":
+        return sku.lower()
+    if choice == "cyrillic":
+        return sku.translate(_CYRILLIC)
+    brand, _, rest = sku.partition(" ")
+    if choice == "no brand" and rest and brand.isalpha():
+        return rest  # as the price list writes it after its brand word
+    return sku

@@ -122,11 +122,11 @@ def _searchable(key: str) -> bool:
 
 
 def _without_brand(sku: str) -> str | None:
-    """`K012345` for `KNORR K012345`: the rest of a SKU after a leading word of letters only,
-    when that rest still reads as a SKU of its own (a letter and a digit, or five digits)."""
+    """`K012345` for `KNORR K012345`, `2234` for `SAF 2234`: the rest of a SKU after a leading
+    word of letters only, when that rest holds a digit. A short rest is matched only as a whole
+    cell or a whole order line, never inside a sentence (see `_searchable`)."""
     head, _, rest = sku.strip().partition(" ")
     if not rest or not head.isalpha():
         return None
     key = sku_key(rest)
-    has_both = any(c.isalpha() for c in key) and any(c.isdigit() for c in key)
-    return rest if has_both or (key.isdigit() and len(key) >= _MIN_DIGITS) else None
+    return rest if len(key) >= 3 and any(char.isdigit() for char in key) else None

@@ -133,7 +133,7 @@ class Collector:
             return
         found = find_sku(catalogue, sku) if sku else None
         if found is not None:
-            self.add_found(row, found, _cell_quantity(quantity))
+            self.add_found(row, found, cell_quantity(quantity))
         elif sku and (looks_like_sku(sku) or not catalogue or parse_quantity(quantity)):
             self.add(row, sku, quantity)
         elif quantity and not sku:
@@ -156,7 +156,7 @@ def find_sku(catalogue: Catalogue, cell: str) -> Found | None:
     return spans[0][2] if len(spans) == 1 else None
 
 
-def _cell_quantity(text: str) -> QuantityReading:
+def cell_quantity(text: str) -> QuantityReading:
     """A quantity cell: a plain number, else what read_quantity makes of the words in it."""
     quantity = parse_quantity(text)
     if quantity is not None:

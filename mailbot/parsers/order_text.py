@@ -20,6 +20,7 @@ from mailbot.parsers.order_lines import (
     REQUIRED,
     Collector,
     OrderLines,
+    cell_quantity,
     columns_of,
     looks_like_sku,
 )
@@ -144,7 +145,10 @@ class _TextReader:
         if match is not None:
             sku = match["sku1"] or match["sku2"] or match["sku3"]
             quantity = match["quantity1"] or match["quantity2"] or match["quantity3"]
-            if any(char.isalpha() for char in sku) and any(char.isdigit() for char in sku):
+            found = self.catalogue.find(sku) if self.catalogue else None
+            if found is not None and found.skus:
+                self.collector.add_found(number, found, cell_quantity(quantity))
+            elif any(char.isalpha() for char in sku) and any(char.isdigit() for char in sku):
                 self.collector.add(number, sku, quantity)
             return
         if not self.catalogue:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from mailbot.domain.lines import Rejection
-from mailbot.parsers.catalogue import Catalogue, sku_key
+from mailbot.parsers.catalogue import Catalogue, exact_key, sku_key
 from mailbot.parsers.order_lines import order_lines_from_rows
 from mailbot.parsers.order_text import order_lines_from_text
+from tests.strategies import catalogue_skus, notations
 
 CATALOGUE = Catalogue(
     [
@@ -187,3 +190,23 @@ def test_headerless_table_read_by_content() -> None:
 def test_keys_ignore_separators_case_and_lookalikes() -> None:
     """The match key drops separators and reads Cyrillic look-alikes as Latin."""
     assert sku_key("кnоrr к-012.345") == sku_key("KNORR K012345") == "KNORRK012345"
+
+
+@given(st.data(), st.lists(catalogue_skus, min_size=1, max_size=30, unique=True))
+def test_any_notation_reads_as_its_item_or_is_asked(data: st.DataObject, skus: list[str]) -> None:
+    """A catalogue SKU written in any supported notation comes back as that item or as a
+    question naming it, never as another item."""
+    catalogue = Catalogue(skus)
+    sku = data.draw(st.sampled_from(skus))
+    written = data.draw(notations(sku))
+    quantity = data.draw(st.integers(min_value=1, max_value=999))
+    others = {exact_key(other) for other in skus if other != sku}
+    assume(exact_key(written) not in others)  # written exactly as another item: that item
+    result = order_lines_from_text(f"Hello,\n{written} x {quantity}\nThanks", catalogue)
+    if result.lines:
+        assert [(line.sku, line.quantity) for line in result.lines] == [(sku, Decimal(quantity))]
+        assert result.rejected == ()
+    else:
+        (asked,) = result.rejected
+        assert asked.reason is Rejection.AMBIGUOUS_SKU
+        assert sku in asked.detail.split(" / ")
