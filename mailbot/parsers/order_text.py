@@ -67,16 +67,26 @@ def order_lines_from_text(
     line, and tables with a header row whose cells are split by "|" or TAB (as html2text
     renders HTML tables). With a `catalogue`, also any notation of the SKUs on offer.
     """
-    reader = _TextReader(Collector(source), catalogue, text.splitlines())
+    return order_lines_from_lines(list(enumerate(text.splitlines(), start=1)), catalogue, source)
+
+
+def order_lines_from_lines(
+    lines: Sequence[tuple[int, str]], catalogue: Catalogue, source: str
+) -> OrderLines:
+    """As `order_lines_from_text`, for lines that carry their own numbers (a PDF's lines)."""
+    reader = _TextReader(Collector(source), catalogue, lines)
     reader.read()
     return reader.collector.result()
 
 
 class _TextReader:
-    def __init__(self, collector: Collector, catalogue: Catalogue, lines: list[str]) -> None:
+    def __init__(
+        self, collector: Collector, catalogue: Catalogue, lines: Sequence[tuple[int, str]]
+    ) -> None:
         self.collector = collector
         self.catalogue = catalogue
-        self.lines = lines
+        self.numbers = [number for number, _ in lines]
+        self.lines = [text for _, text in lines]
 
     def read(self) -> None:
         index = 0
@@ -92,7 +102,7 @@ class _TextReader:
     def _read_block(self, start: int, end: int) -> bool:
         """Lines start..end-1, all table rows: read by their header (or, with a catalogue, by
         their content); False when they have neither, to be read line by line."""
-        rows = [(number + 1, _cells(self.lines[number])) for number in range(start, end)]
+        rows = [(self.numbers[index], _cells(self.lines[index])) for index in range(start, end)]
         if self.catalogue:
             found = columns_of(rows, None, self.catalogue)
         else:
@@ -101,11 +111,11 @@ class _TextReader:
         if found is None:
             return False
         first_data_row, mapping = found
-        for number, cells in rows:
+        for index, (number, cells) in enumerate(rows, start=start):
             if number >= first_data_row:
                 self.collector.add_mapped(number, cells, mapping, self.catalogue)
             else:
-                self._read_line(number - 1)  # a line above the header row
+                self._read_line(index)  # a line above the header row
         return True
 
     def _read_line(self, index: int) -> int:
@@ -117,16 +127,16 @@ class _TextReader:
         tokens = text.split()
         spans = self.catalogue.find_in(tokens) if self.catalogue else []
         if not spans:
-            self._read_shape(index + 1, text)
+            self._read_shape(self.numbers[index], text)
             return index + 1
         readings = _quantities(tokens, spans)
         if len(spans) == 1 and not readings[0].found:
             below = self._quantity_below(index)
             if below is not None:
-                self.collector.add_found(index + 1, spans[0][2], below)
+                self.collector.add_found(self.numbers[index], spans[0][2], below)
                 return index + 2
         for (_, _, found), reading in zip(spans, readings, strict=True):
-            self.collector.add_found(index + 1, found, reading)
+            self.collector.add_found(self.numbers[index], found, reading)
         return index + 1
 
     def _quantity_below(self, index: int) -> QuantityReading | None:
