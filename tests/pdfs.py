@@ -93,10 +93,10 @@ def scanned_order() -> bytes:
     return _output(pdf)
 
 
-def encrypted_order() -> bytes:
-    """A table order that opens only with a password."""
+def encrypted_order(user_password: str = "secret") -> bytes:
+    """An order encrypted with `user_password`: an empty one only restricts printing or copying."""
     pdf = _document()
-    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.set_encryption(owner_password="owner", user_password=user_password)
     pdf.add_page()
     pdf.cell(text="BPW-0310-0100   Brake drum   4 pcs")
     return _output(pdf)
@@ -131,9 +131,9 @@ def _page_objects(content: bytes, content_attrs: bytes = b"") -> list[bytes]:
 
 
 def deflate_bomb(unpacked: int = 2**30, chunk: int = 2**20) -> bytes:
-    """A page whose content stream is `unpacked` zero bytes after a little text, deflated:
-    about a thousandth of that on disk, written chunk by chunk so building it stays small."""
-    packer = zlib.compressobj(9)
+    """A page whose content stream is `unpacked` zero bytes after a little text, deflated to
+    a fifth of a percent of that, written chunk by chunk so building it stays small."""
+    packer = zlib.compressobj(1)  # level 1: three times faster than 9 on zeros
     parts = [packer.compress(b"BT /F1 12 Tf 72 720 Td (BPW-0310-0100 x 4) Tj ET\n")]
     blank = bytes(chunk)
     for _ in range(unpacked // chunk):
@@ -142,7 +142,7 @@ def deflate_bomb(unpacked: int = 2**30, chunk: int = 2**20) -> bytes:
     return _hand_written(_page_objects(b"".join(parts), b"/Filter /FlateDecode"))
 
 
-def deeply_nested(depth: int = 100_000) -> bytes:
+def deeply_nested(depth: int = 10_000) -> bytes:
     """A page whose crop box and content stream each hold an array nested `depth` times."""
     text = b"BT /F1 12 Tf 72 720 Td (BPW-0310-0100 x 4) Tj ET\n"
     nested = b"[" * depth + b"0" + b"]" * depth
