@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
 
+from mailbot.errors import MailbotError
 from mailbot.parsers.tables import Row, UnreadableTable
 
 _MAGIC = b"%PDF-"
@@ -68,6 +69,10 @@ class PdfTooLarge(UnreadableTable):
     """A PDF past one of the limits (size, pages, unpacked size, memory, nesting, time)."""
 
 
+class PdfWorkerError(MailbotError):
+    """The PDF reading process itself failed, whatever the file."""
+
+
 class Failure(StrEnum):
     """Why the worker process could not read a PDF: the only words it sends back on failure."""
 
@@ -103,23 +108,21 @@ def read_pdf(payload: bytes, limits: PdfLimits) -> PdfContent:
         str(limits.max_unpacked_bytes),
     ]
     try:
-        # stderr is dropped: pdfminer may log without end about a hostile file, and the
-        # answer on stdout says all that matters.
         done = subprocess.run(
-            command,
-            input=payload,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            timeout=limits.max_seconds,
-            check=False,
+            command, input=payload, capture_output=True, timeout=limits.max_seconds, check=False
         )
     except subprocess.TimeoutExpired:
         raise PdfTooLarge(
             f"The PDF took longer than {limits.max_seconds:g} seconds to read."
         ) from None
-    if done.returncode != 0:
-        # Killed by the address-space cap in code that could not raise MemoryError, or crashed.
+    if done.returncode < 0:
+        # Killed by a signal: C code aborting when the address-space cap refused it memory.
         raise PdfTooLarge("The PDF needs more memory to read than mailbot allows.")
+    if done.returncode > 0:
+        # The worker's own failure (it answers for every file it reads): a fault of the
+        # installation, not of the partner's file, so it is not an UnreadableTable.
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise PdfWorkerError(f"the PDF reader failed: {' '.join(detail) or done.returncode}")
     answer = json.loads(done.stdout)
     if "failure" in answer:
         raise _failure(Failure(answer["failure"]), limits)

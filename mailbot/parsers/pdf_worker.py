@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import logging
 import resource
 import sys
 from collections.abc import Callable, Iterator
@@ -46,16 +47,20 @@ Item = tuple[float, str | list[list[str]]]  # a line's text or a table's rows, b
 
 def main(argv: list[str]) -> None:
     max_pages, max_unpacked = int(argv[0]), int(argv[1])
+    # pdfminer logs a warning for every flaw of a damaged file, without end; stderr is kept
+    # for the worker's own failures, which the parent reports.
+    logging.disable(logging.CRITICAL)
+    payload = sys.stdin.buffer.read()
     _cap_memory(_address_space() + _WORKING_MEMORY + _UNPACKED_COPIES * max_unpacked)
     _count_unpacked(max_unpacked)
-    payload = sys.stdin.buffer.read()
     try:
-        answer: dict[str, Any] = _read(payload, max_pages)
+        answer = json.dumps(_read(payload, max_pages), ensure_ascii=False)
     except BaseException as error:
         if isinstance(error, KeyboardInterrupt | SystemExit):
             raise
-        answer = {"failure": _failure_of(error)}
-    sys.stdout.write(json.dumps(answer, ensure_ascii=False))
+        # Anything pdfminer raises on a hostile file, down to MemoryError and RecursionError.
+        answer = json.dumps({"failure": _failure_of(error)})
+    sys.stdout.write(answer)
 
 
 def _read(payload: bytes, max_pages: int) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from mailbot.parsers.pdf_order import (
     PdfContent,
     PdfLimits,
     PdfTooLarge,
+    PdfWorkerError,
     ScannedPdf,
     is_pdf,
     read_pdf,
@@ -226,3 +229,31 @@ def test_every_refusal_is_an_unreadable_table() -> None:
     """Callers that handle spreadsheets' UnreadableTable handle PDFs' refusals too."""
     for refusal in (BrokenPdf, EncryptedPdf, PdfTooLarge, ScannedPdf):
         assert issubclass(refusal, UnreadableTable)
+
+
+def _fake_python(folder: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Makes read_pdf start `script` instead of the worker."""
+    program = folder / "python"
+    program.write_text("#!/bin/sh\n" + script + "\n")
+    program.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(program))
+
+
+def test_reader_killed_by_a_signal_is_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader killed outright, as C code aborts when refused memory, refuses the file."""
+    _fake_python(tmp_path, "cat >/dev/null; kill -KILL $$", monkeypatch)
+    with pytest.raises(PdfTooLarge) as refused:
+        read_pdf(pdfs.table_order(), LIMITS)
+    assert refused.value.reason == "The PDF needs more memory to read than mailbot allows."
+
+
+def test_reader_that_cannot_start_is_an_error_of_the_installation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader failing on its own is an error naming the cause, not a reason for the partner."""
+    _fake_python(tmp_path, "echo 'No module named pdfplumber' >&2; exit 1", monkeypatch)
+    with pytest.raises(PdfWorkerError, match="No module named pdfplumber"):
+        read_pdf(pdfs.table_order(), LIMITS)
+    assert not issubclass(PdfWorkerError, UnreadableTable)
