@@ -95,7 +95,8 @@ def is_pdf(filename: str, content_type: str, payload: bytes) -> bool:
 def read_pdf(payload: bytes, limits: PdfLimits) -> PdfContent:
     """The tables and the text lines of a PDF, in reading order, numbered from 1 through the
     whole document. Raises an UnreadableTable subclass with a reason for a PDF that is
-    encrypted, scanned, broken or not a PDF, or past `limits`."""
+    encrypted, scanned, broken or not a PDF, or past `limits`; raises PdfWorkerError when
+    the reading process cannot run at all."""
     if len(payload) > limits.max_bytes:
         raise PdfTooLarge(f"The PDF is larger than {_megabytes(limits.max_bytes)}.")
     if _MAGIC not in payload[:_MAGIC_WINDOW]:
