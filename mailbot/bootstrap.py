@@ -20,6 +20,8 @@ from mailbot.ingress.smtp import StoreMessage as StoreSmtpMessage
 from mailbot.ingress.smtp_server import server_tls_context
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
+from mailbot.parsers.order_files import FileLimits
+from mailbot.parsers.pdf_order import PdfLimits
 from mailbot.parsers.tables import TableLimits
 from mailbot.resolver import DnsTxtResolver, TxtResolver
 from mailbot.services.bounces import BouncePolicy
@@ -120,7 +122,16 @@ def bootstrap(
         pricing=pricing_settings(config.pricing),
         max_quantity=orders.max_quantity,
         max_attachments=orders.max_attachments,
-        limits=TableLimits(max_rows=orders.max_rows, max_unpacked_bytes=orders.max_unpacked_bytes),
+        files=FileLimits(
+            tables=TableLimits(
+                max_rows=orders.max_rows, max_unpacked_bytes=orders.max_unpacked_bytes
+            ),
+            pdf=PdfLimits(
+                max_pages=orders.max_pdf_pages,
+                max_unpacked_bytes=orders.max_unpacked_bytes,
+                max_seconds=orders.max_pdf_seconds,
+            ),
+        ),
     )
     outgoing = config.smtp_outgoing
     replies = Replies(

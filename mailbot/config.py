@@ -230,6 +230,8 @@ class OrdersConfig(_Section):
     max_rows: int = Field(10_000, gt=0)
     max_attachments: int = Field(20, gt=0)
     max_unpacked_bytes: int = Field(50 * 2**20, gt=0)
+    max_pdf_pages: int = Field(50, gt=0)
+    max_pdf_seconds: float = Field(20.0, gt=0)
 
 
 class ProcessingConfig(_Section):

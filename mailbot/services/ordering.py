@@ -13,9 +13,10 @@ from mailbot.domain.pricing import PriceRules, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.catalogue import Catalogue
 from mailbot.parsers.message import ParsedMessage
-from mailbot.parsers.order_lines import NO_CATALOGUE, OrderLines, order_lines_from_rows
+from mailbot.parsers.order_files import FileLimits, is_order_file, read_order_file
+from mailbot.parsers.order_lines import NO_CATALOGUE, OrderLines
 from mailbot.parsers.order_text import order_lines_from_text
-from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable, is_table, read_rows
+from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable
 from mailbot.services.order_lifecycle import transition
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -44,7 +45,7 @@ class OrderRules:
     pricing: PricingSettings
     max_quantity: int
     max_attachments: int
-    limits: TableLimits
+    files: FileLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,8 @@ def read_order(
     `catalogue` of SKUs on offer tells SKUs in any notation, and their columns, apart."""
     parts: list[OrderLines] = []
     problems = list(winmail_problems(message))
-    tables = [a for a in message.attachments if is_table(a.filename, a.content_type)]
-    skipped = [a.filename or "attachment" for a in tables[rules.max_attachments :]]
+    files = [a for a in message.attachments if is_order_file(a.filename, a.content_type, a.payload)]
+    skipped = [a.filename or "attachment" for a in files[rules.max_attachments :]]
     if skipped:
         # One line for all of them: a message with 2,000 files gets a reply of readable length.
         names = ", ".join(skipped) if len(skipped) <= 3 else f"{skipped[0]} … {skipped[-1]}"
@@ -76,13 +77,16 @@ def read_order(
         problems.append(
             RejectedLine(origin, Rejection.TOO_MANY_FILES, detail=str(rules.max_attachments))
         )
-    for attachment in tables[: rules.max_attachments]:
+    for attachment in files[: rules.max_attachments]:
         name = attachment.filename or "attachment"
         try:
-            rows = read_rows(name, attachment.payload, rules.limits)
-            parts.append(order_lines_from_rows(rows, name, catalogue=catalogue))
+            parts.append(
+                read_order_file(
+                    name, attachment.content_type, attachment.payload, rules.files, catalogue
+                )
+            )
         except UnreadableTable as error:
-            problems.append(file_problem(name, error, rules.limits))
+            problems.append(file_problem(name, error, rules.files.tables))
     parts.append(order_lines_from_text(message.text, catalogue))
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
 

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailbot.parsers.message import Attachment, ParsedMessage
+from mailbot.parsers.order_files import FileLimits
 from mailbot.parsers.order_lines import order_lines_from_rows
-from mailbot.parsers.tables import TableLimits
 from mailbot.parsers.voucher_tokens import cell_codes, code_tokens, is_serial_shape
 from mailbot.services.ordering import OrderRules, PricingSettings, read_order
 from tests.workbooks import xlsx_bytes
@@ -121,9 +121,7 @@ def test_read_order_carries_the_codes_of_a_spreadsheet() -> None:
     ]
     sheet = Attachment("заказ.xlsx", "application/vnd.ms-excel", xlsx_bytes(table))
     message = ParsedMessage("<1@x>", "a@b.example", "", (), (), "Order", None, "", (), "", (sheet,))
-    rules = OrderRules(
-        PricingSettings(), max_quantity=1000, max_attachments=5, limits=TableLimits()
-    )
+    rules = OrderRules(PricingSettings(), max_quantity=1000, max_attachments=5, files=FileLimits())
     order = read_order(message, rules)
     assert [line.sku for line in order.lines.lines] == ["BPW-0310", "SAF-2234"]
     assert order.lines.rejected == ()

@@ -1,0 +1,56 @@
+"""Order lines in an attached file: a spreadsheet (any of its sheets) or a PDF with a text layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mailbot.domain.lines import Rejection
+from mailbot.parsers.catalogue import Catalogue
+from mailbot.parsers.order_lines import NO_CATALOGUE, OrderLines, combine, order_lines_from_rows
+from mailbot.parsers.order_text import order_lines_from_lines
+from mailbot.parsers.pdf_order import PdfLimits, is_pdf, read_pdf
+from mailbot.parsers.tables import TableLimits, is_table, read_rows
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """How much of the files attached to an order mailbot is willing to read."""
+
+    tables: TableLimits = field(default_factory=TableLimits)
+    pdf: PdfLimits = field(default_factory=PdfLimits)
+
+
+def is_order_file(filename: str, content_type: str, payload: bytes) -> bool:
+    """Whether an attachment may hold order lines: a spreadsheet or a PDF."""
+    return is_table(filename, content_type) or is_pdf(filename, content_type, payload)
+
+
+def read_order_file(
+    name: str,
+    content_type: str,
+    payload: bytes,
+    limits: FileLimits,
+    catalogue: Catalogue = NO_CATALOGUE,
+) -> OrderLines:
+    """The order lines of one attached file. Raises UnreadableTable (with a reason for the
+    partner) for a file that cannot be read or is past `limits`."""
+    if is_pdf(name, content_type, payload) and not is_table(name, content_type):
+        return _pdf_lines(name, payload, limits.pdf, catalogue)
+    return order_lines_from_rows(read_rows(name, payload, limits.tables), name, None, catalogue)
+
+
+def _pdf_lines(name: str, payload: bytes, limits: PdfLimits, catalogue: Catalogue) -> OrderLines:
+    """A PDF's tables, each read like a spreadsheet, and its other lines like a mail body. A
+    table with no SKU and quantity columns (the letterhead, the addresses) is not the order."""
+    content = read_pdf(payload, limits)
+    tables = [order_lines_from_rows(rows, name, None, catalogue) for rows in content.tables]
+    parts = [part for part in tables if not _only_no_columns(part)]
+    parts.append(order_lines_from_lines(content.lines, catalogue, name))
+    read = combine(*parts)
+    if read.lines or read.rejected or not tables:
+        return read
+    return tables[0]  # nothing read anywhere: say that the table had no usable columns
+
+
+def _only_no_columns(part: OrderLines) -> bool:
+    return not part.lines and all(r.reason is Rejection.NO_COLUMNS for r in part.rejected)
