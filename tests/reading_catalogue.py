@@ -46,7 +46,9 @@ _BRANDS: tuple[tuple[str, Shape, tuple[str, ...]], ...] = (
     ),
     (
         "BPW",
-        lambda r: f"{_digits(r, 2)}.{_digits(r, 3)}.{_digits(r, 2)}.{_digits(r, 2)}.{r.randint(0, 9)}",
+        lambda r: ".".join(
+            (_digits(r, 2), _digits(r, 3), _digits(r, 2), _digits(r, 2), _digits(r, 1))
+        ),
         ("Brake cylinder", "Axle nut", "Slack adjuster", "Hub cap"),
     ),
     (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -20,6 +21,7 @@ from email.utils import format_datetime
 from tests import reading_words as words
 from tests.reading_catalogue import CatalogueItem, catalogue, colliding, separator_free
 from tests.reading_files import (
+    CREATED,
     Cell,
     csv_file,
     outlook_html,
@@ -28,7 +30,6 @@ from tests.reading_files import (
     simple_html,
     xlsx_file,
 )
-from tests.reading_files import CREATED as START
 
 __all__ = ["CLIENTS", "CatalogueItem", "CorpusMail", "ExpectedLine", "catalogue", "corpus"]
 
@@ -226,13 +227,16 @@ def order_body(w: _Writer, lines: Sequence[_Line], *, two_lines: bool = False) -
 def _outlook_block(w: _Writer, sender: str, subject: str, to: str) -> list[str]:
     fields = words.OUTLOOK_FIELDS[w.language]
     values = (sender, "Thursday, November 19, 2026 4:12 PM", to, subject)
-    return ["________________________________", *(f"{k}: {v}" for k, v in zip(fields, values))]
+    return [
+        "________________________________",
+        *(f"{k}: {v}" for k, v in zip(fields, values, strict=True)),
+    ]
 
 
 def _desk_quote(w: _Writer, number: str) -> list[str]:
     """The lines of an earlier quote from the desk, as its mail showed them."""
     out = [f"Quote {number}", ""]
-    total = 0
+    total = Decimal(0)
     for n, item in enumerate(w.rng.sample(list(w.items), w.rng.randint(1, 4)), start=1):
         quantity = _quantity(w.rng)
         total += quantity * item.price
@@ -299,7 +303,8 @@ def _html_table(w: _Writer) -> _Mail:
     lines = _lines(w)
     rows = table_rows(w, lines)
     before = [w.pick(words.GREETINGS), "", w.pick(words.INTROS)]
-    after = ["", w.pick(words.CLOSINGS), w.pick(words.PEOPLE), *w.pick(words.SIGNATURES).split("\n")]
+    signature = w.pick(words.SIGNATURES).split("\n")
+    after = ["", w.pick(words.CLOSINGS), w.pick(words.PEOPLE), *signature]
     message = _message(w, w.pick(words.SUBJECTS))
     html = outlook_html(before, rows, after)
     if w.rng.random() < 0.5:
@@ -407,7 +412,7 @@ def _csv(w: _Writer) -> _Mail:
     lines = _lines(w)
     rows = _framed(w, lines, table_rows(w, lines, decimals=w.rng.random() < 0.25))
     for row in rows:  # "2,00": quantities with decimals, as 1C exports them
-        row[:] = [f"{cell:.2f}".replace(".", ",") if isinstance(cell, float) else cell for cell in row]
+        row[:] = [f"{c:.2f}".replace(".", ",") if isinstance(c, float) else c for c in row]
     delimiter = w.rng.choice((";", ",", "\t"))
     encodings = ("utf-8", "utf-8-sig", "cp1251") if w.language == "ru" else ("utf-8", "utf-8-sig")
     data = csv_file(rows, delimiter=delimiter, encoding=w.rng.choice(encodings))
@@ -436,12 +441,12 @@ def _pdf(w: _Writer) -> _Mail:
     number = str(w.rng.randint(100, 9999))
     heading = [w.pick(words.TITLES).format(n=number), w.pick(words.DATES)]
     footer = [w.pick(words.PREPARED_BY), *w.pick(words.SIGNATURES).split("\n")[:2]]
-    ruled = w.rng.random() < 0.5
-    if ruled:
-        data = pdf_file(heading, table_rows(w, lines), footer, ruled=True)
+    latin = w.language == "en"
+    if w.rng.random() < 0.5:
+        data = pdf_file(heading, table_rows(w, lines), footer, ruled=True, latin=latin)
     else:
         rows = [[f"{n}. {body_line(w, line)}"] for n, line in enumerate(lines, start=1)]
-        data = pdf_file(heading, rows, footer, ruled=False)
+        data = pdf_file(heading, rows, footer, ruled=False, latin=latin)
     return _Mail(_attached(w, f"PO-{number}.pdf", data, "application/pdf"), lines)
 
 
@@ -462,7 +467,7 @@ SHAPES: tuple[tuple[str, Callable[[_Writer], _Mail], int], ...] = (
 
 def _finish(message: EmailMessage, index: int, seed: int, domain: str) -> bytes:
     """Date, Message-ID and multipart boundaries fixed, so the same seed gives the same bytes."""
-    message["Date"] = format_datetime(START.replace(minute=index % 60, second=index // 60 % 60))
+    message["Date"] = format_datetime(CREATED.replace(minute=index % 60, second=index // 60 % 60))
     message["Message-ID"] = f"<reading-{seed}-{index}@{domain}>"
     for number, part in enumerate(message.walk()):
         if part.get_content_maintype() == "multipart":

@@ -35,7 +35,8 @@ def set_up_desk(app: App, items: Sequence[CatalogueItem]) -> None:
                                    default_currency=currency, now=now)  # fmt: skip
         uow.commit()
     # The catalogue itself must be read whole and take effect at once.
-    assert report.imported == len(items) and not report.held, report
+    assert report.imported == len(items), report
+    assert not report.held, report
 
 
 def read_mail(app: App, raw: bytes) -> tuple[Reading, float]:

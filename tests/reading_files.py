@@ -55,13 +55,16 @@ def pdf_unicode() -> bool:
     return FONT.exists() and FONT.with_name("DejaVuSans-Bold.ttf").exists()
 
 
-def pdf_file(heading: Sequence[str], rows: Rows, footer: Sequence[str], *, ruled: bool) -> bytes:
+def pdf_file(
+    heading: Sequence[str], rows: Rows, footer: Sequence[str], *, ruled: bool, latin: bool
+) -> bytes:
     """A one-page purchase order with a text layer: heading lines, then the rows as a ruled
-    table (first row the header) or as plain lines, then footer lines."""
+    table (first row the header) or as plain lines, then footer lines. `latin` text is set in
+    the built-in Helvetica, other text in DejaVu (embedding it is what makes a PDF slow)."""
     pdf = FPDF()
     pdf.set_creation_date(CREATED)
     pdf.add_page()
-    if pdf_unicode():
+    if not latin and pdf_unicode():
         pdf.add_font("DejaVu", fname=str(FONT))
         pdf.add_font("DejaVu", style="B", fname=str(FONT.with_name("DejaVuSans-Bold.ttf")))
         pdf.set_font("DejaVu", size=10)

@@ -48,7 +48,8 @@ def reading_of(detail: Mapping[str, object] | None) -> Reading:
         return Reading()
     lines = detail["lines"]
     rejected = detail["rejected"]
-    assert isinstance(lines, list) and isinstance(rejected, list)
+    assert isinstance(lines, list)
+    assert isinstance(rejected, list)
     return Reading(
         tuple(PricedLine(str(line["sku"]), int(line["quantity"])) for line in lines),
         tuple(
@@ -74,6 +75,7 @@ class MailScore:
     silent: tuple[str, ...]  # the written SKUs of expected lines and asks that vanished
     asked: tuple[str, ...]
     rejected_instead: tuple[str, ...]  # asks rejected with another reason than an ask's
+    noise: tuple[RejectedLine, ...]  # rejected lines that name no line of the order
 
     @property
     def fully_right(self) -> bool:
@@ -100,16 +102,17 @@ class MailScore:
         return "\n".join(out)
 
 
-def _rejected_as(reading: Reading, written: str, sku: str = "") -> tuple[str, ...]:
-    """The reasons of the rejected lines that name `written` (or the catalogue `sku`)."""
-    keys = {_key(written), _key(sku)} - {""}
+def _names(line: RejectedLine, keys: set[str]) -> bool:
+    """Whether a rejected line names one of the SKU `keys`."""
+    read = _key(line.sku)
+    # The reader may also give the SKU without the brand the clerk wrote in front of it.
+    return any(key in read or key in _key(line.text) or (len(read) >= 4 and read in key) for key in keys)
 
-    def names(line: RejectedLine) -> bool:
-        # The reader may also give the SKU without the brand the clerk wrote in front of it.
-        read = _key(line.sku)
-        return any(key in read or key in _key(line.text) or (read and read in key) for key in keys)
 
-    return tuple(line.reason for line in reading.rejected if names(line))
+def _rejected_as(reading: Reading, *written: str) -> tuple[str, ...]:
+    """The reasons of the rejected lines that name one of the `written` SKUs."""
+    keys = {_key(text) for text in written} - {""}
+    return tuple(line.reason for line in reading.rejected if _names(line, keys))
 
 
 def score_mail(mail: CorpusMail, reading: Reading) -> MailScore:
@@ -138,8 +141,11 @@ def score_mail(mail: CorpusMail, reading: Reading) -> MailScore:
             instead.append(ask)
         elif not any(_key(ask) in _key(line.sku) or _key(line.sku) in _key(ask) for line in unused):
             silent.append(ask)
+    named = {_key(line.written) for line in mail.expected} | {_key(sku) for sku in mail.asks}
+    named |= {_key(line.sku) for line in mail.expected}
+    noise = [line for line in reading.rejected if not _names(line, named - {""})]
     return MailScore(mail, reading, tuple(right), tuple(unused), tuple(silent), tuple(asked),
-                     tuple(instead))  # fmt: skip
+                     tuple(instead), tuple(noise))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,11 @@ class Score:
         return sum(m.fully_right for m in self.mails)
 
     @property
+    def noise(self) -> int:
+        """Rejected lines that are no line of the order: signatures, dates, footers."""
+        return sum(len(m.noise) for m in self.mails)
+
+    @property
     def meets_goal(self) -> bool:
         """At least `GOAL` priced right, none wrong, none silent, every ask asked."""
         return (
@@ -200,7 +211,8 @@ class Score:
         shapes: dict[str, tuple[int, int, int]] = {}
         for m in self.mails:
             mails, expected, right = shapes.get(m.mail.shape, (0, 0, 0))
-            shapes[m.mail.shape] = (mails + 1, expected + len(m.mail.expected), right + len(m.right))
+            expected += len(m.mail.expected)
+            shapes[m.mail.shape] = (mails + 1, expected, right + len(m.right))
         return dict(sorted(shapes.items()))
 
     def failures(self, limit: int | None = None) -> str:
@@ -222,6 +234,7 @@ class Score:
             "asked": self.asked,
             "rejected_instead_of_asked": self.rejected_instead,
             "mails_fully_right": self.fully_right,
+            "rejected_non_lines": self.noise,
             "by_shape": {
                 shape: {"mails": mails, "expected": expected, "right": right}
                 for shape, (mails, expected, right) in self.by_shape().items()

@@ -16,6 +16,7 @@ CLIENTS: Mapping[str, tuple[str, str]] = {
 }
 
 # Part names as clerks write them in their own language (the price list is in English).
+# fmt: off
 NAMES: Mapping[str, Mapping[str, str]] = {
     "ru": {
         "Brake drum": "Барабан тормозной", "Wheel hub bearing": "Подшипник ступицы",
@@ -44,7 +45,7 @@ NAMES: Mapping[str, Mapping[str, str]] = {
         "Tie rod": "Тяга рулевая", "Wheel stud": "Шпилька колеса",
         "V-ribbed belt": "Ремень поликлиновой", "Engine mounting": "Подушка двигателя",
         "Air spring piston": "Стакан пневмобаллона",
-    },  # fmt: skip
+    },
     "ro": {
         "Brake drum": "Tambur frână", "Wheel hub bearing": "Rulment butuc",
         "Brake shoe kit": "Set saboți frână", "Camshaft bush": "Bucșă ax came",
@@ -71,11 +72,13 @@ NAMES: Mapping[str, Mapping[str, str]] = {
         "Tie rod": "Bară direcție", "Wheel stud": "Prezon roată",
         "V-ribbed belt": "Curea transmisie", "Engine mounting": "Tampon motor",
         "Air spring piston": "Piston pernă aer",
-    },  # fmt: skip
+    },
 }
 
+# fmt: on
 UNITS: Words = {"en": ("pcs", "pcs.", "units", "pc"), "ru": ("шт", "шт."), "ro": ("buc", "buc.")}
 
+# fmt: off
 BODY_LINES: Words = {
     "en": (
         "{sku} x {q}", "{q} x {sku}", "{sku} - {q} {unit}", "{q} {unit} {sku}", "{sku} qty: {q}",
@@ -85,7 +88,8 @@ BODY_LINES: Words = {
     ),
     "ru": (
         "{sku} - {q} {unit}", "{sku} {name} {q} {unit}", "{sku} Кол-во: {q}", "{q} {unit} {sku}",
-        "{sku} x {q}", "{sku} — {q} {unit} по {price} руб.", "{sku} {name} (комплект из 4) - {q} {unit}",
+        "{sku} x {q}", "{sku} — {q} {unit} по {price} руб.",
+        "{sku} {name} (комплект из 4) - {q} {unit}",
         "{sku} - {q},00 {unit}", "{name} {sku} - {q} {unit}", "{sku}\t{name}\t{q}",
     ),
     "ro": (
@@ -93,7 +97,9 @@ BODY_LINES: Words = {
         "{sku} x {q} {unit}", "{sku} - {q} {unit}, preț {price} lei",
         "{sku} {name} (set de 4) - {q} {unit}", "{sku} - {q},00 {unit}", "{name} {sku} x {q}",
     ),
-}  # fmt: skip
+}
+
+# fmt: on
 
 # The second line of an item written over two lines.
 QUANTITY_LINES: Words = {
@@ -247,7 +253,11 @@ DATES: Words = {
     "ru": ("Дата: 20.11.2026", "Покупатель: ООО «Вектор-Транс», ИНН 7701234567"),
     "ro": ("Data: 20.11.2026", "Client: AutoTrans Cluj SRL, CUI RO12345678"),
 }
-TABLE_TOTALS: Words = {"en": ("Total:", "TOTAL"), "ru": ("Итого:", "Всего"), "ro": ("Total:", "TOTAL")}
+TABLE_TOTALS: Words = {
+    "en": ("Total:", "TOTAL"),
+    "ru": ("Итого:", "Всего"),
+    "ro": ("Total:", "TOTAL"),
+}
 PREPARED_BY: Words = {
     "en": ("Prepared by: John Carter, tel. +44 20 7946 0958",),
     "ru": ("Ответственный: Петров И.И., тел. +7 495 123-45-67",),
@@ -259,11 +269,14 @@ SHEETS: Mapping[str, tuple[str, str, str]] = {
     "ru": ("Лист1", "Реквизиты", "Заказ"),
     "ro": ("Foaie1", "Date firmă", "Comanda"),
 }
+# fmt: off
 COMPANY_ROWS: Mapping[str, tuple[tuple[str, str], ...]] = {
     "en": (("Company", "Fleet Parts Ltd"), ("Company No.", "08123456"),
            ("Address", "12 Dock Road, Leeds LS1 4AP"), ("Phone", "+44 20 7946 0958")),
     "ru": (("Организация", "ООО «Вектор-Транс»"), ("ИНН", "7701234567"), ("КПП", "770101001"),
            ("Адрес", "г. Москва, ул. Ленина 45, офис 12"), ("Телефон", "+7 495 123-45-67")),
-    "ro": (("Firma", "AutoTrans Cluj SRL"), ("CUI", "RO12345678"), ("Nr. Reg. Com.", "J12/3456/2008"),
+    "ro": (("Firma", "AutoTrans Cluj SRL"), ("CUI", "RO12345678"),
+           ("Nr. Reg. Com.", "J12/3456/2008"),
            ("Adresa", "Str. Fabricii 12, Cluj-Napoca 400632"), ("Telefon", "0264 123 456")),
-}  # fmt: skip
+}
+# fmt: on
