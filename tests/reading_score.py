@@ -106,7 +106,8 @@ def _names(line: RejectedLine, keys: set[str]) -> bool:
     """Whether a rejected line names one of the SKU `keys`."""
     read = _key(line.sku)
     # The reader may also give the SKU without the brand the clerk wrote in front of it.
-    return any(key in read or key in _key(line.text) or (len(read) >= 4 and read in key) for key in keys)
+    text = _key(line.text)
+    return any(key in read or key in text or (len(read) >= 4 and read in key) for key in keys)
 
 
 def _rejected_as(reading: Reading, *written: str) -> tuple[str, ...]:
