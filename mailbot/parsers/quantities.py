@@ -54,7 +54,9 @@ _LABEL = (
 _EXPLICIT = (
     re.compile(rf"{_LABEL}\s*[:=\-–]?\s*(?P<n>{_NUMBER}){_END}", re.IGNORECASE),
     re.compile(rf"{_ALONE}(?P<n>{_NUMBER})\s*{UNITS}(?!\w)", re.IGNORECASE),
-    re.compile(rf"(?:^|(?<=\s))[x×х*]\s*(?P<n>{_NUMBER}){_END}", re.IGNORECASE),
+    # After an "x" a number is taken as written, sign and exponent too ("x -3", "x 1e9"),
+    # so that the quote can say why it is refused rather than ask about it.
+    re.compile(rf"(?:^|(?<=\s))[x×х*]\s*(?P<n>-?{_NUMBER}(?:e[-+]?\d+)?){_END}", re.IGNORECASE),
     re.compile(rf"{_ALONE}(?P<n>{_NUMBER})\s*[x×х*](?:\s|$)", re.IGNORECASE),
 )
 _BARE = re.compile(rf"{_ALONE}(?P<n>{_NUMBER}){_END}")

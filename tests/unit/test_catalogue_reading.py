@@ -210,3 +210,11 @@ def test_any_notation_reads_as_its_item_or_is_asked(data: st.DataObject, skus: l
         (asked,) = result.rejected
         assert asked.reason is Rejection.AMBIGUOUS_SKU
         assert sku in asked.detail.split(" / ")
+
+
+@pytest.mark.parametrize(("written", "quantity"), [("-3", "-3"), ("1e9", "1E+9"), ("2.5", "2.5")])
+def test_odd_quantities_after_x_are_kept_for_the_domain(written: str, quantity: str) -> None:
+    """A negative, huge or fractional number after "x" is the line's quantity, for the quote
+    to refuse with its reason rather than ask about."""
+    (line,) = order_lines_from_text(f"SAF 2234 x {written}", CATALOGUE).lines
+    assert line.quantity == Decimal(quantity)
