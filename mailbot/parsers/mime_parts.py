@@ -21,7 +21,7 @@ from mailbot.parsers.decoding import decode_8bit, decode_header, decode_text, de
 
 _BODY_TYPES = ("text/plain", "text/html")
 _MESSAGE_TYPES = ("message/rfc822", "message/global")
-MESSAGE_DEPTH = 3  # attached messages in attached messages whose text is read
+_MESSAGE_DEPTH = 3  # attached messages in attached messages whose text is read
 _FILE_HEADERS = ("content-type", "content-disposition")
 _PATH = re.compile(r".*[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -79,7 +79,7 @@ def read_parts(root: Message) -> Parts:
 
     message/* parts (attached mail, delivery reports) are files kept whole, not body text.
     The bodies of attached messages (message/rfc822 or message/global, not the returned
-    mail of a report) are read as their own, down to `MESSAGE_DEPTH` messages deep.
+    mail of a report) are read as their own, down to three messages deep.
     """
     parts = Parts()
     # An explicit stack, not recursion: the nesting depth is chosen by the sender.
@@ -122,9 +122,9 @@ def _attached(part: Message, inner: list[Message], place: _Place, parts: Parts) 
     the returned mail of a report, or a message nested too deep."""
     if part.get_content_type() not in _MESSAGE_TYPES or place.in_report or not inner:
         return None
-    if place.depth >= MESSAGE_DEPTH:
+    if place.depth >= _MESSAGE_DEPTH:
         parts.defects.append(
-            f"attached message more than {MESSAGE_DEPTH} deep: its text was not read"
+            f"attached message more than {_MESSAGE_DEPTH} deep: its text was not read"
         )
         return None
     subject = decode_header(_raw_header(inner[0], "subject"))[0]

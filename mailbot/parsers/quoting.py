@@ -66,7 +66,7 @@ _FIELDS: dict[str, str] = {
     )
     for name in names
 }
-_HEADER = re.compile(r"^\s*([^\W\d_][\w-]*(?: [\w-]+)?)[ \t]*:[ \t]*(.*?)\s*$")
+_HEADER = re.compile(r"\s*([^\W\d_][\w-]*(?: [\w-]+)?)[ \t]*:(.*)")
 _HEADER_SPAN = 20  # lines a header block may span (Apple's HTML puts blank lines between)
 _WRAPPED = 2  # lines of one header (a long "To:" list) a client may wrap into
 _QUOTE_MARK = re.compile(r"^\s*> ?")
@@ -92,7 +92,8 @@ def strip_quoted(text: str, *, forward: bool = False) -> str:
                 kept.append(line)  # the common line: no rule below can apply to it
             index += 1
             continue
-        opened = _forward_start(lines, index, forwarding)
+        block = _header_block(lines, index)
+        opened = _forward_start(lines, index, forwarding, block)
         if opened is not None:
             start, forwarding = opened
             index, signed = _next_text(lines, start), False
@@ -101,11 +102,11 @@ def strip_quoted(text: str, *, forward: bool = False) -> str:
             if kept:
                 kept.append("")  # one blank line between the note and the forwarded text
             continue
-        if _SEPARATOR.match(line) or _header_block(lines, index) is not None:
+        if _SEPARATOR.match(line) or block is not None:
             break  # quoted earlier mail: nothing below is the sender's
         index += 1
         if signed:
-            if _is_attribution(line) and not _is_quoted(line):
+            if _is_attribution(line):
                 break  # a quote below the signature: a forward below it is old mail too
             continue
         if line.rstrip() == _SIGNATURE:
@@ -130,20 +131,20 @@ def strip_quoted(text: str, *, forward: bool = False) -> str:
     return "\n".join(kept).lstrip("\n")
 
 
-def _forward_start(lines: list[str], index: int, forwarding: bool) -> tuple[int, bool] | None:
+def _forward_start(
+    lines: list[str], index: int, forwarding: bool, block: tuple[int, str] | None
+) -> tuple[int, bool] | None:
     """Where the forwarded text starting at `index` begins, and whether the forwarded mail is
-    itself a forward; None when no forward starts at `index`."""
+    itself a forward; None when no forward starts at `index`. `block` is the header block
+    starting at `index`, if any."""
     line = lines[index]
     marker = bool(_FORWARD_MARKER.match(line))
     if not marker and not forwarding:
         return None
     if marker or _SEPARATOR.match(line):
-        following = _next_text(lines, index + 1)
-        block = _header_block(lines, following)
+        block = _header_block(lines, _next_text(lines, index + 1))
         if block is None:
             return index + 1, False
-        return block[0], is_forward(block[1])
-    block = _header_block(lines, index)
     return None if block is None else (block[0], is_forward(block[1]))
 
 
@@ -163,6 +164,8 @@ def _header_block(lines: list[str], index: int) -> tuple[int, str] | None:
     spaced = False  # a blank line since the last header line
     for position in range(index, min(len(lines), index + _HEADER_SPAN)):
         found = _field(lines[position])
+        if found is not None and found[0] in kinds and found[0] != "other":
+            break  # a second "From:" or "Subject:" belongs to another block
         if found is not None:
             kinds.add(found[0])
             if found[0] == "subject" and not subject:
@@ -183,7 +186,7 @@ def _field(line: str) -> tuple[str, str] | None:
     if found is None:
         return None
     kind = _FIELDS.get(found[1].casefold())
-    return None if kind is None else (kind, found[2])
+    return None if kind is None else (kind, found[2].strip())
 
 
 def _next_text(lines: list[str], index: int) -> int:

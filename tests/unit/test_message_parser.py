@@ -54,6 +54,7 @@ def text_fields(message: ParsedMessage) -> list[str]:
     fields = [message.message_id, message.from_address, message.from_name, message.subject]
     fields += [message.in_reply_to, message.text, *message.to, *message.reply_to]
     fields += [*message.references, *message.defects, *(a.filename for a in message.attachments)]
+    fields += [value for found in message.forwarded for value in (found.name, found.text)]
     fields += [value for values in message.headers.values() for value in values]
     return [*fields, *message.headers]
 
@@ -638,3 +639,31 @@ def test_attached_messages_are_read_three_deep() -> None:
         ForwardedText(f"level {level}", f"BPW-000{level} x {level}") for level in (1, 2, 3)
     )
     assert "attached message more than 3 deep: its text was not read" in message.defects
+
+
+FORWARD = forward_of(mail("RE: Заказ", OUTLOOK_FORWARD + "\n> BPW-0310 x 2\n"), "forward.eml")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, len(FORWARD) - 1), st.integers(0, 255)), max_size=30),
+    st.lists(st.tuples(st.integers(0, len(FORWARD)), st.sampled_from(MIME_TOKENS)), max_size=5),
+    st.integers(0, len(FORWARD)),
+)
+def test_never_raises_on_a_mutated_attached_forward(
+    flips: list[tuple[int, int]], inserts: list[tuple[int, bytes]], length: int
+) -> None:
+    """Byte flips, MIME tokens and truncation of a mail with an attached forward never raise."""
+    raw = bytearray(FORWARD)
+    for position, value in flips:
+        raw[position] = value
+    for position, token in sorted(inserts, reverse=True):
+        raw[position:position] = token
+    check_invariants(parse_message(bytes(raw[:length])))
+
+
+def test_attached_forward_fixture_reads_cleanly() -> None:
+    """The mutation test's base mail reads its attached reply without the quoted lines."""
+    message = parse_message(FORWARD)
+    assert message.defects == ()
+    assert message.forwarded == (ForwardedText("forward.eml", "Please quote the order below."),)
