@@ -23,8 +23,9 @@ import mailparser
 from mailparser.utils import get_addresses
 
 from mailbot.parsers.decoding import decode_8bit, decode_header, decode_words
+from mailbot.parsers.forwards import is_forward
 from mailbot.parsers.html_text import html_to_text
-from mailbot.parsers.mime_parts import read_parts
+from mailbot.parsers.mime_parts import Body, read_parts
 from mailbot.parsers.quoting import strip_quoted
 
 
@@ -36,8 +37,21 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class ForwardedText:
+    """The text of a message attached to this one (a forward sent as an attachment), named
+    by its file name or else its subject, so that a reply can say where a line was read."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedMessage:
-    """A message as mailbot needs it. Addresses are lower-case; header names are lower-case."""
+    """A message as mailbot needs it. Addresses are lower-case; header names are lower-case.
+
+    `text` is what the sender wrote, with the text of inline forwards; `forwarded` holds the
+    text of each attached message that has any, quoted earlier mail removed from both.
+    """
 
     message_id: str
     from_address: str
@@ -50,6 +64,7 @@ class ParsedMessage:
     references: tuple[str, ...]
     text: str
     attachments: tuple[Attachment, ...]
+    forwarded: tuple[ForwardedText, ...] = ()
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     defects: tuple[str, ...] = ()
 
@@ -149,22 +164,24 @@ class _Reader:
             self.defects.append("no Message-ID")
         parts = read_parts(self.root)
         self.defects.extend(parts.defects)
-        if parts.plain:
-            text = "\n".join(parts.plain)
-        else:
-            text = "\n".join(html_to_text(markup) for markup in parts.html)
+        subject = _first(headers, "subject")
+        forwarded = (
+            ForwardedText(attached.name, _body_text(attached.body, attached.subject))
+            for attached in parts.messages
+        )
         return ParsedMessage(
             message_id=message_id,
             from_address=from_address,
             from_name=from_name,
             reply_to=tuple(address for _, address in self._addresses("reply-to", "reply_to")),
             to=tuple(address for _, address in self._addresses("to", "to")),
-            subject=_first(headers, "subject"),
+            subject=subject,
             date=self._date(),
             in_reply_to=_first_id(_first(headers, "in-reply-to")),
             references=tuple(_ids(" ".join(headers.get("references", ())))),
-            text=strip_quoted(text.replace("\x00", "")),
+            text=_body_text(parts.body, subject),
             attachments=tuple(Attachment(*file) for file in parts.files),
+            forwarded=tuple(found for found in forwarded if found.text),
             headers=headers,
             defects=tuple(dict.fromkeys(self.defects)),
         )
@@ -208,6 +225,16 @@ class _Reader:
         if date is not None and date.tzinfo is None:
             date = date.replace(tzinfo=UTC)  # no zone given: RFC 5322 says read it as UTC
         return None if date is None else date.astimezone(UTC)
+
+
+def _body_text(body: Body, subject: str) -> str:
+    """The text of a body (its plain parts, else its HTML ones as text), quoted earlier mail
+    removed and forwarded text kept when `subject` says the message is a forward."""
+    if body.plain:
+        text = "\n".join(body.plain)
+    else:
+        text = "\n".join(html_to_text(markup) for markup in body.html)
+    return strip_quoted(text.replace("\x00", ""), forward=is_forward(subject))
 
 
 def _text(value: object) -> str:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import binascii
 import email
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import errors
 from email.message import Message
 
 from mailparser.utils import as_string_safe, decode_base64_payload
 
-from mailbot.parsers.decoding import decode_8bit, decode_text, decode_words, unfold
+from mailbot.parsers.decoding import decode_8bit, decode_header, decode_text, decode_words, unfold
 
 _BODY_TYPES = ("text/plain", "text/html")
+_MESSAGE_TYPES = ("message/rfc822", "message/global")
+_MESSAGE_DEPTH = 3  # attached messages in attached messages whose text is read
 _FILE_HEADERS = ("content-type", "content-disposition")
 _PATH = re.compile(r".*[/\\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -32,52 +34,108 @@ _DELIMITER = re.compile(
 
 
 @dataclass
-class Parts:
-    """What a message carries: body texts, files as (name, content type, bytes), defects."""
+class Body:
+    """The text/plain and text/html bodies of one message, in order."""
 
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AttachedMessage:
+    """A message attached to another (a forward sent as an attachment): its file name or
+    subject as `name`, its decoded subject and its own body (not that of messages in it)."""
+
+    name: str
+    subject: str
+    body: Body = field(default_factory=Body)
+
+
+@dataclass
+class Parts:
+    """What a message carries: its body, the attached messages, files as (name, content
+    type, bytes), defects."""
+
+    body: Body = field(default_factory=Body)
+    messages: list[AttachedMessage] = field(default_factory=list)
     files: list[tuple[str, str, bytes]] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """Where a part sits in the tree: inside an attached message or not, which body its text
+    belongs to (None: not read), how many attached messages deep, and whether its parent is
+    a delivery or read report (whose returned message is no forward)."""
+
+    embedded: bool
+    body: Body | None
+    depth: int = 0
+    in_report: bool = False
 
 
 def read_parts(root: Message) -> Parts:
     """Walk the MIME tree: text/plain and text/html bodies, every other leaf part a file.
 
     message/* parts (attached mail, delivery reports) are files kept whole, not body text.
+    The bodies of attached messages (message/rfc822 or message/global, not the returned
+    mail of a report) are read as their own, down to three messages deep.
     """
     parts = Parts()
-    # An explicit stack, not recursion: the nesting depth is chosen by the sender. Each part
-    # comes with whether it is inside an attached message.
-    stack: list[tuple[Message, bool]] = [(root, False)]
+    # An explicit stack, not recursion: the nesting depth is chosen by the sender.
+    stack: list[tuple[Message, _Place]] = [(root, _Place(embedded=False, body=parts.body))]
     while stack:
-        part, embedded = stack.pop()
+        part, place = stack.pop()
         content_type = part.get_content_type()
         if part.is_multipart():
             if content_type.startswith("multipart/"):
                 inner = [*_subparts(part), *_recovered(part, parts)]
+                place = replace(place, in_report=content_type == "multipart/report")
             else:
                 # An attached message (a forward, a report) is kept whole, and the files in it
-                # are files of this message too (a forwarded order); its text is not the body.
-                if not embedded:
+                # are files of this message too (a forwarded order); its text is its own.
+                if not place.embedded:
                     name = filename(part)
                     parts.files.append((name, content_type, _flatten(part, name, parts)))
-                inner, embedded = _subparts(part), True
-            stack.extend((sub, embedded) for sub in reversed(inner))
+                inner = _subparts(part)
+                body = _attached(part, inner, place, parts)
+                place = _Place(embedded=True, body=body, depth=place.depth + 1)
+            stack.extend((sub, place) for sub in reversed(inner))
         elif content_type.startswith("multipart/"):
             found = _guessed_boundary(part, parts)
             if not found:
                 parts.defects.append(f"{content_type} part without parts: its content was ignored")
-            stack.extend((sub, embedded) for sub in reversed(found))
+            stack.extend((sub, place) for sub in reversed(found))
         else:
             name = filename(part)
             if content_type in _BODY_TYPES and not name and not _is_attached(part):
-                if not embedded:
-                    _read_body(part, content_type, parts)
+                if place.body is not None:
+                    _read_body(part, content_type, place.body, parts)
             else:
                 label = f"attachment {name!r}" if name else content_type
                 parts.files.append((name, content_type, _payload(part, label, parts)))
     return parts
+
+
+def _attached(part: Message, inner: list[Message], place: _Place, parts: Parts) -> Body | None:
+    """The body an attached message's text goes to, or None when it is not read: a report,
+    the returned mail of a report, or a message nested too deep."""
+    if part.get_content_type() not in _MESSAGE_TYPES or place.in_report or not inner:
+        return None
+    if place.depth >= _MESSAGE_DEPTH:
+        parts.defects.append(
+            f"attached message more than {_MESSAGE_DEPTH} deep: its text was not read"
+        )
+        return None
+    subject = decode_header(_raw_header(inner[0], "subject"))[0]
+    attached = AttachedMessage(name=filename(part) or subject, subject=subject)
+    parts.messages.append(attached)
+    return attached.body
+
+
+def _raw_header(part: Message, name: str) -> str:
+    """The first raw value of header `name`, 8-bit bytes not yet decoded."""
+    return next((str(value) for key, value in part.raw_items() if key.lower() == name), "")
 
 
 def filename(part: Message) -> str:
@@ -101,13 +159,13 @@ def filename(part: Message) -> str:
     return _CONTROL.sub("", _PATH.sub("", name)).strip()
 
 
-def _read_body(part: Message, content_type: str, parts: Parts) -> None:
+def _read_body(part: Message, content_type: str, body: Body, parts: Parts) -> None:
     data = _payload(part, content_type, parts)
     text, problem = decode_text(data, _charset(part))
     if problem:
         parts.defects.append(f"{content_type} body: {problem}")
     if text.strip():
-        (parts.plain if content_type == "text/plain" else parts.html).append(text)
+        (body.plain if content_type == "text/plain" else body.html).append(text)
 
 
 def _payload(part: Message, label: str, parts: Parts) -> bytes:

@@ -1,4 +1,4 @@
-"""Quoted earlier mail out of a reply, so that only what the sender wrote is read.
+"""Quoted earlier mail out of a message, so that only what its sender wrote or forwarded is read.
 
 A reply that quotes mailbot's quote must not be read as a new order. Removed:
 - lines starting with ">" and the attribution line introducing them
@@ -6,15 +6,25 @@ A reply that quotes mailbot's quote must not be read as a new order. Removed:
   or any "date/address ...:" line directly followed by quoted lines);
 - everything from an Outlook separator ("-----Original Message-----", "-----Исходное
   сообщение-----", "-----Mesaj original-----"), an Outlook/Gmail header block ("From: ..."
-  with "Sent:"/"Date:" and "To:"/"Subject:" in the next lines), an "On ... wrote:" line not
-  followed by quoted lines, or a signature delimiter ("-- ").
+  with "Sent:"/"Date:" and "To:"/"Subject:" next to it), or an "On ... wrote:" line not
+  followed by quoted lines;
+- text below a signature delimiter ("-- "), up to a forward below it.
 Text written below or between quoted lines (bottom-posting, inline answers) is kept.
-A header block right after a "Forwarded message" marker is a forward, not a quote: kept.
+
+A forward keeps the forwarded text. A forward marker ("---------- Forwarded message
+---------", "-------- Forwarded Message --------", "Begin forwarded message:") always starts
+one; an Outlook separator or header block starts one only in a message whose subject says it
+is a forward. The marker, separator and header block are dropped and the text below them is
+kept down to the forwarded message's own history: its next separator or header block is a
+quote again, unless the forwarded message's subject (in its header block) is a forward too.
+Apple Mail puts ">" before forwarded text; that one level is taken off.
 """
 
 from __future__ import annotations
 
 import re
+
+from mailbot.parsers.forwards import is_forward
 
 _SIGNATURE = "--"  # RFC 3676 says "-- "; many clients trim the space
 _SEPARATOR = re.compile(
@@ -22,9 +32,13 @@ _SEPARATOR = re.compile(
     r"|ursprüngliche nachricht|message d'origine)\s*-{2,}\s*$",
     re.IGNORECASE,
 )
+# Markers start with dashes or end with a colon: the fast path in `strip_quoted` relies on it.
 _FORWARD_MARKER = re.compile(
-    r"forwarded message|begin forwarded message|пересылаемое сообщение|пересланное сообщение"
-    r"|mesaj redirecționat|mesaj redirectionat|weitergeleitete nachricht",
+    r"^\s*(?:-{2,}\s*(?:forwarded message|пересылаемое сообщение|пересланное сообщение"
+    r"|начало переадресованного сообщения|mesaj(?:ul)? redirec[țţt]ionat"
+    r"|weitergeleitete nachricht|message transféré)\s*-{2,}"
+    r"|(?:begin forwarded message|начало переадресованного сообщения"
+    r"|[îi]nceputul mesajului redirec[țţt]ionat|anfang der weitergeleiteten nachricht)\s*:)\s*$",
     re.IGNORECASE,
 )
 _ATTRIBUTION_END = re.compile(
@@ -39,35 +53,70 @@ _ATTRIBUTION_START = re.compile(
     r"|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\b|^\s*\d",
     re.IGNORECASE,
 )
-_HEADER_FROM = re.compile(r"^\s*(?:from|от|de la|de|von|od)\s*:\s*\S", re.IGNORECASE)
-_HEADER_SENT = re.compile(
-    r"^\s*(?:sent|date|отправлено|дата|trimis|data|gesendet|datum|envoyé|wysłano)\s*:",
-    re.IGNORECASE,
-)
-_HEADER_TO = re.compile(
-    r"^\s*(?:to|subject|кому|тема|către|catre|subiect|an|betreff|à|objet|do|temat)\s*:",
-    re.IGNORECASE,
-)
-_HEADER_BLOCK_LINES = 4  # Outlook puts Sent/Date within the next few lines after From
-_FORWARD_LOOKBACK = 3
+# Header lines of a quoted or forwarded mail, by what they say, in the clients' languages.
+_FIELDS: dict[str, str] = {
+    name: kind
+    for kind, names in (
+        ("from", ("from", "от", "de la", "de", "von", "od")),
+        ("sent", ("sent", "date", "отправлено", "дата", "trimis", "data", "gesendet", "datum")),
+        ("sent", ("envoyé", "wysłano")),
+        ("to", ("to", "кому", "către", "catre", "an", "à", "do")),
+        ("subject", ("subject", "тема", "subiect", "betreff", "objet", "temat")),
+        ("other", ("cc", "bcc", "копия", "reply-to", "organization", "importance", "важность")),
+    )
+    for name in names
+}
+_HEADER = re.compile(r"\s*([^\W\d_][\w-]*(?: [\w-]+)?)[ \t]*:(.*)")
+_HEADER_SPAN = 20  # lines a header block may span (Apple's HTML puts blank lines between)
+_WRAPPED = 2  # lines of one header (a long "To:" list) a client may wrap into
+_QUOTE_MARK = re.compile(r"^\s*> ?")
+_QUOTE_DEPTH = 8  # Apple forwards of forwards nest ">"; deeper levels stay quoted
 _LEFTOVER = re.compile(r"^[\s_\-=*]*$")  # blank lines, "____" rules, html2text's "* * *"
 
 
-def strip_quoted(text: str) -> str:
-    """The part of a reply its sender wrote, without quoted earlier mail or signature."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def strip_quoted(text: str, *, forward: bool = False) -> str:
+    """The part of a mail its sender wrote, without quoted earlier mail or signature.
+
+    Forwarded text is kept without its header block; with `forward` (the subject says the
+    mail is a forward) an Outlook separator or header block starts forwarded text too.
+    """
+    lines = _unquote_forwards(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     kept: list[str] = []
-    for index, line in enumerate(lines):
+    forwarding = forward  # whether the next separator or header block starts a forward
+    signed = False  # below a signature: only a forward brings text back
+    index = 0
+    while index < len(lines):
+        line = lines[index]
         if ":" not in line and not line.lstrip().startswith((">", "-")):
-            kept.append(line)  # the common line: no rule below can apply to it
+            if not signed:
+                kept.append(line)  # the common line: no rule below can apply to it
+            index += 1
             continue
-        if _ends_message(lines, index):
-            break
+        block = _header_block(lines, index)
+        opened = _forward_start(lines, index, forwarding, block)
+        if opened is not None:
+            start, forwarding = opened
+            index, signed = _next_text(lines, start), False
+            while kept and _LEFTOVER.match(kept[-1]):
+                kept.pop()  # the rule and blank lines Outlook puts above the header block
+            if kept:
+                kept.append("")  # one blank line between the note and the forwarded text
+            continue
+        if _SEPARATOR.match(line) or block is not None:
+            break  # quoted earlier mail: nothing below is the sender's
+        index += 1
+        if signed:
+            if _is_attribution(line):
+                break  # a quote below the signature: a forward below it is old mail too
+            continue
+        if line.rstrip() == _SIGNATURE:
+            signed = True
+            continue
         if _is_quoted(line):
             continue
         if _is_attribution(line):
-            wrapped = _is_first_half(lines, index)
-            if _quote_follows(lines, index):
+            wrapped = _is_first_half(lines, index - 1)
+            if _quote_follows(lines, index - 1):
                 if wrapped and kept:
                     kept.pop()
                 continue
@@ -82,24 +131,95 @@ def strip_quoted(text: str) -> str:
     return "\n".join(kept).lstrip("\n")
 
 
+def _forward_start(
+    lines: list[str], index: int, forwarding: bool, block: tuple[int, str] | None
+) -> tuple[int, bool] | None:
+    """Where the forwarded text starting at `index` begins, and whether the forwarded mail is
+    itself a forward; None when no forward starts at `index`. `block` is the header block
+    starting at `index`, if any."""
+    line = lines[index]
+    marker = bool(_FORWARD_MARKER.match(line))
+    if not marker and not forwarding:
+        return None
+    if marker or _SEPARATOR.match(line):
+        block = _header_block(lines, _next_text(lines, index + 1))
+        if block is None:
+            return index + 1, False
+    return None if block is None else (block[0], is_forward(block[1]))
+
+
+def _header_block(lines: list[str], index: int) -> tuple[int, str] | None:
+    """The end of a header block ("From:", "Sent:", "To:", "Subject:") starting at `index`
+    and the subject it gives; None when no header block starts there.
+
+    A block begins with "From:" (or "Subject:", as Thunderbird writes it) and holds a sender,
+    a date and a recipient or subject: "From: ... Date: ..." alone may be the sender's own form.
+    """
+    first = _field(lines[index]) if index < len(lines) else None
+    if first is None or first[0] not in ("from", "subject") or not first[1]:
+        return None
+    kinds: set[str] = set()
+    subject = ""
+    end = index
+    spaced = False  # a blank line since the last header line
+    for position in range(index, min(len(lines), index + _HEADER_SPAN)):
+        found = _field(lines[position])
+        if found is not None and found[0] in kinds and found[0] != "other":
+            break  # a second "From:" or "Subject:" belongs to another block
+        if found is not None:
+            kinds.add(found[0])
+            if found[0] == "subject" and not subject:
+                subject = found[1]
+            end, spaced = position + 1, False
+        elif not lines[position].strip():
+            spaced = True
+        elif spaced or position - end >= _WRAPPED:
+            break  # text below the block; a wrapped header has no blank line in it
+    if "from" in kinds and "sent" in kinds and kinds & {"to", "subject"}:
+        return end, subject
+    return None
+
+
+def _field(line: str) -> tuple[str, str] | None:
+    """(kind, value) of a header line such as "Sent: Friday, ..."; None for other lines."""
+    found = _HEADER.match(line)
+    if found is None:
+        return None
+    kind = _FIELDS.get(found[1].casefold())
+    return None if kind is None else (kind, found[2].strip())
+
+
+def _next_text(lines: list[str], index: int) -> int:
+    """The index of the first non-blank line from `index` on (or the end)."""
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def _unquote_forwards(lines: list[str]) -> list[str]:
+    """`lines` with one ">" level taken off text quoted right after a forward marker, as
+    Apple Mail forwards; deeper quotes stay quoted."""
+    out: list[str] = []
+    depth = 0  # ">" levels taken off the current lines
+    pending = False  # a forward marker was just seen: quoted text next is forwarded
+    for line in lines:
+        text, taken = line, 0
+        while taken < depth and _is_quoted(text):
+            text, taken = _QUOTE_MARK.sub("", text, count=1), taken + 1
+        if taken < depth and text.strip():
+            depth, pending = taken, False  # unquoted text: the forwarded block has ended
+        if pending and text.strip():
+            pending = False
+            if _is_quoted(text) and depth < _QUOTE_DEPTH:
+                text, depth = _QUOTE_MARK.sub("", text, count=1), depth + 1
+        if _FORWARD_MARKER.match(text):
+            pending = True
+        out.append(text)
+    return out
+
+
 def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
-
-
-def _ends_message(lines: list[str], index: int) -> bool:
-    """True at a signature delimiter, an Outlook separator or a reply header block."""
-    line = lines[index]
-    if line.rstrip() == _SIGNATURE or _SEPARATOR.match(line):
-        return True
-    if not _HEADER_FROM.match(line):
-        return False
-    below = lines[index + 1 : index + 1 + _HEADER_BLOCK_LINES]
-    if not any(_HEADER_SENT.match(other) for other in below):
-        return False
-    if not any(_HEADER_TO.match(other) for other in below):
-        return False  # "From: ... Date: ..." alone may be the sender's own order form
-    above = lines[max(0, index - _FORWARD_LOOKBACK) : index]
-    return not any(_FORWARD_MARKER.search(other) for other in above)
 
 
 def _is_attribution(line: str) -> bool:
@@ -114,10 +234,8 @@ def _is_attribution(line: str) -> bool:
 
 def _quote_follows(lines: list[str], index: int) -> bool:
     """True when the next non-blank line after `index` is quoted."""
-    for following in range(index + 1, len(lines)):
-        if lines[following].strip():
-            return _is_quoted(lines[following])
-    return False
+    following = _next_text(lines, index + 1)
+    return following < len(lines) and _is_quoted(lines[following])
 
 
 def _is_first_half(lines: list[str], index: int) -> bool:

@@ -6,12 +6,16 @@ import base64
 import email
 from datetime import UTC, datetime
 from email import errors
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.mime.message import MIMEMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.mime.text import MIMEText
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.parsers.message import Attachment, ParsedMessage, parse_message
+from mailbot.parsers.message import Attachment, ForwardedText, ParsedMessage, parse_message
 from mailbot.parsers.mime_parts import _base64
 
 HEAD = (
@@ -50,6 +54,7 @@ def text_fields(message: ParsedMessage) -> list[str]:
     fields = [message.message_id, message.from_address, message.from_name, message.subject]
     fields += [message.in_reply_to, message.text, *message.to, *message.reply_to]
     fields += [*message.references, *message.defects, *(a.filename for a in message.attachments)]
+    fields += [value for found in message.forwarded for value in (found.name, found.text)]
     fields += [value for values in message.headers.values() for value in values]
     return [*fields, *message.headers]
 
@@ -492,3 +497,173 @@ def test_base64_is_decoded_as_the_email_package_decodes_it(encoded: str) -> None
         return
     assert _base64(part) == expected
     assert [type(d) for d in part.defects] == [type(d) for d in reference.defects]
+
+
+def mail(subject: str, body: str, sender: str = "buying@fleetparts.example") -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "orders@distributor.example"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{abs(hash((subject, body)))}@fleetparts.example>"
+    message.set_content(body)
+    return message
+
+
+OUTLOOK_FORWARD = (
+    "Please quote the order below.\n\n________________________________\n"
+    "From: Ion Rusu <ion@autotrans.example>\nSent: Friday, November 20, 2026 10:31 AM\n"
+    "To: buying@fleetparts.example\nSubject: Order\n\nHello,\nBPW-0389-0100 x 2\n"
+)
+
+
+def test_inline_forward_is_read_when_the_subject_says_forward() -> None:
+    """An Outlook inline forward (subject "FW:") keeps the forwarded order line in text."""
+    message = parse_message(mail("FW: Order", OUTLOOK_FORWARD).as_bytes())
+    assert message.text == "Please quote the order below.\n\nHello,\nBPW-0389-0100 x 2"
+
+
+def test_inline_block_in_a_reply_is_cut() -> None:
+    """The same block under a "RE:" subject is quoted earlier mail and is removed."""
+    message = parse_message(mail("RE: Order", OUTLOOK_FORWARD).as_bytes())
+    assert message.text == "Please quote the order below."
+
+
+def test_apple_html_forward_is_read() -> None:
+    """An Apple Mail HTML forward (forwarded text in a blockquote) keeps the order line."""
+    outer = mail("Fwd: Order", "")
+    outer.set_content(
+        "<div>Please quote<div>Begin forwarded message:</div><blockquote type=cite>"
+        "<div><b>From: </b>Ion &lt;ion@autotrans.example&gt;</div><div><b>Subject: </b>Order"
+        "</div><div><b>Date: </b>20 November 2026 at 10:31</div><div><b>To: </b>o@d.example"
+        "</div><br><div>BPW-0389-0100 x 2</div></blockquote></div>",
+        subtype="html",
+    )
+    assert parse_message(outer.as_bytes()).text == "Please quote\n\nBPW-0389-0100 x 2"
+
+
+def forward_of(inner: EmailMessage, filename: str | None = None) -> bytes:
+    outer = mail("FW: Order", "See the attached mail.")
+    outer.add_attachment(inner, filename=filename)
+    return outer.as_bytes()
+
+
+def test_attached_forward_text_is_read() -> None:
+    """An attached message's text goes to `forwarded`, named by its subject; not to text."""
+    inner = mail("Order 42", "Hello,\nBPW-0389-0100 x 2\n", sender="ion@autotrans.example")
+    message = parse_message(forward_of(inner))
+    assert message.text == "See the attached mail."
+    assert message.forwarded == (ForwardedText("Order 42", "Hello,\nBPW-0389-0100 x 2"),)
+    assert [a.content_type for a in message.attachments] == ["message/rfc822"]
+
+
+def test_attached_forward_is_named_by_its_file_name() -> None:
+    """An attached message with a file name (Outlook "forward as attachment") is named by it."""
+    message = parse_message(forward_of(mail("Order 42", "BPW-0389-0100 x 2"), "forward.eml"))
+    assert message.forwarded == (ForwardedText("forward.eml", "BPW-0389-0100 x 2"),)
+
+
+def test_message_global_is_read_like_rfc822() -> None:
+    """An attached message/global (internationalised mail) is read as a forward too."""
+    raw = forward_of(mail("Order 42", "BPW-0389-0100 x 2"))
+    message = parse_message(raw.replace(b"message/rfc822", b"message/global"))
+    assert message.forwarded == (ForwardedText("Order 42", "BPW-0389-0100 x 2"),)
+
+
+def test_attached_html_only_forward_is_turned_to_text() -> None:
+    """An attached message with only an HTML body is read through html_to_text."""
+    inner = mail("Comandă", "")
+    inner.set_content(
+        "<p>Bună ziua,</p><table><tr><td>Cod</td><td>Cantitate</td></tr>"
+        "<tr><td>BPW-0389-0100</td><td>2</td></tr></table>",
+        subtype="html",
+    )
+    (forwarded,) = parse_message(forward_of(inner)).forwarded
+    assert forwarded == ForwardedText("Comandă", "Bună ziua,\n\nCod | Cantitate\nBPW-0389-0100 | 2")
+
+
+def test_attached_cp1251_forward_is_decoded() -> None:
+    """An attached message in Windows-1251, declared or not, is decoded to its Russian text."""
+    text = "Добрый день!\nBPW-0389-0100 — 2 шт"
+    for params in ({"charset": "windows-1251"}, {}):
+        inner = mail("Заказ", "")
+        inner.set_content(
+            text.encode("cp1251"), maintype="text", subtype="plain", cte="8bit", params=params
+        )
+        (forwarded,) = parse_message(forward_of(inner)).forwarded
+        assert forwarded == ForwardedText("Заказ", text)
+
+
+def test_attached_reply_loses_its_quote_and_forward_keeps_its_forward() -> None:
+    """An attached reply loses the mail it quotes; an attached inline forward keeps its text."""
+    reply = mail("RE: Order", "AGREE\n\nOn Fri, 20 Nov 2026, Orders Desk wrote:\n> OLD-1 x 9\n")
+    forward = mail("FW: Order", OUTLOOK_FORWARD)
+    outer = mail("FW: two mails", "Both attached.")
+    outer.add_attachment(reply)
+    outer.add_attachment(forward)
+    message = parse_message(outer.as_bytes())
+    assert [found.text for found in message.forwarded] == [
+        "AGREE",
+        "Please quote the order below.\n\nHello,\nBPW-0389-0100 x 2",
+    ]
+
+
+def test_returned_mail_of_a_delivery_report_is_no_forward() -> None:
+    """A delivery or read report's returned message is kept as a file, not read as a forward."""
+    for report_type in ("delivery-status", "disposition-notification"):
+        report = MIMEMultipart("report", report_type=report_type)
+        report["From"] = "MAILER-DAEMON@fleetparts.example"
+        report["Subject"] = "Undelivered Mail Returned to Sender"
+        report.attach(MIMEText("The mail could not be delivered."))
+        fields = Message()
+        fields["Reporting-MTA"] = "dns; mx.example"
+        fields["Final-Recipient"] = "rfc822; orders@distributor.example"
+        status = MIMENonMultipart("message", report_type)
+        status.set_payload([fields])
+        report.attach(status)
+        report.attach(MIMEMessage(mail("Quote ORD-2026-000042", "BPW-0310 x 2")))
+        message = parse_message(report.as_bytes())
+        assert message.forwarded == ()
+        assert message.text == "The mail could not be delivered."
+        assert "message/rfc822" in [a.content_type for a in message.attachments]
+
+
+def test_attached_messages_are_read_three_deep() -> None:
+    """Messages attached inside attached messages are read down to three levels, then noted."""
+    inner = mail("level 5", "BPW-0005 x 5")
+    for level in range(4, 0, -1):
+        outer = mail(f"level {level}", f"BPW-000{level} x {level}")
+        outer.add_attachment(inner)
+        inner = outer
+    message = parse_message(forward_of(inner))
+    assert message.forwarded == tuple(
+        ForwardedText(f"level {level}", f"BPW-000{level} x {level}") for level in (1, 2, 3)
+    )
+    assert "attached message more than 3 deep: its text was not read" in message.defects
+
+
+FORWARD = forward_of(mail("RE: Заказ", OUTLOOK_FORWARD + "\n> BPW-0310 x 2\n"), "forward.eml")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, len(FORWARD) - 1), st.integers(0, 255)), max_size=30),
+    st.lists(st.tuples(st.integers(0, len(FORWARD)), st.sampled_from(MIME_TOKENS)), max_size=5),
+    st.integers(0, len(FORWARD)),
+)
+def test_never_raises_on_a_mutated_attached_forward(
+    flips: list[tuple[int, int]], inserts: list[tuple[int, bytes]], length: int
+) -> None:
+    """Byte flips, MIME tokens and truncation of a mail with an attached forward never raise."""
+    raw = bytearray(FORWARD)
+    for position, value in flips:
+        raw[position] = value
+    for position, token in sorted(inserts, reverse=True):
+        raw[position:position] = token
+    check_invariants(parse_message(bytes(raw[:length])))
+
+
+def test_attached_forward_fixture_reads_cleanly() -> None:
+    """The mutation test's base mail reads its attached reply without the quoted lines."""
+    message = parse_message(FORWARD)
+    assert message.defects == ()
+    assert message.forwarded == (ForwardedText("forward.eml", "Please quote the order below."),)

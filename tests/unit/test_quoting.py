@@ -97,16 +97,6 @@ def test_from_line_alone_is_not_a_header_block(text: str) -> None:
     assert strip_quoted(text) == text
 
 
-def test_forwarded_header_block_is_kept() -> None:
-    """A header block under a "Forwarded message" marker is a forward, not a quote: kept."""
-    text = (
-        "Please quote this order.\n\n---------- Forwarded message ---------\n"
-        "From: Buyer <buyer@fleetparts.example>\nDate: Fri, 20 Nov 2026 at 10:31\n"
-        "Subject: Order\n\nBPW-0310 x 2"
-    )
-    assert strip_quoted(text) == text
-
-
 def test_signature_delimiter_ends_the_text() -> None:
     """Text below a "-- " signature delimiter is not part of the message."""
     text = "BPW-0310 x 2\n\n-- \nSam Jones\nFleet Parts Ltd, +1 555 0100"
