@@ -12,6 +12,7 @@ import email
 import email.utils
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import errors
@@ -26,7 +27,7 @@ from mailbot.parsers.decoding import decode_8bit, decode_header, decode_words
 from mailbot.parsers.forwards import is_forward
 from mailbot.parsers.html_text import html_to_text
 from mailbot.parsers.mime_parts import Body, read_parts
-from mailbot.parsers.quoting import strip_quoted
+from mailbot.parsers.quoting import is_own, strip_quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +81,12 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CHUNK = 2**20
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
-    """Parse raw message bytes. Never raises: what was wrong is listed in `defects`."""
+def parse_message(raw: bytes, own_addresses: Collection[str] = ()) -> ParsedMessage:
+    """Parse raw message bytes. Never raises: what was wrong is listed in `defects`.
+
+    Mail from `own_addresses` forwarded inside this one (mailbot's own quote sent back) is
+    quoted text, never forwarded text to read.
+    """
     if _LIBRARY_LOG.level == logging.NOTSET:
         # mail-parser logs every odd part at WARNING/ERROR; those are message defects and
         # are reported in `defects`. A deployment that sets the level itself keeps it.
@@ -91,7 +96,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     except Exception as exc:  # hostile nesting (RecursionError): a worker survives
         body = f"the body could not be read ({type(exc).__name__}); headers read alone"
         try:
-            return _Reader(_headers_alone(raw), None, [body]).message()
+            return _Reader(_headers_alone(raw), None, [body], own_addresses).message()
         except Exception as second:
             return _unreadable(f"message could not be read: {type(second).__name__}: {second}")
     try:
@@ -99,11 +104,13 @@ def parse_message(raw: bytes) -> ParsedMessage:
     except Exception as exc:  # mail-parser raises on some broken headers (a bad encoded word)
         failure = f"mail-parser failed ({type(exc).__name__}: {exc}); read without it"
         try:
-            return _Reader(tree, None, [failure]).message()
+            return _Reader(tree, None, [failure], own_addresses).message()
         except Exception as second:
             return _unreadable(f"message could not be read: {type(second).__name__}: {second}")
     try:
-        return _Reader(parsed.message, parsed, _library_defects(parsed.defects)).message()
+        return _Reader(
+            parsed.message, parsed, _library_defects(parsed.defects), own_addresses
+        ).message()
     except Exception as exc:  # a last guard: one hostile message must not stop a worker
         return _unreadable(f"message could not be read: {type(exc).__name__}: {exc}")
 
@@ -146,9 +153,14 @@ class _Reader:
     """Reads one parsed message; collects defects as it goes."""
 
     def __init__(
-        self, root: Message, parsed: mailparser.MailParser | None, defects: list[str]
+        self,
+        root: Message,
+        parsed: mailparser.MailParser | None,
+        defects: list[str],
+        own: Collection[str],
     ) -> None:
         self.root = root
+        self.own = own
         self.parsed = parsed
         self.defects = defects
         self.raw_first: dict[str, str] = {}  # header name -> first raw value
@@ -166,8 +178,9 @@ class _Reader:
         self.defects.extend(parts.defects)
         subject = _first(headers, "subject")
         forwarded = (
-            ForwardedText(attached.name, _body_text(attached.body, attached.subject))
+            ForwardedText(attached.name, _body_text(attached.body, attached.subject, self.own))
             for attached in parts.messages
+            if not is_own(attached.sender, self.own)
         )
         return ParsedMessage(
             message_id=message_id,
@@ -179,7 +192,7 @@ class _Reader:
             date=self._date(),
             in_reply_to=_first_id(_first(headers, "in-reply-to")),
             references=tuple(_ids(" ".join(headers.get("references", ())))),
-            text=_body_text(parts.body, subject),
+            text=_body_text(parts.body, subject, self.own),
             attachments=tuple(Attachment(*file) for file in parts.files),
             forwarded=tuple(found for found in forwarded if found.text),
             headers=headers,
@@ -227,14 +240,14 @@ class _Reader:
         return None if date is None else date.astimezone(UTC)
 
 
-def _body_text(body: Body, subject: str) -> str:
+def _body_text(body: Body, subject: str, own: Collection[str]) -> str:
     """The text of a body (its plain parts, else its HTML ones as text), quoted earlier mail
     removed and forwarded text kept when `subject` says the message is a forward."""
     if body.plain:
         text = "\n".join(body.plain)
     else:
         text = "\n".join(html_to_text(markup) for markup in body.html)
-    return strip_quoted(text.replace("\x00", ""), forward=is_forward(subject))
+    return strip_quoted(text.replace("\x00", ""), forward=is_forward(subject), own=own)
 
 
 def _text(value: object) -> str:

@@ -48,6 +48,7 @@ class AttachedMessage:
 
     name: str
     subject: str
+    sender: str = ""  # its From header, decoded
     body: Body = field(default_factory=Body)
 
 
@@ -128,7 +129,8 @@ def _attached(part: Message, inner: list[Message], place: _Place, parts: Parts) 
         )
         return None
     subject = decode_header(_raw_header(inner[0], "subject"))[0]
-    attached = AttachedMessage(name=filename(part) or subject, subject=subject)
+    sender = decode_header(_raw_header(inner[0], "from"))[0]
+    attached = AttachedMessage(name=filename(part) or subject, subject=subject, sender=sender)
     parts.messages.append(attached)
     return attached.body
 

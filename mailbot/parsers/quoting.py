@@ -23,6 +23,8 @@ Apple Mail puts ">" before forwarded text; that one level is taken off.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from typing import NamedTuple
 
 from mailbot.parsers.forwards import is_forward
 
@@ -74,11 +76,13 @@ _QUOTE_DEPTH = 8  # Apple forwards of forwards nest ">"; deeper levels stay quot
 _LEFTOVER = re.compile(r"^[\s_\-=*]*$")  # blank lines, "____" rules, html2text's "* * *"
 
 
-def strip_quoted(text: str, *, forward: bool = False) -> str:
+def strip_quoted(text: str, *, forward: bool = False, own: Collection[str] = ()) -> str:
     """The part of a mail its sender wrote, without quoted earlier mail or signature.
 
     Forwarded text is kept without its header block; with `forward` (the subject says the
-    mail is a forward) an Outlook separator or header block starts forwarded text too.
+    mail is a forward) an Outlook separator or header block starts forwarded text too. Mail
+    from one of the `own` addresses (mailbot's own quote, forwarded back) is quoted, not
+    forwarded: it is never read as an order again.
     """
     lines = _unquote_forwards(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     kept: list[str] = []
@@ -93,7 +97,7 @@ def strip_quoted(text: str, *, forward: bool = False) -> str:
             index += 1
             continue
         block = _header_block(lines, index)
-        opened = _forward_start(lines, index, forwarding, block)
+        opened = _forward_start(lines, index, forwarding, block, own)
         if opened is not None:
             start, forwarding = opened
             index, signed = _next_text(lines, start), False
@@ -102,8 +106,8 @@ def strip_quoted(text: str, *, forward: bool = False) -> str:
             if kept:
                 kept.append("")  # one blank line between the note and the forwarded text
             continue
-        if _SEPARATOR.match(line) or block is not None:
-            break  # quoted earlier mail: nothing below is the sender's
+        if _SEPARATOR.match(line) or _FORWARD_MARKER.match(line) or block is not None:
+            break  # quoted earlier mail (or our own, forwarded back): nothing below is read
         index += 1
         if signed:
             if _is_attribution(line):
@@ -132,7 +136,7 @@ def strip_quoted(text: str, *, forward: bool = False) -> str:
 
 
 def _forward_start(
-    lines: list[str], index: int, forwarding: bool, block: tuple[int, str] | None
+    lines: list[str], index: int, forwarding: bool, block: _Block | None, own: Collection[str]
 ) -> tuple[int, bool] | None:
     """Where the forwarded text starting at `index` begins, and whether the forwarded mail is
     itself a forward; None when no forward starts at `index`. `block` is the header block
@@ -145,12 +149,26 @@ def _forward_start(
         block = _header_block(lines, _next_text(lines, index + 1))
         if block is None:
             return index + 1, False
-    return None if block is None else (block[0], is_forward(block[1]))
+    if block is None or is_own(block.sender, own):
+        return None
+    return block.end, is_forward(block.subject)
 
 
-def _header_block(lines: list[str], index: int) -> tuple[int, str] | None:
-    """The end of a header block ("From:", "Sent:", "To:", "Subject:") starting at `index`
-    and the subject it gives; None when no header block starts there.
+class _Block(NamedTuple):
+    end: int
+    subject: str
+    sender: str
+
+
+def is_own(sender: str, own: Collection[str]) -> bool:
+    """Whether a From text ("Order desk <orders@desk.example>") names one of `own` addresses."""
+    lowered = sender.lower()
+    return any(address in lowered for address in own)
+
+
+def _header_block(lines: list[str], index: int) -> _Block | None:
+    """The end of a header block ("From:", "Sent:", "To:", "Subject:") starting at `index`,
+    with the subject and sender it gives; None when no header block starts there.
 
     A block begins with "From:" (or "Subject:", as Thunderbird writes it) and holds a sender,
     a date and a recipient or subject: "From: ... Date: ..." alone may be the sender's own form.
@@ -159,7 +177,7 @@ def _header_block(lines: list[str], index: int) -> tuple[int, str] | None:
     if first is None or first[0] not in ("from", "subject") or not first[1]:
         return None
     kinds: set[str] = set()
-    subject = ""
+    subject = sender = ""
     end = index
     spaced = False  # a blank line since the last header line
     for position in range(index, min(len(lines), index + _HEADER_SPAN)):
@@ -170,13 +188,15 @@ def _header_block(lines: list[str], index: int) -> tuple[int, str] | None:
             kinds.add(found[0])
             if found[0] == "subject" and not subject:
                 subject = found[1]
+            if found[0] == "from" and not sender:
+                sender = found[1]
             end, spaced = position + 1, False
         elif not lines[position].strip():
             spaced = True
         elif spaced or position - end >= _WRAPPED:
             break  # text below the block; a wrapped header has no blank line in it
     if "from" in kinds and "sent" in kinds and kinds & {"to", "subject"}:
-        return end, subject
+        return _Block(end, subject, sender)
     return None
 
 

@@ -64,8 +64,9 @@ class ReadOrder:
 def read_order(
     message: ParsedMessage, rules: OrderRules, catalogue: Catalogue = NO_CATALOGUE
 ) -> ReadOrder:
-    """The order lines of a message: from spreadsheet attachments, then from the body; the
-    `catalogue` of SKUs on offer tells SKUs in any notation, and their columns, apart."""
+    """The order lines of a message: from its files (spreadsheets, PDFs), its body, then the
+    text of messages forwarded as attachments; the `catalogue` of SKUs on offer tells SKUs in
+    any notation, and their columns, apart."""
     parts: list[OrderLines] = []
     problems = list(winmail_problems(message))
     files = [a for a in message.attachments if is_order_file(a.filename, a.content_type, a.payload)]
@@ -88,6 +89,8 @@ def read_order(
         except UnreadableTable as error:
             problems.append(file_problem(name, error, rules.files.tables))
     parts.append(order_lines_from_text(message.text, catalogue))
+    for forwarded in message.forwarded:  # forwards sent as attachments: their text too
+        parts.append(order_lines_from_text(forwarded.text, catalogue, forwarded.name[:200]))
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
 
 

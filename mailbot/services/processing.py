@@ -162,7 +162,7 @@ class Processor:
 
     def _handle(self, uow: UnitOfWork, inbound: InboundMessage) -> Outcome:
         raw = uow.inbox.raw(inbound.id)  # once: `inbound.raw` is loaded only when asked for
-        message = parse_message(raw)
+        message = parse_message(raw, self._policy.own_addresses)
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,

@@ -171,3 +171,20 @@ def test_old_forward_below_a_quoted_reply_stays_cut() -> None:
 def test_forward_never_raises_and_never_grows(text: str, forward: bool) -> None:
     """strip_quoted, forward or not, accepts any text and never returns more than it got."""
     assert len(strip_quoted(text, forward=forward)) <= len(text)
+
+
+@pytest.mark.parametrize("marker", [GMAIL, THUNDERBIRD])
+def test_a_forward_of_our_own_mail_is_quoted_text(marker: str) -> None:
+    """mailbot's own quote forwarded back is quoted earlier mail: never read as an order."""
+    ours = marker.replace("Ion Rusu <ion@autotrans.example>", "Desk <orders@desk.example>")
+    text = f"{NOTE}\n\n{ours}{ORDER}\n"
+    assert strip_quoted(text, forward=True, own={"orders@desk.example"}) == NOTE
+    assert ORDER in strip_quoted(text, forward=True, own={"other@desk.example"})
+
+
+def test_an_outlook_forward_of_our_own_mail_is_quoted_text() -> None:
+    """The same holds for an Outlook header block naming our address."""
+    block = OUTLOOK_BLOCKS["en"].replace("Ion Rusu <ion@autotrans.example>", "orders@desk.example")
+    assert "orders@desk.example" in block
+    text = f"{NOTE}\n\n{block}\n\n{ORDER}\n"
+    assert strip_quoted(text, forward=True, own={"orders@desk.example"}) == NOTE

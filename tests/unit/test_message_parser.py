@@ -556,6 +556,15 @@ def test_attached_forward_text_is_read() -> None:
     assert [a.content_type for a in message.attachments] == ["message/rfc822"]
 
 
+def test_attached_forward_of_our_own_mail_is_not_read() -> None:
+    """mailbot's own quote forwarded back as an attachment is not forwarded text to read."""
+    inner = mail(
+        "Quote ORD-1", "  1. BPW-0389-0100\n     2 × €84.00", sender="Desk <orders@desk.example>"
+    )
+    assert parse_message(forward_of(inner), {"orders@desk.example"}).forwarded == ()
+    assert parse_message(forward_of(inner)).forwarded != ()
+
+
 def test_attached_forward_is_named_by_its_file_name() -> None:
     """An attached message with a file name (Outlook "forward as attachment") is named by it."""
     message = parse_message(forward_of(mail("Order 42", "BPW-0389-0100 x 2"), "forward.eml"))
