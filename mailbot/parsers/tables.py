@@ -256,7 +256,10 @@ def _sniff_delimiter(sample: str) -> str | None:
             continue
         if not widths:
             continue
-        width, agreeing = Counter(widths).most_common(1)[0]
+        # The widest agreement among rows of two or more fields: title lines above the
+        # table ("Order 1589", "Date: 20/11/2026") are one field whatever the delimiter.
+        counts = [(agreeing, width) for width, agreeing in Counter(widths).items() if width >= 2]
+        agreeing, width = max(counts, default=(0, 0))
         if width >= 2 and (agreeing, width) > best:
             best, chosen = (agreeing, width), delimiter
     return chosen

@@ -546,3 +546,13 @@ def test_xlsx_rows_start_at_the_first_used_column() -> None:
     assert rows("order.xlsx", xlsx_from_xml(table, dimension="B1:C1")) == [["1", "2"]]
     with pytest.raises(UnreadableTable, match="left of the sheet's stated dimension"):
         rows("order.xlsx", xlsx_from_xml(table, dimension="C1:C1"))
+
+
+def test_title_lines_above_a_csv_table_do_not_hide_its_delimiter() -> None:
+    """Title and date lines of one field above the table leave the delimiter to the table."""
+    payload = (
+        b"Fleet Parts Ltd - order 1589\r\nDate: 20/11/2026\r\n\r\nNo.;Part No.;Qty\r\n"
+        b"1;MAN-81.74146-8675;24\r\n2;4272962709;5\r\n\r\nPrepared by: John, tel. 0745\r\n"
+    )
+    rows = [cells for _, cells in read_rows("o.csv", payload, TableLimits())]
+    assert ("1", "MAN-81.74146-8675", "24") in rows
