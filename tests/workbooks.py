@@ -21,6 +21,8 @@ RUSSIAN = [
 
 Cell = str | int | float
 Table = Sequence[Sequence[Cell]]
+# A sheet of a workbook: its name, its cells, and whether it is hidden.
+SheetSpec = tuple[str, Table, bool]
 
 
 def csv_bytes(table: Table, *, encoding: str = "utf-8", delimiter: str = ";") -> bytes:
@@ -46,12 +48,54 @@ def xlsx_bytes(table: Table, *, hidden_first: bool = False, first_row: int = 0) 
     return buffer.getvalue()
 
 
+def xlsx_sheets(sheets: Sequence[SheetSpec]) -> bytes:
+    """An XLSX workbook of several sheets, some of them hidden (xlsxwriter shows the first
+    visible one on opening, since the sheet on show cannot be hidden)."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    added = []
+    for name, table, _ in sheets:
+        sheet = workbook.add_worksheet(name)
+        for row, cells in enumerate(table):
+            for column, value in enumerate(cells):
+                sheet.write(row, column, value)
+        added.append(sheet)
+    shown = next((i for i, (_, _, hidden) in enumerate(sheets) if not hidden), None)
+    if shown is not None:
+        added[shown].activate()
+        added[shown].set_first_sheet()
+    for sheet, (_, _, hidden) in zip(added, sheets, strict=True):
+        if hidden:
+            sheet.hide()
+    workbook.close()
+    if shown is None:  # xlsxwriter keeps the sheet on show visible: hide it by hand
+        return _xlsx_patched(
+            buffer.getvalue(), "xl/workbook.xml", ' sheetId="1"', ' sheetId="1" state="hidden"'
+        )
+    return buffer.getvalue()
+
+
+def _xlsx_patched(payload: bytes, member: str, old: str, new: str) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(payload))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == member:
+                data = data.replace(old.encode(), new.encode(), 1)
+            archive.writestr(info.filename, data)
+    return buffer.getvalue()
+
+
 _ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
  xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
- xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
-<office:body><office:spreadsheet><table:table table:name="Order">{rows}</table:table>
-</office:spreadsheet></office:body></office:document-content>"""
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.2">
+<office:automatic-styles><style:style style:name="hidden" style:family="table">
+<style:table-properties table:display="false"/></style:style></office:automatic-styles>
+<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>
+</office:document-content>"""
 _ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
  manifest:version="1.2">
@@ -75,16 +119,35 @@ def ods_cell(value: Cell) -> str:
 
 
 def ods_bytes(table: Table = (), *, rows_xml: str | None = None) -> bytes:
-    """A minimal valid ODS file: mimetype (stored, first), content.xml and the manifest."""
+    """A minimal valid ODS file of one sheet: mimetype (stored, first), content.xml and the
+    manifest; `rows_xml`, when given, is the sheet's rows written by hand."""
     if rows_xml is None:
-        rows_xml = "".join(
-            "<table:table-row>" + "".join(ods_cell(cell) for cell in row) + "</table:table-row>"
-            for row in table
-        )
+        rows_xml = _ods_rows(table)
+    return _ods_file(_ods_table("Order", rows_xml, hidden=False))
+
+
+def ods_sheets(sheets: Sequence[SheetSpec]) -> bytes:
+    """An ODS file of several sheets, some of them hidden."""
+    return _ods_file("".join(_ods_table(n, _ods_rows(t), hidden=h) for n, t, h in sheets))
+
+
+def _ods_rows(table: Table) -> str:
+    return "".join(
+        "<table:table-row>" + "".join(ods_cell(cell) for cell in row) + "</table:table-row>"
+        for row in table
+    )
+
+
+def _ods_table(name: str, rows_xml: str, *, hidden: bool) -> str:
+    style = ' table:style-name="hidden"' if hidden else ""
+    return f'<table:table table:name="{escape(name)}"{style}>{rows_xml}</table:table>'
+
+
+def _ods_file(tables_xml: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        content = _ODS_CONTENT.format(rows=rows_xml)
+        content = _ODS_CONTENT.format(tables=tables_xml)
         archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
         archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
@@ -100,10 +163,19 @@ def xls_bytes(
     otherwise it is padded to live in regular sectors. Both layouts occur in real files.
     """
     cells = [(r, c, value) for r, row in enumerate(table) for c, value in enumerate(row)]
-    stream = _biff8_workbook([*cells, *extra])
+    stream = _biff8_workbook([("Order", False, [*cells, *extra])])
     if not small:
         stream = stream.ljust(4096, b"\0")
     return _compound_file(stream)
+
+
+def xls_sheets(sheets: Sequence[SheetSpec]) -> bytes:
+    """A legacy Excel 97-2003 workbook of several sheets, some of them hidden."""
+    specs = [
+        (name, hidden, [(r, c, v) for r, row in enumerate(table) for c, v in enumerate(row)])
+        for name, table, hidden in sheets
+    ]
+    return _compound_file(_biff8_workbook(specs).ljust(4096, b"\0"))
 
 
 def _record(kind: int, data: bytes = b"") -> bytes:
@@ -114,31 +186,40 @@ def _unicode(text: str, length_format: str) -> bytes:
     return struct.pack(length_format, len(text)) + b"\x01" + text.encode("utf-16-le")
 
 
-def _biff8_workbook(cells: Sequence[tuple[int, int, Cell]]) -> bytes:
-    strings = sorted({value for _, _, value in cells if isinstance(value, str)})
+def _biff8_workbook(sheets: Sequence[tuple[str, bool, Sequence[tuple[int, int, Cell]]]]) -> bytes:
+    """The globals substream (one BOUNDSHEET record per sheet, with its hidden state, and
+    the shared strings) followed by each sheet's substream."""
+    strings = sorted({v for _, _, cells in sheets for _, _, v in cells if isinstance(v, str)})
     index = {text: number for number, text in enumerate(strings)}
     sst = struct.pack("<II", len(strings), len(strings))
     sst += b"".join(_unicode(text, "<H") for text in strings)
-    last_row = max((row for row, _, _ in cells), default=0)
-    sheet = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 6))
-    sheet += _record(0x0200, struct.pack("<IIHHH", 0, last_row + 1, 0, 256, 0))
-    for row, column, value in cells:
-        if isinstance(value, str):
-            sheet += _record(0x00FD, struct.pack("<HHHI", row, column, 15, index[value]))
-        else:
-            sheet += _record(0x0203, struct.pack("<HHHd", row, column, 15, float(value)))
-    sheet += _record(0x000A)
+    bodies = []
+    for _, _, cells in sheets:
+        last_row = max((row for row, _, _ in cells), default=0)
+        sheet = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 6))
+        sheet += _record(0x0200, struct.pack("<IIHHH", 0, last_row + 1, 0, 256, 0))
+        for row, column, value in cells:
+            if isinstance(value, str):
+                sheet += _record(0x00FD, struct.pack("<HHHI", row, column, 15, index[value]))
+            else:
+                sheet += _record(0x0203, struct.pack("<HHHd", row, column, 15, float(value)))
+        bodies.append(sheet + _record(0x000A))
 
-    def globals_part(sheet_offset: int) -> bytes:
+    def globals_part(offsets: Sequence[int]) -> bytes:
         part = _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6))
         part += _record(0x0042, struct.pack("<H", 1200))
-        name = _unicode("Order", "<B")
-        part += _record(0x0085, struct.pack("<IBB", sheet_offset, 0, 0) + name)
+        for offset, (name, hidden, _) in zip(offsets, sheets, strict=True):
+            state = struct.pack("<IBB", offset, 1 if hidden else 0, 0)
+            part += _record(0x0085, state + _unicode(name, "<B"))
         part += _record(0x00FC, sst)
         return part + _record(0x000A)
 
-    offset = len(globals_part(0))
-    return globals_part(offset) + sheet
+    offsets = []
+    at = len(globals_part([0] * len(sheets)))
+    for body in bodies:
+        offsets.append(at)
+        at += len(body)
+    return globals_part(offsets) + b"".join(bodies)
 
 
 _FREE, _END, _FAT_SECTOR, _NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF

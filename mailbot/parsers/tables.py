@@ -1,4 +1,5 @@
-"""Spreadsheet attachments (CSV/TSV/TXT, XLSX, XLS, ODS) read as numbered rows of strings."""
+"""Spreadsheet attachments (CSV/TSV/TXT, XLSX, XLS, ODS) read as numbered rows of strings:
+the first visible sheet streamed, or every visible sheet read whole."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from mailbot.parsers.workbook_archive import (
     is_xlsx,
     repacked_ods,
 )
-from mailbot.parsers.xlsx_parts import Sheet, TooLongError, XlsxError, first_visible_sheet
+from mailbot.parsers.xlsx_parts import Sheet, TooLongError, XlsxError, visible_sheets
 from mailbot.parsers.xlsx_stream import sheet_rows
 
 Row = tuple[int, tuple[str, ...]]
@@ -61,6 +62,20 @@ class TableLimits:
     # calamine holds each sheet as a dense grid: this bounds its memory (about 32 bytes a cell);
     # XLSX rows are padded to the widest row so far, and this bounds the work of that too.
     max_cells: int = 10_000_000
+    # Sheets past this many visible ones are not read by read_sheets.
+    max_sheets: int = 20
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """One sheet of a spreadsheet: its name ("" for CSV/TSV) and its rows, numbered from 1."""
+
+    name: str
+    rows: tuple[Row, ...]
+
+
+# A sheet's name and its rows, read lazily.
+_LazySheet = tuple[str, Iterator[Row]]
 
 
 class UnreadableTable(MailbotError):  # noqa: N818 - the name the callers use
@@ -100,28 +115,57 @@ def read_rows(filename: str, payload: bytes, limits: TableLimits) -> Iterator[Ro
     raises it during iteration, after the rows before the trouble, for a CSV or XLSX sheet
     that has too many rows or cells or breaks off.
     """
+    ((_, rows),) = _open_sheets(filename, payload, limits, count=1)
+    return rows
+
+
+def read_sheets(filename: str, payload: bytes, limits: TableLimits) -> tuple[SheetRows, ...]:
+    """Every visible sheet of a spreadsheet in workbook order, up to `limits.max_sheets`
+    (the first sheet when all are hidden; a CSV file is one sheet named ""), read whole.
+
+    Each sheet's rows are numbered and written as `read_rows` gives them. Raises
+    UnreadableTable as `read_rows` does, TooManyRows for any sheet longer than
+    `limits.max_rows`, and UnreadableTable when the sheets read span more than
+    `limits.max_cells` cells together.
+    """
+    sheets: list[SheetRows] = []
+    cells = 0
+    for name, lazy in _open_sheets(filename, payload, limits, count=limits.max_sheets):
+        rows = tuple(lazy)
+        cells += sum(len(row) for _, row in rows)
+        if cells > limits.max_cells:
+            raise UnreadableTable(f"the sheets span more than {limits.max_cells} cells")
+        sheets.append(SheetRows(name, rows))
+    return tuple(sheets)
+
+
+def _open_sheets(
+    filename: str, payload: bytes, limits: TableLimits, *, count: int
+) -> list[_LazySheet]:
+    """The first `count` visible sheets (at least one), opened: everything that can be
+    checked before the rows is checked here, and raises UnreadableTable at once."""
     if payload.startswith(ZIP_MAGIC):
         try:
             archive = checked_archive(payload, max_unpacked_bytes=limits.max_unpacked_bytes)
             if is_xlsx(archive):
-                return _xlsx_rows(archive, limits)
+                return _xlsx_sheets(archive, limits, count)
             clean = repacked_ods(archive, max_cells=limits.max_cells)
         except UnsafeArchiveError as problem:
             raise UnreadableTable(str(problem)) from None
-        return _workbook_rows(clean, limits)
+        return _workbook_sheets(clean, limits, count)
     if payload.startswith(XLS_MAGIC):
         try:
             clean, cells = clean_xls(payload)
         except (ValueError, struct.error) as error:
             raise UnreadableTable(f"not a readable Excel 97-2003 workbook: {error}") from None
         _check_cells(cells, limits)
-        return _workbook_rows(clean, limits)
+        return _workbook_sheets(clean, limits, count)
     suffix = PurePosixPath(filename.lower()).suffix
     if suffix in _WORKBOOK_EXTENSIONS:
         raise UnreadableTable(f"not a spreadsheet: the file is named {suffix} but is not one")
     if b"\x00" in payload and not payload.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableTable("not a spreadsheet: the file holds binary data, not text")
-    return _text_rows(payload, limits)
+    return [("", _text_rows(payload, limits))]
 
 
 def _check_cells(cells: int, limits: TableLimits) -> None:
@@ -129,11 +173,11 @@ def _check_cells(cells: int, limits: TableLimits) -> None:
         raise UnreadableTable(f"a sheet spans more than {limits.max_cells} cells")
 
 
-def _xlsx_rows(archive: zipfile.ZipFile, limits: TableLimits) -> Iterator[Row]:
-    """The first visible sheet's rows, its workbook parts read at once, the sheet lazily."""
+def _xlsx_sheets(archive: zipfile.ZipFile, limits: TableLimits, count: int) -> list[_LazySheet]:
+    """The visible sheets, the workbook parts read at once, each sheet's rows lazily."""
     with _xlsx_failures():
-        sheet = first_visible_sheet(archive)
-    return _streamed_rows(archive, sheet, limits)
+        sheets = visible_sheets(archive, count)
+    return [(sheet.name, _streamed_rows(archive, sheet, limits)) for sheet in sheets]
 
 
 def _streamed_rows(archive: zipfile.ZipFile, sheet: Sheet, limits: TableLimits) -> Iterator[Row]:
@@ -171,22 +215,21 @@ def _calamine_failures() -> Iterator[None]:
         raise UnreadableTable(f"cannot read: {error}") from None
 
 
-def _workbook_rows(payload: bytes, limits: TableLimits) -> Iterator[Row]:
+def _workbook_sheets(payload: bytes, limits: TableLimits, count: int) -> list[_LazySheet]:
+    """The visible sheets of an XLS or ODS workbook, each loaded and its length checked."""
     with _calamine_failures():
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(payload))
-        sheet = _first_visible_sheet(workbook)
-    end = sheet.end
-    if end is not None and end[0] + 1 > limits.max_rows:
-        raise TooManyRows(f"more than {limits.max_rows} rows")
-    return _sheet_rows(sheet)
-
-
-def _first_visible_sheet(workbook: CalamineWorkbook) -> CalamineSheet:
-    sheets = workbook.sheets_metadata
-    if not sheets:
-        raise UnreadableTable("the workbook has no sheets")
-    visible = [index for index, s in enumerate(sheets) if s.visible == SheetVisibleEnum.Visible]
-    return workbook.get_sheet_by_index(visible[0] if visible else 0)
+        found = workbook.sheets_metadata
+        if not found:
+            raise UnreadableTable("the workbook has no sheets")
+        visible = [i for i, s in enumerate(found) if s.visible == SheetVisibleEnum.Visible]
+        chosen = visible[:count] or [0]
+        sheets = [(found[i].name, workbook.get_sheet_by_index(i)) for i in chosen]
+    for _, sheet in sheets:
+        end = sheet.end
+        if end is not None and end[0] + 1 > limits.max_rows:
+            raise TooManyRows(f"more than {limits.max_rows} rows")
+    return [(name, _sheet_rows(sheet)) for name, sheet in sheets]
 
 
 def _sheet_rows(sheet: CalamineSheet) -> Iterator[Row]:

@@ -1,4 +1,4 @@
-"""The small parts of an XLSX workbook, read whole: which sheet to read, its shared strings
+"""The small parts of an XLSX workbook, read whole: which sheets to read, its shared strings
 and which cell styles show dates; and the expat parser every part is read with.
 
 No part may declare a DTD (OOXML has none; entities are a bomb of their own).
@@ -37,29 +37,32 @@ class TooLongError(XlsxError):
 
 @dataclass(frozen=True)
 class Sheet:
-    """The first visible sheet of a workbook and what its cells refer to."""
+    """A sheet of a workbook and what its cells refer to."""
 
+    name: str
     part: str
     strings: list[str]
     date_styles: dict[str, bool]  # style index (the s attribute): whether it shows elapsed time
     epoch: dt.datetime
 
 
-def first_visible_sheet(archive: zipfile.ZipFile) -> Sheet:
-    """The workbook's first visible sheet (or its first, when all are hidden), ready to stream.
+def visible_sheets(archive: zipfile.ZipFile, limit: int) -> list[Sheet]:
+    """The workbook's first `limit` visible sheets in workbook order (its first sheet when all
+    are hidden), ready to stream; they share one table of strings and of date styles.
 
     Reads workbook.xml, its relationships, styles.xml and sharedStrings.xml whole; the
     caller has bounded their unpacked size. Raises XlsxError.
     """
     names = {name.lower(): name for name in archive.namelist()}
-    sheets: list[tuple[str, str]] = []  # (relationship id, state)
+    sheets: list[tuple[str, str, str]] = []  # (name, relationship id, state)
     epoch = [EPOCH_1900]
 
     def workbook_element(name: str, attributes: dict[str, str]) -> None:
         name = name.rpartition(":")[2]
         if name == "sheet":
             relation = next((v for k, v in attributes.items() if k.endswith(":id")), "")
-            sheets.append((relation, attributes.get("state", "visible")))
+            state = attributes.get("state", "visible")
+            sheets.append((attributes.get("name", "").strip(), relation, state))
         elif name == "workbookPr" and attributes.get("date1904") in ("1", "true"):
             epoch[0] = _EPOCH_1904
 
@@ -77,16 +80,18 @@ def first_visible_sheet(archive: zipfile.ZipFile) -> Sheet:
 
     if _RELATIONS in archive.namelist():
         _parse_whole(archive, _RELATIONS, relation_element)
-    visible = [relation for relation, state in sheets if state == "visible"]
-    relation = visible[0] if visible else sheets[0][0]
-    part = names.get(targets.get(relation, "").lower())
-    if part is None:
-        raise XlsxError("cannot read: the workbook's first sheet is missing from the file")
+    chosen = [sheet for sheet in sheets if sheet[2] == "visible"][:limit] or sheets[:1]
+    parts: list[tuple[str, str]] = []
+    for name, relation, _ in chosen:
+        part = names.get(targets.get(relation, "").lower())
+        if part is None:
+            raise XlsxError(f"cannot read: the workbook's sheet {name!r} is missing from the file")
+        parts.append((name, part))
     strings_part = names.get(kinds.get("sharedStrings", "xl/sharedStrings.xml").lower())
     styles_part = names.get(kinds.get("styles", "xl/styles.xml").lower())
     strings = _shared_strings(archive, strings_part) if strings_part else []
     date_styles = _date_styles(archive, styles_part) if styles_part else {}
-    return Sheet(part, strings, date_styles, epoch[0])
+    return [Sheet(name, part, strings, date_styles, epoch[0]) for name, part in parts]
 
 
 def _shared_strings(archive: zipfile.ZipFile, part: str) -> list[str]:
