@@ -285,3 +285,27 @@ def notations(draw: st.DrawFn, sku: str) -> str:
     if choice == "no brand" and rest and brand.isalpha():
         return rest  # as the price list writes it after its brand word
     return sku
+
+
+_LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_CYRILLIC_LETTERS = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
+
+
+@st.composite
+def one_slip(draw: st.DrawFn, word: str) -> str:
+    """`word` with one slip of a typing hand: a letter missing, added, changed, or two
+    neighbours swapped; new letters come from the word's own alphabet."""
+    alphabet = (
+        _CYRILLIC_LETTERS if any(letter in _CYRILLIC_LETTERS for letter in word) else _LATIN_LETTERS
+    )
+    kind = draw(st.sampled_from(["missing", "added", "changed", "swapped"]))
+    at = draw(st.integers(min_value=0, max_value=len(word) - 1))
+    letter = draw(st.sampled_from(alphabet))
+    if kind == "missing":
+        return word[:at] + word[at + 1 :]
+    if kind == "added":
+        return word[:at] + letter + word[at:]
+    if kind == "changed":
+        return word[:at] + letter + word[at + 1 :]
+    at = min(at, len(word) - 2)
+    return word[:at] + word[at + 1] + word[at] + word[at + 2 :]

@@ -2,84 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import islice
 
+from mailbot.parsers.header_match import header_parts, header_strengths
+from mailbot.parsers.header_words import Field as Field
+
 HEADER_SEARCH_ROWS = 20
-
-
-class Field(StrEnum):
-    """What a column holds."""
-
-    SKU = "sku"
-    NAME = "name"
-    QUANTITY = "quantity"
-    PRICE = "price"
-    CURRENCY = "currency"
-    STOCK = "stock"
-    BRAND = "brand"
-    CATEGORY = "category"
-    DELIVERY_DAYS = "delivery_days"
-    VOUCHER = "voucher"
-
-
-_ALIASES: dict[Field, tuple[str, ...]] = {
-    Field.SKU: (
-        *("sku", "article", "article no", "article number", "art", "art no", "art nr", "nr art"),
-        *("part", "part no", "part nr", "part number", "code", "item", "item no", "item code"),
-        *("item number", "product code", "catalog number", "catalogue number", "reference"),
-        *("артикул", "код", "код товара", "каталожный номер", "номер детали", "кат номер"),
-        *("cod", "cod articol", "articol", "cod produs", "referinta", "nr catalog"),
-    ),
-    Field.NAME: (
-        *("name", "description", "item description", "product", "product name", "title"),
-        *("наименование", "название", "описание", "товар", "наименование товара"),
-        *("denumire", "descriere", "produs", "denumire produs"),
-    ),
-    Field.QUANTITY: (
-        *("qty", "quantity", "pcs", "count", "order qty", "qty ordered", "units"),
-        *("кол во", "количество", "кол", "колво", "шт", "кол во шт"),
-        *("cantitate", "cant", "buc", "bucati"),
-    ),
-    Field.PRICE: (
-        *("price", "unit price", "net price", "cost", "price per unit"),
-        *("цена", "стоимость", "цена за шт", "цена за единицу"),
-        *("pret", "pret unitar", "pret unit"),
-    ),
-    Field.CURRENCY: ("currency", "curr", "валюта", "moneda", "valuta"),
-    Field.STOCK: (
-        *("stock", "availability", "in stock", "available", "qty available", "on hand"),
-        *("остаток", "наличие", "остатки", "в наличии", "склад"),
-        *("stoc", "disponibil", "disponibilitate", "in stoc"),
-    ),
-    Field.BRAND: (
-        *("brand", "make", "manufacturer", "maker"),
-        *("бренд", "марка", "производитель"),
-        *("marca", "producator", "fabricant"),
-    ),
-    Field.CATEGORY: ("category", "group", "категория", "группа", "categorie", "grupa"),
-    Field.DELIVERY_DAYS: (
-        *("delivery days", "delivery time", "lead time", "lead time days", "days"),
-        *("срок поставки", "срок", "срок доставки", "дней"),
-        *("termen de livrare", "termen", "termen livrare", "zile"),
-    ),
-    Field.VOUCHER: (
-        *("voucher", "promo", "promo code", "code promo", "promocode", "coupon", "coupon code"),
-        *("voucher code", "discount code", "промокод", "ваучер", "купон", "промо код"),
-        *("cupon", "cod promo", "cod promotional", "cod voucher", "cod reducere"),
-    ),
-}
+PARTNER_STRENGTH = 1.0  # a partner's own header name for a field
 
 _TOTAL_WORDS = {"total", "subtotal", "sum", "totalgeneral", "итого", "всего", "сумма"}
 _DIGITS = frozenset("0123456789")
-
-# Text after these marks qualifies a header rather than naming it: "Цена, руб.", "Price (EUR)".
-_QUALIFIER = re.compile(r"[,(\[{:;]")
-_ALTERNATIVES = re.compile(r"[/|\\]")
 
 
 def header_key(text: str) -> str:
@@ -87,11 +22,6 @@ def header_key(text: str) -> str:
     diacritics ("Preț" and "pret", "Кол-во" and "колво", "Part No." and "partno" match)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if char.isalnum())
-
-
-_KNOWN: dict[str, Field] = {
-    header_key(alias): name for name, aliases in _ALIASES.items() for alias in aliases
-}
 
 
 @dataclass(frozen=True)
@@ -112,44 +42,55 @@ class ColumnMapping:
 
 
 def recognise(header: str) -> Field | None:
-    """The field a header names ("Кол-во, шт." is quantity), or None."""
-    for candidate in _candidates(header):
-        known = _KNOWN.get(header_key(candidate))
-        if known is not None:
-            return known
-    return None
+    """The field a header names most strongly ("Кол-во, шт." is quantity), or None."""
+    strengths = header_strengths(header)
+    if not strengths:
+        return None
+    return max(Field, key=lambda name: strengths.get(name, 0.0))  # on a tie, the earlier field
 
 
-def _candidates(header: str) -> Iterable[str]:
-    """The header itself, then without its qualifier, then each of its "A / B" alternatives."""
-    yield header
-    base = _QUALIFIER.split(header, maxsplit=1)[0]
-    yield base
-    yield from _ALTERNATIVES.split(base)
-
-
-def map_columns(cells: Sequence[str], custom: Mapping[str, str] | None = None) -> ColumnMapping:
-    """The fields named in one header row. A partner's own header names (`custom`, field to
-    header text) win over the built-in ones; where two columns name a field, the first counts.
+def score_header(
+    cells: Sequence[str], custom: Mapping[str, str] | None = None
+) -> dict[Field, tuple[int, float]]:
+    """The column (0-based) of each field named in one header row, with how strongly its
+    header names it (0 to 1). Each column holds one field and each field one column: the
+    strongest claim is settled first, so in "Item | SKU | Qty" the SKU is "SKU" and "Item"
+    the name; on a tie the leftmost column and then the earlier field win. A partner's own
+    header names (`custom`, field to header text) are settled before the built-in ones.
 
     Raises ValueError when `custom` names a field that does not exist.
     """
-    columns: dict[Field, int] = {}
+    found: dict[Field, tuple[int, float]] = {}
     taken: set[int] = set()
     for name, header in (custom or {}).items():
         wanted, key = Field(name), header_key(header)
-        if not key:
+        if not key or wanted in found:
             continue
         for index, cell in enumerate(cells):
-            if index not in taken and key in {header_key(c) for c in _candidates(cell)}:
-                columns.setdefault(wanted, index)
+            if index not in taken and key in {header_key(part) for part, _ in header_parts(cell)}:
+                found[wanted] = (index, PARTNER_STRENGTH)
                 taken.add(index)
                 break
-    for index, cell in enumerate(cells):
-        known = recognise(cell) if index not in taken and cell.strip() else None
-        if known is not None and known not in columns:
-            columns[known] = index
-    return ColumnMapping(columns)
+    order = {name: rank for rank, name in enumerate(Field)}
+    claims = [
+        (-strength, index, order[name], name)
+        for index, cell in enumerate(cells)
+        if index not in taken and cell.strip()
+        for name, strength in header_strengths(cell).items()
+    ]
+    for negative, index, _, name in sorted(claims):
+        if index not in taken and name not in found:
+            found[name] = (index, -negative)
+            taken.add(index)
+    return found
+
+
+def map_columns(cells: Sequence[str], custom: Mapping[str, str] | None = None) -> ColumnMapping:
+    """The fields named in one header row, settled as `score_header` settles them.
+
+    Raises ValueError when `custom` names a field that does not exist.
+    """
+    return ColumnMapping({name: index for name, (index, _) in score_header(cells, custom).items()})
 
 
 def find_header(
