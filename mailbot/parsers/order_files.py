@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from mailbot.domain.lines import Rejection
 from mailbot.parsers.catalogue import Catalogue
 from mailbot.parsers.order_lines import NO_CATALOGUE, OrderLines, combine, order_lines_from_rows
 from mailbot.parsers.order_text import order_lines_from_lines
 from mailbot.parsers.pdf_order import PdfLimits, is_pdf, read_pdf
-from mailbot.parsers.tables import TableLimits, is_table, read_rows
+from mailbot.parsers.tables import SheetRows, TableLimits, is_table, read_sheets
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,32 @@ def read_order_file(
     partner) for a file that cannot be read or is past `limits`."""
     if is_pdf(name, content_type, payload) and not is_table(name, content_type):
         return _pdf_lines(name, payload, limits.pdf, catalogue)
-    return order_lines_from_rows(read_rows(name, payload, limits.tables), name, None, catalogue)
+    return _sheet_lines(name, read_sheets(name, payload, limits.tables), catalogue)
+
+
+def _sheet_lines(name: str, sheets: Sequence[SheetRows], catalogue: Catalogue) -> OrderLines:
+    """The order on whichever sheets hold one: a sheet of company details, an empty "Лист1"
+    or a cover page before the order is passed over without a word."""
+    read = [
+        (sheet.name, order_lines_from_rows(sheet.rows, name, None, catalogue))
+        for sheet in sheets
+        if sheet.rows
+    ]
+    useful = [(sheet, part) for sheet, part in read if not _only_no_columns(part)]
+    if not useful:
+        return read[0][1] if read else order_lines_from_rows((), name)
+    if len(useful) == 1:
+        return useful[0][1]
+    return combine(*(_renamed(part, f"{name} [{sheet}]") for sheet, part in useful))
+
+
+def _renamed(part: OrderLines, source: str) -> OrderLines:
+    """`part` with every line's origin naming `source` (the file and its sheet)."""
+    return OrderLines(
+        tuple(replace(line, origin=replace(line.origin, source=source)) for line in part.lines),
+        tuple(replace(line, origin=replace(line.origin, source=source)) for line in part.rejected),
+        part.codes,
+    )
 
 
 def _pdf_lines(name: str, payload: bytes, limits: PdfLimits, catalogue: Catalogue) -> OrderLines:

@@ -211,7 +211,9 @@ def columns_of(
         return by_content
     if header is not None:
         return start, mapping
-    skip = _sku_quantity_header(table[:HEADER_SEARCH_ROWS])
+    # With a catalogue, a bare two-column table must also look like SKUs and numbers: a sheet
+    # of company details ("ИНН | 7701234567") is no order.
+    skip = _sku_quantity_header(table[:HEADER_SEARCH_ROWS], shaped_skus=bool(catalogue))
     if skip is not None:
         return skip + 1, ColumnMapping({Field.SKU: 0, Field.QUANTITY: 1})
     return None
@@ -286,14 +288,19 @@ def _no_columns(table: Sequence[tuple[int, Sequence[str]]], source: str) -> Reje
     return RejectedLine(origin, Rejection.NO_COLUMNS, "", seen, detail)
 
 
-def _sku_quantity_header(head: Sequence[tuple[int, Sequence[str]]]) -> int | None:
+def _sku_quantity_header(
+    head: Sequence[tuple[int, Sequence[str]]], *, shaped_skus: bool
+) -> int | None:
     """For a headerless table of two columns, mostly a SKU and then a number: the row number
     of an unrecognised header row to skip ("Part;Menge"), or 0. None for any other table."""
     filled = [(n, cells) for n, cells in head if any(cell.strip() for cell in cells)]
     if not filled or any(cell.strip() for _, cells in filled for cell in cells[2:]):
         return None
     shaped = [
-        len(cells) >= 2 and bool(cells[0].strip()) and parse_quantity(cells[1]) is not None
+        len(cells) >= 2
+        and bool(cells[0].strip())
+        and parse_quantity(cells[1]) is not None
+        and (looks_like_sku(cells[0]) or not shaped_skus)
         for _, cells in filled
     ]
     skip = 0
