@@ -102,7 +102,7 @@ class Catalogue:
 
     def _longest_at(self, tokens: Sequence[str], start: int) -> tuple[int, int, Found] | None:
         for end in range(min(len(tokens), start + MAX_SPAN_TOKENS), start, -1):
-            written = " ".join(token.strip(_EDGE) for token in tokens[start:end])
+            written = joined(tokens[start:end])
             if not _searchable(sku_key(written)):
                 continue
             found = self.find(written)
@@ -113,6 +113,11 @@ class Catalogue:
 
 # Punctuation around a SKU in a sentence ("BPW-0310-0100," or "(SAF 2234)") is not part of it.
 _EDGE = " ,;:!?()[]{}«»\"'“”„"
+
+
+def joined(tokens: Sequence[str]) -> str:
+    """Tokens of a sentence as one written SKU, without the punctuation around each."""
+    return " ".join(token.strip(_EDGE) for token in tokens)
 
 
 def _searchable(key: str) -> bool:

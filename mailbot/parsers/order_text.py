@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mailbot.parsers.catalogue import Catalogue, Found
+from mailbot.parsers.catalogue import Catalogue, Found, joined
 from mailbot.parsers.columns import find_header
 from mailbot.parsers.order_lines import (
     BODY,
@@ -54,7 +54,6 @@ _ORDER_LINE = re.compile(
 _LIST_MARKER = re.compile(r"(?:[-*•·▪]|\d{1,3}[.)]|#\d{1,3}|pos\.?\s*\d{1,3}[.:)]?)\s+", re.I)
 _RULE_CELL = re.compile(r":?-{2,}:?")
 _MAX_LINE = 300
-_EDGE = " ,;:!?()[]{}«»\"'“”„"
 _BRAND = re.compile(r"[A-Z]{2,8}")  # "WVA", "KNORR" in front of a number
 
 
@@ -165,14 +164,14 @@ class _TextReader:
             return
         # "WVA 29031 x 3" with a SKU the catalogue does not know: unknown, not ignored.
         tokens = text.split()
-        shaped = [i for i, token in enumerate(tokens) if looks_like_sku(token.strip(_EDGE))]
+        shaped = [i for i, token in enumerate(tokens) if looks_like_sku(joined([token]))]
         if len(shaped) != 1:
             return
         end = shaped[0] + 1
         start = end - 2 if end >= 2 and _BRAND.fullmatch(tokens[end - 2]) else end - 1
         reading = read_quantity(" ".join(tokens[:start]), " ".join(tokens[end:]))
         if reading.value is not None and reading.explicit:
-            written = " ".join(token.strip(_EDGE) for token in tokens[start:end])
+            written = joined(tokens[start:end])
             self.collector.add(number, written, str(reading.value))
 
 

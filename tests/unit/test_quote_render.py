@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from mailbot.domain.lines import Origin
+from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.money import Money
 from mailbot.domain.pricing import StockState
 from mailbot.domain.quotes import Quote, QuotedLine
@@ -120,3 +120,55 @@ def test_no_stock_note_when_every_line_has_a_stated_stock() -> None:
     """The "?" note under the table appears only when some line's stock is not stated."""
     _, html = render(replace(NET, lines=LINES[:2]), "en")
     assert "not stated" not in html
+
+
+QUESTIONS = {
+    "en": ("you wrote: bpw0310", "please tell us", "which one do you mean, SAF 4412 / SAF-44.12?"),
+    "ru": ("у вас написано: bpw0310", "уточните", "какую вы имеете в виду — SAF 4412 / SAF-44.12?"),
+    "ro": ("ați scris: bpw0310", "spuneți", "pe care îl doriți, SAF 4412 / SAF-44.12?"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(QUESTIONS))
+def test_quote_says_how_a_sku_was_written_and_asks_its_questions(language: str) -> None:
+    """A line read in another notation says how it was written; unsure lines are asked about
+    in their own section, apart from the refused ones, in text and HTML."""
+    written = replace(LINES[0], written="bpw0310")
+    asked = RejectedLine(
+        Origin("body", 3), Rejection.AMBIGUOUS_SKU, "SAF4412", "2", "SAF 4412 / SAF-44.12"
+    )
+    unknown = RejectedLine(Origin("body", 4), Rejection.UNKNOWN_SKU, "ZZZ-1", "1")
+    quote = replace(NET, lines=(written,), rejected=(asked, unknown))
+    note, heading, question = QUESTIONS[language]
+    for body in render(quote, language):
+        assert note in body
+        assert heading in body
+        assert question in body
+        assert body.index(question) > body.index(heading) > body.index("ZZZ-1")
+
+
+NO_ORDER_QUESTIONS = {
+    "en": ("Before we can quote, please tell us:", "Lines we could not accept"),
+    "ru": ("Чтобы подготовить предложение, уточните", "Строки, которые мы не смогли принять"),
+    "ro": ("Înainte de a vă trimite oferta", "Rânduri pe care nu le-am putut accepta"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NO_ORDER_QUESTIONS))
+def test_no_order_reply_asks_its_questions(language: str) -> None:
+    """When every line is a question, the reply without an order asks them under their own
+    heading, not among refused lines, and names PDF among the ways to send an order."""
+    asked = RejectedLine(Origin("body", 3), Rejection.UNCLEAR_QUANTITY, "SAF 2234", "2-3")
+    context = {
+        "partner_name": "Fleet Parts Ltd",
+        "rejected": (asked,),
+        "problems": (),
+        "received_at": datetime(2026, 11, 20, 7, 30, tzinfo=UTC),
+    }
+    mail = Renderer(None, "Europe/Bucharest").render("no_order", language, context)
+    asking, refusing = NO_ORDER_QUESTIONS[language]
+    for body in (mail.text, mail.html):
+        assert asking in body
+        assert refusing not in body
+        assert body.index("SAF 2234") > body.index(asking)
+        assert "PDF" in body
