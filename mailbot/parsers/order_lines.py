@@ -138,9 +138,11 @@ class Collector:
             self.add(row, sku, quantity)
         elif quantity and not sku:
             text = "; ".join(cell.strip() for cell in cells if cell.strip())
-            self.rejected.append(
-                RejectedLine(Origin(self.source, row), Rejection.MISSING_SKU, "", text)
-            )
+            self.refuse(row, Rejection.MISSING_SKU, text)
+
+    def refuse(self, row: int, reason: Rejection, text: str) -> None:
+        """A line that cannot be an order line as written, with what was written there."""
+        self.rejected.append(RejectedLine(Origin(self.source, row), reason, "", text))
 
     def result(self) -> OrderLines:
         return OrderLines(tuple(self.lines), tuple(self.rejected), tuple(self.codes))

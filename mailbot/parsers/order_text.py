@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from mailbot.domain.lines import Rejection
 from mailbot.parsers.catalogue import Catalogue, Found, joined
-from mailbot.parsers.columns import find_header
+from mailbot.parsers.columns import find_header, is_total_row
 from mailbot.parsers.order_lines import (
     BODY,
     NO_CATALOGUE,
@@ -54,6 +55,8 @@ _ORDER_LINE = re.compile(
 _LIST_MARKER = re.compile(r"(?:[-*•·▪]|\d{1,3}[.)]|#\d{1,3}|pos\.?\s*\d{1,3}[.:)]?)\s+", re.I)
 _RULE_CELL = re.compile(r":?-{2,}:?")
 _MAX_LINE = 300
+_COUNTED = re.compile(rf"(?<![\w.,])\d+\s*{UNITS}(?!\w)", re.IGNORECASE)
+_MAX_COUNTED_LINE = 80  # longer lines with "4 pcs" in them are sentences, not order lines
 _BRAND = re.compile(r"[A-Z]{2,8}")  # "WVA", "KNORR" in front of a number
 
 
@@ -165,6 +168,9 @@ class _TextReader:
         # "WVA 29031 x 3" with a SKU the catalogue does not know: unknown, not ignored.
         tokens = text.split()
         shaped = [i for i, token in enumerate(tokens) if looks_like_sku(joined([token]))]
+        if not shaped and _counted(text) and not is_total_row(tokens, ""):
+            # "Brake drums for the BPW axle — 4 pcs": an order line without its SKU.
+            self.collector.refuse(number, Rejection.MISSING_SKU, text)
         if len(shaped) != 1:
             return
         end = shaped[0] + 1
@@ -173,6 +179,11 @@ class _TextReader:
         if reading.value is not None and reading.explicit:
             written = joined(tokens[start:end])
             self.collector.add(number, written, str(reading.value))
+
+
+def _counted(text: str) -> bool:
+    """Whether a short line counts pieces of something ("Brake drum — 4 pcs")."""
+    return len(text) <= _MAX_COUNTED_LINE and _COUNTED.search(text) is not None
 
 
 def _quantities(

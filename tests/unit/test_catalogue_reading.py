@@ -218,3 +218,13 @@ def test_odd_quantities_after_x_are_kept_for_the_domain(written: str, quantity: 
     to refuse with its reason rather than ask about."""
     (line,) = order_lines_from_text(f"SAF 2234 x {written}", CATALOGUE).lines
     assert line.quantity == Decimal(quantity)
+
+
+def test_a_counted_line_without_a_sku_is_reported() -> None:
+    """A short line counting pieces of something with no SKU is refused as such, not dropped;
+    a totals line is not."""
+    result = order_lines_from_text("Brake drums for the BPW axle — 4 pcs\nTotal: 28 pcs", CATALOGUE)
+    assert result.lines == ()
+    assert [(r.reason, r.text) for r in result.rejected] == [
+        (Rejection.MISSING_SKU, "Brake drums for the BPW axle — 4 pcs")
+    ]
