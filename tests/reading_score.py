@@ -110,10 +110,14 @@ def _names(line: RejectedLine, keys: set[str]) -> bool:
     return any(key in read or key in text or (len(read) >= 4 and read in key) for key in keys)
 
 
-def _rejected_as(reading: Reading, *written: str) -> tuple[str, ...]:
+def names_any(line: RejectedLine, *written: str) -> bool:
+    """Whether a rejected line names one of the `written` SKUs, as a clerk may write them."""
+    return _names(line, {_key(text) for text in written} - {""})
+
+
+def rejected_as(reading: Reading, *written: str) -> tuple[str, ...]:
     """The reasons of the rejected lines that name one of the `written` SKUs."""
-    keys = {_key(text) for text in written} - {""}
-    return tuple(line.reason for line in reading.rejected if _names(line, keys))
+    return tuple(line.reason for line in reading.rejected if names_any(line, *written))
 
 
 def score_mail(mail: CorpusMail, reading: Reading) -> MailScore:
@@ -131,11 +135,11 @@ def score_mail(mail: CorpusMail, reading: Reading) -> MailScore:
     silent = [
         line.written
         for line in missed
-        if _key(line.sku) not in wrong_skus and not _rejected_as(reading, line.written, line.sku)
+        if _key(line.sku) not in wrong_skus and not rejected_as(reading, line.written, line.sku)
     ]
     asked, instead = [], []
     for ask in mail.asks:
-        reasons = _rejected_as(reading, ask)
+        reasons = rejected_as(reading, ask)
         if ASK_REASONS & set(reasons):
             asked.append(ask)
         elif reasons:

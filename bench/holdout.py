@@ -1,0 +1,174 @@
+"""Held-out reading check: the hand-written mails of `tests/holdout_orders.py` through a real
+desk, scored like the reading corpus, with what went wrong in each mail.
+
+    .venv/bin/python bench/holdout.py [--all] [--json]
+
+On a fresh SQLite database with the held-out catalogue as the active price list, every mail is
+stored and processed; its order is scored by `tests/reading_score.py`. Beyond that score, each
+line a person would price but the reader asked about or refused is named, each SKU on no price
+list is checked to be reported, and rejected lines that are no order line (phone numbers, dates,
+totals) are listed. Exits 1 when a line is priced wrong or vanished silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the mails and the score live with the tests
+
+from mailbot.bootstrap import bootstrap  # noqa: E402
+from mailbot.config import load_config  # noqa: E402
+from mailbot.storage.database import upgrade  # noqa: E402
+from tests.holdout_mail import Holdout  # noqa: E402
+from tests.holdout_orders import CATALOGUE, holdout_mails  # noqa: E402
+from tests.reading_desk import read_mail, set_up_desk  # noqa: E402
+from tests.reading_score import (  # noqa: E402
+    ASK_REASONS,
+    MailScore,
+    Reading,
+    names_any,
+    rejected_as,
+    score,
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One held-out mail's score and what the corpus score does not say: lines a person would
+    price that were asked about or refused (SKU as written, reasons), unknown SKUs reported or
+    not, and rejected lines that are no order line."""
+
+    score: MailScore
+    unknown: tuple[str, ...]
+    needless_asks: tuple[tuple[str, tuple[str, ...]], ...]
+    refused: tuple[tuple[str, tuple[str, ...]], ...]
+    unknown_reported: tuple[str, ...]
+    unknown_silent: tuple[str, ...]
+    noise: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        s = self.score
+        return (
+            len(s.right) == len(s.mail.expected)
+            and not s.wrong
+            and not s.silent
+            and len(s.asked) == len(s.mail.asks)
+            and not self.unknown_silent
+            and not self.noise
+        )
+
+    def describe(self) -> str:
+        """The mail's name, its expectation, its reading and each problem on its own line."""
+        s = self.score
+        out = [s.describe().replace("  SILENT:", "  silent:").replace("  WRONG:", "  wrong:")]
+        out += [f"  NEEDLESS ASK: {w!r} ({', '.join(r)})" for w, r in self.needless_asks]
+        out += [f"  REFUSED: {w!r} ({', '.join(r)})" for w, r in self.refused]
+        out += [f"  ASK NOT ASKED: {a!r}" for a in s.mail.asks if a not in s.asked]
+        out += [f"  unknown, reported: {u!r}" for u in self.unknown_reported]
+        out += [f"  UNKNOWN NOT REPORTED: {u!r}" for u in self.unknown if u not in self.unknown_reported]
+        out += [f"  NOT A LINE, REJECTED: {n}" for n in self.noise]
+        return "\n".join(out)
+
+
+def judge(holdout: Holdout, reading: Reading, mail_score: MailScore) -> Verdict:
+    """What went wrong in one mail beyond the corpus score."""
+    asks, refused = [], []
+    for line in mail_score.mail.expected:
+        if line in mail_score.right:
+            continue
+        reasons = rejected_as(reading, line.written, line.sku)
+        if ASK_REASONS & set(reasons):
+            asks.append((line.written, reasons))
+        elif reasons:
+            refused.append((line.written, reasons))
+    reported = tuple(u for u in holdout.unknown if rejected_as(reading, u))
+    # An unknown SKU not reported was either priced as another item (then among the wrong
+    # lines) or dropped; the mail's wrong lines cannot say which unknown they came from.
+    silent = () if mail_score.wrong else tuple(u for u in holdout.unknown if u not in reported)
+    noise = tuple(
+        f"{line.sku or line.text!r}: {line.reason}"
+        for line in mail_score.noise
+        if not names_any(line, *holdout.unknown)
+    )
+    return Verdict(mail_score, holdout.unknown, tuple(asks), tuple(refused), reported, silent, noise)
+
+
+def run() -> list[Verdict]:
+    """Every held-out mail through a fresh desk on SQLite, judged."""
+    mails = holdout_mails()
+    with tempfile.TemporaryDirectory(prefix="mailbot-holdout-") as folder:
+        config = load_config(
+            environ={
+                "MAILBOT_STORAGE__URL": f"sqlite:///{Path(folder) / 'mailbot.db'}",
+                "MAILBOT_SMTP_OUTGOING__FOLDER": str(Path(folder) / "outbox"),
+                "MAILBOT_SMTP_INGRESS__PORT": "0",
+                "MAILBOT_SCHEDULER__ENABLED": "false",
+            }
+        )
+        app = bootstrap(config)
+        upgrade(app.engine)
+        set_up_desk(app, CATALOGUE)
+        readings = [read_mail(app, h.mail.raw)[0] for h in mails]
+        app.close()
+    result = score([h.mail for h in mails], readings)
+    return [judge(h, r, s) for h, r, s in zip(mails, readings, result.mails, strict=True)]
+
+
+def figures(verdicts: Sequence[Verdict]) -> dict[str, int]:
+    """The held-out set's counts."""
+    scores = [v.score for v in verdicts]
+    return {
+        "mails": len(verdicts),
+        "mails_clean": sum(v.clean for v in verdicts),
+        "expected_lines": sum(len(s.mail.expected) for s in scores),
+        "priced_right": sum(len(s.right) for s in scores),
+        "priced_wrong": sum(len(s.wrong) for s in scores),
+        "silent_drops": sum(len(s.silent) for s in scores)
+        + sum(len(v.unknown_silent) for v in verdicts),
+        "needless_asks": sum(len(v.needless_asks) for v in verdicts),
+        "refused_known_lines": sum(len(v.refused) for v in verdicts),
+        "asks": sum(len(s.mail.asks) for s in scores),
+        "asked": sum(len(s.asked) for s in scores),
+        "asks_rejected_instead": sum(len(s.rejected_instead) for s in scores),
+        "unknown_skus": sum(len(v.unknown) for v in verdicts),
+        "unknown_reported": sum(len(v.unknown_reported) for v in verdicts),
+        "non_lines_rejected": sum(len(v.noise) for v in verdicts),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="held-out order mails through a real desk")
+    parser.add_argument("--all", action="store_true", help="describe clean mails too")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    options = parser.parse_args(argv)
+    verdicts = run()
+    counts = figures(verdicts)
+    if options.json:
+        print(json.dumps(counts, indent=2))
+    else:
+        for verdict in verdicts:
+            if options.all or not verdict.clean:
+                print(verdict.describe())
+        share = 100 * counts["priced_right"] / counts["expected_lines"]
+        print(f"\n{counts['priced_right']}/{counts['expected_lines']} lines priced right "
+              f"({share:.1f} %), {counts['priced_wrong']} priced wrong, "
+              f"{counts['silent_drops']} silent, {counts['needless_asks']} needless asks, "
+              f"{counts['refused_known_lines']} known lines refused, "
+              f"{counts['asked']}/{counts['asks']} asks asked "
+              f"({counts['asks_rejected_instead']} rejected instead), "
+              f"{counts['unknown_reported']}/{counts['unknown_skus']} unknown SKUs reported, "
+              f"{counts['non_lines_rejected']} non-lines rejected, "
+              f"{counts['mails_clean']}/{counts['mails']} mails clean")  # fmt: skip
+    return 1 if counts["priced_wrong"] or counts["silent_drops"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
