@@ -27,7 +27,7 @@ from mailbot.bootstrap import bootstrap  # noqa: E402
 from mailbot.config import load_config  # noqa: E402
 from mailbot.storage.database import upgrade  # noqa: E402
 from tests.holdout_mail import Holdout  # noqa: E402
-from tests.holdout_orders import CATALOGUE, holdout_mails  # noqa: E402
+from tests.holdout_orders import CATALOGUE, blind_mails, probe_mails  # noqa: E402
 from tests.reading_desk import read_mail, set_up_desk  # noqa: E402
 from tests.reading_score import (  # noqa: E402
     ASK_REASONS,
@@ -54,6 +54,18 @@ class Verdict:
     noise: tuple[str, ...]
 
     @property
+    def no_order(self) -> bool:
+        """Whether the mail was answered "no order lines found": nothing priced, nothing listed."""
+        reading = self.score.reading
+        return not reading.priced and not reading.rejected
+
+    @property
+    def silent(self) -> int:
+        """Lines that vanished from an order that was made (a mail answered "no order lines
+        found" has its lines counted apart)."""
+        return 0 if self.no_order else len(self.score.silent) + len(self.unknown_silent)
+
+    @property
     def clean(self) -> bool:
         s = self.score
         return (
@@ -68,12 +80,20 @@ class Verdict:
     def describe(self) -> str:
         """The mail's name, its expectation, its reading and each problem on its own line."""
         s = self.score
-        out = [s.describe().replace("  SILENT:", "  silent:").replace("  WRONG:", "  wrong:")]
+        # The score's first three lines: the mail, what was expected, what was read.
+        out = s.describe().splitlines()[:3]
+        if self.no_order:
+            out.append("  NO ORDER FOUND: answered 'no order lines found'")
+        elif s.silent:
+            out.append(f"  SILENT DROP: {', '.join(s.silent)}")
+        out += [f"  WRONG: {p.sku} x{p.quantity}" for p in s.wrong]
         out += [f"  NEEDLESS ASK: {w!r} ({', '.join(r)})" for w, r in self.needless_asks]
         out += [f"  REFUSED: {w!r} ({', '.join(r)})" for w, r in self.refused]
         out += [f"  ASK NOT ASKED: {a!r}" for a in s.mail.asks if a not in s.asked]
         out += [f"  unknown, reported: {u!r}" for u in self.unknown_reported]
-        out += [f"  UNKNOWN NOT REPORTED: {u!r}" for u in self.unknown if u not in self.unknown_reported]
+        out += [
+            f"  UNKNOWN NOT REPORTED: {u!r}" for u in self.unknown if u not in self.unknown_reported
+        ]
         out += [f"  NOT A LINE, REJECTED: {n}" for n in self.noise]
         return "\n".join(out)
 
@@ -98,12 +118,13 @@ def judge(holdout: Holdout, reading: Reading, mail_score: MailScore) -> Verdict:
         for line in mail_score.noise
         if not names_any(line, *holdout.unknown)
     )
-    return Verdict(mail_score, holdout.unknown, tuple(asks), tuple(refused), reported, silent, noise)
+    return Verdict(
+        mail_score, holdout.unknown, tuple(asks), tuple(refused), reported, silent, noise
+    )
 
 
-def run() -> list[Verdict]:
-    """Every held-out mail through a fresh desk on SQLite, judged."""
-    mails = holdout_mails()
+def run(mails: Sequence[Holdout]) -> list[Verdict]:
+    """The held-out `mails` through a fresh desk on SQLite, judged."""
     with tempfile.TemporaryDirectory(prefix="mailbot-holdout-") as folder:
         config = load_config(
             environ={
@@ -131,8 +152,11 @@ def figures(verdicts: Sequence[Verdict]) -> dict[str, int]:
         "expected_lines": sum(len(s.mail.expected) for s in scores),
         "priced_right": sum(len(s.right) for s in scores),
         "priced_wrong": sum(len(s.wrong) for s in scores),
-        "silent_drops": sum(len(s.silent) for s in scores)
-        + sum(len(v.unknown_silent) for v in verdicts),
+        "silent_drops": sum(v.silent for v in verdicts),
+        "no_order_mails": sum(v.no_order for v in verdicts if v.score.mail.expected),
+        "lines_in_no_order_mails": sum(
+            len(v.score.mail.expected) + len(v.score.mail.asks) for v in verdicts if v.no_order
+        ),
         "needless_asks": sum(len(v.needless_asks) for v in verdicts),
         "refused_known_lines": sum(len(v.refused) for v in verdicts),
         "asks": sum(len(s.mail.asks) for s in scores),
@@ -144,30 +168,44 @@ def figures(verdicts: Sequence[Verdict]) -> dict[str, int]:
     }
 
 
+def summary(label: str, counts: dict[str, int]) -> str:
+    """One set's figures in a paragraph."""
+    share = 100 * counts["priced_right"] / max(counts["expected_lines"], 1)
+    return (
+        f"{label}: {counts['mails']} mails, {counts['priced_right']}/{counts['expected_lines']} "
+        f"lines priced right ({share:.1f} %), {counts['priced_wrong']} priced wrong, "
+        f"{counts['silent_drops']} silent drops, {counts['no_order_mails']} mails answered "
+        f"'no order lines found' ({counts['lines_in_no_order_mails']} lines), "
+        f"{counts['needless_asks']} needless asks, {counts['refused_known_lines']} known lines "
+        f"refused, {counts['asked']}/{counts['asks']} asks asked "
+        f"({counts['asks_rejected_instead']} rejected instead), {counts['unknown_reported']}/"
+        f"{counts['unknown_skus']} unknown SKUs reported, {counts['non_lines_rejected']} "
+        f"non-lines rejected, {counts['mails_clean']}/{counts['mails']} mails clean"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="held-out order mails through a real desk")
     parser.add_argument("--all", action="store_true", help="describe clean mails too")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args(argv)
-    verdicts = run()
-    counts = figures(verdicts)
+    blind, probes = blind_mails(), probe_mails()
+    verdicts = run([*blind, *probes])
+    sets = {"blind": verdicts[: len(blind)], "probes": verdicts[len(blind) :]}
+    counts = {label: figures(group) for label, group in sets.items()}
     if options.json:
         print(json.dumps(counts, indent=2))
     else:
-        for verdict in verdicts:
-            if options.all or not verdict.clean:
-                print(verdict.describe())
-        share = 100 * counts["priced_right"] / counts["expected_lines"]
-        print(f"\n{counts['priced_right']}/{counts['expected_lines']} lines priced right "
-              f"({share:.1f} %), {counts['priced_wrong']} priced wrong, "
-              f"{counts['silent_drops']} silent, {counts['needless_asks']} needless asks, "
-              f"{counts['refused_known_lines']} known lines refused, "
-              f"{counts['asked']}/{counts['asks']} asks asked "
-              f"({counts['asks_rejected_instead']} rejected instead), "
-              f"{counts['unknown_reported']}/{counts['unknown_skus']} unknown SKUs reported, "
-              f"{counts['non_lines_rejected']} non-lines rejected, "
-              f"{counts['mails_clean']}/{counts['mails']} mails clean")  # fmt: skip
-    return 1 if counts["priced_wrong"] or counts["silent_drops"] else 0
+        for label, group in sets.items():
+            print(f"--- {label} ---")
+            for verdict in group:
+                if options.all or not verdict.clean:
+                    print(verdict.describe())
+        print()
+        for label, group_counts in counts.items():
+            print(summary(label, group_counts))
+    bad = any(c["priced_wrong"] or c["silent_drops"] for c in counts.values())
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

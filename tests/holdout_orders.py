@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from tests.holdout_en import english
 from tests.holdout_mail import Holdout
+from tests.holdout_probes import probes
 from tests.holdout_ro import romanian
 from tests.holdout_ru import russian
 from tests.reading_catalogue import CatalogueItem
@@ -82,9 +83,17 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("VKBA 5377", "Wheel bearing kit", "SKF", "236.00"),
 )
 # fmt: on
-CATALOGUE = tuple(CatalogueItem(sku, name, brand, Decimal(price)) for sku, name, brand, price in _ROWS)
+CATALOGUE = tuple(
+    CatalogueItem(sku, name, brand, Decimal(price)) for sku, name, brand, price in _ROWS
+)
 
 
-def holdout_mails() -> tuple[Holdout, ...]:
-    """Every held-out mail, English first, then Romanian and Moldovan, then Russian."""
+def blind_mails() -> tuple[Holdout, ...]:
+    """The mails written before the reader was run on any of them: English first, then
+    Romanian and Moldovan, then Russian."""
     return (*english(), *romanian(), *russian())
+
+
+def probe_mails() -> tuple[Holdout, ...]:
+    """The mails written after the first run, around the patterns it found."""
+    return tuple(probes())
