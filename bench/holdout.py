@@ -23,16 +23,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the mails and the score live with the tests
 
-from mailbot.bootstrap import bootstrap  # noqa: E402
+from mailbot.bootstrap import App, bootstrap  # noqa: E402
 from mailbot.config import load_config  # noqa: E402
+from mailbot.parsers.message import parse_message  # noqa: E402
+from mailbot.services.catalogue import CatalogueCache  # noqa: E402
+from mailbot.services.ordering import read_order  # noqa: E402
 from mailbot.storage.database import upgrade  # noqa: E402
-from tests.holdout_mail import Holdout  # noqa: E402
+from tests.holdout_mail import DESK, Holdout  # noqa: E402
 from tests.holdout_orders import CATALOGUE, blind_mails, probe_mails  # noqa: E402
 from tests.reading_desk import read_mail, set_up_desk  # noqa: E402
 from tests.reading_score import (  # noqa: E402
     ASK_REASONS,
     MailScore,
     Reading,
+    RejectedLine,
     names_any,
     rejected_as,
     score,
@@ -55,15 +59,13 @@ class Verdict:
 
     @property
     def no_order(self) -> bool:
-        """Whether the mail was answered "no order lines found": nothing priced, nothing listed."""
-        reading = self.score.reading
-        return not reading.priced and not reading.rejected
+        """Whether the mail was answered "no order lines found" (nothing priced)."""
+        return not self.score.reading.priced and bool(self.score.mail.expected)
 
     @property
     def silent(self) -> int:
-        """Lines that vanished from an order that was made (a mail answered "no order lines
-        found" has its lines counted apart)."""
-        return 0 if self.no_order else len(self.score.silent) + len(self.unknown_silent)
+        """Lines that vanished: neither priced nor listed in the quote or the no-order answer."""
+        return len(self.score.silent) + len(self.unknown_silent)
 
     @property
     def clean(self) -> bool:
@@ -83,8 +85,8 @@ class Verdict:
         # The score's first three lines: the mail, what was expected, what was read.
         out = s.describe().splitlines()[:3]
         if self.no_order:
-            out.append("  NO ORDER FOUND: answered 'no order lines found'")
-        elif s.silent:
+            out.append("  NO ORDER: answered 'no order lines found' with the lines listed above")
+        if s.silent:
             out.append(f"  SILENT DROP: {', '.join(s.silent)}")
         out += [f"  WRONG: {p.sku} x{p.quantity}" for p in s.wrong]
         out += [f"  NEEDLESS ASK: {w!r} ({', '.join(r)})" for w, r in self.needless_asks]
@@ -123,6 +125,22 @@ def judge(holdout: Holdout, reading: Reading, mail_score: MailScore) -> Verdict:
     )
 
 
+def _no_order_answer(app: App, holdout: Holdout, reading: Reading) -> Reading:
+    """The lines a mail answered "no order lines found" lists in that answer (its questions and
+    refusals): the processor hands the order's rejected lines to the `no_order` reply, and the
+    order is read here again as the processor reads it, since no order is stored to look at."""
+    if reading.rejected:
+        return reading
+    with app.uow() as uow:
+        catalogue = CatalogueCache().current(uow)
+    order = read_order(parse_message(holdout.mail.raw, {DESK}), app.rules, catalogue)
+    rejected = tuple(
+        RejectedLine(line.sku or "", line.text or "", str(line.reason))
+        for line in order.lines.rejected
+    )
+    return Reading((), rejected)
+
+
 def run(mails: Sequence[Holdout]) -> list[Verdict]:
     """The held-out `mails` through a fresh desk on SQLite, judged."""
     with tempfile.TemporaryDirectory(prefix="mailbot-holdout-") as folder:
@@ -138,6 +156,10 @@ def run(mails: Sequence[Holdout]) -> list[Verdict]:
         upgrade(app.engine)
         set_up_desk(app, CATALOGUE)
         readings = [read_mail(app, h.mail.raw)[0] for h in mails]
+        readings = [
+            r if r.priced else _no_order_answer(app, h, r)
+            for h, r in zip(mails, readings, strict=True)
+        ]
         app.close()
     result = score([h.mail for h in mails], readings)
     return [judge(h, r, s) for h, r, s in zip(mails, readings, result.mails, strict=True)]
@@ -154,9 +176,7 @@ def figures(verdicts: Sequence[Verdict]) -> dict[str, int]:
         "priced_wrong": sum(len(s.wrong) for s in scores),
         "silent_drops": sum(v.silent for v in verdicts),
         "no_order_mails": sum(v.no_order for v in verdicts if v.score.mail.expected),
-        "lines_in_no_order_mails": sum(
-            len(v.score.mail.expected) + len(v.score.mail.asks) for v in verdicts if v.no_order
-        ),
+        "lines_in_no_order_mails": sum(len(v.score.mail.expected) for v in verdicts if v.no_order),
         "needless_asks": sum(len(v.needless_asks) for v in verdicts),
         "refused_known_lines": sum(len(v.refused) for v in verdicts),
         "asks": sum(len(s.mail.asks) for s in scores),
@@ -175,7 +195,7 @@ def summary(label: str, counts: dict[str, int]) -> str:
         f"{label}: {counts['mails']} mails, {counts['priced_right']}/{counts['expected_lines']} "
         f"lines priced right ({share:.1f} %), {counts['priced_wrong']} priced wrong, "
         f"{counts['silent_drops']} silent drops, {counts['no_order_mails']} mails answered "
-        f"'no order lines found' ({counts['lines_in_no_order_mails']} lines), "
+        f"'no order lines found' ({counts['lines_in_no_order_mails']} lines to price), "
         f"{counts['needless_asks']} needless asks, {counts['refused_known_lines']} known lines "
         f"refused, {counts['asked']}/{counts['asks']} asks asked "
         f"({counts['asks_rejected_instead']} rejected instead), {counts['unknown_reported']}/"
