@@ -54,14 +54,21 @@ class Found:
 
 
 class Catalogue:
-    """The SKUs on offer, with their exact and normalised keys."""
+    """The SKUs on offer, with their exact and normalised keys, and the brands each is sold
+    under (the price list's brand, and a SKU's own leading word: "KNORR" of "KNORR K012345")."""
 
-    def __init__(self, skus: Iterable[str]) -> None:
+    def __init__(self, items: Iterable[str | tuple[str, str]]) -> None:
+        """`items` are SKUs, or (SKU, brand) pairs as the price lists give them."""
         self._exact: dict[str, str] = {}
         self._keys: dict[str, set[str]] = defaultdict(set)
         self._stripped: dict[str, set[str]] = defaultdict(set)
-        for sku in skus:
+        self._brands: dict[str, set[str]] = defaultdict(set)
+        for item in items:
+            sku, brand = (item, "") if isinstance(item, str) else item
             self._exact.setdefault(exact_key(sku), sku)
+            for word in (brand, sku.split(" ", 1)[0] if " " in sku.strip() else ""):
+                if sku_key(word).isalpha():
+                    self._brands[sku_key(word)].add(sku)
             key = sku_key(sku)
             if key:
                 self._keys[key].add(sku)
@@ -73,37 +80,59 @@ class Catalogue:
         return len(self._exact)
 
     def find(self, written: str) -> Found:
-        """The catalogue SKUs `written` can mean: its exact form, else its key, else its key
-        without the brand word the price list puts in front."""
+        """The catalogue SKUs `written` can mean: its exact form (with any SKU it also is with
+        its brand word left off), else its key, else its key without the brand word."""
+        key = sku_key(written)
         exact = self._exact.get(exact_key(written))
         if exact is not None:
-            return Found(written, (exact,))
-        key = sku_key(written)
+            # "29030" is Febi's 29030, unless it is also WVA 29030 without its brand word.
+            others = self._stripped.get(key, set()) - {exact}
+            return Found(written, (exact, *sorted(others)))
         skus = self._keys.get(key) or self._stripped.get(key) or ()
         return Found(written, tuple(sorted(skus)))
 
-    def find_in(self, tokens: Sequence[str]) -> list[tuple[int, int, Found]]:
+    def find_in(
+        self, tokens: Sequence[str], *, short: bool = False
+    ) -> list[tuple[int, int, Found]]:
         """Catalogue SKUs written in a line of `tokens` (split at white space), as non-overlapping
         (start, end, found) token spans, longest first from the left.
 
-        A span must be long enough to be a SKU rather than a number of something; a span whose
-        key several SKUs share is returned too, to be asked about.
+        A span must be long enough to be a SKU rather than a number of something (with `short`,
+        two characters with a letter and a digit will do: "C 4"); a span whose key several SKUs
+        share is returned too, to be asked about.
         """
         spans: list[tuple[int, int, Found]] = []
         start = 0
         while start < len(tokens):
-            match = self._longest_at(tokens, start)
+            match = self._longest_at(tokens, start, short)
             if match is None:
                 start += 1
                 continue
-            spans.append(match)
+            spans.append(self._with_brand(tokens, *match, spans[-1][1] if spans else 0))
             start = match[1]
         return spans
 
-    def _longest_at(self, tokens: Sequence[str], start: int) -> tuple[int, int, Found] | None:
+    def _with_brand(
+        self, tokens: Sequence[str], start: int, end: int, found: Found, floor: int
+    ) -> tuple[int, int, Found]:
+        """The span with the brand word written before it ("Febi 29030", "Haldex 950364001")
+        taken in, when that brand is one of its SKUs': the brand then settles which of several
+        SKUs is meant."""
+        if start <= floor:
+            return start, end, found
+        branded = self._brands.get(sku_key(tokens[start - 1]), set()) & set(found.skus)
+        if not branded:
+            return start, end, found
+        chosen = tuple(sorted(branded))
+        return start - 1, end, Found(joined(tokens[start - 1 : end]), chosen)
+
+    def _longest_at(
+        self, tokens: Sequence[str], start: int, short: bool
+    ) -> tuple[int, int, Found] | None:
         for end in range(min(len(tokens), start + MAX_SPAN_TOKENS), start, -1):
             written = joined(tokens[start:end])
-            if not _searchable(sku_key(written)):
+            key = sku_key(written)
+            if not (_searchable(key) or (short and _short_sku(key))):
                 continue
             found = self.find(written)
             if found.skus:
@@ -118,6 +147,10 @@ _EDGE = " ,;:!?()[]{}«»\"'“”„"
 def joined(tokens: Sequence[str]) -> str:
     """Tokens of a sentence as one written SKU, without the punctuation around each."""
     return " ".join(token.strip(_EDGE) for token in tokens)
+
+
+def _short_sku(key: str) -> bool:
+    return len(key) >= 2 and not key.isdigit() and not key.isalpha()
 
 
 def _searchable(key: str) -> bool:

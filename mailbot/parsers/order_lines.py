@@ -28,6 +28,7 @@ from mailbot.parsers.voucher_tokens import cell_codes
 BODY = "body"
 NO_CATALOGUE = Catalogue(())
 REQUIRED = (Field.SKU, Field.QUANTITY)
+_AMOUNT = re.compile(r"[\d\s]*\d[.,]\d\d")
 # How many data rows are looked at to tell columns apart by their content.
 _SAMPLE_ROWS = 200
 
@@ -69,6 +70,8 @@ def looks_like_sku(text: str) -> bool:
     stripped = text.strip()
     if not stripped or len(stripped.split()) > 4 or len(stripped) > 40:
         return False
+    if _AMOUNT.fullmatch(stripped):
+        return False  # "600,00" is money
     digits = sum(char.isdigit() for char in stripped)
     return digits > 0 and (any(char.isalpha() for char in stripped) or digits >= 5)
 
@@ -246,13 +249,36 @@ def _by_content(
     columns = dict(header.columns)
     columns[Field.SKU] = sku_column
     quantity_column = columns.get(Field.QUANTITY)
-    if quantity_column is None or quantity_column == sku_column:
-        quantity_column = _quantity_column(data, sku_column, catalogue, header)
+    if quantity_column in (None, sku_column) or not _holds_numbers(
+        data, sku_column, quantity_column, catalogue
+    ):
+        # No quantity header, or one over words (a merged header cell shifts the names).
+        columns.pop(Field.QUANTITY, None)
+        quantity_column = _quantity_column(data, sku_column, catalogue, ColumnMapping(columns))
         if quantity_column is None:
             return None
         columns[Field.QUANTITY] = quantity_column
     # Without a header, data begins at the first row naming a SKU (titles stand above it).
     return (start if header.columns else first_hit), ColumnMapping(columns)
+
+
+def _holds_numbers(
+    data: Sequence[tuple[int, Sequence[str]]],
+    sku_column: int,
+    column: int | None,
+    catalogue: Catalogue,
+) -> bool:
+    """Whether `column` holds a number on at least half the rows that name a SKU."""
+    rows = [
+        cells
+        for _, cells in data
+        if sku_column < len(cells) and find_sku(catalogue, cells[sku_column]) is not None
+    ]
+    numbers = sum(
+        column is not None and column < len(cells) and parse_quantity(cells[column]) is not None
+        for cells in rows
+    )
+    return numbers * 2 >= len(rows)
 
 
 def _quantity_column(

@@ -28,6 +28,7 @@ from mailbot.parsers.order_lines import (
 from mailbot.parsers.quantities import (
     UNITS,
     QuantityReading,
+    counts,
     read_explicit_quantity,
     read_quantity,
 )
@@ -55,6 +56,8 @@ _ORDER_LINE = re.compile(
 _LIST_MARKER = re.compile(r"(?:[-*•·▪]|\d{1,3}[.)]|#\d{1,3}|pos\.?\s*\d{1,3}[.:)]?)\s+", re.I)
 _RULE_CELL = re.compile(r":?-{2,}:?")
 _MAX_LINE = 300
+_GLUED = re.compile(r"(.*\d)([xх×*]\d{1,4}[.,]?)", re.IGNORECASE)
+_LEADING_COUNT = re.compile(r"(?<!\S)\d+\s*[xх×*]\s*$|(?<!\S)\d+\s*[xх×*]$", re.IGNORECASE)
 _COUNTED = re.compile(rf"(?<![\w.,])\d+\s*{UNITS}(?!\w)", re.IGNORECASE)
 _MAX_COUNTED_LINE = 80  # longer lines with "4 pcs" in them are sentences, not order lines
 _BRAND = re.compile(r"[A-Z]{2,8}")  # "WVA", "KNORR" in front of a number
@@ -126,8 +129,11 @@ class _TextReader:
         text = _content(self.lines[index])
         if not text:
             return index + 1
-        tokens = text.split()
+        tokens = _unglued(text.split())
         spans = self.catalogue.find_in(tokens) if self.catalogue else []
+        if not spans and self.catalogue and counts(text):
+            # A short SKU ("C 4") is looked for only on a line that plainly counts something.
+            spans = self.catalogue.find_in(tokens, short=True)
         if not spans:
             self._read_shape(self.numbers[index], text)
             return index + 1
@@ -165,10 +171,12 @@ class _TextReader:
             return
         if not self.catalogue:
             return
+        tokens = _unglued(text.split())
+        if is_total_row(tokens, ""):
+            return  # "Итого: 7 шт. на сумму 45 600,00 руб." sums up the lines above it
         # "WVA 29031 x 3" with a SKU the catalogue does not know: unknown, not ignored.
-        tokens = text.split()
-        shaped = [i for i, token in enumerate(tokens) if looks_like_sku(joined([token]))]
-        if not shaped and _counted(text) and not is_total_row(tokens, ""):
+        shaped = [i for i, token in enumerate(tokens) if _sku_token(tokens, i)]
+        if not shaped and _counted(text):
             # "Brake drums for the BPW axle — 4 pcs": an order line without its SKU.
             self.collector.refuse(number, Rejection.MISSING_SKU, text)
         if len(shaped) != 1:
@@ -181,6 +189,25 @@ class _TextReader:
             self.collector.add(number, written, str(reading.value))
 
 
+def _sku_token(tokens: Sequence[str], index: int) -> bool:
+    """Whether token `index` reads as (the number of) a SKU: SKU-shaped, or a number of three
+    digits or more after a brand word ("WK 940")."""
+    token = joined([tokens[index]])
+    if looks_like_sku(token):
+        return True
+    after_brand = index > 0 and _BRAND.fullmatch(tokens[index - 1]) is not None
+    return after_brand and token.isdigit() and len(token) >= 3
+
+
+def _unglued(tokens: list[str]) -> list[str]:
+    """Tokens with a quantity glued to a SKU split off: "24231995x2" is "24231995", "x2"."""
+    split: list[str] = []
+    for token in tokens:
+        glued = _GLUED.fullmatch(token)
+        split.extend((glued[1], glued[2]) if glued else (token,))
+    return split
+
+
 def _counted(text: str) -> bool:
     """Whether a short line counts pieces of something ("Brake drum — 4 pcs")."""
     return len(text) <= _MAX_COUNTED_LINE and _COUNTED.search(text) is not None
@@ -189,18 +216,23 @@ def _counted(text: str) -> bool:
 def _quantities(
     tokens: Sequence[str], spans: Sequence[tuple[int, int, Found]]
 ) -> list[QuantityReading]:
-    """The quantity of each SKU span of a line: from the words after it, or, on a line written
-    quantity first ("2 x A, 3 x B"), from the words before it."""
-    bounds = [0, *(end for _, end, _ in spans)]
-    nexts = [start for start, _, _ in spans[1:]] + [len(tokens)]
-    befores = [" ".join(tokens[bounds[i] : spans[i][0]]) for i in range(len(spans))]
-    afters = [" ".join(tokens[spans[i][1] : nexts[i]]) for i in range(len(spans))]
-    if len(spans) == 1:
-        return [read_quantity(befores[0], afters[0])]
-    first_before = read_quantity(befores[0], "")
-    if first_before.found and first_before.explicit:
-        return [read_quantity(before, "") for before in befores]
-    return [read_quantity("", after) for after in afters]
+    """The quantity of each SKU span of a line, from the words around it. Between two SKUs, a
+    count written quantity first ("… x 2, 4 x LF 3349") belongs to the SKU after it, the
+    rest to the SKU before it."""
+    starts = [start for start, _, _ in spans]
+    ends = [end for _, end, _ in spans]
+    befores = [" ".join(tokens[: starts[0]])]
+    afters: list[str] = []
+    for end, start in zip(ends, [*starts[1:], len(tokens)], strict=True):
+        between = " ".join(tokens[end:start])
+        if start == len(tokens):
+            afters.append(between)
+            break
+        leading = _LEADING_COUNT.search(between)
+        cut = leading.start() if leading is not None else len(between)
+        afters.append(between[:cut])
+        befores.append(between[cut:])
+    return [read_quantity(before, after) for before, after in zip(befores, afters, strict=True)]
 
 
 def _content(line: str) -> str:

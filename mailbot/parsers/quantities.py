@@ -16,14 +16,17 @@ from decimal import Decimal
 from mailbot.parsers.numbers import parse_decimal
 
 UNITS = (
-    r"(?:pcs|pc|pieces?|units?|ea|шт|штук[аи]?|ед|компл|buc|bucăți|bucati|bucata|bucată"
+    r"(?:pcs|pc|pieces?|units?|ea|nos?|шт|штук[аи]?|ед|компл|buc|bucăți|bucati|bucata|bucată"
     r"|bucăţi|set(?:uri)?)\.?"
 )
-_NUMBER = r"\d+(?:[.,]\d+)?"
+# Thousands grouped by spaces ("1 000 шт") are one number; other numbers have at most one
+# decimal separator.
+_NUMBER = r"(?:\d{1,3}(?:[ \u00a0]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)"
 _ALONE = r"(?<![\w.,/\-])"  # not glued to a word, a decimal or a fraction ("D13", "940/20")
 _END = r"(?![\w%/]|[.,]\d)"
 
 _PRICE = re.compile(
+    rf"\d+[.,]\d\d\s*(?:ea|each|/\s*pcs?|per (?:piece|unit)|за шт\.?)(?!\w)|"
     rf"(?:(?:à|@|по|la|a|price|цена|preț|pret|pretul|prețul|по цене)\s*[:=]?\s*)?"
     rf"(?:[€$£]\s*{_NUMBER}|{_NUMBER}\s*(?:eur|euro|€|lei|ron|mdl|руб\.?|rub|р\.|usd|\$|грн|uah)"
     rf"(?![\w]))"
@@ -46,6 +49,37 @@ _ASK_WORDS = re.compile(
     r"|все что есть|всё что есть|cât (?:aveți|aveti|este|sunt)|cat (?:aveti|este)|tot ce aveți",
     re.IGNORECASE,
 )
+# "2 boxes of 12", "2 cutii a câte 12 buc": boxes or pieces? A person would ask.
+_CONTAINERS = re.compile(
+    r"\d+\s*(?:boxes|box|packs?|packages?|cartons?|cutii|cutie|pachete|pachet|коробк\w*"
+    r"|упаковк\w*|ящик\w*)(?!\w)",
+    re.IGNORECASE,
+)
+# "1,000" or "1.000" is a thousand in one country and one in another: asked, not guessed.
+_THOUSANDS_OR_DECIMALS = re.compile(rf"{_ALONE}\d{{1,3}}[.,]\d{{3}}(?![\d.,])")
+# Counts written in words, as clerks write them next to a unit ("four pieces", "две штуки").
+NUMBER_WORDS: dict[str, int] = {
+    **dict.fromkeys(("one", "один", "одна", "одно", "unu", "una"), 1),
+    **dict.fromkeys(("two", "два", "две", "doi", "două", "doua"), 2),
+    **dict.fromkeys(("three", "три", "trei"), 3),
+    **dict.fromkeys(("four", "четыре", "patru"), 4),
+    **dict.fromkeys(("five", "пять", "cinci"), 5),
+    **dict.fromkeys(("six", "шесть", "șase", "sase"), 6),
+    **dict.fromkeys(("seven", "семь", "șapte", "sapte"), 7),
+    **dict.fromkeys(("eight", "восемь", "opt"), 8),
+    **dict.fromkeys(("nine", "девять", "nouă", "noua"), 9),
+    **dict.fromkeys(("ten", "десять", "zece"), 10),
+    **dict.fromkeys(("dozen", "twelve", "дюжина", "двенадцать", "duzină", "douăsprezece"), 12),
+}
+_WORDS = "|".join(NUMBER_WORDS)
+# A count in words is read only where a count stands: before a unit or an "x", after an "x"
+# or a label, or right before the SKU ("and one Haldex 950364001"); "the same one" is no count.
+_WORD = re.compile(
+    rf"(?<!\w)(?:a\s+)?({_WORDS})(?=\s*(?:{UNITS}|[x×х*]|of)(?!\w))"
+    rf"|(?<=[x×х*:=] )({_WORDS})(?!\w)|(?<=[x×х*:=])({_WORDS})(?!\w)",
+    re.IGNORECASE,
+)
+_WORD_AT_END = re.compile(rf"(?<!\w)(?:a\s+)?({_WORDS})\s*$", re.IGNORECASE)
 _RANGE = re.compile(rf"{_ALONE}\d+\s*(?:[-–—]|до|to|or|или|sau)\s*\d+{_END}", re.IGNORECASE)
 _LABEL = (
     r"(?:qty|q-ty|quantity|quantities|amount|pcs|кол-?во|к-во|количество|кол\.?|колич\.?"
@@ -81,9 +115,15 @@ NOTHING = QuantityReading()
 
 def read_quantity(before: str, after: str) -> QuantityReading:
     """The quantity in the text `before` and `after` a SKU on one line."""
-    before, after = _cleaned(before), _cleaned(after)
+    before = _WORD_AT_END.sub(_digits, _cleaned(before))
+    after = _cleaned(after)
     for side in (after, before):
-        asked = _ASK_WORDS.search(side) or _RANGE.search(side)
+        asked = (
+            _ASK_WORDS.search(side)
+            or _RANGE.search(side)
+            or _CONTAINERS.search(side)
+            or _THOUSANDS_OR_DECIMALS.search(side)
+        )
         if asked is not None:
             return QuantityReading(unclear=asked.group(0).strip())
     explicit = _values(_EXPLICIT, after) | _values(_EXPLICIT, before)
@@ -95,11 +135,16 @@ def read_quantity(before: str, after: str) -> QuantityReading:
     return NOTHING
 
 
+def counts(text: str) -> bool:
+    """Whether `text` plainly counts something ("qty 3", "2 pcs", "x 4", "două bucăți")."""
+    return bool(_values(_EXPLICIT, _cleaned(text)))
+
+
 def read_explicit_quantity(text: str) -> QuantityReading:
     """A quantity on a line of its own ("qty 4", "Кол-во: 5", "4 шт."), as the second line of an
     item written over two lines. A bare number is not enough there."""
     cleaned = _cleaned(text)
-    asked = _ASK_WORDS.search(cleaned)
+    asked = _ASK_WORDS.search(cleaned) or _CONTAINERS.search(cleaned)
     if asked is not None:
         return QuantityReading(unclear=asked.group(0).strip())
     values = _values(_EXPLICIT, cleaned)
@@ -109,17 +154,23 @@ def read_explicit_quantity(text: str) -> QuantityReading:
 
 
 def _cleaned(text: str) -> str:
-    """`text` without the numbers that are never quantities: prices, pack sizes, dates."""
+    """`text` without the numbers that are never quantities (prices, pack sizes, dates), and
+    with counts written in words as digits."""
     for pattern in (_PRICE, _PACK, _DATE, _DIMENSION, _MEASURE):
         text = pattern.sub(" ", text)
-    return text
+    return _WORD.sub(_digits, text)
+
+
+def _digits(found: re.Match[str]) -> str:
+    word = next(group for group in found.groups() if group)
+    return str(NUMBER_WORDS[word.lower()])
 
 
 def _values(patterns: tuple[re.Pattern[str], ...], text: str) -> set[Decimal]:
     found: set[Decimal] = set()
     for pattern in patterns:
         for match in pattern.finditer(text):
-            value = parse_decimal(match["n"])
+            value = parse_decimal(match["n"].replace("\u00a0", " "))
             if value is not None:
                 found.add(
                     value.to_integral_value() if value == value.to_integral_value() else value

@@ -254,16 +254,17 @@ class PriceLists:
         )
         return tuple(self.session.scalars(query))
 
-    def active_skus(self, batch: int = 5000) -> Iterator[str]:
-        """Every SKU on an active list of an active supplier, as the supplier wrote it."""
+    def active_skus(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
+        """Every SKU on an active list of an active supplier, as the supplier wrote it, with
+        its brand."""
         query = (
-            select(PriceItem.sku)
+            select(PriceItem.sku, PriceItem.brand)
             .join(PriceList, PriceItem.price_list_id == PriceList.id)
             .join(Partner, Partner.id == PriceList.supplier_id)
             .where(PriceList.status == ACTIVE, Partner.active)
             .execution_options(yield_per=batch)
         )
-        yield from self.session.scalars(query)
+        yield from self.session.execute(query).tuples()
 
     def offers_in(self, currency: str, batch: int = 2000) -> Iterator[tuple[str, Offer]]:
         """Every active offer in `currency` by normalised SKU, streamed in batches (a list can

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from mailbot.domain.lines import Rejection
 from mailbot.parsers.catalogue import Catalogue, exact_key, sku_key
-from mailbot.parsers.order_lines import order_lines_from_rows
+from mailbot.parsers.order_lines import OrderLines, order_lines_from_rows
 from mailbot.parsers.order_text import order_lines_from_text
 from tests.strategies import catalogue_skus, notations
 
@@ -227,4 +227,106 @@ def test_a_counted_line_without_a_sku_is_reported() -> None:
     assert result.lines == ()
     assert [(r.reason, r.text) for r in result.rejected] == [
         (Rejection.MISSING_SKU, "Brake drums for the BPW axle — 4 pcs")
+    ]
+
+
+HELD_OUT = Catalogue(
+    [
+        ("LF 3349", "Fleetguard"),
+        ("29030", "Febi"),
+        ("WVA 29030", "Textar"),
+        ("C 4", "Mann"),
+        ("950364001", "Haldex"),
+        ("35283", "Febi"),
+        ("24231995", "Volvo"),
+        ("WK 940/20", "Mann"),
+        ("HU 719/7x", "Mann"),
+    ]
+)
+
+
+def held_out(text: str) -> OrderLines:
+    return order_lines_from_text(text, HELD_OUT)
+
+
+@pytest.mark.parametrize(
+    ("line", "sku", "quantity"),
+    [
+        ("four pieces of HU 719/7x", "HU 719/7x", 4),
+        ("LF 3349 — две штуки", "LF 3349", 2),
+        ("a dozen LF 3349", "LF 3349", 12),
+        ("and one Haldex 950364001 please", "950364001", 1),
+        ("LF 3349 - 2no.", "LF 3349", 2),
+        ("LF3349 - 12.40 ea - qty 10", "LF 3349", 10),
+        ("24231995x2", "24231995", 2),
+        ("Air filter C 4 qty 3", "C 4", 3),
+        ("Filtru aer C 4 - două bucăți", "C 4", 2),
+        ("Febi 29030 x 1", "29030", 1),
+        ("Сайлентблок 35283 — 1 000 шт", "35283", 1000),
+        ("HU 719/7x x 2", "HU 719/7x", 2),
+    ],
+)
+def test_held_out_notations(line: str, sku: str, quantity: int) -> None:
+    """Counts in words, "no." and "ea", glued quantities, a short SKU on a counting line, a
+    brand that settles which SKU is meant, and thousands grouped by spaces read right."""
+    result = held_out(line)
+    assert [(found.sku, found.quantity) for found in result.lines] == [(sku, Decimal(quantity))]
+    assert result.rejected == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("LF 3349 - 2 cutii a câte 12 buc", Rejection.UNCLEAR_QUANTITY),
+        ("LF 3349 - 2 boxes of 10", Rejection.UNCLEAR_QUANTITY),
+        ("LF 3349 x 1,000", Rejection.UNCLEAR_QUANTITY),
+        ("LF 3349 - 1.000 buc", Rejection.UNCLEAR_QUANTITY),
+        ("29030 x 2", Rejection.AMBIGUOUS_SKU),
+    ],
+)
+def test_held_out_questions(line: str, reason: Rejection) -> None:
+    """Boxes or pieces, a thousand or one, Febi's 29030 or WVA 29030: asked, never guessed."""
+    result = held_out(line)
+    assert result.lines == ()
+    assert [rejected.reason for rejected in result.rejected] == [reason]
+
+
+def test_a_short_sku_in_an_address_is_not_an_order_line() -> None:
+    """ "bl. C 4, ap. 5" in an address is neither a line nor a question."""
+    result = held_out("Str. Fabricii 12, bl. C 4, ap. 5, Cluj")
+    assert (result.lines, result.rejected) == ((), ())
+
+
+def test_a_count_before_the_second_sku_is_its_own() -> None:
+    """In "change WK 940/20 to 6 pcs and add 2 x LF 3349", 6 is the first item's, 2 the second's."""
+    result = held_out("Please change the WK 940/20 to 6 pcs and add 2 x LF 3349.")
+    assert [(line.sku, line.quantity) for line in result.lines] == [
+        ("WK 940/20", Decimal(6)),
+        ("LF 3349", Decimal(2)),
+    ]
+
+
+def test_unknown_sku_after_a_brand_word_is_reported() -> None:
+    """ "WK 940 x 2" (a SKU cut short) is reported as unknown, not dropped."""
+    (line,) = held_out("WK 940 x 2").lines
+    assert (line.sku, line.quantity) == ("WK 940", Decimal(2))
+
+
+def test_a_totals_line_is_not_an_order_line() -> None:
+    """ "Итого: 7 шт. на сумму 45 600,00 руб." is neither a line nor a rejection."""
+    result = held_out("Итого: 7 шт. на сумму 45 600,00 руб.")
+    assert (result.lines, result.rejected) == ((), ())
+
+
+def test_merged_header_cells_do_not_hide_the_quantity_column() -> None:
+    """A header shifted by a merged cell over words is overruled by the column of numbers."""
+    rows = [
+        (1, ("Line", "Part", "Qty", "Notes")),
+        (2, ("1", "LF 3349", "Oil filter", "2", "")),
+        (3, ("2", "C 4", "Air filter", "5", "urgent")),
+    ]
+    result = order_lines_from_rows(rows, "body", catalogue=HELD_OUT)
+    assert [(line.sku, line.quantity) for line in result.lines] == [
+        ("LF 3349", Decimal(2)),
+        ("C 4", Decimal(5)),
     ]

@@ -420,7 +420,7 @@ def test_no_order_lists_problems_and_accepted_formats(renderer: Renderer) -> Non
     """no_order repeats the problems and shows the attachment types and the line format."""
     mail = renderer.render("no_order", "en", context())
     assert "order.xlsx: the file could not be read (not a zip)" in mail.text
-    assert "CSV, XLSX, XLS or ODS" in mail.text
+    assert "CSV, XLSX, XLS, ODS, or a PDF with text" in mail.text
     assert "ABC-123 x 5" in mail.text
     assert "order.csv, row 4" in mail.html
 
