@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from mailbot.domain.money import Money
+from mailbot.domain.orders import OrderStatus
 from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote
 from mailbot.domain.vouchers import (
@@ -38,7 +39,14 @@ from mailbot.storage.models import Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 # Orders that count as a client's earlier orders: agreed to, whatever happened after.
-PAST_ORDER_STATUSES = ("agreed", "held", "sent", "confirmed", "shipped", "closed")
+PAST_ORDER_STATUSES = (
+    OrderStatus.AGREED,
+    OrderStatus.HELD,
+    OrderStatus.SENT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
+    OrderStatus.CLOSED,
+)
 
 
 @dataclass(frozen=True, slots=True)

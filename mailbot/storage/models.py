@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mailbot.domain.deadlines import DeadlineStatus
+from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.storage.base import Base as Base
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign
 from mailbot.storage.voucher_models import VoucherCode as VoucherCode
@@ -80,7 +82,7 @@ class InboundMessage(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     size: Mapped[int]
     received_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="stored")
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.STORED)
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -250,7 +252,7 @@ class OutboundMessage(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(998))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
@@ -338,7 +340,7 @@ class Deadline(Base):
     due_at: Mapped[datetime]
     stage: Mapped[str | None] = mapped_column(String(16))
     stage_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=DeadlineStatus.OPEN)
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.dml import ReturningInsert
 
+from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.money import Money
 from mailbot.domain.pricing import Offer
 from mailbot.storage.models import (
@@ -58,7 +59,7 @@ def _claim(session: Session, model: Leased, row_id: int, now: datetime, lease: t
     One conditional UPDATE, so of several workers exactly one gets the row; False if another
     holds it or it is no longer waiting.
     """
-    waiting = "stored" if model is InboundMessage else "pending"
+    waiting = InboundStatus.STORED if model is InboundMessage else OutboundStatus.PENDING
     result = session.execute(
         update(model)
         .where(model.id == row_id, model.status == waiting, _lease_free(model, now))
@@ -153,7 +154,7 @@ class Inbox:
     def claimable_ids(self, now: datetime, limit: int) -> Sequence[int]:
         query = (
             select(InboundMessage.id)
-            .where(InboundMessage.status == "stored", _lease_free(InboundMessage, now))
+            .where(InboundMessage.status == InboundStatus.STORED, _lease_free(InboundMessage, now))
             .order_by(InboundMessage.id)
             .limit(limit)
         )
@@ -355,7 +356,10 @@ class Outbox:
     def due_ids(self, now: datetime, limit: int) -> Sequence[int]:
         query = (
             select(OutboundMessage.id)
-            .where(OutboundMessage.status == "pending", OutboundMessage.next_attempt_at <= now)
+            .where(
+                OutboundMessage.status == OutboundStatus.PENDING,
+                OutboundMessage.next_attempt_at <= now,
+            )
             .where(_lease_free(OutboundMessage, now))
             .order_by(OutboundMessage.id)
             .limit(limit)
@@ -369,7 +373,7 @@ class Outbox:
         self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == outbound_id)
-            .values(status="sent", sent_at=now, lease_until=None, last_error="")
+            .values(status=OutboundStatus.SENT, sent_at=now, lease_until=None, last_error="")
         )
 
 
