@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import TermsError, VoucherTerms
+from mailbot.domain.vouchers.codes import loose_form
 from mailbot.errors import MailbotError
 from mailbot.parsers.voucher_codes import (
     candidates,
@@ -18,7 +19,6 @@ from mailbot.parsers.voucher_codes import (
     generate,
     is_prefix,
     is_serial_shape,
-    loose_form,
 )
 from mailbot.services.partners import normalise_address
 from mailbot.storage.models import VoucherCampaign, VoucherCode

@@ -20,13 +20,13 @@ from enum import StrEnum
 from typing import Any
 
 from mailbot.domain.money import Money
+from mailbot.domain.vouchers.codes import normalise_code
 from mailbot.parsers.voucher_codes import (
     PREFIX_LENGTH,
     MatchKind,
     candidates,
     is_serial_shape,
     match,
-    normalise_code,
 )
 from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
