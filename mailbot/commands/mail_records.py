@@ -20,8 +20,8 @@ from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.services import views
 from mailbot.services.bounces import clear_address
 
-MESSAGE_STATUSES = tuple(InboundStatus)
-OUTBOUND_STATUSES = tuple(OutboundStatus)
+MESSAGE_STATUSES = tuple(status.value for status in InboundStatus)
+OUTBOUND_STATUSES = tuple(status.value for status in OutboundStatus)
 
 
 @click.group()

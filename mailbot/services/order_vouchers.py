@@ -28,6 +28,7 @@ from mailbot.domain.vouchers import (
     VoucherTerms,
     evaluate_vouchers,
 )
+from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.outbound.formatting import FALLBACK_LANGUAGE
 from mailbot.outbound.voucher_lookups import LOOKUP_WORDS
 from mailbot.outbound.voucher_rows import VoucherRow, voucher_rows
@@ -190,7 +191,7 @@ def discount_on_confirmed(
     order out, as it was when the order was quoted; dates are judged on the day the order was
     received in `zone`.
     """
-    redeemed = [r for r in uow.vouchers.of_order(order.id) if r.status == "redeemed"]
+    redeemed = [r for r in uow.vouchers.of_order(order.id) if r.status == RedemptionStatus.REDEEMED]
     if not redeemed:
         return Decimal(0)
     priced = [line for line in order.lines if line.unit_price is not None and line.quantity]

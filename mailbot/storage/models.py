@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.domain.mail import InboundStatus, OutboundStatus
+from mailbot.domain.price_changes import PriceListStatus
 from mailbot.storage.base import Base as Base
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign
 from mailbot.storage.voucher_models import VoucherCode as VoucherCode
@@ -106,7 +107,7 @@ class PriceList(Base):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     source: Mapped[str] = mapped_column(String(255))
     imported_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=PriceListStatus.ACTIVE)
     held_reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None]
     rows: Mapped[int] = mapped_column(default=0)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.domain.mail import InboundStatus
+from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.storage.models import (
     Deadline,
     InboundMessage,
@@ -34,7 +35,7 @@ class Reports:
             select(VoucherCampaign.name, func.count(VoucherRedemption.id))
             .join(VoucherCampaign, VoucherCampaign.id == VoucherRedemption.campaign_id)
             .where(
-                VoucherRedemption.status == "redeemed",
+                VoucherRedemption.status == RedemptionStatus.REDEEMED,
                 VoucherRedemption.redeemed_at >= since,
                 VoucherRedemption.redeemed_at < until,
             )

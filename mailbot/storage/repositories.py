@@ -28,6 +28,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.money import Money
+from mailbot.domain.price_changes import PriceListStatus
 from mailbot.domain.pricing import Offer
 from mailbot.storage.models import (
     Base,
@@ -43,7 +44,7 @@ from mailbot.storage.models import (
     PriceList,
 )
 
-ACTIVE = "active"  # the price list status orders are priced from
+ACTIVE = PriceListStatus.ACTIVE  # the price list status orders are priced from
 
 Leased = type[InboundMessage] | type[OutboundMessage]
 _RAW_SLICE = 2**20  # bytes of a stored message read in one query
@@ -219,7 +220,7 @@ class PriceLists:
             update(PriceList)
             .where(PriceList.supplier_id == price_list.supplier_id, PriceList.id != price_list.id)
             .where(PriceList.status == ACTIVE)
-            .values(status="replaced")
+            .values(status=PriceListStatus.REPLACED)
         )
         price_list.status = ACTIVE
         price_list.held_reason = ""
