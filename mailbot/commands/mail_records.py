@@ -16,11 +16,12 @@ from mailbot.commands.common import (
     json_option,
     pass_context,
 )
+from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.services import views
 from mailbot.services.bounces import clear_address
 
-MESSAGE_STATUSES = ("stored", "processed", "ignored", "quarantined")
-OUTBOUND_STATUSES = ("pending", "sent", "failed", "bounced", "held", "digested", "suppressed")
+MESSAGE_STATUSES = tuple(status.value for status in InboundStatus)
+OUTBOUND_STATUSES = tuple(status.value for status in OutboundStatus)
 
 
 @click.group()

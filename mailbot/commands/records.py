@@ -22,6 +22,7 @@ from mailbot.commands.dates import contract_end_option, parse_contract_end
 from mailbot.commands.mail_records import show_message
 from mailbot.commands.price_versions import echo_report
 from mailbot.config import PRICE_FIELDS
+from mailbot.domain.mail import InboundStatus
 from mailbot.domain.pricing import normalise_sku
 from mailbot.parsers.price_list import currency_code
 from mailbot.services import views
@@ -293,7 +294,7 @@ def quarantine() -> None:
 def quarantine_list(context: Context, as_json: bool) -> None:
     """List quarantined messages, newest first."""
     with context.app().uow() as uow:
-        rows = [views.message_row(m) for m in uow.inbox.with_status("quarantined")]
+        rows = [views.message_row(m) for m in uow.inbox.with_status(InboundStatus.QUARANTINED)]
     emit(rows, as_json, ["id", "received_at", "attempts", "message_id", "last_error"])
 
 

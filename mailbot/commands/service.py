@@ -19,6 +19,7 @@ from mailbot.commands.common import (
     pass_context,
 )
 from mailbot.config import ConfigError
+from mailbot.domain.mail import InboundStatus
 from mailbot.storage.database import upgrade
 
 
@@ -80,7 +81,7 @@ def ingest(context: Context, files: tuple[str, ...]) -> None:
             click.echo(f"{name}: stored as message {stored.id}; another worker has it")
             continue
         outcome = app.processor.process_claimed(stored.id)
-        bad += outcome.status != "processed" and outcome.status != "ignored"
+        bad += outcome.status not in (InboundStatus.PROCESSED, InboundStatus.IGNORED)
         click.echo(f"{name}: message {stored.id} {outcome.status}: {outcome.summary}")
     app.sender.run_once()
     if bad:

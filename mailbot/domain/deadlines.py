@@ -19,6 +19,12 @@ class DeadlineKind(StrEnum):
     SHIPPING = "shipping"
 
 
+class DeadlineStatus(StrEnum):
+    OPEN = "open"  # waiting for someone; its stage says what happens next
+    DONE = "done"  # the awaited step happened, nothing waits any more, or the quote expired
+    CANCELLED = "cancelled"  # the partner it waited on was cut off
+
+
 class Stage(StrEnum):
     """What happens next to an open deadline."""
 

@@ -59,6 +59,16 @@ class PriceChanges:
         return self.up + self.down + self.currency_changed
 
 
+class PriceListStatus(StrEnum):
+    """Where one imported version of a supplier's list stands."""
+
+    IMPORTING = "importing"  # being read and compared; the supplier's old version still counts
+    ACTIVE = "active"  # orders are priced from it; at most one per supplier
+    REPLACED = "replaced"  # a newer version was applied
+    HELD = "held"  # waiting for a manager
+    REJECTED = "rejected"  # a manager refused it
+
+
 class HoldKind(StrEnum):
     REMOVED_SHARE = "removed_share"
     PRICE_FACTOR = "price_factor"

@@ -13,9 +13,7 @@ transpositions across one character (a^2 != 1: a has order 31). A weighted sum m
 do both: a weight must be odd to catch every substitution, and the difference of two odd weights
 is even, so some transpositions would pass.
 
-Normalising a serial code: upper case, spaces and dashes dropped, and the look-alikes Crockford
-reads the same way mapped: O to 0, I and L to 1, and U to V (U is not in the alphabet; V is the
-nearest shape). Promotional codes keep their letters: only case and separators are ignored.
+How a typed code is normalised (case, separators, look-alikes) is `mailbot.domain.vouchers.codes`.
 """
 
 from __future__ import annotations
@@ -27,6 +25,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from mailbot.domain.vouchers.codes import loose_form, normalise_code
+
 ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LETTERS: Final = "ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIX_LENGTH: Final = 3
@@ -34,9 +34,6 @@ RANDOM_LENGTH: Final = 8
 SERIAL_LENGTH: Final = PREFIX_LENGTH + RANDOM_LENGTH + 1
 
 _VALUE: Final = {char: value for value, char in enumerate(ALPHABET)}
-_LOOK_ALIKES: Final = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
-# Spaces, dashes of every kind, dots and underscores: what people put between groups.
-_SEPARATORS: Final = re.compile(r"[\s\-‐-―−_.]+")
 _SERIAL: Final = re.compile(f"[{LETTERS}]{{{PREFIX_LENGTH}}}[{ALPHABET}]{{{RANDOM_LENGTH + 1}}}")
 _MODULUS: Final = 0b100101  # x^5 + x^2 + 1, irreducible over GF(2)
 
@@ -60,17 +57,6 @@ def _syndrome(text: str) -> int:
     for char in text:
         total = _times(total, 2) ^ _VALUE[char]
     return total
-
-
-def loose_form(text: str) -> str:
-    """`text` upper-cased without separators, look-alikes kept: the stored form of a
-    promotional code, which is matched only case-insensitively and ignoring spaces and dashes."""
-    return _SEPARATORS.sub("", text).upper()
-
-
-def normalise_code(text: str) -> str:
-    """The stored form of a serial code: upper case, no separators, look-alikes mapped."""
-    return loose_form(text).translate(_LOOK_ALIKES)
 
 
 def is_serial_shape(text: str) -> bool:

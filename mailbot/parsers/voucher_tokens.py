@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from mailbot.domain.vouchers.codes import loose_form, normalise_code
+
 # A serial code is 12 characters once spaces and dashes are dropped: a 3-letter campaign
 # prefix, 8 random characters and a check character, from Crockford's base32 alphabet. Only
 # the shape is checked here; the check character and the campaign are the lookup's business,
 # so the prefix is only required to be three Latin letters as typed.
 SERIAL_LENGTH = 12
-_LOOK_ALIKES = str.maketrans("OIL", "011")
 _PREFIX = re.compile(r"[A-Z]{3}")
 _BODY = re.compile(r"[0-9A-HJKMNP-TV-Z]{9}")
 # Groups of a serial code as people type them: the prefix alone ("WIN 7K3M Q9TX 4") or
@@ -28,18 +29,16 @@ _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _MIN_TOKEN, _MAX_TOKEN = 4, 32
 
 
-def _compact(text: str) -> str:
-    return "".join(text.split()).replace("-", "").upper()
-
-
 def is_serial_shape(text: str) -> bool:
     """Whether `text` without spaces and dashes has a serial code's shape: three letters, then
-    nine characters of the alphabet once O is read as 0 and I and L as 1. The check character
+    nine characters of the alphabet once O is read as 0 and I and L as 1. A U is not read as V
+    here, so that a run of words with a U in it is not taken for a code. The check character
     is not judged."""
-    compact = _compact(text)
+    compact = loose_form(text)
     return (
         _PREFIX.fullmatch(compact[:3]) is not None
-        and _BODY.fullmatch(compact[3:].translate(_LOOK_ALIKES)) is not None
+        and "U" not in compact[3:]
+        and _BODY.fullmatch(normalise_code(compact[3:])) is not None
     )
 
 
@@ -50,7 +49,7 @@ def code_tokens(subject: str, body: str) -> list[str]:
     found: dict[str, str] = {}
     for text in (subject, body):
         for token in _tokens(text):
-            found.setdefault(_compact(token), token)
+            found.setdefault(loose_form(token), token)
     return list(found.values())
 
 

@@ -14,10 +14,11 @@ from decimal import Decimal
 
 from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.money import Money
+from mailbot.domain.orders import CLIENT_CANCELLABLE, FINAL, OrderStatus, SupplierOrderStatus
 from mailbot.errors import MailbotError
 from mailbot.services import ledger, vouchers
 from mailbot.services.deadlines import DeadlineSettings, close_deadlines, open_shipping
-from mailbot.services.order_lifecycle import CLIENT_CANCELLABLE, FINAL, transition
+from mailbot.services.order_lifecycle import transition
 from mailbot.services.order_mail import Inbound, tell_client, tell_managers_of_held
 from mailbot.services.order_vouchers import discount_on_confirmed
 from mailbot.services.replies import Replies
@@ -33,7 +34,10 @@ from mailbot.storage.models import Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 # What a client's AGREE or CANCEL is answered with when it changes nothing.
-ANSWERED_AS_IS = {"cancelled": "already_cancelled", "expired": "expired"}
+ANSWERED_AS_IS: dict[str, str] = {
+    OrderStatus.CANCELLED: "already_cancelled",
+    OrderStatus.EXPIRED: "expired",
+}
 
 
 class OrderActionError(MailbotError):
@@ -49,13 +53,17 @@ def agree(
     `vat_percent` judges gross voucher rules again on confirmed quantities.
     Returns a summary for the processing log."""
     actor, inbound_id = client.id, None if inbound is None else inbound.record.id
-    partial = [p for p in uow.order_records.supplier_orders(order.id) if p.status == "partial"]
-    if order.status == "sent" and partial:
+    partial = [
+        p
+        for p in uow.order_records.supplier_orders(order.id)
+        if p.status == SupplierOrderStatus.PARTIAL
+    ]
+    if order.status == OrderStatus.SENT and partial:
         zone = deadlines.zone_of(client.timezone)
         return _accept_partial(uow, replies, order, client, inbound, now=now,
                                vat_percent=vat_percent, zone=zone,
                                deadlines=deadlines)  # fmt: skip
-    if order.status != "quoted":
+    if order.status != OrderStatus.QUOTED:
         outcome = ANSWERED_AS_IS.get(order.status, "already_agreed")
         tell_client(uow, replies, order, outcome, now=now, inbound=inbound)
         return f"AGREE for {order.number} changed nothing: it is {order.status}"
@@ -66,7 +74,7 @@ def agree(
     vouchers.redeem(uow, order_id=order.id, inbound_id=inbound_id or order.inbound_message_id,
                     now=now)  # fmt: skip
     if ledger.over_limit(uow, client, order.total):
-        transition(uow, order, "held", at=now, actor_id=actor, inbound_id=inbound_id,
+        transition(uow, order, OrderStatus.HELD, at=now, actor_id=actor, inbound_id=inbound_id,
                    note="above the credit limit")  # fmt: skip
         owed = Money(order.total - uow.order_records.balance(client.id, client.currency),
                      client.currency)  # fmt: skip
@@ -75,7 +83,9 @@ def agree(
         tell_client(uow, replies, order, "held", now=now, inbound=inbound)
         return f"{order.number} held above the credit limit; {told} manager(s) told"
     note = "auto-agreed" if inbound is None else ""
-    transition(uow, order, "agreed", at=now, actor_id=actor, inbound_id=inbound_id, note=note)
+    transition(
+        uow, order, OrderStatus.AGREED, at=now, actor_id=actor, inbound_id=inbound_id, note=note
+    )
     files = _debit_and_send(uow, replies, order, client, now=now, deadlines=deadlines)
     tell_client(uow, replies, order, "agreed", now=now, inbound=inbound)
     return f"{order.number} agreed; order files sent to {files} supplier(s)"
@@ -88,7 +98,7 @@ def _debit_and_send(
     ledger.book(uow, client, "debit", order.total, at=now, order=order,
                 note=f"order {order.number}")  # fmt: skip
     files = send_order_files(uow, replies, order, now=now, deadlines=deadlines)
-    transition(uow, order, "sent", at=now, actor_id=None, inbound_id=None,
+    transition(uow, order, OrderStatus.SENT, at=now, actor_id=None, inbound_id=None,
                note=f"order files to {files} supplier(s)")  # fmt: skip
     return files
 
@@ -100,9 +110,10 @@ def _accept_partial(
     """The client takes the confirmed quantities: the parts proceed, the total is lowered,
     and the redeemed voucher codes are judged again on what is left."""
     for part in uow.order_records.supplier_orders(order.id):
-        if part.status == "partial":
-            part.status = "shipped" if part.ship_date is not None else "confirmed"
-            if part.status == "confirmed":  # the supplier's shipping promise runs from now
+        if part.status == SupplierOrderStatus.PARTIAL:
+            shipped = part.ship_date is not None
+            part.status = SupplierOrderStatus.SHIPPED if shipped else SupplierOrderStatus.CONFIRMED
+            if not shipped:  # the supplier's shipping promise runs from now
                 days = delivery_days(uow, supplier_lines(order, part.supplier_id), part.supplier_id)
                 open_shipping(uow, deadlines, order, part.supplier_id, delivery_days=days, now=now)
     confirmed = Decimal(0)
@@ -116,7 +127,7 @@ def _accept_partial(
                     note=f"order {order.number}: confirmed quantities")  # fmt: skip
         order.total = confirmed
     inbound_id = None if inbound is None else inbound.record.id
-    transition(uow, order, "sent", at=now, actor_id=client.id, inbound_id=inbound_id,
+    transition(uow, order, OrderStatus.SENT, at=now, actor_id=client.id, inbound_id=inbound_id,
                note="client agreed to the confirmed quantities")  # fmt: skip
     advance(uow, replies, order, actor_id=client.id, inbound_id=inbound_id, now=now,
             announce=False)  # fmt: skip
@@ -145,12 +156,12 @@ def _cancel(
     inbound_id: int | None, now: datetime, note: str,
 ) -> None:  # fmt: skip
     was = order.status
-    transition(uow, order, "cancelled", at=now, actor_id=actor_id, inbound_id=inbound_id,
+    transition(uow, order, OrderStatus.CANCELLED, at=now, actor_id=actor_id, inbound_id=inbound_id,
                note=note)  # fmt: skip
     close_deadlines(uow, order_id=order.id, now=now)
     vouchers.release(uow, order_id=order.id, inbound_id=inbound_id, now=now,
                      reason="order cancelled")  # fmt: skip
-    if was in ("sent", "confirmed", "agreed"):
+    if was in (OrderStatus.AGREED, OrderStatus.SENT, OrderStatus.CONFIRMED):
         ledger.book(uow, order.client, "credit", order.total, at=now, order=order,
                     note=f"order {order.number} cancelled")  # fmt: skip
         tell_suppliers_of_cancel(uow, replies, order, now=now)
@@ -170,9 +181,9 @@ def release(
     """A manager lets a held order go on despite the credit limit: agreed, debited, sent."""
     with uow:
         order = _order(uow, number)
-        if order.status != "held":
+        if order.status != OrderStatus.HELD:
             raise OrderActionError(f"order {order.number} is {order.status}, not held")
-        transition(uow, order, "agreed", at=now, actor_id=None, inbound_id=None,
+        transition(uow, order, OrderStatus.AGREED, at=now, actor_id=None, inbound_id=None,
                    note="released by a manager")  # fmt: skip
         files = _debit_and_send(uow, replies, order, order.client, now=now, deadlines=deadlines)
         tell_client(uow, replies, order, "released", now=now)
@@ -185,7 +196,7 @@ def cancel_by_desk(uow: UnitOfWork, replies: Replies, number: str, *, now: datet
     """A manager cancels an order that is not finished yet; client and suppliers are told."""
     with uow:
         order = _order(uow, number)
-        if order.status in FINAL or order.status == "shipped":
+        if order.status in FINAL or order.status == OrderStatus.SHIPPED:
             raise OrderActionError(f"order {order.number} is {order.status}; too late to cancel")
         _cancel(uow, replies, order, actor_id=None, inbound_id=None, now=now,
                 note=note or "cancelled by a manager")  # fmt: skip
@@ -198,8 +209,10 @@ def close(uow: UnitOfWork, number: str, *, now: datetime, note: str = "") -> str
     """A manager closes a shipped order (delivered, nothing more to do)."""
     with uow:
         order = _order(uow, number)
-        if order.status != "shipped":
+        if order.status != OrderStatus.SHIPPED:
             raise OrderActionError(f"order {order.number} is {order.status}, not shipped")
-        transition(uow, order, "closed", at=now, actor_id=None, inbound_id=None, note=note)
+        transition(
+            uow, order, OrderStatus.CLOSED, at=now, actor_id=None, inbound_id=None, note=note
+        )
         uow.commit()
         return f"order {order.number} closed"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mailbot.domain.mail import OutboundStatus
 from mailbot.errors import MailbotError
 from mailbot.parsers.bounces import Bounce, Failure, read_bounce
 from mailbot.services.pricelist_versions import mail_managers
@@ -66,9 +67,9 @@ def _record_failure(
     named = f"outbound {outbound.id} {outbound.message_id} to {outbound.recipient}"
     if not failure.permanent:
         return f"delivery of {named} delayed{code}"
-    if outbound.status == "bounced":
+    if outbound.status == OutboundStatus.BOUNCED:
         return f"{named} already marked bounced"
-    outbound.status = "bounced"
+    outbound.status = OutboundStatus.BOUNCED
     outbound.bounced_at = now
     outbound.bounce_recipient = failure.recipient
     outbound.bounce_status = failure.status

@@ -12,15 +12,14 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.domain.money import Money
+from mailbot.domain.orders import OPEN
 from mailbot.services import vouchers
 from mailbot.services.partners import PartnerError, normalise_address
 from mailbot.services.replies import Replies
 from mailbot.storage.models import Deadline, Order, OrderLine, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
-
-# Orders someone still has to do something about.
-OPEN_STATUSES = ("quoted", "held", "agreed", "sent", "confirmed", "shipped")
 
 DEACTIVATED, CONTRACT_END = "deactivated", "contract_end"
 
@@ -76,7 +75,7 @@ def cut_off(
     partner.deactivated_at = now
     open_orders = uow.session.scalars(
         select(Order)
-        .where(Order.client_id == partner.id, Order.status.in_(OPEN_STATUSES))
+        .where(Order.client_id == partner.id, Order.status.in_(OPEN))
         .order_by(Order.id)
     ).all()
     for order in open_orders:
@@ -84,13 +83,19 @@ def cut_off(
     lines = uow.session.execute(
         select(Order.number, OrderLine.sku, OrderLine.quantity)
         .join(Order, OrderLine.order_id == Order.id)
-        .where(OrderLine.supplier_id == partner.id, Order.status.in_(OPEN_STATUSES))
+        .where(OrderLine.supplier_id == partner.id, Order.status.in_(OPEN))
         .order_by(Order.id, OrderLine.position)
     ).all()
     uow.session.execute(
         update(Deadline)
-        .where(Deadline.partner_id == partner.id, Deadline.status == "open")
-        .values(status="cancelled", stage=None, stage_at=None, closed_at=now, updated_at=now)
+        .where(Deadline.partner_id == partner.id, Deadline.status == DeadlineStatus.OPEN)
+        .values(
+            status=DeadlineStatus.CANCELLED,
+            stage=None,
+            stage_at=None,
+            closed_at=now,
+            updated_at=now,
+        )
     )
     context = {
         "cut_name": partner.name,

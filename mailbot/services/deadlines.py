@@ -16,16 +16,18 @@ from zoneinfo import ZoneInfo
 
 from mailbot.domain.deadlines import (
     DeadlineKind,
+    DeadlineStatus,
     Stage,
     StagePolicy,
     add_hours,
     next_stage,
     stage_time,
 )
+from mailbot.domain.orders import OrderStatus, TransitionError
 from mailbot.domain.quotes import Quote
 from mailbot.services import vouchers
 from mailbot.services.deadline_mail import escalate, remind, tell_expired
-from mailbot.services.order_lifecycle import TransitionError, transition
+from mailbot.services.order_lifecycle import transition
 from mailbot.services.replies import Replies
 from mailbot.storage.models import Deadline, Order, VoucherCode
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -35,9 +37,9 @@ log = logging.getLogger("mailbot.deadlines")
 # The order statuses in which a deadline of each kind still waits for someone; in any other
 # the deadline is moot and is closed without a word.
 WAITING = {
-    DeadlineKind.CLIENT_AGREEMENT: frozenset({"quoted"}),
-    DeadlineKind.SUPPLIER_CONFIRMATION: frozenset({"sent"}),
-    DeadlineKind.SHIPPING: frozenset({"sent", "confirmed"}),
+    DeadlineKind.CLIENT_AGREEMENT: frozenset({OrderStatus.QUOTED}),
+    DeadlineKind.SUPPLIER_CONFIRMATION: frozenset({OrderStatus.SENT}),
+    DeadlineKind.SHIPPING: frozenset({OrderStatus.SENT, OrderStatus.CONFIRMED}),
 }
 
 
@@ -104,7 +106,7 @@ def open_deadline(
         due_at=due_at,
         stage=Stage.REMIND.value,
         stage_at=now,
-        status="open",
+        status=DeadlineStatus.OPEN,
         attempts=0,
         last_error="",
         updated_at=now,
@@ -170,7 +172,7 @@ def close_deadlines(
     for deadline in uow.deadlines.for_order(order_id, kinds):
         if partner_id is not None and deadline.partner_id != partner_id:
             continue
-        deadline.status, deadline.stage, deadline.stage_at = "done", None, None
+        deadline.status, deadline.stage, deadline.stage_at = DeadlineStatus.DONE, None, None
         deadline.closed_at = deadline.updated_at = now
         closed += 1
     return closed
@@ -236,7 +238,11 @@ def _act(
             return None
         if order.status not in WAITING[kind]:
             summary = f"closed: order is {order.status}"
-            values: dict[str, object] = {"status": "done", "stage": None, "stage_at": None}
+            values: dict[str, object] = {
+                "status": DeadlineStatus.DONE,
+                "stage": None,
+                "stage_at": None,
+            }
         else:
             summary = _perform(work, stage, kind, deadline, order, now, replies)
             after = next_stage(
@@ -246,8 +252,8 @@ def _act(
             if after is not None:
                 values = {"stage": after[0].value, "stage_at": after[1]}
             if stage is Stage.EXPIRE:
-                values["status"] = "done"
-        if values.get("status") == "done":
+                values["status"] = DeadlineStatus.DONE
+        if values.get("status") == DeadlineStatus.DONE:
             values["closed_at"] = now
         values.update(updated_at=now, attempts=0, last_error="")
         if not work.deadlines.settle(
@@ -277,7 +283,7 @@ def _perform(
         transition(
             work,
             order,
-            "expired",
+            OrderStatus.EXPIRED,
             at=now,
             actor_id=None,
             inbound_id=None,

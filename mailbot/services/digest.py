@@ -10,13 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from mailbot.domain.money import Money
+from mailbot.domain.orders import OPEN, OrderStatus
 from mailbot.outbound.matrix import MatrixRow, order_matrix_xlsx
 from mailbot.services.replies import Replies
 from mailbot.storage.unit_of_work import UnitOfWork
 
-WAITING_FOR_CLIENTS = ("quoted", "held")
-WAITING_FOR_SUPPLIERS = ("agreed", "sent", "confirmed")
-OPEN = (*WAITING_FOR_CLIENTS, *WAITING_FOR_SUPPLIERS, "shipped")
+WAITING_FOR_CLIENTS = (OrderStatus.QUOTED, OrderStatus.HELD)
+WAITING_FOR_SUPPLIERS = (OrderStatus.AGREED, OrderStatus.SENT, OrderStatus.CONFIRMED)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -101,7 +101,7 @@ def build_digest(uow: UnitOfWork, *, since: datetime, now: datetime) -> Digest:
     )
 
 
-def _waiting(uow: UnitOfWork, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+def _waiting(uow: UnitOfWork, statuses: tuple[OrderStatus, ...]) -> list[dict[str, Any]]:
     return [
         {
             "number": order.number,
@@ -119,9 +119,9 @@ def _matrix_rows(uow: UnitOfWork, since: datetime) -> list[MatrixRow]:
     for order, client, step in uow.reports.matrix(since, OPEN):
         row = rows.get(order.id)
         if row is None:
-            steps = {"received": order.created_at}
+            steps: dict[str, datetime] = {OrderStatus.RECEIVED: order.created_at}
             if order.quoted_at is not None:
-                steps["quoted"] = order.quoted_at
+                steps[OrderStatus.QUOTED] = order.quoted_at
             row = rows[order.id] = MatrixRow(
                 order.number, client, order.status, Money(order.total, order.currency), steps
             )

@@ -12,6 +12,7 @@ from email.policy import compat32
 
 from sqlalchemy.exc import DataError
 
+from mailbot.domain.mail import InboundStatus
 from mailbot.errors import MailbotError
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -58,7 +59,7 @@ def store_messages(
                         "raw": raw,
                         "size": len(raw),
                         "received_at": now,
-                        "status": "stored",
+                        "status": InboundStatus.STORED,
                         "attempts": 0,
                         "last_error": "",
                         "outcome": "",

@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mailbot.domain.mail import OutboundStatus
 from mailbot.domain.money import Money
+from mailbot.domain.orders import SupplierOrderStatus
 from mailbot.parsers.message import ParsedMessage
 from mailbot.services.pricelist_versions import mail_managers
 from mailbot.services.replies import Replies, Thread, reply_address
@@ -61,7 +63,7 @@ def shipments(parts: Sequence[SupplierOrder]) -> list[Context]:
     return [
         {"date": part.ship_date, "method": part.ship_method}
         for part in parts
-        if part.status == "shipped" and part.ship_date is not None
+        if part.status == SupplierOrderStatus.SHIPPED and part.ship_date is not None
     ]
 
 
@@ -109,7 +111,7 @@ def tell(
         timezone=partner.timezone,
     )
     if inbound is not None and inbound.hold:
-        mail.status, mail.last_error = "held", inbound.hold
+        mail.status, mail.last_error = OutboundStatus.HELD, inbound.hold
 
 
 def tell_client(

@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from mailbot.domain.money import Money
+from mailbot.domain.orders import OrderStatus
 from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote
 from mailbot.domain.vouchers import (
@@ -27,6 +28,7 @@ from mailbot.domain.vouchers import (
     VoucherTerms,
     evaluate_vouchers,
 )
+from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.outbound.formatting import FALLBACK_LANGUAGE
 from mailbot.outbound.voucher_lookups import LOOKUP_WORDS
 from mailbot.outbound.voucher_rows import VoucherRow, voucher_rows
@@ -38,7 +40,14 @@ from mailbot.storage.models import Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 # Orders that count as a client's earlier orders: agreed to, whatever happened after.
-PAST_ORDER_STATUSES = ("agreed", "held", "sent", "confirmed", "shipped", "closed")
+PAST_ORDER_STATUSES = (
+    OrderStatus.AGREED,
+    OrderStatus.HELD,
+    OrderStatus.SENT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
+    OrderStatus.CLOSED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +191,7 @@ def discount_on_confirmed(
     order out, as it was when the order was quoted; dates are judged on the day the order was
     received in `zone`.
     """
-    redeemed = [r for r in uow.vouchers.of_order(order.id) if r.status == "redeemed"]
+    redeemed = [r for r in uow.vouchers.of_order(order.id) if r.status == RedemptionStatus.REDEEMED]
     if not redeemed:
         return Decimal(0)
     priced = [line for line in order.lines if line.unit_price is not None and line.quantity]

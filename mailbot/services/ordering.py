@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.markup import MarkupRule
+from mailbot.domain.orders import OrderStatus
 from mailbot.domain.pricing import PriceRules, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.catalogue import Catalogue
@@ -162,7 +163,7 @@ def store_order(
     order = Order(
         number=f"PENDING-{inbound.id}",
         client_id=client.id,
-        status="received",
+        status=OrderStatus.RECEIVED,
         currency=quote.currency,
         total=quote.total.amount,
         inbound_message_id=inbound.id,
@@ -174,7 +175,7 @@ def store_order(
     priced = [_priced_row(line) for line in quote.lines]
     rejected = [_rejected_row(line) for line in quote.rejected]
     uow.orders.add_lines(order.id, [*priced, *rejected])
-    transition(uow, order, "quoted", at=now, actor_id=client.id, inbound_id=inbound.id)
+    transition(uow, order, OrderStatus.QUOTED, at=now, actor_id=client.id, inbound_id=inbound.id)
     uow.events.record(
         "OrderQuoted",
         {"order": order.number, "client": client.id, "total": str(quote.total.amount)},

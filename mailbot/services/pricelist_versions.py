@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.domain.money import Money
-from mailbot.domain.price_changes import PriceChange
+from mailbot.domain.price_changes import PriceChange, PriceListStatus
 from mailbot.errors import MailbotError
 from mailbot.services.pricelists import ImportReport
 from mailbot.services.replies import Replies
@@ -38,7 +38,7 @@ def reject_price_list(uow: UnitOfWork, version_id: int, *, now: datetime) -> Pri
     """Refuse a held version for good; the supplier's active list stays as it is."""
     with uow:
         version = _held(uow, version_id)
-        uow.versions.set_status(version, "rejected", now)
+        uow.versions.set_status(version, PriceListStatus.REJECTED, now)
         uow.events.record("PriceListRejected", {"price_list": version.id}, now)
         uow.commit()
         return version
@@ -48,7 +48,7 @@ def _held(uow: UnitOfWork, version_id: int) -> PriceList:
     version = uow.versions.get(version_id)
     if version is None:
         raise VersionError(f"no price list version {version_id}")
-    if version.status != "held":
+    if version.status != PriceListStatus.HELD:
         raise VersionError(f"price list version {version_id} is {version.status}, not held")
     return version
 

@@ -10,7 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.money import minor_unit
-from mailbot.domain.price_changes import HoldPolicy, HoldReason, PriceChanges, hold_reasons
+from mailbot.domain.price_changes import (
+    HoldPolicy,
+    HoldReason,
+    PriceChanges,
+    PriceListStatus,
+    hold_reasons,
+)
 from mailbot.domain.pricing import normalise_sku
 from mailbot.errors import MailbotError
 from mailbot.parsers.price_list import PriceRow, price_rows
@@ -99,7 +105,10 @@ def import_price_list(
     form = supplier_format or settings.format_for(supplier)
     # Not "active" until compared, so the supplier's active version is still the old one.
     price_list = PriceList(
-        supplier_id=supplier.id, source=filename[:255], imported_at=now, status="importing"
+        supplier_id=supplier.id,
+        source=filename[:255],
+        imported_at=now,
+        status=PriceListStatus.IMPORTING,
     )
     uow.session.add(price_list)
     uow.session.flush()
@@ -149,7 +158,7 @@ def import_price_list(
         "rows": imported,
     }
     if held:
-        price_list.status = "held"
+        price_list.status = PriceListStatus.HELD
         price_list.held_reason = "; ".join(reason.describe() for reason in held)
         uow.session.flush()
         payload_event["reasons"] = [reason.kind.value for reason in held]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from mailbot.clock import Clock
 from mailbot.domain.deadlines import Stage, stage_time
+from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.quotes import Quote
 from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.commands import Command, is_check, read_command
@@ -62,7 +63,7 @@ class ProcessingPolicy:
 class Outcome:
     """What became of one message: its final status and a line for people."""
 
-    status: str
+    status: InboundStatus
     summary: str
 
 
@@ -120,7 +121,7 @@ class Processor:
                 assert inbound is not None, f"claimed message {inbound_id} vanished"
                 if inbound.attempts > self._policy.max_attempts:
                     outcome = Outcome(
-                        "quarantined",
+                        InboundStatus.QUARANTINED,
                         f"gave up after {inbound.attempts - 1} attempts: {inbound.last_error}",
                     )
                 else:
@@ -140,7 +141,7 @@ class Processor:
         inbound.outcome = outcome.summary
         inbound.lease_until = None
         inbound.processed_at = self._clock.now()
-        if outcome.status == "quarantined":
+        if outcome.status == InboundStatus.QUARANTINED:
             inbound.last_error = outcome.summary
 
     def _record_failure(self, inbound_id: int, error: Exception) -> Outcome:
@@ -151,11 +152,15 @@ class Processor:
             assert inbound is not None
             inbound.last_error = reason
             if inbound.attempts >= self._policy.max_attempts:
-                outcome = Outcome("quarantined", f"failed {inbound.attempts} times: {reason}")
+                outcome = Outcome(
+                    InboundStatus.QUARANTINED, f"failed {inbound.attempts} times: {reason}"
+                )
                 self._finish(inbound, outcome)
                 uow.events.record("MessageQuarantined", {"message": inbound_id}, now)
             else:
-                outcome = Outcome("stored", f"attempt {inbound.attempts} failed, will retry")
+                outcome = Outcome(
+                    InboundStatus.STORED, f"attempt {inbound.attempts} failed, will retry"
+                )
                 inbound.lease_until = now + self._policy.retry_after
             uow.commit()
         return outcome
@@ -173,20 +178,28 @@ class Processor:
             if reason in MAYBE_BOUNCE:
                 policy, now = self._policy.bounces, self._clock.now()
                 bounce = record_bounce(uow, self._replies, raw, policy=policy, now=now)
-            return Outcome("ignored", "; ".join(filter(None, (f"not answered: {reason}", bounce))))
+            return Outcome(
+                InboundStatus.IGNORED, "; ".join(filter(None, (f"not answered: {reason}", bounce)))
+            )
         partner = uow.partners.by_address(message.from_address)
         if partner is None:
-            return Outcome("ignored", f"not answered: unknown sender {message.from_address}")
+            return Outcome(
+                InboundStatus.IGNORED, f"not answered: unknown sender {message.from_address}"
+            )
         if self._sender_auth is not None:
             refusal = self._sender_auth.refusal(raw, message)
             if refusal:
-                return Outcome("quarantined", refusal)
+                return Outcome(InboundStatus.QUARANTINED, refusal)
         inbound.partner_id = partner.id
         if not partner.active:
             if not take_notice(uow, partner, self._clock.now()):
-                return Outcome("ignored", f"not answered: {partner.name} is cut off, told before")
+                return Outcome(
+                    InboundStatus.IGNORED, f"not answered: {partner.name} is cut off, told before"
+                )
             self._reply(uow, "contract_ended", inbound, message, partner, {})
-            return Outcome("processed", f"answered: {partner.name} is cut off, notice sent")
+            return Outcome(
+                InboundStatus.PROCESSED, f"answered: {partner.name} is cut off, notice sent"
+            )
         if partner.role == "client":
             request = read_command(message.subject, message.text)
             if request is not None and request.command is Command.PRICES:
@@ -197,7 +210,7 @@ class Processor:
                 summary = answer_command(uow, self._replies, request, partner, answered,
                                          now=now, deadlines=self._deadlines,
                                          vat_percent=self._rules.pricing.vat_percent)  # fmt: skip
-                return Outcome("processed", summary)
+                return Outcome(InboundStatus.PROCESSED, summary)
             return self._take_order(uow, inbound, message, partner)
         if partner.role == "supplier" and (order := order_replied_to(uow, message)) is not None:
             answered = self._inbound(uow, inbound, message, partner)
@@ -209,9 +222,11 @@ class Processor:
         if partner.role == "supplier" and (wrapped := winmail_problems(message)):
             context = report_context("", problems=wrapped)
             self._reply(uow, "pricelist_report", inbound, message, partner, context)
-            return Outcome("processed", "price list refused: sent inside winmail.dat (TNEF)")
+            return Outcome(
+                InboundStatus.PROCESSED, "price list refused: sent inside winmail.dat (TNEF)"
+            )
         self._reply(uow, "not_understood", inbound, message, partner, {})
-        return Outcome("processed", "answered: nothing to act on")
+        return Outcome(InboundStatus.PROCESSED, "answered: nothing to act on")
 
     def _take_order(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner
@@ -223,7 +238,7 @@ class Processor:
                 "problems": order.problems,
             }
             self._reply(uow, "no_order", inbound, message, client, context)
-            return Outcome("processed", "answered: no order lines found")
+            return Outcome(InboundStatus.PROCESSED, "answered: no order lines found")
         quote = price_order(uow, client, order, self._rules)
         zone = self._deadlines.zone_of(client.timezone)
         vouchers = judge_codes(
@@ -234,7 +249,7 @@ class Processor:
         if is_check(message.subject):
             checked = {"order_number": "", "quote": quote, "check": True, "vouchers": rows}
             self._reply(uow, "quote", inbound, message, client, checked)
-            return Outcome("processed", f"checked: {_summary(quote)}, nothing reserved")
+            return Outcome(InboundStatus.PROCESSED, f"checked: {_summary(quote)}, nothing reserved")
         stored = store_order(uow, client, inbound, quote, inbound.received_at)
         now = self._clock.now()
         agree_by = open_agreement(uow, self._deadlines, stored, quote, now=now)
@@ -270,7 +285,7 @@ class Processor:
             summary += "; " + agree(uow, self._replies, stored, client, None, now=now,
                                     deadlines=self._deadlines,
                                     vat_percent=quote.vat_percent)  # fmt: skip
-        return Outcome("processed", summary)
+        return Outcome(InboundStatus.PROCESSED, summary)
 
     def _inbound(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, partner: Partner
@@ -298,7 +313,7 @@ class Processor:
             limits=limits,
             deadlines=self._deadlines,
         )
-        return Outcome("processed", summary)
+        return Outcome(InboundStatus.PROCESSED, summary)
 
     def _send_price_list(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, client: Partner
@@ -317,7 +332,9 @@ class Processor:
         uow.events.record(
             "PriceListSent", {"client": client.id, "items": export.items, "files": names}, now
         )
-        return Outcome("processed", f"price list sent: {export.items} items, {', '.join(names)}")
+        return Outcome(
+            InboundStatus.PROCESSED, f"price list sent: {export.items} items, {', '.join(names)}"
+        )
 
     def _take_price_list(
         self, uow: UnitOfWork, inbound: InboundMessage, message: ParsedMessage, supplier: Partner
@@ -335,7 +352,7 @@ class Processor:
             received_at=inbound.received_at,
             now=self._clock.now(),
         )
-        return Outcome("processed", summary)
+        return Outcome(InboundStatus.PROCESSED, summary)
 
     def _reply(
         self,
@@ -365,7 +382,7 @@ class Processor:
             timezone=partner.timezone,
         )
         if held:
-            reply.status, reply.last_error = "held", held
+            reply.status, reply.last_error = OutboundStatus.HELD, held
 
 
 def _summary(quote: Quote) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from mailbot.domain.mail import InboundStatus
 from mailbot.errors import MailbotError
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -16,9 +17,9 @@ def retry_quarantined(uow: UnitOfWork, inbound_id: int, *, now: datetime) -> Non
     """Put a quarantined message back in line, with a fresh count of attempts."""
     with uow:
         message = uow.inbox.get(inbound_id)
-        if message is None or message.status != "quarantined":
+        if message is None or message.status != InboundStatus.QUARANTINED:
             raise NotQuarantinedError(f"message {inbound_id} is not in quarantine")
-        message.status = "stored"
+        message.status = InboundStatus.STORED
         message.attempts = 0
         message.lease_until = None
         message.outcome = f"retried from quarantine (was: {message.outcome})"[:2000]

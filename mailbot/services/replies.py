@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from mailbot.domain.mail import OutboundStatus
 from mailbot.outbound.compose import compose
 from mailbot.outbound.render import Renderer
 from mailbot.parsers.message import ParsedMessage
@@ -67,7 +68,7 @@ class Replies:
             recipient=to,
             subject=rendered.subject[:998],
             raw=mail.raw,
-            status="pending",
+            status=OutboundStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
             last_error="",

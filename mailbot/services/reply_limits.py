@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from mailbot.domain.mail import OutboundStatus
 from mailbot.services.replies import Replies
 from mailbot.storage.models import OutboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -98,7 +99,7 @@ def _write_digest(
         attachments=attachments,
     )
     for reply in held:
-        reply.status = "digested"
+        reply.status = OutboundStatus.DIGESTED
         reply.digest_id = digest.id
     uow.events.record(
         "RepliesDigested",

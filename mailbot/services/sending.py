@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailbot.clock import Clock
+from mailbot.domain.mail import OutboundStatus
 from mailbot.outbound.transport import DeliveryError, Transport
 from mailbot.storage.models import OutboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -68,7 +69,7 @@ class Sender:
 
     def _suppress(self, uow: UnitOfWork, message: OutboundMessage) -> None:
         """Keep mail from an address that bounced too often, saying why (services/bounces.py)."""
-        message.status = "suppressed"
+        message.status = OutboundStatus.SUPPRESSED
         message.lease_until = None
         message.last_error = (
             f"not sent: {message.recipient} bounced too often; "
@@ -90,7 +91,7 @@ class Sender:
             message.last_error = str(error)[:2000]
             message.lease_until = None
             if error.permanent or message.attempts >= self._policy.max_attempts:
-                message.status = "failed"
+                message.status = OutboundStatus.FAILED
                 uow.events.record(
                     "ReplyUndeliverable",
                     {"outbound": outbound_id, "recipient": message.recipient, "error": str(error)},

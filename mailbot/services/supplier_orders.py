@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from mailbot.domain.deadlines import DeadlineKind
+from mailbot.domain.orders import FINAL, OrderStatus, SupplierOrderStatus
 from mailbot.domain.pricing import normalise_sku
 from mailbot.outbound.order_sheets import OrderFileLine, order_files
 from mailbot.parsers.supplier_answers import SupplierAnswer, read_supplier_answer
@@ -31,7 +32,7 @@ from mailbot.storage.models import Order, OrderLine, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 
 # A supplier's part is settled for the order once it is one of these.
-SETTLED = frozenset({"confirmed", "shipped"})
+SETTLED = frozenset({SupplierOrderStatus.CONFIRMED, SupplierOrderStatus.SHIPPED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def send_order_files(
         part = SupplierOrder(
             order_id=order.id,
             supplier_id=supplier_id,
-            status="sent",
+            status=SupplierOrderStatus.SENT,
             sent_at=now,
             outbound_message_id=None if mail is None else mail.id,
         )
@@ -139,7 +140,7 @@ def answer_supplier(
         # Not one of its orders: answered as unknown, revealing nothing about it.
         reply("unknown")
         return f"supplier answer refused: {order.number} has no lines of {supplier.name}"
-    if order.status in ("cancelled", "expired", "closed") or part.status == "shipped":
+    if order.status in FINAL or part.status == SupplierOrderStatus.SHIPPED:
         reply("closed")
         return f"supplier answer for {order.number} refused: the order is {order.status}"
     answer, problems = _read(inbound, limits)
@@ -153,7 +154,9 @@ def answer_supplier(
         reply("refused", problems)
         return f"supplier answer for {order.number} refused: {len(problems)} problem(s)"
     summary = _apply(uow, replies, order, part, lines, quantities, answer, inbound, now)
-    if part.status == "confirmed":  # confirmed in full, not shipped yet: the promise runs
+    if (
+        part.status == SupplierOrderStatus.CONFIRMED
+    ):  # confirmed in full, not shipped yet: the promise runs
         days = delivery_days(uow, lines, supplier.id)
         open_shipping(uow, deadlines, order, supplier.id, delivery_days=days, now=now)
     reply("accepted", part_status=part.status, ship_date=part.ship_date,
@@ -220,12 +223,12 @@ def _apply(
     now: datetime,
 ) -> str:
     """Record a checked answer on the supplier's part, then move the order where it can go."""
-    news = []
+    news: list[str] = []
     if answer.confirmed or answer.quantities or part.confirmed_at is None:
         for line in lines:
             line.confirmed_quantity = quantities.get(line.id, line.quantity)
         short = any((line.confirmed_quantity or 0) < (line.quantity or 0) for line in lines)
-        part.status = "partial" if short else "confirmed"
+        part.status = SupplierOrderStatus.PARTIAL if short else SupplierOrderStatus.CONFIRMED
         part.confirmed_at = now
         news.append(part.status)
         # A partial confirmation is the supplier's answer too: what waits now is the client's
@@ -234,15 +237,15 @@ def _apply(
                         partner_id=part.supplier_id, now=now)  # fmt: skip
     if answer.shipment is not None:
         # A part the client has still to agree to keeps "partial"; it ships when agreed.
-        if part.status != "partial":
-            part.status = "shipped"
+        if part.status != SupplierOrderStatus.PARTIAL:
+            part.status = SupplierOrderStatus.SHIPPED
         part.shipped_at = now
         part.ship_date = answer.shipment.date
         part.ship_method = answer.shipment.method[:100]
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
         close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.SHIPPING],
                         partner_id=part.supplier_id, now=now)  # fmt: skip
-    if part.status == "partial":
+    if part.status == SupplierOrderStatus.PARTIAL:
         tell_client(uow, replies, order, "partial", now=now, lines=comparison(order))
     advance(uow, replies, order, actor_id=part.supplier_id, inbound_id=inbound.record.id, now=now)
     return f"supplier answer for {order.number}: {', '.join(news)}; order {order.status}"
@@ -289,10 +292,16 @@ def advance(
     supplier has shipped (the client is told, with dates and methods). `announce` False
     leaves the confirmation untold, for a caller that tells the client itself."""
     parts = uow.order_records.supplier_orders(order.id)
-    if order.status == "sent" and parts and all(p.status in SETTLED for p in parts):
-        transition(uow, order, "confirmed", at=now, actor_id=actor_id, inbound_id=inbound_id)
-        if announce and not all(p.status == "shipped" for p in parts):
+    settled = bool(parts) and all(p.status in SETTLED for p in parts)
+    shipped = bool(parts) and all(p.status == SupplierOrderStatus.SHIPPED for p in parts)
+    if order.status == OrderStatus.SENT and settled:
+        transition(
+            uow, order, OrderStatus.CONFIRMED, at=now, actor_id=actor_id, inbound_id=inbound_id
+        )
+        if announce and not shipped:
             tell_client(uow, replies, order, "confirmed", now=now)
-    if order.status == "confirmed" and parts and all(p.status == "shipped" for p in parts):
-        transition(uow, order, "shipped", at=now, actor_id=actor_id, inbound_id=inbound_id)
+    if order.status == OrderStatus.CONFIRMED and shipped:
+        transition(
+            uow, order, OrderStatus.SHIPPED, at=now, actor_id=actor_id, inbound_id=inbound_id
+        )
         tell_client(uow, replies, order, "shipped", now=now)

@@ -11,6 +11,8 @@ from typing import Any, Final
 
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import TermsError, VoucherTerms
+from mailbot.domain.vouchers.codes import loose_form
+from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
 from mailbot.errors import MailbotError
 from mailbot.parsers.voucher_codes import (
     candidates,
@@ -18,7 +20,6 @@ from mailbot.parsers.voucher_codes import (
     generate,
     is_prefix,
     is_serial_shape,
-    loose_form,
 )
 from mailbot.services.partners import normalise_address
 from mailbot.storage.models import VoucherCampaign, VoucherCode
@@ -191,7 +192,7 @@ def _serial_campaign(vouchers: Vouchers, name: str) -> VoucherCampaign:
 
 def campaign_row(campaign: VoucherCampaign, statuses: dict[str, int], codes: int) -> dict[str, Any]:
     """A campaign for lists: its limits and how much of them is used, reserved and left."""
-    holding = statuses.get("reserved", 0) + statuses.get("redeemed", 0)
+    holding = sum(statuses.get(status, 0) for status in HOLDING)
     maximum = campaign.max_redemptions
     budget = None if campaign.budget is None else f"{campaign.budget} {campaign.budget_currency}"
     left_budget = None
@@ -206,9 +207,9 @@ def campaign_row(campaign: VoucherCampaign, statuses: dict[str, int], codes: int
         "limit": maximum,
         "per_client": campaign.per_client_limit,
         "budget": budget,
-        "redeemed": statuses.get("redeemed", 0),
-        "reserved": statuses.get("reserved", 0),
-        "released": statuses.get("released", 0),
+        "redeemed": statuses.get(RedemptionStatus.REDEEMED, 0),
+        "reserved": statuses.get(RedemptionStatus.RESERVED, 0),
+        "released": statuses.get(RedemptionStatus.RELEASED, 0),
         "left": None if maximum is None else maximum - holding,
         "budget_left": left_budget,
         "created_at": campaign.created_at.isoformat(),
@@ -268,5 +269,5 @@ def export_rows(uow: UnitOfWork, campaign: str) -> Iterator[tuple[str, str, str]
     if found is None:
         raise VoucherError(f"no campaign {campaign!r}")
     for code, client, status in uow.vouchers.codes_of(found.id):
-        state = status if status in ("reserved", "redeemed") else "free"
+        state = status if status in HOLDING else "free"
         yield code.display, client or "", state if found.kind == "serial" else found.kind

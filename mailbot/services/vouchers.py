@@ -20,17 +20,18 @@ from enum import StrEnum
 from typing import Any
 
 from mailbot.domain.money import Money
+from mailbot.domain.vouchers.codes import normalise_code
+from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
 from mailbot.parsers.voucher_codes import (
     PREFIX_LENGTH,
     MatchKind,
     candidates,
     is_serial_shape,
     match,
-    normalise_code,
 )
 from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import HOLDING, Claimable
+from mailbot.storage.vouchers import Claimable
 
 
 class Refusal(StrEnum):
@@ -181,7 +182,7 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
         stored = known[code]
         values: dict[str, object] = {
             "code_id": stored.code_id, "campaign_id": campaign_id, "client_id": client_id,
-            "order_id": order_id, "status": "reserved", "discount": discount.amount,
+            "order_id": order_id, "status": RedemptionStatus.RESERVED, "discount": discount.amount,
             "currency": discount.currency, "terms": stored.terms,
             "inbound_message_id": inbound_id, "reserved_at": now, "hold_until": hold_until,
             "release_reason": "",
@@ -234,8 +235,8 @@ def redeem(uow: UnitOfWork, *, order_id: int, inbound_id: int,
     stays so. Returns every redemption of the order as it now is."""
     redemptions = uow.vouchers.of_order(order_id)
     for redemption in redemptions:
-        if redemption.status == "reserved":
-            redemption.status = "redeemed"
+        if redemption.status == RedemptionStatus.RESERVED:
+            redemption.status = RedemptionStatus.REDEEMED
             redemption.redeemed_at = now
             redemption.redeemed_inbound_id = inbound_id
     uow.session.flush()
@@ -269,7 +270,7 @@ def _release(uow: UnitOfWork, redemption: VoucherRedemption, inbound_id: int | N
     campaign.used -= 1
     if campaign.budget is not None:
         campaign.discount_used -= redemption.discount
-    redemption.status = "released"
+    redemption.status = RedemptionStatus.RELEASED
     redemption.released_at = now
     redemption.released_inbound_id = inbound_id
     redemption.release_reason = reason[:64]

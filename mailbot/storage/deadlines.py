@@ -10,9 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.storage.models import DailyRun, Deadline, OutboundMessage
 
-OPEN = "open"
+OPEN = DeadlineStatus.OPEN
 
 
 class Deadlines:

@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from mailbot.domain.mail import OutboundStatus
 from mailbot.storage.models import BouncingAddress, OutboundMessage
 
 # What the sender has handed (or will hand) to the relay: the mail a bounce can be about.
-DELIVERED = ("sent", "pending", "bounced")
-HELD = "held"
+DELIVERED = (OutboundStatus.SENT, OutboundStatus.PENDING, OutboundStatus.BOUNCED)
+HELD = OutboundStatus.HELD
 
 
 class BouncingAddresses:

@@ -18,6 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mailbot.domain.deadlines import DeadlineStatus
+from mailbot.domain.mail import InboundStatus, OutboundStatus
+from mailbot.domain.price_changes import PriceListStatus
 from mailbot.storage.base import Base as Base
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign
 from mailbot.storage.voucher_models import VoucherCode as VoucherCode
@@ -80,7 +83,7 @@ class InboundMessage(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     size: Mapped[int]
     received_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="stored")
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.STORED)
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -104,7 +107,7 @@ class PriceList(Base):
     supplier_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     source: Mapped[str] = mapped_column(String(255))
     imported_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=PriceListStatus.ACTIVE)
     held_reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None]
     rows: Mapped[int] = mapped_column(default=0)
@@ -250,7 +253,7 @@ class OutboundMessage(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(998))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
@@ -338,7 +341,7 @@ class Deadline(Base):
     due_at: Mapped[datetime]
     stage: Mapped[str | None] = mapped_column(String(16))
     stage_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=DeadlineStatus.OPEN)
     lease_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, sel
 from sqlalchemy.orm import Session, aliased
 
 from mailbot.domain.money import Money
-from mailbot.domain.price_changes import PriceChange, PriceChanges
+from mailbot.domain.price_changes import PriceChange, PriceChanges, PriceListStatus
 from mailbot.storage.models import Partner, PriceItem, PriceList
 
 
@@ -52,13 +52,13 @@ class PriceVersions:
         query = (
             select(PriceList)
             .where(PriceList.supplier_id == supplier_id, PriceList.id < version_id)
-            .where(PriceList.status.in_(("replaced", "active")))
+            .where(PriceList.status.in_((PriceListStatus.REPLACED, PriceListStatus.ACTIVE)))
             .order_by(PriceList.id.desc())
             .limit(1)
         )
         return self.session.scalars(query).first()
 
-    def set_status(self, version: PriceList, status: str, now: datetime) -> None:
+    def set_status(self, version: PriceList, status: PriceListStatus, now: datetime) -> None:
         version.status, version.decided_at = status, now
         self.session.flush()
 
@@ -67,7 +67,11 @@ class PriceVersions:
         query = (
             select(Partner, PriceList)
             .join(PriceList, PriceList.supplier_id == Partner.id)
-            .where(PriceList.status == "active", PriceList.imported_at < before, Partner.active)
+            .where(
+                PriceList.status == PriceListStatus.ACTIVE,
+                PriceList.imported_at < before,
+                Partner.active,
+            )
             .order_by(PriceList.imported_at, Partner.id)
         )
         return [(partner, version) for partner, version in self.session.execute(query)]

@@ -9,6 +9,9 @@ from decimal import Decimal
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from mailbot.domain.deadlines import DeadlineStatus
+from mailbot.domain.mail import InboundStatus
+from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.storage.models import (
     Deadline,
     InboundMessage,
@@ -32,7 +35,7 @@ class Reports:
             select(VoucherCampaign.name, func.count(VoucherRedemption.id))
             .join(VoucherCampaign, VoucherCampaign.id == VoucherRedemption.campaign_id)
             .where(
-                VoucherRedemption.status == "redeemed",
+                VoucherRedemption.status == RedemptionStatus.REDEEMED,
                 VoucherRedemption.redeemed_at >= since,
                 VoucherRedemption.redeemed_at < until,
             )
@@ -67,7 +70,7 @@ class Reports:
             select(Deadline, Order.number, Partner.name)
             .join(Order, Order.id == Deadline.order_id)
             .join(Partner, Partner.id == Deadline.partner_id)
-            .where(Deadline.status == "open", Deadline.due_at < now)
+            .where(Deadline.status == DeadlineStatus.OPEN, Deadline.due_at < now)
             .order_by(Deadline.due_at)
         )
         return self.session.execute(query).all()
@@ -84,7 +87,7 @@ class Reports:
 
     def quarantined(self, since: datetime) -> tuple[int, int]:
         """Messages quarantined since `since`, and all waiting in quarantine."""
-        quarantined = InboundMessage.status == "quarantined"
+        quarantined = InboundMessage.status == InboundStatus.QUARANTINED
         total = select(func.count(InboundMessage.id)).where(quarantined)
         new = total.where(InboundMessage.processed_at >= since)
         return self.session.scalar(new) or 0, self.session.scalar(total) or 0

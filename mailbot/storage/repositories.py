@@ -26,7 +26,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.dml import ReturningInsert
 
+from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.money import Money
+from mailbot.domain.price_changes import PriceListStatus
 from mailbot.domain.pricing import Offer
 from mailbot.storage.models import (
     Base,
@@ -42,7 +44,7 @@ from mailbot.storage.models import (
     PriceList,
 )
 
-ACTIVE = "active"  # the price list status orders are priced from
+ACTIVE = PriceListStatus.ACTIVE  # the price list status orders are priced from
 
 Leased = type[InboundMessage] | type[OutboundMessage]
 _RAW_SLICE = 2**20  # bytes of a stored message read in one query
@@ -58,7 +60,7 @@ def _claim(session: Session, model: Leased, row_id: int, now: datetime, lease: t
     One conditional UPDATE, so of several workers exactly one gets the row; False if another
     holds it or it is no longer waiting.
     """
-    waiting = "stored" if model is InboundMessage else "pending"
+    waiting = InboundStatus.STORED if model is InboundMessage else OutboundStatus.PENDING
     result = session.execute(
         update(model)
         .where(model.id == row_id, model.status == waiting, _lease_free(model, now))
@@ -153,7 +155,7 @@ class Inbox:
     def claimable_ids(self, now: datetime, limit: int) -> Sequence[int]:
         query = (
             select(InboundMessage.id)
-            .where(InboundMessage.status == "stored", _lease_free(InboundMessage, now))
+            .where(InboundMessage.status == InboundStatus.STORED, _lease_free(InboundMessage, now))
             .order_by(InboundMessage.id)
             .limit(limit)
         )
@@ -218,7 +220,7 @@ class PriceLists:
             update(PriceList)
             .where(PriceList.supplier_id == price_list.supplier_id, PriceList.id != price_list.id)
             .where(PriceList.status == ACTIVE)
-            .values(status="replaced")
+            .values(status=PriceListStatus.REPLACED)
         )
         price_list.status = ACTIVE
         price_list.held_reason = ""
@@ -356,7 +358,10 @@ class Outbox:
     def due_ids(self, now: datetime, limit: int) -> Sequence[int]:
         query = (
             select(OutboundMessage.id)
-            .where(OutboundMessage.status == "pending", OutboundMessage.next_attempt_at <= now)
+            .where(
+                OutboundMessage.status == OutboundStatus.PENDING,
+                OutboundMessage.next_attempt_at <= now,
+            )
             .where(_lease_free(OutboundMessage, now))
             .order_by(OutboundMessage.id)
             .limit(limit)
@@ -370,7 +375,7 @@ class Outbox:
         self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == outbound_id)
-            .values(status="sent", sent_at=now, lease_until=None, last_error="")
+            .values(status=OutboundStatus.SENT, sent_at=now, lease_until=None, last_error="")
         )
 
 

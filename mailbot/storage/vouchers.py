@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, Final, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from mailbot.domain.money import Money
+from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
 from mailbot.storage.models import (
     Partner,
     PartnerAddress,
@@ -35,8 +36,6 @@ from mailbot.storage.models import (
     VoucherCode,
     VoucherRedemption,
 )
-
-HOLDING: Final = ("reserved", "redeemed")  # the statuses that count against the limits
 
 Known = tuple[VoucherCode, VoucherCampaign, int, int]
 
@@ -362,7 +361,10 @@ class Vouchers:
         """Reservations whose hold ran out before `now`, by campaign."""
         query = (
             select(VoucherRedemption)
-            .where(VoucherRedemption.status == "reserved", VoucherRedemption.hold_until < now)
+            .where(
+                VoucherRedemption.status == RedemptionStatus.RESERVED,
+                VoucherRedemption.hold_until < now,
+            )
             .order_by(VoucherRedemption.campaign_id, VoucherRedemption.id)
         )
         return self.session.scalars(query).all()

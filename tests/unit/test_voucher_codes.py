@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mailbot.domain.vouchers.codes import loose_form, normalise_code
 from mailbot.parsers.voucher_codes import (
     ALPHABET,
     LETTERS,
@@ -20,9 +21,7 @@ from mailbot.parsers.voucher_codes import (
     generate,
     is_serial_shape,
     is_valid_serial,
-    loose_form,
     match,
-    normalise_code,
 )
 from tests.strategies import voucher_bodies, voucher_prefixes
 

@@ -15,6 +15,7 @@ from itertools import combinations
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.basket import Basket
 from mailbot.domain.vouchers.benefits import allocate, currency_refusal, smaller
+from mailbot.domain.vouchers.codes import loose_form
 from mailbot.domain.vouchers.line_rules import LineRule, Selection
 from mailbot.domain.vouchers.outcomes import (
     ZERO_DISCOUNT,
@@ -93,7 +94,7 @@ def evaluate_vouchers(basket: Basket, candidates: Sequence[Candidate]) -> Vouche
     qualified: list[_Qualified] = []
     seen: set[str] = set()
     for index, candidate in enumerate(candidates):
-        key = "".join(candidate.code.split()).replace("-", "").upper()
+        key = loose_form(candidate.code)
         if key in seen:
             skipped.append((index, SkippedVoucher(candidate.code, SkipReason.DUPLICATE)))
             continue
