@@ -19,7 +19,6 @@ from jinja2 import (
     pass_eval_context,
 )
 from jinja2.nodes import EvalContext
-
 from markupsafe import Markup, escape
 
 from mailbot.errors import MailbotError

@@ -44,7 +44,9 @@ def catalogue_languages(folder: Path) -> tuple[str, ...]:
     if not folder.is_dir():
         return ()
     return tuple(
-        sorted(entry.name for entry in folder.iterdir() if catalogue_path(folder, entry.name).is_file())
+        sorted(
+            entry.name for entry in folder.iterdir() if catalogue_path(folder, entry.name).is_file()
+        )
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from mailbot.outbound.translations import PACKAGE, N_
+from mailbot.outbound.translations import N_, PACKAGE
 
 LOOKUP_WORDS: Final[Mapping[str, str]] = {
     "unknown": N_("unknown code: please check it"),

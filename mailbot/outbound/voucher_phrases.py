@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from mailbot.domain.vouchers import Action, Problem, Rule, SkipReason
-from mailbot.outbound.translations import N_, Plural, Nn_
+from mailbot.outbound.translations import N_, Nn_, Plural
 
 RULES: Final[Mapping[Rule, str]] = {
     Rule.PAST_ORDERS: N_("number of earlier orders"),
@@ -32,7 +32,9 @@ RULES: Final[Mapping[Rule, str]] = {
 
 # NOT_NEW counts the client's earlier orders, so it has a plural.
 PROBLEMS: Final[Mapping[Problem, str | Plural]] = {
-    Problem.BELOW_MIN: N_("%(what)s is %(actual)s; at least %(required)s is needed (%(gap)s short)"),
+    Problem.BELOW_MIN: N_(
+        "%(what)s is %(actual)s; at least %(required)s is needed (%(gap)s short)"
+    ),
     Problem.ABOVE_MAX: N_("%(what)s is %(actual)s; at most %(required)s is allowed (%(gap)s over)"),
     Problem.NOT_BELOW: N_("%(what)s is %(actual)s; it must be below %(required)s"),
     Problem.NOT_ABOVE: N_("%(what)s is %(actual)s; it must be above %(required)s"),
@@ -79,7 +81,9 @@ SKIPS: Final[Mapping[SkipReason, str]] = {
 }
 
 BASIS: Final[Mapping[str, str]] = {"net": N_("net"), "gross": N_("gross")}
-APPLIED: Final = Nn_("%(amount)s off on line %(positions)s", "%(amount)s off on lines %(positions)s")
+APPLIED: Final = Nn_(
+    "%(amount)s off on line %(positions)s", "%(amount)s off on lines %(positions)s"
+)
 FREE_SHIPPING: Final = N_("free shipping")
 REFUSED: Final = N_("not applied")
 TO_QUALIFY: Final = N_("to qualify: %(change)s")

@@ -18,7 +18,7 @@ from mailbot.domain.money import Money
 from mailbot.domain.quotes import Quote, QuotedLine
 from mailbot.outbound.formatting import Formatter, locale_for
 from mailbot.outbound.phrases import REASONS
-from mailbot.outbound.render import RenderedMail, Renderer, RenderError
+from mailbot.outbound.render import Renderer, RenderError
 from mailbot.services.reply_limits import HeldReply
 from mailbot.services.supplier_orders import Problem
 
@@ -175,7 +175,8 @@ def test_every_rejection_has_words_in_every_language() -> None:
         assert phrase.plain.strip(), reason
         assert not phrase.with_detail or "%(detail)s" in phrase.with_detail, reason
         for language in ("ru", "ro"):
-            assert Formatter(language, UTC).reason(reason) != english.reason(reason), (language, reason)
+            translated = Formatter(language, UTC).reason(reason)
+            assert translated != english.reason(reason), (language, reason)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
