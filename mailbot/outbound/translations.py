@@ -34,6 +34,23 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
     return message
 
 
+@dataclass(frozen=True, slots=True)
+class Plural:
+    """A message id with a plural: its singular and its plural English text."""
+
+    singular: str
+    plural: str
+
+    def translate(self, translations: gettext.NullTranslations, count: int) -> str:
+        """The form of `translations` for `count`."""
+        return translations.ngettext(self.singular, self.plural, count)
+
+
+def Nn_(singular: str, plural: str) -> Plural:  # noqa: N802 - a gettext marker, like N_
+    """A message id with a plural, translated later where the count is known."""
+    return Plural(singular, plural)
+
+
 def catalogue_path(folder: Path, language: str) -> Path:
     """Where the catalogue of `language` lives under `folder`."""
     return folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -117,20 +134,3 @@ def _locale(folders: tuple[Path, ...], language: str) -> Locale:
 
 
 PACKAGE: Final = Catalogues((LOCALE_DIR,))
-
-
-@dataclass(frozen=True, slots=True)
-class Plural:
-    """A message id with a plural: its singular and its plural English text."""
-
-    singular: str
-    plural: str
-
-    def translate(self, translations: gettext.NullTranslations, count: int) -> str:
-        """The form of `translations` for `count`."""
-        return translations.ngettext(self.singular, self.plural, count)
-
-
-def Nn_(singular: str, plural: str) -> Plural:  # noqa: N802 - a gettext marker, like N_
-    """A message id with a plural, translated later where the count is known."""
-    return Plural(singular, plural)
