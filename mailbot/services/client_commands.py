@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from gettext import ngettext as english_plural  # logs are English: not in the catalogues
 
 from mailbot.domain.money import Money
 from mailbot.parsers.commands import Command, CommandRequest
@@ -87,4 +88,6 @@ def _recent(
     orders = [order_context(uow, order) for order in uow.orders.list(client.id, RECENT_ORDERS)]
     context = {"order_number": "", "outcome": "recent", "orders": orders}
     tell(uow, replies, client, "order_answer", context, order=None, now=now, inbound=inbound)
-    return f"status of {len(orders)} recent order(s) sent"
+    return english_plural(
+        "status of %d recent order sent", "status of %d recent orders sent", len(orders)
+    ) % len(orders)

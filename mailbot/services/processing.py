@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from gettext import ngettext as english_plural  # logs are English: not in the catalogues
 
 from mailbot.clock import Clock
 from mailbot.domain.deadlines import Stage, stage_time
@@ -388,7 +389,9 @@ class Processor:
 def _summary(quote: Quote) -> str:
     """A quote in a log line: lines priced and rejected, the discount, the total."""
     discount = "" if quote.discount is None else f", discount {quote.discount.rounded()}"
+    priced = english_plural("%d line priced", "%d lines priced", len(quote.lines))
     return (
-        f"{len(quote.lines)} lines priced, {len(quote.rejected)} rejected{discount}, "
+        f"{priced % len(quote.lines)}, "
+        f"{len(quote.rejected)} rejected{discount}, "
         f"total {quote.total.rounded()}"
     )
