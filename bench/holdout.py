@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))  # the mails and the score live with the tests
 from mailbot.bootstrap import App, bootstrap  # noqa: E402
 from mailbot.config import load_config  # noqa: E402
 from mailbot.parsers.message import parse_message  # noqa: E402
-from mailbot.services.catalogue import CatalogueCache  # noqa: E402
-from mailbot.services.ordering import read_order  # noqa: E402
+from mailbot.services.orders.taking import read_order  # noqa: E402
+from mailbot.services.pricelists.catalogue import CatalogueCache  # noqa: E402
 from mailbot.storage.database import upgrade  # noqa: E402
 from tests.holdout_mail import DESK, Holdout  # noqa: E402
 from tests.holdout_orders import CATALOGUE, blind_mails, probe_mails  # noqa: E402

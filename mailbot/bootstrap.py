@@ -15,6 +15,7 @@ from mailbot.domain.deadlines import Calendar, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
+from mailbot.ingress.imap_folders import FolderPositions
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.ingress.smtp import StoreMessage as StoreSmtpMessage
 from mailbot.ingress.smtp_server import server_tls_context
@@ -23,18 +24,17 @@ from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.order_files import FileLimits
 from mailbot.parsers.pdf_order import PdfLimits
 from mailbot.parsers.tables import TableLimits
-from mailbot.resolver import DnsTxtResolver, TxtResolver
-from mailbot.services.bounces import BouncePolicy
-from mailbot.services.deadlines import DeadlineSettings
-from mailbot.services.imap_folders import FolderPositions
-from mailbot.services.inbox import Stored, store_message, store_messages
-from mailbot.services.ordering import OrderRules, PricingSettings
-from mailbot.services.pricelists import PriceListSettings, SupplierFormat
-from mailbot.services.processing import ProcessingPolicy, Processor
-from mailbot.services.replies import Replies
-from mailbot.services.reply_limits import ReplyLimit
-from mailbot.services.sender_auth import SenderAuthentication
-from mailbot.services.sending import Sender, SendingPolicy
+from mailbot.security.resolver import DnsTxtResolver, TxtResolver
+from mailbot.services.inbox.processing import ProcessingPolicy, Processor
+from mailbot.services.inbox.sender_auth import SenderAuthentication
+from mailbot.services.inbox.storing import Stored, store_message, store_messages
+from mailbot.services.orders.taking import OrderRules, PricingSettings
+from mailbot.services.outbox.bounces import BouncePolicy
+from mailbot.services.outbox.replies import Replies
+from mailbot.services.outbox.reply_limits import ReplyLimit
+from mailbot.services.outbox.sending import Sender, SendingPolicy
+from mailbot.services.pricelists.importing import PriceListSettings, SupplierFormat
+from mailbot.services.schedule.deadlines import DeadlineSettings
 from mailbot.storage.database import make_engine
 from mailbot.storage.unit_of_work import UnitOfWork
 

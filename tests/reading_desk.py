@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 
 from mailbot.bootstrap import App
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
-from mailbot.services.views import order_detail
+from mailbot.read_models import order_detail
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
 from tests.reading_corpus import CLIENTS, CatalogueItem
 from tests.reading_score import Reading, reading_of
 

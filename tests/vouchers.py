@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, insert, select
 
 from mailbot.domain.money import Money
-from mailbot.services.voucher_campaigns import Limits, create_campaign
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
 from mailbot.storage.models import InboundMessage, Order, Partner, PartnerAddress
 from mailbot.storage.unit_of_work import UnitOfWork
 

@@ -8,8 +8,8 @@ import click
 
 from mailbot.commands.common import Context, json_option, pass_context
 from mailbot.commands.dates import parse_moment
-from mailbot.services.digest import build_digest, digest_since, queue_digest
-from mailbot.services.jobs import run_due_jobs
+from mailbot.services.schedule.digest import build_digest, digest_since, queue_digest
+from mailbot.services.schedule.jobs import run_due_jobs
 
 
 @click.group()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mailbot import read_models as views
 from mailbot.commands.common import (
     Context,
     emit_one,
@@ -13,10 +14,10 @@ from mailbot.commands.common import (
     terms_options,
 )
 from mailbot.commands.dates import contract_end_option, parse_contract_end
-from mailbot.services import agreement, views
-from mailbot.services.ledger import add_payment
-from mailbot.services.partner_terms import Terms, set_terms
-from mailbot.services.partners import set_contract_end
+from mailbot.services.orders import agreement
+from mailbot.services.orders.ledger import add_payment
+from mailbot.services.partners.registry import set_contract_end
+from mailbot.services.partners.terms import Terms, set_terms
 
 
 @click.command("release")

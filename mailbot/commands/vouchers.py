@@ -24,8 +24,8 @@ from mailbot.commands.common import (
 )
 from mailbot.domain.money import Money
 from mailbot.outbound.sheets import write_text_table
-from mailbot.parsers.price_list import currency_code
-from mailbot.services.voucher_campaigns import (
+from mailbot.parsers.pricelists import currency_code
+from mailbot.services.vouchers.campaigns import (
     EXPORT_HEADERS,
     KINDS,
     Limits,

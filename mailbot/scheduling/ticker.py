@@ -11,7 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mailbot.bootstrap import App
-from mailbot.services.jobs import run_due_jobs
+from mailbot.services.schedule.jobs import run_due_jobs
 
 log = logging.getLogger("mailbot.scheduler")
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.order_records import OrderRecords
-from mailbot.storage.price_versions import PriceVersions
+from mailbot.storage.pricelists import PriceVersions
 from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
     Events,

@@ -15,7 +15,7 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.config import load_config
 from mailbot.demo import seed_demo
 from mailbot.runner import Runner
-from mailbot.services.voucher_campaigns import Limits, create_campaign
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
 from mailbot.storage.models import VoucherRedemption
 from tests.fakes import FixedClock
 from tests.mail import DESK, headers, mail, parts

@@ -9,9 +9,9 @@ from decimal import Decimal
 from mailbot.bootstrap import App
 from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.parsers.order_lines import OrderLines
-from mailbot.services.ordering import ReadOrder, price_order
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
+from mailbot.services.orders.taking import ReadOrder, price_order
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
 
 SUPPLIER = "sales@supplier.example"
 CLIENT = "buying@client.example"

@@ -10,7 +10,7 @@ import pytest
 
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
-from mailbot.services.bounces import AddressError, clear_address
+from mailbot.services.outbox.bounces import AddressError, clear_address
 from mailbot.storage.models import OutboundMessage
 from tests import bounces
 from tests.fakes import FixedClock, RecordingTransport

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from mailbot.bootstrap import App
 from mailbot.cli import main
 from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.services.jobs import run_due_jobs
+from mailbot.services.schedule.jobs import run_due_jobs
 from mailbot.storage.models import Deadline, PriceList
 from tests.mail import mail, parts
 from tests.pipeline import FLEET, ingest, order_of, outbox

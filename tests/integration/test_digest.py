@@ -14,9 +14,9 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.cli import main
 from mailbot.config import Config
 from mailbot.demo import seed_demo
-from mailbot.services.digest import build_digest
-from mailbot.services.jobs import TickReport, run_due_jobs
-from mailbot.services.partners import add_partner
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.schedule.digest import build_digest
+from mailbot.services.schedule.jobs import TickReport, run_due_jobs
 from mailbot.storage.database import make_engine
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts

@@ -8,8 +8,8 @@ import pytest
 
 from mailbot.bootstrap import App
 from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.services.order_lifecycle import transition
-from mailbot.services.partners import add_partner
+from mailbot.services.orders.lifecycle import transition
+from mailbot.services.partners.registry import add_partner
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, outbox

@@ -13,8 +13,8 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.cli import main
 from mailbot.config import load_config
 from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.services.jobs import run_due_jobs
-from mailbot.services.partner_terms import Terms, set_terms
+from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.schedule.jobs import run_due_jobs
 from mailbot.storage.models import Deadline, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote

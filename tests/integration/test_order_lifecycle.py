@@ -10,12 +10,12 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.parsers.tables import TableLimits, read_rows
-from mailbot.services import agreement
-from mailbot.services.ledger import add_payment
-from mailbot.services.partner_terms import Terms, set_terms
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
-from mailbot.services.views import order_matrix
+from mailbot.read_models import order_matrix
+from mailbot.services.orders import agreement
+from mailbot.services.orders.ledger import add_payment
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.pricelists.importing import import_price_list
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote, reply_to
 from tests.mail import headers, mail, parts

@@ -15,10 +15,10 @@ from mailbot.bootstrap import App
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import display, generate
-from mailbot.services.digest import build_digest
-from mailbot.services.jobs import run_due_jobs
-from mailbot.services.partner_terms import Terms, set_terms
-from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
+from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.schedule.digest import build_digest
+from mailbot.services.schedule.jobs import run_due_jobs
+from mailbot.services.vouchers.campaigns import Limits, create_campaign, generate_codes
 from mailbot.storage.models import Order, VoucherCode, VoucherRedemption
 from tests.lifecycle import answer
 from tests.mail import mail, parts

@@ -11,19 +11,19 @@ from sqlalchemy import select
 
 from mailbot.bootstrap import App
 from mailbot.domain.price_changes import HoldKind
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelist_versions import (
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import (
+    ImportReport,
+    PriceListSettings,
+    SupplierFormat,
+    import_price_list,
+)
+from mailbot.services.pricelists.versions import (
     VersionError,
     reject_price_list,
     release_price_list,
     report_stale_lists,
     stale,
-)
-from mailbot.services.pricelists import (
-    ImportReport,
-    PriceListSettings,
-    SupplierFormat,
-    import_price_list,
 )
 from mailbot.storage.models import OutboundMessage
 from tests.conftest import START

@@ -8,7 +8,7 @@ from pathlib import Path
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
 from mailbot.demo import seed_demo
-from mailbot.services.quarantine import retry_quarantined
+from mailbot.services.inbox.quarantine import retry_quarantined
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox

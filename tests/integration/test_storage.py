@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select
 
 from mailbot.bootstrap import App
-from mailbot.services.inbox import header_message_id, store_message, store_messages
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
+from mailbot.services.inbox.storing import header_message_id, store_message, store_messages
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
 from mailbot.storage.database import is_up_to_date
 from mailbot.storage.models import Base, InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork

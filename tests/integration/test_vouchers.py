@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import check_character, display
-from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
-from mailbot.services.vouchers import (
+from mailbot.services.vouchers.campaigns import Limits, create_campaign, generate_codes
+from mailbot.services.vouchers.redemptions import (
     Refusal,
     Reservation,
     look_up,

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
-from mailbot.parsers.price_list import (
+from mailbot.parsers.pricelists import (
     PriceRow,
     _marked_price,
     _price,
