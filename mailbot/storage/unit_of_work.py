@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
@@ -77,6 +78,14 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def flush(self) -> None:
+        """Send what was changed so far to the database, inside the transaction."""
+        self.session.flush()
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A savepoint: what the block changed is undone when it raises, the rest stays."""
+        return self.session.begin_nested()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select, update
-
-from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.domain.money import Money
-from mailbot.domain.orders import OPEN
 from mailbot.services.outbox.replies import Replies
 from mailbot.services.partners.registry import PartnerError, normalise_address
 from mailbot.services.vouchers import redemptions as vouchers
-from mailbot.storage.models import Deadline, Order, OrderLine, Partner
+from mailbot.storage.models import Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 DEACTIVATED, CONTRACT_END = "deactivated", "contract_end"
@@ -30,7 +26,7 @@ def deactivate(uow: UnitOfWork, replies: Replies, address: str, *, now: datetime
         partner = uow.partners.by_address(normalise_address(address))
         if partner is None:
             raise PartnerError(f"no partner has the address {address}")
-        if _take(uow, partner.id):
+        if uow.partners.take_active(partner.id):
             cut_off(uow, replies, partner, reason=DEACTIVATED, now=now)
             uow.commit()
         return partner
@@ -40,30 +36,17 @@ def end_contracts(uow: Callable[[], UnitOfWork], replies: Replies, now: datetime
     """Cut off every active partner whose contract has ended by `now`, each in its own
     transaction; the names of those cut off."""
     with uow() as reading:
-        query = select(Partner.id).where(Partner.active, Partner.contract_ends_at <= now)
-        due = reading.session.scalars(query).all()
+        due = reading.partners.contract_ended(now)
     names = []
     for partner_id in due:
-        with uow() as work:
-            partner = work.partners.get(partner_id)
-            if partner is None or not _take(work, partner_id):
+        with uow() as unit:
+            partner = unit.partners.get(partner_id)
+            if partner is None or not unit.partners.take_active(partner_id):
                 continue  # another instance has just done it
-            cut_off(work, replies, partner, reason=CONTRACT_END, now=now)
-            work.commit()
+            cut_off(unit, replies, partner, reason=CONTRACT_END, now=now)
+            unit.commit()
             names.append(partner.name)
     return names
-
-
-def _take(uow: UnitOfWork, partner_id: int) -> bool:
-    """Mark the partner inactive if it still is: one conditional UPDATE, so of two instances
-    (or a command and the scheduler) exactly one goes on to tell the managers."""
-    result = uow.session.execute(
-        update(Partner)
-        .where(Partner.id == partner_id, Partner.active)
-        .values(active=False)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def cut_off(
@@ -71,32 +54,13 @@ def cut_off(
 ) -> int:
     """Record the cut-off, hand the partner's open orders and supply lines to the managers and
     cancel the deadlines waiting on it, in the caller's transaction; returns the mails queued."""
-    uow.session.refresh(partner)
+    uow.partners.refresh(partner)
     partner.deactivated_at = now
-    open_orders = uow.session.scalars(
-        select(Order)
-        .where(Order.client_id == partner.id, Order.status.in_(OPEN))
-        .order_by(Order.id)
-    ).all()
+    open_orders = uow.orders.open_of_client(partner.id)
     for order in open_orders:
         vouchers.release(uow, order_id=order.id, inbound_id=None, now=now, reason="contract ended")
-    lines = uow.session.execute(
-        select(Order.number, OrderLine.sku, OrderLine.quantity)
-        .join(Order, OrderLine.order_id == Order.id)
-        .where(OrderLine.supplier_id == partner.id, Order.status.in_(OPEN))
-        .order_by(Order.id, OrderLine.position)
-    ).all()
-    uow.session.execute(
-        update(Deadline)
-        .where(Deadline.partner_id == partner.id, Deadline.status == DeadlineStatus.OPEN)
-        .values(
-            status=DeadlineStatus.CANCELLED,
-            stage=None,
-            stage_at=None,
-            closed_at=now,
-            updated_at=now,
-        )
-    )
+    lines = uow.orders.open_supply_lines(partner.id)
+    uow.deadlines.cancel_waiting_on(partner.id, now)
     context = {
         "cut_name": partner.name,
         "cut_address": partner.addresses[0].address if partner.addresses else "",
@@ -132,12 +96,5 @@ def cut_off(
 
 
 def take_notice(uow: UnitOfWork, partner: Partner, now: datetime) -> bool:
-    """Whether a cut-off partner is still owed its one notice; marks it sent if so (a
-    conditional UPDATE, so two messages processed at once get one notice between them)."""
-    result = uow.session.execute(
-        update(Partner)
-        .where(Partner.id == partner.id, Partner.cutoff_notice_at.is_(None))
-        .values(cutoff_notice_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    """Whether a cut-off partner is still owed its one notice; marks it sent if so."""
+    return uow.partners.take_cutoff_notice(partner.id, now)

@@ -61,7 +61,7 @@ def take_price_list(
     attachment = next(a for a in message.attachments if is_table(a.filename, a.content_type))
     filename = attachment.filename or "price list"
     try:
-        with uow.session.begin_nested():
+        with uow.savepoint():
             imported = import_price_list(
                 uow,
                 supplier,

@@ -110,8 +110,7 @@ def import_price_list(
         imported_at=now,
         status=PriceListStatus.IMPORTING,
     )
-    uow.session.add(price_list)
-    uow.session.flush()
+    uow.prices.add(price_list)
     rejected: list[RejectedLine] = []
     batch: list[dict[str, object]] = []
     imported = 0
@@ -140,7 +139,7 @@ def import_price_list(
         )
     price_list.rows = imported
     price_list.rejected = len(rejected)
-    uow.session.flush()
+    uow.flush()
     previous = uow.prices.active_for(supplier.id)
     changes = None
     if previous is not None:
@@ -160,7 +159,7 @@ def import_price_list(
     if held:
         price_list.status = PriceListStatus.HELD
         price_list.held_reason = "; ".join(reason.describe() for reason in held)
-        uow.session.flush()
+        uow.flush()
         payload_event["reasons"] = [reason.kind.value for reason in held]
         uow.events.record("PriceListHeld", payload_event, now)
     else:

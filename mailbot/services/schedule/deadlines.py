@@ -29,7 +29,7 @@ from mailbot.services.orders.lifecycle import transition
 from mailbot.services.outbox.replies import Replies
 from mailbot.services.schedule.deadline_mail import escalate, remind, tell_expired
 from mailbot.services.vouchers import redemptions as vouchers
-from mailbot.storage.models import Deadline, Order, VoucherCode
+from mailbot.storage.models import Deadline, Order
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.deadlines")
@@ -222,7 +222,7 @@ def _act(
     with uow() as work:
         deadline = work.deadlines.get(deadline_id)
         assert deadline is not None, f"claimed deadline {deadline_id} vanished"
-        order = work.session.get(Order, deadline.order_id)
+        order = work.orders.get(deadline.order_id)
         assert order is not None
         kind = DeadlineKind(deadline.kind)
         policy = settings.policy
@@ -295,7 +295,7 @@ def _perform(
         work, order_id=order.id, inbound_id=None, now=now, reason="quote expired"
     )
     codes = [
-        work.session.get_one(VoucherCode, redemption.code_id).display
+        work.vouchers.code(redemption.code_id).display
         for redemption in released
         if redemption.released_at == now  # released by this expiry, not before
     ]

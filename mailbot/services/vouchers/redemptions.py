@@ -239,7 +239,7 @@ def redeem(uow: UnitOfWork, *, order_id: int, inbound_id: int,
             redemption.status = RedemptionStatus.REDEEMED
             redemption.redeemed_at = now
             redemption.redeemed_inbound_id = inbound_id
-    uow.session.flush()
+    uow.flush()
     return tuple(redemptions)
 
 
@@ -251,7 +251,7 @@ def release(uow: UnitOfWork, *, order_id: int, inbound_id: int | None, now: date
     for redemption in redemptions:
         if redemption.status in HOLDING:
             _release(uow, redemption, inbound_id, now, reason)
-    uow.session.flush()
+    uow.flush()
     return tuple(redemptions)
 
 
@@ -260,7 +260,7 @@ def release_expired(uow: UnitOfWork, *, now: datetime) -> int:
     expired = uow.vouchers.expired(now)  # in campaign order, for the locks
     for redemption in expired:
         _release(uow, redemption, None, now, "hold expired")
-    uow.session.flush()
+    uow.flush()
     return len(expired)
 
 
