@@ -35,6 +35,7 @@ from mailbot.services.outbox.reply_limits import ReplyLimit
 from mailbot.services.outbox.sending import Sender, SendingPolicy
 from mailbot.services.pricelists.importing import PriceListSettings, SupplierFormat
 from mailbot.services.schedule.deadlines import DeadlineSettings
+from mailbot.services.schedule.jobs import DailyJobs, Jobs
 from mailbot.storage.database import make_engine
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -50,6 +51,7 @@ class App:
     replies: Replies
     price_lists: PriceListSettings
     deadlines: DeadlineSettings
+    jobs: Jobs
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -171,7 +173,19 @@ def bootstrap(
         ),
         clock=clock,
     )
-    return App(config, engine, clock, rules, processor, sender, replies, price_lists, deadlines)
+    jobs = Jobs(
+        uow,
+        replies,
+        deadlines,
+        DailyJobs(
+            at=config.scheduler.digest_time,
+            zone=ZoneInfo(config.scheduler.timezone),
+            stale_days=config.price_lists.stale_days,
+        ),
+    )
+    return App(
+        config, engine, clock, rules, processor, sender, replies, price_lists, deadlines, jobs
+    )
 
 
 def pricing_settings(pricing: PricingConfig) -> PricingSettings:

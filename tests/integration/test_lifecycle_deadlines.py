@@ -1,5 +1,5 @@
 """Deadlines opened and closed by the order's steps, on SQLite and PostgreSQL: through the
-processor and `run_due_jobs` at chosen moments (quoted on Friday 16:00 in Bucharest)."""
+processor and `Jobs.run_due` at chosen moments (quoted on Friday 16:00 in Bucharest)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from mailbot.cli import main
 from mailbot.config import load_config
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.services.partners.terms import Terms, set_terms
-from mailbot.services.schedule.jobs import run_due_jobs
 from mailbot.storage.models import Deadline, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote
@@ -51,7 +50,7 @@ def short_app(environ: dict[str, str], engine: Engine, transport: RecordingTrans
 
 def tick(app: App, now: datetime) -> list[tuple[str, str, str]]:
     """Run what is due at `now`; each deadline acted on as (kind, stage, summary)."""
-    return [(a.kind, a.stage, a.summary) for a in run_due_jobs(app, now).deadlines]
+    return [(a.kind, a.stage, a.summary) for a in app.jobs.run_due(now).deadlines]
 
 
 def mails(app: App, kind: str) -> list[OutboundMessage]:

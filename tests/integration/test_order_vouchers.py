@@ -17,7 +17,6 @@ from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import display, generate
 from mailbot.services.partners.terms import Terms, set_terms
 from mailbot.services.schedule.digest import build_digest
-from mailbot.services.schedule.jobs import run_due_jobs
 from mailbot.services.vouchers.campaigns import Limits, create_campaign, generate_codes
 from mailbot.storage.models import Order, VoucherCode, VoucherRedemption
 from tests.lifecycle import answer
@@ -183,10 +182,10 @@ def test_an_expired_quote_releases_its_code(app: App) -> None:
     ingest(app, mail(sender=FLEET, subject="Order WINTER25", body=BODY))
     (held,) = redemptions(app)
     assert held.hold_until is not None
-    run_due_jobs(app, held.hold_until - timedelta(minutes=1))
+    app.jobs.run_due(held.hold_until - timedelta(minutes=1))
     assert redemptions(app)[0].status == "reserved"
     for moment in (held.hold_until, held.hold_until + timedelta(minutes=1)):
-        run_due_jobs(app, moment)  # each stage is acted on at its own tick
+        app.jobs.run_due(moment)  # each stage is acted on at its own tick
     (released,) = redemptions(app)
     assert (released.status, released.release_reason) == ("released", "quote expired")
     assert campaign_used(app, "winter") == 0

@@ -1,27 +1,26 @@
-"""What the scheduler runs on each tick, as one call: `run_due_jobs(app, now)`.
+"""What the scheduler runs on each tick, as one call: `Jobs.run_due(now)`.
 
 The tick runs due deadlines, cuts off partners whose contract has ended, and once a day, from
 `scheduler.digest_time` local time on, the managers' digest and the stale price list report.
 A daily job records its day in the same transaction as its mail, so a restart does not send
 it again and of two instances only one sends it. `mailbot jobs run-due --now` calls the same
-function, which is how tests travel in time.
+method, which is how tests travel in time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from mailbot.domain.deadlines import daily_moment
+from mailbot.services.outbox.replies import Replies
 from mailbot.services.partners.contracts import end_contracts
 from mailbot.services.pricelists.versions import queue_stale_report
-from mailbot.services.schedule.deadlines import Acted, run_due
+from mailbot.services.schedule.deadlines import Acted, DeadlineSettings, run_due
 from mailbot.services.schedule.digest import build_digest, digest_since, queue_digest
-
-if TYPE_CHECKING:
-    from mailbot.bootstrap import App
+from mailbot.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,35 +56,50 @@ class TickReport:
         return found or ["nothing due"]
 
 
-def run_due_jobs(app: App, now: datetime) -> TickReport:
-    """Run everything due at `now`; safe to run from several instances at once."""
-    acted = run_due(app.uow, now, settings=app.deadlines, replies=app.replies)
-    cut = end_contracts(app.uow, app.replies, now)
-    digest = stale = None
-    scheduler = app.config.scheduler
-    zone = ZoneInfo(scheduler.timezone)
-    today = now.astimezone(zone).date()
-    if daily_moment(today, scheduler.digest_time, zone) <= now:
-        digest = _daily_digest(app, now, today)
-        stale = _daily_stale_report(app, now, today)
-    return TickReport(now, acted, cut, digest, stale)
+@dataclass(frozen=True, slots=True)
+class DailyJobs:
+    """When the daily jobs run: from `at` local time in `zone`; stale lists are `stale_days` old."""
+
+    at: time
+    zone: ZoneInfo
+    stale_days: int
 
 
-def _daily_digest(app: App, now: datetime, today: date) -> int | None:
-    with app.uow() as uow:
-        if not uow.daily_runs.take("digest", today, now):
-            return None
-        digest = build_digest(uow, since=digest_since(uow, now, before=today), now=now)
-        queued = queue_digest(uow, app.replies, digest, now=now)
-        uow.commit()
-        return queued
+@dataclass(frozen=True, slots=True)
+class Jobs:
+    """The scheduler's work, with what it needs: a unit of work per transaction, the outbox
+    writer, the deadline settings and the daily jobs' times."""
 
+    uow: Callable[[], UnitOfWork]
+    replies: Replies
+    deadlines: DeadlineSettings
+    daily: DailyJobs
 
-def _daily_stale_report(app: App, now: datetime, today: date) -> int | None:
-    with app.uow() as uow:
-        if not uow.daily_runs.take("stale_price_lists", today, now):
-            return None
-        days = app.config.price_lists.stale_days
-        queued = queue_stale_report(uow, app.replies, now=now, days=days)
-        uow.commit()
-        return queued
+    def run_due(self, now: datetime) -> TickReport:
+        """Run everything due at `now`; safe to run from several instances at once."""
+        acted = run_due(self.uow, now, settings=self.deadlines, replies=self.replies)
+        cut = end_contracts(self.uow, self.replies, now)
+        digest = stale = None
+        today = now.astimezone(self.daily.zone).date()
+        if daily_moment(today, self.daily.at, self.daily.zone) <= now:
+            digest = self._daily_digest(now, today)
+            stale = self._daily_stale_report(now, today)
+        return TickReport(now, acted, cut, digest, stale)
+
+    def _daily_digest(self, now: datetime, today: date) -> int | None:
+        with self.uow() as uow:
+            if not uow.daily_runs.take("digest", today, now):
+                return None
+            digest = build_digest(uow, since=digest_since(uow, now, before=today), now=now)
+            queued = queue_digest(uow, self.replies, digest, now=now)
+            uow.commit()
+            return queued
+
+    def _daily_stale_report(self, now: datetime, today: date) -> int | None:
+        with self.uow() as uow:
+            if not uow.daily_runs.take("stale_price_lists", today, now):
+                return None
+            days = self.daily.stale_days
+            queued = queue_stale_report(uow, self.replies, now=now, days=days)
+            uow.commit()
+            return queued
