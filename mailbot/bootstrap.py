@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
 from mailbot.config import Config, PriceListsConfig, PricingConfig, SecurityConfig
-from mailbot.domain.deadlines import Calendar, StagePolicy
+from mailbot.domain.deadlines import Calendar, DeadlineSettings, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
@@ -34,8 +34,8 @@ from mailbot.services.outbox.replies import Replies
 from mailbot.services.outbox.reply_limits import ReplyLimit
 from mailbot.services.outbox.sending import Sender, SendingPolicy
 from mailbot.services.pricelists.importing import PriceListSettings, SupplierFormat
-from mailbot.services.schedule.deadlines import DeadlineSettings
 from mailbot.services.schedule.jobs import DailyJobs, Jobs
+from mailbot.services.work import Desk
 from mailbot.storage.database import make_engine
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -52,6 +52,7 @@ class App:
     price_lists: PriceListSettings
     deadlines: DeadlineSettings
     jobs: Jobs
+    desk: Desk
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -144,9 +145,10 @@ def bootstrap(
     processing = config.processing
     price_lists = price_list_settings(config.price_lists, config.pricing)
     deadlines = deadline_settings(config)
+    desk = Desk(replies, deadlines, rules.pricing.vat_percent)
     processor = Processor(
         uow,
-        replies=replies,
+        desk=desk,
         rules=rules,
         policy=ProcessingPolicy(
             max_attempts=processing.max_attempts,
@@ -160,7 +162,6 @@ def bootstrap(
             ),
         ),
         clock=clock,
-        deadlines=deadlines,
         price_lists=price_lists,
         sender_auth=sender_authentication(config.security, resolver),
     )
@@ -184,7 +185,7 @@ def bootstrap(
         ),
     )
     return App(
-        config, engine, clock, rules, processor, sender, replies, price_lists, deadlines, jobs
+        config, engine, clock, rules, processor, sender, replies, price_lists, deadlines, jobs, desk
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from mailbot.bootstrap import App
 from mailbot.read_models import order_detail
-from mailbot.services.inbox.processing import Outcome
+from mailbot.services.inbox.handling import Outcome
 from mailbot.storage.models import OutboundMessage
 
 FLEET = "Fleet Parts Ltd <buying@fleetparts.example>"

@@ -27,9 +27,7 @@ def orders_release(context: Context, number: str) -> None:
     """Let a held order go on despite the credit limit: debit it and send the order files."""
     app = context.app()
     with failures():
-        summary = agreement.release(
-            app.uow(), app.replies, number, now=app.clock.now(), deadlines=app.deadlines
-        )
+        summary = agreement.release(app.uow, app.desk, number, now=app.clock.now())
     app.sender.run_once()
     click.echo(summary)
 
@@ -43,7 +41,7 @@ def orders_cancel(context: Context, number: str, note: str) -> None:
     app = context.app()
     with failures():
         summary = agreement.cancel_by_desk(
-            app.uow(), app.replies, number, now=app.clock.now(), note=note
+            app.uow, app.desk, number, now=app.clock.now(), note=note
         )
     app.sender.run_once()
     click.echo(summary)
@@ -57,7 +55,7 @@ def orders_close(context: Context, number: str, note: str) -> None:
     """Close a shipped order: delivered, nothing more to do."""
     app = context.app()
     with failures():
-        click.echo(agreement.close(app.uow(), number, now=app.clock.now(), note=note))
+        click.echo(agreement.close(app.uow, number, now=app.clock.now(), note=note))
 
 
 ORDER_COMMANDS = (orders_release, orders_cancel, orders_close)

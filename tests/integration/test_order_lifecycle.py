@@ -69,8 +69,7 @@ def test_agree_sends_order_files_and_confirmed_then_shipped_closes_the_loop(app:
         "client", "client", "mailbot", "supplier", "supplier"
     ]  # fmt: skip
     assert all(s["message"] for s in shown["transitions"] if s["role"] != "mailbot")
-    with app.uow() as uow:
-        agreement.close(uow, number, now=app.clock.now())
+    agreement.close(app.uow, number, now=app.clock.now())
     assert statuses(app, number)[-1] == "closed"
 
 
@@ -150,10 +149,7 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
     assert f"mailbot orders release {number}" in parts(held.raw)["plain"]
     assert "waiting for review" in str(headers(last_to(app, CLIENT).raw)["Subject"])
     assert balance(app) == 0
-    with app.uow() as uow:
-        summary = agreement.release(
-            uow, app.replies, number, now=app.clock.now(), deadlines=app.deadlines
-        )
+    summary = agreement.release(app.uow, app.desk, number, now=app.clock.now())
     assert "released" in summary
     assert detail(app, number)["status"] == "sent"
     assert balance(app) == Decimal("-480.60")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
-from mailbot.services.inbox.processing import Outcome
+from mailbot.services.inbox.handling import Outcome
 from mailbot.storage.models import Event, OutboundMessage
 from tests.mail import headers, mail, parts
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from mailbot.domain.mail import OutboundStatus
 from mailbot.domain.money import Money
 from mailbot.domain.orders import SupplierOrderStatus
 from mailbot.parsers.message import ParsedMessage
-from mailbot.services.outbox.replies import Replies, Thread, reply_address
+from mailbot.services.outbox.replies import Thread, reply_address
 from mailbot.services.pricelists.versions import mail_managers
+from mailbot.services.work import Work
 from mailbot.storage.models import InboundMessage, Order, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -79,14 +79,12 @@ def order_context(uow: UnitOfWork, order: Order) -> Context:
 
 
 def tell(
-    uow: UnitOfWork,
-    replies: Replies,
+    work: Work,
     partner: Partner,
     kind: str,
     context: Mapping[str, object],
     *,
     order: Order | None,
-    now: datetime,
     inbound: Inbound | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> None:
@@ -94,16 +92,16 @@ def tell(
     to = reply_address(inbound.message, partner) if inbound else first_address(partner)
     thread = inbound.thread if inbound else None
     if inbound is None and order is not None:
-        first = uow.order_records.first_mail(order.id, to)
+        first = work.uow.order_records.first_mail(order.id, to)
         if first is not None:
             thread = Thread(first.message_id)
-    mail = replies.queue(
-        uow,
+    mail = work.replies.queue(
+        work.uow,
         kind=kind,
         language=partner.language,
         to=to,
         context={"partner_name": partner.name, **context},
-        now=now,
+        now=work.now,
         thread=thread,
         inbound_id=inbound.record.id if inbound else None,
         order_id=None if order is None else order.id,
@@ -115,29 +113,20 @@ def tell(
 
 
 def tell_client(
-    uow: UnitOfWork,
-    replies: Replies,
-    order: Order,
-    outcome: str,
-    *,
-    now: datetime,
-    inbound: Inbound | None = None,
-    **extra: object,
+    work: Work, order: Order, outcome: str, *, inbound: Inbound | None = None, **extra: object
 ) -> None:
     """Queue an `order_answer` mail with `outcome` to the order's client."""
-    context = {**order_context(uow, order), "outcome": outcome, **extra}
-    tell(uow, replies, order.client, "order_answer", context, order=order, now=now, inbound=inbound)
+    context = {**order_context(work.uow, order), "outcome": outcome, **extra}
+    tell(work, order.client, "order_answer", context, order=order, inbound=inbound)
 
 
-def tell_managers_of_held(
-    uow: UnitOfWork, replies: Replies, order: Order, owed: Money, limit: Money, *, now: datetime
-) -> int:
+def tell_managers_of_held(work: Work, order: Order, owed: Money, limit: Money) -> int:
     """One `order_held` mail to each active manager; how many were queued."""
     context = {
-        **order_context(uow, order),
+        **order_context(work.uow, order),
         "client_name": order.client.name,
         "client_address": first_address(order.client),
         "owed": owed,
         "credit_limit": limit,
     }
-    return mail_managers(uow, replies, "order_held", context, now=now)
+    return mail_managers(work.uow, work.replies, "order_held", context, now=work.now)

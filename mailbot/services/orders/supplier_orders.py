@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from mailbot.domain.deadlines import DeadlineKind
@@ -21,13 +21,12 @@ from mailbot.parsers.supplier_answers import SupplierAnswer, read_supplier_answe
 from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_rows
 from mailbot.services.orders.lifecycle import transition
 from mailbot.services.orders.mail import Inbound, first_address, tell, tell_client
-from mailbot.services.outbox.replies import Replies
 from mailbot.services.schedule.deadlines import (
-    DeadlineSettings,
     close_deadlines,
     open_shipping,
     open_supplier_confirmation,
 )
+from mailbot.services.work import Work
 from mailbot.storage.models import Order, OrderLine, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -53,21 +52,20 @@ def supplier_lines(order: Order, supplier_id: int) -> list[OrderLine]:
     ]
 
 
-def send_order_files(
-    uow: UnitOfWork, replies: Replies, order: Order, *, now: datetime, deadlines: DeadlineSettings
-) -> int:
+def send_order_files(work: Work, order: Order) -> int:
     """Mail each supplier of the order's priced lines its order file, saying when to confirm
     by, and open its confirmation window; how many were sent."""
     by_supplier: dict[int, list[OrderLine]] = defaultdict(list)
     for line in order.lines:
         if line.supplier_id is not None and line.unit_price is not None and line.quantity:
             by_supplier[line.supplier_id].append(line)
+    uow, now = work.uow, work.now
     for supplier_id, lines in sorted(by_supplier.items()):
         supplier = uow.partners.get(supplier_id)
         assert supplier is not None, f"order {order.number} names a missing supplier"
         rows = [OrderFileLine(line.sku, line.name, line.quantity or 0) for line in lines]
         attachments = order_files(order.number, rows, supplier.language)
-        confirm_by = open_supplier_confirmation(uow, deadlines, order, supplier_id, now=now)
+        confirm_by = open_supplier_confirmation(work, order, supplier_id)
         context = {
             "order_number": order.number,
             "lines": rows,
@@ -75,8 +73,7 @@ def send_order_files(
             "confirm_by": confirm_by,
             "cancelled": False,
         }
-        tell(uow, replies, supplier, "order_file", context, order=order, now=now,
-             attachments=attachments)  # fmt: skip
+        tell(work, supplier, "order_file", context, order=order, attachments=attachments)
         mail = uow.order_records.first_mail(order.id, first_address(supplier))
         part = SupplierOrder(
             order_id=order.id,
@@ -89,11 +86,9 @@ def send_order_files(
     return len(by_supplier)
 
 
-def tell_suppliers_of_cancel(
-    uow: UnitOfWork, replies: Replies, order: Order, *, now: datetime
-) -> None:
+def tell_suppliers_of_cancel(work: Work, order: Order) -> None:
     """Tell each supplier that had an order file that the order is cancelled."""
-    for part in uow.order_records.supplier_orders(order.id):
+    for part in work.uow.order_records.supplier_orders(order.id):
         rows = [
             OrderFileLine(line.sku, line.name, line.quantity or 0)
             for line in supplier_lines(order, part.supplier_id)
@@ -105,24 +100,16 @@ def tell_suppliers_of_cancel(
             "confirm_by": None,
             "cancelled": True,
         }
-        tell(uow, replies, part.supplier, "order_file", context, order=order, now=now)
+        tell(work, part.supplier, "order_file", context, order=order)
 
 
 def answer_supplier(
-    uow: UnitOfWork,
-    replies: Replies,
-    order: Order,
-    supplier: Partner,
-    inbound: Inbound,
-    *,
-    now: datetime,
-    today: date,
-    limits: TableLimits,
-    deadlines: DeadlineSettings,
+    work: Work, order: Order, supplier: Partner, inbound: Inbound, *, limits: TableLimits
 ) -> str:
-    """Act on a supplier's reply about `order`; `today` is the local date shipping dates are
-    judged by, `deadlines` time the shipping promise a confirmation opens. Returns a summary
-    for the processing log."""
+    """Act on a supplier's reply about `order`, read within `limits`; shipping dates are judged
+    by the supplier's local date. Returns a summary for the processing log."""
+    uow = work.uow
+    today = work.now.astimezone(work.zone_of(supplier.timezone)).date()
     uow.order_records.lock(order)
     part = next(
         (p for p in uow.order_records.supplier_orders(order.id) if p.supplier_id == supplier.id),
@@ -130,11 +117,15 @@ def answer_supplier(
     )
 
     def reply(outcome: str, problems: Sequence[Problem] = (), **extra: object) -> None:
-        context = {"order_number": order.number, "outcome": outcome, "refusals": problems,
-                   "order_status": order.status, **extra}  # fmt: skip
+        context = {
+            "order_number": order.number,
+            "outcome": outcome,
+            "refusals": problems,
+            "order_status": order.status,
+            **extra,
+        }
         about = None if part is None else order  # an order not its own stays unlinked
-        tell(uow, replies, supplier, "supplier_answer", context, order=about, now=now,
-             inbound=inbound)  # fmt: skip
+        tell(work, supplier, "supplier_answer", context, order=about, inbound=inbound)
 
     if part is None:
         # Not one of its orders: answered as unknown, revealing nothing about it.
@@ -153,14 +144,16 @@ def answer_supplier(
     if problems:
         reply("refused", problems)
         return f"supplier answer for {order.number} refused: {len(problems)} problem(s)"
-    summary = _apply(uow, replies, order, part, lines, quantities, answer, inbound, now)
-    if (
-        part.status == SupplierOrderStatus.CONFIRMED
-    ):  # confirmed in full, not shipped yet: the promise runs
+    summary = _apply(work, order, part, lines, quantities, answer, inbound)
+    if part.status == SupplierOrderStatus.CONFIRMED:  # in full, not shipped: the promise runs
         days = delivery_days(uow, lines, supplier.id)
-        open_shipping(uow, deadlines, order, supplier.id, delivery_days=days, now=now)
-    reply("accepted", part_status=part.status, ship_date=part.ship_date,
-          ship_method=part.ship_method)  # fmt: skip
+        open_shipping(work, order, supplier.id, delivery_days=days)
+    reply(
+        "accepted",
+        part_status=part.status,
+        ship_date=part.ship_date,
+        ship_method=part.ship_method,
+    )
     return summary
 
 
@@ -212,17 +205,16 @@ def _shipment_problems(answer: SupplierAnswer, today: date) -> list[Problem]:
 
 
 def _apply(
-    uow: UnitOfWork,
-    replies: Replies,
+    work: Work,
     order: Order,
     part: SupplierOrder,
     lines: Sequence[OrderLine],
     quantities: dict[int, int],
     answer: SupplierAnswer,
     inbound: Inbound,
-    now: datetime,
 ) -> str:
     """Record a checked answer on the supplier's part, then move the order where it can go."""
+    uow, now = work.uow, work.now
     news: list[str] = []
     if answer.confirmed or answer.quantities or part.confirmed_at is None:
         for line in lines:
@@ -233,8 +225,13 @@ def _apply(
         news.append(part.status)
         # A partial confirmation is the supplier's answer too: what waits now is the client's
         # AGREE or CANCEL, so the supplier is not reminded (nor held to a shipping promise).
-        close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.SUPPLIER_CONFIRMATION],
-                        partner_id=part.supplier_id, now=now)  # fmt: skip
+        close_deadlines(
+            uow,
+            order_id=order.id,
+            kinds=[DeadlineKind.SUPPLIER_CONFIRMATION],
+            partner_id=part.supplier_id,
+            now=now,
+        )
     if answer.shipment is not None:
         # A part the client has still to agree to keeps "partial"; it ships when agreed.
         if part.status != SupplierOrderStatus.PARTIAL:
@@ -243,11 +240,16 @@ def _apply(
         part.ship_date = answer.shipment.date
         part.ship_method = answer.shipment.method[:100]
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
-        close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.SHIPPING],
-                        partner_id=part.supplier_id, now=now)  # fmt: skip
+        close_deadlines(
+            uow,
+            order_id=order.id,
+            kinds=[DeadlineKind.SHIPPING],
+            partner_id=part.supplier_id,
+            now=now,
+        )
     if part.status == SupplierOrderStatus.PARTIAL:
-        tell_client(uow, replies, order, "partial", now=now, lines=comparison(order))
-    advance(uow, replies, order, actor_id=part.supplier_id, inbound_id=inbound.record.id, now=now)
+        tell_client(work, order, "partial", lines=comparison(order))
+    advance(work, order, actor_id=part.supplier_id, inbound_id=inbound.record.id)
     return f"supplier answer for {order.number}: {', '.join(news)}; order {order.status}"
 
 
@@ -279,18 +281,12 @@ def comparison(order: Order) -> list[dict[str, object]]:
 
 
 def advance(
-    uow: UnitOfWork,
-    replies: Replies,
-    order: Order,
-    *,
-    actor_id: int | None,
-    inbound_id: int | None,
-    now: datetime,
-    announce: bool = True,
+    work: Work, order: Order, *, actor_id: int | None, inbound_id: int | None, announce: bool = True
 ) -> None:
     """Move a sent order on once every supplier has settled, and a confirmed one once every
     supplier has shipped (the client is told, with dates and methods). `announce` False
     leaves the confirmation untold, for a caller that tells the client itself."""
+    uow, now = work.uow, work.now
     parts = uow.order_records.supplier_orders(order.id)
     settled = bool(parts) and all(p.status in SETTLED for p in parts)
     shipped = bool(parts) and all(p.status == SupplierOrderStatus.SHIPPED for p in parts)
@@ -299,9 +295,9 @@ def advance(
             uow, order, OrderStatus.CONFIRMED, at=now, actor_id=actor_id, inbound_id=inbound_id
         )
         if announce and not shipped:
-            tell_client(uow, replies, order, "confirmed", now=now)
+            tell_client(work, order, "confirmed")
     if order.status == OrderStatus.CONFIRMED and shipped:
         transition(
             uow, order, OrderStatus.SHIPPED, at=now, actor_id=actor_id, inbound_id=inbound_id
         )
-        tell_client(uow, replies, order, "shipped", now=now)
+        tell_client(work, order, "shipped")

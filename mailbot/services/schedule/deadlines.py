@@ -12,14 +12,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from mailbot.domain.deadlines import (
     DeadlineKind,
+    DeadlineSettings,
     DeadlineStatus,
     Stage,
-    StagePolicy,
-    add_hours,
     next_stage,
     stage_time,
 )
@@ -29,6 +27,7 @@ from mailbot.services.orders.lifecycle import transition
 from mailbot.services.outbox.replies import Replies
 from mailbot.services.schedule.deadline_mail import escalate, remind, tell_expired
 from mailbot.services.vouchers import redemptions as vouchers
+from mailbot.services.work import Work
 from mailbot.storage.models import Deadline, Order
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -41,30 +40,6 @@ WAITING = {
     DeadlineKind.SUPPLIER_CONFIRMATION: frozenset({OrderStatus.SENT}),
     DeadlineKind.SHIPPING: frozenset({OrderStatus.SENT, OrderStatus.CONFIRMED}),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlineSettings:
-    """The configured windows, stages and lease."""
-
-    policy: StagePolicy
-    agreement_hours: float
-    supplier_confirmation_hours: float
-    shipping_days: int
-    lease: timedelta
-
-    def due(self, kind: DeadlineKind, opened_at: datetime) -> datetime:
-        """When a window of `kind` opened at `opened_at` is due (not for shipping: the
-        supplier's promised date is its due moment)."""
-        hours = {
-            DeadlineKind.CLIENT_AGREEMENT: self.agreement_hours,
-            DeadlineKind.SUPPLIER_CONFIRMATION: self.supplier_confirmation_hours,
-        }[kind]
-        return add_hours(opened_at, hours, self.policy.calendar)
-
-    def zone_of(self, partner_timezone: str) -> ZoneInfo:
-        """The zone a partner's days are judged in: its own when set, else the desk's."""
-        return ZoneInfo(partner_timezone) if partner_timezone else self.policy.calendar.zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,45 +90,44 @@ def open_deadline(
     return deadline
 
 
-def open_agreement(
-    uow: UnitOfWork, settings: DeadlineSettings, order: Order, quote: Quote, *, now: datetime
-) -> datetime | None:
+def open_agreement(work: Work, order: Order, quote: Quote) -> datetime | None:
     """Open the client's agreement window on a quote with priced lines; when it is due."""
     if not quote.lines:
         return None
     kind = DeadlineKind.CLIENT_AGREEMENT
-    due_at = settings.due(kind, now)
+    due_at = work.deadlines.due(kind, work.now)
     open_deadline(
-        uow, kind=kind, order_id=order.id, partner_id=order.client_id, due_at=due_at, now=now
+        work.uow,
+        kind=kind,
+        order_id=order.id,
+        partner_id=order.client_id,
+        due_at=due_at,
+        now=work.now,
     )
     return due_at
 
 
-def open_supplier_confirmation(
-    uow: UnitOfWork, settings: DeadlineSettings, order: Order, supplier_id: int, *, now: datetime
-) -> datetime:
+def open_supplier_confirmation(work: Work, order: Order, supplier_id: int) -> datetime:
     """Open a supplier's window to confirm the order file it is sent now; when it is due."""
     kind = DeadlineKind.SUPPLIER_CONFIRMATION
-    due_at = settings.due(kind, now)
-    open_deadline(uow, kind=kind, order_id=order.id, partner_id=supplier_id, due_at=due_at, now=now)
+    due_at = work.deadlines.due(kind, work.now)
+    open_deadline(
+        work.uow, kind=kind, order_id=order.id, partner_id=supplier_id, due_at=due_at, now=work.now
+    )
     return due_at
 
 
 def open_shipping(
-    uow: UnitOfWork,
-    settings: DeadlineSettings,
-    order: Order,
-    supplier_id: int,
-    *,
-    delivery_days: int | None,
-    now: datetime,
+    work: Work, order: Order, supplier_id: int, *, delivery_days: int | None
 ) -> datetime:
     """Open a supplier's shipping promise on its confirmation: due `delivery_days` (its price
-    list's, for the slowest of its lines) after now, else `settings.shipping_days`."""
-    days = settings.shipping_days if delivery_days is None else delivery_days
-    due_at = now + timedelta(days=days)
+    list's, for the slowest of its lines) after now, else the configured `shipping_days`."""
+    days = work.deadlines.shipping_days if delivery_days is None else delivery_days
+    due_at = work.now + timedelta(days=days)
     kind = DeadlineKind.SHIPPING
-    open_deadline(uow, kind=kind, order_id=order.id, partner_id=supplier_id, due_at=due_at, now=now)
+    open_deadline(
+        work.uow, kind=kind, order_id=order.id, partner_id=supplier_id, due_at=due_at, now=work.now
+    )
     return due_at
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from mailbot.domain.deadlines import daily_moment
+from mailbot.domain.deadlines import DeadlineSettings, daily_moment
 from mailbot.services.outbox.replies import Replies
 from mailbot.services.partners.contracts import end_contracts
 from mailbot.services.pricelists.versions import queue_stale_report
-from mailbot.services.schedule.deadlines import Acted, DeadlineSettings, run_due
+from mailbot.services.schedule.deadlines import Acted, run_due
 from mailbot.services.schedule.digest import build_digest, digest_since, queue_digest
 from mailbot.storage.unit_of_work import UnitOfWork
 
