@@ -105,8 +105,9 @@ def write_csv(path: Path, count: int, seed: int) -> None:
 def fresh_database(engine: Engine) -> None:
     """Migrate and register the supplier."""
     upgrade(engine)
-    add_partner(UnitOfWork(engine), name="Bench Supplier", role="supplier", addresses=[SUPPLIER],
-                language="en", group="", currency="EUR", now=SystemClock().now())  # fmt: skip
+    add_partner(lambda: UnitOfWork(engine), name="Bench Supplier", role="supplier",
+                addresses=[SUPPLIER], language="en", group="", currency="EUR",
+                now=SystemClock().now())  # fmt: skip
 
 
 def timed(work: Callable[[], object]) -> float:

@@ -161,11 +161,11 @@ def timed(what: str, workers: int, attempts: int, target: object,
 def setup(engine: Engine) -> list[int]:
     """Migrate, define the hot campaign, register the clients; their ids."""
     upgrade(engine)
-    create_campaign(UnitOfWork(engine), name="Winter", kind="promotional", code="WINTER25",
+    create_campaign(lambda: UnitOfWork(engine), name="Winter", kind="promotional", code="WINTER25",
                     terms=TERMS, now=NOW,
                     limits=Limits(MANY, MANY, Money(Decimal(MANY), "EUR")))  # fmt: skip
     return [
-        add_partner(UnitOfWork(engine), name=f"Client {n}", role="client", language="en",
+        add_partner(lambda: UnitOfWork(engine), name=f"Client {n}", role="client", language="en",
                     addresses=[f"buying@client{n}.example"], group="", currency="EUR", now=NOW)
         for n in range(CLIENTS)
     ]  # fmt: skip

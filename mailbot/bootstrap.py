@@ -59,11 +59,11 @@ class App:
 
     def store(self, raw: bytes, source: str) -> Stored:
         """Commit a received message to the inbox (deduplicated)."""
-        return store_message(self.uow(), raw, source=source, now=self.clock.now())
+        return store_message(self.uow, raw, source=source, now=self.clock.now())
 
     def store_many(self, raws: Sequence[bytes], source: str) -> list[Stored]:
         """Commit several received messages in one transaction (deduplicated), all or none."""
-        return store_messages(self.uow(), raws, source=source, now=self.clock.now())
+        return store_messages(self.uow, raws, source=source, now=self.clock.now())
 
     def imap_poller(self, store: StoreMessage) -> ImapPoller:
         """The mailbox poller `config.imap` describes, storing each message through `store`."""

@@ -44,7 +44,7 @@ def seed_demo(app: App) -> bool:
     now = app.clock.now()
     for address, role, name, language, group in PARTNERS:
         add_partner(
-            app.uow(),
+            app.uow,
             name=name,
             role=role,
             addresses=[address],
@@ -66,7 +66,7 @@ def seed_demo(app: App) -> bool:
         )
         uow.commit()
     create_campaign(
-        app.uow(),
+        app.uow,
         name="Demo spring",
         kind="promotional",
         terms=DEMO_TERMS,

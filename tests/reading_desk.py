@@ -24,7 +24,7 @@ def set_up_desk(app: App, items: Sequence[CatalogueItem]) -> None:
     partners = [(SUPPLIER, "supplier", "Trailer Parts SRL", "ro")]
     partners += [(address, "client", name, lang) for lang, (address, name) in CLIENTS.items()]
     for address, role, name, language in partners:
-        add_partner(app.uow(), name=name, role=role, addresses=[address], language=language,
+        add_partner(app.uow, name=name, role=role, addresses=[address], language=language,
                     group="", currency=currency, now=now)  # fmt: skip
     rows = ["sku;name;brand;category;price;currency;stock"]
     rows += [f"{i.sku};{i.name};{i.brand};parts;{i.price};EUR;{STOCK}" for i in items]

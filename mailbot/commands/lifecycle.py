@@ -80,7 +80,7 @@ def payments_add(
     app = context.app()
     with failures():
         entry, balance = add_payment(
-            app.uow(), client, amount, currency=currency, note=note, now=app.clock.now()
+            app.uow, client, amount, currency=currency, note=note, now=app.clock.now()
         )
     click.echo(f"payment of {entry.amount} {entry.currency} booked; balance {balance}")
 
@@ -105,10 +105,10 @@ def partners_set(
     app = context.app()
     terms = Terms(auto_agree, credit_limit, timezone)
     with failures():
-        partner = set_terms(app.uow(), address, terms, now=app.clock.now())
+        partner = set_terms(app.uow, address, terms, now=app.clock.now())
         if contract_end is not None:
             ends_at = parse_contract_end(contract_end, app.config.scheduler.timezone)
-            partner = set_contract_end(app.uow(), address, ends_at, now=app.clock.now())
+            partner = set_contract_end(app.uow, address, ends_at, now=app.clock.now())
     row = views.partner_row(partner)
     if not as_json:
         row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]

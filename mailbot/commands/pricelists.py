@@ -70,7 +70,7 @@ def _supplier(context: Context, address: str) -> Partner:
 def history(context: Context, supplier: str, limit: int, as_json: bool) -> None:
     """List the versions of SUPPLIER's price list, newest first."""
     partner = _supplier(context, supplier)
-    rows = versions.history(context.app().uow(), partner, limit)
+    rows = versions.history(context.app().uow, partner, limit)
     emit(rows, as_json, ["id", "imported_at", "source", "rows", "rejected", "status"])
 
 
@@ -86,7 +86,7 @@ def diff(
     """Show the rows added, removed and changed between two versions of SUPPLIER's list."""
     partner = _supplier(context, supplier)
     with failures():
-        found = versions.diff(context.app().uow(), partner, old_id, new_id)
+        found = versions.diff(context.app().uow, partner, old_id, new_id)
     record = found.as_row()
     if as_json:
         emit_one(record, True)
@@ -110,7 +110,7 @@ def release(context: Context, version_id: int) -> None:
     """Apply a held price list version: it replaces the supplier's active list."""
     app = context.app()
     with failures():
-        versions.release_price_list(app.uow(), version_id, now=app.clock.now())
+        versions.release_price_list(app.uow, version_id, now=app.clock.now())
     click.echo(f"price list version {version_id} is active")
 
 
@@ -121,7 +121,7 @@ def reject(context: Context, version_id: int) -> None:
     """Refuse a held price list version; the supplier's active list stays."""
     app = context.app()
     with failures():
-        versions.reject_price_list(app.uow(), version_id, now=app.clock.now())
+        versions.reject_price_list(app.uow, version_id, now=app.clock.now())
     click.echo(f"price list version {version_id} is rejected")
 
 
@@ -134,10 +134,10 @@ def stale(context: Context, days: int | None, notify: bool, as_json: bool) -> No
     """List suppliers whose active price list is older than the given number of days."""
     app = context.app()
     days = days if days is not None else app.config.price_lists.stale_days
-    rows = versions.stale(app.uow(), now=app.clock.now(), days=days)
+    rows = versions.stale(app.uow, now=app.clock.now(), days=days)
     emit(rows, as_json, ["supplier", "name", "version", "imported_at", "age_days", "source"])
     if notify:
-        queued = versions.report_stale_lists(app.uow(), app.replies, now=app.clock.now(), days=days)
+        queued = versions.report_stale_lists(app.uow, app.replies, now=app.clock.now(), days=days)
         app.sender.run_once()
         click.echo(f"{queued} manager mail(s) sent", err=True)
 

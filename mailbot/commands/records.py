@@ -79,7 +79,7 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
     app = context.app()
     with failures():
         partner_id = add_partner(
-            app.uow(),
+            app.uow,
             name=name,
             role=role,
             addresses=[address, *more],
@@ -139,7 +139,7 @@ def partners_deactivate(context: Context, address: str) -> None:
     it, its next message gets one notice, and its open orders go to the managers."""
     app = context.app()
     with failures():
-        partner = deactivate(app.uow(), app.replies, address, now=app.clock.now())
+        partner = deactivate(app.uow, app.replies, address, now=app.clock.now())
     app.sender.run_once()  # the managers' mail goes now
     click.echo(f"partner {partner.id} deactivated")
 
@@ -315,5 +315,5 @@ def quarantine_retry(context: Context, message_id: int) -> None:
     """Put a quarantined message back in line for processing (after a fix)."""
     app = context.app()
     with failures():
-        retry_quarantined(app.uow(), message_id, now=app.clock.now())
+        retry_quarantined(app.uow, message_id, now=app.clock.now())
     click.echo(f"message {message_id} will be processed again")

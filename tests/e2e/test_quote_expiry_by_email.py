@@ -48,10 +48,9 @@ def story(
     clock = FixedClock(FRIDAY_4PM)
     app = bootstrap(config, engine=engine, clock=clock)
     seed_demo(app)
-    with app.uow() as uow:
-        terms = {"benefit": {"kind": "percent", "value": "10"}}
-        create_campaign(uow, name="Winter", kind="promotional", terms=terms, limits=Limits(),
-                        now=FRIDAY_4PM, code="WINTER25")  # fmt: skip
+    terms = {"benefit": {"kind": "percent", "value": "10"}}
+    create_campaign(app.uow, name="Winter", kind="promotional", terms=terms, limits=Limits(),
+                    now=FRIDAY_4PM, code="WINTER25")  # fmt: skip
     runner = Runner(app)
     runner.start()
     yield app, runner, relay, clock

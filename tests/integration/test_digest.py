@@ -28,7 +28,7 @@ FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 def orders_and_digest(app: App) -> TickReport:
     seed_demo(app)
-    add_partner(app.uow(), name=FORMULA, role="client", addresses=["eve@evil.example"],
+    add_partner(app.uow, name=FORMULA, role="client", addresses=["eve@evil.example"],
                 language="en", group="", currency="EUR", now=app.clock.now())  # fmt: skip
     ingest(app, mail(sender=FLEET, body="BPW-0310 x 2"))
     ingest(app, mail(sender=FLEET, body="SAF-2234 x 1"))

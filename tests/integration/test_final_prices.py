@@ -56,7 +56,7 @@ def setup(app: App) -> None:
         (QUICK, "supplier", "Quick Parts SRL", "net"),
     ):
         add_partner(
-            app.uow(),
+            app.uow,
             name=name,
             role=role,
             addresses=[address],

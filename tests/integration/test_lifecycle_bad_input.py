@@ -125,7 +125,7 @@ def test_a_wrong_supplier_answer_is_refused_whole(app: App, body: str, reason: s
 def test_a_supplier_without_lines_in_the_order_is_answered_as_unknown(app: App) -> None:
     """Only the supplier of an order's lines may answer for them."""
     seed_demo(app)
-    add_partner(app.uow(), name="Other Parts", role="supplier", addresses=["x@other.example"],
+    add_partner(app.uow, name="Other Parts", role="supplier", addresses=["x@other.example"],
                 language="en", group="", currency="EUR", now=app.clock.now())  # fmt: skip
     number = agree_and_send(app)
     _, outcome = ingest(app, mail(sender="x@other.example", subject=f"{number}", body="CONFIRMED"))

@@ -85,7 +85,7 @@ def test_an_auto_agree_client_is_sent_at_once(app: App) -> None:
     """A client set to auto-agree has its order agreed and sent right after the quote, which
     asks for no AGREE and names no date to answer by."""
     seed_demo(app)
-    set_terms(app.uow(), CLIENT, Terms(auto_agree=True), now=app.clock.now())
+    set_terms(app.uow, CLIENT, Terms(auto_agree=True), now=app.clock.now())
     number = quote(app)
     assert detail(app, number)["status"] == "sent"
     assert [m.kind for m in outbox(app)] == ["quote", "order_file", "order_answer"]
@@ -140,7 +140,7 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
     """Above the credit limit AGREE holds the order, mails managers and tells the client;
     `release` then debits it and sends the order files."""
     seed_demo(app)
-    set_terms(app.uow(), CLIENT, Terms(credit_limit="400"), now=app.clock.now())
+    set_terms(app.uow, CLIENT, Terms(credit_limit="400"), now=app.clock.now())
     number = quote(app)
     outcome = answer(app, "quote", FLEET, "AGREE")
     assert "held above the credit limit; 1 manager(s) told" in outcome.summary
@@ -159,8 +159,8 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
 def test_payments_lift_the_balance_under_the_limit(app: App) -> None:
     """With a payment booked first, the same order fits under the credit limit."""
     seed_demo(app)
-    set_terms(app.uow(), CLIENT, Terms(credit_limit="400"), now=app.clock.now())
-    add_payment(app.uow(), CLIENT, "100", currency="eur", note="bank", now=app.clock.now())
+    set_terms(app.uow, CLIENT, Terms(credit_limit="400"), now=app.clock.now())
+    add_payment(app.uow, CLIENT, "100", currency="eur", note="bank", now=app.clock.now())
     number = quote(app)
     answer(app, "quote", FLEET, "AGREE")
     assert detail(app, number)["status"] == "sent"
@@ -199,7 +199,7 @@ def test_two_suppliers_confirming_at_once_confirm_the_order(app: App) -> None:
     the order to confirmed: the order row is locked while each answer acts on it."""
     seed_demo(app)
     other = "sales@other-parts.example"
-    add_partner(app.uow(), name="Other Parts", role="supplier", addresses=[other],
+    add_partner(app.uow, name="Other Parts", role="supplier", addresses=[other],
                 language="en", group="", currency="EUR", now=app.clock.now())  # fmt: skip
     with app.uow() as uow:
         supplier = uow.partners.by_address(other)

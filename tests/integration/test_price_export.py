@@ -51,7 +51,7 @@ def set_formats(app: App, address: str, formats: str) -> None:
 def with_rival(app: App) -> None:
     seed_demo(app)
     now = app.clock.now()
-    add_partner(app.uow(), name="Rival", role="supplier", addresses=[RIVAL], language="en",
+    add_partner(app.uow, name="Rival", role="supplier", addresses=[RIVAL], language="en",
                 group="", currency="EUR", now=now)  # fmt: skip
     with app.uow() as uow:
         rival = uow.partners.by_address(RIVAL)

@@ -38,7 +38,7 @@ FIRST = (
 
 def partner(app: App, address: str, role: str, language: str = "en") -> int:
     return add_partner(
-        app.uow(), name=address.split("@")[0].title(), role=role, addresses=[address],
+        app.uow, name=address.split("@")[0].title(), role=role, addresses=[address],
         language=language, group="", currency="EUR", now=START,
     )  # fmt: skip
 
@@ -142,18 +142,18 @@ def test_release_applies_a_held_version_and_reject_refuses_one(app: App) -> None
     load(app, FIRST)
     cut = b"sku;price\nA-1;12.00\n"
     held = load(app, cut, "cut.csv").price_list_id
-    release_price_list(app.uow(), held, now=START)
+    release_price_list(app.uow, held, now=START)
     assert active_price(app, "A-1") == Decimal("12.00")
     assert active_price(app, "B-2") is None
     again = load(app, b"sku;price\nZ-9;1\n", "other.csv").price_list_id
-    reject_price_list(app.uow(), again, now=START)
+    reject_price_list(app.uow, again, now=START)
     assert active_price(app, "A-1") == Decimal("12.00")
     with app.uow() as uow:
         assert [v.status for v in uow.versions.history(1)] == ["rejected", "active", "replaced"]
     with pytest.raises(VersionError, match="is rejected, not held"):
-        release_price_list(app.uow(), again, now=START)
+        release_price_list(app.uow, again, now=START)
     with pytest.raises(VersionError, match="no price list version 99"):
-        reject_price_list(app.uow(), 99, now=START)
+        reject_price_list(app.uow, 99, now=START)
 
 
 def test_a_supplier_format_from_the_configuration_names_its_columns(app: App) -> None:
@@ -176,9 +176,9 @@ def test_suppliers_with_old_lists_are_listed_as_stale(app: App) -> None:
     partner(app, SUPPLIER, "supplier")
     load(app, FIRST)
     later = START + timedelta(days=15)
-    (row,) = stale(app.uow(), now=later, days=14)
+    (row,) = stale(app.uow, now=later, days=14)
     assert (row["supplier"], row["age_days"], row["source"]) == (SUPPLIER, 15, "list.csv")
-    assert stale(app.uow(), now=later, days=20) == []
+    assert stale(app.uow, now=later, days=20) == []
 
 
 def test_stale_lists_are_mailed_to_each_manager_in_their_language(app: App) -> None:
@@ -186,11 +186,11 @@ def test_stale_lists_are_mailed_to_each_manager_in_their_language(app: App) -> N
     partner(app, SUPPLIER, "supplier")
     load(app, FIRST)
     for address, language in (("boss@desk.example", "ru"), ("chef@desk.example", "ro")):
-        add_partner(app.uow(), name=f"M {language}", role="manager", addresses=[address],
+        add_partner(app.uow, name=f"M {language}", role="manager", addresses=[address],
                     language=language, group="", currency="EUR", now=START)  # fmt: skip
     later = START + timedelta(days=15)
-    assert report_stale_lists(app.uow(), app.replies, now=later, days=20) == 0
-    assert report_stale_lists(app.uow(), app.replies, now=later, days=14) == 2
+    assert report_stale_lists(app.uow, app.replies, now=later, days=20) == 0
+    assert report_stale_lists(app.uow, app.replies, now=later, days=14) == 2
     with app.uow() as uow:
         mails = {m.recipient: m for m in uow.session.scalars(select(OutboundMessage))}
     assert set(mails) == {"boss@desk.example", "chef@desk.example"}

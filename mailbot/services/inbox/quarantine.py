@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.domain.mail import InboundStatus
@@ -13,15 +14,15 @@ class NotQuarantinedError(MailbotError):
     """The message asked for is not in quarantine."""
 
 
-def retry_quarantined(uow: UnitOfWork, inbound_id: int, *, now: datetime) -> None:
+def retry_quarantined(uow: Callable[[], UnitOfWork], inbound_id: int, *, now: datetime) -> None:
     """Put a quarantined message back in line, with a fresh count of attempts."""
-    with uow:
-        message = uow.inbox.get(inbound_id)
+    with uow() as unit:
+        message = unit.inbox.get(inbound_id)
         if message is None or message.status != InboundStatus.QUARANTINED:
             raise NotQuarantinedError(f"message {inbound_id} is not in quarantine")
         message.status = InboundStatus.STORED
         message.attempts = 0
         message.lease_until = None
         message.outcome = f"retried from quarantine (was: {message.outcome})"[:2000]
-        uow.events.record("MessageRetried", {"message": inbound_id}, now)
-        uow.commit()
+        unit.events.record("MessageRetried", {"message": inbound_id}, now)
+        unit.commit()

@@ -107,20 +107,17 @@ def answer_supplier_mail(handling: Handling) -> Outcome:
 
 def take_supplier_price_list(handling: Handling) -> Outcome:
     """Import the supplier's first spreadsheet as its new price list and report on it."""
-    work = handling.work
 
     def report(context: Mapping[str, object]) -> None:
         handling.reply("pricelist_report", context)
 
     summary = take_price_list(
-        work.uow,
-        work.replies,
+        handling.work,
         handling.partner,
         handling.message,
         report=report,
         settings=handling.intake.price_lists,
         received_at=handling.record.received_at,
-        now=work.now,
     )
     return processed(summary)
 

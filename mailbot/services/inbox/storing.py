@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
@@ -29,7 +29,9 @@ class Stored:
     duplicate: bool
 
 
-def store_message(uow: UnitOfWork, raw: bytes, *, source: str, now: datetime) -> Stored:
+def store_message(
+    uow: Callable[[], UnitOfWork], raw: bytes, *, source: str, now: datetime
+) -> Stored:
     """Commit `raw` to the inbox, once: the same bytes stored again give the first message's id.
 
     Raises UnstorableMessageError when the database refuses the values taken from this message
@@ -39,19 +41,19 @@ def store_message(uow: UnitOfWork, raw: bytes, *, source: str, now: datetime) ->
 
 
 def store_messages(
-    uow: UnitOfWork, raws: Sequence[bytes], *, source: str, now: datetime
+    uow: Callable[[], UnitOfWork], raws: Sequence[bytes], *, source: str, now: datetime
 ) -> list[Stored]:
     """Commit every one of `raws` to the inbox in one transaction, each once, as `store_message`.
 
     All or nothing: when the database refuses one message (UnstorableMessageError) none of
     them is stored, so a caller with several stores them one by one to tell which.
     """
-    with uow:
+    with uow() as unit:
         results = []
         try:
             for raw in raws:
                 digest = hashlib.sha256(raw).hexdigest()
-                new_id = uow.inbox.insert_new(
+                new_id = unit.inbox.insert_new(
                     {
                         "sha256": digest,
                         "message_id": header_message_id(raw),
@@ -68,11 +70,11 @@ def store_messages(
                 if new_id is not None:
                     results.append(Stored(new_id, duplicate=False))
                     continue
-                existing = uow.inbox.id_by_sha256(digest)
+                existing = unit.inbox.id_by_sha256(digest)
                 if existing is None:  # only if the other copy was deleted meanwhile
                     raise RuntimeError(f"message {digest} neither inserted nor found")
                 results.append(Stored(existing, duplicate=True))
-            uow.commit()
+            unit.commit()
         except DataError as error:
             raise UnstorableMessageError(f"the database refuses it: {error.orig}") from error
         return results

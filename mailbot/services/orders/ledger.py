@@ -6,6 +6,7 @@ a negative balance. A client without a credit limit may owe any amount.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -93,7 +94,7 @@ def parse_amount(text: str) -> Decimal:
 
 
 def add_payment(
-    uow: UnitOfWork,
+    uow: Callable[[], UnitOfWork],
     address: str,
     amount_text: str,
     *,
@@ -107,8 +108,8 @@ def add_payment(
     PaymentError for a non-positive amount, another currency than the client's, an address
     that is not a client's."""
     amount = parse_amount(amount_text)
-    with uow:
-        client = uow.partners.by_address(normalise_address(address))
+    with uow() as unit:
+        client = unit.partners.by_address(normalise_address(address))
         if client is None or client.role != "client":
             raise PaymentError(f"no client has the address {address}")
         if currency is not None and currency.upper() != client.currency:
@@ -117,8 +118,8 @@ def add_payment(
                 "cannot be booked"
             )
         entry = book(
-            uow, client, "credit", amount, at=now, note=note or "payment", created_by=created_by
+            unit, client, "credit", amount, at=now, note=note or "payment", created_by=created_by
         )
-        balance = account(uow, client, entries=0).balance
-        uow.commit()
+        balance = account(unit, client, entries=0).balance
+        unit.commit()
         return entry, balance

@@ -11,6 +11,7 @@ changes nothing, so nobody can get a partner cut off by mailing fake bounces.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -151,17 +152,17 @@ def _alert_managers(
     return mail_managers(uow, replies, "address_bouncing", context, now=now)
 
 
-def clear_address(uow: UnitOfWork, address: str, *, now: datetime) -> BouncingAddress:
+def clear_address(uow: Callable[[], UnitOfWork], address: str, *, now: datetime) -> BouncingAddress:
     """Let mail to `address` go again: its hard-bounce count restarts, and managers are
     alerted again if it bounces again. Mail already marked suppressed stays unsent."""
-    with uow:
-        record = uow.bouncing.get(address.strip())
+    with uow() as unit:
+        record = unit.bouncing.get(address.strip())
         if record is None:
             raise AddressError(f"{address} has not bounced")
         record.hard_bounces = 0
         record.suppressed_at = None
         record.alerted_at = None
         record.cleared_at = now
-        uow.events.record("AddressCleared", {"address": record.address}, now)
-        uow.commit()
+        unit.events.record("AddressCleared", {"address": record.address}, now)
+        unit.commit()
         return record

@@ -54,21 +54,19 @@ class HeldReply:
     written_at: datetime
 
 
-def send_due_digests(
-    uow_factory: Callable[[], UnitOfWork], replies: Replies, *, now: datetime
-) -> int:
+def send_due_digests(uow: Callable[[], UnitOfWork], replies: Replies, *, now: datetime) -> int:
     """Write one digest per recipient whose first held reply is an hour old or older, each in
     its own transaction; the held replies become `digested`. Returns how many were written."""
-    with uow_factory() as uow:
-        due = uow.sent.held_recipients(now - WINDOW)
+    with uow() as reading:
+        due = reading.sent.held_recipients(now - WINDOW)
     written = 0
     for recipient in due:
         try:
-            with uow_factory() as uow:
-                held = uow.sent.held_for(recipient)
+            with uow() as unit:
+                held = unit.sent.held_for(recipient)
                 if held:
-                    _write_digest(uow, replies, recipient, held, now)
-                    uow.commit()
+                    _write_digest(unit, replies, recipient, held, now)
+                    unit.commit()
                     written += 1
         except Exception:  # one recipient's digest must not stop the others or the processor
             log.exception("digest for %s failed; its replies stay held", recipient)

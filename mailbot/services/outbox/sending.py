@@ -53,6 +53,8 @@ class Sender:
             assert message is not None
             if uow.bouncing.is_suppressed(message.recipient):
                 self._suppress(uow, message)
+                uow.commit()
+                log.warning("outbox %s: not sent, %s is suppressed", message.id, message.recipient)
                 return False
             uow.commit()
             sender, recipient, raw = message.sender, message.recipient, message.raw
@@ -80,8 +82,6 @@ class Sender:
             {"outbound": message.id, "recipient": message.recipient},
             self._clock.now(),
         )
-        uow.commit()
-        log.warning("outbox %s: not sent, %s is suppressed", message.id, message.recipient)
 
     def _failed(self, outbound_id: int, error: DeliveryError) -> None:
         now = self._clock.now()

@@ -20,15 +20,17 @@ from mailbot.storage.unit_of_work import UnitOfWork
 DEACTIVATED, CONTRACT_END = "deactivated", "contract_end"
 
 
-def deactivate(uow: UnitOfWork, replies: Replies, address: str, *, now: datetime) -> Partner:
+def deactivate(
+    uow: Callable[[], UnitOfWork], replies: Replies, address: str, *, now: datetime
+) -> Partner:
     """Cut off the partner that has `address` now (a manager's decision)."""
-    with uow:
-        partner = uow.partners.by_address(normalise_address(address))
+    with uow() as unit:
+        partner = unit.partners.by_address(normalise_address(address))
         if partner is None:
             raise PartnerError(f"no partner has the address {address}")
-        if uow.partners.take_active(partner.id):
-            cut_off(uow, replies, partner, reason=DEACTIVATED, now=now)
-            uow.commit()
+        if unit.partners.take_active(partner.id):
+            cut_off(unit, replies, partner, reason=DEACTIVATED, now=now)
+            unit.commit()
         return partner
 
 

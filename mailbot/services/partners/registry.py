@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from email.utils import parseaddr
@@ -43,7 +43,7 @@ def parse_price_list_formats(text: str) -> tuple[str, ...]:
 
 
 def add_partner(
-    uow: UnitOfWork,
+    uow: Callable[[], UnitOfWork],
     *,
     name: str,
     role: str,
@@ -74,8 +74,8 @@ def add_partner(
         raise PartnerError("a partner needs at least one address")
     formats = ",".join(parse_price_list_formats(price_list_formats))
     bare = sorted({normalise_address(address) for address in addresses})
-    with uow:
-        taken = uow.partners.addresses_taken(bare)
+    with uow() as unit:
+        taken = unit.partners.addresses_taken(bare)
         if taken:
             raise PartnerError(f"already registered: {', '.join(taken)}")
         partner = Partner(
@@ -94,27 +94,27 @@ def add_partner(
             contract_ends_at=contract_ends_at,
             addresses=[PartnerAddress(address=address) for address in bare],
         )
-        uow.partners.add(partner)
-        uow.events.record("PartnerAdded", {"partner": partner.id, "role": role}, now)
-        uow.commit()
+        unit.partners.add(partner)
+        unit.events.record("PartnerAdded", {"partner": partner.id, "role": role}, now)
+        unit.commit()
         return partner.id
 
 
 def set_contract_end(
-    uow: UnitOfWork, address: str, ends_at: datetime | None, *, now: datetime
+    uow: Callable[[], UnitOfWork], address: str, ends_at: datetime | None, *, now: datetime
 ) -> Partner:
     """Set (or with None clear) when the partner's contract ends; the scheduler cuts it off
     at that moment."""
-    with uow:
-        partner = uow.partners.by_address(normalise_address(address))
+    with uow() as unit:
+        partner = unit.partners.by_address(normalise_address(address))
         if partner is None:
             raise PartnerError(f"no partner has the address {address}")
         partner.contract_ends_at = ends_at
-        uow.events.record(
+        unit.events.record(
             "ContractEndSet",
             {"partner": partner.id, "ends_at": ends_at.isoformat() if ends_at else None},
             now,
         )
         partner.addresses  # noqa: B018 - load before the session closes
-        uow.commit()
+        unit.commit()
         return partner

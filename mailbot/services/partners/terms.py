@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -49,19 +50,21 @@ def apply_terms(partner: Partner, terms: Terms) -> None:
         partner.timezone = check_timezone(terms.timezone)
 
 
-def set_terms(uow: UnitOfWork, address: str, terms: Terms, *, now: datetime) -> Partner:
+def set_terms(
+    uow: Callable[[], UnitOfWork], address: str, terms: Terms, *, now: datetime
+) -> Partner:
     """Change the terms of the partner that has `address`; the partner as it is now."""
-    with uow:
-        partner = uow.partners.by_address(normalise_address(address))
+    with uow() as unit:
+        partner = unit.partners.by_address(normalise_address(address))
         if partner is None:
             raise PartnerError(f"no partner has the address {address}")
         apply_terms(partner, terms)
         limit = None if partner.credit_limit is None else str(partner.credit_limit)
-        uow.events.record(
+        unit.events.record(
             "PartnerTermsChanged",
             {"partner": partner.id, "auto_agree": partner.auto_agree, "credit_limit": limit},
             now,
         )
         partner.addresses  # noqa: B018 - load before the session closes
-        uow.commit()
+        unit.commit()
         return partner

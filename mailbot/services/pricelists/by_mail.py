@@ -11,15 +11,14 @@ from mailbot.domain.price_changes import HoldReason, PriceChanges
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.tables import UnreadableTable, is_table
 from mailbot.services.orders.taking import file_problem
-from mailbot.services.outbox.replies import Replies
 from mailbot.services.pricelists.importing import (
     PriceListError,
     PriceListSettings,
     import_price_list,
 )
 from mailbot.services.pricelists.versions import tell_managers_of_hold
+from mailbot.services.work import Work
 from mailbot.storage.models import Partner
-from mailbot.storage.unit_of_work import UnitOfWork
 
 # Queues the `pricelist_report` reply to the supplier with the given context.
 Report = Callable[[Mapping[str, object]], None]
@@ -46,18 +45,17 @@ def report_context(
 
 
 def take_price_list(
-    uow: UnitOfWork,
-    replies: Replies,
+    work: Work,
     supplier: Partner,
     message: ParsedMessage,
     *,
     report: Report,
     settings: PriceListSettings,
     received_at: datetime,
-    now: datetime,
 ) -> str:
     """Import the message's first spreadsheet as the supplier's new list and report on it;
     a summary for the processing log. A refused list changes nothing (its savepoint is undone)."""
+    uow, now = work.uow, work.now
     attachment = next(a for a in message.attachments if is_table(a.filename, a.content_type))
     filename = attachment.filename or "price list"
     try:
@@ -89,7 +87,7 @@ def take_price_list(
     summary = f"price list {filename}: {imported.imported} rows, {len(imported.rejected)} rejected"
     if imported.held:
         told = tell_managers_of_hold(
-            uow, replies, supplier, imported, received_at=received_at, now=now
+            uow, work.replies, supplier, imported, received_at=received_at, now=now
         )
         summary += f"; held as version {imported.price_list_id}, {told} manager(s) told"
     return summary

@@ -3,7 +3,7 @@ told of held lists, the versions of a supplier, two versions compared, and stale
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,24 +23,28 @@ class VersionError(MailbotError):
     """A price list version does not exist or cannot take that decision."""
 
 
-def release_price_list(uow: UnitOfWork, version_id: int, *, now: datetime) -> PriceList:
+def release_price_list(
+    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime
+) -> PriceList:
     """Apply a held version: it becomes the supplier's active list, the old one replaced."""
-    with uow:
-        version = _held(uow, version_id)
-        uow.prices.activate(version)
+    with uow() as unit:
+        version = _held(unit, version_id)
+        unit.prices.activate(version)
         version.decided_at = now
-        uow.events.record("PriceListReleased", {"price_list": version.id}, now)
-        uow.commit()
+        unit.events.record("PriceListReleased", {"price_list": version.id}, now)
+        unit.commit()
         return version
 
 
-def reject_price_list(uow: UnitOfWork, version_id: int, *, now: datetime) -> PriceList:
+def reject_price_list(
+    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime
+) -> PriceList:
     """Refuse a held version for good; the supplier's active list stays as it is."""
-    with uow:
-        version = _held(uow, version_id)
-        uow.versions.set_status(version, PriceListStatus.REJECTED, now)
-        uow.events.record("PriceListRejected", {"price_list": version.id}, now)
-        uow.commit()
+    with uow() as unit:
+        version = _held(unit, version_id)
+        unit.versions.set_status(version, PriceListStatus.REJECTED, now)
+        unit.events.record("PriceListRejected", {"price_list": version.id}, now)
+        unit.commit()
         return version
 
 
@@ -92,10 +96,10 @@ def version_row(version: PriceList) -> Row:
     }
 
 
-def history(uow: UnitOfWork, supplier: Partner, limit: int = 100) -> list[Row]:
+def history(uow: Callable[[], UnitOfWork], supplier: Partner, limit: int = 100) -> list[Row]:
     """The supplier's versions, newest first."""
-    with uow:
-        return [version_row(v) for v in uow.versions.history(supplier.id, limit)]
+    with uow() as unit:
+        return [version_row(v) for v in unit.versions.history(supplier.id, limit)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,29 +121,32 @@ class VersionDiff:
 
 
 def diff(
-    uow: UnitOfWork, supplier: Partner, old_id: int | None = None, new_id: int | None = None
+    uow: Callable[[], UnitOfWork],
+    supplier: Partner,
+    old_id: int | None = None,
+    new_id: int | None = None,
 ) -> VersionDiff:
     """Two versions of the supplier's list compared; by default the active one (`new_id`)
     against the one applied before it (`old_id`)."""
-    with uow:
+    with uow() as unit:
         if new_id is None:
-            new = uow.prices.active_for(supplier.id)
+            new = unit.prices.active_for(supplier.id)
             if new is None:
                 raise VersionError(f"{supplier.name} has no active price list")
         else:
-            new = _version_of(uow, supplier, new_id)
+            new = _version_of(unit, supplier, new_id)
         if old_id is None:
-            old = uow.versions.replaced_before(supplier.id, new.id)
+            old = unit.versions.replaced_before(supplier.id, new.id)
             if old is None:
                 raise VersionError(f"no version of {supplier.name}'s list before {new.id}")
         else:
-            old = _version_of(uow, supplier, old_id)
+            old = _version_of(unit, supplier, old_id)
         return VersionDiff(
             old,
             new,
-            added=uow.versions.only_in(new.id, old.id),
-            removed=uow.versions.only_in(old.id, new.id),
-            changed=uow.versions.changes(old.id, new.id),
+            added=unit.versions.only_in(new.id, old.id),
+            removed=unit.versions.only_in(old.id, new.id),
+            changed=unit.versions.changes(old.id, new.id),
         )
 
 
@@ -150,11 +157,11 @@ def _version_of(uow: UnitOfWork, supplier: Partner, version_id: int) -> PriceLis
     return version
 
 
-def stale(uow: UnitOfWork, *, now: datetime, days: int) -> list[Row]:
+def stale(uow: Callable[[], UnitOfWork], *, now: datetime, days: int) -> list[Row]:
     """Active suppliers whose active list was imported more than `days` days ago, oldest
     first."""
-    with uow:
-        found = uow.versions.active_since(now - timedelta(days=days))
+    with uow() as unit:
+        found = unit.versions.active_since(now - timedelta(days=days))
         return [
             {
                 "supplier": partner.addresses[0].address if partner.addresses else "",
@@ -194,12 +201,14 @@ def _changed(change: PriceChange) -> Row:
     }
 
 
-def report_stale_lists(uow: UnitOfWork, replies: Replies, *, now: datetime, days: int) -> int:
+def report_stale_lists(
+    uow: Callable[[], UnitOfWork], replies: Replies, *, now: datetime, days: int
+) -> int:
     """Mail every active manager, in their language, the suppliers whose active list is older
     than `days` days; returns how many mails were queued (none when no list is stale)."""
-    with uow:
-        queued = queue_stale_report(uow, replies, now=now, days=days)
-        uow.commit()
+    with uow() as unit:
+        queued = queue_stale_report(unit, replies, now=now, days=days)
+        unit.commit()
         return queued
 
 

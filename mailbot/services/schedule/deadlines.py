@@ -193,10 +193,10 @@ def _act(
     settings: DeadlineSettings,
     replies: Replies,
 ) -> Acted | None:
-    with uow() as work:
-        deadline = work.deadlines.get(deadline_id)
+    with uow() as unit:
+        deadline = unit.deadlines.get(deadline_id)
         assert deadline is not None, f"claimed deadline {deadline_id} vanished"
-        order = work.orders.get(deadline.order_id)
+        order = unit.orders.get(deadline.order_id)
         assert order is not None
         kind = DeadlineKind(deadline.kind)
         policy = settings.policy
@@ -204,11 +204,11 @@ def _act(
             stage, due_at=deadline.due_at, opened_at=deadline.opened_at, policy=policy
         )
         if when > now:  # not yet: look again then
-            settled = work.deadlines.settle(
+            settled = unit.deadlines.settle(
                 deadline_id, stage=stage, held_until=held_until, values={"stage_at": when}
             )
             if settled:
-                work.commit()
+                unit.commit()
             return None
         if order.status not in WAITING[kind]:
             summary = f"closed: order is {order.status}"
@@ -218,7 +218,7 @@ def _act(
                 "stage_at": None,
             }
         else:
-            summary = _perform(work, stage, kind, deadline, order, now, replies)
+            summary = _perform(unit, stage, kind, deadline, order, now, replies)
             after = next_stage(
                 kind, stage, due_at=deadline.due_at, opened_at=deadline.opened_at, policy=policy
             )
@@ -230,17 +230,17 @@ def _act(
         if values.get("status") == DeadlineStatus.DONE:
             values["closed_at"] = now
         values.update(updated_at=now, attempts=0, last_error="")
-        if not work.deadlines.settle(
+        if not unit.deadlines.settle(
             deadline_id, stage=stage, held_until=held_until, values=values
         ):
-            work.rollback()  # another instance took it over after our lease ran out
+            unit.rollback()  # another instance took it over after our lease ran out
             return None
-        work.commit()
+        unit.commit()
         return Acted(deadline_id, order.number, kind.value, stage.value, summary)
 
 
 def _perform(
-    work: UnitOfWork,
+    unit: UnitOfWork,
     stage: Stage,
     kind: DeadlineKind,
     deadline: Deadline,
@@ -250,12 +250,12 @@ def _perform(
 ) -> str:
     """Queue the stage's mail (and expire the quote), in the caller's transaction."""
     if stage is Stage.REMIND:
-        return remind(work, replies, kind, deadline, order, now=now)
+        return remind(unit, replies, kind, deadline, order, now=now)
     if stage is Stage.ESCALATE:
-        return escalate(work, replies, kind, deadline, order, now=now)
+        return escalate(unit, replies, kind, deadline, order, now=now)
     try:
         transition(
-            work,
+            unit,
             order,
             OrderStatus.EXPIRED,
             at=now,
@@ -266,23 +266,23 @@ def _perform(
     except TransitionError as refused:
         return f"not expired: {refused}"
     released = vouchers.release(
-        work, order_id=order.id, inbound_id=None, now=now, reason="quote expired"
+        unit, order_id=order.id, inbound_id=None, now=now, reason="quote expired"
     )
     codes = [
-        work.vouchers.code(redemption.code_id).display
+        unit.vouchers.code(redemption.code_id).display
         for redemption in released
         if redemption.released_at == now  # released by this expiry, not before
     ]
-    work.events.record("OrderExpired", {"order": order.number}, now)
-    return tell_expired(work, replies, deadline, order, now=now, released_codes=codes)
+    unit.events.record("OrderExpired", {"order": order.number}, now)
+    return tell_expired(unit, replies, deadline, order, now=now, released_codes=codes)
 
 
 def _record_failure(
     uow: Callable[[], UnitOfWork], deadline_id: int, error: Exception, now: datetime
 ) -> None:
-    with uow() as work:
-        deadline = work.deadlines.get(deadline_id)
+    with uow() as unit:
+        deadline = unit.deadlines.get(deadline_id)
         if deadline is not None:
             deadline.last_error = f"{type(error).__name__}: {error}"[:2000]
             deadline.updated_at = now
-            work.commit()
+            unit.commit()

@@ -66,9 +66,17 @@ def simple_terms(*, percent: Decimal | None = None, amount: Money | None = None,
     return {"benefit": benefit, "exclusive": exclusive, "restrictions": []}
 
 
-def create_campaign(uow: UnitOfWork, *, name: str, kind: str, terms: object, limits: Limits,
-                    now: datetime, code: str | None = None,
-                    prefix: str | None = None) -> int:  # fmt: skip
+def create_campaign(
+    uow: Callable[[], UnitOfWork],
+    *,
+    name: str,
+    kind: str,
+    terms: object,
+    limits: Limits,
+    now: datetime,
+    code: str | None = None,
+    prefix: str | None = None,
+) -> int:
     """Define a campaign; a promotional one gets its one `code`, a serial one a `prefix` for
     codes issued later. Returns its id."""
     if not name.strip():
@@ -88,12 +96,12 @@ def create_campaign(uow: UnitOfWork, *, name: str, kind: str, terms: object, lim
         raise VoucherError(f"a budget is above 0, not {limits.budget.amount}")
     stored_code = _promotional_code(kind, code, prefix)
     prefix = _prefix(kind, prefix)
-    with uow:
-        if uow.vouchers.campaign(name) is not None:
+    with uow() as unit:
+        if unit.vouchers.campaign(name) is not None:
             raise VoucherError(f"a campaign named {name!r} exists already")
-        if prefix is not None and prefix in uow.vouchers.prefixes():
+        if prefix is not None and prefix in unit.vouchers.prefixes():
             raise VoucherError(f"another campaign has the prefix {prefix}")
-        if stored_code is not None and uow.vouchers.existing_codes([stored_code]):
+        if stored_code is not None and unit.vouchers.existing_codes([stored_code]):
             raise VoucherError(f"the code {code} exists already")
         campaign = VoucherCampaign(
             name=name.strip(),
@@ -109,12 +117,12 @@ def create_campaign(uow: UnitOfWork, *, name: str, kind: str, terms: object, lim
             discount_used=Decimal(0),
             created_at=now,
         )
-        uow.vouchers.add_campaign(campaign)
+        unit.vouchers.add_campaign(campaign)
         if stored_code is not None and code is not None:
             row = {"campaign_id": campaign.id, "code": stored_code, "display": code.strip()}
-            uow.vouchers.add_codes([{**row, "client_id": None, "created_at": now}])
-        uow.events.record("VoucherCampaignCreated", {"campaign": campaign.id, "kind": kind}, now)
-        uow.commit()
+            unit.vouchers.add_codes([{**row, "client_id": None, "created_at": now}])
+        unit.events.record("VoucherCampaignCreated", {"campaign": campaign.id, "kind": kind}, now)
+        unit.commit()
         return campaign.id
 
 
@@ -143,19 +151,26 @@ def _prefix(kind: str, prefix: str | None) -> str | None:
     return prefix.upper()
 
 
-def generate_codes(uow: UnitOfWork, *, campaign: str, count: int, clients: Sequence[str],
-                   rng: random.Random, now: datetime,
-                   progress: Callable[[int], object] | None = None) -> int:  # fmt: skip
+def generate_codes(
+    uow: Callable[[], UnitOfWork],
+    *,
+    campaign: str,
+    count: int,
+    clients: Sequence[str],
+    rng: random.Random,
+    now: datetime,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """Issue `count` new codes of a serial campaign, or `count` to each of the named clients
     (by address), drawn from `rng`; returns how many. Codes are checked against the stored
     ones and inserted a batch at a time."""
     if count < 1:
         raise VoucherError(f"--count must be at least 1, not {count}")
-    with uow:
-        found = _serial_campaign(uow.vouchers, campaign)
+    with uow() as unit:
+        found = _serial_campaign(unit.vouchers, campaign)
         owners: list[int | None] = [None] if not clients else []
         for address in clients:
-            partner = uow.partners.by_address(normalise_address(address))
+            partner = unit.partners.by_address(normalise_address(address))
             if partner is None or partner.role != "client":
                 raise VoucherError(f"no client has the address {address}")
             owners.append(partner.id)
@@ -165,19 +180,19 @@ def generate_codes(uow: UnitOfWork, *, campaign: str, count: int, clients: Seque
             left = count
             while left:
                 batch = generate(prefix, min(left, BATCH), rng)
-                fresh = sorted(set(batch) - uow.vouchers.existing_codes(batch))
+                fresh = sorted(set(batch) - unit.vouchers.existing_codes(batch))
                 rows: list[dict[str, object]] = [
                     {"campaign_id": found.id, "code": code, "display": display(code),
                      "client_id": owner, "created_at": now}
                     for code in fresh
                 ]  # fmt: skip
-                uow.vouchers.add_codes(rows)
+                unit.vouchers.add_codes(rows)
                 left -= len(rows)
                 issued += len(rows)
                 if progress is not None:
                     progress(len(rows))
-        uow.events.record("VoucherCodesIssued", {"campaign": found.id, "codes": issued}, now)
-        uow.commit()
+        unit.events.record("VoucherCodesIssued", {"campaign": found.id, "codes": issued}, now)
+        unit.commit()
         return issued
 
 
