@@ -13,8 +13,7 @@ from mailbot.domain.mail import OutboundStatus
 from mailbot.domain.money import Money
 from mailbot.domain.orders import SupplierOrderStatus
 from mailbot.parsers.message import ParsedMessage
-from mailbot.services.outbox.replies import Thread, reply_address
-from mailbot.services.pricelists.versions import mail_managers
+from mailbot.services.outbox.replies import Thread, mail_managers, reply_address
 from mailbot.services.work import Work
 from mailbot.storage.models import InboundMessage, Order, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork

@@ -18,8 +18,7 @@ from datetime import datetime, timedelta
 from mailbot.domain.mail import OutboundStatus
 from mailbot.errors import MailbotError
 from mailbot.parsers.bounces import Bounce, Failure, read_bounce
-from mailbot.services.outbox.replies import Replies
-from mailbot.services.pricelists.versions import mail_managers
+from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.storage.models import BouncingAddress, OutboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
 

@@ -86,3 +86,29 @@ def reply_address(message: ParsedMessage, partner: Partner) -> str:
     otherwise its From address."""
     registered = {a.address for a in partner.addresses}
     return next((a for a in message.reply_to if a in registered), message.from_address)
+
+
+def mail_managers(
+    uow: UnitOfWork,
+    replies: Replies,
+    kind: str,
+    context: Mapping[str, object],
+    *,
+    now: datetime,
+) -> int:
+    """Queue template `kind` to every active manager, each in its own language, in the
+    caller's transaction; returns how many mails were queued."""
+    queued = 0
+    for manager in uow.partners.list("manager"):
+        if manager.active and manager.addresses:
+            replies.queue(
+                uow,
+                kind=kind,
+                language=manager.language,
+                to=manager.addresses[0].address,
+                context={"partner_name": manager.name, **context},
+                now=now,
+                timezone=manager.timezone,
+            )
+            queued += 1
+    return queued

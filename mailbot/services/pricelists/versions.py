@@ -3,14 +3,14 @@ told of held lists, the versions of a supplier, two versions compared, and stale
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.domain.money import Money
 from mailbot.domain.price_changes import PriceChange, PriceListStatus
 from mailbot.errors import MailbotError
-from mailbot.services.outbox.replies import Replies
+from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.services.pricelists.importing import ImportReport
 from mailbot.storage.models import Partner, PriceList
 from mailbot.storage.pricelists import ListedItem
@@ -230,30 +230,4 @@ def queue_stale_report(uow: UnitOfWork, replies: Replies, *, now: datetime, days
     context = {"suppliers": suppliers, "days": days}
     queued = mail_managers(uow, replies, "pricelist_stale", context, now=now)
     uow.events.record("StalePriceListsReported", {"suppliers": len(suppliers)}, now)
-    return queued
-
-
-def mail_managers(
-    uow: UnitOfWork,
-    replies: Replies,
-    kind: str,
-    context: Mapping[str, object],
-    *,
-    now: datetime,
-) -> int:
-    """Queue template `kind` to every active manager, each in its own language, in the
-    caller's transaction; returns how many mails were queued."""
-    queued = 0
-    for manager in uow.partners.list("manager"):
-        if manager.active and manager.addresses:
-            replies.queue(
-                uow,
-                kind=kind,
-                language=manager.language,
-                to=manager.addresses[0].address,
-                context={"partner_name": manager.name, **context},
-                now=now,
-                timezone=manager.timezone,
-            )
-            queued += 1
     return queued

@@ -44,9 +44,14 @@ class Limits:
     budget: Money | None = None
 
 
-def simple_terms(*, percent: Decimal | None = None, amount: Money | None = None,
-                 free_shipping: bool = False, max_discount: Money | None = None,
-                 exclusive: bool = False) -> dict[str, Any]:  # fmt: skip
+def simple_terms(
+    *,
+    percent: Decimal | None = None,
+    amount: Money | None = None,
+    free_shipping: bool = False,
+    max_discount: Money | None = None,
+    exclusive: bool = False,
+) -> dict[str, Any]:
     """The terms document of a voucher without restrictions: exactly one benefit."""
     if sum((percent is not None, amount is not None, free_shipping)) != 1:
         raise VoucherError("a voucher gives one benefit: a percent, an amount or free shipping")
@@ -182,10 +187,15 @@ def generate_codes(
                 batch = generate(prefix, min(left, BATCH), rng)
                 fresh = sorted(set(batch) - unit.vouchers.existing_codes(batch))
                 rows: list[dict[str, object]] = [
-                    {"campaign_id": found.id, "code": code, "display": display(code),
-                     "client_id": owner, "created_at": now}
+                    {
+                        "campaign_id": found.id,
+                        "code": code,
+                        "display": display(code),
+                        "client_id": owner,
+                        "created_at": now,
+                    }
                     for code in fresh
-                ]  # fmt: skip
+                ]
                 unit.vouchers.add_codes(rows)
                 left -= len(rows)
                 issued += len(rows)

@@ -99,8 +99,13 @@ def _budget_refusal(left: Money | None, discount: Money | None) -> Refusal | Non
     return Refusal.BUDGET_EXHAUSTED if discount.amount > left.amount else None
 
 
-def _refusal(campaign: VoucherCampaign, code: VoucherCode, client_id: int, held_by_client: int,
-             code_held: int) -> Refusal | None:  # fmt: skip
+def _refusal(
+    campaign: VoucherCampaign,
+    code: VoucherCode,
+    client_id: int,
+    held_by_client: int,
+    code_held: int,
+) -> Refusal | None:
     """The first thing that stops `client_id` using `code`, given the counts."""
     if not campaign.active:
         return Refusal.CLOSED
@@ -139,11 +144,17 @@ def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[Fou
         refusal = _refusal(campaign, code, client_id, held_by_client, code_held)
         found.setdefault(
             read.code,
-            FoundCode(typed=token, code=read.code, shown=code.display,
-                      corrected=read.kind is MatchKind.CORRECTED, campaign=campaign.name,
-                      terms=campaign.terms, budget_left=budget_left(campaign),
-                      refusal=refusal),
-        )  # fmt: skip
+            FoundCode(
+                typed=token,
+                code=read.code,
+                shown=code.display,
+                corrected=read.kind is MatchKind.CORRECTED,
+                campaign=campaign.name,
+                terms=campaign.terms,
+                budget_left=budget_left(campaign),
+                refusal=refusal,
+            ),
+        )
     return tuple(found.values())
 
 
@@ -152,9 +163,16 @@ def _looks_like_ours(typed: str, prefixes: set[str]) -> bool:
     return is_serial_shape(typed) and normalise_code(typed)[:PREFIX_LENGTH] in prefixes
 
 
-def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
-            codes_with_discounts: Sequence[tuple[str, Money]], inbound_id: int, now: datetime,
-            hold_until: datetime) -> tuple[Reservation, ...]:  # fmt: skip
+def reserve(
+    uow: UnitOfWork,
+    *,
+    order_id: int | None,
+    client_id: int,
+    codes_with_discounts: Sequence[tuple[str, Money]],
+    inbound_id: int,
+    now: datetime,
+    hold_until: datetime,
+) -> tuple[Reservation, ...]:
     """Reserve each stored code for the order with its discount, until `hold_until`.
 
     The first write to a campaign is a guarded UPDATE that counts the use unless the total
@@ -181,12 +199,19 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
     for campaign_id, code, discount in sorted(claims, key=lambda claim: claim[:2]):
         stored = known[code]
         values: dict[str, object] = {
-            "code_id": stored.code_id, "campaign_id": campaign_id, "client_id": client_id,
-            "order_id": order_id, "status": RedemptionStatus.RESERVED, "discount": discount.amount,
-            "currency": discount.currency, "terms": stored.terms,
-            "inbound_message_id": inbound_id, "reserved_at": now, "hold_until": hold_until,
+            "code_id": stored.code_id,
+            "campaign_id": campaign_id,
+            "client_id": client_id,
+            "order_id": order_id,
+            "status": RedemptionStatus.RESERVED,
+            "discount": discount.amount,
+            "currency": discount.currency,
+            "terms": stored.terms,
+            "inbound_message_id": inbound_id,
+            "reserved_at": now,
+            "hold_until": hold_until,
             "release_reason": "",
-        }  # fmt: skip
+        }
         done = _claim(uow, stored, client_id, discount, values)
         if isinstance(done, Refusal):
             results[code] = Reservation(code, "refused", done)
@@ -195,8 +220,9 @@ def reserve(uow: UnitOfWork, *, order_id: int | None, client_id: int,
     return tuple(results[code] for code, _ in codes_with_discounts)
 
 
-def _claim(uow: UnitOfWork, code: Claimable, client_id: int, discount: Money,
-           values: dict[str, object]) -> int | Refusal:  # fmt: skip
+def _claim(
+    uow: UnitOfWork, code: Claimable, client_id: int, discount: Money, values: dict[str, object]
+) -> int | Refusal:
     """Count one use of the code's campaign, charging its budget, and insert the reservation
     `values` under the campaign's row lock: the reservation's id; or undo the count and say
     why not."""
@@ -229,8 +255,9 @@ def _reservation(code: str, status: str, redemption_id: int, hold_until: datetim
     return Reservation(code, status, redemption_id=redemption_id, hold_until=hold_until)
 
 
-def redeem(uow: UnitOfWork, *, order_id: int, inbound_id: int,
-           now: datetime) -> tuple[VoucherRedemption, ...]:  # fmt: skip
+def redeem(
+    uow: UnitOfWork, *, order_id: int, inbound_id: int, now: datetime
+) -> tuple[VoucherRedemption, ...]:
     """Redeem the order's reservations (the client agreed); what is already redeemed or released
     stays so. Returns every redemption of the order as it now is."""
     redemptions = uow.vouchers.of_order(order_id)
@@ -243,8 +270,9 @@ def redeem(uow: UnitOfWork, *, order_id: int, inbound_id: int,
     return tuple(redemptions)
 
 
-def release(uow: UnitOfWork, *, order_id: int, inbound_id: int | None, now: datetime,
-            reason: str) -> tuple[VoucherRedemption, ...]:  # fmt: skip
+def release(
+    uow: UnitOfWork, *, order_id: int, inbound_id: int | None, now: datetime, reason: str
+) -> tuple[VoucherRedemption, ...]:
     """Release the order's reserved and redeemed codes (the order was cancelled), giving their
     uses and discounts back to the limits. Returns every redemption of the order as it now is."""
     redemptions = uow.vouchers.of_order(order_id)  # in campaign order, for the locks
@@ -264,8 +292,13 @@ def release_expired(uow: UnitOfWork, *, now: datetime) -> int:
     return len(expired)
 
 
-def _release(uow: UnitOfWork, redemption: VoucherRedemption, inbound_id: int | None,
-             now: datetime, reason: str) -> None:  # fmt: skip
+def _release(
+    uow: UnitOfWork,
+    redemption: VoucherRedemption,
+    inbound_id: int | None,
+    now: datetime,
+    reason: str,
+) -> None:
     campaign = uow.vouchers.lock_campaign(redemption.campaign_id)
     campaign.used -= 1
     if campaign.budget is not None:
