@@ -95,12 +95,13 @@ def mail_managers(
     context: Mapping[str, object],
     *,
     now: datetime,
+    excluding: int | None = None,
 ) -> int:
-    """Queue template `kind` to every active manager, each in its own language, in the
-    caller's transaction; returns how many mails were queued."""
+    """Queue template `kind` to every active manager but the partner `excluding`, each in its
+    own language, in the caller's transaction; returns how many mails were queued."""
     queued = 0
     for manager in uow.partners.list("manager"):
-        if manager.active and manager.addresses:
+        if manager.active and manager.addresses and manager.id != excluding:
             replies.queue(
                 uow,
                 kind=kind,

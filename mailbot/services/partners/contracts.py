@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.domain.money import Money
-from mailbot.services.outbox.replies import Replies
+from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.services.partners.registry import PartnerError, normalise_address
 from mailbot.services.vouchers import redemptions as vouchers
 from mailbot.storage.models import Partner
@@ -79,19 +79,7 @@ def cut_off(
         ],
         "lines": [{"order": n, "sku": sku, "quantity": q or 0} for n, sku, q in lines],
     }
-    told = 0
-    for manager in uow.partners.list("manager"):
-        if manager.active and manager.addresses and manager.id != partner.id:
-            replies.queue(
-                uow,
-                kind="partner_cutoff",
-                language=manager.language,
-                to=manager.addresses[0].address,
-                context={"partner_name": manager.name, **context},
-                now=now,
-                timezone=manager.timezone,
-            )
-            told += 1
+    told = mail_managers(uow, replies, "partner_cutoff", context, now=now, excluding=partner.id)
     payload = {"partner": partner.id, "reason": reason, "orders": len(open_orders)}
     uow.events.record("PartnerDeactivated", payload, now)
     return told
