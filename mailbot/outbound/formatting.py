@@ -8,19 +8,14 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Final
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.money import Money
-from mailbot.outbound.phrases import PLACES, REASONS
-
-FALLBACK_LANGUAGE: Final = "en"
-
-# A bare language would give Babel's default territory (en → en_US); these are the
-# territories mailbot's readers are in.
-LOCALES: Final = {"en": "en_GB", "ru": "ru_RU", "ro": "ro_RO"}
+from mailbot.outbound.phrases import PLACE_BODY, PLACE_FILE, REASONS
+from mailbot.outbound.translations import PACKAGE, Catalogues
 
 # Babel takes 10-30 µs per amount and a quote formats three per line, while a reader's
 # prices, totals and quantities come back again and again; this many are remembered.
@@ -28,19 +23,18 @@ _REMEMBERED: Final = 4096
 
 
 def locale_for(language: str) -> Locale:
-    """The Babel locale for `language`: a known territory, Babel's own, or British English."""
-    try:
-        return Locale.parse(LOCALES.get(language, language))
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse(LOCALES[FALLBACK_LANGUAGE])
+    """The Babel locale of the package's readers of `language` (see `Catalogues.locale`)."""
+    return PACKAGE.locale(language)
 
 
 class Formatter:
-    """Formats money, numbers, times and rejection reasons for readers of one language."""
+    """Formats money, numbers, times and rejection reasons for readers of one language, in
+    the words of `catalogues` (the package's unless a deployment adds its own)."""
 
-    def __init__(self, language: str, zone: tzinfo) -> None:
+    def __init__(self, language: str, zone: tzinfo, catalogues: Catalogues = PACKAGE) -> None:
         self.language = language
-        self.locale = locale_for(language)
+        self.locale = catalogues.locale(language)
+        self.gettext = catalogues.translations(language).gettext
         self.zone = zone
         # Keyed on the value's text: Decimal("-0.00") == Decimal("0.00"), but Babel shows the
         # sign, and str() is how Babel itself reads an int or a float.
@@ -91,16 +85,21 @@ class Formatter:
 
     def reason(self, value: RejectedLine | Rejection) -> str:
         """Why a line was rejected, as words in the reader's language."""
-        reasons = REASONS.get(self.language, REASONS[FALLBACK_LANGUAGE])
         if isinstance(value, Rejection):
-            return reasons[value].plain
-        return reasons[value.reason].format(self._detail(value.detail))
+            return self.gettext(REASONS[value].plain)
+        phrase = REASONS[value.reason]
+        if value.detail and phrase.with_detail:
+            return self.gettext(phrase.with_detail) % {"detail": self._detail(value.detail)}
+        return self.gettext(phrase.plain)
 
     def where(self, value: RejectedLine | Origin) -> str:
         """Where a line came from: "order.csv, row 4" or "message text, line 2"."""
         origin = value.origin if isinstance(value, RejectedLine) else value
-        place = PLACES.get(self.language, PLACES[FALLBACK_LANGUAGE])
-        return place.format(origin.source, origin.row)
+        if origin.source == "body":
+            return self.gettext(PLACE_BODY) % {"row": origin.row}
+        if origin.row == 0:  # the file as a whole
+            return origin.source
+        return self.gettext(PLACE_FILE) % {"source": origin.source, "row": origin.row}
 
     def _format_currency(self, amount: str, currency: str) -> str:
         return format_currency(Decimal(amount), currency, locale=self.locale)

@@ -15,15 +15,12 @@ from typing import Final
 
 import xlsxwriter
 
-from mailbot.outbound.formatting import FALLBACK_LANGUAGE
-from mailbot.outbound.sheets import CSV_STYLE, escape_text
-from mailbot.parsers.supplier_answers import CONFIRMED_HEADERS
+from mailbot.outbound.sheets import csv_style, escape_text, headers
+from mailbot.outbound.translations import N_
 
-HEADERS: Final = {
-    "en": ("SKU", "Name", "Quantity"),
-    "ru": ("Артикул", "Наименование", "Количество"),
-    "ro": ("Cod articol", "Denumire", "Cantitate"),
-}
+# The last column's heading in each language must be one `parsers.supplier_answers` reads as
+# the confirmed quantity (its CONFIRMED_HEADERS): a test writes and reads a file per language.
+HEADERS: Final = (N_("SKU"), N_("Name"), N_("Quantity"), N_("Confirmed quantity"))
 WIDTHS: Final = (18, 48, 12, 22)
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE: Final = "text/csv; charset=utf-8"
@@ -34,11 +31,6 @@ class OrderFileLine:
     sku: str
     name: str
     quantity: int
-
-
-def _headers(language: str) -> tuple[str, ...]:
-    language = language if language in HEADERS else FALLBACK_LANGUAGE
-    return (*HEADERS[language], CONFIRMED_HEADERS[language])
 
 
 def order_xlsx(lines: Sequence[OrderFileLine], language: str) -> bytes:
@@ -53,7 +45,7 @@ def order_xlsx(lines: Sequence[OrderFileLine], language: str) -> bytes:
     for column, width in enumerate(WIDTHS):
         sheet.set_column(column, column, width)
     sheet.freeze_panes(1, 0)
-    for column, title in enumerate(_headers(language)):
+    for column, title in enumerate(headers(language, HEADERS)):
         sheet.write_string(0, column, title, bold)
     for row, line in enumerate(lines, 1):
         sheet.write_string(row, 0, line.sku)
@@ -65,10 +57,10 @@ def order_xlsx(lines: Sequence[OrderFileLine], language: str) -> bytes:
 
 def order_csv(lines: Sequence[OrderFileLine], language: str) -> bytes:
     """The lines as UTF-8 CSV with a BOM, in the delimiter of the supplier's language."""
-    delimiter = CSV_STYLE.get(language, CSV_STYLE[FALLBACK_LANGUAGE])[0]
+    delimiter = csv_style(language)[0]
     text = io.StringIO(newline="")
     writer = csv.writer(text, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(_headers(language))
+    writer.writerow(headers(language, HEADERS))
     for line in lines:
         writer.writerow([escape_text(line.sku), escape_text(line.name), line.quantity, ""])
     return text.getvalue().encode("utf-8-sig")

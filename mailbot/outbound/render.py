@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,14 +16,14 @@ from jinja2 import (
     PackageLoader,
     StrictUndefined,
     TemplateError,
-    TemplateNotFound,
+    pass_eval_context,
 )
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 from mailbot.errors import MailbotError
-from mailbot.outbound.formatting import FALLBACK_LANGUAGE, Formatter
-
-# A language code is used in a template path, so only plain tags are accepted.
-_LANGUAGE = re.compile(r"[a-z]{2,3}")
+from mailbot.outbound.formatting import Formatter
+from mailbot.outbound.translations import LOCALE_DIR, PACKAGE, SOURCE_LANGUAGE, Catalogues
 
 # Any run of white space or line break, except the no-break spaces that locales put into
 # numbers and money ("1 234,50 €"), which must not be split across a folded subject.
@@ -46,18 +46,34 @@ def _autoescape(template_name: str | None) -> bool:
     return template_name is not None and template_name.endswith(".html.j2")
 
 
-class Renderer:
-    """Renders `{language}/{name}.subject.j2`, `.txt.j2` and `.html.j2`.
+def _tag(name: str) -> Callable[[EvalContext, object], object]:
+    # What a sentence stresses (an order number) or quotes as typed ("ABC-123 x 5") gets its
+    # tag in the HTML part and stays plain in the text part.
+    @pass_eval_context
+    def wrap(context: EvalContext, value: object) -> object:
+        if not context.autoescape:
+            return value
+        return Markup(f"<{name}>%s</{name}>") % escape(value)
 
-    Templates in `override_dir` win over the packaged ones, file by file. Times are shown in
-    `timezone` (an IANA name such as "Europe/Bucharest") unless a mail names its reader's own.
+    return wrap
+
+
+class Renderer:
+    """Renders `mail/{name}.subject.j2`, `.txt.j2` and `.html.j2` in a reader's language.
+
+    Templates in `override_dir` win over the packaged ones, file by file, and catalogues in its
+    `locale/<lang>/LC_MESSAGES/mailbot.po` over the packaged ones: a catalogue there for a new
+    language is all it takes to write in it. Times are shown in `timezone` (an IANA name such
+    as "Europe/Bucharest") unless a mail names its reader's own.
     """
 
     def __init__(self, override_dir: Path | None, timezone: str) -> None:
         self._zone = _zone(timezone)
         loaders: list[BaseLoader] = []
+        self.catalogues = PACKAGE
         if override_dir is not None:
             loaders.append(FileSystemLoader(override_dir))
+            self.catalogues = Catalogues((override_dir / "locale", LOCALE_DIR))
         loaders.append(PackageLoader("mailbot", "templates"))
         self._loader = ChoiceLoader(loaders)
         # One environment per language and zone because the filters format for those.
@@ -66,32 +82,26 @@ class Renderer:
     def render(
         self, name: str, language: str, context: Mapping[str, object], timezone: str = ""
     ) -> RenderedMail:
-        """The mail `name` in `language`, or in English when that language has no such template;
+        """The mail `name` in `language`, or in English when that language has no catalogue;
         times in `timezone` (the reader's own), else in the renderer's."""
-        language = self._language(name, language)
+        language = self.language(language)
         environment = self._environment(language, timezone)
         try:
             subject, text, html = (
-                environment.get_template(f"{language}/{name}.{part}.j2").render(context)
+                environment.get_template(f"mail/{name}.{part}.j2").render(context)
                 for part in ("subject", "txt", "html")
             )
         except TemplateError as exc:
-            raise RenderError(f"cannot render {language}/{name}: {exc}") from exc
+            raise RenderError(f"cannot render {name} in {language}: {exc}") from exc
         # A subject is one header line whatever the template's line breaks.
         subject = _BREAKING_SPACE.sub(" ", subject).strip()
         return RenderedMail(subject=subject, text=text, html=html)
 
-    def _language(self, name: str, language: str) -> str:
+    def language(self, language: str) -> str:
+        """The language a reader of `language` ("ru", "ru-RU", "RU") is written to in: its
+        own when it has a catalogue, else English."""
         tag = language.strip().lower().replace("_", "-").split("-")[0]
-        if _LANGUAGE.fullmatch(tag) and tag != FALLBACK_LANGUAGE:
-            try:
-                self._environment(tag).get_template(f"{tag}/{name}.subject.j2")
-            except TemplateNotFound:
-                return FALLBACK_LANGUAGE
-            except TemplateError as exc:
-                raise RenderError(f"cannot load {tag}/{name}: {exc}") from exc
-            return tag
-        return FALLBACK_LANGUAGE
+        return tag if tag in self.catalogues.languages else SOURCE_LANGUAGE
 
     def _environment(self, language: str, timezone: str = "") -> Environment:
         environment = self._environments.get((language, timezone))
@@ -103,9 +113,16 @@ class Renderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
+                extensions=["jinja2.ext.i18n"],
             )
+            # A sentence may be wrapped over lines in a template; its message id is one line.
+            environment.policies["ext.i18n.trimmed"] = True
+            translations = self.catalogues.translations(language)
+            environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            environment.globals["lang"] = language
             zone = _zone(timezone) if timezone else self._zone
-            environment.filters.update(Formatter(language, zone).filters())
+            environment.filters.update(Formatter(language, zone, self.catalogues).filters())
+            environment.filters.update(strong=_tag("strong"), code=_tag("code"))
             self._environments[language, timezone] = environment
         return environment
 

@@ -16,32 +16,22 @@ from dataclasses import dataclass
 from typing import BinaryIO, Final, Protocol
 
 import xlsxwriter
+from babel.numbers import get_decimal_symbol
 
 from mailbot.domain.money import Money, minor_unit
 from mailbot.domain.pricing import StockState
-from mailbot.outbound.formatting import FALLBACK_LANGUAGE
+from mailbot.outbound.translations import N_, PACKAGE
 
 # What spreadsheet programs read as the start of a formula (OWASP), tab and CR included.
 FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
-HEADERS: Final = {
-    "en": ("SKU", "Name", "Brand", "Category", "Price", "Currency", "Availability", "Stock"),
-    "ru": ("Артикул", "Наименование", "Бренд", "Категория", "Цена", "Валюта", "Наличие",
-           "Остаток"),
-    "ro": ("Cod articol", "Denumire", "Marcă", "Categorie", "Preț", "Monedă", "Disponibilitate",
-           "Stoc"),
-}  # fmt: skip
+HEADERS: Final = (
+    N_("SKU"), N_("Name"), N_("Brand"), N_("Category"), N_("Price"), N_("Currency"),
+    N_("Availability"), N_("Stock"),
+)  # fmt: skip
 
 # In stock, out of stock (a count of 0), not stated by the supplier.
-AVAILABILITY: Final = {
-    "en": ("in stock", "out of stock", "not stated"),
-    "ru": ("в наличии", "нет в наличии", "не указано"),
-    "ro": ("în stoc", "stoc epuizat", "nespecificat"),
-}
-
-# CSV as each language's spreadsheet programs open it by double-click: the locales that write
-# decimal commas (ru, ro) use ";" between fields, English uses "," and a decimal point.
-CSV_STYLE: Final = {"en": (",", "."), "ru": (";", ","), "ro": (";", ",")}
+AVAILABILITY: Final = (N_("in stock"), N_("out of stock"), N_("not stated"))
 
 WIDTHS: Final = (18, 48, 16, 18, 12, 9, 16, 9)
 
@@ -72,23 +62,33 @@ def escape_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def csv_style(language: str) -> tuple[str, str]:
+    """The field delimiter and decimal sign of a CSV file as readers of `language` open it by
+    double-click: locales that write decimal commas (ru, ro) put ";" between fields."""
+    decimal = get_decimal_symbol(PACKAGE.locale(language))
+    return (";" if decimal == "," else ","), decimal
+
+
+def headers(language: str, ids: Sequence[str] = HEADERS) -> list[str]:
+    """The column headings `ids` in `language` (English when it has no catalogue)."""
+    translate = PACKAGE.translations(language).gettext
+    return [translate(heading) for heading in ids]
+
+
 def availability(row: PriceSheetRow, language: str) -> str:
     """The row's availability in words of `language`."""
-    words = AVAILABILITY.get(language, AVAILABILITY[FALLBACK_LANGUAGE])
     if row.stock_state is StockState.UNKNOWN:
-        return words[2]
-    return words[1] if row.stock == 0 else words[0]
-
-
-def _language(language: str) -> str:
-    return language if language in HEADERS else FALLBACK_LANGUAGE
+        words = AVAILABILITY[2]
+    else:
+        words = AVAILABILITY[1] if row.stock == 0 else AVAILABILITY[0]
+    return PACKAGE.translations(language).gettext(words)
 
 
 class XlsxPriceSheet:
     """Writes an XLSX price list to `target` (a path or a binary file) in constant memory."""
 
     def __init__(self, target: str | BinaryIO, *, language: str, currency: str) -> None:
-        self._language = _language(language)
+        self._language = language
         self._workbook = xlsxwriter.Workbook(
             target,
             {
@@ -107,7 +107,7 @@ class XlsxPriceSheet:
         for column, width in enumerate(WIDTHS):
             self._sheet.set_column(column, column, width)
         self._sheet.freeze_panes(1, 0)
-        for column, title in enumerate(HEADERS[self._language]):
+        for column, title in enumerate(headers(language)):
             self._sheet.write_string(0, column, title, bold)
         self._row = 0
 
@@ -134,11 +134,11 @@ class CsvPriceSheet:
     programs detect the encoding, in the delimiter and decimal sign of the client's language."""
 
     def __init__(self, target: BinaryIO, *, language: str) -> None:
-        self._language = _language(language)
-        self._delimiter, self._decimal = CSV_STYLE[self._language]
+        self._language = language
+        self._delimiter, self._decimal = csv_style(language)
         self._text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._text, delimiter=self._delimiter, lineterminator="\r\n")
-        self._writer.writerow(HEADERS[self._language])
+        self._writer.writerow(headers(language))
 
     def write(self, row: PriceSheetRow) -> None:
         """Add `row`, with formula-like text escaped."""

@@ -6,6 +6,7 @@ the actual and required values and the gap, and what would qualify) or skipped (
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Literal
@@ -13,8 +14,9 @@ from typing import Literal
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import Check, Rule, Suggestion, VoucherResults
 from mailbot.domain.vouchers.outcomes import Value
-from mailbot.outbound.formatting import FALLBACK_LANGUAGE, Formatter
-from mailbot.outbound.voucher_phrases import VOUCHER_WORDS, VoucherWords
+from mailbot.outbound import voucher_phrases as words
+from mailbot.outbound.formatting import Formatter
+from mailbot.outbound.translations import PACKAGE, Plural
 
 Status = Literal["applied", "refused", "skipped"]
 
@@ -32,18 +34,18 @@ class VoucherRow:
 
 
 def voucher_rows(results: VoucherResults, language: str) -> tuple[VoucherRow, ...]:
-    """Every code of `results` as a row in `language` (English when it has no words):
+    """Every code of `results` as a row in `language` (English when it has no catalogue):
     applied codes first, then refused, then skipped."""
-    words = VOUCHER_WORDS.get(language, VOUCHER_WORDS[FALLBACK_LANGUAGE])
     # Only dates are shown without a time, so the zone does not matter.
-    shown = _Shown(Formatter(language, UTC), words, language)
+    shown = _Shown(Formatter(language, UTC), PACKAGE.translations(language), language)
+    _ = shown.translations.gettext
     rows = [
         shown.applied(voucher.code, voucher.discount, voucher.positions, voucher.free_shipping)
         for voucher in results.applied
     ]
     rows += [
         VoucherRow(
-            voucher.code, "refused", words.refused, tuple(map(shown.failure, voucher.failures))
+            voucher.code, "refused", _(words.REFUSED), tuple(map(shown.failure, voucher.failures))
         )
         for voucher in results.refused
     ]
@@ -51,7 +53,7 @@ def voucher_rows(results: VoucherResults, language: str) -> tuple[VoucherRow, ..
         VoucherRow(
             voucher.code,
             "skipped",
-            words.skips[voucher.reason].format(others=shown.value(voucher.others)),
+            _(words.SKIPS[voucher.reason]) % {"others": shown.value(voucher.others)},
         )
         for voucher in results.skipped
     ]
@@ -61,19 +63,22 @@ def voucher_rows(results: VoucherResults, language: str) -> tuple[VoucherRow, ..
 @dataclass(frozen=True, slots=True)
 class _Shown:
     formatter: Formatter
-    words: VoucherWords
+    translations: gettext.NullTranslations
     language: str
+
+    def _(self, message: str) -> str:
+        return self.translations.gettext(message)
 
     def applied(
         self, code: str, discount: Money, positions: tuple[int, ...], free_shipping: bool
     ) -> VoucherRow:
         parts = []
         if discount.amount > 0:
-            listed = self.words.separator.join(str(position) for position in positions)
-            words = self.words.applied_one if len(positions) == 1 else self.words.applied
-            parts.append(words.format(amount=self.formatter.money(discount), positions=listed))
+            listed = words.SEPARATOR.join(str(position) for position in positions)
+            applied = words.APPLIED.translate(self.translations, len(positions))
+            parts.append(applied % {"amount": self.formatter.money(discount), "positions": listed})
         if free_shipping:
-            parts.append(self.words.free_shipping)
+            parts.append(self._(words.FREE_SHIPPING))
         return VoucherRow(code, "applied", "; ".join(parts), discount=discount)
 
     def failure(self, check: Check) -> str:
@@ -87,30 +92,37 @@ class _Shown:
         if override:
             text = override.format(**values)
         else:
-            what = self.words.rules[check.rule].format(subject=check.subject)
+            what = self._(words.RULES[check.rule]) % {"subject": check.subject}
             if check.rule is Rule.ORDER_TOTAL and check.suggestion is not None:
                 what += self.scope(check.suggestion)  # "order total of brand BPW"
-            problem = check.problem
-            text = (
-                "" if problem is None else self.words.problems[problem].format(what=what, **values)
-            )
+            text = "" if check.problem is None else self.problem(check) % {"what": what, **values}
         if check.suggestion is None:
             return text
         change = self.suggestion(check.suggestion)
-        return f"{text}; {self.words.to_qualify.format(change=change)}"
+        return f"{text}; {self._(words.TO_QUALIFY) % {'change': change}}"
+
+    def problem(self, check: Check) -> str:
+        """The words of a failed rule's problem, in the plural its count needs."""
+        assert check.problem is not None
+        message = words.PROBLEMS[check.problem]
+        if isinstance(message, Plural):
+            count = check.actual if isinstance(check.actual, int) else 0
+            return message.translate(self.translations, count)
+        return self._(message)
 
     def suggestion(self, suggestion: Suggestion) -> str:
-        return self.words.actions[suggestion.action].format(
-            amount=self.value(suggestion.amount),
-            basis=self.words.basis.get(suggestion.basis, suggestion.basis),
-            scope=self.scope(suggestion),
-            target=suggestion.target,
-        )
+        basis = words.BASIS.get(suggestion.basis)
+        return self._(words.ACTIONS[suggestion.action]) % {
+            "amount": self.value(suggestion.amount),
+            "basis": self._(basis) if basis else suggestion.basis,
+            "scope": self.scope(suggestion),
+            "target": suggestion.target,
+        }
 
     def scope(self, suggestion: Suggestion) -> str:
         """The lines a change concerns: " of brand BPW in category brakes"."""
         return "".join(
-            self.words.scopes[part.rule][part.invert].format(values=self.value(part.values))
+            self._(words.SCOPES[part.rule][part.invert]) % {"values": self.value(part.values)}
             for part in suggestion.scope
         )
 
@@ -128,4 +140,4 @@ class _Shown:
             return value
         if len(value) == 2 and not any(isinstance(part, str) for part in value):
             return " – ".join(self.value(part) for part in value)
-        return self.words.separator.join(self.value(part) for part in value)
+        return words.SEPARATOR.join(self.value(part) for part in value)

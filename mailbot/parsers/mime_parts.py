@@ -230,10 +230,21 @@ def _flatten(part: Message, name: str, parts: Parts) -> bytes:
         try:
             flat.append(inner.as_bytes())
         except Exception:  # the generator trips on some malformed mail; keep what we can
-            flat.append(_encode(as_string_safe(inner)))
+            flat.append(_encode(_as_text(inner)))
             label = name or part.get_content_type()
             parts.defects.append(f"{label}: embedded message could not be kept byte for byte")
     return b"".join(flat)
+
+
+def _as_text(message: Message) -> str:
+    """A message as text when the generator cannot write it: as the generator's safe string, else
+    (a header with an embedded header, which no generator writes) its raw header lines and body."""
+    try:
+        return str(as_string_safe(message))
+    except Exception:
+        head = "".join(f"{name}: {value}\n" for name, value in message.raw_items())
+        body = message.get_payload()
+        return head + "\n" + (body if isinstance(body, str) else "")
 
 
 def _recovered(part: Message, parts: Parts) -> list[Message]:

@@ -302,7 +302,7 @@ class PriceLists:
             .where(PriceList.status == ACTIVE, Partner.active)
             .execution_options(yield_per=batch)
         )
-        yield from self.session.execute(query).tuples()
+        yield from ((row.sku, row.brand) for row in self.session.execute(query))
 
     def offers_in(self, currency: str, batch: int = 2000) -> Iterator[tuple[str, Offer]]:
         """Every active offer in `currency` by normalised SKU, streamed in batches (a list can

@@ -159,7 +159,7 @@ def test_ingest_reports_each_file_and_deactivation_stops_orders(
 def test_quarantine_list_show_and_retry(cli: CliRunner, tmp_path: Path) -> None:
     """A quarantined message is listed and shown with its error, and retry puts it back in line."""
     setup_partners(cli, tmp_path)
-    templates = tmp_path / "templates" / "en"
+    templates = tmp_path / "templates" / "mail"
     templates.mkdir(parents=True)
     (templates / "quote.subject.j2").write_text("{{ missing.thing }}")
     order = tmp_path / "order.eml"

@@ -253,7 +253,7 @@ def test_a_stage_that_fails_is_retried_after_its_lease(
     """A reminder that cannot be written keeps its error and is tried again once the lease
     runs out, then sent once."""
     quote_orders(short_app, 1)
-    broken = tmp_path / "templates" / "en"
+    broken = tmp_path / "templates" / "mail"
     broken.mkdir(parents=True)
     (broken / "deadline_reminder.txt.j2").write_text("{{ no_such_thing.attribute }}")
     environ = {**short_environ, "MAILBOT_TEMPLATES__FOLDER": str(tmp_path / "templates")}

@@ -44,10 +44,10 @@ def test_the_digest_tells_managers_the_day_with_the_order_matrix(app: App) -> No
     assert report.digest == 1
     (sent,) = [m for m in outbox(app) if m.kind == "digest"]
     assert sent.recipient == "manager@distributor.example"
-    assert headers(sent.raw)["Subject"] == "Daily digest: 4 new order(s), 0 overdue"
+    assert headers(sent.raw)["Subject"] == "Daily digest: 4 new orders, 0 overdue"
     text = parts(sent.raw)["plain"].replace("\r\n", "\n")
-    assert "Fleet Parts Ltd: 2 order(s), €257.40" in text
-    assert "ООО Вектор-Транс: 1 order(s), €145.20" in text
+    assert "Fleet Parts Ltd: 2 orders, €257.40" in text
+    assert "ООО Вектор-Транс: 1 order, €145.20" in text
     assert "Balkan Truck Parts SRL: demo-price-list.csv, active, 6 rows, 0 rejected" in text
     assert "pending: 4" in text
     assert "ORD-2026-000003 (quoted), ООО Вектор-Транс, €145.20" in text

@@ -102,7 +102,7 @@ def test_a_failing_message_is_retried_then_quarantined_then_replayed(
 ) -> None:
     """A handling error is retried, quarantined with the error after N tries, and replayable."""
     seed_demo(app)
-    broken = tmp_path / "templates" / "en"
+    broken = tmp_path / "templates" / "mail"
     broken.mkdir(parents=True)
     (broken / "quote.txt.j2").write_text("{{ no_such_variable.attribute }}")
     overridden = config.model_copy(

@@ -5,6 +5,7 @@ and nothing is stored or reserved."""
 from __future__ import annotations
 
 from dataclasses import replace
+from gettext import ngettext as english_plural  # logs are English: not in the catalogues
 
 from mailbot.domain.deadlines import Stage, stage_time
 from mailbot.domain.quotes import Quote
@@ -83,7 +84,9 @@ def take_order(handling: Handling) -> Outcome:
 def summary(quote: Quote) -> str:
     """A quote in a log line: lines priced and rejected, the discount, the total."""
     discount = "" if quote.discount is None else f", discount {quote.discount.rounded()}"
+    priced = english_plural("%d line priced", "%d lines priced", len(quote.lines))
     return (
-        f"{len(quote.lines)} lines priced, {len(quote.rejected)} rejected{discount}, "
+        f"{priced % len(quote.lines)}, "
+        f"{len(quote.rejected)} rejected{discount}, "
         f"total {quote.total.rounded()}"
     )

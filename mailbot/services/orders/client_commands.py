@@ -8,6 +8,7 @@ one, so a guessed number reveals nothing.
 from __future__ import annotations
 
 from decimal import Decimal
+from gettext import ngettext as english_plural  # logs are English: not in the catalogues
 
 from mailbot.domain.money import Money
 from mailbot.parsers.commands import Command, CommandRequest
@@ -70,4 +71,6 @@ def _recent(work: Work, client: Partner, inbound: Inbound) -> str:
     orders = [order_context(uow, order) for order in uow.orders.list(client.id, RECENT_ORDERS)]
     context = {"order_number": "", "outcome": "recent", "orders": orders}
     tell(work, client, "order_answer", context, order=None, inbound=inbound)
-    return f"status of {len(orders)} recent order(s) sent"
+    return english_plural(
+        "status of %d recent order sent", "status of %d recent orders sent", len(orders)
+    ) % len(orders)

@@ -8,11 +8,12 @@ from decimal import Decimal
 from email.utils import parseaddr
 
 from mailbot.errors import MailbotError
+from mailbot.outbound.translations import PACKAGE
 from mailbot.storage.models import Partner, PartnerAddress
 from mailbot.storage.unit_of_work import UnitOfWork
 
 ROLES = ("client", "supplier", "manager")
-LANGUAGES = ("en", "ru", "ro")
+LANGUAGES = PACKAGE.languages  # English and every language with a catalogue
 PRICE_DISPLAYS = ("net", "gross")
 PRICE_LIST_FORMATS = ("xlsx", "csv")
 

@@ -29,8 +29,7 @@ from mailbot.domain.vouchers import (
     evaluate_vouchers,
 )
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
-from mailbot.outbound.formatting import FALLBACK_LANGUAGE
-from mailbot.outbound.voucher_lookups import LOOKUP_WORDS
+from mailbot.outbound.voucher_lookups import lookup_words
 from mailbot.outbound.voucher_rows import VoucherRow, voucher_rows
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.voucher_tokens import code_tokens
@@ -78,7 +77,7 @@ class OrderVouchers:
 
     def rows(self, language: str) -> tuple[VoucherRow, ...]:
         """One row per code, in the order written, in `language`."""
-        words = LOOKUP_WORDS.get(language, LOOKUP_WORDS[FALLBACK_LANGUAGE])
+        words = lookup_words(language)
         judged = {}
         if self.results is not None:
             judged = {row.code: row for row in voucher_rows(self.results, language)}
@@ -91,7 +90,7 @@ class OrderVouchers:
             if row is None:
                 continue
             if found.corrected:
-                read_as = words["corrected"].format(typed=found.typed, code=found.shown)
+                read_as = words["corrected"] % {"typed": found.typed, "code": found.shown}
                 row = replace(row, details=(*row.details, read_as))
             rows.append(row)
         return tuple(rows)
