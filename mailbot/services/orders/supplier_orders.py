@@ -215,6 +215,11 @@ def _apply(
 ) -> str:
     """Record a checked answer on the supplier's part, then move the order where it can go."""
     uow, now = work.uow, work.now
+
+    def settle(kind: DeadlineKind) -> None:
+        """The supplier's deadline of `kind` on this order is met."""
+        close_deadlines(uow, order_id=order.id, kinds=[kind], partner_id=part.supplier_id, now=now)
+
     news: list[str] = []
     if answer.confirmed or answer.quantities or part.confirmed_at is None:
         for line in lines:
@@ -225,13 +230,7 @@ def _apply(
         news.append(part.status)
         # A partial confirmation is the supplier's answer too: what waits now is the client's
         # AGREE or CANCEL, so the supplier is not reminded (nor held to a shipping promise).
-        close_deadlines(
-            uow,
-            order_id=order.id,
-            kinds=[DeadlineKind.SUPPLIER_CONFIRMATION],
-            partner_id=part.supplier_id,
-            now=now,
-        )
+        settle(DeadlineKind.SUPPLIER_CONFIRMATION)
     if answer.shipment is not None:
         # A part the client has still to agree to keeps "partial"; it ships when agreed.
         if part.status != SupplierOrderStatus.PARTIAL:
@@ -240,13 +239,7 @@ def _apply(
         part.ship_date = answer.shipment.date
         part.ship_method = answer.shipment.method[:100]
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
-        close_deadlines(
-            uow,
-            order_id=order.id,
-            kinds=[DeadlineKind.SHIPPING],
-            partner_id=part.supplier_id,
-            now=now,
-        )
+        settle(DeadlineKind.SHIPPING)
     if part.status == SupplierOrderStatus.PARTIAL:
         tell_client(work, order, "partial", lines=comparison(order))
     advance(work, order, actor_id=part.supplier_id, inbound_id=inbound.record.id)

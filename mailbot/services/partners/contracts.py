@@ -12,7 +12,7 @@ from datetime import datetime
 
 from mailbot.domain.money import Money
 from mailbot.services.outbox.replies import Replies, mail_managers
-from mailbot.services.partners.registry import PartnerError, normalise_address
+from mailbot.services.partners.registry import partner_at
 from mailbot.services.vouchers import redemptions as vouchers
 from mailbot.storage.models import Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -25,9 +25,7 @@ def deactivate(
 ) -> Partner:
     """Cut off the partner that has `address` now (a manager's decision)."""
     with uow() as unit:
-        partner = unit.partners.by_address(normalise_address(address))
-        if partner is None:
-            raise PartnerError(f"no partner has the address {address}")
+        partner = partner_at(unit, address)
         if unit.partners.take_active(partner.id):
             cut_off(unit, replies, partner, reason=DEACTIVATED, now=now)
             unit.commit()

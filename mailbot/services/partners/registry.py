@@ -31,6 +31,14 @@ def normalise_address(address: str) -> str:
     return bare.lower()
 
 
+def partner_at(uow: UnitOfWork, address: str) -> Partner:
+    """The partner that has `address`, or PartnerError naming the address."""
+    partner = uow.partners.by_address(normalise_address(address))
+    if partner is None:
+        raise PartnerError(f"no partner has the address {address}")
+    return partner
+
+
 def parse_price_list_formats(text: str) -> tuple[str, ...]:
     """The formats named in `text` ("xlsx", "xlsx,csv", " CSV ,xlsx"), in the given order,
     each once; PartnerError for an unknown one or none at all."""
@@ -107,9 +115,7 @@ def set_contract_end(
     """Set (or with None clear) when the partner's contract ends; the scheduler cuts it off
     at that moment."""
     with uow() as unit:
-        partner = unit.partners.by_address(normalise_address(address))
-        if partner is None:
-            raise PartnerError(f"no partner has the address {address}")
+        partner = partner_at(unit, address)
         partner.contract_ends_at = ends_at
         unit.events.record(
             "ContractEndSet",

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import available_timezones
 
-from mailbot.services.partners.registry import PartnerError, normalise_address
+from mailbot.services.partners.registry import PartnerError, partner_at
 from mailbot.storage.models import Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -55,9 +55,7 @@ def set_terms(
 ) -> Partner:
     """Change the terms of the partner that has `address`; the partner as it is now."""
     with uow() as unit:
-        partner = unit.partners.by_address(normalise_address(address))
-        if partner is None:
-            raise PartnerError(f"no partner has the address {address}")
+        partner = partner_at(unit, address)
         apply_terms(partner, terms)
         limit = None if partner.credit_limit is None else str(partner.credit_limit)
         unit.events.record(
