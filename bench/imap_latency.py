@@ -36,8 +36,8 @@ from imapclient import IMAPClient
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import ImapConfig, load_config
 from mailbot.ingress.imap import ImapPoller
-from mailbot.services.imap_folders import FolderPositions
-from mailbot.services.inbox import Stored
+from mailbot.ingress.imap_folders import FolderPositions
+from mailbot.services.inbox.storing import Stored
 from mailbot.storage.database import upgrade
 from tests.dovecot import HOST, PASSWORD, USERNAME, Dovecot, make_dovecot
 

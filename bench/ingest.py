@@ -39,7 +39,7 @@ from mailbot.demo import seed_demo
 from mailbot.outbound.compose import compose
 from mailbot.outbound.render import RenderedMail, Renderer
 from mailbot.parsers.message import ParsedMessage, parse_message
-from mailbot.services.ordering import ReadOrder, price_order, read_order
+from mailbot.services.orders.taking import ReadOrder, price_order, read_order
 from mailbot.storage.database import upgrade
 from mailbot.storage.models import InboundMessage, Order, OrderLine, OutboundMessage
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/pricelist.py [--rows N] [--seed S] [--no-postgres]
 
 A generated list (XLSX written with xlsxwriter in constant-memory mode, and the same rows as
-CSV) is imported with `mailbot.services.pricelists.import_price_list` into a fresh SQLite
+CSV) is imported with `mailbot.services.pricelists.importing.import_price_list` into a fresh SQLite
 database, and into a scratch PostgreSQL database when one is reachable at
 $MAILBOT_TEST_POSTGRES (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 The floor, timed in the same run on the same database: python-calamine (XLSX) or the csv
@@ -38,8 +38,8 @@ from sqlalchemy.exc import OperationalError
 
 from mailbot.clock import SystemClock
 from mailbot.parsers.tables import TableLimits
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import PriceListSettings, import_price_list
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import PriceListSettings, import_price_list
 from mailbot.storage.database import make_engine, upgrade
 from mailbot.storage.models import PriceList
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -105,8 +105,9 @@ def write_csv(path: Path, count: int, seed: int) -> None:
 def fresh_database(engine: Engine) -> None:
     """Migrate and register the supplier."""
     upgrade(engine)
-    add_partner(UnitOfWork(engine), name="Bench Supplier", role="supplier", addresses=[SUPPLIER],
-                language="en", group="", currency="EUR", now=SystemClock().now())  # fmt: skip
+    add_partner(lambda: UnitOfWork(engine), name="Bench Supplier", role="supplier",
+                addresses=[SUPPLIER], language="en", group="", currency="EUR",
+                now=SystemClock().now())  # fmt: skip
 
 
 def timed(work: Callable[[], object]) -> float:

@@ -41,10 +41,10 @@ from mailbot.domain.money import Money
 from mailbot.domain.quotes import Quote, QuotedLine
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import OrderLines
-from mailbot.services.order_vouchers import judge_codes, reserve_codes
-from mailbot.services.ordering import ReadOrder
-from mailbot.services.partners import add_partner
-from mailbot.services.voucher_campaigns import Limits, create_campaign
+from mailbot.services.orders.taking import ReadOrder
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
+from mailbot.services.vouchers.order_codes import judge_codes, reserve_codes
 from mailbot.storage.database import make_engine, upgrade
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -161,11 +161,11 @@ def timed(what: str, workers: int, attempts: int, target: object,
 def setup(engine: Engine) -> list[int]:
     """Migrate, define the hot campaign, register the clients; their ids."""
     upgrade(engine)
-    create_campaign(UnitOfWork(engine), name="Winter", kind="promotional", code="WINTER25",
+    create_campaign(lambda: UnitOfWork(engine), name="Winter", kind="promotional", code="WINTER25",
                     terms=TERMS, now=NOW,
                     limits=Limits(MANY, MANY, Money(Decimal(MANY), "EUR")))  # fmt: skip
     return [
-        add_partner(UnitOfWork(engine), name=f"Client {n}", role="client", language="en",
+        add_partner(lambda: UnitOfWork(engine), name=f"Client {n}", role="client", language="en",
                     addresses=[f"buying@client{n}.example"], group="", currency="EUR", now=NOW)
         for n in range(CLIENTS)
     ]  # fmt: skip

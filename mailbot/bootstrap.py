@@ -11,10 +11,11 @@ from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
 from mailbot.config import Config, PriceListsConfig, PricingConfig, SecurityConfig
-from mailbot.domain.deadlines import Calendar, StagePolicy
+from mailbot.domain.deadlines import Calendar, DeadlineSettings, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
 from mailbot.ingress.imap import ImapPoller, StoreMessage
+from mailbot.ingress.imap_folders import FolderPositions
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.ingress.smtp import StoreMessage as StoreSmtpMessage
 from mailbot.ingress.smtp_server import server_tls_context
@@ -23,18 +24,18 @@ from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.order_files import FileLimits
 from mailbot.parsers.pdf_order import PdfLimits
 from mailbot.parsers.tables import TableLimits
-from mailbot.resolver import DnsTxtResolver, TxtResolver
-from mailbot.services.bounces import BouncePolicy
-from mailbot.services.deadlines import DeadlineSettings
-from mailbot.services.imap_folders import FolderPositions
-from mailbot.services.inbox import Stored, store_message, store_messages
-from mailbot.services.ordering import OrderRules, PricingSettings
-from mailbot.services.pricelists import PriceListSettings, SupplierFormat
-from mailbot.services.processing import ProcessingPolicy, Processor
-from mailbot.services.replies import Replies
-from mailbot.services.reply_limits import ReplyLimit
-from mailbot.services.sender_auth import SenderAuthentication
-from mailbot.services.sending import Sender, SendingPolicy
+from mailbot.security.resolver import DnsTxtResolver, TxtResolver
+from mailbot.services.inbox.processing import ProcessingPolicy, Processor
+from mailbot.services.inbox.sender_auth import SenderAuthentication
+from mailbot.services.inbox.storing import Stored, store_message, store_messages
+from mailbot.services.orders.taking import OrderRules, PricingSettings
+from mailbot.services.outbox.bounces import BouncePolicy
+from mailbot.services.outbox.replies import Replies
+from mailbot.services.outbox.reply_limits import ReplyLimit
+from mailbot.services.outbox.sending import Sender, SendingPolicy
+from mailbot.services.pricelists.importing import PriceListSettings, SupplierFormat
+from mailbot.services.schedule.jobs import DailyJobs, Jobs
+from mailbot.services.work import Desk
 from mailbot.storage.database import make_engine
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -50,17 +51,19 @@ class App:
     replies: Replies
     price_lists: PriceListSettings
     deadlines: DeadlineSettings
+    jobs: Jobs
+    desk: Desk
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
     def store(self, raw: bytes, source: str) -> Stored:
         """Commit a received message to the inbox (deduplicated)."""
-        return store_message(self.uow(), raw, source=source, now=self.clock.now())
+        return store_message(self.uow, raw, source=source, now=self.clock.now())
 
     def store_many(self, raws: Sequence[bytes], source: str) -> list[Stored]:
         """Commit several received messages in one transaction (deduplicated), all or none."""
-        return store_messages(self.uow(), raws, source=source, now=self.clock.now())
+        return store_messages(self.uow, raws, source=source, now=self.clock.now())
 
     def imap_poller(self, store: StoreMessage) -> ImapPoller:
         """The mailbox poller `config.imap` describes, storing each message through `store`."""
@@ -142,9 +145,10 @@ def bootstrap(
     processing = config.processing
     price_lists = price_list_settings(config.price_lists, config.pricing)
     deadlines = deadline_settings(config)
+    desk = Desk(replies, deadlines, rules.pricing.vat_percent)
     processor = Processor(
         uow,
-        replies=replies,
+        desk=desk,
         rules=rules,
         policy=ProcessingPolicy(
             max_attempts=processing.max_attempts,
@@ -158,7 +162,6 @@ def bootstrap(
             ),
         ),
         clock=clock,
-        deadlines=deadlines,
         price_lists=price_lists,
         sender_auth=sender_authentication(config.security, resolver),
     )
@@ -171,7 +174,19 @@ def bootstrap(
         ),
         clock=clock,
     )
-    return App(config, engine, clock, rules, processor, sender, replies, price_lists, deadlines)
+    jobs = Jobs(
+        uow,
+        replies,
+        deadlines,
+        DailyJobs(
+            at=config.scheduler.digest_time,
+            zone=ZoneInfo(config.scheduler.timezone),
+            stale_days=config.price_lists.stale_days,
+        ),
+    )
+    return App(
+        config, engine, clock, rules, processor, sender, replies, price_lists, deadlines, jobs, desk
+    )
 
 
 def pricing_settings(pricing: PricingConfig) -> PricingSettings:

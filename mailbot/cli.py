@@ -12,7 +12,7 @@ from mailbot.commands.common import Context
 from mailbot.commands.jobs import digest, jobs
 from mailbot.commands.lifecycle import ORDER_COMMANDS, partners_set, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
-from mailbot.commands.price_versions import COMMANDS as PRICE_VERSION_COMMANDS
+from mailbot.commands.pricelists import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
 from mailbot.commands.service import db, ingest, run
 from mailbot.commands.vouchers import vouchers

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mailbot.bootstrap import App
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
-from mailbot.services.voucher_campaigns import Limits, create_campaign
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
 
 SUPPLIER = "sales@balkan-truck-parts.example"
 PARTNERS = (
@@ -44,7 +44,7 @@ def seed_demo(app: App) -> bool:
     now = app.clock.now()
     for address, role, name, language, group in PARTNERS:
         add_partner(
-            app.uow(),
+            app.uow,
             name=name,
             role=role,
             addresses=[address],
@@ -66,7 +66,7 @@ def seed_demo(app: App) -> bool:
         )
         uow.commit()
     create_campaign(
-        app.uow(),
+        app.uow,
         name="Demo spring",
         kind="promotional",
         terms=DEMO_TERMS,

@@ -19,7 +19,7 @@ from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.scheduling.ticker import Ticker
-from mailbot.services.inbox import Stored
+from mailbot.services.inbox.storing import Stored
 
 log = logging.getLogger("mailbot.run")
 

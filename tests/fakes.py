@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mailbot.outbound.transport import DeliveryError
-from mailbot.resolver import DnsLookupError
+from mailbot.security.resolver import DnsLookupError
 
 
 class FixedClock:

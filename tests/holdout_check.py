@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from mailbot.bootstrap import App
 from mailbot.parsers.message import parse_message
-from mailbot.services.catalogue import CatalogueCache
-from mailbot.services.ordering import read_order
+from mailbot.services.orders.taking import read_order
+from mailbot.services.pricelists.catalogue import CatalogueCache
 from tests.holdout_mail import DESK, Holdout
 from tests.reading_desk import read_mail
 from tests.reading_score import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailbot.bootstrap import App
-from mailbot.services.processing import Outcome
+from mailbot.services.inbox.handling import Outcome
 from mailbot.storage.models import OutboundMessage
 from tests.mail import headers, mail
 from tests.pipeline import FLEET, ingest, outbox

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mailbot.bootstrap import App
-from mailbot.services.processing import Outcome
-from mailbot.services.views import order_detail
+from mailbot.read_models import order_detail
+from mailbot.services.inbox.handling import Outcome
 from mailbot.storage.models import OutboundMessage
 
 FLEET = "Fleet Parts Ltd <buying@fleetparts.example>"

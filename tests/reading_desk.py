@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 
 from mailbot.bootstrap import App
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
-from mailbot.services.views import order_detail
+from mailbot.read_models import order_detail
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
 from tests.reading_corpus import CLIENTS, CatalogueItem
 from tests.reading_score import Reading, reading_of
 
@@ -24,7 +24,7 @@ def set_up_desk(app: App, items: Sequence[CatalogueItem]) -> None:
     partners = [(SUPPLIER, "supplier", "Trailer Parts SRL", "ro")]
     partners += [(address, "client", name, lang) for lang, (address, name) in CLIENTS.items()]
     for address, role, name, language in partners:
-        add_partner(app.uow(), name=name, role=role, addresses=[address], language=language,
+        add_partner(app.uow, name=name, role=role, addresses=[address], language=language,
                     group="", currency=currency, now=now)  # fmt: skip
     rows = ["sku;name;brand;category;price;currency;stock"]
     rows += [f"{i.sku};{i.name};{i.brand};parts;{i.price};EUR;{STOCK}" for i in items]

@@ -42,7 +42,7 @@ class Reading:
 
 
 def reading_of(detail: Mapping[str, object] | None) -> Reading:
-    """The reading in an order as `mailbot.services.views.order_detail` gives it, or an empty
+    """The reading in an order as `mailbot.read_models.order_detail` gives it, or an empty
     one when no order was made."""
     if detail is None:
         return Reading()

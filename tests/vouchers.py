@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, insert, select
 
 from mailbot.domain.money import Money
-from mailbot.services.voucher_campaigns import Limits, create_campaign
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
 from mailbot.storage.models import InboundMessage, Order, Partner, PartnerAddress
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -52,7 +52,7 @@ def promotional(engine: Engine, code: str = "WINTER25", *, limit: int | None = N
                 per_client: int | None = None, budget: Money | None = None,
                 name: str = "Winter") -> None:  # fmt: skip
     """A promotional campaign of 10 percent with the given limits."""
-    create_campaign(UnitOfWork(engine), name=name, kind="promotional", terms=TERMS,
+    create_campaign(lambda: UnitOfWork(engine), name=name, kind="promotional", terms=TERMS,
                     limits=Limits(limit, per_client, budget), now=NOW, code=code)  # fmt: skip
 
 

@@ -8,8 +8,7 @@ import click
 
 from mailbot.commands.common import Context, json_option, pass_context
 from mailbot.commands.dates import parse_moment
-from mailbot.services.digest import build_digest, digest_since, queue_digest
-from mailbot.services.jobs import run_due_jobs
+from mailbot.services.schedule.digest import build_digest, digest_since, queue_digest
 
 
 @click.group()
@@ -32,7 +31,7 @@ def jobs_run_due(context: Context, at: str | None, as_json: bool) -> None:
     app = context.app()
     zone = app.config.scheduler.timezone
     now = parse_moment(at, zone, "--now") if at else app.clock.now()
-    report = run_due_jobs(app, now)
+    report = app.jobs.run_due(now)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return

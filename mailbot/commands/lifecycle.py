@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from mailbot import read_models as views
 from mailbot.commands.common import (
     Context,
     emit_one,
@@ -13,10 +14,10 @@ from mailbot.commands.common import (
     terms_options,
 )
 from mailbot.commands.dates import contract_end_option, parse_contract_end
-from mailbot.services import agreement, views
-from mailbot.services.ledger import add_payment
-from mailbot.services.partner_terms import Terms, set_terms
-from mailbot.services.partners import set_contract_end
+from mailbot.services.orders import agreement
+from mailbot.services.orders.ledger import add_payment
+from mailbot.services.partners.registry import set_contract_end
+from mailbot.services.partners.terms import Terms, set_terms
 
 
 @click.command("release")
@@ -26,9 +27,7 @@ def orders_release(context: Context, number: str) -> None:
     """Let a held order go on despite the credit limit: debit it and send the order files."""
     app = context.app()
     with failures():
-        summary = agreement.release(
-            app.uow(), app.replies, number, now=app.clock.now(), deadlines=app.deadlines
-        )
+        summary = agreement.release(app.uow, app.desk, number, now=app.clock.now())
     app.sender.run_once()
     click.echo(summary)
 
@@ -42,7 +41,7 @@ def orders_cancel(context: Context, number: str, note: str) -> None:
     app = context.app()
     with failures():
         summary = agreement.cancel_by_desk(
-            app.uow(), app.replies, number, now=app.clock.now(), note=note
+            app.uow, app.desk, number, now=app.clock.now(), note=note
         )
     app.sender.run_once()
     click.echo(summary)
@@ -56,7 +55,7 @@ def orders_close(context: Context, number: str, note: str) -> None:
     """Close a shipped order: delivered, nothing more to do."""
     app = context.app()
     with failures():
-        click.echo(agreement.close(app.uow(), number, now=app.clock.now(), note=note))
+        click.echo(agreement.close(app.uow, number, now=app.clock.now(), note=note))
 
 
 ORDER_COMMANDS = (orders_release, orders_cancel, orders_close)
@@ -81,7 +80,7 @@ def payments_add(
     app = context.app()
     with failures():
         entry, balance = add_payment(
-            app.uow(), client, amount, currency=currency, note=note, now=app.clock.now()
+            app.uow, client, amount, currency=currency, note=note, now=app.clock.now()
         )
     click.echo(f"payment of {entry.amount} {entry.currency} booked; balance {balance}")
 
@@ -106,10 +105,10 @@ def partners_set(
     app = context.app()
     terms = Terms(auto_agree, credit_limit, timezone)
     with failures():
-        partner = set_terms(app.uow(), address, terms, now=app.clock.now())
+        partner = set_terms(app.uow, address, terms, now=app.clock.now())
         if contract_end is not None:
             ends_at = parse_contract_end(contract_end, app.config.scheduler.timezone)
-            partner = set_contract_end(app.uow(), address, ends_at, now=app.clock.now())
+            partner = set_contract_end(app.uow, address, ends_at, now=app.clock.now())
     row = views.partner_row(partner)
     if not as_json:
         row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]

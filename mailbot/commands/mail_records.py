@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from mailbot import read_models as views
 from mailbot.commands.common import (
     Context,
     emit,
@@ -17,8 +18,7 @@ from mailbot.commands.common import (
     pass_context,
 )
 from mailbot.domain.mail import InboundStatus, OutboundStatus
-from mailbot.services import views
-from mailbot.services.bounces import clear_address
+from mailbot.services.outbox.bounces import clear_address
 
 MESSAGE_STATUSES = tuple(status.value for status in InboundStatus)
 OUTBOUND_STATUSES = tuple(status.value for status in OutboundStatus)
@@ -114,7 +114,7 @@ def addresses_clear(context: Context, address: str) -> None:
     """Mail ADDRESS again: its hard-bounce count starts over."""
     app = context.app()
     with failures():
-        clear_address(app.uow(), address.lower(), now=app.clock.now())
+        clear_address(app.uow, address.lower(), now=app.clock.now())
     click.echo(f"{address.lower()} will be mailed again")
 
 

@@ -10,12 +10,12 @@ from tqdm import tqdm
 
 from mailbot.commands.common import Context, fail, failures, pass_context
 from mailbot.commands.records import pricelist
-from mailbot.services.partners import (
+from mailbot.services.partners.registry import (
     PRICE_LIST_FORMATS,
     normalise_address,
     parse_price_list_formats,
 )
-from mailbot.services.price_export import file_name, write_price_list
+from mailbot.services.pricelists.export import file_name, write_price_list
 
 
 @pricelist.command("export")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from mailbot import read_models as views
 from mailbot.commands.common import (
     Context,
     emit,
@@ -20,24 +21,23 @@ from mailbot.commands.common import (
 )
 from mailbot.commands.dates import contract_end_option, parse_contract_end
 from mailbot.commands.mail_records import show_message
-from mailbot.commands.price_versions import echo_report
+from mailbot.commands.pricelists import echo_report
 from mailbot.config import PRICE_FIELDS
 from mailbot.domain.mail import InboundStatus
 from mailbot.domain.pricing import normalise_sku
-from mailbot.parsers.price_list import currency_code
-from mailbot.services import views
-from mailbot.services.contracts import deactivate
-from mailbot.services.partner_terms import check_timezone, parse_credit_limit
-from mailbot.services.partners import (
+from mailbot.parsers.pricelists import currency_code
+from mailbot.services.inbox.quarantine import retry_quarantined
+from mailbot.services.partners.contracts import deactivate
+from mailbot.services.partners.registry import (
     LANGUAGES,
     PRICE_DISPLAYS,
     ROLES,
     add_partner,
     normalise_address,
 )
-from mailbot.services.pricelist_versions import tell_managers_of_hold
-from mailbot.services.pricelists import SupplierFormat, import_price_list
-from mailbot.services.quarantine import retry_quarantined
+from mailbot.services.partners.terms import check_timezone, parse_credit_limit
+from mailbot.services.pricelists.importing import SupplierFormat, import_price_list
+from mailbot.services.pricelists.versions import tell_managers_of_hold
 from mailbot.storage.models import Partner
 
 
@@ -79,7 +79,7 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
     app = context.app()
     with failures():
         partner_id = add_partner(
-            app.uow(),
+            app.uow,
             name=name,
             role=role,
             addresses=[address, *more],
@@ -139,7 +139,7 @@ def partners_deactivate(context: Context, address: str) -> None:
     it, its next message gets one notice, and its open orders go to the managers."""
     app = context.app()
     with failures():
-        partner = deactivate(app.uow(), app.replies, address, now=app.clock.now())
+        partner = deactivate(app.uow, app.replies, address, now=app.clock.now())
     app.sender.run_once()  # the managers' mail goes now
     click.echo(f"partner {partner.id} deactivated")
 
@@ -315,5 +315,5 @@ def quarantine_retry(context: Context, message_id: int) -> None:
     """Put a quarantined message back in line for processing (after a fix)."""
     app = context.app()
     with failures():
-        retry_quarantined(app.uow(), message_id, now=app.clock.now())
+        retry_quarantined(app.uow, message_id, now=app.clock.now())
     click.echo(f"message {message_id} will be processed again")

@@ -24,8 +24,8 @@ from mailbot.commands.common import (
 )
 from mailbot.domain.money import Money
 from mailbot.outbound.sheets import write_text_table
-from mailbot.parsers.price_list import currency_code
-from mailbot.services.voucher_campaigns import (
+from mailbot.parsers.pricelists import currency_code
+from mailbot.services.vouchers.campaigns import (
     EXPORT_HEADERS,
     KINDS,
     Limits,
@@ -113,7 +113,7 @@ def vouchers_create(context: Context, name: str, kind: str, code: str | None,
     with failures():
         terms = _terms(terms_file, percent, amount, free_shipping, max_discount, exclusive, money)
         limits = Limits(limit, per_client, _money(budget, "--budget", money))
-        campaign_id = create_campaign(app.uow(), name=name, kind=kind, terms=terms,
+        campaign_id = create_campaign(app.uow, name=name, kind=kind, terms=terms,
                                       limits=limits, now=app.clock.now(), code=code,
                                       prefix=prefix)  # fmt: skip
     click.echo(f"campaign {campaign_id} created: {name} ({kind})")
@@ -131,7 +131,7 @@ def vouchers_generate(context: Context, campaign: str, count: int,
     total = count * max(len(clients), 1)
     bar = tqdm(total=total, unit=" codes", desc=campaign, disable=not sys.stderr.isatty())
     with failures():
-        issued = generate_codes(app.uow(), campaign=campaign, count=count, clients=clients,
+        issued = generate_codes(app.uow, campaign=campaign, count=count, clients=clients,
                                 rng=secrets.SystemRandom(), now=app.clock.now(),
                                 progress=bar.update)  # fmt: skip
     bar.close()

@@ -170,3 +170,27 @@ def due_time(opened_at: datetime, hours: float, calendar: Calendar) -> datetime:
 def daily_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC moment of local time `at` on `day` in `zone` (a digest's time of day)."""
     return _utc(datetime.combine(day, at, zone))
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineSettings:
+    """The configured windows, stages and lease."""
+
+    policy: StagePolicy
+    agreement_hours: float
+    supplier_confirmation_hours: float
+    shipping_days: int
+    lease: timedelta
+
+    def due(self, kind: DeadlineKind, opened_at: datetime) -> datetime:
+        """When a window of `kind` opened at `opened_at` is due (not for shipping: the
+        supplier's promised date is its due moment)."""
+        hours = {
+            DeadlineKind.CLIENT_AGREEMENT: self.agreement_hours,
+            DeadlineKind.SUPPLIER_CONFIRMATION: self.supplier_confirmation_hours,
+        }[kind]
+        return add_hours(opened_at, hours, self.policy.calendar)
+
+    def zone_of(self, partner_timezone: str) -> ZoneInfo:
+        """The zone a partner's days are judged in: its own when set, else the desk's."""
+        return ZoneInfo(partner_timezone) if partner_timezone else self.policy.calendar.zone

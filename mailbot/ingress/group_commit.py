@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from mailbot.services.inbox import Stored
+from mailbot.services.inbox.storing import Stored
 
 log = logging.getLogger(__name__)
 

@@ -38,8 +38,8 @@ from mailbot.ingress.imap_connection import (
     ImapConnection,
     client_tls_context,
 )
-from mailbot.services.imap_folders import FolderKey, FolderPosition
-from mailbot.services.inbox import Stored, UnstorableMessageError
+from mailbot.ingress.imap_folders import FolderKey, FolderPosition
+from mailbot.services.inbox.storing import Stored, UnstorableMessageError
 
 log = logging.getLogger("mailbot.ingress.imap")
 

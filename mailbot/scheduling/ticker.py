@@ -1,5 +1,5 @@
 """The scheduler: an APScheduler job that ticks every `scheduler.tick_seconds` and makes one
-call, `run_due_jobs(app, now)`. Everything it acts on lives in the database, so the ticker
+call, `app.jobs.run_due(now)`. Everything it acts on lives in the database, so the ticker
 keeps no state of its own and several instances may tick at once."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mailbot.bootstrap import App
-from mailbot.services.jobs import run_due_jobs
 
 log = logging.getLogger("mailbot.scheduler")
 
@@ -46,7 +45,7 @@ class Ticker:
 
     def tick(self) -> None:
         try:
-            report = run_due_jobs(self.app, self.app.clock.now())
+            report = self.app.jobs.run_due(self.app.clock.now())
         except Exception:
             log.exception("scheduler tick failed; trying again on the next one")
             return

@@ -70,6 +70,20 @@ class Deadlines:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def cancel_waiting_on(self, partner_id: int, now: datetime) -> None:
+        """Cancel every open deadline that waits on the partner."""
+        self.session.execute(
+            update(Deadline)
+            .where(Deadline.partner_id == partner_id, Deadline.status == OPEN)
+            .values(
+                status=DeadlineStatus.CANCELLED,
+                stage=None,
+                stage_at=None,
+                closed_at=now,
+                updated_at=now,
+            )
+        )
+
     def for_order(self, order_id: int, kinds: Iterable[str]) -> Sequence[Deadline]:
         query = select(Deadline).where(
             Deadline.order_id == order_id, Deadline.kind.in_(list(kinds)), Deadline.status == OPEN

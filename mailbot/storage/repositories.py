@@ -28,6 +28,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.money import Money
+from mailbot.domain.orders import OPEN as OPEN_ORDER
 from mailbot.domain.price_changes import PriceListStatus
 from mailbot.domain.pricing import Offer
 from mailbot.storage.models import (
@@ -96,6 +97,37 @@ class Partners:
     def addresses_taken(self, addresses: Iterable[str]) -> Sequence[str]:
         query = select(PartnerAddress.address).where(PartnerAddress.address.in_(list(addresses)))
         return self.session.scalars(query).all()
+
+    def refresh(self, partner: Partner) -> None:
+        """Read the partner's row again (another transaction may have just changed it)."""
+        self.session.refresh(partner)
+
+    def contract_ended(self, now: datetime) -> Sequence[int]:
+        """The ids of active partners whose contract has ended by `now`."""
+        query = select(Partner.id).where(Partner.active, Partner.contract_ends_at <= now)
+        return self.session.scalars(query).all()
+
+    def take_active(self, partner_id: int) -> bool:
+        """Mark the partner inactive if it still is: one conditional UPDATE, so of two
+        instances (or a command and the scheduler) exactly one is told it did."""
+        result = self.session.execute(
+            update(Partner)
+            .where(Partner.id == partner_id, Partner.active)
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def take_cutoff_notice(self, partner_id: int, now: datetime) -> bool:
+        """Mark a cut-off partner's one notice sent at `now` unless it was: one conditional
+        UPDATE, so two messages processed at once get one notice between them."""
+        result = self.session.execute(
+            update(Partner)
+            .where(Partner.id == partner_id, Partner.cutoff_notice_at.is_(None))
+            .values(cutoff_notice_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @cache
@@ -213,6 +245,10 @@ class PriceLists:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def add(self, price_list: PriceList) -> None:
+        self.session.add(price_list)
+        self.session.flush()
+
     def activate(self, price_list: PriceList) -> None:
         """Make `price_list` the supplier's only active list (the one before becomes replaced),
         in the caller's transaction."""
@@ -323,6 +359,9 @@ class Orders:
             ]
             self.session.execute(insert(OrderLine), rows)
 
+    def get(self, order_id: int) -> Order | None:
+        return self.session.get(Order, order_id)
+
     def by_number(self, number: str) -> Order | None:
         query = select(Order).options(selectinload(Order.lines)).where(Order.number == number)
         return self.session.scalars(query).one_or_none()
@@ -335,6 +374,26 @@ class Orders:
 
     def count(self) -> int:
         return self.session.scalar(select(func.count(Order.id))) or 0
+
+    def open_of_client(self, client_id: int) -> Sequence[Order]:
+        """The client's orders that are not finished, oldest first."""
+        query = (
+            select(Order)
+            .where(Order.client_id == client_id, Order.status.in_(OPEN_ORDER))
+            .order_by(Order.id)
+        )
+        return self.session.scalars(query).all()
+
+    def open_supply_lines(self, supplier_id: int) -> Sequence[tuple[str, str, int | None]]:
+        """(order number, SKU, quantity) of the lines the supplier is to supply on orders that
+        are not finished, in order and line order."""
+        query = (
+            select(Order.number, OrderLine.sku, OrderLine.quantity)
+            .join(Order, OrderLine.order_id == Order.id)
+            .where(OrderLine.supplier_id == supplier_id, Order.status.in_(OPEN_ORDER))
+            .order_by(Order.id, OrderLine.position)
+        )
+        return [(number, sku, quantity) for number, sku, quantity in self.session.execute(query)]
 
     def totals_of(
         self, client_id: int, statuses: Sequence[str], currency: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.order_records import OrderRecords
-from mailbot.storage.price_versions import PriceVersions
+from mailbot.storage.pricelists import PriceVersions
 from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
     Events,
@@ -77,6 +78,14 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def flush(self) -> None:
+        """Send what was changed so far to the database, inside the transaction."""
+        self.session.flush()
+
+    def savepoint(self) -> AbstractContextManager[object]:
+        """A savepoint: what the block changed is undone when it raises, the rest stays."""
+        return self.session.begin_nested()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -221,6 +221,9 @@ class Vouchers:
         if rows:
             self.session.execute(insert(VoucherCode), list(rows))
 
+    def code(self, code_id: int) -> VoucherCode:
+        return self.session.get_one(VoucherCode, code_id)
+
     def existing_codes(self, codes: Iterable[str]) -> set[str]:
         query = select(VoucherCode.code).where(VoucherCode.code.in_(list(codes)))
         return set(self.session.scalars(query))

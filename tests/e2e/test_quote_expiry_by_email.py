@@ -15,7 +15,7 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.config import load_config
 from mailbot.demo import seed_demo
 from mailbot.runner import Runner
-from mailbot.services.voucher_campaigns import Limits, create_campaign
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
 from mailbot.storage.models import VoucherRedemption
 from tests.fakes import FixedClock
 from tests.mail import DESK, headers, mail, parts
@@ -48,10 +48,9 @@ def story(
     clock = FixedClock(FRIDAY_4PM)
     app = bootstrap(config, engine=engine, clock=clock)
     seed_demo(app)
-    with app.uow() as uow:
-        terms = {"benefit": {"kind": "percent", "value": "10"}}
-        create_campaign(uow, name="Winter", kind="promotional", terms=terms, limits=Limits(),
-                        now=FRIDAY_4PM, code="WINTER25")  # fmt: skip
+    terms = {"benefit": {"kind": "percent", "value": "10"}}
+    create_campaign(app.uow, name="Winter", kind="promotional", terms=terms, limits=Limits(),
+                    now=FRIDAY_4PM, code="WINTER25")  # fmt: skip
     runner = Runner(app)
     runner.start()
     yield app, runner, relay, clock

@@ -9,9 +9,9 @@ from decimal import Decimal
 from mailbot.bootstrap import App
 from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.parsers.order_lines import OrderLines
-from mailbot.services.ordering import ReadOrder, price_order
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
+from mailbot.services.orders.taking import ReadOrder, price_order
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
 
 SUPPLIER = "sales@supplier.example"
 CLIENT = "buying@client.example"
@@ -53,9 +53,9 @@ def wait(event: threading.Event, what: str) -> None:
 def test_an_order_priced_during_an_import_sees_all_old_or_all_new_prices(app: App) -> None:
     """While an import is written but uncommitted, orders see the old list, then the new one."""
     now = app.clock.now()
-    add_partner(app.uow(), name="S", role="supplier", addresses=[SUPPLIER], language="en",
+    add_partner(app.uow, name="S", role="supplier", addresses=[SUPPLIER], language="en",
                 group="", currency="EUR", now=now)  # fmt: skip
-    add_partner(app.uow(), name="C", role="client", addresses=[CLIENT], language="en",
+    add_partner(app.uow, name="C", role="client", addresses=[CLIENT], language="en",
                 group="", currency="EUR", now=now)  # fmt: skip
     import_list(app, price_list("10.00"))
     old, new = frozenset({Decimal("12.00")}), frozenset({Decimal("24.00")})  # 20% markup

@@ -10,7 +10,7 @@ import pytest
 
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
-from mailbot.services.bounces import AddressError, clear_address
+from mailbot.services.outbox.bounces import AddressError, clear_address
 from mailbot.storage.models import OutboundMessage
 from tests import bounces
 from tests.fakes import FixedClock, RecordingTransport
@@ -129,7 +129,7 @@ def test_managers_are_alerted_once_and_the_address_is_suppressed_after_three_har
     assert kept.status == "suppressed"
     assert f"mailbot addresses clear {CLIENT}" in kept.last_error
 
-    clear_address(app.uow(), CLIENT, now=app.clock.now())
+    clear_address(app.uow, CLIENT, now=app.clock.now())
     again = quote_sent(app, 5)
     assert again.status == "sent"
     assert transport.delivered[-1].recipients == (CLIENT,)
@@ -153,4 +153,4 @@ def test_the_same_bounce_twice_counts_once(app: App) -> None:
 def test_clearing_an_address_that_never_bounced_is_refused(app: App) -> None:
     """Clearing an unknown address is an error that names it."""
     with pytest.raises(AddressError, match=r"nobody@x\.example has not bounced"):
-        clear_address(app.uow(), "nobody@x.example", now=app.clock.now())
+        clear_address(app.uow, "nobody@x.example", now=app.clock.now())

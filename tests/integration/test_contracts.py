@@ -12,7 +12,6 @@ from sqlalchemy import select
 from mailbot.bootstrap import App
 from mailbot.cli import main
 from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.services.jobs import run_due_jobs
 from mailbot.storage.models import Deadline, PriceList
 from tests.mail import mail, parts
 from tests.pipeline import FLEET, ingest, order_of, outbox
@@ -37,11 +36,11 @@ def test_a_client_is_cut_off_when_its_contract_ends(app: App, environ: dict[str,
     shown = json.loads(call(cli, "partners", "show", "buying@fleetparts.example", "--json").output)
     assert shown["contract_ends_at"] == "2026-11-20T22:00:00+00:00"
 
-    assert run_due_jobs(app, datetime(2026, 11, 20, 21, 59, tzinfo=UTC)).cut_off == []
-    assert run_due_jobs(app, datetime(2026, 11, 20, 22, 0, tzinfo=UTC)).cut_off == [
+    assert app.jobs.run_due(datetime(2026, 11, 20, 21, 59, tzinfo=UTC)).cut_off == []
+    assert app.jobs.run_due(datetime(2026, 11, 20, 22, 0, tzinfo=UTC)).cut_off == [
         "Fleet Parts Ltd"
     ]
-    assert run_due_jobs(app, datetime(2026, 11, 20, 22, 5, tzinfo=UTC)).cut_off == []
+    assert app.jobs.run_due(datetime(2026, 11, 20, 22, 5, tzinfo=UTC)).cut_off == []
     (told,) = [m for m in outbox(app) if m.kind == "partner_cutoff"]
     assert told.recipient == "manager@distributor.example"
     text = parts(told.raw)["plain"]

@@ -20,7 +20,7 @@ from mailbot.cli import main
 from mailbot.config import Config, load_config
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.domain.deadlines import DeadlineKind
-from mailbot.services.deadlines import Acted, close_deadlines, open_deadline, run_due
+from mailbot.services.schedule.deadlines import Acted, close_deadlines, open_deadline, run_due
 from mailbot.storage.database import make_engine
 from mailbot.storage.models import Deadline, OrderTransition, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport

@@ -14,9 +14,9 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.cli import main
 from mailbot.config import Config
 from mailbot.demo import seed_demo
-from mailbot.services.digest import build_digest
-from mailbot.services.jobs import TickReport, run_due_jobs
-from mailbot.services.partners import add_partner
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.schedule.digest import build_digest
+from mailbot.services.schedule.jobs import TickReport
 from mailbot.storage.database import make_engine
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
@@ -28,13 +28,13 @@ FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 def orders_and_digest(app: App) -> TickReport:
     seed_demo(app)
-    add_partner(app.uow(), name=FORMULA, role="client", addresses=["eve@evil.example"],
+    add_partner(app.uow, name=FORMULA, role="client", addresses=["eve@evil.example"],
                 language="en", group="", currency="EUR", now=app.clock.now())  # fmt: skip
     ingest(app, mail(sender=FLEET, body="BPW-0310 x 2"))
     ingest(app, mail(sender=FLEET, body="SAF-2234 x 1"))
     ingest(app, mail(sender=VECTOR, body="DAF-1643 x 10"))
     ingest(app, mail(sender="eve@evil.example", body="DAF-1643 x 1"))
-    return run_due_jobs(app, SATURDAY_7AM)
+    return app.jobs.run_due(SATURDAY_7AM)
 
 
 def test_the_digest_tells_managers_the_day_with_the_order_matrix(app: App) -> None:
@@ -105,7 +105,7 @@ def test_one_digest_a_day_across_restarts_and_instances(
         with instances[n].uow() as uow:
             uow.daily_runs.done("digest", SATURDAY_7AM.date())
         start.wait()
-        reports[n] = run_due_jobs(instances[n], SATURDAY_7AM + timedelta(minutes=1))
+        reports[n] = instances[n].jobs.run_due(SATURDAY_7AM + timedelta(minutes=1))
 
     threads = [threading.Thread(target=tick, args=(n,)) for n in range(2)]
     for thread in threads:
@@ -116,12 +116,12 @@ def test_one_digest_a_day_across_restarts_and_instances(
         instance.close()
     assert sorted(str(r.digest) for r in reports if r) == ["1", "None"]
     assert sorted(str(r.stale_report) for r in reports if r) == ["0", "None"]  # list is fresh
-    assert run_due_jobs(app, SATURDAY_7AM + timedelta(hours=5)).digest is None
+    assert app.jobs.run_due(SATURDAY_7AM + timedelta(hours=5)).digest is None
     restarted = bootstrap(config, engine=make_engine(database_url), transport=RecordingTransport())
-    assert run_due_jobs(restarted, SATURDAY_7AM + timedelta(hours=6)).digest is None
+    assert restarted.jobs.run_due(SATURDAY_7AM + timedelta(hours=6)).digest is None
     restarted.close()
-    assert run_due_jobs(app, SATURDAY_7AM + timedelta(hours=23)).digest is None  # 06:00 Sunday
-    assert run_due_jobs(app, SATURDAY_7AM + timedelta(days=1)).digest == 1
+    assert app.jobs.run_due(SATURDAY_7AM + timedelta(hours=23)).digest is None  # 06:00 Sunday
+    assert app.jobs.run_due(SATURDAY_7AM + timedelta(days=1)).digest == 1
     digests = [m for m in outbox(app) if m.kind == "digest"]
     assert len(digests) == 2
     assert "New orders:\n  none" in parts(digests[1].raw)["plain"].replace("\r\n", "\n")
@@ -147,7 +147,7 @@ def test_stale_price_lists_are_reported_once_a_day(app: App) -> None:
     """The daily tick mails managers about price lists older than `stale_days`, once that day."""
     seed_demo(app)
     weeks_later = SATURDAY_7AM + timedelta(days=20)
-    assert run_due_jobs(app, weeks_later).stale_report == 1
-    assert run_due_jobs(app, weeks_later + timedelta(hours=3)).stale_report is None
+    assert app.jobs.run_due(weeks_later).stale_report == 1
+    assert app.jobs.run_due(weeks_later + timedelta(hours=3)).stale_report is None
     (report,) = [m for m in outbox(app) if m.kind == "pricelist_stale"]
     assert "Balkan Truck Parts SRL" in parts(report.raw)["plain"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.resolver import DnsLookupError, DnsTxtResolver
-from mailbot.services.dkim_signatures import check_dkim
+from mailbot.security.dkim import check_dkim
+from mailbot.security.resolver import DnsLookupError, DnsTxtResolver
 from tests.dns_server import dns_server
 from tests.mail import mail
 from tests.signing import key_name, signed, signing_key

@@ -10,8 +10,8 @@ from mailbot.config import Config, PricingConfig
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.domain.money import Money
 from mailbot.domain.pricing import Offer, PriceRules
-from mailbot.services.ordering import price_rules
-from mailbot.services.partners import add_partner
+from mailbot.services.orders.taking import price_rules
+from mailbot.services.partners.registry import add_partner
 from mailbot.storage.models import OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import mail, parts
@@ -56,7 +56,7 @@ def setup(app: App) -> None:
         (QUICK, "supplier", "Quick Parts SRL", "net"),
     ):
         add_partner(
-            app.uow(),
+            app.uow,
             name=name,
             role=role,
             addresses=[address],

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, ConfigError, ImapConfig, SmtpIngressConfig
 from mailbot.ingress.imap import ImapPoller
+from mailbot.ingress.imap_folders import FolderKey, FolderPosition, FolderPositions
 from mailbot.runner import Runner
-from mailbot.services.imap_folders import FolderKey, FolderPosition, FolderPositions
-from mailbot.services.inbox import Stored, UnstorableMessageError
+from mailbot.services.inbox.storing import Stored, UnstorableMessageError
 from mailbot.storage.models import InboundMessage
 from tests.dovecot import HOST, PASSWORD, USERNAME, Dovecot
 from tests.servers import wait_for

@@ -8,8 +8,8 @@ import pytest
 
 from mailbot.bootstrap import App
 from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.services.order_lifecycle import transition
-from mailbot.services.partners import add_partner
+from mailbot.services.orders.lifecycle import transition
+from mailbot.services.partners.registry import add_partner
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, outbox
@@ -125,7 +125,7 @@ def test_a_wrong_supplier_answer_is_refused_whole(app: App, body: str, reason: s
 def test_a_supplier_without_lines_in_the_order_is_answered_as_unknown(app: App) -> None:
     """Only the supplier of an order's lines may answer for them."""
     seed_demo(app)
-    add_partner(app.uow(), name="Other Parts", role="supplier", addresses=["x@other.example"],
+    add_partner(app.uow, name="Other Parts", role="supplier", addresses=["x@other.example"],
                 language="en", group="", currency="EUR", now=app.clock.now())  # fmt: skip
     number = agree_and_send(app)
     _, outcome = ingest(app, mail(sender="x@other.example", subject=f"{number}", body="CONFIRMED"))

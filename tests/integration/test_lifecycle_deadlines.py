@@ -1,5 +1,5 @@
 """Deadlines opened and closed by the order's steps, on SQLite and PostgreSQL: through the
-processor and `run_due_jobs` at chosen moments (quoted on Friday 16:00 in Bucharest)."""
+processor and `Jobs.run_due` at chosen moments (quoted on Friday 16:00 in Bucharest)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.cli import main
 from mailbot.config import load_config
 from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.services.jobs import run_due_jobs
-from mailbot.services.partner_terms import Terms, set_terms
+from mailbot.services.partners.terms import Terms, set_terms
 from mailbot.storage.models import Deadline, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote
@@ -51,7 +50,7 @@ def short_app(environ: dict[str, str], engine: Engine, transport: RecordingTrans
 
 def tick(app: App, now: datetime) -> list[tuple[str, str, str]]:
     """Run what is due at `now`; each deadline acted on as (kind, stage, summary)."""
-    return [(a.kind, a.stage, a.summary) for a in run_due_jobs(app, now).deadlines]
+    return [(a.kind, a.stage, a.summary) for a in app.jobs.run_due(now).deadlines]
 
 
 def mails(app: App, kind: str) -> list[OutboundMessage]:
@@ -175,8 +174,8 @@ def test_times_are_shown_in_each_partners_own_time_zone(short_app: App) -> None:
     """A client in London reads its answer-by time in GMT and a supplier in Moscow its
     confirm-by time in Moscow time; the windows stay in the desk's business hours."""
     now = short_app.clock.now()
-    set_terms(short_app.uow(), CLIENT, Terms(timezone="Europe/London"), now=now)
-    set_terms(short_app.uow(), SUPPLIER, Terms(timezone="Europe/Moscow"), now=now)
+    set_terms(short_app.uow, CLIENT, Terms(timezone="Europe/London"), now=now)
+    set_terms(short_app.uow, SUPPLIER, Terms(timezone="Europe/Moscow"), now=now)
     quote(short_app)
     (quoted,) = mails(short_app, "quote")
     assert "Please answer by 23 November 2026, 13:00 GMT" in parts(quoted.raw)["plain"]
@@ -195,7 +194,7 @@ def test_orders_release_opens_the_suppliers_window_too(
 ) -> None:
     """A held order released by `mailbot orders release` sends its order file with a time to
     confirm by and opens the supplier's window, as an AGREE does."""
-    set_terms(short_app.uow(), CLIENT, Terms(credit_limit="100"), now=short_app.clock.now())
+    set_terms(short_app.uow, CLIENT, Terms(credit_limit="100"), now=short_app.clock.now())
     number = quote(short_app)
     assert "held" in answer(short_app, "quote", FLEET, "AGREE").summary
     assert [(kind, status) for kind, status, _ in deadlines(short_app)] == [

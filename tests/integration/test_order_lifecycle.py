@@ -10,12 +10,12 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.parsers.tables import TableLimits, read_rows
-from mailbot.services import agreement
-from mailbot.services.ledger import add_payment
-from mailbot.services.partner_terms import Terms, set_terms
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
-from mailbot.services.views import order_matrix
+from mailbot.read_models import order_matrix
+from mailbot.services.orders import agreement
+from mailbot.services.orders.ledger import add_payment
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.pricelists.importing import import_price_list
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote, reply_to
 from tests.mail import headers, mail, parts
@@ -69,8 +69,7 @@ def test_agree_sends_order_files_and_confirmed_then_shipped_closes_the_loop(app:
         "client", "client", "mailbot", "supplier", "supplier"
     ]  # fmt: skip
     assert all(s["message"] for s in shown["transitions"] if s["role"] != "mailbot")
-    with app.uow() as uow:
-        agreement.close(uow, number, now=app.clock.now())
+    agreement.close(app.uow, number, now=app.clock.now())
     assert statuses(app, number)[-1] == "closed"
 
 
@@ -86,7 +85,7 @@ def test_an_auto_agree_client_is_sent_at_once(app: App) -> None:
     """A client set to auto-agree has its order agreed and sent right after the quote, which
     asks for no AGREE and names no date to answer by."""
     seed_demo(app)
-    set_terms(app.uow(), CLIENT, Terms(auto_agree=True), now=app.clock.now())
+    set_terms(app.uow, CLIENT, Terms(auto_agree=True), now=app.clock.now())
     number = quote(app)
     assert detail(app, number)["status"] == "sent"
     assert [m.kind for m in outbox(app)] == ["quote", "order_file", "order_answer"]
@@ -141,7 +140,7 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
     """Above the credit limit AGREE holds the order, mails managers and tells the client;
     `release` then debits it and sends the order files."""
     seed_demo(app)
-    set_terms(app.uow(), CLIENT, Terms(credit_limit="400"), now=app.clock.now())
+    set_terms(app.uow, CLIENT, Terms(credit_limit="400"), now=app.clock.now())
     number = quote(app)
     outcome = answer(app, "quote", FLEET, "AGREE")
     assert "held above the credit limit; 1 manager(s) told" in outcome.summary
@@ -150,10 +149,7 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
     assert f"mailbot orders release {number}" in parts(held.raw)["plain"]
     assert "waiting for review" in str(headers(last_to(app, CLIENT).raw)["Subject"])
     assert balance(app) == 0
-    with app.uow() as uow:
-        summary = agreement.release(
-            uow, app.replies, number, now=app.clock.now(), deadlines=app.deadlines
-        )
+    summary = agreement.release(app.uow, app.desk, number, now=app.clock.now())
     assert "released" in summary
     assert detail(app, number)["status"] == "sent"
     assert balance(app) == Decimal("-480.60")
@@ -163,8 +159,8 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
 def test_payments_lift_the_balance_under_the_limit(app: App) -> None:
     """With a payment booked first, the same order fits under the credit limit."""
     seed_demo(app)
-    set_terms(app.uow(), CLIENT, Terms(credit_limit="400"), now=app.clock.now())
-    add_payment(app.uow(), CLIENT, "100", currency="eur", note="bank", now=app.clock.now())
+    set_terms(app.uow, CLIENT, Terms(credit_limit="400"), now=app.clock.now())
+    add_payment(app.uow, CLIENT, "100", currency="eur", note="bank", now=app.clock.now())
     number = quote(app)
     answer(app, "quote", FLEET, "AGREE")
     assert detail(app, number)["status"] == "sent"
@@ -203,7 +199,7 @@ def test_two_suppliers_confirming_at_once_confirm_the_order(app: App) -> None:
     the order to confirmed: the order row is locked while each answer acts on it."""
     seed_demo(app)
     other = "sales@other-parts.example"
-    add_partner(app.uow(), name="Other Parts", role="supplier", addresses=[other],
+    add_partner(app.uow, name="Other Parts", role="supplier", addresses=[other],
                 language="en", group="", currency="EUR", now=app.clock.now())  # fmt: skip
     with app.uow() as uow:
         supplier = uow.partners.by_address(other)

@@ -15,10 +15,9 @@ from mailbot.bootstrap import App
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import display, generate
-from mailbot.services.digest import build_digest
-from mailbot.services.jobs import run_due_jobs
-from mailbot.services.partner_terms import Terms, set_terms
-from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
+from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.schedule.digest import build_digest
+from mailbot.services.vouchers.campaigns import Limits, create_campaign, generate_codes
 from mailbot.storage.models import Order, VoucherCode, VoucherRedemption
 from tests.lifecycle import answer
 from tests.mail import mail, parts
@@ -34,11 +33,10 @@ BPW_TEN_PERCENT = {
 
 def campaign(app: App, name: str, terms: dict[str, Any], **options: Any) -> None:
     limits = Limits(**options.pop("limits", {}))
-    with app.uow() as uow:
-        create_campaign(
-            uow, name=name, kind="promotional", terms=terms, limits=limits, now=app.clock.now(),
-            **options,
-        )  # fmt: skip
+    create_campaign(
+        app.uow, name=name, kind="promotional", terms=terms, limits=limits, now=app.clock.now(),
+        **options,
+    )  # fmt: skip
 
 
 def redemptions(app: App) -> list[VoucherRedemption]:
@@ -91,14 +89,13 @@ def test_unknown_codes_are_answered_and_ordinary_words_are_not_codes(app: App) -
     """A serial-shaped code with a campaign's prefix that was never issued is "unknown"; the
     words and SKUs of the mail are not taken for codes."""
     seed_demo(app)
-    with app.uow() as uow:
-        create_campaign(
-            uow, name="spring", kind="serial", terms=BPW_TEN_PERCENT, limits=Limits(),
-            now=app.clock.now(), prefix="SPR",
-        )  # fmt: skip
-        generate_codes(
-            uow, campaign="spring", count=1, clients=(), now=app.clock.now(), rng=Random(7)
-        )
+    create_campaign(
+        app.uow, name="spring", kind="serial", terms=BPW_TEN_PERCENT, limits=Limits(),
+        now=app.clock.now(), prefix="SPR",
+    )  # fmt: skip
+    generate_codes(
+        app.uow, campaign="spring", count=1, clients=(), now=app.clock.now(), rng=Random(7)
+    )
     (never_issued,) = generate("SPR", 1, Random(8))
     with app.uow() as uow:
         assert uow.session.scalars(select(VoucherCode.code)).all() != [never_issued]
@@ -183,10 +180,10 @@ def test_an_expired_quote_releases_its_code(app: App) -> None:
     ingest(app, mail(sender=FLEET, subject="Order WINTER25", body=BODY))
     (held,) = redemptions(app)
     assert held.hold_until is not None
-    run_due_jobs(app, held.hold_until - timedelta(minutes=1))
+    app.jobs.run_due(held.hold_until - timedelta(minutes=1))
     assert redemptions(app)[0].status == "reserved"
     for moment in (held.hold_until, held.hold_until + timedelta(minutes=1)):
-        run_due_jobs(app, moment)  # each stage is acted on at its own tick
+        app.jobs.run_due(moment)  # each stage is acted on at its own tick
     (released,) = redemptions(app)
     assert (released.status, released.release_reason) == ("released", "quote expired")
     assert campaign_used(app, "winter") == 0
@@ -204,7 +201,7 @@ def test_dates_are_judged_on_the_client_local_day_the_mail_was_received(app: App
     assert app.clock.now().isoformat() == "2026-11-20T07:30:00+00:00"
     _, outcome = ingest(app, mail(sender=VECTOR, subject="Заказ AUTUMN10", body=BODY))
     assert order_of(app, outcome)["total"] == "480.60"
-    set_terms(app.uow(), "buying@fleetparts.example", Terms(timezone="Pacific/Honolulu"),
+    set_terms(app.uow, "buying@fleetparts.example", Terms(timezone="Pacific/Honolulu"),
               now=app.clock.now())  # fmt: skip
     _, outcome = ingest(app, mail(sender=FLEET, subject="Order AUTUMN10", body=BODY))
     assert order_of(app, outcome)["total"] == "432.54"  # 480.60 less 10%

@@ -13,10 +13,10 @@ from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
 from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.parsers.order_lines import OrderLines
-from mailbot.services.ordering import ReadOrder, price_order
-from mailbot.services.partners import add_partner
-from mailbot.services.price_export import price_list_files
-from mailbot.services.pricelists import import_price_list
+from mailbot.services.orders.taking import ReadOrder, price_order
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.export import price_list_files
+from mailbot.services.pricelists.importing import import_price_list
 from mailbot.storage.models import Partner
 
 FLEET = "buying@fleetparts.example"  # demo client, group "fleet", English, EUR
@@ -51,7 +51,7 @@ def set_formats(app: App, address: str, formats: str) -> None:
 def with_rival(app: App) -> None:
     seed_demo(app)
     now = app.clock.now()
-    add_partner(app.uow(), name="Rival", role="supplier", addresses=[RIVAL], language="en",
+    add_partner(app.uow, name="Rival", role="supplier", addresses=[RIVAL], language="en",
                 group="", currency="EUR", now=now)  # fmt: skip
     with app.uow() as uow:
         rival = uow.partners.by_address(RIVAL)

@@ -8,7 +8,7 @@ from pathlib import Path
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
 from mailbot.demo import seed_demo
-from mailbot.services.quarantine import retry_quarantined
+from mailbot.services.inbox.quarantine import retry_quarantined
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
@@ -122,7 +122,7 @@ def test_a_failing_message_is_retried_then_quarantined_then_replayed(
     assert statuses == ["stored", "stored", "quarantined"]
     assert "'no_such_variable' is undefined" in message.last_error
     assert outbox(app) == []
-    retry_quarantined(app.uow(), stored.id, now=clock.now())
+    retry_quarantined(app.uow, stored.id, now=clock.now())
     assert app.processor.run_once() == 1
     with app.uow() as uow:
         message = uow.inbox.get(stored.id)

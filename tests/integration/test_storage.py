@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select
 
 from mailbot.bootstrap import App
-from mailbot.services.inbox import header_message_id, store_message, store_messages
-from mailbot.services.partners import add_partner
-from mailbot.services.pricelists import import_price_list
+from mailbot.services.inbox.storing import header_message_id, store_message, store_messages
+from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
 from mailbot.storage.database import is_up_to_date
 from mailbot.storage.models import Base, InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -70,9 +70,9 @@ def test_times_come_back_aware_utc_and_amounts_exact(engine: Engine) -> None:
 def test_the_same_message_twice_is_stored_once(engine: Engine) -> None:
     """Storing identical bytes again gives back the first message; different bytes are new."""
     raw = mail(sender="a@x.example", body="BPW-0310 x 2")
-    first = store_message(UnitOfWork(engine), raw, source="smtp", now=NOW)
-    again = store_message(UnitOfWork(engine), raw, source="imap", now=NOW)
-    other = store_message(UnitOfWork(engine), raw + b"\r\n", source="smtp", now=NOW)
+    first = store_message(lambda: UnitOfWork(engine), raw, source="smtp", now=NOW)
+    again = store_message(lambda: UnitOfWork(engine), raw, source="imap", now=NOW)
+    other = store_message(lambda: UnitOfWork(engine), raw + b"\r\n", source="smtp", now=NOW)
     assert (first.duplicate, again.duplicate, other.duplicate) == (False, True, False)
     assert again.id == first.id != other.id
     with UnitOfWork(engine) as uow:
@@ -91,7 +91,7 @@ def test_concurrent_stores_of_one_message_keep_one_row(engine: Engine) -> None:
 
     def store() -> None:
         barrier.wait()
-        ids.append(store_message(UnitOfWork(engine), raw, source="smtp", now=NOW).id)
+        ids.append(store_message(lambda: UnitOfWork(engine), raw, source="smtp", now=NOW).id)
 
     threads = [threading.Thread(target=store) for _ in range(8)]
     for thread in threads:
@@ -106,7 +106,9 @@ def test_concurrent_stores_of_one_message_keep_one_row(engine: Engine) -> None:
 
 def test_a_claim_is_exclusive_until_its_lease_runs_out(engine: Engine) -> None:
     """Only one worker claims a message; after the lease expires another may, counting attempts."""
-    stored = store_message(UnitOfWork(engine), b"Subject: x\r\n\r\nx", source="file", now=NOW)
+    stored = store_message(
+        lambda: UnitOfWork(engine), b"Subject: x\r\n\r\nx", source="file", now=NOW
+    )
     lease = timedelta(minutes=5)
     with UnitOfWork(engine) as uow:
         assert uow.inbox.claimable_ids(NOW, 10) == [stored.id]
@@ -126,7 +128,7 @@ def test_a_claim_is_exclusive_until_its_lease_runs_out(engine: Engine) -> None:
 def test_a_new_price_list_replaces_the_old_in_one_step(app: App) -> None:
     """Importing a supplier's list again deactivates the old version; offers come from the new."""
     supplier_id = add_partner(
-        app.uow(), name="S", role="supplier", addresses=["s@x.example"], language="en",
+        app.uow, name="S", role="supplier", addresses=["s@x.example"], language="en",
         group="", currency="EUR", now=NOW,
     )  # fmt: skip
     lists = [b"sku;price\nA-1;10.00\nB-2;20.00\n", b"sku;price\nA-1;11.00\nC-3;5.00\n"]
@@ -161,7 +163,7 @@ def test_sqlite_runs_in_wal_mode(engine: Engine) -> None:
 def test_a_nul_byte_in_the_message_id_does_not_stop_storing(engine: Engine) -> None:
     """A Message-ID with a NUL byte (PostgreSQL text cannot hold one) is stored without it."""
     raw = b"From: a@x.example\r\nMessage-ID: <bad\x00id@x.example>\r\nSubject: s\r\n\r\nbody\r\n"
-    stored = store_message(UnitOfWork(engine), raw, source="smtp", now=NOW)
+    stored = store_message(lambda: UnitOfWork(engine), raw, source="smtp", now=NOW)
     with UnitOfWork(engine) as uow:
         message = uow.inbox.get(stored.id)
         assert message is not None
@@ -173,9 +175,9 @@ def test_several_messages_stored_in_one_transaction_each_once(engine: Engine) ->
     """store_messages commits a batch; a repeat within it or of a stored message is a duplicate."""
     old = mail(sender="a@x.example", body="old")
     new = mail(sender="a@x.example", body="new")
-    stored_before = store_message(UnitOfWork(engine), old, source="smtp", now=NOW)
+    stored_before = store_message(lambda: UnitOfWork(engine), old, source="smtp", now=NOW)
 
-    results = store_messages(UnitOfWork(engine), [new, old, new], source="smtp", now=NOW)
+    results = store_messages(lambda: UnitOfWork(engine), [new, old, new], source="smtp", now=NOW)
 
     assert [r.duplicate for r in results] == [False, True, True]
     assert results[1].id == stored_before.id
@@ -197,6 +199,6 @@ def test_a_stored_message_reads_back_whole_across_slices(engine: Engine) -> None
     for size in (0, 1, 2**20, 2**20 + 1, 3 * 2**20 - 7):
         raw = bytes(range(256)) * (size // 256) + b"\x00\xff" * (size % 256 // 2)
         raw += b"x" * (size - len(raw))
-        stored = store_message(UnitOfWork(engine), raw, source="file", now=NOW)
+        stored = store_message(lambda: UnitOfWork(engine), raw, source="file", now=NOW)
         with UnitOfWork(engine) as uow:
             assert uow.inbox.raw(stored.id) == raw, size

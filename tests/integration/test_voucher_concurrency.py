@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy import Engine, select
 
 from mailbot.domain.money import Money
-from mailbot.services.vouchers import reserve
+from mailbot.services.vouchers.redemptions import reserve
 from mailbot.storage.database import make_engine
 from mailbot.storage.models import VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import check_character, display
-from mailbot.services.voucher_campaigns import Limits, create_campaign, generate_codes
-from mailbot.services.vouchers import (
+from mailbot.services.vouchers.campaigns import Limits, create_campaign, generate_codes
+from mailbot.services.vouchers.redemptions import (
     Refusal,
     Reservation,
     look_up,
@@ -45,9 +45,9 @@ def _campaign(engine: Engine, name: str = "Winter") -> VoucherCampaign:
 
 
 def _serial(engine: Engine, count: int = 3, clients: tuple[str, ...] = ()) -> list[str]:
-    create_campaign(UnitOfWork(engine), name="Spring", kind="serial", terms=TERMS,
+    create_campaign(lambda: UnitOfWork(engine), name="Spring", kind="serial", terms=TERMS,
                     limits=Limits(), now=NOW, prefix="spr")  # fmt: skip
-    generate_codes(UnitOfWork(engine), campaign="Spring", count=count, clients=clients,
+    generate_codes(lambda: UnitOfWork(engine), campaign="Spring", count=count, clients=clients,
                    rng=random.Random(4), now=NOW)  # fmt: skip
     with UnitOfWork(engine) as uow:
         return [code.code for code, _, _ in uow.vouchers.codes_of(_campaign(engine, "Spring").id)]
@@ -115,8 +115,8 @@ def test_a_serial_code_is_used_once_and_an_assigned_one_only_by_its_client(engin
     with UnitOfWork(engine) as uow:
         client_codes = {c.code for c, _, _ in uow.vouchers.codes_of(1)}
     assert client_codes == {free}
-    generate_codes(UnitOfWork(engine), campaign="Spring", count=1, clients=["b@client0.example"],
-                   rng=random.Random(5), now=NOW)  # fmt: skip
+    generate_codes(lambda: UnitOfWork(engine), campaign="Spring", count=1,
+                   clients=["b@client0.example"], rng=random.Random(5), now=NOW)  # fmt: skip
     with UnitOfWork(engine) as uow:
         (assigned,) = {c.code for c, _, _ in uow.vouchers.codes_of(1)} - {free}
     inbound = add_inbound(engine, 4)

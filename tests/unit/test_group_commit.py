@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from mailbot.ingress.group_commit import GroupCommit
-from mailbot.services.inbox import Stored
+from mailbot.services.inbox.storing import Stored
 from tests.servers import wait_for
 
 WAIT = 10.0

@@ -19,8 +19,8 @@ from mailbot.domain.quotes import Quote, QuotedLine
 from mailbot.outbound.formatting import Formatter, locale_for
 from mailbot.outbound.phrases import REASONS
 from mailbot.outbound.render import Renderer, RenderError
-from mailbot.services.reply_limits import HeldReply
-from mailbot.services.supplier_orders import Problem
+from mailbot.services.orders.supplier_orders import Problem
+from mailbot.services.outbox.reply_limits import HeldReply
 
 LANGUAGES = ("en", "ru", "ro")
 TEMPLATES = (

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from mailbot.parsers.authentication import parse_authentication_results
 from mailbot.parsers.message import parse_message
-from mailbot.resolver import DnsLookupError
-from mailbot.services.alignment import aligned
-from mailbot.services.dkim_signatures import check_dkim
-from mailbot.services.sender_auth import SenderAuthentication, judge_results
+from mailbot.security.alignment import aligned
+from mailbot.security.dkim import check_dkim
+from mailbot.security.resolver import DnsLookupError
+from mailbot.services.inbox.sender_auth import SenderAuthentication, judge_results
 from tests.fakes import FixedTxtResolver
 from tests.mail import mail
 from tests.signing import key_name, received, signed, signing_key

@@ -13,7 +13,7 @@ from mailbot.parsers.message import Attachment, ParsedMessage
 from mailbot.parsers.order_files import FileLimits
 from mailbot.parsers.order_lines import order_lines_from_rows
 from mailbot.parsers.voucher_tokens import cell_codes, code_tokens, is_serial_shape
-from mailbot.services.ordering import OrderRules, PricingSettings, read_order
+from mailbot.services.orders.taking import OrderRules, PricingSettings, read_order
 from tests.workbooks import xlsx_bytes
 
 SERIAL = "WIN-7K3M-Q9TX-4"

@@ -1,0 +1,1 @@
+"""Adapters sender authentication stands on: DNS TXT lookups, DKIM verification, alignment."""

@@ -1,0 +1,1 @@
+"""What happens to a received message: stored, claimed, checked, routed, handled, quarantined."""

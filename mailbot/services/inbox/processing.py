@@ -1,0 +1,178 @@
+"""The processor: claims stored messages and handles each in one transaction.
+
+A claim takes a lease and counts the attempt in its own short transaction first, so a worker
+that dies mid-message leaves it claimable again once the lease runs out, and a message that
+kills workers still reaches quarantine after `max_attempts`. Mail that must not be answered,
+unknown senders, failed sender authentication and cut-off partners are settled here; what a
+partner's message is and who answers it is the route table's (`inbox/routing.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from mailbot.clock import Clock
+from mailbot.domain.mail import InboundStatus
+from mailbot.parsers.autoreply import reason_not_to_answer
+from mailbot.parsers.message import parse_message
+from mailbot.services.inbox.handling import Handling, Intake, Outcome, processed
+from mailbot.services.inbox.routing import route
+from mailbot.services.inbox.sender_auth import SenderAuthentication
+from mailbot.services.orders.taking import OrderRules
+from mailbot.services.outbox.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
+from mailbot.services.outbox.reply_limits import ReplyLimit, send_due_digests
+from mailbot.services.partners.contracts import take_notice
+from mailbot.services.pricelists.catalogue import CatalogueCache
+from mailbot.services.pricelists.importing import PriceListSettings
+from mailbot.services.work import Desk
+from mailbot.storage.models import InboundMessage
+from mailbot.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("mailbot.processor")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingPolicy:
+    max_attempts: int
+    retry_after: timedelta
+    lease: timedelta
+    own_addresses: frozenset[str]
+    reply_limit: ReplyLimit
+    bounces: BouncePolicy
+
+
+class Processor:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        *,
+        desk: Desk,
+        rules: OrderRules,
+        policy: ProcessingPolicy,
+        clock: Clock,
+        price_lists: PriceListSettings | None = None,
+        sender_auth: SenderAuthentication | None = None,
+    ) -> None:
+        self._uow = uow
+        self._sender_auth = sender_auth
+        self._desk = desk
+        self._policy = policy
+        self._clock = clock
+        self._intake = Intake(
+            rules, price_lists or PriceListSettings(), policy.reply_limit, CatalogueCache()
+        )
+
+    def run_once(self, limit: int = 20) -> int:
+        """Write the digests that are due, then process up to `limit` claimable messages;
+        returns how many were claimed."""
+        self.send_due_digests()
+        with self._uow() as uow:
+            candidates = uow.inbox.claimable_ids(self._clock.now(), limit)
+        handled = 0
+        for inbound_id in candidates:
+            if self.claim(inbound_id):
+                self.process_claimed(inbound_id)
+                handled += 1
+        return handled
+
+    def send_due_digests(self) -> int:
+        """Write the digests of held replies that are due (see services/outbox/reply_limits.py)."""
+        return send_due_digests(self._uow, self._desk.replies, now=self._clock.now())
+
+    def claim(self, inbound_id: int) -> bool:
+        with self._uow() as uow:
+            claimed = uow.inbox.claim(inbound_id, self._clock.now(), self._policy.lease)
+            uow.commit()
+            return claimed
+
+    def process_claimed(self, inbound_id: int) -> Outcome:
+        """Handle a message this worker has claimed; never raises for a bad message."""
+        try:
+            with self._uow() as uow:
+                inbound = uow.inbox.get(inbound_id)
+                assert inbound is not None, f"claimed message {inbound_id} vanished"
+                if inbound.attempts > self._policy.max_attempts:
+                    outcome = Outcome(
+                        InboundStatus.QUARANTINED,
+                        f"gave up after {inbound.attempts - 1} attempts: {inbound.last_error}",
+                    )
+                else:
+                    outcome = self._handle(uow, inbound)
+                    if held := uow.sent.held_reasons(inbound.id):
+                        outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
+                self._finish(inbound, outcome)
+                uow.commit()
+        except Exception as error:
+            log.exception("message %s: processing failed", inbound_id)
+            outcome = self._record_failure(inbound_id, error)
+        log.info("message %s: %s (%s)", inbound_id, outcome.status, outcome.summary)
+        return outcome
+
+    def _finish(self, inbound: InboundMessage, outcome: Outcome) -> None:
+        inbound.status = outcome.status
+        inbound.outcome = outcome.summary
+        inbound.lease_until = None
+        inbound.processed_at = self._clock.now()
+        if outcome.status == InboundStatus.QUARANTINED:
+            inbound.last_error = outcome.summary
+
+    def _record_failure(self, inbound_id: int, error: Exception) -> Outcome:
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        now = self._clock.now()
+        with self._uow() as uow:
+            inbound = uow.inbox.get(inbound_id)
+            assert inbound is not None
+            inbound.last_error = reason
+            if inbound.attempts >= self._policy.max_attempts:
+                outcome = Outcome(
+                    InboundStatus.QUARANTINED, f"failed {inbound.attempts} times: {reason}"
+                )
+                self._finish(inbound, outcome)
+                uow.events.record("MessageQuarantined", {"message": inbound_id}, now)
+            else:
+                outcome = Outcome(
+                    InboundStatus.STORED, f"attempt {inbound.attempts} failed, will retry"
+                )
+                inbound.lease_until = now + self._policy.retry_after
+            uow.commit()
+        return outcome
+
+    def _handle(self, uow: UnitOfWork, inbound: InboundMessage) -> Outcome:
+        now = self._clock.now()
+        raw = uow.inbox.raw(inbound.id)  # once: `inbound.raw` is loaded only when asked for
+        message = parse_message(raw, self._policy.own_addresses)
+        reason = reason_not_to_answer(
+            message,
+            own_addresses=self._policy.own_addresses,
+            sent_by_us=lambda message_id: uow.sent.by_message_id(message_id) is not None,
+        )
+        if reason:
+            bounce = ""
+            if reason in MAYBE_BOUNCE:
+                replies, policy = self._desk.replies, self._policy.bounces
+                bounce = record_bounce(uow, replies, raw, policy=policy, now=now)
+            return Outcome(
+                InboundStatus.IGNORED, "; ".join(filter(None, (f"not answered: {reason}", bounce)))
+            )
+        partner = uow.partners.by_address(message.from_address)
+        if partner is None:
+            return Outcome(
+                InboundStatus.IGNORED, f"not answered: unknown sender {message.from_address}"
+            )
+        if self._sender_auth is not None:
+            refusal = self._sender_auth.refusal(raw, message)
+            if refusal:
+                return Outcome(InboundStatus.QUARANTINED, refusal)
+        inbound.partner_id = partner.id
+        handling = Handling(self._desk.at(uow, now), inbound, message, partner, self._intake)
+        if not partner.active:
+            if not take_notice(uow, partner, now):
+                return Outcome(
+                    InboundStatus.IGNORED, f"not answered: {partner.name} is cut off, told before"
+                )
+            handling.reply("contract_ended", {})
+            return processed(f"answered: {partner.name} is cut off, notice sent")
+        return route(handling)

@@ -1,0 +1,1 @@
+"""An order after the mail that placed it: quote, agreement, supplier orders, ledger, mail."""

@@ -1,0 +1,125 @@
+"""A client's account: agreed orders debit it, payments credit it; the credit limit holds orders.
+
+The balance is credits minus debits in the client's currency, so a client that owes money has
+a negative balance. A client without a credit limit may owe any amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from mailbot.domain.money import Money
+from mailbot.errors import MailbotError
+from mailbot.services.partners.registry import normalise_address
+from mailbot.storage.models import LedgerEntry, Order, Partner
+from mailbot.storage.unit_of_work import UnitOfWork
+
+MAILBOT = "mailbot"  # `created_by` of the entries mailbot makes itself
+
+
+class PaymentError(MailbotError):
+    """A payment that cannot be booked as given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A client's balance, its credit limit (None: no limit) and its newest entries."""
+
+    balance: Money
+    credit_limit: Money | None
+    entries: tuple[LedgerEntry, ...]
+
+
+def account(uow: UnitOfWork, client: Partner, *, entries: int = 10) -> Account:
+    balance = Money(uow.order_records.balance(client.id, client.currency), client.currency)
+    limit = client.credit_limit
+    return Account(
+        balance.rounded(),
+        None if limit is None else Money(limit, client.currency),
+        tuple(uow.order_records.ledger(client.id, entries)),
+    )
+
+
+def over_limit(uow: UnitOfWork, client: Partner, amount: Decimal) -> bool:
+    """Whether owing `amount` more would take the client above its credit limit."""
+    if client.credit_limit is None:
+        return False
+    owed = -uow.order_records.balance(client.id, client.currency)
+    return owed + amount > client.credit_limit
+
+
+def book(
+    uow: UnitOfWork,
+    client: Partner,
+    kind: str,
+    amount: Decimal,
+    *,
+    at: datetime,
+    note: str,
+    order: Order | None = None,
+    created_by: str = MAILBOT,
+) -> LedgerEntry:
+    """Add a `debit` or `credit` entry of a positive `amount` in the client's currency."""
+    entry = LedgerEntry(
+        partner_id=client.id,
+        amount=amount,
+        currency=client.currency,
+        kind=kind,
+        order_id=None if order is None else order.id,
+        note=note,
+        at=at,
+        created_by=created_by,
+    )
+    uow.order_records.add(entry)
+    uow.events.record(
+        "LedgerEntryBooked",
+        {"partner": client.id, "kind": kind, "amount": str(amount), "currency": client.currency},
+        at,
+    )
+    return entry
+
+
+def parse_amount(text: str) -> Decimal:
+    """A positive amount from the command line; PaymentError for anything else."""
+    try:
+        amount = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise PaymentError(f"{text!r} is not an amount") from None
+    if not amount.is_finite() or amount <= 0:
+        raise PaymentError(f"a payment must be a positive amount, not {text}")
+    return amount
+
+
+def add_payment(
+    uow: Callable[[], UnitOfWork],
+    address: str,
+    amount_text: str,
+    *,
+    currency: str | None,
+    note: str,
+    now: datetime,
+    created_by: str = "cli",
+) -> tuple[LedgerEntry, Money]:
+    """Credit a client's account with a payment; the entry and the new balance.
+
+    PaymentError for a non-positive amount, another currency than the client's, an address
+    that is not a client's."""
+    amount = parse_amount(amount_text)
+    with uow() as unit:
+        client = unit.partners.by_address(normalise_address(address))
+        if client is None or client.role != "client":
+            raise PaymentError(f"no client has the address {address}")
+        if currency is not None and currency.upper() != client.currency:
+            raise PaymentError(
+                f"{client.name} is kept in {client.currency}; a payment in {currency.upper()} "
+                "cannot be booked"
+            )
+        entry = book(
+            unit, client, "credit", amount, at=now, note=note or "payment", created_by=created_by
+        )
+        balance = account(unit, client, entries=0).balance
+        unit.commit()
+        return entry, balance

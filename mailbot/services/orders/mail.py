@@ -1,0 +1,131 @@
+"""Mail about an order after its quote: what the client, suppliers and managers are told.
+
+Mail mailbot starts itself (not a reply to an inbound message) threads under the first mail
+about the order to that recipient, so a client's mail program shows one conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mailbot.domain.mail import OutboundStatus
+from mailbot.domain.money import Money
+from mailbot.domain.orders import SupplierOrderStatus
+from mailbot.parsers.message import ParsedMessage
+from mailbot.services.outbox.replies import Thread, mail_managers, reply_address
+from mailbot.services.work import Work
+from mailbot.storage.models import InboundMessage, Order, Partner, SupplierOrder
+from mailbot.storage.unit_of_work import UnitOfWork
+
+Context = dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """The message being answered, when there is one. `hold` is why a reply to its sender
+    must wait for the reply digest ("" to send it; see services/outbox/reply_limits.py)."""
+
+    record: InboundMessage
+    message: ParsedMessage
+    hold: str = ""
+
+    @property
+    def thread(self) -> Thread:
+        return Thread(self.message.message_id, self.message.references)
+
+
+def first_address(partner: Partner) -> str:
+    return partner.addresses[0].address if partner.addresses else ""
+
+
+def steps(uow: UnitOfWork, order: Order) -> list[Context]:
+    """The order matrix: each transition with who made it (name and role, or mailbot)."""
+    rows: list[Context] = []
+    for step in uow.order_records.transitions(order.id):
+        actor = None if step.actor_id is None else uow.partners.get(step.actor_id)
+        rows.append(
+            {
+                "status": step.status,
+                "at": step.at,
+                "actor": "mailbot" if actor is None else actor.name,
+                "role": "mailbot" if actor is None else actor.role,
+                "inbound_message_id": step.inbound_message_id,
+                "note": step.note,
+            }
+        )
+    return rows
+
+
+def shipments(parts: Sequence[SupplierOrder]) -> list[Context]:
+    """The shipped parts' dates and methods, without naming suppliers (clients see these)."""
+    return [
+        {"date": part.ship_date, "method": part.ship_method}
+        for part in parts
+        if part.status == SupplierOrderStatus.SHIPPED and part.ship_date is not None
+    ]
+
+
+def order_context(uow: UnitOfWork, order: Order) -> Context:
+    """What every mail about an order may show: number, status, total, matrix, shipments."""
+    return {
+        "order_number": order.number,
+        "order_status": order.status,
+        "total": Money(order.total, order.currency),
+        "steps": steps(uow, order),
+        "shipments": shipments(uow.order_records.supplier_orders(order.id)),
+    }
+
+
+def tell(
+    work: Work,
+    partner: Partner,
+    kind: str,
+    context: Mapping[str, object],
+    *,
+    order: Order | None,
+    inbound: Inbound | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> None:
+    """Queue template `kind` to `partner`: as a reply to `inbound`, else in the order's thread."""
+    to = reply_address(inbound.message, partner) if inbound else first_address(partner)
+    thread = inbound.thread if inbound else None
+    if inbound is None and order is not None:
+        first = work.uow.order_records.first_mail(order.id, to)
+        if first is not None:
+            thread = Thread(first.message_id)
+    mail = work.replies.queue(
+        work.uow,
+        kind=kind,
+        language=partner.language,
+        to=to,
+        context={"partner_name": partner.name, **context},
+        now=work.now,
+        thread=thread,
+        inbound_id=inbound.record.id if inbound else None,
+        order_id=None if order is None else order.id,
+        attachments=attachments,
+        timezone=partner.timezone,
+    )
+    if inbound is not None and inbound.hold:
+        mail.status, mail.last_error = OutboundStatus.HELD, inbound.hold
+
+
+def tell_client(
+    work: Work, order: Order, outcome: str, *, inbound: Inbound | None = None, **extra: object
+) -> None:
+    """Queue an `order_answer` mail with `outcome` to the order's client."""
+    context = {**order_context(work.uow, order), "outcome": outcome, **extra}
+    tell(work, order.client, "order_answer", context, order=order, inbound=inbound)
+
+
+def tell_managers_of_held(work: Work, order: Order, owed: Money, limit: Money) -> int:
+    """One `order_held` mail to each active manager; how many were queued."""
+    context = {
+        **order_context(work.uow, order),
+        "client_name": order.client.name,
+        "client_address": first_address(order.client),
+        "owed": owed,
+        "credit_limit": limit,
+    }
+    return mail_managers(work.uow, work.replies, "order_held", context, now=work.now)

@@ -1,0 +1,1 @@
+"""What mailbot writes and sends: replies, the reply limit, delivery with retries, bounces."""

@@ -1,0 +1,1 @@
+"""Partners: the registry, terms of business, and cutting a partner off."""

@@ -1,0 +1,230 @@
+"""An order's voucher codes: read from its mail, judged on its quote, reserved with it.
+
+Codes come from the subject, the body without quoted mail, and the order's voucher columns;
+tokens that are neither known codes nor serial-shaped are ordinary words and are left out
+(`vouchers.look_up`). Judging is pure (`domain.vouchers`). Reserving counts against the limits
+and can still refuse a code that other orders took in the meantime: its discount is then
+dropped and the reply says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from decimal import Decimal
+
+from mailbot.domain.money import Money
+from mailbot.domain.orders import OrderStatus
+from mailbot.domain.pricing import normalise_sku
+from mailbot.domain.quotes import Quote
+from mailbot.domain.vouchers import (
+    AppliedVoucher,
+    Basket,
+    BasketLine,
+    Candidate,
+    ClientHistory,
+    VoucherResults,
+    VoucherTerms,
+    evaluate_vouchers,
+)
+from mailbot.domain.vouchers.redemptions import RedemptionStatus
+from mailbot.outbound.voucher_lookups import lookup_words
+from mailbot.outbound.voucher_rows import VoucherRow, voucher_rows
+from mailbot.parsers.message import ParsedMessage
+from mailbot.parsers.voucher_tokens import code_tokens
+from mailbot.services.orders.taking import ReadOrder
+from mailbot.services.vouchers.redemptions import FoundCode, Refusal, look_up, reserve
+from mailbot.storage.models import Order, Partner
+from mailbot.storage.unit_of_work import UnitOfWork
+
+# Orders that count as a client's earlier orders: agreed to, whatever happened after.
+PAST_ORDER_STATUSES = (
+    OrderStatus.AGREED,
+    OrderStatus.HELD,
+    OrderStatus.SENT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
+    OrderStatus.CLOSED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderVouchers:
+    """Every code an order's mail named: as looked up, as judged, and refused when reserving."""
+
+    found: tuple[FoundCode, ...] = ()
+    results: VoucherResults | None = None
+    refused_on_reserve: Mapping[str, Refusal] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> tuple[AppliedVoucher, ...]:
+        """The applied codes that were not refused on reserving."""
+        if self.results is None:
+            return ()
+        return tuple(a for a in self.results.applied if a.code not in self.refused_on_reserve)
+
+    @property
+    def discount(self) -> Money | None:
+        """What the kept codes take off the net total; None when that is nothing (a free
+        shipping code takes nothing off the lines)."""
+        if not self.kept:
+            return None
+        total = self.kept[0].discount
+        for applied in self.kept[1:]:
+            total += applied.discount
+        return total if total.amount else None
+
+    def rows(self, language: str) -> tuple[VoucherRow, ...]:
+        """One row per code, in the order written, in `language`."""
+        words = lookup_words(language)
+        judged = {}
+        if self.results is not None:
+            judged = {row.code: row for row in voucher_rows(self.results, language)}
+        rows = []
+        for found in self.found:
+            refusal = found.refusal or self.refused_on_reserve.get(found.shown)
+            row = judged.get(found.shown)
+            if refusal is not None:
+                row = VoucherRow(found.shown, "refused", words[refusal.value])
+            if row is None:
+                continue
+            if found.corrected:
+                read_as = words["corrected"] % {"typed": found.typed, "code": found.shown}
+                row = replace(row, details=(*row.details, read_as))
+            rows.append(row)
+        return tuple(rows)
+
+
+def judge_codes(
+    uow: UnitOfWork,
+    client: Partner,
+    order: ReadOrder,
+    message: ParsedMessage,
+    quote: Quote,
+    *,
+    received_at: datetime,
+    zone: tzinfo,
+) -> OrderVouchers:
+    """Look up the codes the order's mail names and judge the usable ones on `quote`.
+
+    Dates are judged on the day the mail was received in `zone` (the client's time zone).
+    """
+    tokens = list(dict.fromkeys([*code_tokens(message.subject, message.text), *order.codes]))
+    if not tokens:
+        return OrderVouchers()
+    found = look_up(uow, tokens, client.id)
+    usable = [f for f in found if f.refusal is None and f.terms is not None]
+    if not usable or not quote.lines:
+        return OrderVouchers(found)
+    basket = Basket(
+        lines=tuple(
+            BasketLine(n, line.sku, line.brand, line.category, line.quantity, line.unit_price)
+            for n, line in enumerate(quote.lines, 1)
+        ),
+        currency=quote.currency,
+        vat_percent=quote.vat_percent,
+        client_group=client.group,
+        history=client_history(uow, client.id, quote.currency, quote.vat_percent),
+        received_on=received_at.astimezone(zone).date(),
+    )
+    candidates = [
+        Candidate(f.shown, VoucherTerms.from_dict(f.terms), f.budget_left)
+        for f in usable
+        if f.terms is not None
+    ]
+    return OrderVouchers(found, evaluate_vouchers(basket, candidates))
+
+
+def reserve_codes(
+    uow: UnitOfWork,
+    judged: OrderVouchers,
+    *,
+    order_id: int,
+    client_id: int,
+    inbound_id: int,
+    now: datetime,
+    hold_until: datetime,
+) -> OrderVouchers:
+    """Reserve the applied codes for the order until `hold_until`; those refused now (a limit
+    reached since they were looked up) lose their discount."""
+    if judged.results is None or not judged.results.applied:
+        return judged
+    stored = {f.shown: f.code for f in judged.found if f.code is not None}
+    applied = judged.results.applied
+    reservations = reserve(
+        uow,
+        order_id=order_id,
+        client_id=client_id,
+        codes_with_discounts=[(stored[a.code], a.discount) for a in applied],
+        inbound_id=inbound_id,
+        now=now,
+        hold_until=hold_until,
+    )
+    refused = {
+        voucher.code: reservation.refusal
+        for voucher, reservation in zip(applied, reservations, strict=True)
+        if reservation.refusal is not None
+    }
+    return replace(judged, refused_on_reserve=refused)
+
+
+def client_history(
+    uow: UnitOfWork, client_id: int, currency: str, vat_percent: Decimal
+) -> ClientHistory:
+    """The client company's earlier agreed orders in `currency`: how many, revenue net and gross."""
+    totals = uow.orders.totals_of(client_id, PAST_ORDER_STATUSES, currency)
+    net = Money(sum(totals, Decimal(0)), currency).rounded()
+    gross = (net * (1 + vat_percent / 100)).rounded()
+    return ClientHistory(len(totals), net, gross)
+
+
+def discount_on_confirmed(
+    uow: UnitOfWork, order: Order, client: Partner, *, vat_percent: Decimal, zone: tzinfo
+) -> Decimal:
+    """Judge the order's redeemed codes again on its confirmed quantities, with the terms frozen
+    when they were reserved, and return their discount now.
+
+    A code never gives more than it was granted; a code that no longer qualifies gives nothing.
+    What a code gives back returns to its campaign's budget. The client's history leaves this
+    order out, as it was when the order was quoted; dates are judged on the day the order was
+    received in `zone`.
+    """
+    redeemed = [r for r in uow.vouchers.of_order(order.id) if r.status == RedemptionStatus.REDEEMED]
+    if not redeemed:
+        return Decimal(0)
+    priced = [line for line in order.lines if line.unit_price is not None and line.quantity]
+    offers = uow.prices.offers(normalise_sku(line.sku) for line in priced)
+    lines = []
+    for n, line in enumerate(priced, 1):
+        count = line.quantity if line.confirmed_quantity is None else line.confirmed_quantity
+        offer = next(iter(offers.get(normalise_sku(line.sku), ())), None)
+        if count and line.unit_price is not None:
+            price = Money(line.unit_price, order.currency)
+            brand, category = (offer.brand, offer.category) if offer else ("", "")
+            lines.append(BasketLine(n, line.sku, brand, category, count, price))
+    past = client_history(uow, client.id, order.currency, vat_percent)
+    this = Money(order.total, order.currency)
+    net = past.revenue_net - this
+    history = ClientHistory(past.past_orders - 1, net, (net * (1 + vat_percent / 100)).rounded())
+    basket = Basket(
+        lines=tuple(lines),
+        currency=order.currency,
+        vat_percent=vat_percent,
+        client_group=client.group,
+        history=history,
+        received_on=order.created_at.astimezone(zone).date(),
+    )
+    candidates = [Candidate(str(r.id), VoucherTerms.from_dict(r.terms)) for r in redeemed]
+    results = evaluate_vouchers(basket, candidates)
+    now_given = {int(a.code): a.discount.amount for a in results.applied}
+    total = Decimal(0)
+    for redemption in redeemed:
+        given = min(now_given.get(redemption.id, Decimal(0)), redemption.discount)
+        if given != redemption.discount:
+            campaign = uow.vouchers.lock_campaign(redemption.campaign_id)
+            if campaign.budget is not None:
+                campaign.discount_used -= redemption.discount - given
+            redemption.discount = given
+        total += given
+    return total

@@ -1,0 +1,309 @@
+"""Vouchers in the order flow: reading typed codes, and reserving, redeeming and releasing them.
+
+Every function works in the caller's unit of work and leaves the commit to it. Limits (total
+redemptions, per client company, discount budget) count reservations and redemptions, never
+released ones, and are checked with the campaign's row locked (by the guarded UPDATE that counts
+a use, or SELECT ... FOR UPDATE to give one back; SQLite's BEGIN IMMEDIATE holds the whole
+database), so concurrent processes never exceed them. The lock lasts until the caller commits:
+reserve late in a transaction. A limit reached is an answer with a reason, not an error. Each
+step is idempotent per inbound message: a message reserves a code at most once, and redeeming
+or releasing what is already redeemed or released changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from mailbot.domain.money import Money
+from mailbot.domain.vouchers.codes import normalise_code
+from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
+from mailbot.parsers.voucher_codes import (
+    PREFIX_LENGTH,
+    MatchKind,
+    candidates,
+    is_serial_shape,
+    match,
+)
+from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
+from mailbot.storage.unit_of_work import UnitOfWork
+from mailbot.storage.vouchers import Claimable
+
+
+class Refusal(StrEnum):
+    """Why a code cannot be used, in words a reply template can pick its own text by."""
+
+    UNKNOWN = "unknown"
+    LOOKS_MISTYPED = "looks mistyped"
+    NOT_YOURS = "issued to another client"
+    CLOSED = "campaign closed"
+    CODE_USED = "code already used"
+    LIMIT_REACHED = "limit reached"
+    COMPANY_LIMIT = "already used by your company"
+    BUDGET_EXHAUSTED = "budget exhausted"
+    CURRENCY = "budget kept in another currency"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCode:
+    """A typed code read as a usable voucher, or refused with the reason.
+
+    `code` is the stored code (None when nothing fits), `shown` how to print it; `corrected`
+    says that the typed text was read as another code (look-alikes or one slip).
+    """
+
+    typed: str
+    code: str | None
+    shown: str
+    corrected: bool
+    campaign: str = ""
+    terms: dict[str, Any] | None = None
+    budget_left: Money | None = None
+    refusal: Refusal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What reserving one code did: `status` reserved (or already redeemed/released by an
+    earlier step), or refused with `refusal`."""
+
+    code: str
+    status: str
+    refusal: Refusal | None = None
+    redemption_id: int | None = None
+    hold_until: datetime | None = None
+
+
+def budget_left(campaign: VoucherCampaign) -> Money | None:
+    """What is left of the campaign's discount budget, None without a budget."""
+    if campaign.budget is None or campaign.budget_currency is None:
+        return None
+    return _left(campaign.budget, campaign.discount_used, campaign.budget_currency)
+
+
+def _left(budget: Decimal, used: Decimal, currency: str) -> Money:
+    return Money(max(budget - used, Decimal(0)), currency)
+
+
+def _budget_refusal(left: Money | None, discount: Money | None) -> Refusal | None:
+    if left is None:
+        return None
+    if discount is None:
+        return Refusal.BUDGET_EXHAUSTED if left.amount <= 0 else None
+    if discount.currency != left.currency:
+        return Refusal.CURRENCY
+    return Refusal.BUDGET_EXHAUSTED if discount.amount > left.amount else None
+
+
+def _refusal(
+    campaign: VoucherCampaign,
+    code: VoucherCode,
+    client_id: int,
+    held_by_client: int,
+    code_held: int,
+) -> Refusal | None:
+    """The first thing that stops `client_id` using `code`, given the counts."""
+    if not campaign.active:
+        return Refusal.CLOSED
+    if code.client_id is not None and code.client_id != client_id:
+        return Refusal.NOT_YOURS
+    if campaign.kind == "serial" and code_held:
+        return Refusal.CODE_USED
+    if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
+        return Refusal.LIMIT_REACHED
+    if campaign.per_client_limit is not None and held_by_client >= campaign.per_client_limit:
+        return Refusal.COMPANY_LIMIT
+    return _budget_refusal(budget_left(campaign), None)
+
+
+def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[FoundCode, ...]:
+    """Read candidate tokens (from `code_tokens`) as codes for `client_id`, in their order.
+
+    Only known codes, and serial-shaped tokens with a campaign's prefix (then "unknown" or
+    "looks mistyped"), are answered; every other token is an ordinary word and left out. The
+    limits are read without a lock: `reserve` checks them again.
+    """
+    known = uow.vouchers.codes_for((c for token in tokens for c in candidates(token)), client_id)
+    prefixes: set[str] | None = None
+    found: dict[str, FoundCode] = {}
+    for token in tokens:
+        if prefixes is None and normalise_code(token) not in known and is_serial_shape(token):
+            prefixes = uow.vouchers.prefixes()  # asked only when a token needs them
+        read = match(token, known, prefixes or set())
+        if read.code is None:
+            if read.kind is not MatchKind.UNKNOWN or _looks_like_ours(token, prefixes or set()):
+                unknown = read.kind is MatchKind.UNKNOWN
+                why = Refusal.UNKNOWN if unknown else Refusal.LOOKS_MISTYPED
+                found.setdefault(token, FoundCode(token, None, token, False, refusal=why))
+            continue
+        code, campaign, held_by_client, code_held = known[read.code]
+        refusal = _refusal(campaign, code, client_id, held_by_client, code_held)
+        found.setdefault(
+            read.code,
+            FoundCode(
+                typed=token,
+                code=read.code,
+                shown=code.display,
+                corrected=read.kind is MatchKind.CORRECTED,
+                campaign=campaign.name,
+                terms=campaign.terms,
+                budget_left=budget_left(campaign),
+                refusal=refusal,
+            ),
+        )
+    return tuple(found.values())
+
+
+def _looks_like_ours(typed: str, prefixes: set[str]) -> bool:
+    """A serial-shaped token with a campaign's prefix: worth an "unknown" answer."""
+    return is_serial_shape(typed) and normalise_code(typed)[:PREFIX_LENGTH] in prefixes
+
+
+def reserve(
+    uow: UnitOfWork,
+    *,
+    order_id: int | None,
+    client_id: int,
+    codes_with_discounts: Sequence[tuple[str, Money]],
+    inbound_id: int,
+    now: datetime,
+    hold_until: datetime,
+) -> tuple[Reservation, ...]:
+    """Reserve each stored code for the order with its discount, until `hold_until`.
+
+    The first write to a campaign is a guarded UPDATE that counts the use unless the total
+    limit is reached or the budget cannot take the discount, and so also takes the campaign's
+    row lock; the per-client and single-use checks follow under that lock, and undo the count
+    when they refuse. Campaigns are
+    locked in id order, so two transactions never wait on each other in a circle. A code the
+    message already reserved gives back that reservation instead of a second one (two processes
+    handling the same message at once: the second fails on a unique constraint and is retried).
+    """
+    known = uow.vouchers.claimable((code for code, _ in codes_with_discounts), inbound_id)
+    results: dict[str, Reservation] = {}
+    claims = []
+    for code, discount in codes_with_discounts:
+        stored = known.get(code)
+        if stored is None:
+            results[code] = Reservation(code, "refused", Refusal.UNKNOWN)
+        elif (earlier := stored.earlier) is not None:
+            results[code] = _reservation(code, earlier.status, earlier.id, earlier.hold_until)
+        elif stored.owner_id is not None and stored.owner_id != client_id:
+            results[code] = Reservation(code, "refused", Refusal.NOT_YOURS)
+        else:
+            claims.append((stored.campaign_id, code, discount))
+    for campaign_id, code, discount in sorted(claims, key=lambda claim: claim[:2]):
+        stored = known[code]
+        values: dict[str, object] = {
+            "code_id": stored.code_id,
+            "campaign_id": campaign_id,
+            "client_id": client_id,
+            "order_id": order_id,
+            "status": RedemptionStatus.RESERVED,
+            "discount": discount.amount,
+            "currency": discount.currency,
+            "terms": stored.terms,
+            "inbound_message_id": inbound_id,
+            "reserved_at": now,
+            "hold_until": hold_until,
+            "release_reason": "",
+        }
+        done = _claim(uow, stored, client_id, discount, values)
+        if isinstance(done, Refusal):
+            results[code] = Reservation(code, "refused", done)
+        else:
+            results[code] = _reservation(code, "reserved", done, hold_until)
+    return tuple(results[code] for code, _ in codes_with_discounts)
+
+
+def _claim(
+    uow: UnitOfWork, code: Claimable, client_id: int, discount: Money, values: dict[str, object]
+) -> int | Refusal:
+    """Count one use of the code's campaign, charging its budget, and insert the reservation
+    `values` under the campaign's row lock: the reservation's id; or undo the count and say
+    why not."""
+    taken = uow.vouchers.take_use(code.campaign_id, discount)
+    if taken is None:
+        return _why_not(uow.vouchers.campaign_now(code.campaign_id), discount)
+    single_use = code.kind == "serial"
+    added = uow.vouchers.add_redemption_within(
+        values, per_client=taken.per_client_limit, single_use=single_use
+    )
+    if added is not None:
+        return added
+    _, code_held = uow.vouchers.holding(code.campaign_id, client_id, code.code_id)
+    uow.vouchers.give_back_use(code.campaign_id, taken.discount_used_before)
+    return Refusal.CODE_USED if single_use and code_held else Refusal.COMPANY_LIMIT
+
+
+def _why_not(campaign: VoucherCampaign, discount: Money) -> Refusal:
+    """Why `take_use` counted no use, read from the campaign as committed just after."""
+    if not campaign.active:
+        return Refusal.CLOSED
+    if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
+        return Refusal.LIMIT_REACHED
+    # Nothing stops it now only if a use was given back since the UPDATE: the limit was
+    # reached when the UPDATE looked.
+    return _budget_refusal(budget_left(campaign), discount) or Refusal.LIMIT_REACHED
+
+
+def _reservation(code: str, status: str, redemption_id: int, hold_until: datetime) -> Reservation:
+    return Reservation(code, status, redemption_id=redemption_id, hold_until=hold_until)
+
+
+def redeem(
+    uow: UnitOfWork, *, order_id: int, inbound_id: int, now: datetime
+) -> tuple[VoucherRedemption, ...]:
+    """Redeem the order's reservations (the client agreed); what is already redeemed or released
+    stays so. Returns every redemption of the order as it now is."""
+    redemptions = uow.vouchers.of_order(order_id)
+    for redemption in redemptions:
+        if redemption.status == RedemptionStatus.RESERVED:
+            redemption.status = RedemptionStatus.REDEEMED
+            redemption.redeemed_at = now
+            redemption.redeemed_inbound_id = inbound_id
+    uow.flush()
+    return tuple(redemptions)
+
+
+def release(
+    uow: UnitOfWork, *, order_id: int, inbound_id: int | None, now: datetime, reason: str
+) -> tuple[VoucherRedemption, ...]:
+    """Release the order's reserved and redeemed codes (the order was cancelled), giving their
+    uses and discounts back to the limits. Returns every redemption of the order as it now is."""
+    redemptions = uow.vouchers.of_order(order_id)  # in campaign order, for the locks
+    for redemption in redemptions:
+        if redemption.status in HOLDING:
+            _release(uow, redemption, inbound_id, now, reason)
+    uow.flush()
+    return tuple(redemptions)
+
+
+def release_expired(uow: UnitOfWork, *, now: datetime) -> int:
+    """Release every reservation whose hold ran out before `now` (the quote expired); how many."""
+    expired = uow.vouchers.expired(now)  # in campaign order, for the locks
+    for redemption in expired:
+        _release(uow, redemption, None, now, "hold expired")
+    uow.flush()
+    return len(expired)
+
+
+def _release(
+    uow: UnitOfWork,
+    redemption: VoucherRedemption,
+    inbound_id: int | None,
+    now: datetime,
+    reason: str,
+) -> None:
+    campaign = uow.vouchers.lock_campaign(redemption.campaign_id)
+    campaign.used -= 1
+    if campaign.budget is not None:
+        campaign.discount_used -= redemption.discount
+    redemption.status = RedemptionStatus.RELEASED
+    redemption.released_at = now
+    redemption.released_inbound_id = inbound_id
+    redemption.release_reason = reason[:64]
