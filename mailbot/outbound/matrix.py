@@ -14,11 +14,9 @@ from typing import Final
 import xlsxwriter
 
 from mailbot.domain.money import Money
+from mailbot.domain.orders import OrderStatus
 
-STEPS: Final = (
-    "received", "quoted", "held", "agreed", "sent", "confirmed", "shipped", "closed",
-    "cancelled", "expired",
-)  # fmt: skip
+STEPS: Final = tuple(OrderStatus)  # the matrix's step columns, in the order's own order
 HEADERS: Final = ("Order", "Client", "Status", "Total", "Currency")
 
 
