@@ -15,38 +15,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the mails and the score live with the tests
 
-from mailbot.bootstrap import bootstrap  # noqa: E402
-from mailbot.config import load_config  # noqa: E402
-from mailbot.storage.database import upgrade  # noqa: E402
 from tests.holdout_check import Verdict, figures, judge_all, summary  # noqa: E402
 from tests.holdout_mail import Holdout  # noqa: E402
 from tests.holdout_orders import CATALOGUE, blind_mails, probe_mails  # noqa: E402
-from tests.reading_desk import set_up_desk  # noqa: E402
+from tests.reading_desk import fresh_desk  # noqa: E402
 
 
 def run(mails: Sequence[Holdout]) -> list[Verdict]:
     """The held-out `mails` through a fresh desk on SQLite, judged."""
-    with tempfile.TemporaryDirectory(prefix="mailbot-holdout-") as folder:
-        config = load_config(
-            environ={
-                "MAILBOT_STORAGE__URL": f"sqlite:///{Path(folder) / 'mailbot.db'}",
-                "MAILBOT_SMTP_OUTGOING__FOLDER": str(Path(folder) / "outbox"),
-                "MAILBOT_SMTP_INGRESS__PORT": "0",
-                "MAILBOT_SCHEDULER__ENABLED": "false",
-            }
-        )
-        app = bootstrap(config)
-        upgrade(app.engine)
-        set_up_desk(app, CATALOGUE)
+    with fresh_desk(CATALOGUE) as app:
         verdicts = judge_all(app, mails)
-        app.close()
     return verdicts
 
 

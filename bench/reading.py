@@ -31,11 +31,8 @@ import mailbot  # first: in the child, PYTHONPATH decides which mailbot this is
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the corpus and the score live with the tests
 
-from mailbot.bootstrap import bootstrap  # noqa: E402
-from mailbot.config import load_config  # noqa: E402
-from mailbot.storage.database import upgrade  # noqa: E402
 from tests.reading_corpus import catalogue, corpus  # noqa: E402
-from tests.reading_desk import read_mail, set_up_desk  # noqa: E402
+from tests.reading_desk import fresh_desk, read_mail  # noqa: E402
 from tests.reading_score import GOAL, score  # noqa: E402
 
 BASELINE = "76352b6"  # the reader before issue 10
@@ -68,20 +65,8 @@ def measure(count: int, seed: int) -> Run:
     """Run the corpus through a fresh desk: the score and how long each message's processing
     (parse, read, price, quote) took."""
     mails = corpus(count, seed)
-    with tempfile.TemporaryDirectory(prefix="mailbot-reading-") as folder:
-        config = load_config(
-            environ={
-                "MAILBOT_STORAGE__URL": f"sqlite:///{Path(folder) / 'mailbot.db'}",
-                "MAILBOT_SMTP_OUTGOING__FOLDER": str(Path(folder) / "outbox"),
-                "MAILBOT_SMTP_INGRESS__PORT": "0",
-                "MAILBOT_SCHEDULER__ENABLED": "false",
-            }
-        )
-        app = bootstrap(config)
-        upgrade(app.engine)
-        set_up_desk(app, catalogue(seed))
+    with fresh_desk(catalogue(seed)) as app:
         results = [read_mail(app, mail.raw) for mail in mails]
-        app.close()
     result = score(mails, [reading for reading, _ in results])
     ms = [1000 * seconds for _, seconds in results]
     digest = hashlib.sha256(b"".join(hashlib.sha256(m.raw).digest() for m in mails)).hexdigest()
