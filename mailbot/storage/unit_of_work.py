@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
+from mailbot.storage.offers import PriceLists
 from mailbot.storage.order_records import OrderRecords
 from mailbot.storage.pricelists import PriceVersions
 from mailbot.storage.reports import Reports
@@ -21,7 +22,6 @@ from mailbot.storage.repositories import (
     Orders,
     Outbox,
     Partners,
-    PriceLists,
 )
 from mailbot.storage.vouchers import Vouchers
 

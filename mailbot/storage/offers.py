@@ -1,0 +1,161 @@
+"""Supplier price lists and their items as pricing reads them: activation, the active offers by
+SKU, and the SKUs on offer for the order reader's catalogue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Row,
+    Select,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from mailbot.domain.money import Money
+from mailbot.domain.price_changes import PriceListStatus
+from mailbot.domain.pricing import Offer
+from mailbot.storage.models import (
+    Partner,
+    PriceItem,
+    PriceList,
+)
+
+ACTIVE = PriceListStatus.ACTIVE  # the price list status orders are priced from
+
+
+def _active_offers() -> Select[*tuple[Any, ...]]:
+    """The columns of every offer on an active list of an active supplier."""
+    return (
+        select(
+            PriceItem.sku_key,
+            PriceItem.sku,
+            PriceItem.name,
+            PriceItem.brand,
+            PriceItem.category,
+            PriceItem.price,
+            PriceItem.currency,
+            PriceItem.stock,
+            PriceItem.in_stock,
+            PriceItem.delivery_days,
+            PriceList.supplier_id,
+        )
+        .join(PriceList, PriceItem.price_list_id == PriceList.id)
+        .join(Partner, Partner.id == PriceList.supplier_id)
+        .where(PriceList.status == ACTIVE, Partner.active)
+    )
+
+
+def _offer(row: Row[Any]) -> Offer:
+    return Offer(
+        supplier_id=row.supplier_id,
+        sku=row.sku,
+        name=row.name,
+        price=Money(row.price, row.currency),
+        stock=row.stock,
+        brand=row.brand,
+        category=row.category,
+        in_stock=row.in_stock,
+        delivery_days=row.delivery_days,
+    )
+
+
+class PriceLists:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, price_list: PriceList) -> None:
+        self.session.add(price_list)
+        self.session.flush()
+
+    def activate(self, price_list: PriceList) -> None:
+        """Make `price_list` the supplier's only active list (the one before becomes replaced),
+        in the caller's transaction."""
+        self.session.execute(
+            update(PriceList)
+            .where(PriceList.supplier_id == price_list.supplier_id, PriceList.id != price_list.id)
+            .where(PriceList.status == ACTIVE)
+            .values(status=PriceListStatus.REPLACED)
+        )
+        price_list.status = ACTIVE
+        price_list.held_reason = ""
+        self.session.flush()
+
+    def add_items(self, items: Sequence[dict[str, object]]) -> None:
+        """Insert price items (dicts with the same keys) in one executemany.
+
+        A Core insert on the table, not the ORM's bulk insert: the ORM splits a batch
+        wherever a value turns None (an empty stock), costing a round trip per run of rows.
+        """
+        if items:
+            table = PriceItem.metadata.tables[PriceItem.__tablename__]
+            self.session.execute(insert(table), list(items))
+
+    def offers(self, sku_keys: Iterable[str]) -> dict[str, list[Offer]]:
+        """The active offers for each normalised SKU, across suppliers."""
+        keys = sorted(set(sku_keys))
+        found: dict[str, list[Offer]] = defaultdict(list)
+        if keys:
+            query = _active_offers().where(PriceItem.sku_key.in_(keys))
+            for row in self.session.execute(query):
+                found[row.sku_key].append(_offer(row))
+        return found
+
+    def active_version(self) -> tuple[int, ...]:
+        """The ids of the active lists of active suppliers: what the catalogue is built from."""
+        query = (
+            select(PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .where(PriceList.status == ACTIVE, Partner.active)
+            .order_by(PriceList.id)
+        )
+        return tuple(self.session.scalars(query))
+
+    def active_skus(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
+        """Every SKU on an active list of an active supplier, as the supplier wrote it, with
+        its brand."""
+        query = (
+            select(PriceItem.sku, PriceItem.brand)
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .where(PriceList.status == ACTIVE, Partner.active)
+            .execution_options(yield_per=batch)
+        )
+        yield from ((row.sku, row.brand) for row in self.session.execute(query))
+
+    def offers_in(self, currency: str, batch: int = 2000) -> Iterator[tuple[str, Offer]]:
+        """Every active offer in `currency` by normalised SKU, streamed in batches (a list can
+        have 100,000 rows): ordered by SKU, then supplier."""
+        query = (
+            _active_offers()
+            .where(PriceItem.currency == currency)
+            .order_by(PriceItem.sku_key, PriceList.supplier_id)
+            .execution_options(yield_per=batch)
+        )
+        for row in self.session.execute(query):
+            yield row.sku_key, _offer(row)
+
+    def active_items(self, sku_key: str) -> Sequence[tuple[PriceItem, Partner]]:
+        """Every active item for a normalised SKU, with its supplier."""
+        query = (
+            select(PriceItem, Partner)
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .join(Partner, Partner.id == PriceList.supplier_id)
+            .options(selectinload(Partner.addresses))
+            .where(PriceList.status == ACTIVE, PriceItem.sku_key == sku_key)
+            .order_by(PriceItem.price)
+        )
+        return [(item, supplier) for item, supplier in self.session.execute(query)]
+
+    def active_for(self, supplier_id: int) -> PriceList | None:
+        query = select(PriceList).where(
+            PriceList.supplier_id == supplier_id, PriceList.status == ACTIVE
+        )
+        return self.session.scalars(query).one_or_none()
+
+
+# Built once: read for every order with voucher codes, and building it costs more than running it.
