@@ -58,9 +58,12 @@ def compose(
     references: Sequence[str] = (),
     message_id: str | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
+    answering: bool = False,
     now: datetime,
 ) -> ComposedMail:
-    """A multipart/alternative reply (text and HTML) threaded under `in_reply_to`.
+    """A multipart/alternative mail (text and HTML) threaded under `in_reply_to`; `answering`
+    when it answers a received message (RFC 3834 "auto-replied"), else "auto-generated" (a
+    digest, an order file, a reminder, even when threaded under mailbot's own earlier mail).
 
     `message_id` keeps the id of a mail composed before (a retry); without it a new
     `<random@domain>` is made. `attachments` are (file name, content type, bytes).
@@ -90,9 +93,9 @@ def compose(
     thread = _thread(references, parent)
     if thread:
         fields.append(_folded("References", thread))
-    # RFC 3834: marks the mail as an automatic reply so that well-behaved responders stay
-    # quiet; the Microsoft header does the same for Exchange out-of-office replies.
-    fields.append("Auto-Submitted: auto-replied\r\n")
+    # RFC 3834: marks the mail as automatic so that well-behaved responders stay quiet; the
+    # Microsoft header does the same for Exchange out-of-office replies.
+    fields.append(f"Auto-Submitted: {'auto-replied' if answering else 'auto-generated'}\r\n")
     fields.append("X-Auto-Response-Suppress: All\r\n")
     fields.append("MIME-Version: 1.0\r\n")
     for field in fields:

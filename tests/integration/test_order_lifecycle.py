@@ -245,3 +245,16 @@ def test_command_answers_count_against_the_reply_limit(
     _, outcome = ingest(app, mail(sender=FLEET, subject=f"STATUS {number}", body=""))
     assert "held for the digest" in outcome.summary
     assert [m.status for m in outbox(app)] == ["pending", "pending", "held"]
+
+
+def test_answers_are_auto_replied_and_other_mail_auto_generated(app: App) -> None:
+    """The quote and the AGREE answer respond to the client's mail (auto-replied); the order
+    file to the supplier responds to nothing of its (auto-generated), as RFC 3834 says."""
+    seed_demo(app)
+    agree_and_send(app)
+    quote_mail = last_to(app, CLIENT, "quote")
+    agreed = last_to(app, CLIENT, "order_answer")
+    order_file = last_to(app, SUPPLIER, "order_file")
+    assert headers(quote_mail.raw)["Auto-Submitted"] == "auto-replied"
+    assert headers(agreed.raw)["Auto-Submitted"] == "auto-replied"
+    assert headers(order_file.raw)["Auto-Submitted"] == "auto-generated"

@@ -33,6 +33,7 @@ def build(
     references: Sequence[str] = (),
     message_id: str | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
+    answering: bool = True,
 ) -> ComposedMail:
     return compose(
         rendered,
@@ -43,6 +44,7 @@ def build(
         references=references,
         message_id=message_id,
         attachments=attachments,
+        answering=answering,
         now=NOW,
     )
 
@@ -177,6 +179,14 @@ def test_auto_submitted_headers() -> None:
     """Replies are marked auto-replied (RFC 3834) and ask Exchange not to auto-answer."""
     message = parse(build())
     assert message["Auto-Submitted"] == "auto-replied"
+    assert message["X-Auto-Response-Suppress"] == "All"
+
+
+def test_mail_that_answers_nothing_is_auto_generated() -> None:
+    """A digest, an order file or a reminder answers no message: RFC 3834's auto-generated,
+    even when threaded under mailbot's own earlier mail."""
+    message = parse(build(in_reply_to="<quote@distributor.example>", answering=False))
+    assert message["Auto-Submitted"] == "auto-generated"
     assert message["X-Auto-Response-Suppress"] == "All"
 
 

@@ -99,7 +99,7 @@ class Handling:
             to=reply_address(message, partner),
             context=context,
             now=work.now,
-            thread=Thread(message.message_id, message.references),
+            thread=Thread(message.message_id, message.references, answers=True),
             inbound_id=self.record.id,
             order_id=order_id,
             attachments=attachments,

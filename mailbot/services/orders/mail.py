@@ -32,7 +32,7 @@ class Inbound:
 
     @property
     def thread(self) -> Thread:
-        return Thread(self.message.message_id, self.message.references)
+        return Thread(self.message.message_id, self.message.references, answers=True)
 
 
 def first_address(partner: Partner) -> str:

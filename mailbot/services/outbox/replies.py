@@ -16,10 +16,12 @@ from mailbot.storage.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True, slots=True)
 class Thread:
-    """What a reply answers: the message's id and its References, for In-Reply-To/References."""
+    """Where a mail goes in a conversation: the message's id and its References, for
+    In-Reply-To/References; `answers` when that message is a received one being answered."""
 
     message_id: str = ""
     references: Sequence[str] = ()
+    answers: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Replies:
             in_reply_to=thread.message_id if thread else "",
             references=thread.references if thread else (),
             attachments=attachments,
+            answering=thread is not None and thread.answers,
             now=now,
         )
         message = OutboundMessage(
