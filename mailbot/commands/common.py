@@ -51,6 +51,15 @@ def fail(message: str, code: int = FAILED) -> NoReturn:
     sys.exit(code)
 
 
+def read_file(path: Path) -> bytes:
+    """The bytes of a file named on the command line; a file that cannot be read is a failed
+    action (exit 1), as in every command, not a usage error."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror or error}")
+
+
 def emit(rows: Sequence[Mapping[str, object]], as_json: bool, columns: Sequence[str]) -> None:
     """Print rows as a JSON array, or as an aligned table of `columns` for people."""
     if as_json:

@@ -17,6 +17,7 @@ from mailbot.commands.common import (
     failures,
     json_option,
     pass_context,
+    read_file,
     terms_options,
 )
 from mailbot.commands.dates import contract_end_option, parse_contract_end
@@ -150,7 +151,7 @@ def pricelist() -> None:
 
 
 @pricelist.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--supplier", required=True, help="The supplier's registered address.")
 @click.option(
     "--column",
@@ -171,6 +172,7 @@ def pricelist_import(context: Context, file: Path, supplier: str, columns: tuple
     """Import FILE (CSV, XLSX, XLS or ODS) as a new version of the supplier's price list and
     apply it at once, unless it changes too much: then it is held for a manager."""
     app = context.app()
+    payload = read_file(file)
     bar = tqdm(unit=" rows", desc=file.name, disable=not sys.stderr.isatty())
     with failures(), app.uow() as uow:
         partner = uow.partners.by_address(normalise_address(supplier))
@@ -181,7 +183,7 @@ def pricelist_import(context: Context, file: Path, supplier: str, columns: tuple
             uow,
             partner,
             file.name,
-            file.read_bytes(),
+            payload,
             default_currency=partner.currency,
             now=app.clock.now(),
             progress=bar.update,

@@ -21,6 +21,7 @@ from mailbot.commands.common import (
     failures,
     json_option,
     pass_context,
+    read_file,
 )
 from mailbot.domain.money import Money
 from mailbot.outbound.sheets import write_text_table
@@ -73,8 +74,8 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
     if percent or amount or free_shipping or max_discount:
         fail("--terms FILE holds the benefit; leave out --percent, --amount and the rest", USAGE)
     try:
-        terms = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        terms = json.loads(read_file(file).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         fail(f"--terms: cannot read {file}: {error}", USAGE)
     if not isinstance(terms, dict):
         fail(f"--terms: {file} must hold a JSON object", USAGE)
@@ -88,8 +89,8 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
 @click.option("--kind", type=click.Choice(KINDS), required=True)
 @click.option("--code", help="The code of a promotional campaign, e.g. WINTER25.")
 @click.option("--prefix", help="Three letters that start a serial campaign's codes, e.g. WNT.")
-@click.option("--terms", "terms_file", type=click.Path(exists=True, dir_okay=False,
-              path_type=Path), help="The full terms as JSON, restrictions included.")  # fmt: skip
+@click.option("--terms", "terms_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The full terms as JSON, restrictions included.")  # fmt: skip
 @click.option("--percent", help="Percent off the order (the qualifying lines).")
 @click.option("--amount", help="An amount off, in --currency.")
 @click.option("--free-shipping", is_flag=True, help="Free shipping.")

@@ -221,3 +221,22 @@ def test_pricelist_export_writes_the_clients_file(
                          "SAF-2234,Пневмобаллон,,,55.80,EUR,out of stock,0"]  # fmt: skip
     refused = call(cli, "pricelist", "export", "--client", "sales@supplier.example", code=1)
     assert "not a client" in refused.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("ingest", "{missing}"),
+        ("pricelist", "import", "{missing}", "--supplier", "sales@supplier.example"),
+        ("vouchers", "create", "WINTER", "--kind", "promotional", "--code", "W25", "--terms",
+         "{missing}"),
+    ],
+)  # fmt: skip
+def test_a_missing_file_is_a_failed_action_in_every_command(
+    cli: CliRunner, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A file that is not there ends every command alike: exit 1, the path in the message."""
+    setup_partners(cli, tmp_path)
+    missing = str(tmp_path / "nowhere.file")
+    result = call(cli, *(part.format(missing=missing) for part in command), code=1)
+    assert "nowhere.file" in result.output
