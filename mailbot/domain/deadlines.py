@@ -162,6 +162,31 @@ def next_stage(
     return stage, stage_time(stage, due_at=due_at, opened_at=opened_at, policy=policy)
 
 
+def stage_to_act(
+    kind: DeadlineKind,
+    pending: Stage,
+    *,
+    now: datetime,
+    due_at: datetime,
+    opened_at: datetime,
+    policy: StagePolicy,
+) -> Stage | None:
+    """The stage to act on at `now` when `pending` is the next one: the latest of `pending`
+    and the stages after it whose time has come, or None while `pending` has not come.
+
+    After downtime several stages can be due at once; the earlier ones are overtaken (a
+    reminder to answer by a time already past, an escalation of a quote that expires now)
+    and are skipped, not sent late.
+    """
+    order = stages(kind)
+    chosen = None
+    for stage in order[order.index(pending) :]:
+        if stage_time(stage, due_at=due_at, opened_at=opened_at, policy=policy) > now:
+            break
+        chosen = stage
+    return chosen
+
+
 def due_time(opened_at: datetime, hours: float, calendar: Calendar) -> datetime:
     """When a window of `hours` that count, opened at `opened_at`, is due."""
     return add_hours(opened_at, hours, calendar)

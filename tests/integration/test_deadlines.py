@@ -288,3 +288,57 @@ def test_two_mailbot_processes_remind_each_deadline_once(
     acted = [d["order"] for out in outputs for d in json.loads(out)["deadlines"]]
     assert sorted(acted) == [f"ORD-2026-{n:06d}" for n in range(1, 7)]
     assert reminders_by_order(short_app) == dict.fromkeys(range(1, 7), 1)
+
+
+def order_mail(app: App) -> list[str]:
+    """The kinds of mail sent about orders, in order (the managers' digest left out)."""
+    return [message.kind for message in outbox(app) if message.kind != "digest"]
+
+
+def test_after_a_day_down_one_tick_sends_only_the_expiry_notice(
+    short_app: App, short_environ: dict[str, str]
+) -> None:
+    """Down from Friday until Tuesday 16:00, a day past the quote's expiry (Monday 17:00): the
+    first tick expires the quote and tells the client, with no stale reminder to answer by
+    Monday 15:00 and no escalation; later ticks send nothing more."""
+    seed_demo(short_app)
+    _, outcome = ingest(short_app, mail(sender=FLEET, body="BPW-0310 x 2"))
+    number = order_of(short_app, outcome)["number"]
+    cli = CliRunner(env={**short_environ, "MAILBOT_CONFIG": ""})
+
+    done = run_due_at(cli, "2026-11-24T16:00:00+02:00")
+    assert f"{number} client_agreement: expire: expired; Fleet Parts Ltd told" in done
+    assert "skipped, overtaken: remind, escalate" in done
+    assert order_mail(short_app) == ["quote", "quote_expired"]
+    (notice,) = mails(short_app, "quote_expired")
+    assert notice.recipient == "buying@fleetparts.example"
+    with short_app.uow() as uow:
+        (deadline,) = uow.session.scalars(select(Deadline)).all()
+        assert (deadline.status, deadline.stage, deadline.lease_until) == ("done", None, None)
+    for later in ("2026-11-24T16:01:00+02:00", "2026-11-25T09:00:00+02:00"):
+        assert run_due_at(cli, later) == ""
+    assert order_mail(short_app) == ["quote", "quote_expired"]
+
+
+def test_a_tick_after_the_escalation_time_skips_the_reminder(
+    short_app: App, short_environ: dict[str, str]
+) -> None:
+    """Down from Friday until Monday 16:30, past the answer-by time (15:00) and the escalation
+    (16:00): the managers are told, the client gets no reminder, and the expiry still comes at
+    17:00."""
+    seed_demo(short_app)
+    _, outcome = ingest(short_app, mail(sender=FLEET, body="BPW-0310 x 2"))
+    number = order_of(short_app, outcome)["number"]
+    cli = CliRunner(env={**short_environ, "MAILBOT_CONFIG": ""})
+
+    done = run_due_at(cli, "2026-11-23T16:30:00+02:00")
+    assert f"{number} client_agreement: escalate: escalated to 1 manager(s)" in done
+    assert mails(short_app, "deadline_reminder") == []
+    assert len(mails(short_app, "deadline_escalation")) == 1
+    assert run_due_at(cli, "2026-11-23T16:59:00+02:00") == ""
+    assert ": expire: " in run_due_at(cli, "2026-11-23T17:00:00+02:00")
+    assert order_mail(short_app) == [
+        "quote",
+        "deadline_escalation",
+        "quote_expired",
+    ]

@@ -17,6 +17,7 @@ from mailbot.domain.deadlines import (
     add_hours,
     daily_moment,
     next_stage,
+    stage_to_act,
 )
 from tests.strategies import business_calendars, moments, window_hours
 
@@ -111,6 +112,50 @@ def test_reminder_never_before_the_opening() -> None:
     due = add_hours(opened, 1, OFFICE)
     step = next_stage(DeadlineKind.SHIPPING, None, due_at=due, opened_at=opened, policy=POLICY)
     assert step == (Stage.REMIND, opened)
+
+
+# The quote of test_client_agreement_stages_in_order: reminded Monday 13:00, escalated 16:00,
+# expired 17:00 local.
+OPENED, DUE = local(2026, 11, 20, 16, 0), local(2026, 11, 23, 15, 0)
+AGREEMENT = DeadlineKind.CLIENT_AGREEMENT
+
+
+def act_on(pending: Stage, now: datetime, kind: DeadlineKind = AGREEMENT) -> Stage | None:
+    return stage_to_act(kind, pending, now=now, due_at=DUE, opened_at=OPENED, policy=POLICY)
+
+
+def test_nothing_to_act_on_before_the_pending_stage_comes() -> None:
+    """A minute before the reminder's time there is no stage to act on."""
+    assert act_on(Stage.REMIND, local(2026, 11, 23, 12, 59)) is None
+    assert act_on(Stage.ESCALATE, local(2026, 11, 23, 15, 59)) is None
+
+
+def test_each_stage_on_time_is_acted_on_in_turn() -> None:
+    """Ticks on time act on each stage at its moment, one after the other."""
+    assert act_on(Stage.REMIND, local(2026, 11, 23, 13, 0)) is Stage.REMIND
+    assert act_on(Stage.REMIND, local(2026, 11, 23, 15, 59)) is Stage.REMIND
+    assert act_on(Stage.ESCALATE, local(2026, 11, 23, 16, 0)) is Stage.ESCALATE
+    assert act_on(Stage.EXPIRE, local(2026, 11, 23, 17, 0)) is Stage.EXPIRE
+
+
+def test_a_reminder_overtaken_by_the_escalation_is_skipped() -> None:
+    """A tick after the escalation's time escalates instead of reminding to answer by a time
+    already past."""
+    assert act_on(Stage.REMIND, local(2026, 11, 23, 16, 30)) is Stage.ESCALATE
+
+
+def test_after_a_day_down_only_the_expiry_is_acted_on() -> None:
+    """A day after the due moment reminder, escalation and expiry are all due: only the expiry
+    is acted on, from the reminder as from the escalation."""
+    tuesday = local(2026, 11, 24, 16, 0)
+    assert act_on(Stage.REMIND, tuesday) is Stage.EXPIRE
+    assert act_on(Stage.ESCALATE, tuesday) is Stage.EXPIRE
+
+
+def test_a_late_supplier_deadline_is_escalated_not_reminded() -> None:
+    """A supplier's deadline has no expiry: long after it the escalation is the latest stage."""
+    later = local(2026, 12, 1, 10, 0)
+    assert act_on(Stage.REMIND, later, DeadlineKind.SUPPLIER_CONFIRMATION) is Stage.ESCALATE
 
 
 def test_daily_moment_is_local() -> None:

@@ -3,7 +3,8 @@
 Each due deadline is claimed first (a lease, in its own short transaction), then acted on in
 one transaction that queues its mail and moves it to the next stage only if the lease is still
 this worker's. So two instances never act twice on one stage, and one that dies after the claim
-leaves the stage to whoever finds the lease run out.
+leaves the stage to whoever finds the lease run out. A tick late enough to find several
+stages due acts on the latest only (after downtime, no reminder to answer by a time past).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from mailbot.domain.deadlines import (
     Stage,
     next_stage,
     stage_time,
+    stage_to_act,
+    stages,
 )
 from mailbot.domain.orders import OrderStatus, TransitionError
 from mailbot.domain.quotes import Quote
@@ -200,10 +203,12 @@ def _act(
         assert order is not None
         kind = DeadlineKind(deadline.kind)
         policy = settings.policy
-        when = stage_time(
-            stage, due_at=deadline.due_at, opened_at=deadline.opened_at, policy=policy
+        due_at, opened_at = deadline.due_at, deadline.opened_at
+        acting = stage_to_act(
+            kind, stage, now=now, due_at=due_at, opened_at=opened_at, policy=policy
         )
-        if when > now:  # not yet: look again then
+        if acting is None:  # not yet: look again then
+            when = stage_time(stage, due_at=due_at, opened_at=opened_at, policy=policy)
             settled = unit.deadlines.settle(
                 deadline_id, stage=stage, held_until=held_until, values={"stage_at": when}
             )
@@ -211,6 +216,7 @@ def _act(
                 unit.commit()
             return None
         if order.status not in WAITING[kind]:
+            acting = stage  # nothing is done: the stage it stood at is what was closed
             summary = f"closed: order is {order.status}"
             values: dict[str, object] = {
                 "status": DeadlineStatus.DONE,
@@ -218,14 +224,15 @@ def _act(
                 "stage_at": None,
             }
         else:
-            summary = _perform(unit, stage, kind, deadline, order, now, replies)
-            after = next_stage(
-                kind, stage, due_at=deadline.due_at, opened_at=deadline.opened_at, policy=policy
-            )
+            summary = _perform(unit, acting, kind, deadline, order, now, replies)
+            skipped = _between(kind, stage, acting)
+            if skipped:
+                summary += f" (skipped, overtaken: {', '.join(skipped)})"
+            after = next_stage(kind, acting, due_at=due_at, opened_at=opened_at, policy=policy)
             values = {"stage": None, "stage_at": None}
             if after is not None:
                 values = {"stage": after[0].value, "stage_at": after[1]}
-            if stage is Stage.EXPIRE:
+            if acting is Stage.EXPIRE:
                 values["status"] = DeadlineStatus.DONE
         if values.get("status") == DeadlineStatus.DONE:
             values["closed_at"] = now
@@ -236,7 +243,13 @@ def _act(
             unit.rollback()  # another instance took it over after our lease ran out
             return None
         unit.commit()
-        return Acted(deadline_id, order.number, kind.value, stage.value, summary)
+        return Acted(deadline_id, order.number, kind.value, acting.value, summary)
+
+
+def _between(kind: DeadlineKind, pending: Stage, acting: Stage) -> list[str]:
+    """The stages from `pending` up to `acting` (excluded): those a late tick skipped."""
+    order = stages(kind)
+    return [stage.value for stage in order[order.index(pending) : order.index(acting)]]
 
 
 def _perform(
