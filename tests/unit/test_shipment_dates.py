@@ -72,7 +72,11 @@ def test_the_order_files_example_is_an_answer_for_the_day_it_was_written(languag
         ("en", "date_future", "the shipping date 04.12.2026 is after today, 3 December 2026"),
         ("ro", "date_future", "data expedierii 04.12.2026 este după ziua de azi, 3 decembrie 2026"),
         ("en", "date_before_order", "is before 3 December 2026, when we sent you this order"),
-        ("ru", "date_before_order", "раньше 3 декабря 2026\u202fг., когда мы отправили вам этот заказ"),
+        (
+            "ru",
+            "date_before_order",
+            "раньше 3 декабря 2026\u202fг., когда мы отправили вам этот заказ",
+        ),
     ],
 )
 def test_a_refused_date_says_what_is_wrong_before_the_example(
