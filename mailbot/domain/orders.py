@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
@@ -108,3 +108,14 @@ def move(
     if not can_move(current, wanted):
         raise TransitionError(order, current, wanted)
     return Transition(order, OrderStatus(current), OrderStatus(wanted), at, actor_id)
+
+
+def shipment_date_fault(shipped: date, *, sent_on: date, today: date) -> str | None:
+    """Why `shipped` cannot be the day a supplier's goods left: "date_future" when it is after
+    `today`, "date_before_order" when it is before `sent_on` (the order file's day); None when
+    it can be. All three are days in the supplier's time zone."""
+    if shipped > today:
+        return "date_future"
+    if shipped < sent_on:
+        return "date_before_order"
+    return None

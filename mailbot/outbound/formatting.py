@@ -69,11 +69,12 @@ class Formatter:
             return shown
         return ("+" if value > 0 else "\u2212") + shown
 
-    def day(self, value: date) -> str:
-        """A calendar date in words; a datetime is first moved into the reader's zone."""
+    def day(self, value: date, pattern: str = "long") -> str:
+        """A calendar date in words, or in a Babel `pattern` ("dd.MM.yyyy"); a datetime is
+        first moved into the reader's zone."""
         if isinstance(value, datetime):
             value = self._local(value).date()
-        return format_date(value, "long", locale=self.locale)
+        return format_date(value, pattern, locale=self.locale)
 
     def moment(self, value: datetime) -> str:
         """A moment in the reader's zone with its offset: "5 March 2024, 16:07 GMT+02:00"."""

@@ -7,7 +7,8 @@
 - "SHIPPED 2026-11-25 DHL" (date, then the delivery method) says the goods left on that date.
 
 The words are data (`CONFIRMED_WORDS`, `SHIPPED_WORDS`, `CONFIRMED_HEADERS`). Checking the
-answer against the order (whose lines, how many, which date is past) is the service's job.
+answer against the order (whose lines, how many, whether the goods can have left that day) is
+the service's job.
 """
 
 from __future__ import annotations

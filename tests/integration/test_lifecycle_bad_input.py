@@ -100,13 +100,14 @@ def test_cancel_after_confirmation_is_too_late(app: App) -> None:
         ("DAF-1643 x 1", "DAF-1643 nu este unul dintre rândurile dumneavoastră"),
         ("SAF-2234 x 9", "SAF-2234: 9 confirmate, dar doar 5 comandate"),
         ("SAF-2234 x 2.5", "SAF-2234: 2.5 nu este un număr întreg"),
-        ("SHIPPED 2026-11-19 DHL", "data expedierii 2026-11-19 este în trecut"),
+        ("SHIPPED 2026-11-19 DHL", "data expedierii 2026-11-19 este înainte de 20 noiembrie"),
+        ("SHIPPED 2026-11-21 DHL", "data expedierii 2026-11-21 este după ziua de azi"),
         ("EXPEDIAT curând DHL", "data expedierii „curând” nu poate fi citită"),
     ],
 )
 def test_a_wrong_supplier_answer_is_refused_whole(app: App, body: str, reason: str) -> None:
-    """Lines not its own, more than ordered, or a past or unreadable date refuse the answer,
-    with the reason in the supplier's language (Romanian here)."""
+    """Lines not its own, more than ordered, or a date before the order file, after today or
+    unreadable refuse the answer, with the reason in the supplier's language (Romanian here)."""
     seed_demo(app)
     number = agree_and_send(app)
     before = len(outbox(app))
@@ -140,14 +141,14 @@ def test_a_supplier_answer_without_anything_to_act_on_is_answered(app: App) -> N
     number = agree_and_send(app)
     outcome = answer(app, "order_file", SUPPLIER, "Vă mulțumim, revenim.")
     assert outcome.summary == f"supplier answer for {number} not understood"
-    assert "EXPEDIAT 25.11.2026" in parts(last_to(app, SUPPLIER).raw)["plain"]
+    assert "EXPEDIAT 20.11.2026 DPD" in parts(last_to(app, SUPPLIER).raw)["plain"]
 
 
 def test_an_answer_after_shipping_changes_nothing(app: App) -> None:
     """Once a supplier's part has shipped, a late CONFIRMED does not take it back."""
     seed_demo(app)
     number = agree_and_send(app)
-    answer(app, "order_file", SUPPLIER, "SHIPPED 2026-11-25 DHL")
+    answer(app, "order_file", SUPPLIER, "SHIPPED 2026-11-20 DHL")
     assert status_of(app, number) == "shipped"
     outcome = answer(app, "order_file", SUPPLIER, "CONFIRMED\nSAF-2234 x 1")
     assert outcome.summary.endswith("refused: the order is shipped")

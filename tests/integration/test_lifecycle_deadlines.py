@@ -153,7 +153,7 @@ def test_a_full_confirmation_opens_the_shipping_promise_that_shipping_closes(
     (reminder,) = mails(short_app, "deadline_reminder")
     assert reminder.recipient == "sales@balkan-truck-parts.example"
     short_app.clock.advance(timedelta(days=5, hours=1))
-    outcome = answer(short_app, "order_file", SUPPLIER, "EXPEDIAT 28.11.2026 DPD")
+    outcome = answer(short_app, "order_file", SUPPLIER, "EXPEDIAT 25.11.2026 DPD")
     assert "shipped" in outcome.summary, outcome
     assert [s for k, s, _ in deadlines(short_app) if k == "shipping"] == ["done"]
     assert tick(short_app, due + timedelta(days=7)) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +58,8 @@ def test_agree_sends_order_files_and_confirmed_then_shipped_closes_the_loop(app:
     outcome = answer(app, "order_file", SUPPLIER, "Confirmăm")
     assert outcome.summary.endswith("order confirmed"), outcome
     assert headers(last_to(app, CLIENT).raw)["Subject"] == f"Order {number} confirmed"
+    assert isinstance(app.clock, FixedClock)
+    app.clock.advance(timedelta(days=5))  # the goods leave on 25 November, and are told then
     outcome = answer(app, "order_file", SUPPLIER, "EXPEDIAT 25.11.2026 DPD")
     assert outcome.summary.endswith("order shipped"), outcome
     assert "25 November 2026 by DPD" in parts(last_to(app, CLIENT).raw)["plain"]

@@ -134,6 +134,7 @@ def context(quote: Quote = QUOTE, **extra: object) -> dict[str, object]:
         "suppress_after": 3,
         "kind": "client_agreement",
         "due_at": RECEIVED,
+        "example_day": date(2024, 3, 5),
         "party_name": "Balkan Parts",
         "party_address": "sales@balkan.example",
         "cut_name": "Balkan Parts",
@@ -554,14 +555,14 @@ def test_partial_confirmation_shows_ordered_against_confirmed(
     assert " 3" in mail.text
 
 
-REFUSALS = ("not_yours", "too_many", "fractional", "unreadable", "unreadable_file", "date_past",
-            "date_unreadable")  # fmt: skip
+REFUSALS = ("not_yours", "too_many", "fractional", "unreadable", "unreadable_file", "date_future",
+            "date_before_order", "date_unreadable")  # fmt: skip
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_refusal_of_a_supplier_answer_has_words(renderer: Renderer, language: str) -> None:
     """Each reason a supplier's answer is refused reads as a sentence naming what was wrong."""
-    refusals = [Problem(kind, "SKU-9", "77", 5) for kind in REFUSALS]
+    refusals = [Problem(kind, "SKU-9", "77", 5, date(2024, 3, 5)) for kind in REFUSALS]
     values = context(outcome="refused", refusals=refusals)
     mail = renderer.render("supplier_answer", language, values)
     assert mail.text.count("77") >= 4

@@ -1,8 +1,9 @@
 """Order files to suppliers, and their answers: confirmed, confirmed in part, shipped.
 
 An answer is checked whole before anything is changed: a line that is not the supplier's,
-more confirmed than ordered, or a shipped date that is past or unreadable refuses the answer
-with the reasons, and the order stays as it was.
+more confirmed than ordered, or a shipped date that is unreadable, after today or before the
+order file was sent (days in the supplier's zone) refuses the answer with the reasons, and the
+order stays as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from mailbot.domain.deadlines import DeadlineKind
-from mailbot.domain.orders import FINAL, OrderStatus, SupplierOrderStatus
+from mailbot.domain.orders import FINAL, OrderStatus, SupplierOrderStatus, shipment_date_fault
 from mailbot.domain.pricing import normalise_sku
 from mailbot.outbound.order_sheets import OrderFileLine, order_files
 from mailbot.parsers.supplier_answers import SupplierAnswer, read_supplier_answer
@@ -38,10 +39,11 @@ SETTLED = frozenset({SupplierOrderStatus.CONFIRMED, SupplierOrderStatus.SHIPPED}
 class Problem:
     """Why a supplier's answer was refused: `kind` names the reason, the rest says where."""
 
-    kind: str  # not_yours, too_many, fractional, unreadable, date_past, date_unreadable, ...
+    kind: str  # not_yours, too_many, fractional, unreadable, date_future, date_unreadable, ...
     sku: str = ""
     text: str = ""
     ordered: int | None = None
+    day: date | None = None  # the day a date was judged against (today, the order file's)
 
 
 def supplier_lines(order: Order, supplier_id: int) -> list[OrderLine]:
@@ -63,6 +65,7 @@ def send_order_files(work: Work, order: Order) -> int:
     for supplier_id, lines in sorted(by_supplier.items()):
         supplier = uow.partners.get(supplier_id)
         assert supplier is not None, f"order {order.number} names a missing supplier"
+        today = now.astimezone(work.zone_of(supplier.timezone)).date()
         rows = [OrderFileLine(line.sku, line.name, line.quantity or 0) for line in lines]
         attachments = order_files(order.number, rows, supplier.language)
         confirm_by = open_supplier_confirmation(work, order, supplier_id)
@@ -72,6 +75,7 @@ def send_order_files(work: Work, order: Order) -> int:
             "files": [name for name, _, _ in attachments],
             "confirm_by": confirm_by,
             "cancelled": False,
+            "example_day": today,  # the shipping example is a date the answer may give
         }
         tell(work, supplier, "order_file", context, order=order, attachments=attachments)
         mail = uow.order_records.first_mail(order.id, first_address(supplier))
@@ -109,7 +113,8 @@ def answer_supplier(
     """Act on a supplier's reply about `order`, read within `limits`; shipping dates are judged
     by the supplier's local date. Returns a summary for the processing log."""
     uow = work.uow
-    today = work.now.astimezone(work.zone_of(supplier.timezone)).date()
+    zone = work.zone_of(supplier.timezone)
+    today = work.now.astimezone(zone).date()
     uow.order_records.lock(order)
     part = next(
         (p for p in uow.order_records.supplier_orders(order.id) if p.supplier_id == supplier.id),
@@ -122,6 +127,7 @@ def answer_supplier(
             "outcome": outcome,
             "refusals": problems,
             "order_status": order.status,
+            "example_day": today,
             **extra,
         }
         about = None if part is None else order  # an order not its own stays unlinked
@@ -140,7 +146,8 @@ def answer_supplier(
         return f"supplier answer for {order.number} not understood"
     lines = supplier_lines(order, supplier.id)
     quantities, more = _quantities(answer, lines)
-    problems = [*problems, *more, *_shipment_problems(answer, today)]
+    sent_on = part.sent_at.astimezone(zone).date()
+    problems = [*problems, *more, *_shipment_problems(answer, today, sent_on)]
     if problems:
         reply("refused", problems)
         return f"supplier answer for {order.number} refused: {len(problems)} problem(s)"
@@ -193,15 +200,17 @@ def _quantities(
     return confirmed, problems
 
 
-def _shipment_problems(answer: SupplierAnswer, today: date) -> list[Problem]:
+def _shipment_problems(answer: SupplierAnswer, today: date, sent_on: date) -> list[Problem]:
     shipment = answer.shipment
     if shipment is None:
         return []
     if shipment.date is None:
         return [Problem("date_unreadable", text=shipment.date_text)]
-    if shipment.date < today:
-        return [Problem("date_past", text=shipment.date_text)]
-    return []
+    fault = shipment_date_fault(shipment.date, sent_on=sent_on, today=today)
+    if fault is None:
+        return []
+    day = today if fault == "date_future" else sent_on
+    return [Problem(fault, text=shipment.date_text, day=day)]
 
 
 def _apply(
