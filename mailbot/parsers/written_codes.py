@@ -18,7 +18,7 @@ from mailbot.domain.vouchers.codes import loose_form
 
 # Longest markers first, so that "promo code: X" is not read as the code "code".
 _MARKERS: Final = (
-    r"promo\s*code|voucher\s+code|coupon\s+code|cod\s+promo(?:tional)?|"
+    r"promo\s*code|voucher\s+code|coupon\s+code|cod\s+promo(?:[tţț]ional)?|"
     r"промокод|купон|code|voucher|promo|coupon|cod"
 )
 _WORD: Final = r"[^\W_]+(?:-[^\W_]+)*"
