@@ -1,10 +1,11 @@
 """Words a client wrote as voucher codes, which every reply answers even when no code fits.
 
 A word is written as a code when it follows a marker ("code", "voucher", "promo code",
-"coupon", "промокод", "купон", "cod promo"...) or stands alone on a line. After a marker and a
-colon any word counts ("Voucher: WINTER"); without the colon the word needs a digit, so that
-"cod fiscal" or "the code below" stay words. A word alone on a line needs letters and digits
-and no dash ("XMAS2099", not "Sam" nor "SAF-2234"). Words the caller says are SKUs are never
+"coupon", "промокод", "купон", "cod promo"...) or stands alone on a line of the body (a
+subject of one word is more often an order reference). After a marker and a colon any word
+counts ("Voucher: WINTER"); without the colon the word needs a digit, so that "cod fiscal" or
+"the code below" stay words. A word alone on a line needs letters and digits and no dash
+("XMAS2099", not "Sam" nor "SAF-2234"). Words the caller says are SKUs are never
 codes: a SKU after "code" is an order line's article number.
 """
 
@@ -34,22 +35,23 @@ def written_codes(subject: str, body: str, is_sku: Callable[[str], bool]) -> lis
     """The words of `subject` then `body` written as codes, in order of appearance, each once
     (compared without case, spaces and dashes); words for which `is_sku` holds are left out."""
     found: dict[str, str] = {}
-    for text in (subject, body):
-        for word in _written(text):
+    for text, lines in ((subject, False), (body, True)):
+        for word in _written(text, lines):
             if _MIN_CODE <= len(word) <= _MAX_CODE and not is_sku(word):
                 found.setdefault(loose_form(word), word)
     return list(found.values())
 
 
-def _written(text: str) -> Iterator[str]:
-    """Marked words and lone code-shaped lines of `text`, in order of appearance."""
+def _written(text: str, lines: bool) -> Iterator[str]:
+    """Marked words and, with `lines`, lone code-shaped lines of `text`, in order of
+    appearance."""
     marked = {
         match.start("code"): match["code"]
         for match in _MARKED.finditer(text)
         if match["colon"] or any(char.isdigit() for char in match["code"])
     }
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for line in text.splitlines(keepends=True) if lines else ():
         stripped = line.strip().rstrip(".!")
         if _ALONE.fullmatch(stripped) and _is_code_shaped(stripped):
             marked.setdefault(offset + line.index(stripped), stripped)

@@ -93,3 +93,9 @@ def test_two_slips_and_the_code_itself_are_not_variants() -> None:
     variants = one_slip_variants("WNTER26")
     assert "WINTER25" not in variants
     assert "WNTER26" not in variants
+
+
+def test_a_lone_word_in_the_subject_is_not_a_code() -> None:
+    """A subject of one word ("PO4711") is an order reference; after a marker it is a code."""
+    assert written_codes("PO4711", "", no_skus) == []
+    assert written_codes("Order, voucher PO4711", "", no_skus) == ["PO4711"]
