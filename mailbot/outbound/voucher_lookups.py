@@ -21,6 +21,7 @@ LOOKUP_WORDS: Final[Mapping[str, str]] = {
     "budget exhausted": N_("this campaign's budget is used up"),
     "budget kept in another currency": N_("this code applies to orders in another currency"),
     "corrected": N_("you wrote %(typed)s; read as %(code)s"),
+    "did you mean": N_("did you mean %(code)s?"),
 }
 
 

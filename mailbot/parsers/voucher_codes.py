@@ -160,3 +160,18 @@ def match(typed: str, known_codes: Container[str], prefixes: Container[str] | No
     if prefixes is not None and code[:PREFIX_LENGTH] not in prefixes:
         return Match(typed, MatchKind.UNKNOWN)
     return Match(typed, MatchKind.LOOKS_MISTYPED)
+
+
+_TYPED: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def one_slip_variants(typed: str) -> set[str]:
+    """Every code one slip from `typed` (one character changed, missing, added, or two
+    neighbours swapped), in loose and normalised form: what a "did you mean" looks among."""
+    code = loose_form(typed)
+    found = {code[:k] + code[k + 1 :] for k in range(len(code))}
+    found |= {code[:k] + char + code[k:] for k in range(len(code) + 1) for char in _TYPED}
+    found |= {code[:k] + char + code[k + 1 :] for k in range(len(code)) for char in _TYPED}
+    found |= {code[:k] + code[k + 1] + code[k] + code[k + 2 :] for k in range(len(code) - 1)}
+    found.discard(code)
+    return found | {normalise_code(variant) for variant in found}

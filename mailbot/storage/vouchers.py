@@ -237,6 +237,17 @@ class Vouchers:
         )
         return {code.code: (code, campaign) for code, campaign in self.session.execute(query)}
 
+    def usable_codes(self, codes: Iterable[str], client_id: int) -> list[str]:
+        """The printed forms of the stored codes among `codes` that `client_id` may use (issued
+        to nobody or to them), by code: a "did you mean" never names another client's code."""
+        query = (
+            select(VoucherCode.display)
+            .where(VoucherCode.code.in_(sorted(set(codes))))
+            .where(or_(VoucherCode.client_id.is_(None), VoucherCode.client_id == client_id))
+            .order_by(VoucherCode.code)
+        )
+        return list(self.session.scalars(query))
+
     def codes_of(self, campaign_id: int) -> Iterator[tuple[VoucherCode, str | None, str | None]]:
         """Every code of a campaign in order, with its client's first address and the status of
         its newest redemption (None: never used), streamed for exports."""

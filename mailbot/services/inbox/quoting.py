@@ -26,7 +26,8 @@ def take_order(handling: Handling) -> Outcome:
         handling.partner,
     )
     uow, rules = work.uow, handling.intake.rules
-    order = read_order(message, rules, handling.intake.catalogue.current(uow))
+    catalogue = handling.intake.catalogue.current(uow)
+    order = read_order(message, rules, catalogue)
     if not order.lines.lines:
         context: dict[str, object] = {
             "rejected": order.lines.rejected,
@@ -37,7 +38,14 @@ def take_order(handling: Handling) -> Outcome:
     quote = price_order(uow, client, order, rules)
     zone = work.zone_of(client.timezone)
     vouchers = judge_codes(
-        uow, client, order, message, quote, received_at=inbound.received_at, zone=zone
+        uow,
+        client,
+        order,
+        message,
+        quote,
+        received_at=inbound.received_at,
+        zone=zone,
+        catalogue=catalogue,
     )
     quote = replace(quote, discount=vouchers.discount)
     rows = vouchers.rows(client.language)

@@ -1,10 +1,11 @@
 """An order's voucher codes: read from its mail, judged on its quote, reserved with it.
 
-Codes come from the subject, the body without quoted mail, and the order's voucher columns;
-tokens that are neither known codes nor serial-shaped are ordinary words and are left out
-(`vouchers.look_up`). Judging is pure (`domain.vouchers`). Reserving counts against the limits
-and can still refuse a code that other orders took in the meantime: its discount is then
-dropped and the reply says why.
+Codes come from the subject, the body without quoted mail, and the order's voucher columns.
+Words written as codes (after "code:", alone on a line, in a voucher column) are always
+answered; other tokens that are neither known codes nor serial-shaped are ordinary words and
+are left out (`vouchers.look_up`). Judging is pure (`domain.vouchers`). Reserving counts
+against the limits and can still refuse a code that other orders took in the meantime: its
+discount is then dropped and the reply says why.
 """
 
 from __future__ import annotations
@@ -28,11 +29,15 @@ from mailbot.domain.vouchers import (
     VoucherTerms,
     evaluate_vouchers,
 )
+from mailbot.domain.vouchers.codes import loose_form
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.outbound.voucher_lookups import lookup_words
 from mailbot.outbound.voucher_rows import VoucherRow, voucher_rows
+from mailbot.parsers.catalogue import Catalogue
 from mailbot.parsers.message import ParsedMessage
+from mailbot.parsers.order_lines import NO_CATALOGUE
 from mailbot.parsers.voucher_tokens import code_tokens
+from mailbot.parsers.written_codes import written_codes
 from mailbot.services.orders.taking import ReadOrder
 from mailbot.services.vouchers.redemptions import FoundCode, Refusal, look_up, reserve
 from mailbot.storage.models import Order, Partner
@@ -92,6 +97,9 @@ class OrderVouchers:
             if found.corrected:
                 read_as = words["corrected"] % {"typed": found.typed, "code": found.shown}
                 row = replace(row, details=(*row.details, read_as))
+            if found.suggestion is not None:
+                did_you_mean = words["did you mean"] % {"code": found.suggestion}
+                row = replace(row, details=(*row.details, did_you_mean))
             rows.append(row)
         return tuple(rows)
 
@@ -105,15 +113,25 @@ def judge_codes(
     *,
     received_at: datetime,
     zone: tzinfo,
+    catalogue: Catalogue = NO_CATALOGUE,
 ) -> OrderVouchers:
     """Look up the codes the order's mail names and judge the usable ones on `quote`.
 
-    Dates are judged on the day the mail was received in `zone` (the client's time zone).
+    Words written as codes are answered even when unknown, unless they are the order's SKUs or
+    the `catalogue`'s. Dates are judged on the day the mail was received in `zone` (the
+    client's time zone).
     """
-    tokens = list(dict.fromkeys([*code_tokens(message.subject, message.text), *order.codes]))
+    skus = {normalise_sku(line.sku) for line in order.lines.lines}
+    skus |= {normalise_sku(line.sku) for line in order.lines.rejected}
+
+    def is_sku(word: str) -> bool:
+        return normalise_sku(word) in skus or bool(catalogue.find(word).skus)
+
+    written = [*written_codes(message.subject, message.text, is_sku), *order.codes]
+    tokens = list(dict.fromkeys([*code_tokens(message.subject, message.text), *written]))
     if not tokens:
         return OrderVouchers()
-    found = look_up(uow, tokens, client.id)
+    found = look_up(uow, tokens, client.id, {loose_form(code) for code in written})
     usable = [f for f in found if f.refusal is None and f.terms is not None]
     if not usable or not quote.lines:
         return OrderVouchers(found)

@@ -12,7 +12,7 @@ or releasing what is already redeemed or released changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from mailbot.domain.money import Money
-from mailbot.domain.vouchers.codes import normalise_code
+from mailbot.domain.vouchers.codes import loose_form, normalise_code
 from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
 from mailbot.parsers.voucher_codes import (
     PREFIX_LENGTH,
@@ -28,6 +28,7 @@ from mailbot.parsers.voucher_codes import (
     candidates,
     is_serial_shape,
     match,
+    one_slip_variants,
 )
 from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -53,7 +54,8 @@ class FoundCode:
     """A typed code read as a usable voucher, or refused with the reason.
 
     `code` is the stored code (None when nothing fits), `shown` how to print it; `corrected`
-    says that the typed text was read as another code (look-alikes or one slip).
+    says that the typed text was read as another code (look-alikes or one slip); `suggestion`
+    is the one usable code an unknown code is a slip from.
     """
 
     typed: str
@@ -64,6 +66,7 @@ class FoundCode:
     terms: dict[str, Any] | None = None
     budget_left: Money | None = None
     refusal: Refusal | None = None
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +123,16 @@ def _refusal(
     return _budget_refusal(budget_left(campaign), None)
 
 
-def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[FoundCode, ...]:
+def look_up(
+    uow: UnitOfWork, tokens: Sequence[str], client_id: int, written: Collection[str] = ()
+) -> tuple[FoundCode, ...]:
     """Read candidate tokens (from `code_tokens`) as codes for `client_id`, in their order.
 
-    Only known codes, and serial-shaped tokens with a campaign's prefix (then "unknown" or
-    "looks mistyped"), are answered; every other token is an ordinary word and left out. The
-    limits are read without a lock: `reserve` checks them again.
+    Known codes, serial-shaped tokens with a campaign's prefix ("unknown" or "looks
+    mistyped"), and tokens the client wrote as codes (`written`, in loose form: "unknown", with
+    the usable code one slip away if there is exactly one) are answered; every other token is
+    an ordinary word and left out. The limits are read without a lock: `reserve` checks them
+    again.
     """
     known = uow.vouchers.codes_for((c for token in tokens for c in candidates(token)), client_id)
     prefixes: set[str] | None = None
@@ -135,10 +142,16 @@ def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[Fou
             prefixes = uow.vouchers.prefixes()  # asked only when a token needs them
         read = match(token, known, prefixes or set())
         if read.code is None:
-            if read.kind is not MatchKind.UNKNOWN or _looks_like_ours(token, prefixes or set()):
-                unknown = read.kind is MatchKind.UNKNOWN
+            unknown = read.kind is MatchKind.UNKNOWN
+            if not unknown or _looks_like_ours(token, prefixes or set()):
                 why = Refusal.UNKNOWN if unknown else Refusal.LOOKS_MISTYPED
                 found.setdefault(token, FoundCode(token, None, token, False, refusal=why))
+            elif loose_form(token) in written:
+                hint = _suggestion(uow, token, client_id)
+                found.setdefault(
+                    token,
+                    FoundCode(token, None, token, False, refusal=Refusal.UNKNOWN, suggestion=hint),
+                )
             continue
         code, campaign, held_by_client, code_held = known[read.code]
         refusal = _refusal(campaign, code, client_id, held_by_client, code_held)
@@ -156,6 +169,13 @@ def look_up(uow: UnitOfWork, tokens: Sequence[str], client_id: int) -> tuple[Fou
             ),
         )
     return tuple(found.values())
+
+
+def _suggestion(uow: UnitOfWork, typed: str, client_id: int) -> str | None:
+    """The one code `client_id` may use that `typed` is a slip from, as printed; None when
+    none or several are."""
+    near = uow.vouchers.usable_codes(one_slip_variants(typed), client_id)
+    return near[0] if len(near) == 1 else None
 
 
 def _looks_like_ours(typed: str, prefixes: set[str]) -> bool:
