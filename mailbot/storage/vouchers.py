@@ -6,35 +6,33 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ColumnElement,
-    Numeric,
-    ScalarSelect,
-    Table,
-    and_,
-    bindparam,
-    case,
     func,
     insert,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from mailbot.domain.money import Money
-from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
+from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.storage.models import (
     Partner,
     PartnerAddress,
     VoucherCampaign,
     VoucherCode,
     VoucherRedemption,
+)
+from mailbot.storage.voucher_statements import (
+    CLAIMABLE,
+    CODES_FOR,
+    TAKE_USE,
+    TAKE_USE_WITHIN_BUDGET,
+    held_count,
+    insert_within,
 )
 
 Known = tuple[VoucherCode, VoucherCampaign, int, int]
@@ -68,117 +66,6 @@ class Taken:
 
     per_client_limit: int | None
     discount_used_before: Decimal | None
-
-
-def _held(*where: ColumnElement[bool]) -> ScalarSelect[int]:
-    """How many reservations and redemptions fit `where`."""
-    query = select(func.count(VoucherRedemption.id)).where(VoucherRedemption.status.in_(HOLDING))
-    return query.where(*where).scalar_subquery()
-
-
-# The statements of the reservation path are built once: building one costs more client time
-# than PostgreSQL takes to run it. Values come as bound parameters.
-
-_CODES_FOR = (
-    select(
-        VoucherCode,
-        VoucherCampaign,
-        _held(
-            VoucherRedemption.campaign_id == VoucherCampaign.id,
-            VoucherRedemption.client_id == bindparam("client_id"),
-        ).correlate(VoucherCampaign),
-        # Only a serial code is single-use: a promotional one's count would grow with each use.
-        case(
-            (
-                VoucherCampaign.kind == "serial",
-                _held(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode),
-            ),
-            else_=0,
-        ),
-    )
-    .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
-    .where(VoucherCode.code.in_(bindparam("codes", expanding=True)))
-)
-
-_CLAIMABLE = (
-    select(
-        VoucherCode.code,
-        VoucherCode.id,
-        VoucherCode.client_id,
-        VoucherCampaign.id,
-        VoucherCampaign.kind,
-        VoucherCampaign.active,
-        VoucherCampaign.terms,
-        VoucherRedemption.id,
-        VoucherRedemption.status,
-        VoucherRedemption.hold_until,
-    )
-    .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
-    .outerjoin(
-        VoucherRedemption,
-        and_(
-            VoucherRedemption.code_id == VoucherCode.id,
-            VoucherRedemption.inbound_message_id == bindparam("inbound_id"),
-        ),
-    )
-    .where(VoucherCode.code.in_(bindparam("codes", expanding=True)))
-)
-
-
-_Counters = ReturningUpdate[int | None, Decimal | None, str | None, Decimal]
-
-
-def _take_use(*, within_budget: bool) -> _Counters:
-    """The guarded UPDATE that counts a use (see `Vouchers.take_use`)."""
-    campaign = VoucherCampaign
-    query = update(campaign).where(
-        campaign.id == bindparam("campaign_id"),
-        campaign.active,
-        or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions),
-    )
-    values: dict[str, object] = {"used": campaign.used + 1}
-    if within_budget:  # ExactDecimal is text to SQLAlchemy; on PostgreSQL the columns are NUMERIC
-        has_budget = and_(campaign.budget.is_not(None), campaign.budget_currency.is_not(None))
-        budget = type_coerce(campaign.budget, Numeric())
-        used = type_coerce(campaign.discount_used, Numeric())
-        amount = bindparam("amount", type_=Numeric())
-        room = func.greatest(budget - used, 0)
-        fits = and_(campaign.budget_currency == bindparam("currency"), room >= amount)
-        query = query.where(or_(~has_budget, fits))
-        values["discount_used"] = case((has_budget, used + amount), else_=used)
-    return (
-        query.values(values)
-        .returning(
-            campaign.per_client_limit,
-            campaign.budget,
-            campaign.budget_currency,
-            campaign.discount_used,
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
-_TAKE_USE = _take_use(within_budget=False)
-_TAKE_USE_WITHIN_BUDGET = _take_use(within_budget=True)
-
-
-_NewId = ReturningInsert[int]
-
-
-@cache
-def _insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) -> _NewId:
-    """INSERT ... SELECT of a redemption's `columns` (bound by name) unless the client holds
-    `:per_client` in the campaign (when `per_client`) or the code is held (`single_use`)."""
-    table = cast(Table, VoucherRedemption.__table__)
-    row = select(*(bindparam(c, type_=table.c[c].type).label(c) for c in columns))
-    if per_client:
-        client = VoucherRedemption.client_id == bindparam("client_id")
-        held = _held(VoucherRedemption.campaign_id == bindparam("campaign_id"), client)
-        row = row.where(held < bindparam("per_client"))
-    if single_use:
-        row = row.where(_held(VoucherRedemption.code_id == bindparam("code_id")) == 0)
-    # The Core table: with parameters, an ORM insert() would be taken for a bulk INSERT.
-    return insert(table).from_select(columns, row).returning(table.c.id)
 
 
 class Vouchers:
@@ -276,7 +163,7 @@ class Vouchers:
         """The stored codes among `codes` with their campaigns, how many reservations and
         redemptions the client holds in each campaign, and how many each serial code has (0 for
         a promotional one), by code: one statement, read without a lock."""
-        query = _CODES_FOR
+        query = CODES_FOR
         rows = self.session.execute(query, {"codes": sorted(set(codes)), "client_id": client_id})
         return {row[0].code: (row[0], row[1], row[2], row[3]) for row in rows}
 
@@ -286,7 +173,7 @@ class Vouchers:
         no ORM entities, for the hot path."""
         found = {}
         params = {"codes": sorted(set(codes)), "inbound_id": inbound_id}
-        for row in self.session.execute(_CLAIMABLE, params):
+        for row in self.session.execute(CLAIMABLE, params):
             earlier_use = None if row[7] is None else Earlier(row[7], row[8], row[9])
             found[row[0]] = Claimable(row[1], row[2], row[3], row[4], row[5], row[6], earlier_use)
         return found
@@ -304,7 +191,7 @@ class Vouchers:
             "amount": discount.amount,
             "currency": discount.currency,
         }
-        query = _TAKE_USE_WITHIN_BUDGET if exact else _TAKE_USE  # the latter ignores the budget
+        query = TAKE_USE_WITHIN_BUDGET if exact else TAKE_USE  # the latter ignores the budget
         taken = self.session.execute(query, params).one_or_none()
         if taken is None:
             return None
@@ -346,10 +233,12 @@ class Vouchers:
     def holding(self, campaign_id: int, client_id: int, code_id: int) -> tuple[int, int]:
         """How many reservations and redemptions the client holds in the campaign, and how
         many the code has."""
-        by_client = _held(
+        by_client = held_count(
             VoucherRedemption.campaign_id == campaign_id, VoucherRedemption.client_id == client_id
         )
-        row = self.session.execute(select(by_client, _held(VoucherRedemption.code_id == code_id)))
+        row = self.session.execute(
+            select(by_client, held_count(VoucherRedemption.code_id == code_id))
+        )
         held = row.one()
         return held[0], held[1]
 
@@ -359,7 +248,7 @@ class Vouchers:
         (`single_use`) the code is held: one INSERT ... SELECT ... WHERE, so the counts are read
         in the same statement. With the campaign locked first (`take_use`), the statement sees
         every reservation committed before. The new id, or None when a count said no."""
-        query = _insert_within(tuple(sorted(values)), per_client is not None, single_use)
+        query = insert_within(tuple(sorted(values)), per_client is not None, single_use)
         params = values | {"per_client": per_client}
         return self.session.execute(query, params).scalar_one_or_none()
 
