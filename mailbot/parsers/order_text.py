@@ -57,7 +57,7 @@ _LIST_MARKER = re.compile(r"(?:[-*•·▪]|\d{1,3}[.)]|#\d{1,3}|pos\.?\s*\d{1,3
 _RULE_CELL = re.compile(r":?-{2,}:?")
 _MAX_LINE = 300
 _GLUED = re.compile(r"(.*\d)([xх×*]\d{1,4}[.,]?)", re.IGNORECASE)
-_LEADING_COUNT = re.compile(r"(?<!\S)\d+\s*[xх×*]\s*$|(?<!\S)\d+\s*[xх×*]$", re.IGNORECASE)
+_LEADING_COUNT = re.compile(r"(?<!\S)\d+\s*[xх×*]\s*$", re.IGNORECASE)
 _COUNTED = re.compile(rf"(?<![\w.,])\d+\s*{UNITS}(?!\w)", re.IGNORECASE)
 _MAX_COUNTED_LINE = 80  # longer lines with "4 pcs" in them are sentences, not order lines
 _BRAND = re.compile(r"[A-Z]{2,8}")  # "WVA", "KNORR" in front of a number
@@ -135,7 +135,7 @@ class _TextReader:
             # A short SKU ("C 4") is looked for only on a line that plainly counts something.
             spans = self.catalogue.find_in(tokens, short=True)
         if not spans:
-            self._read_shape(self.numbers[index], text)
+            self._read_shape(self.numbers[index], text, tokens)
             return index + 1
         readings = _quantities(tokens, spans)
         if len(spans) == 1 and not readings[0].found:
@@ -157,8 +157,9 @@ class _TextReader:
         reading = read_explicit_quantity(text)
         return reading if reading.found else None
 
-    def _read_shape(self, number: int, text: str) -> None:
-        """A line without a known SKU: a line when it has an order line's shape."""
+    def _read_shape(self, number: int, text: str, tokens: Sequence[str]) -> None:
+        """A line without a known SKU (`tokens`: its words, quantities glued to a SKU split
+        off): a line when it has an order line's shape."""
         match = _ORDER_LINE.fullmatch(text.strip("|").strip())
         if match is not None:
             sku = match["sku1"] or match["sku2"] or match["sku3"]
@@ -171,7 +172,6 @@ class _TextReader:
             return
         if not self.catalogue:
             return
-        tokens = _unglued(text.split())
         if is_total_row(tokens, ""):
             return  # "Итого: 7 шт. на сумму 45 600,00 руб." sums up the lines above it
         # "WVA 29031 x 3" with a SKU the catalogue does not know: unknown, not ignored.
@@ -225,9 +225,9 @@ def _quantities(
     afters: list[str] = []
     for end, start in zip(ends, [*starts[1:], len(tokens)], strict=True):
         between = " ".join(tokens[end:start])
-        if start == len(tokens):
+        if start == len(tokens):  # after the last SKU: all its own
             afters.append(between)
-            break
+            continue
         leading = _LEADING_COUNT.search(between)
         cut = leading.start() if leading is not None else len(between)
         afters.append(between[:cut])
