@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
-from mailbot.commands import price_export  # noqa: F401 - adds `pricelist export`
+from mailbot.commands import outbox_records, price_export  # noqa: F401 - add subcommands
 from mailbot.commands.common import Context
 from mailbot.commands.jobs import digest, jobs
-from mailbot.commands.lifecycle import ORDER_COMMANDS, partners_set, payments
+from mailbot.commands.lifecycle import ORDER_COMMANDS, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
+from mailbot.commands.money import ledger
+from mailbot.commands.partner_edit import COMMANDS as PARTNER_EDIT_COMMANDS
 from mailbot.commands.pricelists import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
 from mailbot.commands.service import db, ingest, run
@@ -22,7 +24,7 @@ from mailbot.commands.vouchers import vouchers
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     help="TOML configuration file [default: $MAILBOT_CONFIG, else the embedded default].",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
@@ -53,11 +55,13 @@ for command in (
     jobs,
     digest,
     payments,
+    ledger,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:
     orders.add_command(command)
-partners.add_command(partners_set)
+for command in PARTNER_EDIT_COMMANDS:
+    partners.add_command(command)
 for command in MAIL_COMMANDS:
     main.add_command(command)
 for command in PRICE_VERSION_COMMANDS:

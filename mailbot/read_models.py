@@ -9,6 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from mailbot.domain.money import Money
+from mailbot.parsers.mail_summary import Head, MailView
+from mailbot.services.orders.ledger import Account, StatementLine
 from mailbot.storage.models import (
     BouncingAddress,
     InboundMessage,
@@ -137,10 +139,13 @@ def _rejected(line: OrderLine) -> Row:
     }
 
 
-def message_row(message: InboundMessage) -> Row:
+def message_row(message: InboundMessage, head: Head | None = None) -> Row:
+    """A received message; with its `head`, who sent it and its subject."""
     return {
         "id": message.id,
         "message_id": message.message_id,
+        "sender": None if head is None else head.sender,
+        "subject": None if head is None else head.subject,
         "source": message.source,
         "size": message.size,
         "received_at": _time(message.received_at),
@@ -201,4 +206,72 @@ def price_item_row(item: PriceItem, supplier: str) -> Row:
         "stock": item.stock,
         "in_stock": item.in_stock,
         "delivery_days": item.delivery_days,
+    }
+
+
+def message_outcome(uow: UnitOfWork, message: InboundMessage, head: Head) -> Row:
+    """A received message with everything that became of it: the mail it caused (replies,
+    order files, managers' mails) and the orders it created or moved on."""
+    return {
+        **message_row(message, head),
+        "processed_at": _time(message.processed_at),
+        "partner": message.partner_id,
+        "replies": [
+            {
+                "id": mail.id,
+                "kind": mail.kind,
+                "recipient": mail.recipient,
+                "status": mail.status,
+                "subject": mail.subject,
+            }
+            for mail in uow.sent.caused_by(message.id)
+        ],
+        "orders": [
+            {"number": number, "status": status, "at": _time(at)}
+            for number, status, at in uow.order_records.touched_by(message.id)
+        ],
+    }
+
+
+def outbound_detail(message: OutboundMessage, view: MailView) -> Row:
+    """A mail in the outbox with its headers, text and attachments as a person reads them."""
+    return {
+        **outbound_row(message),
+        "sender": message.sender,
+        "next_attempt_at": _time(message.next_attempt_at),
+        "headers": dict(view.headers),
+        "text": view.text,
+        "attachments": [
+            {"name": file.name, "content_type": file.content_type, "size": file.size}
+            for file in view.attachments
+        ],
+    }
+
+
+def ledger_row(line: StatementLine) -> Row:
+    """A ledger entry with its order's number and the balance after it."""
+    entry = line.entry
+    return {
+        "at": _time(entry.at),
+        "kind": entry.kind,
+        "amount": _money(entry.amount, entry.currency),
+        "currency": entry.currency,
+        "order": line.order_number,
+        "note": entry.note,
+        "balance": str(line.balance.amount),
+        "by": entry.created_by,
+    }
+
+
+def account_row(account: Account) -> Row:
+    """A client's balance (credits minus debits: below zero it owes), what it owes, its credit
+    limit and what is left of it, in its currency."""
+    balance = account.balance
+    owes = max(-balance.amount, Decimal(0))
+    limit = account.credit_limit
+    return {
+        "balance": str(balance.amount),
+        "owes": _money(owes, balance.currency),
+        "credit_limit": None if limit is None else _money(limit.amount, limit.currency),
+        "credit_left": None if limit is None else _money(limit.amount - owes, limit.currency),
     }

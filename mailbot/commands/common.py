@@ -1,7 +1,9 @@
 """What every command shares: the lazily built application, output, and exit codes.
 
-Exit codes: 0 done; 1 the action failed (not found, refused, a message quarantined);
-2 wrong usage; 3 invalid configuration; 4 the database is not ready.
+Exit codes (the README's table, which `mailbot --help` points to): 0 done; 1 the action failed
+(not found, refused, a file that cannot be read or written, a message quarantined); 2 wrong
+usage (an unknown command or option, a missing argument, a value of the wrong form); 3 invalid
+configuration; 4 the database is not ready.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import click
 from sqlalchemy.exc import OperationalError
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, ConfigError, load_config
+from mailbot.domain.money import CurrencyError, minor_unit
 from mailbot.errors import MailbotError
 from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, upgrade
 
@@ -51,6 +54,16 @@ def fail(message: str, code: int = FAILED) -> NoReturn:
     sys.exit(code)
 
 
+def check_currency(text: str, option: str = "--currency") -> str:
+    """The ISO 4217 code given with `option`, upper-case; wrong usage (exit 2) otherwise."""
+    code = text.strip().upper()
+    try:
+        minor_unit(code)
+    except CurrencyError:
+        fail(f"{option}: {text!r} is not an ISO 4217 currency code", USAGE)
+    return code
+
+
 def read_file(path: Path) -> bytes:
     """The bytes of a file named on the command line; a file that cannot be read is a failed
     action (exit 1), as in every command, not a usage error."""
@@ -58,6 +71,22 @@ def read_file(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         fail(f"cannot read {path}: {error.strerror or error}")
+
+
+@contextmanager
+def output_file(path: Path) -> Iterator[BinaryIO]:
+    """A file written whole or not at all: the block writes PATH.partial, which becomes PATH
+    when the block ends without error. A file that cannot be written is a failed action
+    (exit 1), as one that cannot be read."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("wb") as target:
+            yield target
+        partial.replace(path)
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def emit(rows: Sequence[Mapping[str, object]], as_json: bool, columns: Sequence[str]) -> None:
@@ -113,6 +142,16 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Turn mailbot's errors about a value given on the command line (not a number, out of
+    range, not one of the words it takes) into wrong usage: a one-line message and exit 2."""
+    try:
+        yield
+    except MailbotError as error:
+        fail(str(error), USAGE)
 
 
 @contextmanager

@@ -1,23 +1,12 @@
-"""A manager's side of the order lifecycle: held orders, closing, payments, partner terms."""
+"""A manager's side of the order lifecycle: held orders, closing, payments."""
 
 from __future__ import annotations
 
 import click
 
-from mailbot import read_models as views
-from mailbot.commands.common import (
-    Context,
-    emit_one,
-    failures,
-    json_option,
-    pass_context,
-    terms_options,
-)
-from mailbot.commands.dates import contract_end_option, parse_contract_end
+from mailbot.commands.common import Context, failures, pass_context, usage_errors
 from mailbot.services.orders import agreement
-from mailbot.services.orders.ledger import add_payment
-from mailbot.services.partners.registry import set_contract_end
-from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.orders.ledger import add_payment, parse_amount
 
 
 @click.command("release")
@@ -78,38 +67,10 @@ def payments_add(
 ) -> None:
     """Credit AMOUNT to the client that has the address CLIENT."""
     app = context.app()
+    with usage_errors():
+        parse_amount(amount)
     with failures():
         entry, balance = add_payment(
             app.uow, client, amount, currency=currency, note=note, now=app.clock.now()
         )
     click.echo(f"payment of {entry.amount} {entry.currency} booked; balance {balance}")
-
-
-@click.command("set")
-@click.argument("address")
-@terms_options
-@contract_end_option
-@json_option
-@pass_context
-def partners_set(
-    context: Context,
-    address: str,
-    auto_agree: bool | None,
-    credit_limit: str | None,
-    timezone: str | None,
-    contract_end: str | None,
-    as_json: bool,
-) -> None:
-    """Change the terms or the contract end of the partner that has ADDRESS; shows the
-    partner."""
-    app = context.app()
-    terms = Terms(auto_agree, credit_limit, timezone)
-    with failures():
-        partner = set_terms(app.uow, address, terms, now=app.clock.now())
-        if contract_end is not None:
-            ends_at = parse_contract_end(contract_end, app.config.scheduler.timezone)
-            partner = set_contract_end(app.uow, address, ends_at, now=app.clock.now())
-    row = views.partner_row(partner)
-    if not as_json:
-        row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]
-    emit_one(row, as_json)

@@ -18,7 +18,9 @@ from mailbot.commands.common import (
     pass_context,
 )
 from mailbot.domain.mail import InboundStatus, OutboundStatus
+from mailbot.parsers.mail_summary import read_head
 from mailbot.services.outbox.bounces import clear_address
+from mailbot.storage.unit_of_work import UnitOfWork
 
 MESSAGE_STATUSES = tuple(status.value for status in InboundStatus)
 OUTBOUND_STATUSES = tuple(status.value for status in OutboundStatus)
@@ -29,16 +31,24 @@ def messages() -> None:
     """Received messages and what became of them (why one was not answered, too)."""
 
 
+def message_rows(uow: UnitOfWork, status: str | None, limit: int) -> list[views.Row]:
+    """The newest received messages with `status` (None: any), each with its sender and
+    subject read from its header block."""
+    found = uow.inbox.with_status(status, limit)
+    heads = uow.inbox.heads(message.id for message in found)
+    return [views.message_row(m, read_head(heads.get(m.id, b""))) for m in found]
+
+
 @messages.command("list")
 @click.option("--status", type=click.Choice(MESSAGE_STATUSES), help="Only messages with it.")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @json_option
 @pass_context
 def messages_list(context: Context, status: str | None, limit: int, as_json: bool) -> None:
-    """List the newest received messages with their outcome."""
+    """List the newest received messages with their sender, subject and outcome."""
     with context.app().uow() as uow:
-        rows = [views.message_row(m) for m in uow.inbox.with_status(status, limit)]
-    emit(rows, as_json, ["id", "received_at", "status", "message_id", "outcome"])
+        rows = message_rows(uow, status, limit)
+    emit(rows, as_json, ["id", "received_at", "status", "sender", "subject", "outcome"])
 
 
 @messages.command("show")
@@ -47,12 +57,13 @@ def messages_list(context: Context, status: str | None, limit: int, as_json: boo
 @json_option
 @pass_context
 def messages_show(context: Context, message_id: int, raw: bool, as_json: bool) -> None:
-    """Show a received message: its status, outcome, attempts and last error."""
+    """Show a received message and all that became of it: status, outcome, attempts, last
+    error, the mail it caused and the orders it created or moved on."""
     show_message(context, message_id, raw=raw, as_json=as_json)
 
 
 def show_message(context: Context, message_id: int, *, raw: bool, as_json: bool) -> None:
-    """Print a stored message's record, or with `raw` its bytes as received."""
+    """Print a stored message's record with its outcome, or with `raw` its bytes as received."""
     with context.app().uow() as uow:
         message = uow.inbox.get(message_id)
         if message is None:
@@ -60,17 +71,29 @@ def show_message(context: Context, message_id: int, *, raw: bool, as_json: bool)
         if raw:
             sys.stdout.buffer.write(message.raw)
             return
-        emit_one(views.message_row(message), as_json)
+        head = read_head(uow.inbox.heads([message_id]).get(message_id, b""))
+        record = views.message_outcome(uow, message, head)
+    emit_one(record, as_json)
+    if not as_json:
+        for title, key, columns in (
+            ("mail it caused", "replies", ["id", "kind", "recipient", "status", "subject"]),
+            ("orders", "orders", ["number", "status", "at"]),
+        ):
+            rows: list[views.Row] = record[key]  # type: ignore[assignment]
+            click.echo(f"\n{title}: {len(rows) or 'none'}")
+            if rows:
+                emit(rows, False, columns)
 
 
 @click.group()
 def outbox() -> None:
-    """Mail mailbot wrote: pending, sent, failed, bounced, held for a digest, suppressed."""
+    """Mail mailbot wrote: pending, sent, failed, bounced, held for a digest, suppressed,
+    cancelled."""
 
 
 @outbox.command("list")
 @click.option("--status", type=click.Choice(OUTBOUND_STATUSES), help="Only mail with it.")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @json_option
 @pass_context
 def outbox_list(context: Context, status: str | None, limit: int, as_json: bool) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from mailbot.commands.common import Context, fail, failures, pass_context
+from mailbot.commands.common import Context, fail, failures, output_file, pass_context
 from mailbot.commands.records import pricelist
 from mailbot.services.partners.registry import (
     PRICE_LIST_FORMATS,
@@ -29,7 +29,7 @@ from mailbot.services.pricelists.export import file_name, write_price_list
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Where to write [default: prices-DATE.FORMAT in the current directory].",
 )
 @pass_context
@@ -45,7 +45,7 @@ def pricelist_export(context: Context, address: str, fmt: str | None, output: Pa
         fmt = fmt or parse_price_list_formats(client.price_list_formats)[0]
         target = output or Path(file_name(fmt, app.clock.now()))
         bar = tqdm(unit=" rows", desc=target.name, disable=not sys.stderr.isatty())
-        with target.open("wb") as file:
+        with output_file(target) as file:
             items = write_price_list(
                 uow, client, app.rules.pricing, {fmt: file}, progress=bar.update
             )

@@ -64,7 +64,7 @@ def _supplier(context: Context, address: str) -> Partner:
 
 @click.command("history")
 @click.argument("supplier")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @json_option
 @pass_context
 def history(context: Context, supplier: str, limit: int, as_json: bool) -> None:
@@ -126,7 +126,9 @@ def reject(context: Context, version_id: int) -> None:
 
 
 @click.command("stale")
-@click.option("--days", type=int, help="Older than this [default: price_lists.stale_days].")
+@click.option(
+    "--days", type=click.IntRange(min=0), help="Older than this [default: price_lists.stale_days]."
+)
 @click.option("--notify", is_flag=True, help="Also mail the list to every manager (for cron).")
 @json_option
 @pass_context

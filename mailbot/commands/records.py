@@ -11,6 +11,7 @@ from tqdm import tqdm
 from mailbot import read_models as views
 from mailbot.commands.common import (
     Context,
+    check_currency,
     emit,
     emit_one,
     fail,
@@ -19,9 +20,11 @@ from mailbot.commands.common import (
     pass_context,
     read_file,
     terms_options,
+    usage_errors,
 )
 from mailbot.commands.dates import contract_end_option, parse_contract_end
-from mailbot.commands.mail_records import show_message
+from mailbot.commands.mail_records import message_rows, show_message
+from mailbot.commands.money import account_record, show_partner
 from mailbot.commands.pricelists import echo_report
 from mailbot.config import PRICE_FIELDS
 from mailbot.domain.mail import InboundStatus
@@ -35,6 +38,7 @@ from mailbot.services.partners.registry import (
     ROLES,
     add_partner,
     normalise_address,
+    parse_price_list_formats,
 )
 from mailbot.services.partners.terms import check_timezone, parse_credit_limit
 from mailbot.services.pricelists.importing import SupplierFormat, import_price_list
@@ -78,6 +82,10 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
                  timezone: str | None) -> None:  # fmt: skip
     """Register a partner under ADDRESS."""
     app = context.app()
+    with usage_errors():
+        limit = parse_credit_limit(credit_limit or "")
+        zone = check_timezone(timezone or "")
+        parse_price_list_formats(price_list_formats)
     with failures():
         partner_id = add_partner(
             app.uow,
@@ -86,14 +94,14 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             addresses=[address, *more],
             language=language,
             group=group,
-            currency=(currency or app.config.pricing.currency).upper(),
+            currency=check_currency(currency or app.config.pricing.currency),
             now=app.clock.now(),
             price_display=price_display,
             price_list_formats=price_list_formats,
             contract_ends_at=parse_contract_end(contract_end, app.config.scheduler.timezone),
             auto_agree=bool(auto_agree),
-            credit_limit=parse_credit_limit(credit_limit or ""),
-            timezone=check_timezone(timezone or ""),
+            credit_limit=limit,
+            timezone=zone,
         )
     click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
 
@@ -125,11 +133,16 @@ def _partner(context: Context, address: str) -> Partner:
 @json_option
 @pass_context
 def partners_show(context: Context, address: str, as_json: bool) -> None:
-    """Show the partner that has ADDRESS."""
-    row = views.partner_row(_partner(context, address))
+    """Show the partner that has ADDRESS; a client with its balance, credit limit and newest
+    ledger entries."""
+    partner = _partner(context, address)
+    row = views.partner_row(partner)
+    if partner.role == "client":
+        with context.app().uow() as uow:
+            row |= account_record(uow, partner)
     if not as_json:
         row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]
-    emit_one(row, as_json)
+    show_partner(row, as_json)
 
 
 @partners.command("deactivate")
@@ -151,7 +164,7 @@ def pricelist() -> None:
 
 
 @pricelist.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--supplier", required=True, help="The supplier's registered address.")
 @click.option(
     "--column",
@@ -241,7 +254,7 @@ def orders() -> None:
 
 @orders.command("list")
 @click.option("--client", help="Only this client's orders (any of its addresses).")
-@click.option("--limit", default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @json_option
 @pass_context
 def orders_list(context: Context, client: str | None, limit: int, as_json: bool) -> None:
@@ -291,13 +304,14 @@ def quarantine() -> None:
 
 
 @quarantine.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @json_option
 @pass_context
-def quarantine_list(context: Context, as_json: bool) -> None:
-    """List quarantined messages, newest first."""
+def quarantine_list(context: Context, limit: int, as_json: bool) -> None:
+    """List the newest quarantined messages with who sent them and why they are there."""
     with context.app().uow() as uow:
-        rows = [views.message_row(m) for m in uow.inbox.with_status(InboundStatus.QUARANTINED)]
-    emit(rows, as_json, ["id", "received_at", "attempts", "message_id", "last_error"])
+        rows = message_rows(uow, InboundStatus.QUARANTINED, limit)
+    emit(rows, as_json, ["id", "received_at", "attempts", "sender", "subject", "last_error"])
 
 
 @quarantine.command("show")

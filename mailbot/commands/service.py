@@ -54,7 +54,7 @@ def run(context: Context, demo: bool) -> None:
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @pass_context
 def ingest(context: Context, files: tuple[str, ...]) -> None:
     """Store and process FILES (.eml, or - for standard input) now, and say what happened.

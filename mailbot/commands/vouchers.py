@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from contextlib import ExitStack
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -15,17 +16,18 @@ from tqdm import tqdm
 from mailbot.commands.common import (
     USAGE,
     Context,
+    check_currency,
     emit,
     emit_one,
     fail,
     failures,
     json_option,
+    output_file,
     pass_context,
     read_file,
 )
 from mailbot.domain.money import Money
 from mailbot.outbound.sheets import write_text_table
-from mailbot.parsers.pricelists import currency_code
 from mailbot.services.vouchers.campaigns import (
     EXPORT_HEADERS,
     KINDS,
@@ -76,9 +78,9 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
     try:
         terms = json.loads(read_file(file).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        fail(f"--terms: cannot read {file}: {error}", USAGE)
+        fail(f"--terms: cannot read {file}: {error}")
     if not isinstance(terms, dict):
-        fail(f"--terms: {file} must hold a JSON object", USAGE)
+        fail(f"--terms: {file} must hold a JSON object")
     if exclusive:
         terms["exclusive"] = True
     return terms
@@ -89,15 +91,16 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
 @click.option("--kind", type=click.Choice(KINDS), required=True)
 @click.option("--code", help="The code of a promotional campaign, e.g. WINTER25.")
 @click.option("--prefix", help="Three letters that start a serial campaign's codes, e.g. WNT.")
-@click.option("--terms", "terms_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--terms", "terms_file", type=click.Path(path_type=Path),
               help="The full terms as JSON, restrictions included.")  # fmt: skip
 @click.option("--percent", help="Percent off the order (the qualifying lines).")
 @click.option("--amount", help="An amount off, in --currency.")
 @click.option("--free-shipping", is_flag=True, help="Free shipping.")
 @click.option("--max-discount", help="At most this discount, in --currency (with --percent).")
 @click.option("--currency", help="Currency of amounts and the budget [default: pricing.currency].")
-@click.option("--limit", type=int, help="Redemptions in all [default: unlimited].")
-@click.option("--per-client", type=int, help="Redemptions per client company [default: any].")
+@click.option("--limit", type=click.IntRange(min=1), help="Redemptions in all [default: any].")
+@click.option("--per-client", type=click.IntRange(min=1),
+              help="Redemptions per client company [default: any].")  # fmt: skip
 @click.option("--budget", help="Total discount budget, in --currency [default: none].")
 @click.option("--exclusive", is_flag=True, help="Never combined with other codes.")
 @pass_context
@@ -108,9 +111,7 @@ def vouchers_create(context: Context, name: str, kind: str, code: str | None,
                     budget: str | None, exclusive: bool) -> None:  # fmt: skip
     """Define the campaign NAME: its benefit (or --terms FILE) and its limits."""
     app = context.app()
-    money = (currency or app.config.pricing.currency).upper()
-    if currency_code(money) is None:
-        fail(f"--currency: {currency!r} is not a currency code", USAGE)
+    money = check_currency(currency or app.config.pricing.currency)
     with failures():
         terms = _terms(terms_file, percent, amount, free_shipping, max_discount, exclusive, money)
         limits = Limits(limit, per_client, _money(budget, "--budget", money))
@@ -122,21 +123,48 @@ def vouchers_create(context: Context, name: str, kind: str, code: str | None,
 
 @vouchers.command("generate")
 @click.argument("campaign")
-@click.option("--count", type=int, required=True, help="Codes to issue (to each --client).")
+@click.option("--count", type=click.IntRange(min=1), required=True,
+              help="Codes to issue (to each --client).")  # fmt: skip
 @click.option("--client", "clients", multiple=True, help="Issue --count codes to this client.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the codes to a .csv or .xlsx file instead of printing them.")  # fmt: skip
+@json_option
 @pass_context
-def vouchers_generate(context: Context, campaign: str, count: int,
-                      clients: tuple[str, ...]) -> None:  # fmt: skip
-    """Issue serial codes of CAMPAIGN, unassigned or to named clients (only they can use them)."""
+def vouchers_generate(context: Context, campaign: str, count: int, clients: tuple[str, ...],
+                      output: Path | None, as_json: bool) -> None:  # fmt: skip
+    """Issue serial codes of CAMPAIGN, unassigned or to named clients (only they can use them).
+
+    Prints the codes, one per line (a client's address after a tab), or a JSON array with
+    --json; with --output, writes them (code, client, state) to a CSV or XLSX file, chosen by
+    its extension, and prints only how many and where.
+    """
+    fmt = None if output is None else output.suffix.lower().removeprefix(".")
+    if fmt not in (None, "csv", "xlsx"):
+        fail(f"--output: {output} must end in .csv or .xlsx", USAGE)
+    if output is not None and as_json:
+        fail("--output and --json: choose one", USAGE)
     app = context.app()
-    total = count * max(len(clients), 1)
-    bar = tqdm(total=total, unit=" codes", desc=campaign, disable=not sys.stderr.isatty())
-    with failures():
-        issued = generate_codes(app.uow, campaign=campaign, count=count, clients=clients,
-                                rng=secrets.SystemRandom(), now=app.clock.now(),
-                                progress=bar.update)  # fmt: skip
-    bar.close()
-    click.echo(f"{issued} codes issued for {campaign}")
+    bar = tqdm(total=count * max(len(clients), 1), unit=" codes", desc=campaign,
+               disable=not sys.stderr.isatty())  # fmt: skip
+    with ExitStack() as stack:
+        # The file is opened first: an unwritable place is told before any code is issued.
+        target = None if output is None else stack.enter_context(output_file(output))
+        with failures():
+            issued = generate_codes(app.uow, campaign=campaign, count=count, clients=clients,
+                                    rng=secrets.SystemRandom(), now=app.clock.now(),
+                                    progress=bar.update)  # fmt: skip
+        bar.close()
+        if target is not None:
+            rows = ((code, client, "free") for code, client in issued)
+            write_text_table(target, fmt or "csv", EXPORT_HEADERS, rows)
+    if output is not None:
+        click.echo(f"{len(issued)} codes issued for {campaign}, written to {output}")
+    elif as_json:
+        emit([{"code": code, "client": client or None} for code, client in issued], True, ())
+    else:
+        for code, client in issued:
+            click.echo(f"{code}\t{client}" if client else code)
+        click.echo(f"{len(issued)} codes issued for {campaign}", err=True)
 
 
 @vouchers.command("list")
@@ -172,15 +200,10 @@ def vouchers_show(context: Context, campaign_or_code: str, as_json: bool) -> Non
 @vouchers.command("export")
 @click.argument("campaign")
 @click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @pass_context
 def vouchers_export(context: Context, campaign: str, fmt: str, output: Path) -> None:
     """Write CAMPAIGN's codes with their assigned clients and states to a CSV or XLSX file."""
-    partial = output.with_name(output.name + ".partial")
-    try:
-        with failures(), context.app().uow() as uow, partial.open("wb") as target:
-            rows = write_text_table(target, fmt, EXPORT_HEADERS, export_rows(uow, campaign))
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
+    with output_file(output) as target, failures(), context.app().uow() as uow:
+        rows = write_text_table(target, fmt, EXPORT_HEADERS, export_rows(uow, campaign))
     click.echo(f"{rows} codes written to {output}")

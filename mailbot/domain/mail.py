@@ -20,3 +20,4 @@ class OutboundStatus(StrEnum):
     HELD = "held"  # past the sender's hourly limit: waits for the digest
     DIGESTED = "digested"  # sent inside a digest
     SUPPRESSED = "suppressed"  # not sent: the address bounced too often
+    CANCELLED = "cancelled"  # not sent: a manager cancelled it before the sender did

@@ -113,6 +113,11 @@ class SentMail:
         )
         return self.session.scalars(query).all()
 
+    def caused_by(self, inbound_id: int) -> Sequence[OutboundMessage]:
+        """The mail written in answer to (or because of) the received message, oldest first."""
+        query = select(OutboundMessage).where(OutboundMessage.inbound_message_id == inbound_id)
+        return self.session.scalars(query.order_by(OutboundMessage.id)).all()
+
     def list(self, status: str | None = None, limit: int = 100) -> Sequence[OutboundMessage]:
         query = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
         if status:

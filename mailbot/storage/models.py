@@ -241,7 +241,8 @@ class OutboundMessage(Base):
     (a bounce reported it undeliverable: `bounce_recipient`, `bounce_status`), held (a reply
     past the sender's hourly limit, waiting for the digest; the reason in `last_error`),
     digested (sent inside the digest `digest_id`), suppressed (not sent: the address bounced
-    too often; the reason in `last_error`).
+    too often; the reason in `last_error`), cancelled (not sent: a manager cancelled it while
+    it was pending or held; who and why in `last_error`).
     """
 
     __tablename__ = "outbound_messages"

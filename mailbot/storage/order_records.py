@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -82,6 +83,36 @@ class OrderRecords:
             .limit(limit)
         )
         return self.session.scalars(query).all()
+
+    def statement(self, partner_id: int) -> Sequence[tuple[LedgerEntry, str | None]]:
+        """Every entry of the partner, oldest first, each with the number of its order."""
+        query = (
+            select(LedgerEntry, Order.number)
+            .outerjoin(Order, LedgerEntry.order_id == Order.id)
+            .where(LedgerEntry.partner_id == partner_id)
+            .order_by(LedgerEntry.at, LedgerEntry.id)
+        )
+        return [(entry, number) for entry, number in self.session.execute(query)]
+
+    def touched_by(self, inbound_id: int) -> Sequence[tuple[str, str, datetime]]:
+        """(order number, status it moved to, when) for each step the received message moved
+        an order on, in the order they happened; an order it created without a step has the
+        status "created"."""
+        steps = (
+            select(Order.number, OrderTransition.status, OrderTransition.at)
+            .join(Order, OrderTransition.order_id == Order.id)
+            .where(OrderTransition.inbound_message_id == inbound_id)
+            .order_by(OrderTransition.at, OrderTransition.id)
+        )
+        found = [(number, status, at) for number, status, at in self.session.execute(steps)]
+        created = select(Order.number, Order.created_at).where(
+            Order.inbound_message_id == inbound_id
+        )
+        stepped = {number for number, _, _ in found}
+        for number, at in self.session.execute(created):
+            if number not in stepped:
+                found.insert(0, (number, "created", at))
+        return found
 
     def balance(self, partner_id: int, currency: str) -> Decimal:
         """Credits minus debits in `currency`: below zero, what the partner owes."""

@@ -30,11 +30,14 @@ from mailbot.storage.models import (
     Event,
     ImapFolder,
     InboundMessage,
+    LedgerEntry,
     Order,
     OrderLine,
     OutboundMessage,
     Partner,
     PartnerAddress,
+    PriceList,
+    SupplierOrder,
 )
 
 Leased = type[InboundMessage] | type[OutboundMessage]
@@ -87,6 +90,34 @@ class Partners:
     def addresses_taken(self, addresses: Iterable[str]) -> Sequence[str]:
         query = select(PartnerAddress.address).where(PartnerAddress.address.in_(list(addresses)))
         return self.session.scalars(query).all()
+
+    def remove_address(self, partner: Partner, address: str) -> None:
+        """Take one of the partner's addresses away (it may then be given to another)."""
+        for record in list(partner.addresses):
+            if record.address == address:
+                partner.addresses.remove(record)
+        self.session.flush()
+
+    def ties(self, partner_id: int) -> dict[str, int]:
+        """How many records hang on the partner through its role and currency: its orders
+        (all, and those not finished), ledger entries, price list versions, and the parts of
+        orders it supplies."""
+        counts = {
+            "orders": select(func.count(Order.id)).where(Order.client_id == partner_id),
+            "open orders": select(func.count(Order.id)).where(
+                Order.client_id == partner_id, Order.status.in_(OPEN_ORDER)
+            ),
+            "ledger entries": select(func.count(LedgerEntry.id)).where(
+                LedgerEntry.partner_id == partner_id
+            ),
+            "price lists": select(func.count(PriceList.id)).where(
+                PriceList.supplier_id == partner_id
+            ),
+            "supplier orders": select(func.count(SupplierOrder.id)).where(
+                SupplierOrder.supplier_id == partner_id
+            ),
+        }
+        return {name: self.session.scalar(query) or 0 for name, query in counts.items()}
 
     def refresh(self, partner: Partner) -> None:
         """Read the partner's row again (another transaction may have just changed it)."""
@@ -186,6 +217,16 @@ class Inbox:
     def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
         """Take the lease on a stored message and count the attempt; False if another took it."""
         return _claim(self.session, InboundMessage, message_id, now, lease)
+
+    def heads(self, message_ids: Iterable[int], size: int = 65536) -> dict[int, bytes]:
+        """The first `size` bytes of each message (its header block, as a rule), by id: a
+        listing reads who sent what without loading whole messages."""
+        wanted = list(message_ids)
+        if not wanted:
+            return {}
+        head = func.substr(InboundMessage.raw, 1, size, type_=LargeBinary)
+        query = select(InboundMessage.id, head).where(InboundMessage.id.in_(wanted))
+        return {row_id: data or b"" for row_id, data in self.session.execute(query)}
 
     def with_status(self, status: str | None, limit: int = 100) -> Sequence[InboundMessage]:
         """The newest messages with `status` (None: any)."""
@@ -288,6 +329,20 @@ class Outbox:
 
     def claim(self, outbound_id: int, now: datetime, lease: timedelta) -> bool:
         return _claim(self.session, OutboundMessage, outbound_id, now, lease)
+
+    def cancel(self, outbound_id: int, now: datetime, reason: str) -> bool:
+        """Mark mail not yet sent (pending or held, and not in a sender's hands right now)
+        cancelled: one conditional UPDATE, so of a sender and a cancel only one wins; False
+        if the mail was sent, is being sent, or was never going to be."""
+        waiting = [OutboundStatus.PENDING, OutboundStatus.HELD]
+        result = self.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == outbound_id, OutboundMessage.status.in_(waiting))
+            .where(_lease_free(OutboundMessage, now))
+            .values(status=OutboundStatus.CANCELLED, last_error=reason, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def mark_sent(self, outbound_id: int, now: datetime) -> None:
         self.session.execute(

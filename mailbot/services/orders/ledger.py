@@ -43,6 +43,32 @@ def account(uow: UnitOfWork, client: Partner, *, entries: int = 10) -> Account:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """A ledger entry with its order's number and the client's balance after it."""
+
+    entry: LedgerEntry
+    order_number: str | None
+    balance: Money
+
+
+def statement(
+    uow: UnitOfWork, client: Partner, *, since: datetime | None = None, limit: int | None = None
+) -> list[StatementLine]:
+    """The client's entries from `since` on (the newest `limit` of them), oldest first, each
+    with the running balance in the client's currency counted over every entry before it.
+    An entry in another currency leaves that balance as it is, as `account` does."""
+    running = Money.zero(client.currency)
+    lines = []
+    for entry, number in uow.order_records.statement(client.id):
+        if entry.currency == client.currency:
+            signed = entry.amount if entry.kind == "credit" else -entry.amount
+            running = Money(running.amount + signed, client.currency)
+        if since is None or entry.at >= since:
+            lines.append(StatementLine(entry, number, running.rounded()))
+    return lines[-limit:] if limit else lines
+
+
 def over_limit(uow: UnitOfWork, client: Partner, amount: Decimal) -> bool:
     """Whether owing `amount` more would take the client above its credit limit."""
     if client.credit_limit is None:

@@ -165,23 +165,24 @@ def generate_codes(
     rng: random.Random,
     now: datetime,
     progress: Callable[[int], object] | None = None,
-) -> int:
+) -> list[tuple[str, str]]:
     """Issue `count` new codes of a serial campaign, or `count` to each of the named clients
-    (by address), drawn from `rng`; returns how many. Codes are checked against the stored
+    (by address), drawn from `rng`; the codes issued as written for people, each with the
+    address of the client it is for ("" for anyone). Codes are checked against the stored
     ones and inserted a batch at a time."""
     if count < 1:
         raise VoucherError(f"--count must be at least 1, not {count}")
     with uow() as unit:
         found = _serial_campaign(unit.vouchers, campaign)
-        owners: list[int | None] = [None] if not clients else []
+        owners: list[tuple[int | None, str]] = [(None, "")] if not clients else []
         for address in clients:
             partner = unit.partners.by_address(normalise_address(address))
             if partner is None or partner.role != "client":
                 raise VoucherError(f"no client has the address {address}")
-            owners.append(partner.id)
+            owners.append((partner.id, normalise_address(address)))
         prefix = found.prefix or ""
-        issued = 0
-        for owner in owners:
+        issued: list[tuple[str, str]] = []
+        for owner, owner_address in owners:
             left = count
             while left:
                 batch = generate(prefix, min(left, BATCH), rng)
@@ -198,10 +199,10 @@ def generate_codes(
                 ]
                 unit.vouchers.add_codes(rows)
                 left -= len(rows)
-                issued += len(rows)
+                issued.extend((str(row["display"]), owner_address) for row in rows)
                 if progress is not None:
                     progress(len(rows))
-        unit.events.record("VoucherCodesIssued", {"campaign": found.id, "codes": issued}, now)
+        unit.events.record("VoucherCodesIssued", {"campaign": found.id, "codes": len(issued)}, now)
         unit.commit()
         return issued
 

@@ -1,0 +1,93 @@
+"""What a person needs to see of stored mail without reading it whole: who sent a received
+message and its subject (from its header block alone), and the headers, text and attachments
+of a mail mailbot wrote."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
+
+from mailbot.parsers.decoding import decode_8bit, decode_header
+
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_SHOWN_HEADERS = (
+    "From",
+    "To",
+    "Cc",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Auto-Submitted",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """A received message's sender address (lower-case) and its subject, decoded."""
+
+    sender: str
+    subject: str
+
+
+def read_head(head: bytes) -> Head:
+    """The sender and subject from the first bytes of a message (its header block; a block
+    cut short is read as far as it goes). Never raises: what cannot be read is ""."""
+    block = _BLANK_LINE.split(head, maxsplit=1)[0]
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(block + b"\r\n\r\n")
+        raw_from = next((str(v) for k, v in headers.raw_items() if k.lower() == "from"), "")
+        raw_subject = next((str(v) for k, v in headers.raw_items() if k.lower() == "subject"), "")
+    except Exception:  # a header block too broken to split: nothing to show, no failure
+        return Head("", "")
+    text, _ = decode_8bit(raw_from)
+    addresses = [address for _, address in email.utils.getaddresses([text]) if address]
+    return Head(addresses[0].lower() if addresses else "", decode_header(raw_subject)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedFile:
+    name: str
+    content_type: str
+    size: int  # decoded bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MailView:
+    """A mail mailbot wrote, as a person reads it: its main headers (in the order above, each
+    decoded), the text part, and the attached files."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    attachments: tuple[AttachedFile, ...]
+
+
+def read_written(raw: bytes) -> MailView:
+    """Read a mail mailbot composed (well-formed MIME): the headers a person asks about, the
+    first text/plain part that is not an attachment, and every attachment's name and size."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    headers = tuple(
+        (name, " ".join(str(message[name]).split()))
+        for name in _SHOWN_HEADERS
+        if message[name] is not None
+    )
+    text = ""
+    files = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename()
+        if name is None and part.get_content_type() == "text/plain" and not text:
+            text = str(part.get_content())
+        elif name is not None or part.get_content_disposition() == "attachment":
+            payload = part.get_payload(decode=True)
+            size = len(payload) if isinstance(payload, bytes) else 0
+            files.append(AttachedFile(name or "", part.get_content_type(), size))
+    return MailView(headers, text, tuple(files))
