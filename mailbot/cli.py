@@ -34,7 +34,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     """mailbot: an email-driven order and voucher desk for a B2B distributor.
 
     Exit codes: 0 done, 1 the action failed, 2 wrong usage, 3 invalid configuration,
-    4 the database is not ready.
+    4 the database is not ready (the table "Exit codes" in README.md says what each covers).
     """
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     if ctx.invoked_subcommand == "run":

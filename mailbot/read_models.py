@@ -210,8 +210,9 @@ def price_item_row(item: PriceItem, supplier: str) -> Row:
 
 
 def message_outcome(uow: UnitOfWork, message: InboundMessage, head: Head) -> Row:
-    """A received message with everything that became of it: the mail it caused (replies,
-    order files, managers' mails) and the orders it created or moved on."""
+    """A received message with everything that became of it: the replies it caused (the mail
+    written in answer to it; order files and managers' mails belong to the order) and the
+    orders it created or moved on."""
     return {
         **message_row(message, head),
         "processed_at": _time(message.processed_at),

@@ -58,7 +58,7 @@ def messages_list(context: Context, status: str | None, limit: int, as_json: boo
 @pass_context
 def messages_show(context: Context, message_id: int, raw: bool, as_json: bool) -> None:
     """Show a received message and all that became of it: status, outcome, attempts, last
-    error, the mail it caused and the orders it created or moved on."""
+    error, the replies it caused and the orders it created or moved on."""
     show_message(context, message_id, raw=raw, as_json=as_json)
 
 
@@ -76,7 +76,7 @@ def show_message(context: Context, message_id: int, *, raw: bool, as_json: bool)
     emit_one(record, as_json)
     if not as_json:
         for title, key, columns in (
-            ("mail it caused", "replies", ["id", "kind", "recipient", "status", "subject"]),
+            ("replies", "replies", ["id", "kind", "recipient", "status", "subject"]),
             ("orders", "orders", ["number", "status", "at"]),
         ):
             rows: list[views.Row] = record[key]  # type: ignore[assignment]

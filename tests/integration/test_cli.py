@@ -196,7 +196,7 @@ def test_price_list_formats_are_a_partner_setting(cli: CliRunner) -> None:
     ]
     assert [row["price_list_formats"] for row in shown] == ["xlsx", "xlsx,csv"]
     refused = call(cli, "partners", "add", "c@client.example", "--role", "client", "--name", "C",
-                   "--price-list-formats", "pdf", code=1)  # fmt: skip
+                   "--price-list-formats", "pdf", code=2)  # fmt: skip
     assert "price list formats must be some of xlsx, csv" in refused.output
 
 

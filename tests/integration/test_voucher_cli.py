@@ -73,7 +73,7 @@ def test_create_takes_full_terms_from_a_file(cli: CliRunner, tmp_path: Path) -> 
 
 def test_bad_campaigns_are_refused_with_a_reason(cli: CliRunner, tmp_path: Path) -> None:
     """A prefix with a look-alike, a duplicate name, no benefit, or terms that are not a JSON
-    object: exit 1 or 2 and a one-line reason."""
+    object: exit 1 and a one-line reason."""
     result = call(cli, "vouchers", "create", "W", "--kind", "serial", "--prefix", "WIN",
                   "--percent", "5", code=1)  # fmt: skip
     assert "three letters without I, L, O or U" in result.output
@@ -86,7 +86,7 @@ def test_bad_campaigns_are_refused_with_a_reason(cli: CliRunner, tmp_path: Path)
     file = tmp_path / "terms.json"
     file.write_text("[1, 2]")
     result = call(cli, "vouchers", "create", "Y", "--kind", "promotional", "--code", "YEAR",
-                  "--terms", str(file), code=2)  # fmt: skip
+                  "--terms", str(file), code=1)  # fmt: skip
     assert "JSON object" in result.output
 
 
@@ -164,3 +164,63 @@ def test_show_and_export_tell_a_reserved_code(cli: CliRunner, engine: Engine,
     assert (detail["reserved"], detail["redeemed"]) == (1, 0)
     call(cli, "vouchers", "export", "Spring", "--format", "csv", "-o", str(output))
     assert output.read_text(encoding="utf-8-sig").splitlines()[1] == f"{shown},,reserved"
+
+
+def test_generate_prints_the_codes_it_made_or_writes_them(cli: CliRunner, tmp_path: Path) -> None:
+    """`vouchers generate` prints each new code on a line of its own (a client's address after
+    a tab), or a JSON array, or writes them to a CSV or XLSX file named by --output; the codes
+    it gives are the campaign's, valid, and each given once."""
+    call(cli, "partners", "add", "buying@fleetparts.example", "--role", "client", "--name", "Fleet")
+    call(cli, "vouchers", "create", "Spring", "--kind", "serial", "--prefix", "spr",
+         "--percent", "5")  # fmt: skip
+    printed = cli.invoke(main, ["vouchers", "generate", "Spring", "--count", "3"])
+    assert printed.exit_code == 0, printed.output
+    codes = printed.stdout.splitlines()
+    assert len(codes) == 3
+    assert all(is_valid_serial(normalise_code(code)) for code in codes)
+    assert printed.stderr == "3 codes issued for Spring\n"
+    issued = json.loads(call(cli, "vouchers", "generate", "Spring", "--count", "2", "--client",
+                             "buying@fleetparts.example", "--json").output)  # fmt: skip
+    assert [row["client"] for row in issued] == ["buying@fleetparts.example"] * 2
+    tabbed = call(cli, "vouchers", "generate", "Spring", "--count", "1",
+                  "--client", "buying@fleetparts.example").stdout  # fmt: skip
+    assert tabbed.endswith("\tbuying@fleetparts.example\n")
+    sheet = tmp_path / "spring.xlsx"
+    written = call(cli, "vouchers", "generate", "Spring", "--count", "2", "--output", str(sheet))
+    assert written.output == f"2 codes issued for Spring, written to {sheet}\n"
+    cells = CalamineWorkbook.from_path(str(sheet)).get_sheet_by_index(0).to_python()
+    assert [str(c) for c in cells[0]] == ["code", "client", "state"]
+    assert [row[2] for row in cells[1:]] == ["free", "free"]
+    table = tmp_path / "spring.CSV"
+    call(cli, "vouchers", "generate", "Spring", "--count", "1", "-o", str(table))
+    rows = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["code", "client", "state"]
+    everything = tmp_path / "all.csv"
+    call(cli, "vouchers", "export", "Spring", "--format", "csv", "-o", str(everything))
+    exported = [row[0] for row in csv.reader(io.StringIO(everything.read_text("utf-8-sig")))]
+    made = codes + [row["code"] for row in issued] + [tabbed.split("\t")[0]]
+    made += [str(row[0]) for row in cells[1:]] + [rows[1][0]]
+    assert sorted(exported[1:]) == sorted(made)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("--output", "codes.txt"), 2, "must end in .csv or .xlsx"),
+        (("--output", "{tmp}/missing/codes.csv"), 1, "cannot write"),
+        (("--output", "{tmp}/codes.csv", "--json"), 2, "choose one"),
+        (("--count", "0"), 2, "--count"),
+    ],
+)
+def test_generate_issues_nothing_it_cannot_hand_over(
+    cli: CliRunner, tmp_path: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
+    """A wrong --output or --count is refused before any code is issued."""
+    call(cli, "vouchers", "create", "Spring", "--kind", "serial", "--prefix", "spr",
+         "--percent", "5")  # fmt: skip
+    given = [arg.format(tmp=tmp_path) for arg in args]
+    result = call(cli, "vouchers", "generate", "Spring", "--count", "2", *given, code=code)
+    assert message in result.output
+    (listed,) = json.loads(call(cli, "vouchers", "list", "--json").output)
+    assert listed["codes"] == 0
+    assert list(tmp_path.glob("**/*.csv*")) == []
