@@ -16,7 +16,10 @@ STORED = [
     (SupplierOrderStatus, ["sent", "partial", "confirmed", "shipped"]),
     (DeadlineStatus, ["open", "done", "cancelled"]),
     (InboundStatus, ["stored", "processed", "ignored", "quarantined"]),
-    (OutboundStatus, ["pending", "sent", "failed", "bounced", "held", "digested", "suppressed"]),
+    (
+        OutboundStatus,
+        ["pending", "sent", "failed", "bounced", "held", "digested", "suppressed", "cancelled"],
+    ),
     (PriceListStatus, ["importing", "active", "replaced", "held", "rejected"]),
     (RedemptionStatus, ["reserved", "redeemed", "released"]),
 ]
