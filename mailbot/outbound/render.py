@@ -28,6 +28,13 @@ from mailbot.outbound.translations import LOCALE_DIR, PACKAGE, SOURCE_LANGUAGE, 
 # Any run of white space or line break, except the no-break spaces that locales put into
 # numbers and money ("1 234,50 €"), which must not be split across a folded subject.
 _BREAKING_SPACE = re.compile(r"[^\S\xa0\u2007\u202f]+")
+# A SKU written inside a sentence ("add 2 more of KNORR-K012-XL", "SAF-44.12"): word
+# characters joined by dashes, dots or slashes, with a dash and a digit somewhere, kept whole
+# when short enough for a phone's line (a longer run, such as a file name, may break); and the
+# tags of a marked-up sentence, which are left alone.
+_SKU_IN_TEXT = re.compile(r"(?<![\w./-])(?=[\w./]*-)(?=[\w./-]*\d)\w+(?:[-./]\w+)+(?![\w-])")
+SKU_MAX_LENGTH = 28
+_TAG = re.compile(r"(<[^>]*>)")
 
 
 class RenderError(MailbotError):
@@ -56,6 +63,26 @@ def _tag(name: str) -> Callable[[EvalContext, object], object]:
         return Markup(f"<{name}>%s</{name}>") % escape(value)
 
     return wrap
+
+
+@pass_eval_context
+def _skus(context: EvalContext, value: object) -> object:
+    # A browser breaks a line after a dash, so on a phone "KNORR-K012" became "KNORR-" and
+    # "K012"; in the HTML part each SKU in a sentence is kept on one line (and found by the
+    # class, as the tables' SKUs are). The text part is left as written.
+    if not context.autoescape:
+        return value
+    parts = _TAG.split(str(escape(value)))
+    for index in range(0, len(parts), 2):  # the text between the tags
+        parts[index] = _SKU_IN_TEXT.sub(_kept_whole, parts[index])
+    return Markup("".join(parts))
+
+
+def _kept_whole(match: re.Match[str]) -> str:
+    sku = match.group()
+    if len(sku) > SKU_MAX_LENGTH:
+        return sku
+    return f'<span class="sku" style="white-space:nowrap;">{sku}</span>'
 
 
 class Renderer:
@@ -120,9 +147,10 @@ class Renderer:
             translations = self.catalogues.translations(language)
             environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             environment.globals["lang"] = language
+            environment.globals["sku_max_length"] = SKU_MAX_LENGTH
             zone = _zone(timezone) if timezone else self._zone
             environment.filters.update(Formatter(language, zone, self.catalogues).filters())
-            environment.filters.update(strong=_tag("strong"), code=_tag("code"))
+            environment.filters.update(strong=_tag("strong"), code=_tag("code"), skus=_skus)
             self._environments[language, timezone] = environment
         return environment
 

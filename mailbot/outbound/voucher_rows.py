@@ -18,7 +18,8 @@ from mailbot.outbound import voucher_phrases as words
 from mailbot.outbound.formatting import Formatter
 from mailbot.outbound.translations import PACKAGE, Plural
 
-Status = Literal["applied", "refused", "skipped"]
+# "valid": a usable code in a mail without order lines, where there is nothing to judge it on.
+Status = Literal["applied", "refused", "skipped", "valid"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -73,7 +74,7 @@ def test_the_report_shows_changes_and_why_a_list_is_held(
     mail = Renderer(None, "Europe/Bucharest").render("pricelist_report", language, values)
     for text in expected:
         assert text in mail.text
-    assert "E-5, F-6" in mail.html
+    assert "E-5, F-6" in re.sub(r"<[^>]+>", "", mail.html)  # each SKU in a span of its own
     assert "1,234.50" in mail.html or "1\xa0234,50" in mail.html or "1.234,50" in mail.html
 
 

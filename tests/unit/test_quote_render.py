@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,6 +30,11 @@ LINES = (
 )
 GROSS = Quote("EUR", LINES, (), Decimal(21), gross=True)  # net 315.60, VAT 66.28, gross 381.88
 NET = replace(GROSS, gross=False)
+
+
+def untagged(body: str) -> str:
+    """The words of an HTML part without its tags (SKUs in sentences are wrapped in spans)."""
+    return re.sub(r"<[^>]+>", "", body)
 
 
 def render(quote: Quote, language: str) -> tuple[str, str]:
@@ -93,26 +99,24 @@ def test_net_clients_see_the_net_total_only(language: str, net: str, vat: str) -
 
 
 @pytest.mark.parametrize(
-    ("language", "counted", "stated", "unknown", "cells"),
+    ("language", "counted", "stated", "unknown"),
     [
-        ("en", "in stock: 1,200", "· in stock\n", "availability not stated by the supplier",
-         ["1,200", "yes", "?"]),
-        ("ru", f"в наличии: 1{NBSP}200 шт.", "· в наличии\n", "наличие не указано поставщиком",
-         [f"1{NBSP}200", "есть", "?"]),
-        ("ro", "în stoc: 1.200 buc.", "· în stoc\n", "disponibilitate neprecizată de furnizor",
-         ["1.200", "da", "?"]),
+        ("en", "in stock: 1,200", "· in stock\n", "availability not stated by the supplier"),
+        ("ru", f"в наличии: 1{NBSP}200 шт.", "· в наличии\n", "наличие не указано поставщиком"),
+        ("ro", "în stoc: 1.200 buc.", "· în stoc\n", "disponibilitate neprecizată de furnizor"),
     ],
 )  # fmt: skip
 def test_each_line_shows_its_stock_state(
-    language: str, counted: str, stated: str, unknown: str, cells: list[str]
+    language: str, counted: str, stated: str, unknown: str
 ) -> None:
     """Lines say the supplier's count, "in stock" without one, or that it is not stated."""
     text, html = render(NET, language)
     assert counted in text
     assert stated in text
     assert unknown in text
-    for cell in cells:
-        assert f"<td>{cell}</td>" in html
+    assert f"· {counted}</small>" in html
+    assert f"{stated.strip()}</small>" in html
+    assert "· ?</small>" in html
     assert f"? — {unknown}" in html
 
 
@@ -140,7 +144,7 @@ def test_quote_says_how_a_sku_was_written_and_asks_its_questions(language: str) 
     unknown = RejectedLine(Origin("body", 4), Rejection.UNKNOWN_SKU, "ZZZ-1", "1")
     quote = replace(NET, lines=(written,), rejected=(asked, unknown))
     note, heading, question = QUESTIONS[language]
-    for body in render(quote, language):
+    for body in map(untagged, render(quote, language)):
         assert note in body
         assert heading in body
         assert question in body

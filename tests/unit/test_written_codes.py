@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mailbot.parsers.voucher_codes import one_slip_variants
-from mailbot.parsers.written_codes import written_codes
+from mailbot.parsers.written_codes import near_codes, written_codes
 
 
 def no_skus(word: str) -> bool:
@@ -99,3 +99,45 @@ def test_a_lone_word_in_the_subject_is_not_a_code() -> None:
     """A subject of one word ("PO4711") is an order reference; after a marker it is a code."""
     assert written_codes("PO4711", "", no_skus) == []
     assert written_codes("Order, voucher PO4711", "", no_skus) == ["PO4711"]
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("promo code SPRING", "SPRING"),
+        ("Please apply voucher WINTER to this order.", "WINTER"),
+        ("the coupon BLACKFRIDAY does not work", "BLACKFRIDAY"),
+        ("Промокод ВЕСНА, пожалуйста", "ВЕСНА"),
+        ("купон LETO", "LETO"),
+        ("cod promo PRIMAVARA", "PRIMAVARA"),
+        ("Cod promoțional TOAMNA vă rog", "TOAMNA"),
+    ],
+)
+def test_a_word_in_capitals_after_a_marker_is_a_code(line: str, code: str) -> None:
+    """Without a colon or a digit, a word in capitals after a marker is written as a code."""
+    assert written_codes("", f"Hello,\n{line}\nSam", no_skus) == [code]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Do you have a promo code for us? Promo code please.",
+        "The code is wrong in your quote; the voucher expired; coupon attached.",
+        "PROMO CODE PLEASE",
+        "Cod IBAN: RO49AAAA1B31007593840000, cod CAEN 4531",
+        "Есть ли у вас промокод для нас? Промокод не работает, купон на скидку потерялся.",
+        "Aveți un cod de reducere? Codul promo nu merge, cod fiscal RO123456, cod poștal 400001.",
+        "URGENT\nTHANKS\nСРОЧНО",
+    ],
+)
+def test_prose_about_codes_writes_no_code(body: str) -> None:
+    """Sentences about codes, shouted words and identifiers after "cod" are not codes."""
+    assert written_codes("Order", body, no_skus) == []
+
+
+def test_words_without_a_codes_shape_may_be_codes() -> None:
+    """Letters after a marker and a lone word in capitals are only near codes: answered when
+    one slip from a real code; a certain code is not among them."""
+    body = "promo code sprng\nSPRNG\nPROMO CODE PLEASE\nvoucher XMAS2099\nthe code is wrong"
+    assert near_codes("", body, no_skus) == ["sprng", "PLEASE"]
+    assert written_codes("", body, no_skus) == ["XMAS2099"]

@@ -14,7 +14,7 @@ from mailbot.services.inbox.handling import Handling, Outcome, processed
 from mailbot.services.orders.agreement import agree
 from mailbot.services.orders.taking import price_order, read_order, store_order
 from mailbot.services.schedule.deadlines import open_agreement
-from mailbot.services.vouchers.order_codes import judge_codes, reserve_codes
+from mailbot.services.vouchers.order_codes import judge_codes, look_up_codes, reserve_codes
 
 
 def take_order(handling: Handling) -> Outcome:
@@ -29,12 +29,17 @@ def take_order(handling: Handling) -> Outcome:
     catalogue = handling.intake.catalogue.current(uow)
     order = read_order(message, rules, catalogue)
     if not order.lines.lines:
+        # Codes written without an order ("Promo code: SPRING10, does it apply?") are answered.
+        vouchers = look_up_codes(uow, client, order, message, catalogue)
         context: dict[str, object] = {
             "rejected": order.lines.rejected,
             "problems": order.problems,
+            "vouchers": vouchers.rows(client.language),
         }
         handling.reply("no_order", context)
-        return processed("answered: no order lines found")
+        count = len(vouchers.found)
+        codes = english_plural("%d voucher code answered", "%d voucher codes answered", count)
+        return processed("answered: no order lines found" + (f"; {codes % count}" if count else ""))
     quote = price_order(uow, client, order, rules)
     zone = work.zone_of(client.timezone)
     vouchers = judge_codes(

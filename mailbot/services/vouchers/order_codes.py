@@ -2,8 +2,10 @@
 
 Codes come from the subject, the body without quoted mail, and the order's voucher columns.
 Words written as codes (after "code:", alone on a line, in a voucher column) are always
-answered; other tokens that are neither known codes nor serial-shaped are ordinary words and
-are left out (`vouchers.look_up`). Judging is pure (`domain.vouchers`). Reserving counts
+answered, also in a mail without order lines (a usable code is then "valid", with what it
+gives); words that may be codes (`near_codes`) only when one slip from a usable code; other
+tokens that are neither known codes nor serial-shaped are ordinary words and are left out
+(`vouchers.look_up`). Judging is pure (`domain.vouchers`). Reserving counts
 against the limits and can still refuse a code that other orders took in the meantime: its
 discount is then dropped and the reply says why.
 """
@@ -31,13 +33,13 @@ from mailbot.domain.vouchers import (
 )
 from mailbot.domain.vouchers.codes import loose_form
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
-from mailbot.outbound.voucher_lookups import lookup_words
+from mailbot.outbound.voucher_lookups import benefit_words, lookup_words
 from mailbot.outbound.voucher_rows import VoucherRow, voucher_rows
 from mailbot.parsers.catalogue import Catalogue
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import NO_CATALOGUE
 from mailbot.parsers.voucher_tokens import code_tokens
-from mailbot.parsers.written_codes import written_codes
+from mailbot.parsers.written_codes import near_codes, written_codes
 from mailbot.services.orders.taking import ReadOrder
 from mailbot.services.vouchers.redemptions import FoundCode, Refusal, look_up, reserve
 from mailbot.storage.models import Order, Partner
@@ -92,6 +94,10 @@ class OrderVouchers:
             row = judged.get(found.shown)
             if refusal is not None:
                 row = VoucherRow(found.shown, "refused", words[refusal.value])
+            elif row is None and self.results is None and found.terms is not None:
+                benefit = benefit_words(VoucherTerms.from_dict(found.terms), language)
+                valid = words["valid"] % {"benefit": benefit}
+                row = VoucherRow(found.shown, "valid", valid, (words["with order lines"],))
             if row is None:
                 continue
             if found.corrected:
@@ -102,6 +108,37 @@ class OrderVouchers:
                 row = replace(row, details=(*row.details, did_you_mean))
             rows.append(row)
         return tuple(rows)
+
+
+def look_up_codes(
+    uow: UnitOfWork,
+    client: Partner,
+    order: ReadOrder,
+    message: ParsedMessage,
+    catalogue: Catalogue = NO_CATALOGUE,
+) -> OrderVouchers:
+    """The codes the order's mail names, looked up and not yet judged: what a mail without
+    order lines is answered with (its usable codes "valid").
+
+    Words written as codes are answered even when unknown, unless they are the order's SKUs or
+    the `catalogue`'s; words that may be codes, when one slip from a usable code.
+    """
+    skus = {normalise_sku(line.sku) for line in order.lines.lines}
+    skus |= {normalise_sku(line.sku) for line in order.lines.rejected}
+
+    def is_sku(word: str) -> bool:
+        return normalise_sku(word) in skus or bool(catalogue.find(word).skus)
+
+    written = [*written_codes(message.subject, message.text, is_sku), *order.codes]
+    near = near_codes(message.subject, message.text, is_sku)
+    tokens = [*code_tokens(message.subject, message.text), *written, *near]
+    tokens = list(dict.fromkeys(tokens))
+    if not tokens:
+        return OrderVouchers()
+    marked = {loose_form(code) for code in written}
+    return OrderVouchers(
+        look_up(uow, tokens, client.id, marked, {loose_form(word) for word in near})
+    )
 
 
 def judge_codes(
@@ -115,26 +152,13 @@ def judge_codes(
     zone: tzinfo,
     catalogue: Catalogue = NO_CATALOGUE,
 ) -> OrderVouchers:
-    """Look up the codes the order's mail names and judge the usable ones on `quote`.
-
-    Words written as codes are answered even when unknown, unless they are the order's SKUs or
-    the `catalogue`'s. Dates are judged on the day the mail was received in `zone` (the
-    client's time zone).
-    """
-    skus = {normalise_sku(line.sku) for line in order.lines.lines}
-    skus |= {normalise_sku(line.sku) for line in order.lines.rejected}
-
-    def is_sku(word: str) -> bool:
-        return normalise_sku(word) in skus or bool(catalogue.find(word).skus)
-
-    written = [*written_codes(message.subject, message.text, is_sku), *order.codes]
-    tokens = list(dict.fromkeys([*code_tokens(message.subject, message.text), *written]))
-    if not tokens:
-        return OrderVouchers()
-    found = look_up(uow, tokens, client.id, {loose_form(code) for code in written})
+    """Look up the codes the order's mail names (`look_up_codes`) and judge the usable ones on
+    `quote`. Dates are judged on the day the mail was received in `zone` (the client's time
+    zone)."""
+    found = look_up_codes(uow, client, order, message, catalogue).found
     usable = [f for f in found if f.refusal is None and f.terms is not None]
     if not usable or not quote.lines:
-        return OrderVouchers(found)
+        return OrderVouchers(found)  # no line to judge a usable code on: it is "valid"
     basket = Basket(
         lines=tuple(
             BasketLine(n, line.sku, line.brand, line.category, line.quantity, line.unit_price)

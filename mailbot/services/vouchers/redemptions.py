@@ -124,15 +124,20 @@ def _refusal(
 
 
 def look_up(
-    uow: UnitOfWork, tokens: Sequence[str], client_id: int, written: Collection[str] = ()
+    uow: UnitOfWork,
+    tokens: Sequence[str],
+    client_id: int,
+    written: Collection[str] = (),
+    near: Collection[str] = (),
 ) -> tuple[FoundCode, ...]:
     """Read candidate tokens (from `code_tokens`) as codes for `client_id`, in their order.
 
     Known codes, serial-shaped tokens with a campaign's prefix ("unknown" or "looks
     mistyped"), and tokens the client wrote as codes (`written`, in loose form: "unknown", with
-    the usable code one slip away if there is exactly one) are answered; every other token is
-    an ordinary word and left out. The limits are read without a lock: `reserve` checks them
-    again.
+    the usable code one slip away if there is exactly one) are answered; so are tokens that
+    may be written as codes (`near`, in loose form) when exactly one usable code is one slip
+    away ("unknown", did you mean). Every other token is an ordinary word and left out. The
+    limits are read without a lock: `reserve` checks them again.
     """
     known = uow.vouchers.codes_for((c for token in tokens for c in candidates(token)), client_id)
     prefixes: set[str] | None = None
@@ -146,12 +151,15 @@ def look_up(
             if not unknown or _looks_like_ours(token, prefixes or set()):
                 why = Refusal.UNKNOWN if unknown else Refusal.LOOKS_MISTYPED
                 found.setdefault(token, FoundCode(token, None, token, False, refusal=why))
-            elif loose_form(token) in written:
+            elif loose_form(token) in written or loose_form(token) in near:
                 hint = _suggestion(uow, token, client_id)
-                found.setdefault(
-                    token,
-                    FoundCode(token, None, token, False, refusal=Refusal.UNKNOWN, suggestion=hint),
-                )
+                if hint is not None or loose_form(token) in written:
+                    found.setdefault(
+                        token,
+                        FoundCode(
+                            token, None, token, False, refusal=Refusal.UNKNOWN, suggestion=hint
+                        ),
+                    )
             continue
         code, campaign, held_by_client, code_held = known[read.code]
         refusal = _refusal(campaign, code, client_id, held_by_client, code_held)
