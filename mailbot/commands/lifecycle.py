@@ -27,7 +27,10 @@ def orders_release(context: Context, number: str) -> None:
     """Let a held order go on despite the credit limit: debit it and send the order files."""
     app = context.app()
     with failures():
-        summary = agreement.release(app.uow, app.desk, number, now=app.clock.now())
+        summary = agreement.release(
+            app.uow, app.desk, number, now=app.clock.now(), by=context.actor
+        )
+    context.acted(summary)
     app.sender.run_once()
     click.echo(summary)
 
@@ -41,8 +44,9 @@ def orders_cancel(context: Context, number: str, note: str) -> None:
     app = context.app()
     with failures():
         summary = agreement.cancel_by_desk(
-            app.uow, app.desk, number, now=app.clock.now(), note=note
+            app.uow, app.desk, number, now=app.clock.now(), note=note, by=context.actor
         )
+    context.acted(summary)
     app.sender.run_once()
     click.echo(summary)
 
@@ -55,7 +59,9 @@ def orders_close(context: Context, number: str, note: str) -> None:
     """Close a shipped order: delivered, nothing more to do."""
     app = context.app()
     with failures():
-        click.echo(agreement.close(app.uow, number, now=app.clock.now(), note=note))
+        summary = agreement.close(app.uow, number, now=app.clock.now(), note=note, by=context.actor)
+    context.acted(summary)
+    click.echo(summary)
 
 
 ORDER_COMMANDS = (orders_release, orders_cancel, orders_close)
@@ -80,8 +86,10 @@ def payments_add(
     app = context.app()
     with failures():
         entry, balance = add_payment(
-            app.uow, client, amount, currency=currency, note=note, now=app.clock.now()
-        )
+            app.uow, client, amount, currency=currency, note=note, now=app.clock.now(),
+            created_by=context.actor.label,
+        )  # fmt: skip
+    context.acted(f"payment of {entry.amount} {entry.currency} from {client} booked")
     click.echo(f"payment of {entry.amount} {entry.currency} booked; balance {balance}")
 
 
@@ -105,10 +113,13 @@ def partners_set(
     app = context.app()
     terms = Terms(auto_agree, credit_limit, timezone)
     with failures():
-        partner = set_terms(app.uow, address, terms, now=app.clock.now())
+        partner = set_terms(app.uow, address, terms, now=app.clock.now(), by=context.actor)
         if contract_end is not None:
             ends_at = parse_contract_end(contract_end, app.config.scheduler.timezone)
-            partner = set_contract_end(app.uow, address, ends_at, now=app.clock.now())
+            partner = set_contract_end(
+                app.uow, address, ends_at, now=app.clock.now(), by=context.actor
+            )
+    context.acted(f"partner {partner.name} <{address}> changed")
     row = views.partner_row(partner)
     if not as_json:
         row["addresses"] = ", ".join(row["addresses"])  # type: ignore[arg-type]

@@ -231,6 +231,34 @@ class Orders:
             query = query.where(Order.client_id == client_id)
         return self.session.scalars(query).all()
 
+    def find(
+        self,
+        *,
+        client_id: int | None = None,
+        supplier_id: int | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> Sequence[Order]:
+        """The newest orders that meet every condition given: the client's, with a line from
+        the supplier, in `status`, received at or after `since` and before `until`."""
+        query = select(Order).order_by(Order.id.desc()).limit(limit)
+        if client_id is not None:
+            query = query.where(Order.client_id == client_id)
+        if supplier_id is not None:
+            supplied = select(OrderLine.id).where(
+                OrderLine.order_id == Order.id, OrderLine.supplier_id == supplier_id
+            )
+            query = query.where(supplied.exists())
+        if status is not None:
+            query = query.where(Order.status == status)
+        if since is not None:
+            query = query.where(Order.created_at >= since)
+        if until is not None:
+            query = query.where(Order.created_at < until)
+        return self.session.scalars(query).all()
+
     def count(self) -> int:
         return self.session.scalar(select(func.count(Order.id))) or 0
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import available_timezones
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.services.partners.registry import PartnerError, partner_at
 from mailbot.storage.models import Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -51,18 +52,21 @@ def apply_terms(partner: Partner, terms: Terms) -> None:
 
 
 def set_terms(
-    uow: Callable[[], UnitOfWork], address: str, terms: Terms, *, now: datetime
+    uow: Callable[[], UnitOfWork],
+    address: str,
+    terms: Terms,
+    *,
+    now: datetime,
+    by: Actor | None = None,
 ) -> Partner:
-    """Change the terms of the partner that has `address`; the partner as it is now."""
+    """Change the terms of the partner that has `address` (`by`: who, in the event recorded);
+    the partner as it is now."""
     with uow() as unit:
         partner = partner_at(unit, address)
         apply_terms(partner, terms)
         limit = None if partner.credit_limit is None else str(partner.credit_limit)
-        unit.events.record(
-            "PartnerTermsChanged",
-            {"partner": partner.id, "auto_agree": partner.auto_agree, "credit_limit": limit},
-            now,
-        )
+        payload = {"partner": partner.id, "auto_agree": partner.auto_agree, "credit_limit": limit}
+        unit.events.record("PartnerTermsChanged", signed(payload, by), now)
         partner.addresses  # noqa: B018 - load before the session closes
         unit.commit()
         return partner
