@@ -317,6 +317,19 @@ class Outbox:
     def claim(self, outbound_id: int, now: datetime, lease: timedelta) -> bool:
         return _claim(self.session, OutboundMessage, outbound_id, now, lease)
 
+    def last_id(self) -> int:
+        """The id of the newest mail written, 0 when there is none."""
+        return self.session.scalar(select(func.max(OutboundMessage.id))) or 0
+
+    def written_after(self, outbound_id: int) -> Sequence[OutboundMessage]:
+        """The mail written after `outbound_id`, oldest first."""
+        query = (
+            select(OutboundMessage)
+            .where(OutboundMessage.id > outbound_id)
+            .order_by(OutboundMessage.id)
+        )
+        return self.session.scalars(query).all()
+
     def mark_sent(self, outbound_id: int, now: datetime) -> None:
         self.session.execute(
             update(OutboundMessage)
