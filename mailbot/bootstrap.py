@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -37,7 +38,7 @@ from mailbot.services.pricelists.importing import PriceListSettings, SupplierFor
 from mailbot.services.schedule.jobs import DailyJobs, Jobs
 from mailbot.services.work import Desk
 from mailbot.storage.database import make_engine
-from mailbot.storage.unit_of_work import UnitOfWork
+from mailbot.storage.unit_of_work import UnitOfWork, rehearsal
 
 
 @dataclass
@@ -56,6 +57,10 @@ class App:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
+
+    def rehearsal(self) -> AbstractContextManager[Callable[[], UnitOfWork]]:
+        """Units of work whose changes are all rolled back at the end (see `Jobs.rehearse`)."""
+        return rehearsal(self.engine)
 
     def store(self, raw: bytes, source: str) -> Stored:
         """Commit a received message to the inbox (deduplicated)."""

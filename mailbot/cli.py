@@ -28,9 +28,14 @@ from mailbot.commands.vouchers import vouchers
     help="TOML configuration file [default: $MAILBOT_CONFIG, else the embedded default].",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option(
+    "--by",
+    metavar="NAME",
+    help="Who is acting, recorded with every change a command makes [default: your login].",
+)
 @click.version_option(package_name="mailbot")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+def main(ctx: click.Context, config_path: Path | None, verbose: int, by: str | None) -> None:
     """mailbot: an email-driven order and voucher desk for a B2B distributor.
 
     Exit codes: 0 done, 1 the action failed, 2 wrong usage, 3 invalid configuration,
@@ -40,7 +45,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     if ctx.invoked_subcommand == "run":
         level = min(level, logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = Context(config_path)
+    ctx.obj = Context(config_path, by=by)
 
 
 for command in (

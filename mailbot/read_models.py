@@ -8,11 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from mailbot.domain.actors import who_acted
+from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.money import Money
-from mailbot.parsers.mail_summary import Head, MailView
+from mailbot.domain.vouchers.redemptions import RedemptionStatus
+from mailbot.parsers.mail_summary import Head, MailView, read_head
 from mailbot.services.orders.ledger import Account, StatementLine
 from mailbot.storage.models import (
     BouncingAddress,
+    Deadline,
     InboundMessage,
     Order,
     OrderLine,
@@ -21,10 +25,17 @@ from mailbot.storage.models import (
     Partner,
     PriceItem,
     SupplierOrder,
+    VoucherRedemption,
 )
 from mailbot.storage.unit_of_work import UnitOfWork
 
 Row = dict[str, object]
+# What each kind of deadline waits for, as `orders show` labels it.
+DEADLINE_LABELS = {
+    DeadlineKind.CLIENT_AGREEMENT: "answer by",
+    DeadlineKind.SUPPLIER_CONFIRMATION: "confirm by",
+    DeadlineKind.SHIPPING: "ship by",
+}
 
 
 def _money(amount: Decimal | None, currency: str) -> str | None:
@@ -80,22 +91,112 @@ def order_detail(order: Order) -> Row:
 
 
 def order_matrix(uow: UnitOfWork, order: Order) -> Row:
-    """The order with its lines, every transition (who, when, from which message) and each
-    supplier's part."""
+    """The order whole: its amounts (lines, discount, total), lines, voucher codes, deadlines,
+    every transition (who, when, from which message), each supplier's part, and the mail
+    received and sent about it."""
+    records = uow.order_records
+    codes = records.codes(order.id)
+    detail: Row = {}
+    for key, value in order_detail(order).items():
+        if key == "total":  # the amounts the total comes from, just before it
+            detail.update(_amounts(order, [redemption for redemption, _, _ in codes]))
+        detail[key] = value
     return {
-        **order_detail(order),
-        "transitions": [_step(uow, step) for step in uow.order_records.transitions(order.id)],
-        "suppliers": [_part(part) for part in uow.order_records.supplier_orders(order.id)],
+        **detail,
+        "vouchers": [_code(r, code, campaign) for r, code, campaign in codes],
+        "deadlines": [
+            _deadline(deadline, party) for deadline, party in records.deadlines(order.id)
+        ],
+        "transitions": [_step(uow, step) for step in records.transitions(order.id)],
+        "suppliers": [_part(part) for part in records.supplier_orders(order.id)],
+        "messages": [_received(message, head) for message, head in records.mail_in(order.id)],
+        "outbox": [_sent(message) for message in records.mail_out(order.id)],
+    }
+
+
+def _amounts(order: Order, codes: list[VoucherRedemption]) -> Row:
+    """The sum of the priced lines, of what the suppliers confirmed when that is less, and the
+    discount of the codes the order holds (reserved or redeemed)."""
+    currency = order.currency
+    subtotal = confirmed = Decimal(0)
+    for line in order.lines:
+        if line.unit_price is None or not line.quantity:
+            continue
+        count = line.quantity if line.confirmed_quantity is None else line.confirmed_quantity
+        subtotal += line.line_total or Decimal(0)
+        confirmed += Money(line.unit_price * count, currency).rounded().amount
+    held = [r.discount for r in codes if r.status != RedemptionStatus.RELEASED]
+    return {
+        "subtotal": _money(subtotal, currency),
+        "confirmed_subtotal": _money(confirmed, currency) if confirmed != subtotal else None,
+        "discount": _money(sum(held, Decimal(0)), currency),
+    }
+
+
+def _code(redemption: VoucherRedemption, code: str, campaign: str) -> Row:
+    return {
+        "code": code,
+        "campaign": campaign,
+        "status": redemption.status,
+        "discount": _money(redemption.discount, redemption.currency),
+        "reserved_at": _time(redemption.reserved_at),
+        "redeemed_at": _time(redemption.redeemed_at),
+        "released_at": _time(redemption.released_at),
+        "release_reason": redemption.release_reason,
+    }
+
+
+def _deadline(deadline: Deadline, party: str) -> Row:
+    """A deadline: what it waits for ("answer by", "confirm by", "ship by"), from whom, until
+    when, and its state: open (with the next stage and when), done or cancelled."""
+    return {
+        "deadline": DEADLINE_LABELS.get(DeadlineKind(deadline.kind), deadline.kind),
+        "kind": deadline.kind,
+        "party": party,
+        "due_at": _time(deadline.due_at),
+        "status": deadline.status,
+        "next_stage": deadline.stage,
+        "next_stage_at": _time(deadline.stage_at),
+        "closed_at": _time(deadline.closed_at),
+    }
+
+
+def _received(message: InboundMessage, head: bytes) -> Row:
+    read = read_head(head)
+    return {
+        "id": message.id,
+        "received_at": _time(message.received_at),
+        "from": read.sender,
+        "subject": read.subject,
+        "status": message.status,
+        "message_id": message.message_id,
+        "outcome": message.outcome,
+    }
+
+
+def _sent(message: OutboundMessage) -> Row:
+    return {
+        "id": message.id,
+        "created_at": _time(message.created_at),
+        "kind": message.kind,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "status": message.status,
+        "sent_at": _time(message.sent_at),
+        "reason": message.last_error,
     }
 
 
 def _step(uow: UnitOfWork, step: OrderTransition) -> Row:
+    """A transition with who made it: a partner, a person named at the command line ("alice
+    (command line)", in the role of a manager), or mailbot."""
     actor = None if step.actor_id is None else uow.partners.get(step.actor_id)
+    by, role = who_acted(None if actor is None else (actor.name, actor.role), step.actor_name)
     return {
         "status": step.status,
         "at": _time(step.at),
-        "by": "mailbot" if actor is None else actor.name,
-        "role": "mailbot" if actor is None else actor.role,
+        "by": by,
+        "role": role,
         "message": step.inbound_message_id,
         "note": step.note,
     }

@@ -8,7 +8,9 @@ configuration; 4 the database is not ready.
 
 from __future__ import annotations
 
+import getpass
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,11 +22,13 @@ from sqlalchemy.exc import OperationalError
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, ConfigError, load_config
+from mailbot.domain.actors import Actor
 from mailbot.domain.money import CurrencyError, minor_unit
 from mailbot.errors import MailbotError
 from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, upgrade
 
 FAILED, USAGE, BAD_CONFIG, DATABASE = 1, 2, 3, 4
+cli_log = logging.getLogger("mailbot.cli")
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -47,6 +51,14 @@ def terms_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def login_name() -> str:
+    """The login of the user running mailbot, or "unknown" where the system cannot tell."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor in the password file
+        return "unknown"
 
 
 def fail(message: str, code: int = FAILED) -> NoReturn:
@@ -112,11 +124,18 @@ def emit_one(record: Mapping[str, object], as_json: bool) -> None:
 
 
 class Context:
-    """Built by the main group; loads the configuration and the database on first use."""
+    """Built by the main group; loads the configuration and the database on first use, and
+    knows who is acting (`--by NAME`, else the login of the user running the command)."""
 
-    def __init__(self, config_path: Path | None) -> None:
+    def __init__(self, config_path: Path | None, *, by: str | None = None) -> None:
         self.config_path = config_path
+        self.actor = Actor((by or "").strip() or login_name())
         self._app: App | None = None
+
+    def acted(self, what: str) -> None:
+        """Log one line for a change this command made: "order X cancelled by alice (command
+        line)"."""
+        cli_log.info("%s by %s", what, self.actor.label)
 
     def config(self) -> Config:
         try:

@@ -16,7 +16,10 @@ def orders_release(context: Context, number: str) -> None:
     """Let a held order go on despite the credit limit: debit it and send the order files."""
     app = context.app()
     with failures():
-        summary = agreement.release(app.uow, app.desk, number, now=app.clock.now())
+        summary = agreement.release(
+            app.uow, app.desk, number, now=app.clock.now(), by=context.actor
+        )
+    context.acted(summary)
     app.sender.run_once()
     click.echo(summary)
 
@@ -30,8 +33,9 @@ def orders_cancel(context: Context, number: str, note: str) -> None:
     app = context.app()
     with failures():
         summary = agreement.cancel_by_desk(
-            app.uow, app.desk, number, now=app.clock.now(), note=note
+            app.uow, app.desk, number, now=app.clock.now(), note=note, by=context.actor
         )
+    context.acted(summary)
     app.sender.run_once()
     click.echo(summary)
 
@@ -44,7 +48,9 @@ def orders_close(context: Context, number: str, note: str) -> None:
     """Close a shipped order: delivered, nothing more to do."""
     app = context.app()
     with failures():
-        click.echo(agreement.close(app.uow, number, now=app.clock.now(), note=note))
+        summary = agreement.close(app.uow, number, now=app.clock.now(), note=note, by=context.actor)
+    context.acted(summary)
+    click.echo(summary)
 
 
 ORDER_COMMANDS = (orders_release, orders_cancel, orders_close)
@@ -71,6 +77,8 @@ def payments_add(
         parse_amount(amount)
     with failures():
         entry, balance = add_payment(
-            app.uow, client, amount, currency=currency, note=note, now=app.clock.now()
-        )
+            app.uow, client, amount, currency=currency, note=note, now=app.clock.now(),
+            created_by=context.actor.label,
+        )  # fmt: skip
+    context.acted(f"payment of {entry.amount} {entry.currency} from {client} booked")
     click.echo(f"payment of {entry.amount} {entry.currency} booked; balance {balance}")

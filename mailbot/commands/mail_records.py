@@ -137,7 +137,8 @@ def addresses_clear(context: Context, address: str) -> None:
     """Mail ADDRESS again: its hard-bounce count starts over."""
     app = context.app()
     with failures():
-        clear_address(app.uow, address.lower(), now=app.clock.now())
+        clear_address(app.uow, address.lower(), now=app.clock.now(), by=context.actor)
+    context.acted(f"address {address.lower()} cleared")
     click.echo(f"{address.lower()} will be mailed again")
 
 

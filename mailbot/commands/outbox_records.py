@@ -58,5 +58,9 @@ def outbox_cancel(context: Context, outbound_id: int, note: str) -> None:
     (or failed, suppressed, cancelled) cannot be, and exits 1."""
     app = context.app()
     with failures():
-        message = cancel_mail(app.uow, outbound_id, now=app.clock.now(), note=note)
-    click.echo(f"outgoing mail {message.id} to {message.recipient} cancelled ({message.kind})")
+        message = cancel_mail(
+            app.uow, outbound_id, now=app.clock.now(), note=note, by=context.actor
+        )
+    what = f"outgoing mail {message.id} to {message.recipient} cancelled ({message.kind})"
+    context.acted(what)
+    click.echo(what)

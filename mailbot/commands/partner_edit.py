@@ -83,7 +83,8 @@ def partners_set(context: Context, address: str, name: str | None, role: str | N
         contract_ends_at=ends,
     )
     with failures():
-        partner = edit_partner(app.uow, address, changes, now=app.clock.now())
+        partner = edit_partner(app.uow, address, changes, now=app.clock.now(), by=context.actor)
+    context.acted(f"partner {partner.name} <{address}> changed")
     _echo(partner, as_json)
 
 
@@ -97,7 +98,8 @@ def partners_reactivate(context: Context, address: str, as_json: bool) -> None:
     at the cut-off stay with them."""
     app = context.app()
     with failures():
-        partner = reactivate(app.uow, address, now=app.clock.now())
+        partner = reactivate(app.uow, address, now=app.clock.now(), by=context.actor)
+    context.acted(f"partner {partner.name} <{address}> reactivated")
     _echo(partner, as_json)
 
 

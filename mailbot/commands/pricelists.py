@@ -110,7 +110,8 @@ def release(context: Context, version_id: int) -> None:
     """Apply a held price list version: it replaces the supplier's active list."""
     app = context.app()
     with failures():
-        versions.release_price_list(app.uow, version_id, now=app.clock.now())
+        versions.release_price_list(app.uow, version_id, now=app.clock.now(), by=context.actor)
+    context.acted(f"price list version {version_id} released")
     click.echo(f"price list version {version_id} is active")
 
 
@@ -121,7 +122,8 @@ def reject(context: Context, version_id: int) -> None:
     """Refuse a held price list version; the supplier's active list stays."""
     app = context.app()
     with failures():
-        versions.reject_price_list(app.uow, version_id, now=app.clock.now())
+        versions.reject_price_list(app.uow, version_id, now=app.clock.now(), by=context.actor)
+    context.acted(f"price list version {version_id} rejected")
     click.echo(f"price list version {version_id} is rejected")
 
 

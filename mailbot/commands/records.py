@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from tqdm import tqdm
@@ -22,12 +24,13 @@ from mailbot.commands.common import (
     terms_options,
     usage_errors,
 )
-from mailbot.commands.dates import contract_end_option, parse_contract_end
+from mailbot.commands.dates import contract_end_option, parse_contract_end, parse_moment
 from mailbot.commands.mail_records import message_rows, show_message
 from mailbot.commands.money import account_record, show_partner
 from mailbot.commands.pricelists import echo_report
 from mailbot.config import PRICE_FIELDS
 from mailbot.domain.mail import InboundStatus
+from mailbot.domain.orders import OrderStatus
 from mailbot.domain.pricing import normalise_sku
 from mailbot.parsers.pricelists import currency_code
 from mailbot.services.inbox.quarantine import retry_quarantined
@@ -44,6 +47,7 @@ from mailbot.services.partners.terms import check_timezone, parse_credit_limit
 from mailbot.services.pricelists.importing import SupplierFormat, import_price_list
 from mailbot.services.pricelists.versions import tell_managers_of_hold
 from mailbot.storage.models import Partner
+from mailbot.storage.unit_of_work import UnitOfWork
 
 
 @click.group()
@@ -102,7 +106,9 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             auto_agree=bool(auto_agree),
             credit_limit=limit,
             timezone=zone,
+            by=context.actor,
         )
+    context.acted(f"partner {partner_id} added: {name} <{address}> as {role}")
     click.echo(f"partner {partner_id} added: {name} <{address}> as {role}")
 
 
@@ -153,7 +159,8 @@ def partners_deactivate(context: Context, address: str) -> None:
     it, its next message gets one notice, and its open orders go to the managers."""
     app = context.app()
     with failures():
-        partner = deactivate(app.uow, app.replies, address, now=app.clock.now())
+        partner = deactivate(app.uow, app.replies, address, now=app.clock.now(), by=context.actor)
+    context.acted(f"partner {partner.id} deactivated")
     app.sender.run_once()  # the managers' mail goes now
     click.echo(f"partner {partner.id} deactivated")
 
@@ -202,12 +209,15 @@ def pricelist_import(context: Context, file: Path, supplier: str, columns: tuple
             progress=bar.update,
             settings=app.price_lists,
             supplier_format=form,
+            by=context.actor,
         )
         if report.held:
             now = app.clock.now()
             tell_managers_of_hold(uow, app.replies, partner, report, received_at=now, now=now)
         uow.commit()
     bar.close()
+    held = f", held as version {report.price_list_id}" if report.held else ""
+    context.acted(f"price list {file.name} of {supplier} imported{held}")
     if report.held:
         app.sender.run_once()  # the managers' mails go now, as `ingest` sends its replies
     echo_report(report)
@@ -252,22 +262,50 @@ def orders() -> None:
     """Orders and their lines."""
 
 
+ORDER_STATUSES = tuple(status.value for status in OrderStatus)
+
+
 @orders.command("list")
 @click.option("--client", help="Only this client's orders (any of its addresses).")
+@click.option("--supplier", help="Only orders with a line from this supplier (any address).")
+@click.option("--status", type=click.Choice(ORDER_STATUSES), help="Only orders in this status.")
+@click.option("--since", metavar="DATE", help="Only orders received on DATE or later (or TIME).")
+@click.option("--until", metavar="DATE", help="Only orders received on DATE or before (or TIME).")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @json_option
 @pass_context
-def orders_list(context: Context, client: str | None, limit: int, as_json: bool) -> None:
-    """List the newest orders."""
-    with failures(), context.app().uow() as uow:
-        client_id = None
-        if client:
-            partner = uow.partners.by_address(normalise_address(client))
-            if partner is None:
-                fail(f"no partner has the address {client}")
-            client_id = partner.id
-        rows = [views.order_row(order) for order in uow.orders.list(client_id, limit)]
+def orders_list(context: Context, client: str | None, supplier: str | None,
+                status: str | None, since: str | None, until: str | None, limit: int,
+                as_json: bool) -> None:  # fmt: skip
+    """List the newest orders; the filters given all apply. DATE is a day in the scheduler's
+    time zone (--until takes the whole day), or an ISO 8601 time."""
+    app = context.app()
+    zone = app.config.scheduler.timezone
+    start = None if since is None else parse_moment(since, zone, "--since")
+    end = None if until is None else _end_of(until, zone)
+    with failures(), app.uow() as uow:
+        client_id = None if client is None else _partner_id(uow, client)
+        supplier_id = None if supplier is None else _partner_id(uow, supplier)
+        found = uow.orders.find(client_id=client_id, supplier_id=supplier_id, status=status,
+                                since=start, until=end, limit=limit)  # fmt: skip
+        rows = [views.order_row(order) for order in found]
     emit(rows, as_json, ["number", "client", "status", "currency", "total", "created_at"])
+
+
+def _partner_id(uow: UnitOfWork, address: str) -> int:
+    partner = uow.partners.by_address(normalise_address(address))
+    if partner is None:
+        fail(f"no partner has the address {address}")
+    return partner.id
+
+
+def _end_of(text: str, zone: str) -> datetime:
+    """Where --until stops: after the whole day for a date, just after the moment for a time."""
+    moment = parse_moment(text, zone, "--until")
+    if len(text.strip()) == 10:  # a date: the next day's midnight, local
+        day = moment.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
+        return datetime.combine(day, time(0), ZoneInfo(zone)).astimezone(UTC)
+    return moment + timedelta(microseconds=1)
 
 
 @orders.command("show")
@@ -275,27 +313,38 @@ def orders_list(context: Context, client: str | None, limit: int, as_json: bool)
 @json_option
 @pass_context
 def orders_show(context: Context, number: str, as_json: bool) -> None:
-    """Show an order with its priced and rejected lines, its transitions (who, when, from
-    which message) and each supplier's part."""
+    """Show an order whole: its amounts (lines, discount, total), priced and rejected lines,
+    voucher codes, deadlines, transitions (who, when, from which message), each supplier's
+    part, and the mail received and sent about it."""
     with context.app().uow() as uow:
         order = uow.orders.by_number(number.upper())
         if order is None:
             fail(f"no order {number}")
         detail = views.order_matrix(uow, order)
     emit_one(detail, as_json)
-    if not as_json:
-        click.echo()
-        columns = ["sku", "name", "quantity", "confirmed_quantity", "unit_price", "line_total"]
-        emit(detail["lines"], False, columns)  # type: ignore[arg-type]
-        if detail["rejected"]:
-            click.echo()
-            emit(detail["rejected"], False, ["source", "row", "sku", "text", "reason", "detail"])  # type: ignore[arg-type]
-        click.echo()
-        emit(detail["transitions"], False, ["at", "status", "by", "role", "message", "note"])  # type: ignore[arg-type]
-        if detail["suppliers"]:
-            click.echo()
-            columns = ["supplier", "status", "sent_at", "confirmed_at", "ship_date", "ship_method"]
-            emit(detail["suppliers"], False, columns)  # type: ignore[arg-type]
+    if as_json:
+        return
+    for title, key, columns in ORDER_TABLES:
+        rows: list[dict[str, object]] = detail[key]  # type: ignore[assignment]
+        if rows or key in ("lines", "transitions"):
+            click.echo(f"\n{title}:")
+            emit(rows, False, columns)
+
+
+# The tables `orders show` prints after the order's fields: title, key, columns.
+ORDER_TABLES = (
+    ("Lines", "lines",
+     ["sku", "name", "quantity", "confirmed_quantity", "unit_price", "line_total"]),
+    ("Rejected lines", "rejected", ["source", "row", "sku", "text", "reason", "detail"]),
+    ("Voucher codes", "vouchers", ["code", "campaign", "status", "discount", "release_reason"]),
+    ("Deadlines", "deadlines",
+     ["deadline", "party", "due_at", "status", "next_stage", "next_stage_at"]),
+    ("History", "transitions", ["at", "status", "by", "role", "message", "note"]),
+    ("Suppliers", "suppliers",
+     ["supplier", "status", "sent_at", "confirmed_at", "ship_date", "ship_method"]),
+    ("Mail received", "messages", ["id", "received_at", "from", "subject", "status"]),
+    ("Mail sent", "outbox", ["id", "created_at", "kind", "recipient", "status", "subject"]),
+)  # fmt: skip
 
 
 @click.group()
@@ -331,5 +380,6 @@ def quarantine_retry(context: Context, message_id: int) -> None:
     """Put a quarantined message back in line for processing (after a fix)."""
     app = context.app()
     with failures():
-        retry_quarantined(app.uow, message_id, now=app.clock.now())
+        retry_quarantined(app.uow, message_id, now=app.clock.now(), by=context.actor)
+    context.acted(f"message {message_id} retried from quarantine")
     click.echo(f"message {message_id} will be processed again")

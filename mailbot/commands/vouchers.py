@@ -117,7 +117,8 @@ def vouchers_create(context: Context, name: str, kind: str, code: str | None,
         limits = Limits(limit, per_client, _money(budget, "--budget", money))
         campaign_id = create_campaign(app.uow, name=name, kind=kind, terms=terms,
                                       limits=limits, now=app.clock.now(), code=code,
-                                      prefix=prefix)  # fmt: skip
+                                      prefix=prefix, by=context.actor)  # fmt: skip
+    context.acted(f"voucher campaign {name} created")
     click.echo(f"campaign {campaign_id} created: {name} ({kind})")
 
 
@@ -152,8 +153,9 @@ def vouchers_generate(context: Context, campaign: str, count: int, clients: tupl
         with failures():
             issued = generate_codes(app.uow, campaign=campaign, count=count, clients=clients,
                                     rng=secrets.SystemRandom(), now=app.clock.now(),
-                                    progress=bar.update)  # fmt: skip
+                                    progress=bar.update, by=context.actor)  # fmt: skip
         bar.close()
+        context.acted(f"{len(issued)} voucher codes issued for {campaign}")
         if target is not None:
             rows = ((code, client, "free") for code, client in issued)
             write_text_table(target, fmt or "csv", EXPORT_HEADERS, rows)

@@ -130,10 +130,15 @@ class DailyRuns:
         query = select(DailyRun.id).where(DailyRun.job == job, DailyRun.day == day)
         return self.session.scalars(query).first() is not None
 
-    def last(self, job: str, before: date | None = None) -> DailyRun | None:
-        """The latest run of `job` (for a day before `before`, when given)."""
+    def last(
+        self, job: str, before: date | None = None, *, ran_by: datetime | None = None
+    ) -> DailyRun | None:
+        """The latest run of `job` (for a day before `before`, and that ran at or before
+        `ran_by`, when given)."""
         query = select(DailyRun).where(DailyRun.job == job)
         if before is not None:
             query = query.where(DailyRun.day < before)
-        query = query.order_by(DailyRun.day.desc()).limit(1)
+        if ran_by is not None:
+            query = query.where(DailyRun.ran_at <= ran_by)
+        query = query.order_by(DailyRun.day.desc(), DailyRun.ran_at.desc()).limit(1)
         return self.session.scalars(query).first()

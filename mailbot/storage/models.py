@@ -182,7 +182,8 @@ class OrderLine(Base):
 
 
 class OrderTransition(Base):
-    """One step of an order's life: the order matrix. `actor_id` NULL means mailbot itself."""
+    """One step of an order's life: the order matrix. `actor_id` is the partner who acted;
+    NULL means mailbot itself, or the person `actor_name` names ("alice (command line)")."""
 
     __tablename__ = "order_transitions"
 
@@ -191,6 +192,7 @@ class OrderTransition(Base):
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    actor_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     note: Mapped[str] = mapped_column(Text, default="")
 

@@ -1,4 +1,5 @@
-"""What happens to an order after its quote: its transitions, its suppliers' parts, the ledger."""
+"""What happens to an order after its quote: its transitions, its suppliers' parts, the ledger,
+and what belongs to it elsewhere (its codes, deadlines and mail), for showing it whole."""
 
 from __future__ import annotations
 
@@ -6,16 +7,24 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import LargeBinary, func, select, union
+from sqlalchemy.orm import Session, defer, selectinload
 
 from mailbot.storage.models import (
+    Deadline,
+    InboundMessage,
     LedgerEntry,
     Order,
     OrderTransition,
     OutboundMessage,
+    Partner,
     SupplierOrder,
+    VoucherCampaign,
+    VoucherCode,
+    VoucherRedemption,
 )
+
+_HEAD = 8192  # bytes of a received message read for its From and Subject
 
 
 class OrderRecords:
@@ -124,3 +133,61 @@ class OrderRecords:
         for amount, kind in self.session.execute(query):
             total += amount if kind == "credit" else -amount
         return total
+
+    def codes(self, order_id: int) -> Sequence[tuple[VoucherRedemption, str, str]]:
+        """The order's voucher codes: each redemption with the code as shown and its campaign's
+        name, in the order they were reserved."""
+        query = (
+            select(VoucherRedemption, VoucherCode.display, VoucherCampaign.name)
+            .join(VoucherCode, VoucherRedemption.code_id == VoucherCode.id)
+            .join(VoucherCampaign, VoucherRedemption.campaign_id == VoucherCampaign.id)
+            .where(VoucherRedemption.order_id == order_id)
+            .order_by(VoucherRedemption.id)
+        )
+        return [(r, code, campaign) for r, code, campaign in self.session.execute(query)]
+
+    def deadlines(self, order_id: int) -> Sequence[tuple[Deadline, str]]:
+        """Every deadline of the order, open or not, with the name of the party it waits on."""
+        query = (
+            select(Deadline, Partner.name)
+            .join(Partner, Deadline.partner_id == Partner.id)
+            .where(Deadline.order_id == order_id)
+            .order_by(Deadline.opened_at, Deadline.id)
+        )
+        return [(deadline, party) for deadline, party in self.session.execute(query)]
+
+    def mail_out(self, order_id: int) -> Sequence[OutboundMessage]:
+        """The mail mailbot wrote about the order, oldest first (without its bytes)."""
+        query = (
+            select(OutboundMessage)
+            .options(defer(OutboundMessage.raw))
+            .where(OutboundMessage.order_id == order_id)
+            .order_by(OutboundMessage.id)
+        )
+        return self.session.scalars(query).all()
+
+    def mail_in(self, order_id: int) -> Sequence[tuple[InboundMessage, bytes]]:
+        """The received messages that belong to the order, oldest first, each with the first
+        bytes of its raw form (for From and Subject): the order's own mail, those that moved
+        it, those answered in its thread, and those that used its voucher codes."""
+        ids = union(
+            select(Order.inbound_message_id).where(Order.id == order_id),
+            select(OrderTransition.inbound_message_id).where(OrderTransition.order_id == order_id),
+            select(OutboundMessage.inbound_message_id).where(OutboundMessage.order_id == order_id),
+            select(VoucherRedemption.inbound_message_id).where(
+                VoucherRedemption.order_id == order_id
+            ),
+            select(VoucherRedemption.redeemed_inbound_id).where(
+                VoucherRedemption.order_id == order_id
+            ),
+            select(VoucherRedemption.released_inbound_id).where(
+                VoucherRedemption.order_id == order_id
+            ),
+        ).subquery()
+        head = func.substr(InboundMessage.raw, 1, _HEAD, type_=LargeBinary)
+        query = (
+            select(InboundMessage, head)
+            .where(InboundMessage.id.in_(select(ids.c[0])))
+            .order_by(InboundMessage.id)
+        )
+        return [(message, bytes(first or b"")) for message, first in self.session.execute(query)]

@@ -272,6 +272,34 @@ class Orders:
             query = query.where(Order.client_id == client_id)
         return self.session.scalars(query).all()
 
+    def find(
+        self,
+        *,
+        client_id: int | None = None,
+        supplier_id: int | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+    ) -> Sequence[Order]:
+        """The newest orders that meet every condition given: the client's, with a line from
+        the supplier, in `status`, received at or after `since` and before `until`."""
+        query = select(Order).order_by(Order.id.desc()).limit(limit)
+        if client_id is not None:
+            query = query.where(Order.client_id == client_id)
+        if supplier_id is not None:
+            supplied = select(OrderLine.id).where(
+                OrderLine.order_id == Order.id, OrderLine.supplier_id == supplier_id
+            )
+            query = query.where(supplied.exists())
+        if status is not None:
+            query = query.where(Order.status == status)
+        if since is not None:
+            query = query.where(Order.created_at >= since)
+        if until is not None:
+            query = query.where(Order.created_at < until)
+        return self.session.scalars(query).all()
+
     def count(self) -> int:
         return self.session.scalar(select(func.count(Order.id))) or 0
 
@@ -343,6 +371,19 @@ class Outbox:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def last_id(self) -> int:
+        """The id of the newest mail written, 0 when there is none."""
+        return self.session.scalar(select(func.max(OutboundMessage.id))) or 0
+
+    def written_after(self, outbound_id: int) -> Sequence[OutboundMessage]:
+        """The mail written after `outbound_id`, oldest first."""
+        query = (
+            select(OutboundMessage)
+            .where(OutboundMessage.id > outbound_id)
+            .order_by(OutboundMessage.id)
+        )
+        return self.session.scalars(query).all()
 
     def mark_sent(self, outbound_id: int, now: datetime) -> None:
         self.session.execute(

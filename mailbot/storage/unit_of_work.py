@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from mailbot.storage.deadlines import DailyRuns, Deadlines
@@ -43,13 +44,16 @@ class UnitOfWork:
     daily_runs: DailyRuns
     reports: Reports
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine | Connection) -> None:
         self._engine = engine
 
     def __enter__(self) -> Self:
         # A plain Session, not a sessionmaker: each sessionmaker builds a Session subclass whose
         # events SQLAlchemy sets up anew, which cost more than the INSERT of a stored message.
-        self.session = Session(self._engine, expire_on_commit=False)
+        # On a connection (a rehearsal), its commit only releases a savepoint.
+        self.session = Session(
+            self._engine, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
         self.partners = Partners(self.session)
         self.inbox = Inbox(self.session)
         self.prices = PriceLists(self.session)
@@ -89,3 +93,15 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+@contextmanager
+def rehearsal(engine: Engine) -> Iterator[Callable[[], UnitOfWork]]:
+    """Units of work that all run inside one transaction, rolled back at the end: use cases
+    commit as usual, and see each other's work, but nothing they do is kept."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        try:
+            yield lambda: UnitOfWork(connection)
+        finally:
+            outer.rollback()

@@ -13,7 +13,8 @@ from mailbot.bootstrap import App, bootstrap
 from mailbot.cli import main
 from mailbot.config import load_config
 from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.partners.editing import Changes, edit_partner
+from mailbot.services.partners.terms import Terms
 from mailbot.storage.models import Deadline, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote
@@ -174,8 +175,8 @@ def test_times_are_shown_in_each_partners_own_time_zone(short_app: App) -> None:
     """A client in London reads its answer-by time in GMT and a supplier in Moscow its
     confirm-by time in Moscow time; the windows stay in the desk's business hours."""
     now = short_app.clock.now()
-    set_terms(short_app.uow, CLIENT, Terms(timezone="Europe/London"), now=now)
-    set_terms(short_app.uow, SUPPLIER, Terms(timezone="Europe/Moscow"), now=now)
+    edit_partner(short_app.uow, CLIENT, Changes(terms=Terms(timezone="Europe/London")), now=now)
+    edit_partner(short_app.uow, SUPPLIER, Changes(terms=Terms(timezone="Europe/Moscow")), now=now)
     quote(short_app)
     (quoted,) = mails(short_app, "quote")
     assert "Please answer by 23 November 2026, 13:00 GMT" in parts(quoted.raw)["plain"]
@@ -194,7 +195,9 @@ def test_orders_release_opens_the_suppliers_window_too(
 ) -> None:
     """A held order released by `mailbot orders release` sends its order file with a time to
     confirm by and opens the supplier's window, as an AGREE does."""
-    set_terms(short_app.uow, CLIENT, Terms(credit_limit="100"), now=short_app.clock.now())
+    edit_partner(
+        short_app.uow, CLIENT, Changes(terms=Terms(credit_limit="100")), now=short_app.clock.now()
+    )
     number = quote(short_app)
     assert "held" in answer(short_app, "quote", FLEET, "AGREE").summary
     assert [(kind, status) for kind, status, _ in deadlines(short_app)] == [

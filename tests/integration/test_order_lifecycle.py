@@ -14,8 +14,9 @@ from mailbot.parsers.tables import TableLimits, read_rows
 from mailbot.read_models import order_matrix
 from mailbot.services.orders import agreement
 from mailbot.services.orders.ledger import add_payment
+from mailbot.services.partners.editing import Changes, edit_partner
 from mailbot.services.partners.registry import add_partner
-from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.partners.terms import Terms
 from mailbot.services.pricelists.importing import import_price_list
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import CLIENT, agree_and_send, answer, last_to, quote, reply_to
@@ -88,7 +89,7 @@ def test_an_auto_agree_client_is_sent_at_once(app: App) -> None:
     """A client set to auto-agree has its order agreed and sent right after the quote, which
     asks for no AGREE and names no date to answer by."""
     seed_demo(app)
-    set_terms(app.uow, CLIENT, Terms(auto_agree=True), now=app.clock.now())
+    edit_partner(app.uow, CLIENT, Changes(terms=Terms(auto_agree=True)), now=app.clock.now())
     number = quote(app)
     assert detail(app, number)["status"] == "sent"
     assert [m.kind for m in outbox(app)] == ["quote", "order_file", "order_answer"]
@@ -143,7 +144,7 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
     """Above the credit limit AGREE holds the order, mails managers and tells the client;
     `release` then debits it and sends the order files."""
     seed_demo(app)
-    set_terms(app.uow, CLIENT, Terms(credit_limit="400"), now=app.clock.now())
+    edit_partner(app.uow, CLIENT, Changes(terms=Terms(credit_limit="400")), now=app.clock.now())
     number = quote(app)
     outcome = answer(app, "quote", FLEET, "AGREE")
     assert "held above the credit limit; 1 manager(s) told" in outcome.summary
@@ -162,7 +163,7 @@ def test_an_order_above_the_credit_limit_is_held_until_a_manager_releases_it(app
 def test_payments_lift_the_balance_under_the_limit(app: App) -> None:
     """With a payment booked first, the same order fits under the credit limit."""
     seed_demo(app)
-    set_terms(app.uow, CLIENT, Terms(credit_limit="400"), now=app.clock.now())
+    edit_partner(app.uow, CLIENT, Changes(terms=Terms(credit_limit="400")), now=app.clock.now())
     add_payment(app.uow, CLIENT, "100", currency="eur", note="bank", now=app.clock.now())
     number = quote(app)
     answer(app, "quote", FLEET, "AGREE")

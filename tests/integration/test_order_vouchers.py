@@ -15,7 +15,8 @@ from mailbot.bootstrap import App
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import display, generate
-from mailbot.services.partners.terms import Terms, set_terms
+from mailbot.services.partners.editing import Changes, edit_partner
+from mailbot.services.partners.terms import Terms
 from mailbot.services.schedule.digest import build_digest
 from mailbot.services.vouchers.campaigns import Limits, create_campaign, generate_codes
 from mailbot.storage.models import Order, VoucherCode, VoucherRedemption
@@ -201,8 +202,8 @@ def test_dates_are_judged_on_the_client_local_day_the_mail_was_received(app: App
     assert app.clock.now().isoformat() == "2026-11-20T07:30:00+00:00"
     _, outcome = ingest(app, mail(sender=VECTOR, subject="Заказ AUTUMN10", body=BODY))
     assert order_of(app, outcome)["total"] == "480.60"
-    set_terms(app.uow, "buying@fleetparts.example", Terms(timezone="Pacific/Honolulu"),
-              now=app.clock.now())  # fmt: skip
+    far_away = Changes(terms=Terms(timezone="Pacific/Honolulu"))
+    edit_partner(app.uow, "buying@fleetparts.example", far_away, now=app.clock.now())
     _, outcome = ingest(app, mail(sender=FLEET, subject="Order AUTUMN10", body=BODY))
     assert order_of(app, outcome)["total"] == "432.54"  # 480.60 less 10%
 

@@ -80,7 +80,7 @@ def test_a_cancelled_mail_is_never_sent(
     app.sender.run_once()  # refused for now: the quote stays pending
     (reply,) = outbox(app)
     assert reply.status == "pending"
-    done = call(cli, "outbox", "cancel", str(reply.id), "--note", "wrong prices")
+    done = call(cli, "--by", "erin", "outbox", "cancel", str(reply.id), "--note", "wrong prices")
     assert f"outgoing mail {reply.id} to {CLIENT} cancelled" in done.output
     with app.uow() as uow:  # due again, as a retry would be
         message = uow.outbox.get(reply.id)
@@ -90,7 +90,7 @@ def test_a_cancelled_mail_is_never_sent(
     assert app.sender.run_once() == 0
     assert transport.delivered == []
     (listed,) = json.loads(call(cli, "outbox", "list", "--status", "cancelled", "--json").output)
-    assert listed["reason"] == "cancelled by a manager: wrong prices"
+    assert listed["reason"] == "cancelled by erin (command line): wrong prices"
     again = call(cli, "outbox", "cancel", str(reply.id), code=1)
     assert "is cancelled already; it cannot be cancelled" in again.output
 

@@ -64,7 +64,14 @@ def make_quote(*lines: QuotedLine, rejected: tuple[RejectedLine, ...] = ()) -> Q
 STOCK = RejectedLine(Origin("body", 2), Rejection.INSUFFICIENT_STOCK, "ABC-9", "10", "3")
 UNKNOWN = RejectedLine(Origin("order.csv", 4), Rejection.UNKNOWN_SKU, "QQ-1", "3")
 QUOTE = make_quote(quoted("ABC-1", "Widget", 2, "617.25"), rejected=(UNKNOWN, STOCK))
-STEP = {"status": "agreed", "at": RECEIVED, "role": "client", "actor": "Acme Ltd", "note": ""}
+STEP = {
+    "status": "agreed",
+    "step": "agreed",
+    "at": RECEIVED,
+    "role": "client",
+    "actor": "Acme Ltd",
+    "note": "",
+}
 COMPARED = {
     "sku": "ABC-1",
     "name": "Widget",

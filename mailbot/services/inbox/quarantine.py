@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.mail import InboundStatus
 from mailbot.errors import MailbotError
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -14,8 +15,11 @@ class NotQuarantinedError(MailbotError):
     """The message asked for is not in quarantine."""
 
 
-def retry_quarantined(uow: Callable[[], UnitOfWork], inbound_id: int, *, now: datetime) -> None:
-    """Put a quarantined message back in line, with a fresh count of attempts."""
+def retry_quarantined(
+    uow: Callable[[], UnitOfWork], inbound_id: int, *, now: datetime, by: Actor | None = None
+) -> None:
+    """Put a quarantined message back in line, with a fresh count of attempts; its outcome
+    says who retried it (`by`), when a person did."""
     with uow() as unit:
         message = unit.inbox.get(inbound_id)
         if message is None or message.status != InboundStatus.QUARANTINED:
@@ -23,6 +27,7 @@ def retry_quarantined(uow: Callable[[], UnitOfWork], inbound_id: int, *, now: da
         message.status = InboundStatus.STORED
         message.attempts = 0
         message.lease_until = None
-        message.outcome = f"retried from quarantine (was: {message.outcome})"[:2000]
-        unit.events.record("MessageRetried", {"message": inbound_id}, now)
+        who = "" if by is None else f" by {by.label}"
+        message.outcome = f"retried from quarantine{who} (was: {message.outcome})"[:2000]
+        unit.events.record("MessageRetried", signed({"message": inbound_id}, by), now)
         unit.commit()

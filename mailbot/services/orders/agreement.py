@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
+from mailbot.domain.actors import Actor, label_of
 from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.money import Money
 from mailbot.domain.orders import CLIENT_CANCELLABLE, FINAL, OrderStatus, SupplierOrderStatus
@@ -88,10 +89,11 @@ def agree(work: Work, order: Order, client: Partner, inbound: Inbound | None) ->
     return f"{order.number} agreed; order files sent to {files} supplier(s)"
 
 
-def _debit_and_send(work: Work, order: Order, client: Partner) -> int:
+def _debit_and_send(work: Work, order: Order, client: Partner, by: Actor | None = None) -> int:
     uow, now = work.uow, work.now
+    note, created_by = f"order {order.number}", by.label if by else ledger.MAILBOT
     ledger.book(
-        uow, client, "debit", order.total, at=now, order=order, note=f"order {order.number}"
+        uow, client, "debit", order.total, at=now, order=order, note=note, created_by=created_by
     )
     files = send_order_files(work, order)
     note = f"order files to {files} supplier(s)"
@@ -104,13 +106,14 @@ def _accept_partial(work: Work, order: Order, client: Partner, inbound: Inbound 
     and the redeemed voucher codes are judged again on what is left (gross voucher rules at
     the desk's VAT rate, days in the client's zone)."""
     uow, now = work.uow, work.now
-    for part in uow.order_records.supplier_orders(order.id):
-        if part.status == SupplierOrderStatus.PARTIAL:
-            shipped = part.ship_date is not None
-            part.status = SupplierOrderStatus.SHIPPED if shipped else SupplierOrderStatus.CONFIRMED
-            if not shipped:  # the supplier's shipping promise runs from now
-                days = delivery_days(uow, supplier_lines(order, part.supplier_id), part.supplier_id)
-                open_shipping(work, order, part.supplier_id, delivery_days=days)
+    parts = uow.order_records.supplier_orders(order.id)
+    accepted = [part for part in parts if part.status == SupplierOrderStatus.PARTIAL]
+    for part in accepted:
+        shipped = part.ship_date is not None
+        part.status = SupplierOrderStatus.SHIPPED if shipped else SupplierOrderStatus.CONFIRMED
+        if not shipped:  # the supplier's shipping promise runs from now
+            days = delivery_days(uow, supplier_lines(order, part.supplier_id), part.supplier_id)
+            open_shipping(work, order, part.supplier_id, delivery_days=days)
     confirmed = Decimal(0)
     for line in order.lines:
         if line.unit_price is not None and line.quantity:
@@ -127,7 +130,11 @@ def _accept_partial(work: Work, order: Order, client: Partner, inbound: Inbound 
     transition(
         uow, order, OrderStatus.SENT, at=now, actor_id=client.id, inbound_id=inbound_id, note=note
     )
-    advance(work, order, actor_id=client.id, inbound_id=inbound_id, announce=False)
+    # The order is confirmed by its suppliers' answers, not by the client who took them: the
+    # step names the supplier whose partial confirmation was accepted (mailbot when several).
+    suppliers = {part.supplier_id for part in accepted}
+    confirmer = next(iter(suppliers)) if len(suppliers) == 1 else None
+    advance(work, order, actor_id=confirmer, inbound_id=None, announce=False)
     tell_client(work, order, "accepted", inbound=inbound, lines=comparison(order))
     return f"{order.number}: client agreed to the confirmed quantities; order {order.status}"
 
@@ -144,7 +151,13 @@ def cancel(work: Work, order: Order, client: Partner, inbound: Inbound) -> str:
 
 
 def _cancel(
-    work: Work, order: Order, *, actor_id: int | None, inbound_id: int | None, note: str
+    work: Work,
+    order: Order,
+    *,
+    actor_id: int | None,
+    inbound_id: int | None,
+    note: str,
+    by: Actor | None = None,
 ) -> None:
     uow, now = work.uow, work.now
     was = order.status
@@ -156,14 +169,18 @@ def _cancel(
         actor_id=actor_id,
         inbound_id=inbound_id,
         note=note,
+        actor_name=label_of(by),
     )
     close_deadlines(uow, order_id=order.id, now=now)
     vouchers.release(
         uow, order_id=order.id, inbound_id=inbound_id, now=now, reason="order cancelled"
     )
     if was in (OrderStatus.AGREED, OrderStatus.SENT, OrderStatus.CONFIRMED):
-        note = f"order {order.number} cancelled"
-        ledger.book(uow, order.client, "credit", order.total, at=now, order=order, note=note)
+        note, created_by = f"order {order.number} cancelled", by.label if by else ledger.MAILBOT
+        ledger.book(
+            uow, order.client, "credit", order.total,
+            at=now, order=order, note=note, created_by=created_by,
+        )  # fmt: skip
         tell_suppliers_of_cancel(work, order)
 
 
@@ -175,8 +192,16 @@ def _order(uow: UnitOfWork, number: str) -> Order:
     return order
 
 
-def release(uow: Callable[[], UnitOfWork], desk: Desk, number: str, *, now: datetime) -> str:
-    """A manager lets a held order go on despite the credit limit: agreed, debited, sent."""
+def release(
+    uow: Callable[[], UnitOfWork],
+    desk: Desk,
+    number: str,
+    *,
+    now: datetime,
+    by: Actor | None = None,
+) -> str:
+    """A manager (`by`, when named) lets a held order go on despite the credit limit: agreed,
+    debited, sent."""
     with uow() as unit:
         work = desk.at(unit, now)
         order = _order(unit, number)
@@ -184,37 +209,54 @@ def release(uow: Callable[[], UnitOfWork], desk: Desk, number: str, *, now: date
             raise OrderActionError(f"order {order.number} is {order.status}, not held")
         note = "released by a manager"
         transition(
-            unit, order, OrderStatus.AGREED, at=now, actor_id=None, inbound_id=None, note=note
-        )
-        files = _debit_and_send(work, order, order.client)
+            unit, order, OrderStatus.AGREED, at=now, actor_id=None, inbound_id=None, note=note,
+            actor_name=label_of(by),
+        )  # fmt: skip
+        files = _debit_and_send(work, order, order.client, by)
         tell_client(work, order, "released")
         unit.commit()
         return f"order {order.number} released: order files sent to {files} supplier(s)"
 
 
 def cancel_by_desk(
-    uow: Callable[[], UnitOfWork], desk: Desk, number: str, *, now: datetime, note: str = ""
+    uow: Callable[[], UnitOfWork],
+    desk: Desk,
+    number: str,
+    *,
+    now: datetime,
+    note: str = "",
+    by: Actor | None = None,
 ) -> str:
-    """A manager cancels an order that is not finished yet; client and suppliers are told."""
+    """A manager (`by`, when named) cancels an order that is not finished yet; client and
+    suppliers are told."""
     with uow() as unit:
         work = desk.at(unit, now)
         order = _order(unit, number)
         if order.status in FINAL or order.status == OrderStatus.SHIPPED:
             raise OrderActionError(f"order {order.number} is {order.status}; too late to cancel")
-        _cancel(work, order, actor_id=None, inbound_id=None, note=note or "cancelled by a manager")
+        note = note or "cancelled by a manager"
+        _cancel(work, order, actor_id=None, inbound_id=None, note=note, by=by)
         tell_client(work, order, "cancelled_by_desk")
         unit.commit()
         return f"order {order.number} cancelled"
 
 
-def close(uow: Callable[[], UnitOfWork], number: str, *, now: datetime, note: str = "") -> str:
-    """A manager closes a shipped order (delivered, nothing more to do)."""
+def close(
+    uow: Callable[[], UnitOfWork],
+    number: str,
+    *,
+    now: datetime,
+    note: str = "",
+    by: Actor | None = None,
+) -> str:
+    """A manager (`by`, when named) closes a shipped order (delivered, nothing more to do)."""
     with uow() as unit:
         order = _order(unit, number)
         if order.status != OrderStatus.SHIPPED:
             raise OrderActionError(f"order {order.number} is {order.status}, not shipped")
         transition(
-            unit, order, OrderStatus.CLOSED, at=now, actor_id=None, inbound_id=None, note=note
-        )
+            unit, order, OrderStatus.CLOSED, at=now, actor_id=None, inbound_id=None, note=note,
+            actor_name=label_of(by),
+        )  # fmt: skip
         unit.commit()
         return f"order {order.number} closed"

@@ -24,10 +24,12 @@ def transition(
     actor_id: int | None,
     inbound_id: int | None,
     note: str = "",
+    actor_name: str = "",
 ) -> OrderTransition:
     """Set the order's status and record the step: who (a partner, or None for mailbot and the
-    scheduler), when, and from which inbound message. TransitionError (from the domain) for
-    a move the order matrix does not allow."""
+    scheduler; `actor_name` names a person who acted without being a partner, such as a
+    manager at the command line), when, and from which inbound message. TransitionError (from
+    the domain) for a move the order matrix does not allow."""
     step = move(order.number, order.status, status, at=at, actor_id=actor_id)
     order.status = step.target
     record = OrderTransition(
@@ -35,13 +37,15 @@ def transition(
         status=step.target,
         at=step.at,
         actor_id=step.actor_id,
+        actor_name=actor_name[:100],
         inbound_message_id=inbound_id,
         note=note[:2000],
     )
     uow.order_records.add(record)
-    uow.events.record(
-        "OrderStatusChanged", {"order": order.number, "status": step.target, "note": note}, at
-    )
+    payload: dict[str, object] = {"order": order.number, "status": step.target, "note": note}
+    if actor_name:
+        payload["by"] = actor_name
+    uow.events.record("OrderStatusChanged", payload, at)
     return record
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from mailbot.domain.actors import who_acted
 from mailbot.domain.mail import OutboundStatus
 from mailbot.domain.money import Money
-from mailbot.domain.orders import SupplierOrderStatus
+from mailbot.domain.orders import OrderStatus, SupplierOrderStatus
 from mailbot.parsers.message import ParsedMessage
 from mailbot.services.outbox.replies import Thread, mail_managers, reply_address
 from mailbot.services.work import Work
-from mailbot.storage.models import InboundMessage, Order, Partner, SupplierOrder
+from mailbot.storage.models import InboundMessage, Order, OrderTransition, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 
 Context = dict[str, object]
@@ -40,21 +41,34 @@ def first_address(partner: Partner) -> str:
 
 
 def steps(uow: UnitOfWork, order: Order) -> list[Context]:
-    """The order matrix: each transition with who made it (name and role, or mailbot)."""
+    """The order matrix: each transition with who made it (name and role: a partner, a
+    manager named at the command line, or mailbot) and what the step was (`step`: the status
+    it reached, or "accepted" for a client taking a partial confirmation, which leaves a sent
+    order sent)."""
     rows: list[Context] = []
-    for step in uow.order_records.transitions(order.id):
-        actor = None if step.actor_id is None else uow.partners.get(step.actor_id)
+    before = ""
+    for record in uow.order_records.transitions(order.id):
+        name, role = actor_of(uow, record)
+        step = "accepted" if record.status == before == OrderStatus.SENT else record.status
         rows.append(
             {
-                "status": step.status,
-                "at": step.at,
-                "actor": "mailbot" if actor is None else actor.name,
-                "role": "mailbot" if actor is None else actor.role,
-                "inbound_message_id": step.inbound_message_id,
-                "note": step.note,
+                "status": record.status,
+                "step": step,
+                "at": record.at,
+                "actor": name,
+                "role": role,
+                "inbound_message_id": record.inbound_message_id,
+                "note": record.note,
             }
         )
+        before = record.status
     return rows
+
+
+def actor_of(uow: UnitOfWork, record: OrderTransition) -> tuple[str, str]:
+    """Who made a step and in what role (see `domain.actors.who_acted`)."""
+    actor = None if record.actor_id is None else uow.partners.get(record.actor_id)
+    return who_acted(None if actor is None else (actor.name, actor.role), record.actor_name)
 
 
 def shipments(parts: Sequence[SupplierOrder]) -> list[Context]:

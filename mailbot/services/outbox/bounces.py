@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.mail import OutboundStatus
 from mailbot.errors import MailbotError
 from mailbot.parsers.bounces import Bounce, Failure, read_bounce
@@ -151,9 +152,12 @@ def _alert_managers(
     return mail_managers(uow, replies, "address_bouncing", context, now=now)
 
 
-def clear_address(uow: Callable[[], UnitOfWork], address: str, *, now: datetime) -> BouncingAddress:
+def clear_address(
+    uow: Callable[[], UnitOfWork], address: str, *, now: datetime, by: Actor | None = None
+) -> BouncingAddress:
     """Let mail to `address` go again: its hard-bounce count restarts, and managers are
-    alerted again if it bounces again. Mail already marked suppressed stays unsent."""
+    alerted again if it bounces again. Mail already marked suppressed stays unsent. `by`
+    names who, in the event recorded."""
     with uow() as unit:
         record = unit.bouncing.get(address.strip())
         if record is None:
@@ -162,6 +166,6 @@ def clear_address(uow: Callable[[], UnitOfWork], address: str, *, now: datetime)
         record.suppressed_at = None
         record.alerted_at = None
         record.cleared_at = now
-        unit.events.record("AddressCleared", {"address": record.address}, now)
+        unit.events.record("AddressCleared", signed({"address": record.address}, by), now)
         unit.commit()
         return record

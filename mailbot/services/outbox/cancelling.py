@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.mail import OutboundStatus
 from mailbot.errors import MailbotError
 from mailbot.storage.models import OutboundMessage
@@ -26,15 +27,22 @@ class CancelError(MailbotError):
 
 
 def cancel_mail(
-    uow: Callable[[], UnitOfWork], outbound_id: int, *, now: datetime, note: str = ""
+    uow: Callable[[], UnitOfWork],
+    outbound_id: int,
+    *,
+    now: datetime,
+    note: str = "",
+    by: Actor | None = None,
 ) -> OutboundMessage:
     """Cancel the outbox mail `outbound_id` while it is pending or held; the mail as it is
-    now. CancelError naming what became of it otherwise."""
-    reason = "cancelled by a manager" + (f": {note}" if note else "")
+    now. CancelError naming what became of it otherwise. `by` names who, in the reason."""
+    who = "a manager" if by is None else by.label
+    reason = f"cancelled by {who}" + (f": {note}" if note else "")
     with uow() as unit:
         cancelled = unit.outbox.cancel(outbound_id, now, reason[:2000])
         if cancelled:
-            unit.events.record("MailCancelled", {"outbound": outbound_id, "note": note}, now)
+            payload = {"outbound": outbound_id, "note": note}
+            unit.events.record("MailCancelled", signed(payload, by), now)
             unit.commit()
         message = unit.outbox.get(outbound_id)
         if message is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.money import Money
 from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.services.partners.registry import partner_at
@@ -21,13 +22,18 @@ DEACTIVATED, CONTRACT_END = "deactivated", "contract_end"
 
 
 def deactivate(
-    uow: Callable[[], UnitOfWork], replies: Replies, address: str, *, now: datetime
+    uow: Callable[[], UnitOfWork],
+    replies: Replies,
+    address: str,
+    *,
+    now: datetime,
+    by: Actor | None = None,
 ) -> Partner:
-    """Cut off the partner that has `address` now (a manager's decision)."""
+    """Cut off the partner that has `address` now (a manager's decision; `by` names who)."""
     with uow() as unit:
         partner = partner_at(unit, address)
         if unit.partners.take_active(partner.id):
-            cut_off(unit, replies, partner, reason=DEACTIVATED, now=now)
+            cut_off(unit, replies, partner, reason=DEACTIVATED, now=now, by=by)
             unit.commit()
         return partner
 
@@ -50,7 +56,13 @@ def end_contracts(uow: Callable[[], UnitOfWork], replies: Replies, now: datetime
 
 
 def cut_off(
-    uow: UnitOfWork, replies: Replies, partner: Partner, *, reason: str, now: datetime
+    uow: UnitOfWork,
+    replies: Replies,
+    partner: Partner,
+    *,
+    reason: str,
+    now: datetime,
+    by: Actor | None = None,
 ) -> int:
     """Record the cut-off, hand the partner's open orders and supply lines to the managers and
     cancel the deadlines waiting on it, in the caller's transaction; returns the mails queued."""
@@ -79,7 +91,7 @@ def cut_off(
     }
     told = mail_managers(uow, replies, "partner_cutoff", context, now=now, excluding=partner.id)
     payload = {"partner": partner.id, "reason": reason, "orders": len(open_orders)}
-    uow.events.record("PartnerDeactivated", payload, now)
+    uow.events.record("PartnerDeactivated", signed(payload, by), now)
     return told
 
 

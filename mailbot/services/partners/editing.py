@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.money import CurrencyError, minor_unit
 from mailbot.services.partners.registry import (
     LANGUAGES,
@@ -58,10 +59,16 @@ def check_currency(code: str) -> str:
 
 
 def edit_partner(
-    uow: Callable[[], UnitOfWork], address: str, changes: Changes, *, now: datetime
+    uow: Callable[[], UnitOfWork],
+    address: str,
+    changes: Changes,
+    *,
+    now: datetime,
+    by: Actor | None = None,
 ) -> Partner:
     """Apply `changes` to the partner that has `address`, all or nothing; the partner as it is
-    now. PartnerError for a change that is refused (and then nothing is changed)."""
+    now. PartnerError for a change that is refused (and then nothing is changed). `by` names
+    who, in the event recorded."""
     with uow() as unit:
         partner = partner_at(unit, address)
         changed = _fields(unit, partner, changes)
@@ -72,7 +79,8 @@ def edit_partner(
         if changes.new_contract_end:
             partner.contract_ends_at = changes.contract_ends_at
             changed.append("contract_ends_at")
-        unit.events.record("PartnerChanged", {"partner": partner.id, "changed": changed}, now)
+        payload = {"partner": partner.id, "changed": changed}
+        unit.events.record("PartnerChanged", signed(payload, by), now)
         partner.addresses  # noqa: B018 - load before the session closes
         unit.commit()
         return partner
@@ -179,7 +187,9 @@ def _addresses(unit: UnitOfWork, partner: Partner, changes: Changes) -> list[str
     return ["addresses"] if added or removed else []
 
 
-def reactivate(uow: Callable[[], UnitOfWork], address: str, *, now: datetime) -> Partner:
+def reactivate(
+    uow: Callable[[], UnitOfWork], address: str, *, now: datetime, by: Actor | None = None
+) -> Partner:
     """Take back the cut-off of the partner that has `address`: it is taken orders and price
     lists from again, and a later cut-off sends a new notice. A contract end already passed is
     cleared (else the scheduler would cut it off again at once); the orders handed to the
@@ -194,7 +204,7 @@ def reactivate(uow: Callable[[], UnitOfWork], address: str, *, now: datetime) ->
         partner.cutoff_notice_at = None
         if partner.contract_ends_at is not None and partner.contract_ends_at <= now:
             partner.contract_ends_at = None
-        unit.events.record("PartnerReactivated", {"partner": partner.id}, now)
+        unit.events.record("PartnerReactivated", signed({"partner": partner.id}, by), now)
         partner.addresses  # noqa: B018 - load before the session closes
         unit.commit()
         return partner

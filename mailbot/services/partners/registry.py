@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from email.utils import parseaddr
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.errors import MailbotError
 from mailbot.outbound.translations import PACKAGE
 from mailbot.storage.models import Partner, PartnerAddress
@@ -67,12 +68,14 @@ def add_partner(
     auto_agree: bool = False,
     credit_limit: Decimal | None = None,
     timezone: str = "",
+    by: Actor | None = None,
 ) -> int:
     """Register a partner with its addresses; returns its id. `price_display` "gross" shows a
     client VAT and the gross total in its quotes, "net" only the net total.
     `price_list_formats` names the files its price list on request comes as ("xlsx,csv").
     `auto_agree` agrees its quotes at once; `credit_limit` (None: none) holds orders that
-    would take it above; `timezone` (an IANA name, "" for the scheduler's) is its local time."""
+    would take it above; `timezone` (an IANA name, "" for the scheduler's) is its local time.
+    `by` names who registered it, in the event recorded."""
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if language not in LANGUAGES:
@@ -104,24 +107,6 @@ def add_partner(
             addresses=[PartnerAddress(address=address) for address in bare],
         )
         unit.partners.add(partner)
-        unit.events.record("PartnerAdded", {"partner": partner.id, "role": role}, now)
+        unit.events.record("PartnerAdded", signed({"partner": partner.id, "role": role}, by), now)
         unit.commit()
         return partner.id
-
-
-def set_contract_end(
-    uow: Callable[[], UnitOfWork], address: str, ends_at: datetime | None, *, now: datetime
-) -> Partner:
-    """Set (or with None clear) when the partner's contract ends; the scheduler cuts it off
-    at that moment."""
-    with uow() as unit:
-        partner = partner_at(unit, address)
-        partner.contract_ends_at = ends_at
-        unit.events.record(
-            "ContractEndSet",
-            {"partner": partner.id, "ends_at": ends_at.isoformat() if ends_at else None},
-            now,
-        )
-        partner.addresses  # noqa: B018 - load before the session closes
-        unit.commit()
-        return partner

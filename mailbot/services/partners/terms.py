@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import available_timezones
 
-from mailbot.services.partners.registry import PartnerError, partner_at
+from mailbot.services.partners.registry import PartnerError
 from mailbot.storage.models import Partner
-from mailbot.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +45,3 @@ def apply_terms(partner: Partner, terms: Terms) -> None:
         partner.credit_limit = parse_credit_limit(terms.credit_limit)
     if terms.timezone is not None:
         partner.timezone = check_timezone(terms.timezone)
-
-
-def set_terms(
-    uow: Callable[[], UnitOfWork], address: str, terms: Terms, *, now: datetime
-) -> Partner:
-    """Change the terms of the partner that has `address`; the partner as it is now."""
-    with uow() as unit:
-        partner = partner_at(unit, address)
-        apply_terms(partner, terms)
-        limit = None if partner.credit_limit is None else str(partner.credit_limit)
-        unit.events.record(
-            "PartnerTermsChanged",
-            {"partner": partner.id, "auto_agree": partner.auto_agree, "credit_limit": limit},
-            now,
-        )
-        partner.addresses  # noqa: B018 - load before the session closes
-        unit.commit()
-        return partner

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.money import minor_unit
 from mailbot.domain.price_changes import (
@@ -89,6 +90,7 @@ def import_price_list(
     progress: Callable[[int], None] | None = None,
     settings: PriceListSettings | None = None,
     supplier_format: SupplierFormat | None = None,
+    by: Actor | None = None,
 ) -> ImportReport:
     """Store the rows of `filename` as a new version of `supplier`'s list, in the caller's
     transaction, and compare it with the active one: if `settings.hold` allows, it replaces
@@ -96,7 +98,8 @@ def import_price_list(
 
     Orders priced meanwhile see the whole old list or, after commit, the whole new one.
     `supplier_format` (else the configured one) names the supplier's own headers, currency
-    and whether its prices include VAT. Raises UnreadableTable when the file cannot be read
+    and whether its prices include VAT; `by` names who imported it from the command line.
+    Raises UnreadableTable when the file cannot be read
     at all, and PriceListError when it has no row that could be imported.
     """
     if supplier.role != "supplier":
@@ -151,11 +154,9 @@ def import_price_list(
             removed_shown=settings.removed_shown,
         )
     held = hold_reasons(changes, settings.hold)
-    payload_event: dict[str, object] = {
-        "supplier": supplier.id,
-        "price_list": price_list.id,
-        "rows": imported,
-    }
+    payload_event = signed(
+        {"supplier": supplier.id, "price_list": price_list.id, "rows": imported}, by
+    )
     if held:
         price_list.status = PriceListStatus.HELD
         price_list.held_reason = "; ".join(reason.describe() for reason in held)

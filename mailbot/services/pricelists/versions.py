@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.money import Money
 from mailbot.domain.price_changes import PriceChange, PriceListStatus
 from mailbot.errors import MailbotError
@@ -24,26 +25,28 @@ class VersionError(MailbotError):
 
 
 def release_price_list(
-    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime
+    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime, by: Actor | None = None
 ) -> PriceList:
-    """Apply a held version: it becomes the supplier's active list, the old one replaced."""
+    """Apply a held version: it becomes the supplier's active list, the old one replaced
+    (`by`: the manager who decided, in the event recorded)."""
     with uow() as unit:
         version = _held(unit, version_id)
         unit.prices.activate(version)
         version.decided_at = now
-        unit.events.record("PriceListReleased", {"price_list": version.id}, now)
+        unit.events.record("PriceListReleased", signed({"price_list": version.id}, by), now)
         unit.commit()
         return version
 
 
 def reject_price_list(
-    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime
+    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime, by: Actor | None = None
 ) -> PriceList:
-    """Refuse a held version for good; the supplier's active list stays as it is."""
+    """Refuse a held version for good; the supplier's active list stays as it is (`by`: the
+    manager who decided, in the event recorded)."""
     with uow() as unit:
         version = _held(unit, version_id)
         unit.versions.set_status(version, PriceListStatus.REJECTED, now)
-        unit.events.record("PriceListRejected", {"price_list": version.id}, now)
+        unit.events.record("PriceListRejected", signed({"price_list": version.id}, by), now)
         unit.commit()
         return version
 

@@ -53,7 +53,9 @@ def voucher_redemptions(uow: UnitOfWork, since: datetime, until: datetime) -> li
 
 
 def build_digest(uow: UnitOfWork, *, since: datetime, now: datetime) -> Digest:
-    """The digest of [since, now), in the caller's transaction."""
+    """The digest of [since, now), in the caller's transaction; a period never runs backwards
+    (a `since` after `now` is taken as `now`)."""
+    since = min(since, now)
     reports = uow.reports
     by_client: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     counts: dict[str, int] = defaultdict(int)
@@ -154,6 +156,7 @@ def queue_digest(uow: UnitOfWork, replies: Replies, digest: Digest, *, now: date
 
 def digest_since(uow: UnitOfWork, now: datetime, before: date | None = None) -> datetime:
     """Where a digest starts: when the last one (for a day before `before`) was sent, else a
-    day ago."""
-    last = uow.daily_runs.last("digest", before)
+    day ago. Only a digest sent at or before `now` counts: one recorded for a later moment
+    (by `jobs run-due --now` in the future) must not make a period run backwards."""
+    last = uow.daily_runs.last("digest", before, ran_by=now)
     return last.ran_at if last is not None else now - timedelta(days=1)

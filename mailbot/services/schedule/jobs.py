@@ -4,13 +4,14 @@ The tick runs due deadlines, cuts off partners whose contract has ended, and onc
 `scheduler.digest_time` local time on, the managers' digest and the stale price list report.
 A daily job records its day in the same transaction as its mail, so a restart does not send
 it again and of two instances only one sends it. `mailbot jobs run-due --now` calls the same
-method, which is how tests travel in time.
+method, which is how tests travel in time; `Jobs.rehearse` runs it on units of work the caller
+rolls back (`--dry-run`), to tell what a tick would do without doing it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -57,6 +58,23 @@ class TickReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Rehearsal:
+    """What a tick would do: its report, and the mail it would queue (none was)."""
+
+    report: TickReport
+    mail: list[dict[str, object]]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"dry_run": True, **self.report.as_dict(), "mail": self.mail}
+
+    def lines(self) -> list[str]:
+        """The report for people, each line saying what would be done."""
+        found = [f"would: {line}" for line in self.report.lines() if line != "nothing due"]
+        found += [f"would mail: {m['kind']} to {m['recipient']}: {m['subject']}" for m in self.mail]
+        return found or ["nothing due"]
+
+
+@dataclass(frozen=True, slots=True)
 class DailyJobs:
     """When the daily jobs run: from `at` local time in `zone`; stale lists are `stale_days` old."""
 
@@ -85,6 +103,24 @@ class Jobs:
             digest = self._daily_digest(now, today)
             stale = self._daily_stale_report(now, today)
         return TickReport(now, acted, cut, digest, stale)
+
+    def rehearse(self, trial: Callable[[], UnitOfWork], now: datetime) -> Rehearsal:
+        """Run what is due at `now` on `trial`'s units of work, which the caller rolls back
+        afterwards (`storage.unit_of_work.rehearsal`): what would be done and mailed."""
+        with trial() as unit:
+            last = unit.outbox.last_id()
+        report = replace(self, uow=trial).run_due(now)
+        with trial() as unit:
+            mail: list[dict[str, object]] = [
+                {
+                    "kind": m.kind,
+                    "recipient": m.recipient,
+                    "subject": m.subject,
+                    "order": m.order_id,
+                }
+                for m in unit.outbox.written_after(last)
+            ]
+        return Rehearsal(report, mail)
 
     def _daily_digest(self, now: datetime, today: date) -> int | None:
         with self.uow() as uow:

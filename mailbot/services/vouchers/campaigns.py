@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from mailbot.domain.actors import Actor, signed
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import TermsError, VoucherTerms
 from mailbot.domain.vouchers.codes import loose_form
@@ -81,9 +82,10 @@ def create_campaign(
     now: datetime,
     code: str | None = None,
     prefix: str | None = None,
+    by: Actor | None = None,
 ) -> int:
     """Define a campaign; a promotional one gets its one `code`, a serial one a `prefix` for
-    codes issued later. Returns its id."""
+    codes issued later; `by` names who, in the event recorded. Returns its id."""
     if not name.strip():
         raise VoucherError("a campaign needs a name")
     if kind not in KINDS:
@@ -126,7 +128,8 @@ def create_campaign(
         if stored_code is not None and code is not None:
             row = {"campaign_id": campaign.id, "code": stored_code, "display": code.strip()}
             unit.vouchers.add_codes([{**row, "client_id": None, "created_at": now}])
-        unit.events.record("VoucherCampaignCreated", {"campaign": campaign.id, "kind": kind}, now)
+        payload = signed({"campaign": campaign.id, "kind": kind}, by)
+        unit.events.record("VoucherCampaignCreated", payload, now)
         unit.commit()
         return campaign.id
 
@@ -165,11 +168,12 @@ def generate_codes(
     rng: random.Random,
     now: datetime,
     progress: Callable[[int], object] | None = None,
+    by: Actor | None = None,
 ) -> list[tuple[str, str]]:
     """Issue `count` new codes of a serial campaign, or `count` to each of the named clients
     (by address), drawn from `rng`; the codes issued as written for people, each with the
     address of the client it is for ("" for anyone). Codes are checked against the stored
-    ones and inserted a batch at a time."""
+    ones and inserted a batch at a time; `by` names who, in the event recorded."""
     if count < 1:
         raise VoucherError(f"--count must be at least 1, not {count}")
     with uow() as unit:
@@ -202,7 +206,8 @@ def generate_codes(
                 issued.extend((str(row["display"]), owner_address) for row in rows)
                 if progress is not None:
                     progress(len(rows))
-        unit.events.record("VoucherCodesIssued", {"campaign": found.id, "codes": len(issued)}, now)
+        payload = signed({"campaign": found.id, "codes": len(issued)}, by)
+        unit.events.record("VoucherCodesIssued", payload, now)
         unit.commit()
         return issued
 
