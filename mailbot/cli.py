@@ -9,6 +9,7 @@ import click
 
 from mailbot.commands import price_export  # noqa: F401 - adds `pricelist export`
 from mailbot.commands.common import Context
+from mailbot.commands.config import config
 from mailbot.commands.jobs import digest, jobs
 from mailbot.commands.lifecycle import ORDER_COMMANDS, partners_set, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
@@ -38,7 +39,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     if ctx.invoked_subcommand == "run":
         level = min(level, logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = Context(config_path)
+    ctx.obj = Context(config_path, verbose)
 
 
 for command in (
@@ -53,6 +54,7 @@ for command in (
     jobs,
     digest,
     payments,
+    config,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:

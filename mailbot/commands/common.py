@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from mailbot.bootstrap import App, bootstrap
-from mailbot.config import Config, ConfigError, load_config
+from mailbot.config import Config, ConfigError
+from mailbot.config_loading import LoadedConfig, read_config
+from mailbot.domain.money import CurrencyError, iso_currency
 from mailbot.errors import MailbotError
 from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, upgrade
+from mailbot.storage.urls import shown_url, sqlite_file
 
 FAILED, USAGE, BAD_CONFIG, DATABASE = 1, 2, 3, 4
 
@@ -85,31 +88,66 @@ def emit_one(record: Mapping[str, object], as_json: bool) -> None:
 class Context:
     """Built by the main group; loads the configuration and the database on first use."""
 
-    def __init__(self, config_path: Path | None) -> None:
+    def __init__(self, config_path: Path | None, verbose: int = 0) -> None:
         self.config_path = config_path
+        self.verbose = verbose
+        self._loaded: LoadedConfig | None = None
         self._app: App | None = None
 
-    def config(self) -> Config:
-        try:
-            return load_config(self.config_path)
-        except ConfigError as error:
-            fail(str(error), BAD_CONFIG)
-
-    def app(self) -> App:
-        """The application; an embedded SQLite database is brought up to date on first use."""
-        if self._app is None:
-            app = bootstrap(self.config())
+    def loaded(self) -> LoadedConfig:
+        """The configuration and where it came from; with -v, which file and database."""
+        if self._loaded is None:
             try:
-                if app.engine.dialect.name == "sqlite":
+                self._loaded = read_config(self.config_path)
+            except ConfigError as error:
+                fail(str(error), BAD_CONFIG)
+            if self.verbose:
+                loaded = self._loaded
+                data = "" if loaded.file else f" (relative paths from {loaded.base})"
+                click.echo(f"mailbot: config: {loaded.name}{data}", err=True)
+                click.echo(f"mailbot: database: {shown_url(loaded.config.storage.url)}", err=True)
+        return self._loaded
+
+    def config(self) -> Config:
+        return self.loaded().config
+
+    def app(self, *, create: bool = False) -> App:
+        """The application. With `create` (run, ingest) an SQLite database is made or brought
+        up to date; any other command refuses a database that is missing or not migrated,
+        naming it (exit 4), and creates no file."""
+        if self._app is None:
+            config = self.config()
+            file = sqlite_file(config.storage.url)
+            if file is not None and not create and not file.exists():
+                fail(
+                    f"no database at {file}: `mailbot db upgrade` creates it (or --config, "
+                    "$MAILBOT_CONFIG or MAILBOT_STORAGE__URL names the one to use)",
+                    DATABASE,
+                )
+            app = bootstrap(config)
+            try:
+                if create and app.engine.dialect.name == "sqlite":
                     upgrade(app.engine)
                 else:
                     require_up_to_date(app.engine)
             except SchemaOutOfDateError as error:
                 fail(str(error), DATABASE)
-            except OperationalError as error:
-                fail(f"cannot use the database: {error.orig}", DATABASE)
+            except DBAPIError as error:
+                fail(f"cannot use the database {shown_url(config.storage.url)}: {error.orig}",
+                     DATABASE)  # fmt: skip
             self._app = app
         return self._app
+
+
+def check_currency(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --currency option's ISO 4217 code, upper-cased; anything else is a usage error (2).
+    The rule is `iso_currency`, the one the configuration and voucher terms use."""
+    if value is None:
+        return None
+    try:
+        return iso_currency(value)
+    except CurrencyError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
 
 
 pass_context = click.make_pass_decorator(Context)

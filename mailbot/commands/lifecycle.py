@@ -7,6 +7,7 @@ import click
 from mailbot import read_models as views
 from mailbot.commands.common import (
     Context,
+    check_currency,
     emit_one,
     failures,
     json_option,
@@ -70,7 +71,9 @@ def payments() -> None:
 @payments.command("add", context_settings={"ignore_unknown_options": True})
 @click.argument("client")
 @click.argument("amount")
-@click.option("--currency", help="Refused unless it is the client's currency.")
+@click.option(
+    "--currency", callback=check_currency, help="Refused unless it is the client's currency."
+)
 @click.option("--note", default="", help="What the payment is, e.g. a bank reference.")
 @pass_context
 def payments_add(

@@ -35,7 +35,7 @@ def run(context: Context, demo: bool) -> None:
     from mailbot.demo import seed_demo
     from mailbot.runner import Runner
 
-    app = context.app()
+    app = context.app(create=True)
     if demo and seed_demo(app):
         click.echo("demo data added (see examples/README.md)", err=True)
     outgoing = app.config.smtp_outgoing
@@ -61,7 +61,7 @@ def ingest(context: Context, files: tuple[str, ...]) -> None:
 
     Exits 1 when a file could not be read or a message ended in quarantine.
     """
-    app = context.app()
+    app = context.app(create=True)
     bad = 0
     for name in files:
         try:

@@ -15,6 +15,7 @@ from tqdm import tqdm
 from mailbot.commands.common import (
     USAGE,
     Context,
+    check_currency,
     emit,
     emit_one,
     fail,
@@ -25,7 +26,6 @@ from mailbot.commands.common import (
 )
 from mailbot.domain.money import Money
 from mailbot.outbound.sheets import write_text_table
-from mailbot.parsers.pricelists import currency_code
 from mailbot.services.vouchers.campaigns import (
     EXPORT_HEADERS,
     KINDS,
@@ -74,7 +74,8 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
     if percent or amount or free_shipping or max_discount:
         fail("--terms FILE holds the benefit; leave out --percent, --amount and the rest", USAGE)
     try:
-        terms = json.loads(read_file(file).decode("utf-8"))
+        # Numbers are read as decimals, exactly as written: 200 and 200.5 as "200" and "200.5".
+        terms = _exact(json.loads(read_file(file).decode("utf-8"), parse_float=Decimal))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         fail(f"--terms: cannot read {file}: {error}", USAGE)
     if not isinstance(terms, dict):
@@ -82,6 +83,18 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
     if exclusive:
         terms["exclusive"] = True
     return terms
+
+
+def _exact(value: Any) -> Any:
+    """`value` with every decimal number (a JSON number with a point or exponent) as its text,
+    the form the terms keep amounts in; whole numbers stay numbers."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value
 
 
 @vouchers.command("create")
@@ -95,7 +108,11 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
 @click.option("--amount", help="An amount off, in --currency.")
 @click.option("--free-shipping", is_flag=True, help="Free shipping.")
 @click.option("--max-discount", help="At most this discount, in --currency (with --percent).")
-@click.option("--currency", help="Currency of amounts and the budget [default: pricing.currency].")
+@click.option(
+    "--currency",
+    callback=check_currency,
+    help="ISO 4217 code of amounts and the budget [default: pricing.currency].",
+)
 @click.option("--limit", type=int, help="Redemptions in all [default: unlimited].")
 @click.option("--per-client", type=int, help="Redemptions per client company [default: any].")
 @click.option("--budget", help="Total discount budget, in --currency [default: none].")
@@ -108,9 +125,7 @@ def vouchers_create(context: Context, name: str, kind: str, code: str | None,
                     budget: str | None, exclusive: bool) -> None:  # fmt: skip
     """Define the campaign NAME: its benefit (or --terms FILE) and its limits."""
     app = context.app()
-    money = (currency or app.config.pricing.currency).upper()
-    if currency_code(money) is None:
-        fail(f"--currency: {currency!r} is not a currency code", USAGE)
+    money = currency or app.config.pricing.currency
     with failures():
         terms = _terms(terms_file, percent, amount, free_shipping, max_discount, exclusive, money)
         limits = Limits(limit, per_client, _money(budget, "--budget", money))
