@@ -21,6 +21,7 @@ from mailbot.commands.common import (
 from mailbot.config import ConfigError
 from mailbot.domain.mail import InboundStatus
 from mailbot.storage.database import upgrade
+from mailbot.storage.urls import shown_url
 
 
 @click.command()
@@ -102,4 +103,4 @@ def db_upgrade(context: Context) -> None:
         upgrade(app.engine)
     except OperationalError as error:
         fail(f"cannot use the database: {error.orig}", DATABASE)
-    click.echo("database is up to date")
+    click.echo(f"database is up to date: {shown_url(app.config.storage.url)}")

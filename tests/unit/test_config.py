@@ -62,7 +62,8 @@ def test_mailbot_config_variable_names_the_file(tmp_path: Path) -> None:
     [
         ("[smtp_ingress]\nport = 'abc'\n", {}, "smtp_ingress.port"),
         ("[smtp_ingress]\nprot = 25\n", {}, 'smtp_ingress.prot (in '),
-        ("[smtp_ingress]\nprot = 25\n", {}, 'no such key "prot" in [smtp_ingress]; did you mean "port"?'),
+        ("[smtp_ingress]\nprot = 25\n", {},
+         'no such key "prot" in [smtp_ingress]; did you mean "port"?'),
         ("[nonsense]\nx = 1\n", {}, 'no such section "nonsense"; the sections are storage,'),
         ("", {"MAILBOT_SMTP_OUTGOING__SECURITY": "ssl"}, "smtp_outgoing.security"),
         ("", {"MAILBOT_SCHEDULER__TIMEZONE": "Mars/Olympus"}, "scheduler.timezone"),
@@ -80,7 +81,8 @@ def test_mailbot_config_variable_names_the_file(tmp_path: Path) -> None:
         ("[[pricing.rules]]\nmin_margin = -0.5\n", {}, "pricing.rules.0.min_margin"),
         ("[[pricing.rules]]\ncurrency = 'EURO'\n", {}, "pricing.rules.0.currency"),
         ("[[pricing.rules]]\nsupplier = 'Balkan Truck Parts'\n", {}, "pricing.rules.0.supplier"),
-        ("[[pricing.rules]]\nbrnad = 'X'\n", {}, 'no such key "brnad" in [pricing.rules.0]; did you mean "brand"?'),
+        ("[[pricing.rules]]\nbrnad = 'X'\n", {},
+         'no such key "brnad" in [pricing.rules.0]; did you mean "brand"?'),
         ("", {"MAILBOT_PRICING__RULES": '[{"group": "fleet", "percent": "x"}]'},
          "pricing.rules.0.percent"),
         ("[scheduler]\ndigest_time = '25:00'\n", {}, "scheduler.digest_time"),
@@ -189,7 +191,8 @@ def test_sender_auth_needs_a_trusted_server_or_own_dkim(tmp_path: Path) -> None:
     """require_sender_auth without trusted servers or verify_dkim is an error naming the key."""
     path = tmp_path / "mailbot.toml"
     path.write_text("[security]\nrequire_sender_auth = true\n")
-    with pytest.raises(ConfigError, match=r"security\.require_sender_auth \(in .*\): true needs .*trusted_authserv_ids"):
+    needs = r"security\.require_sender_auth \(in .*\): true needs .*trusted_authserv_ids"
+    with pytest.raises(ConfigError, match=needs):
         load_config(path, environ={})
     with pytest.raises(ConfigError, match=r"security\.trusted_authserv_ids"):
         load_config(path, environ={"MAILBOT_SECURITY__TRUSTED_AUTHSERV_IDS": '[" "]'})

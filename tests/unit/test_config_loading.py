@@ -46,7 +46,8 @@ def test_relative_paths_in_a_file_are_taken_from_its_folder(tmp_path: Path) -> N
 
 def test_absolute_paths_other_databases_and_empty_keys_stay_as_written(tmp_path: Path) -> None:
     """Absolute paths, `~`, PostgreSQL and in-memory URLs, and empty keys are not moved."""
-    path = write(tmp_path, '[smtp_outgoing]\nfolder = "/srv/outbox"\n[imap]\nca_file = "~/ca.pem"\n')
+    text = '[smtp_outgoing]\nfolder = "/srv/outbox"\n[imap]\nca_file = "~/ca.pem"\n'
+    path = write(tmp_path, text)
     postgres = "postgresql+psycopg://mailbot:pw@db/mailbot"
     config = read_config(path, environ={"MAILBOT_STORAGE__URL": postgres}).config
     assert (config.storage.url, config.smtp_outgoing.folder) == (postgres, Path("/srv/outbox"))
