@@ -74,7 +74,7 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
     if percent or amount or free_shipping or max_discount:
         fail("--terms FILE holds the benefit; leave out --percent, --amount and the rest", USAGE)
     try:
-        # Numbers are read as decimals, exactly as written: 200 and 200.5 as "200" and "200.5".
+        # Numbers are read exactly as written (200.5 is 200.5, never a binary float near it).
         terms = _exact(json.loads(read_file(file).decode("utf-8"), parse_float=Decimal))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         fail(f"--terms: cannot read {file}: {error}", USAGE)

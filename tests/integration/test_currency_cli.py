@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from mailbot.bootstrap import App
 from mailbot.cli import main
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.restrictions import OrderTotal
 from mailbot.domain.vouchers.terms import VoucherTerms
+from mailbot.services.partners.registry import PartnerError, add_partner
 
 CLIENT, SUPPLIER = "buying@fleetparts.example", "sales@supplier.example"
 
@@ -58,6 +60,13 @@ def test_a_currency_code_is_taken_in_any_case(cli: CliRunner) -> None:
     """`--currency usd` is USD."""
     call(cli, "partners", "add", CLIENT, "--role", "client", "--name", "Fleet", "--currency", "usd")
     assert json.loads(call(cli, "partners", "show", CLIENT, "--json").output)["currency"] == "USD"
+
+
+def test_the_registry_refuses_a_partner_in_no_currency(app: App) -> None:
+    """Every channel that adds a partner meets the same rule: the use case refuses XYZ."""
+    with pytest.raises(PartnerError, match="currency must be an ISO 4217 code such as EUR"):
+        add_partner(app.uow, name="X", role="client", addresses=[CLIENT], language="en",
+                    group="", currency="XYZ", now=app.clock.now())  # fmt: skip
 
 
 def test_the_default_currency_follows_the_same_rule(environ: dict[str, str]) -> None:
