@@ -13,7 +13,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from mailbot.config_sources import Keys, variable_name
+from mailbot.config_sources import Keys, overlap, variable_name
 
 # Values of keys with these words in their names are never repeated in a message.
 SECRET = re.compile(r"password|secret|token|auth_users|api_key")
@@ -96,17 +96,11 @@ def _origin(
     keys: Keys, variables: Mapping[Keys, str], file: Path | None, file_keys: Collection[Keys]
 ) -> str:
     for written, name in variables.items():
-        if _overlap(written, keys):
+        if overlap(written, keys):
             return f"from {name}"
-    if file is not None and any(_overlap(written, keys) for written in file_keys):
+    if file is not None and any(overlap(written, keys) for written in file_keys):
         return f"in {file}"
     return "default"
-
-
-def _overlap(one: Keys, other: Keys) -> bool:
-    """Whether one key lies inside the other (or they are the same)."""
-    shorter = min(len(one), len(other))
-    return one[:shorter] == other[:shorter]
 
 
 def _unknown(
@@ -127,6 +121,7 @@ def _unknown(
     else:
         hint = f"; the {'sections' if section else 'keys'} are {', '.join(known)}" if known else ""
     problems = []
+    replaced = False  # a variable's JSON replaced what the file had there
     for written, name in variables.items():
         if written[: len(keys)] == keys:  # the variable's own name holds the unknown key
             better = (*keys[:-1], nearest[0], *written[len(keys) :]) if nearest else ()
@@ -134,7 +129,8 @@ def _unknown(
             problems.append(f"{name}: {what}{where}{named}")
         elif keys[: len(written)] == written:  # the unknown key is inside the variable's JSON
             problems.append(f"{name}: {what}{where}{hint}")
-    if file is not None and any(_overlap(written, keys) for written in file_keys):
+            replaced = True
+    if file is not None and not replaced and any(overlap(w, keys) for w in file_keys):
         problems.append(f"{'.'.join(keys)} (in {file}): {what}{where}{hint}")
     return problems or [f"{'.'.join(keys)}: {what}{where}{hint}"]
 

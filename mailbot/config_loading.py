@@ -20,7 +20,14 @@ from pydantic import BaseModel, ValidationError
 
 from mailbot.config import CONFIG_ENV, PATH_KEYS, Config, ConfigError
 from mailbot.config_errors import describe
-from mailbot.config_sources import Keys, SourceError, apply_environment, leaf_keys, read_toml
+from mailbot.config_sources import (
+    Keys,
+    SourceError,
+    apply_environment,
+    leaf_keys,
+    overlap,
+    read_toml,
+)
 from mailbot.storage.urls import sqlite_url_under
 
 HOME_ENV = "MAILBOT_HOME"
@@ -45,9 +52,9 @@ class LoadedConfig:
         """Where the value at `keys` came from: a variable's name, the file's path, or
         "default"."""
         for written, name in self.variables.items():
-            if _overlap(written, keys):
+            if overlap(written, keys):
                 return name
-        if any(_overlap(written, keys) for written in self.file_keys):
+        if any(overlap(written, keys) for written in self.file_keys):
             return str(self.file)
         return "default"
 
@@ -105,8 +112,3 @@ def paths_under(config: Config, base: Path) -> Config:
             value = absolute if isinstance(value, Path) else str(absolute)
         sections[section] = current.model_copy(update={key: value})
     return config.model_copy(update=sections)
-
-
-def _overlap(one: Keys, other: Keys) -> bool:
-    shorter = min(len(one), len(other))
-    return one[:shorter] == other[:shorter]

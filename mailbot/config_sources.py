@@ -38,6 +38,12 @@ def leaf_keys(data: Mapping[str, Any], above: Keys = ()) -> Iterator[Keys]:
             yield (*above, key)
 
 
+def overlap(one: Keys, other: Keys) -> bool:
+    """Whether one key lies inside the other, or they are the same."""
+    shorter = min(len(one), len(other))
+    return one[:shorter] == other[:shorter]
+
+
 def variable_name(keys: Keys) -> str:
     """The environment variable that sets `keys`: MAILBOT_SMTP_INGRESS__PORT."""
     return ENV_PREFIX + "__".join(key.upper() for key in keys)

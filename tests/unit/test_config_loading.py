@@ -179,6 +179,9 @@ def test_several_problems_are_one_line_each(tmp_path: Path) -> None:
          "(default): must be at least escalation_hours_after (expiry comes last)"),
         ("", {"MAILBOT_PRICING__RULES": '[{"brnad": "X"}]'}, "MAILBOT_PRICING__RULES: no such "
          'key "brnad" in [pricing.rules.0]; did you mean "brand"?'),
+        ("[[pricing.rules]]\nbrand = 'X'\n", {"MAILBOT_PRICING__RULES": '[{"brnad": "X"}]'},
+         'MAILBOT_PRICING__RULES: no such key "brnad" in [pricing.rules.0]; did you mean '
+         '"brand"?'),
         ("[smtp_outgoign]\nhost = 'x'\n", {}, 'smtp_outgoign (in PATH): no such section '
          '"smtp_outgoign"; did you mean [smtp_outgoing]?'),
     ],
