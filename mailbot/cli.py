@@ -9,6 +9,7 @@ import click
 
 from mailbot.commands import outbox_records, price_export  # noqa: F401 - add subcommands
 from mailbot.commands.common import Context
+from mailbot.commands.config import config
 from mailbot.commands.jobs import digest, jobs
 from mailbot.commands.lifecycle import ORDER_COMMANDS, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
@@ -45,7 +46,7 @@ def main(ctx: click.Context, config_path: Path | None, verbose: int, by: str | N
     if ctx.invoked_subcommand == "run":
         level = min(level, logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = Context(config_path, by=by)
+    ctx.obj = Context(config_path, verbose, by=by)
 
 
 for command in (
@@ -61,6 +62,7 @@ for command in (
     digest,
     payments,
     ledger,
+    config,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:

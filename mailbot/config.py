@@ -1,38 +1,40 @@
 """Configuration: one TOML file, any key overridable by `MAILBOT_<SECTION>__<KEY>`, validated once.
 
 The result is a frozen, typed `Config` passed to whatever needs it; nothing reads the
-environment or the file after start-up.
+environment or the file after start-up. `mailbot.config_loading` reads the file and the
+environment and makes relative paths absolute.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import available_timezones
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from mailbot.config_sources import ENV_PREFIX, describe, env_value, set_key
+from mailbot.domain.money import iso_currency
 from mailbot.errors import MailbotError
 
 CONFIG_ENV = "MAILBOT_CONFIG"
 
 
 class ConfigError(MailbotError):
-    """The configuration is invalid; the message names the key."""
+    """The configuration is invalid; each problem names the key and where it came from."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems) or (message,)
 
 
 class _Section(BaseModel):
@@ -119,14 +121,6 @@ class SmtpOutgoingConfig(_Section):
         return self.from_address.rpartition("@")[2]
 
 
-def _iso_currency(currency: str) -> str:
-    from babel.numbers import is_currency
-
-    if not is_currency(currency):
-        raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
-    return currency
-
-
 class MarkupRuleConfig(_Section):
     """One `[[pricing.rules]]` table: what it matches (empty: anything) and what it adds."""
 
@@ -142,7 +136,7 @@ class MarkupRuleConfig(_Section):
     @field_validator("currency")
     @classmethod
     def _rule_currency(cls, currency: str) -> str:
-        return _iso_currency(currency) if currency else currency
+        return iso_currency(currency) if currency else currency
 
     @field_validator("supplier")
     @classmethod
@@ -164,7 +158,7 @@ class PricingConfig(_Section):
     @field_validator("currency")
     @classmethod
     def _currency(cls, currency: str) -> str:
-        return _iso_currency(currency)
+        return iso_currency(currency)
 
     @field_validator("psychological_ending", mode="before")
     @classmethod
@@ -201,7 +195,7 @@ class SupplierPriceListConfig(_Section):
     @field_validator("currency")
     @classmethod
     def _list_currency(cls, currency: str) -> str:
-        return _iso_currency(currency.upper()) if currency else currency
+        return iso_currency(currency) if currency else currency
 
 
 class PriceListsConfig(_Section):
@@ -305,12 +299,13 @@ class DeadlinesConfig(_Section):
     supplier_confirmation_hours: float = Field(24, gt=0)
     reminder_hours_before: float = Field(8, ge=0)
     escalation_hours_after: float = Field(2, ge=0)
-    expiry_hours_after: float = Field(8, ge=0)
+    # Checked against the keys before them even when left at their defaults.
+    expiry_hours_after: float = Field(8, ge=0, validate_default=True)
     # The shipping promise when a supplier's price list gives no delivery days for the lines.
     shipping_days: int = Field(5, gt=0)
     business_hours: bool = True
     opens: time = time(9)
-    closes: time = time(18)
+    closes: time = Field(time(18), validate_default=True)
     days: tuple[str, ...] = WEEKDAYS[:5]
     lease_seconds: int = Field(300, gt=0)
 
@@ -366,31 +361,25 @@ class Config(_Section):
     templates: TemplatesConfig = TemplatesConfig()
 
 
+# Every key that names a file or folder, as (section, key): a relative path in them is taken
+# from the configuration file's folder (or the data home, for the embedded default).
+PATH_KEYS = (
+    ("storage", "url"),
+    ("smtp_ingress", "tls_cert_file"),
+    ("smtp_ingress", "tls_key_file"),
+    ("imap", "ca_file"),
+    ("smtp_outgoing", "folder"),
+    ("templates", "folder"),
+)
+
+
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read `path` (else `$MAILBOT_CONFIG`, else the embedded default) and apply the environment.
+    """Read `path` (else `$MAILBOT_CONFIG`, else the embedded default) and apply the environment;
+    relative paths are taken from the file's folder (the data home without a file).
 
     Raises ConfigError naming the offending key for an unreadable file, an unknown key or a
     wrong value.
     """
-    environ = os.environ if environ is None else environ
-    if path is None and environ.get(CONFIG_ENV):
-        path = Path(environ[CONFIG_ENV])
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ConfigError(f"cannot read configuration file {path}: {error.strerror}") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path} is not valid TOML: {error}") from None
-    sources: dict[tuple[str, ...], str] = {}
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
-            continue
-        keys = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
-        set_key(data, keys, env_value(raw))
-        sources[keys] = name
-    try:
-        return Config.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(describe(error, sources, path)) from None
+    from mailbot.config_loading import read_config  # it builds on the models above
+
+    return read_config(path, environ).config

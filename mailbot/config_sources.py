@@ -1,17 +1,65 @@
-"""Where configuration values come from: environment variables (scalars as text, lists and
-tables as JSON) set into the nested keys of the file's data, and validation errors described by
-key and source."""
+"""Where configuration values come from: the TOML file, and environment variables (scalars as
+text, lists and tables as JSON) set into the nested keys of the file's data."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 ENV_PREFIX = "MAILBOT_"
+Keys = tuple[str, ...]
+
+
+class SourceError(Exception):
+    """The file cannot be read or is not TOML; the message names the file."""
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The tables of the TOML file at `path`; SourceError naming it if unreadable or broken."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SourceError(f"cannot read configuration file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise SourceError(f"{path} is not a UTF-8 text file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SourceError(f"{path} is not valid TOML: {error}") from None
+
+
+def leaf_keys(data: Mapping[str, Any], above: Keys = ()) -> Iterator[Keys]:
+    """The keys of every value in `data` that is not itself a table."""
+    for key, value in data.items():
+        if isinstance(value, Mapping) and value:
+            yield from leaf_keys(value, (*above, key))
+        else:
+            yield (*above, key)
+
+
+def overlap(one: Keys, other: Keys) -> bool:
+    """Whether one key lies inside the other, or they are the same."""
+    shorter = min(len(one), len(other))
+    return one[:shorter] == other[:shorter]
+
+
+def variable_name(keys: Keys) -> str:
+    """The environment variable that sets `keys`: MAILBOT_SMTP_INGRESS__PORT."""
+    return ENV_PREFIX + "__".join(key.upper() for key in keys)
+
+
+def apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> dict[Keys, str]:
+    """Set every `MAILBOT_<SECTION>__<KEY>` of `environ` into `data`; returns the keys set,
+    each with its variable's name."""
+    variables: dict[Keys, str] = {}
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        keys = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+        set_key(data, keys, env_value(raw))
+        variables[keys] = name
+    return variables
 
 
 def env_value(raw: str) -> Any:
@@ -24,7 +72,7 @@ def env_value(raw: str) -> Any:
     return raw
 
 
-def set_key(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+def set_key(data: dict[str, Any], keys: Keys, value: Any) -> None:
     """Set `value` at the nested `keys` of `data`, making tables on the way."""
     for key in keys[:-1]:
         child = data.setdefault(key, {})
@@ -32,23 +80,3 @@ def set_key(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
             child = data[key] = {}
         data = child
     data[keys[-1]] = value
-
-
-def describe(
-    error: ValidationError, sources: Mapping[tuple[str, ...], str], path: Path | None
-) -> str:
-    """Every problem of `error` as "key: message (source)", the source being the variable,
-    the file or the default."""
-    problems = []
-    for item in error.errors():
-        keys = tuple(str(part) for part in item["loc"])
-        key = ".".join(keys)
-        # A value inside a variable's JSON (MAILBOT_PRICING__RULES) comes from that variable.
-        variable = next(
-            (sources[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in sources), None
-        )
-        origin = variable or (f"in {path}" if path else "default")
-        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
-        where = f" (from {origin})" if origin.startswith(ENV_PREFIX) else f" ({origin})"
-        problems.append(f"{key}: {message}{where}")
-    return "invalid configuration: " + "; ".join(problems)

@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from mailbot.bootstrap import App, bootstrap
-from mailbot.config import Config, ConfigError, load_config
+from mailbot.config import Config, ConfigError
+from mailbot.config_loading import LoadedConfig, read_config
 from mailbot.domain.actors import Actor
-from mailbot.domain.money import CurrencyError, minor_unit
+from mailbot.domain.money import CurrencyError, iso_currency
 from mailbot.errors import MailbotError
 from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, upgrade
+from mailbot.storage.urls import shown_url, sqlite_file
 
 FAILED, USAGE, BAD_CONFIG, DATABASE = 1, 2, 3, 4
 cli_log = logging.getLogger("mailbot.cli")
@@ -64,16 +66,6 @@ def login_name() -> str:
 def fail(message: str, code: int = FAILED) -> NoReturn:
     click.echo(f"mailbot: {message}", err=True)
     sys.exit(code)
-
-
-def check_currency(text: str, option: str = "--currency") -> str:
-    """The ISO 4217 code given with `option`, upper-case; wrong usage (exit 2) otherwise."""
-    code = text.strip().upper()
-    try:
-        minor_unit(code)
-    except CurrencyError:
-        fail(f"{option}: {text!r} is not an ISO 4217 currency code", USAGE)
-    return code
 
 
 def read_file(path: Path) -> bytes:
@@ -127,9 +119,13 @@ class Context:
     """Built by the main group; loads the configuration and the database on first use, and
     knows who is acting (`--by NAME`, else the login of the user running the command)."""
 
-    def __init__(self, config_path: Path | None, *, by: str | None = None) -> None:
+    def __init__(
+        self, config_path: Path | None, verbose: int = 0, *, by: str | None = None
+    ) -> None:
         self.config_path = config_path
+        self.verbose = verbose
         self.actor = Actor((by or "").strip() or login_name())
+        self._loaded: LoadedConfig | None = None
         self._app: App | None = None
 
     def acted(self, what: str) -> None:
@@ -137,27 +133,60 @@ class Context:
         line)"."""
         cli_log.info("%s by %s", what, self.actor.label)
 
-    def config(self) -> Config:
-        try:
-            return load_config(self.config_path)
-        except ConfigError as error:
-            fail(str(error), BAD_CONFIG)
-
-    def app(self) -> App:
-        """The application; an embedded SQLite database is brought up to date on first use."""
-        if self._app is None:
-            app = bootstrap(self.config())
+    def loaded(self) -> LoadedConfig:
+        """The configuration and where it came from; with -v, which file and database."""
+        if self._loaded is None:
             try:
-                if app.engine.dialect.name == "sqlite":
+                self._loaded = read_config(self.config_path)
+            except ConfigError as error:
+                fail(str(error), BAD_CONFIG)
+            if self.verbose:
+                loaded = self._loaded
+                data = "" if loaded.file else f" (relative paths from {loaded.base})"
+                click.echo(f"mailbot: config: {loaded.name}{data}", err=True)
+                click.echo(f"mailbot: database: {shown_url(loaded.config.storage.url)}", err=True)
+        return self._loaded
+
+    def config(self) -> Config:
+        return self.loaded().config
+
+    def app(self, *, create: bool = False) -> App:
+        """The application. With `create` (run, ingest) an SQLite database is made or brought
+        up to date; any other command refuses a database that is missing or not migrated,
+        naming it (exit 4), and creates no file."""
+        if self._app is None:
+            config = self.config()
+            file = sqlite_file(config.storage.url)
+            if file is not None and not create and not file.exists():
+                fail(
+                    f"no database at {file}: `mailbot db upgrade` creates it (or --config, "
+                    "$MAILBOT_CONFIG or MAILBOT_STORAGE__URL names the one to use)",
+                    DATABASE,
+                )
+            app = bootstrap(config)
+            try:
+                if create and app.engine.dialect.name == "sqlite":
                     upgrade(app.engine)
                 else:
                     require_up_to_date(app.engine)
             except SchemaOutOfDateError as error:
                 fail(str(error), DATABASE)
-            except OperationalError as error:
-                fail(f"cannot use the database: {error.orig}", DATABASE)
+            except DBAPIError as error:
+                fail(f"cannot use the database {shown_url(config.storage.url)}: {error.orig}",
+                     DATABASE)  # fmt: skip
             self._app = app
         return self._app
+
+
+def check_currency(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --currency option's ISO 4217 code, upper-cased; anything else is a usage error (2).
+    The rule is `iso_currency`, the one the configuration and voucher terms use."""
+    if value is None:
+        return None
+    try:
+        return iso_currency(value)
+    except CurrencyError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from mailbot.commands.common import Context, failures, pass_context, usage_errors
+from mailbot.commands.common import (
+    Context,
+    check_currency,
+    failures,
+    pass_context,
+    usage_errors,
+)
 from mailbot.services.orders import agreement
 from mailbot.services.orders.ledger import add_payment, parse_amount
 
@@ -65,7 +71,9 @@ def payments() -> None:
 @payments.command("add", context_settings={"ignore_unknown_options": True})
 @click.argument("client")
 @click.argument("amount")
-@click.option("--currency", help="Refused unless it is the client's currency.")
+@click.option(
+    "--currency", callback=check_currency, help="Refused unless it is the client's currency."
+)
 @click.option("--note", default="", help="What the payment is, e.g. a bank reference.")
 @pass_context
 def payments_add(

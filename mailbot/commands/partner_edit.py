@@ -42,7 +42,7 @@ def _echo(partner: Partner, as_json: bool) -> None:
               help="Only while no orders, ledger or price lists hang on the partner.")  # fmt: skip
 @click.option("--language", type=click.Choice(LANGUAGES))
 @click.option("--group", help='Client group, for markups and voucher rules ("" for none).')
-@click.option("--currency",
+@click.option("--currency", callback=check_currency,
               help="Only while the client has no ledger entries and no open order.")  # fmt: skip
 @click.option("--price-display", type=click.Choice(PRICE_DISPLAYS))
 @click.option("--price-list-formats", help="xlsx, csv or xlsx,csv.")
@@ -73,7 +73,7 @@ def partners_set(context: Context, address: str, name: str | None, role: str | N
         role=role,
         language=language,
         group=group,
-        currency=None if currency is None else check_currency(currency),
+        currency=currency,
         price_display=price_display,
         price_list_formats=price_list_formats,
         add_addresses=more,

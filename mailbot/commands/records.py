@@ -32,7 +32,6 @@ from mailbot.config import PRICE_FIELDS
 from mailbot.domain.mail import InboundStatus
 from mailbot.domain.orders import OrderStatus
 from mailbot.domain.pricing import normalise_sku
-from mailbot.parsers.pricelists import currency_code
 from mailbot.services.inbox.quarantine import retry_quarantined
 from mailbot.services.partners.contracts import deactivate
 from mailbot.services.partners.registry import (
@@ -61,7 +60,11 @@ def partners() -> None:
 @click.option("--name", required=True)
 @click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
 @click.option("--group", default="", help="Client group, for markups and voucher rules.")
-@click.option("--currency", help="Currency the partner is quoted in [default: pricing.currency].")
+@click.option(
+    "--currency",
+    callback=check_currency,
+    help="ISO 4217 code the partner is quoted in [default: pricing.currency].",
+)
 @click.option(
     "--price-display",
     type=click.Choice(PRICE_DISPLAYS),
@@ -98,7 +101,7 @@ def partners_add(context: Context, address: str, role: str, name: str, language:
             addresses=[address, *more],
             language=language,
             group=group,
-            currency=check_currency(currency or app.config.pricing.currency),
+            currency=currency or app.config.pricing.currency,
             now=app.clock.now(),
             price_display=price_display,
             price_list_formats=price_list_formats,
@@ -180,7 +183,11 @@ def pricelist() -> None:
     metavar="FIELD=HEADER",
     help='The supplier\'s own header for a field, e.g. sku="Part No" (repeatable).',
 )
-@click.option("--currency", help="Currency of prices that name none [default: configured].")
+@click.option(
+    "--currency",
+    callback=check_currency,
+    help="ISO 4217 code of prices that name none [default: configured].",
+)
 @click.option(
     "--vat-included/--vat-excluded",
     default=None,
@@ -234,11 +241,8 @@ def _format(configured: SupplierFormat, columns: tuple[str, ...], currency: str 
             known = ", ".join(PRICE_FIELDS)
             fail(f"--column wants FIELD=HEADER with a field among {known}, not {column!r}", 2)
         mapping[name] = header.strip().strip('"')
-    code = (currency or configured.currency).upper()
-    if code and currency_code(code) is None:
-        fail(f"--currency: {currency!r} is not a currency code", 2)
     vat = configured.vat_included if vat_included is None else vat_included
-    return SupplierFormat(mapping, code, vat)
+    return SupplierFormat(mapping, currency or configured.currency, vat)
 
 
 @pricelist.command("show")

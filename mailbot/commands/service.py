@@ -21,6 +21,7 @@ from mailbot.commands.common import (
 from mailbot.config import ConfigError
 from mailbot.domain.mail import InboundStatus
 from mailbot.storage.database import upgrade
+from mailbot.storage.urls import shown_url
 
 
 @click.command()
@@ -35,7 +36,7 @@ def run(context: Context, demo: bool) -> None:
     from mailbot.demo import seed_demo
     from mailbot.runner import Runner
 
-    app = context.app()
+    app = context.app(create=True)
     if demo and seed_demo(app):
         click.echo("demo data added (see examples/README.md)", err=True)
     outgoing = app.config.smtp_outgoing
@@ -61,7 +62,7 @@ def ingest(context: Context, files: tuple[str, ...]) -> None:
 
     Exits 1 when a file could not be read or a message ended in quarantine.
     """
-    app = context.app()
+    app = context.app(create=True)
     bad = 0
     for name in files:
         try:
@@ -102,4 +103,4 @@ def db_upgrade(context: Context) -> None:
         upgrade(app.engine)
     except OperationalError as error:
         fail(f"cannot use the database: {error.orig}", DATABASE)
-    click.echo("database is up to date")
+    click.echo(f"database is up to date: {shown_url(app.config.storage.url)}")

@@ -76,7 +76,8 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
     if percent or amount or free_shipping or max_discount:
         fail("--terms FILE holds the benefit; leave out --percent, --amount and the rest", USAGE)
     try:
-        terms = json.loads(read_file(file).decode("utf-8"))
+        # Numbers are read exactly as written (200.5 is 200.5, never a binary float near it).
+        terms = _exact(json.loads(read_file(file).decode("utf-8"), parse_float=Decimal))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         fail(f"--terms: cannot read {file}: {error}")
     if not isinstance(terms, dict):
@@ -84,6 +85,18 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
     if exclusive:
         terms["exclusive"] = True
     return terms
+
+
+def _exact(value: Any) -> Any:
+    """`value` with every decimal number (a JSON number with a point or exponent) as its text,
+    the form the terms keep amounts in; whole numbers stay numbers."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value
 
 
 @vouchers.command("create")
@@ -97,7 +110,11 @@ def _terms(file: Path | None, percent: str | None, amount: str | None, free_ship
 @click.option("--amount", help="An amount off, in --currency.")
 @click.option("--free-shipping", is_flag=True, help="Free shipping.")
 @click.option("--max-discount", help="At most this discount, in --currency (with --percent).")
-@click.option("--currency", help="Currency of amounts and the budget [default: pricing.currency].")
+@click.option(
+    "--currency",
+    callback=check_currency,
+    help="ISO 4217 code of amounts and the budget [default: pricing.currency].",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Redemptions in all [default: any].")
 @click.option("--per-client", type=click.IntRange(min=1),
               help="Redemptions per client company [default: any].")  # fmt: skip
@@ -111,7 +128,7 @@ def vouchers_create(context: Context, name: str, kind: str, code: str | None,
                     budget: str | None, exclusive: bool) -> None:  # fmt: skip
     """Define the campaign NAME: its benefit (or --terms FILE) and its limits."""
     app = context.app()
-    money = check_currency(currency or app.config.pricing.currency)
+    money = currency or app.config.pricing.currency
     with failures():
         terms = _terms(terms_file, percent, amount, free_shipping, max_discount, exclusive, money)
         limits = Limits(limit, per_client, _money(budget, "--budget", money))

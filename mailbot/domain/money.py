@@ -6,11 +6,34 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache
 
+from babel.core import get_global
 from babel.numbers import get_currency_precision, is_currency
 
 
 class CurrencyError(ValueError):
     """Raised for a currency code that ISO 4217 does not know."""
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    """ISO 4217 codes that are or were some country's money: not XXX ("no currency"), XTS
+    (testing), gold or funds, which Babel also knows."""
+    tenders = get_global("territory_currencies").values()
+    return frozenset(code for used in tenders for code, *_, tender in used if tender)
+
+
+def is_currency_code(code: str) -> bool:
+    """Whether `code` is an ISO 4217 code of money, upper-case as ISO writes it ("EUR")."""
+    return code in _currencies() and is_currency(code)
+
+
+def iso_currency(text: str) -> str:
+    """The ISO 4217 code written in `text` (any case, spaces around), or CurrencyError saying
+    what is allowed. One rule for every place a currency is given: options, config, terms."""
+    code = text.strip().upper()
+    if not is_currency_code(code):
+        raise CurrencyError(f"{text.strip()!r} is not an ISO 4217 currency code (such as EUR)")
+    return code
 
 
 @cache

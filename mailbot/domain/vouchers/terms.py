@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
-from mailbot.domain.money import CurrencyError, Money, minor_unit
+from mailbot.domain.money import CurrencyError, Money, iso_currency
 from mailbot.domain.vouchers.benefits import Benefit, Fixed, FreeShipping, Percent
 from mailbot.domain.vouchers.line_rules import LINE_RULE_FIELDS, LineRule
 from mailbot.domain.vouchers.outcomes import NO_MESSAGE, Rule
@@ -158,12 +158,10 @@ class _Fields:
         return number
 
     def currency(self, key: str = "currency") -> str:
-        code = self.text(key)
         try:
-            minor_unit(code)
+            return iso_currency(self.text(key))
         except CurrencyError as exc:
-            raise self.error(key, f"unknown currency {code!r}") from exc
-        return code
+            raise self.error(key, str(exc)) from exc
 
     def day(self, key: str) -> date | None:
         value = self.take(key)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailbot.domain.actors import Actor, signed
-from mailbot.domain.money import CurrencyError, minor_unit
+from mailbot.domain.money import CurrencyError, iso_currency
 from mailbot.services.partners.registry import (
     LANGUAGES,
     PRICE_DISPLAYS,
@@ -46,16 +46,6 @@ class Changes:
     terms: Terms = field(default_factory=Terms)
     new_contract_end: bool = False
     contract_ends_at: datetime | None = None
-
-
-def check_currency(code: str) -> str:
-    """An ISO 4217 currency code, upper-case; PartnerError for anything else."""
-    upper = code.strip().upper()
-    try:
-        minor_unit(upper)
-    except CurrencyError:
-        raise PartnerError(f"{code!r} is not an ISO 4217 currency code") from None
-    return upper
 
 
 def edit_partner(
@@ -93,7 +83,10 @@ def _fields(unit: UnitOfWork, partner: Partner, changes: Changes) -> list[str]:
         partner.role = changes.role
         changed.append("role")
     if changes.currency is not None:
-        currency = check_currency(changes.currency)
+        try:
+            currency = iso_currency(changes.currency)
+        except CurrencyError as error:
+            raise PartnerError(str(error)) from None
         if currency != partner.currency:
             _check_currency_change(unit, partner, currency)
             partner.currency = currency

@@ -8,6 +8,7 @@ from decimal import Decimal
 from email.utils import parseaddr
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.money import is_currency_code
 from mailbot.errors import MailbotError
 from mailbot.outbound.translations import PACKAGE
 from mailbot.storage.models import Partner, PartnerAddress
@@ -82,6 +83,8 @@ def add_partner(
         raise PartnerError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     if price_display not in PRICE_DISPLAYS:
         raise PartnerError(f"price display must be net or gross, not {price_display!r}")
+    if not is_currency_code(currency):
+        raise PartnerError(f"currency must be an ISO 4217 code such as EUR, not {currency!r}")
     if not addresses:
         raise PartnerError("a partner needs at least one address")
     formats = ",".join(parse_price_list_formats(price_list_formats))
