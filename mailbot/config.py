@@ -349,6 +349,12 @@ class TemplatesConfig(_Section):
     folder: Path | None = None
 
 
+class LoggingConfig(_Section):
+    """How log lines are written: text for people, or JSON objects one a line for collectors."""
+
+    format: Literal["text", "json"] = "text"
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     smtp_ingress: SmtpIngressConfig = SmtpIngressConfig()
@@ -364,6 +370,7 @@ class Config(_Section):
     scheduler: SchedulerConfig = SchedulerConfig()
     deadlines: DeadlinesConfig = DeadlinesConfig()
     templates: TemplatesConfig = TemplatesConfig()
+    logging: LoggingConfig = LoggingConfig()
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:

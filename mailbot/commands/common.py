@@ -19,7 +19,13 @@ from sqlalchemy.exc import OperationalError
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, ConfigError, load_config
 from mailbot.errors import MailbotError
-from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, upgrade
+from mailbot.logs import use_json
+from mailbot.storage.database import (
+    SchemaOutOfDateError,
+    masked,
+    require_up_to_date,
+    upgrade,
+)
 
 FAILED, USAGE, BAD_CONFIG, DATABASE = 1, 2, 3, 4
 
@@ -91,25 +97,39 @@ class Context:
 
     def config(self) -> Config:
         try:
-            return load_config(self.config_path)
+            config = load_config(self.config_path)
         except ConfigError as error:
             fail(str(error), BAD_CONFIG)
+        if config.logging.format == "json":
+            use_json()
+        return config
 
     def app(self) -> App:
         """The application; an embedded SQLite database is brought up to date on first use."""
         if self._app is None:
-            app = bootstrap(self.config())
+            config = self.config()
             try:
+                app = bootstrap(config)
                 if app.engine.dialect.name == "sqlite":
                     upgrade(app.engine)
                 else:
                     require_up_to_date(app.engine)
             except SchemaOutOfDateError as error:
                 fail(str(error), DATABASE)
-            except OperationalError as error:
-                fail(f"cannot use the database: {error.orig}", DATABASE)
+            except (OperationalError, OSError) as error:
+                fail(database_failure(config.storage.url, error), DATABASE)
             self._app = app
         return self._app
+
+
+def database_failure(url: str, error: Exception) -> str:
+    """One line saying which database (password masked) cannot be used, and why."""
+    cause = error.orig if isinstance(error, OperationalError) else error
+    if isinstance(cause, OSError) and cause.strerror:
+        why = f"{cause.strerror}: {cause.filename}" if cause.filename else cause.strerror
+    else:
+        why = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return f"cannot use the database {masked(url)} (storage.url): {why}"
 
 
 pass_context = click.make_pass_decorator(Context)

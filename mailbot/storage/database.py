@@ -46,6 +46,24 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def masked(url: str) -> str:
+    """The database URL with its password masked, for messages and `mailbot status`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: say nothing that could be a secret
+        return url.split("://", 1)[0] + "://..."
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The absolute path of the SQLite file `url` names; None for other databases or memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).absolute()
+
+
 def _alembic_config(engine: Engine) -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", "mailbot.storage:migrations")
@@ -56,6 +74,13 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 def upgrade(engine: Engine) -> None:
     """Apply every migration the database does not have yet."""
     command.upgrade(_alembic_config(engine), "head")
+
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str | None]:
+    """The database's migration and the newest one (None where there is none)."""
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision(), head
 
 
 def is_up_to_date(engine: Engine) -> bool:

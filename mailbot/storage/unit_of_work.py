@@ -23,6 +23,7 @@ from mailbot.storage.repositories import (
     Outbox,
     Partners,
 )
+from mailbot.storage.service_parts import ServiceParts
 from mailbot.storage.vouchers import Vouchers
 
 
@@ -42,6 +43,7 @@ class UnitOfWork:
     deadlines: Deadlines
     daily_runs: DailyRuns
     reports: Reports
+    service_parts: ServiceParts
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -65,6 +67,7 @@ class UnitOfWork:
         self.deadlines = Deadlines(self.session)
         self.daily_runs = DailyRuns(self.session)
         self.reports = Reports(self.session)
+        self.service_parts = ServiceParts(self.session)
         return self
 
     def __exit__(
