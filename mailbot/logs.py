@@ -80,8 +80,8 @@ def setup_logging(verbosity: int, *, service: bool = False, json_lines: bool = F
     global _handler
     own, libraries = levels(verbosity, service=service)
     root = logging.getLogger()
-    if _handler is not None:
-        root.removeHandler(_handler)
+    for earlier in [h for h in root.handlers if isinstance(h, _Stderr)]:
+        root.removeHandler(earlier)
     _handler = _Stderr()
     _handler.addFilter(_Thresholds(own, libraries))
     root.addHandler(_handler)

@@ -1,7 +1,8 @@
 """What every command shares: the lazily built application, output, and exit codes.
 
-Exit codes: 0 done; 1 the action failed (not found, refused, a message quarantined);
-2 wrong usage; 3 invalid configuration; 4 the database is not ready.
+Exit codes: 0 done; 1 the action failed (not found, refused, a message quarantined; `status`:
+unhealthy); 2 wrong usage; 3 invalid configuration (`run`: also a part that cannot start);
+4 the database is not ready.
 """
 
 from __future__ import annotations

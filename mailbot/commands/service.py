@@ -47,8 +47,7 @@ def run(context: Context, demo: bool) -> None:
     from mailbot.startup import StartupError
 
     app = context.app()
-    if demo and seed_demo(app):
-        notice("demo data added (see examples/README.md)")
+    seeded = demo and seed_demo(app)
     outgoing = app.config.smtp_outgoing
     where = (
         f"SMTP relay {outgoing.host}:{outgoing.port}" if outgoing.host else f"{outgoing.folder}/"
@@ -56,6 +55,8 @@ def run(context: Context, demo: bool) -> None:
     imap = app.config.imap
 
     def started() -> None:
+        if seeded:
+            notice("demo data added (see examples/README.md)")
         if imap.enabled:
             notice(f"reading {imap.username}@{imap.host}:{imap.port}/{imap.folder}")
         notice(f"mailbot running; replies go to {where}; Ctrl-C stops")

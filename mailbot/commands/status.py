@@ -46,7 +46,8 @@ def status(context: Context, failed_hours: float, as_json: bool) -> None:
          mail written within --failed-within failed
       3  invalid configuration
       4  the database does not exist, cannot be reached or is not migrated
-    No running instance is healthy: parts that stopped cleanly are shown as stopped.
+    With no `mailbot run` running at all the status is healthy; the parts of an instance that
+    stopped cleanly are shown as stopped.
     """
     config = context.config()
     database, engine = open_database(config.storage.url)

@@ -426,6 +426,10 @@ def test_the_runner_reads_the_mailbox_and_stops_on_request(
         wait_for(lambda: counts(dovecot, watch, "INBOX", "Processed") == (0, 1), WAIT, "the move")
         # An unknown sender's mail is processed by being ignored: processed all the same.
         wait_for(lambda: _statuses(app) == ["ignored"], WAIT, "processing")
+        # Its heartbeat, which `mailbot status` shows: the last poll, and where it polls.
+        (poller,) = [part for part in runner.heartbeats.parts if part.name == "poller"]
+        assert poller.worked_at is not None
+        assert poller.detail == f"{USERNAME}@{HOST}/INBOX: connected, IDLE"
     finally:
         stopping = time.monotonic()
         runner.stop()

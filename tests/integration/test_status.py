@@ -22,7 +22,7 @@ from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import mail
 from tests.pipeline import FLEET, ingest
 from tests.processes import Service
-from tests.servers import free_port
+from tests.servers import free_port, wait_for
 
 HEALTHY, UNHEALTHY, NOT_READY = 0, 1, 4
 
@@ -47,14 +47,25 @@ def test_status_of_a_running_service_shows_each_part_with_a_recent_heartbeat(
     """Against a real `mailbot run`: listener, processor, sender and scheduler are there, each
     seen within seconds; healthy. Once it stopped cleanly the parts show stopped, still healthy."""
     port = free_port()
-    env = {**environ, "MAILBOT_SMTP_INGRESS__PORT": str(port), "MAILBOT_SCHEDULER__ENABLED": "true"}
+    env = {
+        **environ,
+        "MAILBOT_SMTP_INGRESS__PORT": str(port),
+        "MAILBOT_SCHEDULER__ENABLED": "true",
+        "MAILBOT_SCHEDULER__TICK_SECONDS": "1",
+    }
     service = Service("run", env=env, cwd=tmp_path)
     try:
         service.wait_for_line("mailbot running")
+        first = report(environ)
+        # The scheduler's first tick comes a second after start; its heartbeat within 5 s more.
+        wait_for(lambda: _part(report(environ), "scheduler")["worked_at"] is not None, 30, "a tick")
         running = report(environ)
         text = status(environ).stdout
     finally:
         assert service.stop() == 0
+    assert [part["name"] for part in first["service"][0]["parts"]] == [
+        "listener", "processor", "sender", "scheduler"
+    ]  # fmt: skip
     assert running["healthy"] is True
     assert running["problems"] == []
     (instance,) = running["service"]
@@ -67,6 +78,8 @@ def test_status_of_a_running_service_shows_each_part_with_a_recent_heartbeat(
         assert part["stale_after_seconds"] >= 120
     assert parts["listener"]["detail"] == f"SMTP on 127.0.0.1:{port}"
     assert parts["sender"]["detail"] == f"folder {tmp_path / 'outbox'}/"
+    assert parts["scheduler"]["worked"] == "last tick"
+    assert "last tick" in text
     assert running["inbox"] == {"waiting": 0, "quarantined": 0}
     assert running["outbox"] == {"pending": 0, "held": 0, "failed": 0, "failed_recently": 0}
     assert running["database"]["migrated"] is True
@@ -108,6 +121,12 @@ def test_a_silent_part_while_the_others_beat_is_unhealthy(
     assert problem.startswith("processor of other-host:4242 silent for ")
     assert "(bound 120 s)" in problem
     assert "problem: processor of other-host:4242" in status(environ, code=UNHEALTHY).stdout
+
+
+def _part(found: dict[str, Any], name: str) -> dict[str, Any]:
+    (instance,) = found["service"]
+    part: dict[str, Any] = next(p for p in instance["parts"] if p["name"] == name)
+    return part
 
 
 @pytest.fixture

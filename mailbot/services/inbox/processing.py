@@ -44,7 +44,8 @@ class Seen:
     written: Sequence[tuple[str, str, str]] = ()
 
     def replies(self) -> str:
-        """ ", wrote quote to a@b.example (pending)", or "" when nothing was written."""
+        """The mail written, for the log line: ", wrote quote to a@b.example" (a status
+        follows unless pending: "(held)"), or "" when none was written."""
         if not self.written:
             return ""
         mails = [
