@@ -15,6 +15,7 @@ from mailbot.config import Config, PriceListsConfig, PricingConfig, SecurityConf
 from mailbot.domain.deadlines import Calendar, DeadlineSettings, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
+from mailbot.heartbeats import Pulse
 from mailbot.ingress.imap import ImapPoller, StoreMessage
 from mailbot.ingress.imap_folders import FolderPositions
 from mailbot.ingress.smtp import SmtpIngress
@@ -70,14 +71,16 @@ class App:
         """Commit several received messages in one transaction (deduplicated), all or none."""
         return store_messages(self.uow, raws, source=source, now=self.clock.now())
 
-    def imap_poller(self, store: StoreMessage) -> ImapPoller:
-        """The mailbox poller `config.imap` describes, storing each message through `store`."""
+    def imap_poller(self, store: StoreMessage, pulse: Pulse | None = None) -> ImapPoller:
+        """The mailbox poller `config.imap` describes, storing each message through `store`
+        (and telling `pulse` it is alive)."""
         return ImapPoller(
             store,
             FolderPositions(self.uow, self.clock),
             self.config.imap,
             # One size limit for all intake: what the SMTP listener refuses, IMAP does not take.
             max_message_bytes=self.config.smtp_ingress.max_message_bytes,
+            pulse=pulse,
         )
 
     def smtp_ingress(self, store: StoreSmtpMessage) -> SmtpIngress:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
@@ -18,7 +17,9 @@ from mailbot.commands.partner_edit import COMMANDS as PARTNER_EDIT_COMMANDS
 from mailbot.commands.pricelists import COMMANDS as PRICE_VERSION_COMMANDS
 from mailbot.commands.records import orders, partners, pricelist, quarantine
 from mailbot.commands.service import db, ingest, run
+from mailbot.commands.status import status
 from mailbot.commands.vouchers import vouchers
+from mailbot.logs import setup_logging
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,7 +29,17 @@ from mailbot.commands.vouchers import vouchers
     type=click.Path(path_type=Path),
     help="TOML configuration file [default: $MAILBOT_CONFIG, else the embedded default].",
 )
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More log output: -v mailbot's INFO, -vv its DEBUG and the libraries' INFO, -vvv all.",
+)
+@click.option(
+    "--log-json",
+    is_flag=True,
+    help='Log lines as JSON objects, one a line (as [logging] format = "json").',
+)
 @click.option(
     "--by",
     metavar="NAME",
@@ -36,16 +47,15 @@ from mailbot.commands.vouchers import vouchers
 )
 @click.version_option(package_name="mailbot")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None, verbose: int, by: str | None) -> None:
+def main(
+    ctx: click.Context, config_path: Path | None, verbose: int, log_json: bool, by: str | None
+) -> None:
     """mailbot: an email-driven order and voucher desk for a B2B distributor.
 
     Exit codes: 0 done, 1 the action failed, 2 wrong usage, 3 invalid configuration,
     4 the database is not ready (the table "Exit codes" in README.md says what each covers).
     """
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    if ctx.invoked_subcommand == "run":
-        level = min(level, logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(verbose, service=ctx.invoked_subcommand == "run", json_lines=log_json)
     ctx.obj = Context(config_path, verbose, by=by)
 
 
@@ -63,6 +73,7 @@ for command in (
     payments,
     ledger,
     config,
+    status,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:

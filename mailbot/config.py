@@ -344,6 +344,12 @@ class TemplatesConfig(_Section):
     folder: Path | None = None
 
 
+class LoggingConfig(_Section):
+    """How log lines are written: text for people, or JSON objects one a line for collectors."""
+
+    format: Literal["text", "json"] = "text"
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     smtp_ingress: SmtpIngressConfig = SmtpIngressConfig()
@@ -359,6 +365,7 @@ class Config(_Section):
     scheduler: SchedulerConfig = SchedulerConfig()
     deadlines: DeadlinesConfig = DeadlinesConfig()
     templates: TemplatesConfig = TemplatesConfig()
+    logging: LoggingConfig = LoggingConfig()
 
 
 # Every key that names a file or folder, as (section, key): a relative path in them is taken

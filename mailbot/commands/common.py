@@ -1,9 +1,10 @@
 """What every command shares: the lazily built application, output, and exit codes.
 
 Exit codes (the README's table, which `mailbot --help` points to): 0 done; 1 the action failed
-(not found, refused, a file that cannot be read or written, a message quarantined); 2 wrong
-usage (an unknown command or option, a missing argument, a value of the wrong form); 3 invalid
-configuration; 4 the database is not ready.
+(not found, refused, a file that cannot be read or written, a message quarantined; `status`:
+unhealthy); 2 wrong usage (an unknown command or option, a missing argument, a value of the
+wrong form); 3 invalid configuration (`run`: also a part that cannot start); 4 the database is
+not ready.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mailbot.config_loading import LoadedConfig, read_config
 from mailbot.domain.actors import Actor
 from mailbot.domain.money import CurrencyError, iso_currency
 from mailbot.errors import MailbotError
+from mailbot.logs import use_json
 from mailbot.storage.database import SchemaOutOfDateError, require_up_to_date, upgrade
 from mailbot.storage.urls import shown_url, sqlite_file
 
@@ -140,6 +142,8 @@ class Context:
                 self._loaded = read_config(self.config_path)
             except ConfigError as error:
                 fail(str(error), BAD_CONFIG)
+            if self._loaded.config.logging.format == "json":
+                use_json()
             if self.verbose:
                 loaded = self._loaded
                 data = "" if loaded.file else f" (relative paths from {loaded.base})"
@@ -163,17 +167,16 @@ class Context:
                     "$MAILBOT_CONFIG or MAILBOT_STORAGE__URL names the one to use)",
                     DATABASE,
                 )
-            app = bootstrap(config)
             try:
+                app = bootstrap(config)
                 if create and app.engine.dialect.name == "sqlite":
                     upgrade(app.engine)
                 else:
                     require_up_to_date(app.engine)
             except SchemaOutOfDateError as error:
                 fail(str(error), DATABASE)
-            except DBAPIError as error:
-                fail(f"cannot use the database {shown_url(config.storage.url)}: {error.orig}",
-                     DATABASE)  # fmt: skip
+            except (DBAPIError, OSError) as error:
+                fail(database_failure(config.storage.url, error), DATABASE)
             self._app = app
         return self._app
 
@@ -187,6 +190,16 @@ def check_currency(ctx: click.Context, param: click.Parameter, value: str | None
         return iso_currency(value)
     except CurrencyError as error:
         raise click.BadParameter(str(error), ctx, param) from None
+
+
+def database_failure(url: str, error: Exception) -> str:
+    """One line saying which database (password masked) cannot be used, and why."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(cause, OSError) and cause.strerror:
+        why = f"{cause.strerror}: {cause.filename}" if cause.filename else cause.strerror
+    else:
+        why = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    return f"cannot use the database {shown_url(url)} (storage.url): {why}"
 
 
 pass_context = click.make_pass_decorator(Context)

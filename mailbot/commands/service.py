@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from mailbot.commands.common import (
 )
 from mailbot.config import ConfigError
 from mailbot.domain.mail import InboundStatus
+from mailbot.logs import writes_json
 from mailbot.storage.database import upgrade
 from mailbot.storage.urls import shown_url
 
@@ -32,26 +34,48 @@ from mailbot.storage.urls import shown_url
 )
 @pass_context
 def run(context: Context, demo: bool) -> None:
-    """Run the SMTP listener, the IMAP poller, the processor and the sender until SIGTERM/Ctrl-C."""
+    """Run the SMTP listener, the IMAP poller, the processor, the sender and the scheduler
+    until SIGTERM/Ctrl-C.
+
+    "mailbot running" is printed once every part is up. A part that cannot start (the
+    listening address taken or not this machine's, a certificate or key that cannot be read,
+    an outbox folder that cannot be written, IMAP settings that cannot work) stops mailbot at
+    once with one line naming the address or key: exit code 3; a database that cannot be
+    used: exit code 4.
+    """
     from mailbot.demo import seed_demo
     from mailbot.runner import Runner
+    from mailbot.startup import StartupError
 
     app = context.app(create=True)
-    if demo and seed_demo(app):
-        click.echo("demo data added (see examples/README.md)", err=True)
+    seeded = demo and seed_demo(app)
     outgoing = app.config.smtp_outgoing
     where = (
         f"SMTP relay {outgoing.host}:{outgoing.port}" if outgoing.host else f"{outgoing.folder}/"
     )
     imap = app.config.imap
-    if imap.enabled:
-        click.echo(f"reading {imap.username}@{imap.host}:{imap.port}/{imap.folder}", err=True)
-    click.echo(f"mailbot running; replies go to {where}; Ctrl-C stops", err=True)
+
+    def started() -> None:
+        if seeded:
+            notice("demo data added (see examples/README.md)")
+        if imap.enabled:
+            notice(f"reading {imap.username}@{imap.host}:{imap.port}/{imap.folder}")
+        notice(f"mailbot running; replies go to {where}; Ctrl-C stops")
+
     with failures():
         try:
-            Runner(app).run_until_signal()
-        except ConfigError as error:  # a certificate or CA file that cannot be read
+            Runner(app).run_until_signal(started)
+        except (StartupError, ConfigError) as error:
             fail(str(error), BAD_CONFIG)
+
+
+def notice(text: str) -> None:
+    """A line for the person who started mailbot: on standard error, or as a log line when
+    log lines are JSON, so that every line there stays JSON."""
+    if writes_json():
+        logging.getLogger("mailbot.run").info("%s", text)
+    else:
+        click.echo(text, err=True)
 
 
 @click.command()

@@ -33,6 +33,7 @@ from imapclient.exceptions import IMAPClientError
 
 from mailbot.config import ImapConfig
 from mailbot.errors import MailbotError
+from mailbot.heartbeats import Pulse, Unwatched
 from mailbot.ingress.imap_connection import (
     ConnectionLostError,
     ImapConnection,
@@ -79,13 +80,15 @@ class ImapPoller:
         max_message_bytes: int,
         first_retry_seconds: float = 1.0,
         max_retry_seconds: float = 60.0,
+        pulse: Pulse | None = None,
     ) -> None:
         """Configure the poller; nothing connects until `start()`.
 
         TLS checks the server's certificate and name against `config.ca_file`, else the
         system's trusted certificates; an unreadable `ca_file` raises ConfigError here.
         After a failure the poller waits `first_retry_seconds`, doubling up to
-        `max_retry_seconds` while failures go on.
+        `max_retry_seconds` while failures go on. `pulse` hears when the poller's loop comes
+        round and when it looked at the folder (`mailbot status` shows it).
         """
         self._store = store
         self._positions = positions
@@ -98,6 +101,7 @@ class ImapPoller:
         self._key = FolderKey(config.host, config.username, config.folder)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pulse = pulse or Unwatched()
 
     def start(self) -> None:
         """Start polling in a thread of its own; returns at once."""
@@ -124,6 +128,7 @@ class ImapPoller:
                 log.warning(
                     "cannot connect to %s: %s; retrying in %g s", self._key, error, self._retry
                 )
+                self._pulse.beat(f"{self._key}: cannot connect: {error}")
                 self._pause()
                 continue
             log.info(
@@ -134,12 +139,14 @@ class ImapPoller:
                 "IDLE" if self._use_idle(connection) else f"polling every {self._poll} s",
             )
             connected_before = True
+            self._pulse.beat(f"{self._key}: connected")
             try:
                 self._session(connection)
             except (IMAPClientError, OSError, ConnectionLostError) as error:
                 log.warning(
                     "disconnected from %s: %s; reconnecting in %g s", self._key, error, self._retry
                 )
+                self._pulse.beat(f"{self._key}: disconnected: {error}")
             except StoreFailedError as error:
                 # Not the message's fault (the database, most likely): it stays in the folder.
                 log.error("%s; trying again in %g s", error, self._retry, exc_info=error.__cause__)
@@ -178,6 +185,8 @@ class ImapPoller:
                 position = self._resume(connection)
                 selected = time.monotonic()
             position, found = self._catch_up(connection, position)
+            waiting = "IDLE" if self._use_idle(connection) else f"polling every {self._poll} s"
+            self._pulse.worked(f"{self._key}: connected, {waiting}")
             busy = busy or found
             if self._stop.is_set():
                 return
@@ -188,7 +197,9 @@ class ImapPoller:
             # ends (Dovecot 2.3 behaves so). Deliveries come in bursts, so after a busy pass
             # the first IDLE is short, and leaving it shows such a message.
             connection.idle(
-                self._stop, IDLE_SETTLE_SECONDS if busy else self._config.idle_renew_seconds
+                self._stop,
+                IDLE_SETTLE_SECONDS if busy else self._config.idle_renew_seconds,
+                alive=self._pulse.beat,
             )
             busy = False
 
@@ -306,7 +317,9 @@ class ImapPoller:
             return False
         except Exception as error:
             raise StoreFailedError(f"{self._key} UID {uid}: storing failed: {error}") from error
-        log.info(
+        # What becomes of a new message is the processor's line; this one traces the mailbox.
+        log.log(
+            logging.INFO if result.duplicate else logging.DEBUG,
             "%s UID %d: %s inbox message %d (%d bytes)",
             self._key,
             uid,
@@ -318,6 +331,6 @@ class ImapPoller:
 
     def _move(self, connection: ImapConnection, uids: Sequence[int], folder: str, why: str) -> None:
         connection.move(uids, folder)
-        level = logging.WARNING if folder == self._config.failed_folder else logging.INFO
+        level = logging.WARNING if folder == self._config.failed_folder else logging.DEBUG
         for uid in uids:
             log.log(level, "%s UID %d: moved to %s (%s)", self._key, uid, folder, why)

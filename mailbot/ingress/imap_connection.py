@@ -11,7 +11,7 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from imapclient import IMAPClient, SocketTimeout
 
@@ -127,8 +127,14 @@ class ImapConnection:
         # with a MOVE or FETCH reply would otherwise be lost, and IDLE does not repeat it.
         return bool(self._client._imap.untagged_responses.get("EXISTS"))
 
-    def idle(self, stop: threading.Event, seconds: float) -> None:
-        """Wait in IDLE until new mail is announced, `seconds` pass or `stop` is set.
+    def idle(
+        self,
+        stop: threading.Event,
+        seconds: float,
+        alive: Callable[[], object] | None = None,
+    ) -> None:
+        """Wait in IDLE until new mail is announced, `seconds` pass or `stop` is set; `alive`
+        is called every step of the wait.
 
         Raises ConnectionLostError when the server says BYE, or NO or BAD (as Dovecot does when
         the folder is deleted): a new connection selects the folder afresh.
@@ -138,6 +144,8 @@ class ImapConnection:
         responses: list[tuple[object, ...]] = []
         while not stop.is_set() and time.monotonic() < deadline:
             started = time.monotonic()
+            if alive is not None:
+                alive()
             responses = [tuple(response) for response in self._client.idle_check(IDLE_STEP)]
             if any(_is(response, b"BYE") for response in responses):
                 raise ConnectionLostError(f"the server said {_text(responses)}")

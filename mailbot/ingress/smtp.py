@@ -140,6 +140,8 @@ class SmtpIngress:
             auth_required=self._auth_required,
             auth_require_tls=not self._auth_allow_plaintext,
             authenticator=Logins(self._auth_users) if self._auth_users else None,
+            # Without users no mechanism is offered, so aiosmtpd must not announce its own.
+            auth_exclude_mechanism=None if self._auth_users else ["LOGIN", "PLAIN"],
         )
         try:
             controller.start()
@@ -163,6 +165,18 @@ class SmtpIngress:
             controller.port,
             f" with {' and '.join(offers)}" if offers else "",
         )
+
+    def responsive(self, timeout: float = 2.0) -> bool:
+        """Whether the listener's event loop still runs what it is given within `timeout` s."""
+        controller = self._controller
+        if controller is None or controller.loop.is_closed():
+            return False
+        try:
+            done = asyncio.run_coroutine_threadsafe(asyncio.sleep(0), controller.loop)
+            done.result(timeout)
+        except Exception:
+            return False
+        return True
 
     def stop(self) -> None:
         """Close the port and all connections, then wait for stores under way; a no-op if stopped.
@@ -261,7 +275,8 @@ class _Handler:
                 ", ".join(map(_path, envelope.rcpt_tos)),
             )
             return TEMPORARY_FAILURE
-        log.info(
+        # What becomes of it is the processor's line; this one is for tracing a delivery.
+        log.debug(
             "stored message from %s (%d bytes, MAIL FROM %s, RCPT TO %s)",
             _peer(session),
             len(raw),

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any, AnyStr
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, syntax
 
 from mailbot.config import ConfigError
 
@@ -68,6 +68,7 @@ class LimitedSMTP(SMTP):
         self._slots = slots
         self._client: str | None = None
         self._refused = False
+        self._quit = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # aiosmtpd calls this a second time for the TLS layer STARTTLS adds; that one is no
@@ -87,6 +88,7 @@ class LimitedSMTP(SMTP):
                 transport.close()
                 return
             self._client = address
+            log.debug("connection from %s", address)
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
@@ -96,7 +98,17 @@ class LimitedSMTP(SMTP):
         client, self._client = self._client, None
         if client is not None:
             self._slots.give_back(client)
+            # aiosmtpd's own line calls every close "connection lost"; this one says which.
+            if self._quit:
+                log.debug("connection from %s closed after QUIT", client)
+            else:
+                log.debug("connection from %s lost%s", client, f": {error}" if error else "")
         super().connection_lost(error)
+
+    @syntax("QUIT")
+    async def smtp_QUIT(self, arg: str) -> None:  # noqa: N802 (aiosmtpd's command name)
+        self._quit = True
+        await super().smtp_QUIT(arg)
 
 
 class LimitedLMTP(LimitedSMTP, LMTP):

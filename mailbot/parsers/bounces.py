@@ -10,12 +10,15 @@ Message-ID of the mail the bounce reports on, from the returned message or its h
 from __future__ import annotations
 
 import email
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 
 from flufl.bounce import all_failures
+
+log = logging.getLogger(__name__)
 
 _MESSAGE_ID = re.compile(r"(?im)^message-id:[ \t]*(?:\r?\n[ \t]+)?<([^<>\s]+)>")
 _ENHANCED = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
@@ -50,12 +53,28 @@ class Bounce:
     original_message_id: str
 
 
+class _DetectorErrors(logging.Filter):
+    """Drops flufl.bounce's "Exception in detector" lines: a detector that trips over an
+    ordinary mail (an Outlook message makes the Yale detector index past a list) logs an
+    ERROR with a traceback, then raises, and `read_bounce` takes that as "not a bounce"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Exception in detector")
+
+
+_QUIET = _DetectorErrors()
+
+
 def read_bounce(raw: bytes) -> Bounce | None:
     """The failures a bounce reports, or None when `raw` reports no failed recipient."""
+    detectors = logging.getLogger("flufl.bounce")
+    if _QUIET not in detectors.filters:
+        detectors.addFilter(_QUIET)
     root = email.message_from_bytes(raw)
     try:
         delayed, failed = all_failures(root)
-    except Exception:  # a detector tripping over a broken part must not stop the processor
+    except Exception as error:  # a detector tripping over a broken part must not stop anything
+        log.debug("not read as a bounce: a flufl.bounce detector failed: %r", error)
         return None
     if not delayed and not failed:
         return None

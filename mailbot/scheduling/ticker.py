@@ -11,14 +11,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mailbot.bootstrap import App
+from mailbot.heartbeats import Pulse, Unwatched
 
 log = logging.getLogger("mailbot.scheduler")
 
 
 class Ticker:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, pulse: Pulse | None = None) -> None:
         self.app = app
         self._scheduler = BackgroundScheduler(timezone=app.config.scheduler.timezone)
+        self._pulse = pulse or Unwatched()
 
     def start(self) -> None:
         """Tick every `tick_seconds` from now on; a tick still running is never doubled."""
@@ -48,7 +50,9 @@ class Ticker:
             report = self.app.jobs.run_due(self.app.clock.now())
         except Exception:
             log.exception("scheduler tick failed; trying again on the next one")
+            self._pulse.beat("the last tick failed")
             return
+        self._pulse.worked(f"ticking every {self.app.config.scheduler.tick_seconds} s")
         for line in report.lines():
             if line != "nothing due":
                 log.info("%s", line)

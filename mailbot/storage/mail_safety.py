@@ -92,6 +92,15 @@ class SentMail:
         )
         return self.session.scalars(query.order_by(OutboundMessage.id)).all()
 
+    def written_for(self, inbound_id: int) -> Sequence[tuple[str, str, str]]:
+        """(kind, recipient, status) of each mail written for the received message `inbound_id`."""
+        query = (
+            select(OutboundMessage.kind, OutboundMessage.recipient, OutboundMessage.status)
+            .where(OutboundMessage.inbound_message_id == inbound_id)
+            .order_by(OutboundMessage.id)
+        )
+        return [(kind, to, status) for kind, to, status in self.session.execute(query)]
+
     def held_recipients(self, held_before: datetime) -> Sequence[str]:
         """Recipients whose oldest held reply was written at or before `held_before`."""
         query = (

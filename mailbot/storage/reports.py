@@ -10,7 +10,7 @@ from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from mailbot.domain.deadlines import DeadlineStatus
-from mailbot.domain.mail import InboundStatus
+from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.storage.models import (
     Deadline,
@@ -123,3 +123,34 @@ class Reports:
             .order_by(Order.id, OrderTransition.at, OrderTransition.id)
         )
         return self.session.execute(query).all()
+
+    def inbox_counts(self) -> dict[str, int]:
+        """Received messages counted by status (stored, processed, ignored, quarantined)."""
+        query = select(InboundMessage.status, func.count(InboundMessage.id)).group_by(
+            InboundMessage.status
+        )
+        return {str(status): int(count) for status, count in self.session.execute(query)}
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Outgoing mail counted by status (pending, sent, failed, held...)."""
+        query = select(OutboundMessage.status, func.count(OutboundMessage.id)).group_by(
+            OutboundMessage.status
+        )
+        return {str(status): int(count) for status, count in self.session.execute(query)}
+
+    def failed_since(self, since: datetime) -> int:
+        """Outgoing mail written since `since` that failed."""
+        query = select(func.count(OutboundMessage.id)).where(
+            OutboundMessage.status == OutboundStatus.FAILED, OutboundMessage.created_at >= since
+        )
+        return self.session.scalar(query) or 0
+
+    def last_mail_of(self, kind: str) -> OutboundMessage | None:
+        """The newest mail of `kind` written (e.g. "digest")."""
+        query = (
+            select(OutboundMessage)
+            .where(OutboundMessage.kind == kind)
+            .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()

@@ -24,6 +24,7 @@ from mailbot.storage.repositories import (
     Outbox,
     Partners,
 )
+from mailbot.storage.service_parts import ServiceParts
 from mailbot.storage.vouchers import Vouchers
 
 
@@ -43,6 +44,7 @@ class UnitOfWork:
     deadlines: Deadlines
     daily_runs: DailyRuns
     reports: Reports
+    service_parts: ServiceParts
 
     def __init__(self, engine: Engine | Connection) -> None:
         self._engine = engine
@@ -69,6 +71,7 @@ class UnitOfWork:
         self.deadlines = Deadlines(self.session)
         self.daily_runs = DailyRuns(self.session)
         self.reports = Reports(self.session)
+        self.service_parts = ServiceParts(self.session)
         return self
 
     def __exit__(

@@ -172,7 +172,7 @@ def test_mail_appended_while_idling_is_stored_and_moved_at_once(
     app: App, dovecot: Dovecot, watch: IMAPClient, poll: Poll, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Mail arriving while the poller idles is stored within seconds, byte for byte, then moved."""
-    caplog.set_level(logging.INFO, "mailbot.ingress.imap")
+    caplog.set_level(logging.DEBUG, "mailbot.ingress.imap")
     poller = poll()
     wait_for(lambda: logged(caplog, "(UIDVALIDITY"), WAIT, "the poller to connect")
     for number in (1, 2):
@@ -256,7 +256,7 @@ def test_the_server_going_away_and_coming_back(
     app: App, dovecot: Dovecot, poll: Poll, caplog: pytest.LogCaptureFixture
 ) -> None:
     """When the server stops, the poller says so, reconnects once it is back, and goes on."""
-    caplog.set_level(logging.INFO, "mailbot.ingress.imap")
+    caplog.set_level(logging.DEBUG, "mailbot.ingress.imap")
     poll()
     wait_for(lambda: logged(caplog, "connected to"), WAIT, "the poller to connect")
     dovecot.stop()
@@ -275,7 +275,7 @@ def test_a_changed_uidvalidity_stores_nothing_twice_and_misses_nothing(
     app: App, dovecot: Dovecot, watch: IMAPClient, poll: Poll, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A folder deleted and made again (UIDs from 1 anew) is read from its start, deduplicated."""
-    caplog.set_level(logging.INFO, "mailbot.ingress.imap")
+    caplog.set_level(logging.DEBUG, "mailbot.ingress.imap")
     watch.create_folder("Orders")
     watch.multiappend("Orders", [message(n) for n in (1, 2, 3)])
     # Dovecot may go on answering from the deleted folder: the poller notices at the latest
@@ -426,6 +426,10 @@ def test_the_runner_reads_the_mailbox_and_stops_on_request(
         wait_for(lambda: counts(dovecot, watch, "INBOX", "Processed") == (0, 1), WAIT, "the move")
         # An unknown sender's mail is processed by being ignored: processed all the same.
         wait_for(lambda: _statuses(app) == ["ignored"], WAIT, "processing")
+        # Its heartbeat, which `mailbot status` shows: the last poll, and where it polls.
+        (poller,) = [part for part in runner.heartbeats.parts if part.name == "poller"]
+        assert poller.worked_at is not None
+        assert poller.detail == f"{USERNAME}@{HOST}/INBOX: connected, IDLE"
     finally:
         stopping = time.monotonic()
         runner.stop()

@@ -287,8 +287,9 @@ def test_store_failure_answers_451_and_next_message_stored(listen: Listen) -> No
 
 
 def test_logs_stored_and_refused_messages(listen: Listen, caplog: pytest.LogCaptureFixture) -> None:
-    """Each message is logged as stored or refused, with why, peer, size and envelope."""
-    caplog.set_level(logging.INFO, logger="mailbot.ingress.smtp")
+    """Each message is logged as refused (ERROR, with why) or traced as stored (DEBUG: the
+    processor's INFO line says what became of it), with peer, size and envelope."""
+    caplog.set_level(logging.DEBUG, logger="mailbot.ingress.smtp")
     ingress = listen(FailingOnceStore())
     with connect(ingress) as client:
         with pytest.raises(smtplib.SMTPDataError):
@@ -302,6 +303,7 @@ def test_logs_stored_and_refused_messages(listen: Listen, caplog: pytest.LogCapt
     assert failed[0].levelno == logging.ERROR
     assert failed[0].exc_info is not None
     assert failed[0].exc_info[0] is StoreUnavailableError
+    assert stored[0].levelno == logging.DEBUG
     for record, raw in [(failed[0], message(1)), (stored[0], message(2))]:
         text = record.getMessage()
         assert f"from {HOST}:" in text

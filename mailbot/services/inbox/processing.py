@@ -10,14 +10,14 @@ partner's message is and who answers it is the route table's (`inbox/routing.py`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from mailbot.clock import Clock
-from mailbot.domain.mail import InboundStatus
+from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.parsers.autoreply import reason_not_to_answer
-from mailbot.parsers.message import parse_message
+from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.services.inbox.handling import Handling, Intake, Outcome, processed
 from mailbot.services.inbox.routing import route
 from mailbot.services.inbox.sender_auth import SenderAuthentication
@@ -32,6 +32,27 @@ from mailbot.storage.models import InboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.processor")
+
+
+@dataclass(slots=True)
+class Seen:
+    """What the log line about a message names: its ids, sender and the mail written for it."""
+
+    message_id: str = ""
+    source: str = ""
+    sender: str = ""
+    written: Sequence[tuple[str, str, str]] = ()
+
+    def replies(self) -> str:
+        """The mail written, for the log line: ", wrote quote to a@b.example" (a status
+        follows unless pending: "(held)"), or "" when none was written."""
+        if not self.written:
+            return ""
+        mails = [
+            f"{kind} to {to}" + ("" if status == OutboundStatus.PENDING else f" ({status})")
+            for kind, to, status in self.written
+        ]
+        return ", wrote " + ", ".join(mails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,26 +110,54 @@ class Processor:
             return claimed
 
     def process_claimed(self, inbound_id: int) -> Outcome:
-        """Handle a message this worker has claimed; never raises for a bad message."""
+        """Handle a message this worker has claimed; never raises for a bad message.
+
+        Logs one INFO line saying what became of it, with the mail written for it.
+        """
+        seen = Seen()
         try:
             with self._uow() as uow:
                 inbound = uow.inbox.get(inbound_id)
                 assert inbound is not None, f"claimed message {inbound_id} vanished"
+                seen.message_id, seen.source = inbound.message_id, inbound.source
                 if inbound.attempts > self._policy.max_attempts:
                     outcome = Outcome(
                         InboundStatus.QUARANTINED,
                         f"gave up after {inbound.attempts - 1} attempts: {inbound.last_error}",
                     )
                 else:
-                    outcome = self._handle(uow, inbound)
+                    raw = uow.inbox.raw(inbound.id)  # once: loaded only when asked for
+                    message = parse_message(raw, self._policy.own_addresses)
+                    seen.sender = message.from_address
+                    outcome = self._handle(uow, inbound, raw, message)
                     if held := uow.sent.held_reasons(inbound.id):
                         outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
+                seen.written = uow.sent.written_for(inbound.id)
                 self._finish(inbound, outcome)
                 uow.commit()
         except Exception as error:
             log.exception("message %s: processing failed", inbound_id)
             outcome = self._record_failure(inbound_id, error)
-        log.info("message %s: %s (%s)", inbound_id, outcome.status, outcome.summary)
+            seen.written = ()
+        log.info(
+            "message %s %s from %s: %s%s: %s",
+            inbound_id,
+            f"<{seen.message_id}>" if seen.message_id else "(no Message-ID)",
+            seen.sender or "(no sender)",
+            outcome.status,
+            seen.replies(),
+            outcome.summary,
+            extra={
+                "inbound": inbound_id,
+                "message_id": seen.message_id,
+                "sender": seen.sender,
+                "source": seen.source,
+                "status": str(outcome.status),
+                "written": [
+                    {"kind": kind, "to": to, "status": status} for kind, to, status in seen.written
+                ],
+            },
+        )
         return outcome
 
     def _finish(self, inbound: InboundMessage, outcome: Outcome) -> None:
@@ -140,10 +189,10 @@ class Processor:
             uow.commit()
         return outcome
 
-    def _handle(self, uow: UnitOfWork, inbound: InboundMessage) -> Outcome:
+    def _handle(
+        self, uow: UnitOfWork, inbound: InboundMessage, raw: bytes, message: ParsedMessage
+    ) -> Outcome:
         now = self._clock.now()
-        raw = uow.inbox.raw(inbound.id)  # once: `inbound.raw` is loaded only when asked for
-        message = parse_message(raw, self._policy.own_addresses)
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,

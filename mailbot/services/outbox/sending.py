@@ -58,6 +58,7 @@ class Sender:
                 return False
             uow.commit()
             sender, recipient, raw = message.sender, message.recipient, message.raw
+            kind, message_id = message.kind, message.message_id
         try:
             self._transport.deliver(sender, [recipient], raw)
         except DeliveryError as error:
@@ -66,7 +67,19 @@ class Sender:
         with self._uow() as uow:
             uow.outbox.mark_sent(outbound_id, self._clock.now())
             uow.commit()
-        log.info("outbox %s: sent to %s", outbound_id, recipient)
+        log.info(
+            "outbox %s %s: %s sent to %s",
+            outbound_id,
+            message_id,
+            kind,
+            recipient,
+            extra={
+                "outbound": outbound_id,
+                "message_id": message_id.strip("<>"),
+                "kind": kind,
+                "to": recipient,
+            },
+        )
         return True
 
     def _suppress(self, uow: UnitOfWork, message: OutboundMessage) -> None:
