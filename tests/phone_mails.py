@@ -135,7 +135,14 @@ def context(language: str) -> dict[str, object]:
         "quantity": 123456,
         "order": ORDER,
     }
-    step = {"status": "confirmed", "at": WHEN, "role": "supplier", "actor": SUPPLIER, "note": ""}
+    step = {
+        "status": "confirmed",
+        "step": "confirmed",
+        "at": WHEN,
+        "role": "supplier",
+        "actor": SUPPLIER,
+        "note": "",
+    }
     refusals = [
         Problem("not_yours", SKUS[2]),
         Problem("too_many", SKUS[0], "123457", 123456),
