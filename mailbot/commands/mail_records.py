@@ -109,6 +109,8 @@ def outbox_send_digests(context: Context) -> None:
     """Write the digests of held replies that are due now, and send what is due."""
     app = context.app()
     written = app.processor.send_due_digests()
+    if written:
+        context.acted(f"{written} digest(s) of held replies written")
     app.sender.run_once()
     click.echo(f"{written} digest(s) written")
 

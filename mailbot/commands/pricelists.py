@@ -142,6 +142,8 @@ def stale(context: Context, days: int | None, notify: bool, as_json: bool) -> No
     emit(rows, as_json, ["supplier", "name", "version", "imported_at", "age_days", "source"])
     if notify:
         queued = versions.report_stale_lists(app.uow, app.replies, now=app.clock.now(), days=days)
+        if queued:
+            context.acted(f"{queued} manager mail(s) about stale price lists queued")
         app.sender.run_once()
         click.echo(f"{queued} manager mail(s) sent", err=True)
 

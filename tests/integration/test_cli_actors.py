@@ -144,3 +144,17 @@ def test_the_log_line_of_an_act_reaches_stderr(app: App, environ: dict[str, str]
     done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"mailbot.cli: order {number} cancelled by dora (command line)" in done.stderr
+
+
+def test_mail_sent_at_a_managers_command_is_logged_with_who(
+    app: App, cli: CliRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`pricelist stale --notify` mails the managers: the act is logged with who ran it; with
+    nothing stale, nothing is mailed and nothing is logged."""
+    seed_demo(app)
+    caplog.set_level(logging.INFO, logger="mailbot.cli")
+    call(cli, "--by", "frank", "pricelist", "stale", "--days", "100000", "--notify")
+    assert [r for r in caplog.records if r.name == "mailbot.cli"] == []
+    call(cli, "--by", "frank", "pricelist", "stale", "--days", "0", "--notify")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "mailbot.cli"]
+    assert line.endswith("about stale price lists queued by frank (command line)")
