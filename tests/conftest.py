@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, text
 
 from mailbot.bootstrap import App, bootstrap
@@ -101,6 +102,13 @@ def environ(tmp_path: Path, database_url: str) -> dict[str, str]:
         # The scheduler's digest would add mail by time of day; tests that want it turn it on.
         "MAILBOT_SCHEDULER__ENABLED": "false",
     }
+
+
+@pytest.fixture
+def cli(environ: dict[str, str]) -> CliRunner:
+    """A command runner whose environment points mailbot at the test database and a temporary
+    outbox, with no configuration file."""
+    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
 
 
 @pytest.fixture

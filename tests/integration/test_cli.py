@@ -6,27 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from mailbot.cli import main
+from tests.commands import call
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 PRICES = (
     "Артикул;Наименование;Цена;Остаток\nBPW-0310;Барабан;84.00;12\nSAF-2234;Пневмобаллон;46.50;0\n"
 )
-
-
-@pytest.fixture
-def cli(environ: dict[str, str]) -> CliRunner:
-    """A runner whose environment points mailbot at the test database and a temporary outbox."""
-    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def setup_partners(cli: CliRunner, tmp_path: Path) -> None:

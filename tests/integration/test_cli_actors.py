@@ -14,28 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from mailbot.bootstrap import App
 from mailbot.cli import main
 from mailbot.demo import seed_demo
 from mailbot.storage.models import Event, LedgerEntry
+from tests.commands import call
 from tests.lifecycle import CLIENT, agree_and_send, last_to, quote
 from tests.mail import parts
 
 ROOT = Path(__file__).parents[2]
-
-
-@pytest.fixture
-def cli(environ: dict[str, str]) -> CliRunner:
-    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def history(cli: CliRunner, number: str) -> list[dict[str, Any]]:

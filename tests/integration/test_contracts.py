@@ -6,21 +6,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from mailbot.bootstrap import App
-from mailbot.cli import main
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.storage.models import Deadline, PriceList
+from tests.commands import call
 from tests.mail import mail, parts
 from tests.pipeline import FLEET, ingest, order_of, outbox
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def test_a_client_is_cut_off_when_its_contract_ends(app: App, environ: dict[str, str]) -> None:

@@ -8,28 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from mailbot.bootstrap import App
-from mailbot.cli import main
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.restrictions import OrderTotal
 from mailbot.domain.vouchers.terms import VoucherTerms
 from mailbot.services.partners.registry import PartnerError, add_partner
+from tests.commands import call
 
 CLIENT, SUPPLIER = "buying@fleetparts.example", "sales@supplier.example"
-
-
-@pytest.fixture
-def cli(environ: dict[str, str]) -> CliRunner:
-    """A runner whose environment points mailbot at the test database and a temporary outbox."""
-    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def test_every_currency_option_refuses_what_is_not_an_iso_code(

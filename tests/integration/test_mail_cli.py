@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from mailbot.cli import main
 from tests import bounces
+from tests.commands import call
 from tests.mail import mail
 
 CLIENT = "buying@fleetparts.example"
@@ -19,12 +19,6 @@ CLIENT = "buying@fleetparts.example"
 def cli(environ: dict[str, str]) -> CliRunner:
     """A runner on the test database where one hard bounce stops mail to an address."""
     return CliRunner(env={**environ, "MAILBOT_CONFIG": "", "MAILBOT_BOUNCES__SUPPRESS_AFTER": "1"})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def ingest(cli: CliRunner, tmp_path: Path, name: str, raw: bytes) -> str:

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from mailbot.cli import main
+from tests.commands import call
 
 PRICES = "sku;name;price;stock\nBPW-0310;Brake drum;84.00;12\n"
 CLIENT = "buying@fleetparts.example"
@@ -32,12 +32,6 @@ def cli(environ: dict[str, str], tmp_path: Path) -> CliRunner:
     agreed = call(runner, "ingest", str(mail(tmp_path, "a1", f"Re: Quote {number}", "AGREE")))
     assert "agreed" in agreed.output
     return runner
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def mail(tmp_path: Path, name: str, subject: str, body: str) -> Path:

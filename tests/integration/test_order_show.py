@@ -9,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from mailbot.bootstrap import App
-from mailbot.cli import main
 from mailbot.demo import SUPPLIER, seed_demo
 from mailbot.services.partners.registry import add_partner
 from mailbot.services.pricelists.importing import import_price_list
+from tests.commands import call
 from tests.fakes import FixedClock
 from tests.integration.test_order_vouchers import BODY, BPW_TEN_PERCENT, campaign
 from tests.lifecycle import CLIENT, answer, last_to
@@ -23,17 +23,6 @@ from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, order_of
 
 OTHER_SUPPLIER = "orders@axle-supply.example"
-
-
-@pytest.fixture
-def cli(environ: dict[str, str]) -> CliRunner:
-    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def shown(cli: CliRunner, number: str) -> dict[str, Any]:

@@ -9,13 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.cli import main
 from mailbot.config import Config
 from mailbot.demo import seed_demo
 from mailbot.services.outbox.cancelling import CancelError, cancel_mail
+from tests.commands import call
 from tests.fakes import FixedClock, RecordingTransport
 from tests.lifecycle import answer, quote
 from tests.mail import headers, mail, parts
@@ -31,17 +32,6 @@ def table_bytes(raw: bytes) -> bytes:
     payload = csv.get_payload(decode=True)
     assert isinstance(payload, bytes)
     return payload
-
-
-@pytest.fixture
-def cli(environ: dict[str, str]) -> CliRunner:
-    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def test_outbox_show_gives_headers_text_and_attachments(app: App, cli: CliRunner) -> None:

@@ -8,30 +8,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from mailbot.bootstrap import App
-from mailbot.cli import main
 from mailbot.demo import seed_demo
 from mailbot.services.partners.editing import Changes, edit_partner, reactivate
 from mailbot.services.partners.registry import PartnerError
+from tests.commands import call
 from tests.fakes import FixedClock
 from tests.mail import mail
 from tests.pipeline import FLEET, ingest
 
 CLIENT = "buying@fleetparts.example"
 PRICES = "sku;name;price;stock\nBPW-0310;Brake drum;84.00;12\n"
-
-
-@pytest.fixture
-def cli(environ: dict[str, str]) -> CliRunner:
-    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def shown(cli: CliRunner, address: str) -> dict[str, object]:

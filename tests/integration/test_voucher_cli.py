@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 from sqlalchemy import Engine
 
@@ -19,19 +19,8 @@ from mailbot.domain.vouchers.codes import normalise_code
 from mailbot.parsers.voucher_codes import is_valid_serial
 from mailbot.services.vouchers.redemptions import reserve
 from mailbot.storage.unit_of_work import UnitOfWork
+from tests.commands import call
 from tests.vouchers import HOLD, NOW, add_inbound
-
-
-@pytest.fixture
-def cli(environ: dict[str, str]) -> CliRunner:
-    """A runner whose environment points mailbot at the test database and a temporary outbox."""
-    return CliRunner(env={**environ, "MAILBOT_CONFIG": ""})
-
-
-def call(cli: CliRunner, *args: str, code: int = 0) -> Result:
-    result = cli.invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == code, result.output
-    return result
 
 
 def test_create_and_list_show_limits_and_counts(cli: CliRunner) -> None:
