@@ -109,7 +109,9 @@ def order_matrix(uow: UnitOfWork, order: Order) -> Row:
         ],
         "transitions": [_step(uow, step) for step in records.transitions(order.id)],
         "suppliers": [_part(part) for part in records.supplier_orders(order.id)],
-        "messages": [_received(message, head) for message, head in records.mail_in(order.id)],
+        "messages": [
+            message_row(message, read_head(head)) for message, head in records.mail_in(order.id)
+        ],
         "outbox": [_sent(message) for message in records.mail_out(order.id)],
     }
 
@@ -158,19 +160,6 @@ def _deadline(deadline: Deadline, party: str) -> Row:
         "next_stage": deadline.stage,
         "next_stage_at": _time(deadline.stage_at),
         "closed_at": _time(deadline.closed_at),
-    }
-
-
-def _received(message: InboundMessage, head: bytes) -> Row:
-    read = read_head(head)
-    return {
-        "id": message.id,
-        "received_at": _time(message.received_at),
-        "from": read.sender,
-        "subject": read.subject,
-        "status": message.status,
-        "message_id": message.message_id,
-        "outcome": message.outcome,
     }
 
 

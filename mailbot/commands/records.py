@@ -346,7 +346,7 @@ ORDER_TABLES = (
     ("History", "transitions", ["at", "status", "by", "role", "message", "note"]),
     ("Suppliers", "suppliers",
      ["supplier", "status", "sent_at", "confirmed_at", "ship_date", "ship_method"]),
-    ("Mail received", "messages", ["id", "received_at", "from", "subject", "status"]),
+    ("Mail received", "messages", ["id", "received_at", "sender", "subject", "status"]),
     ("Mail sent", "outbox", ["id", "created_at", "kind", "recipient", "status", "subject"]),
 )  # fmt: skip
 

@@ -57,7 +57,7 @@ def test_orders_show_has_the_discount_deadlines_and_mail(app: App, cli: CliRunne
         "answer by", "Fleet Parts Ltd", "open"
     )  # fmt: skip
     (received,) = order["messages"]
-    assert (received["subject"], received["from"]) == (
+    assert (received["subject"], received["sender"]) == (
         "Order winter25",
         "buying@fleetparts.example",
     )
