@@ -102,7 +102,7 @@ def emit(rows: Sequence[Mapping[str, object]], as_json: bool, columns: Sequence[
         return
     table = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in table)]) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for row in table:
         click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
