@@ -177,10 +177,13 @@ def bootstrap(
         uow,
         transport,
         policy=SendingPolicy(
-            max_attempts=outgoing.max_attempts,
             retry_after=timedelta(seconds=outgoing.retry_seconds),
+            max_backoff=timedelta(seconds=outgoing.max_retry_seconds),
+            queue_lifetime=timedelta(days=outgoing.max_queue_days),
+            lease=timedelta(seconds=outgoing.lease_seconds),
         ),
         clock=clock,
+        replies=replies,
     )
     jobs = Jobs(
         uow,
@@ -288,4 +291,5 @@ def _transport(config: Config) -> Transport:
         outgoing.security,
         outgoing.username,
         outgoing.password,
+        timeout=outgoing.timeout_seconds,
     )
