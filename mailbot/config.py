@@ -42,7 +42,16 @@ class _Section(BaseModel):
 
 
 class StorageConfig(_Section):
+    """The database, and how long mailbot waits for it before it gives up (an error, which the
+    caller retries or answers: the SMTP listener with 451)."""
+
     url: str = "sqlite:///var/mailbot.db"
+    # PostgreSQL: libpq's connect_timeout, for the connection and its login (at least 2).
+    connect_timeout_seconds: int = Field(10, ge=2)
+    # PostgreSQL: statement_timeout of every statement (0: none).
+    statement_timeout_seconds: float = Field(60, ge=0)
+    # PostgreSQL: lock_timeout (0: none); SQLite: the busy timeout (waiting for the write lock).
+    lock_timeout_seconds: float = Field(30, ge=0)
 
     @field_validator("url")
     @classmethod
