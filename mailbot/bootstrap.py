@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from mailbot.clock import Clock, SystemClock
-from mailbot.config import Config, PriceListsConfig, PricingConfig, SecurityConfig
+from mailbot.config import (
+    Config,
+    PriceListsConfig,
+    PricingConfig,
+    SecurityConfig,
+    StorageConfig,
+)
 from mailbot.domain.deadlines import Calendar, DeadlineSettings, StagePolicy
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.price_changes import HoldPolicy
@@ -38,7 +44,7 @@ from mailbot.services.outbox.sending import Sender, SendingPolicy
 from mailbot.services.pricelists.importing import PriceListSettings, SupplierFormat
 from mailbot.services.schedule.jobs import DailyJobs, Jobs
 from mailbot.services.work import Desk
-from mailbot.storage.database import make_engine
+from mailbot.storage.database import Timeouts, make_engine
 from mailbot.storage.unit_of_work import UnitOfWork, rehearsal
 
 
@@ -124,7 +130,7 @@ def bootstrap(
 ) -> App:
     """Build the application from `config`; tests pass their own engine, transport, clock or
     DNS resolver."""
-    engine = engine or make_engine(config.storage.url)
+    engine = engine or make_engine(config.storage.url, database_timeouts(config.storage))
     clock = clock or SystemClock()
     transport = transport or _transport(config)
     uow = lambda: UnitOfWork(engine)  # noqa: E731 - a factory, named for the reader
@@ -177,10 +183,13 @@ def bootstrap(
         uow,
         transport,
         policy=SendingPolicy(
-            max_attempts=outgoing.max_attempts,
             retry_after=timedelta(seconds=outgoing.retry_seconds),
+            max_backoff=timedelta(seconds=outgoing.max_retry_seconds),
+            queue_lifetime=timedelta(days=outgoing.max_queue_days),
+            lease=timedelta(seconds=outgoing.lease_seconds),
         ),
         clock=clock,
+        replies=replies,
     )
     jobs = Jobs(
         uow,
@@ -194,6 +203,15 @@ def bootstrap(
     )
     return App(
         config, engine, clock, rules, processor, sender, replies, price_lists, deadlines, jobs, desk
+    )
+
+
+def database_timeouts(storage: StorageConfig) -> Timeouts:
+    """How long the database may keep mailbot waiting, as `[storage]` configures."""
+    return Timeouts(
+        connect=storage.connect_timeout_seconds,
+        statement=storage.statement_timeout_seconds,
+        lock=storage.lock_timeout_seconds,
     )
 
 
@@ -288,4 +306,5 @@ def _transport(config: Config) -> Transport:
         outgoing.security,
         outgoing.username,
         outgoing.password,
+        timeout=outgoing.timeout_seconds,
     )

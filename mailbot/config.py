@@ -42,7 +42,16 @@ class _Section(BaseModel):
 
 
 class StorageConfig(_Section):
+    """The database, and how long mailbot waits for it before it gives up (an error, which the
+    caller retries or answers: the SMTP listener with 451)."""
+
     url: str = "sqlite:///var/mailbot.db"
+    # PostgreSQL: libpq's connect_timeout, for the connection and its login (at least 2).
+    connect_timeout_seconds: int = Field(10, ge=2)
+    # PostgreSQL: statement_timeout of every statement (0: none).
+    statement_timeout_seconds: float = Field(60, ge=0)
+    # PostgreSQL: lock_timeout (0: none); SQLite: the busy timeout (waiting for the write lock).
+    lock_timeout_seconds: float = Field(30, ge=0)
 
     @field_validator("url")
     @classmethod
@@ -113,8 +122,43 @@ class SmtpOutgoingConfig(_Section):
     password: str = ""
     from_address: str = "orders@distributor.example"
     folder: Path = Path("var/outbox")
-    max_attempts: int = Field(8, ge=1)
+    # One SMTP transaction with the relay (connecting, TLS, login, the mail) ends by then.
+    timeout_seconds: float = Field(30, gt=0)
+    # A mail claimed by a sender that stopped (killed, crashed) is tried again after this.
+    # Declared after timeout_seconds, which it must exceed (a second sender must not send a
+    # mail the first may still be handing over).
+    lease_seconds: float = Field(60, gt=0, validate_default=True)
+    # A temporary failure (no connection, 4xx) waits retry_seconds, doubling each time up to
+    # max_retry_seconds; the mail fails only when refused for good (5xx) or still not taken
+    # max_queue_days after it was written (or put back with `mailbot outbox retry`).
     retry_seconds: int = Field(60, gt=0)
+    max_retry_seconds: int = Field(3600, gt=0, validate_default=True)
+    max_queue_days: float = Field(5, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_keys(cls, data: object) -> object:
+        # max_attempts (once: a temporary failure failed the mail after that many tries) is
+        # no longer read; a file that still sets it keeps working.
+        if isinstance(data, dict) and "max_attempts" in data:
+            return {key: value for key, value in data.items() if key != "max_attempts"}
+        return data
+
+    @field_validator("lease_seconds")
+    @classmethod
+    def _longer_than_a_transaction(cls, lease: float, info: ValidationInfo) -> float:
+        timeout = info.data.get("timeout_seconds")
+        if timeout is not None and lease <= timeout:
+            raise ValueError(f"must be more than timeout_seconds ({timeout:g})")
+        return lease
+
+    @field_validator("max_retry_seconds")
+    @classmethod
+    def _cap_after_first(cls, cap: int, info: ValidationInfo) -> int:
+        first = info.data.get("retry_seconds")
+        if first is not None and cap < first:
+            raise ValueError(f"must be at least retry_seconds ({first})")
+        return cap
 
     @property
     def domain(self) -> str:

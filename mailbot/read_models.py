@@ -330,6 +330,10 @@ def outbound_detail(message: OutboundMessage, view: MailView) -> Row:
         **outbound_row(message),
         "sender": message.sender,
         "next_attempt_at": _time(message.next_attempt_at),
+        "queued_at": _time(message.queued_at),
+        # Set while an attempt is under way; still set once no sender holds the mail, that
+        # attempt was interrupted and the relay may have taken it.
+        "sending_since": _time(message.sending_since),
         "headers": dict(view.headers),
         "text": view.text,
         "attachments": [

@@ -24,7 +24,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
-from mailbot.storage.database import make_engine, schema_revisions
+from mailbot.storage.database import (
+    DEFAULT_TIMEOUTS,
+    Timeouts,
+    make_engine,
+    schema_revisions,
+)
 from mailbot.storage.service_parts import ServicePart
 from mailbot.storage.unit_of_work import UnitOfWork
 from mailbot.storage.urls import shown_url, sqlite_file
@@ -68,7 +73,7 @@ class Status:
         }
 
 
-def open_database(url: str) -> tuple[Row, Engine | None]:
+def open_database(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> tuple[Row, Engine | None]:
     """Where the database is and whether it is ready; its engine only when it is.
 
     Nothing is created or migrated: a SQLite file that does not exist is reported missing.
@@ -86,7 +91,7 @@ def open_database(url: str) -> tuple[Row, Engine | None]:
     if path is not None and not path.is_file():
         row["error"] = f"no database at {path} (storage.url)"
         return row, None
-    engine = make_engine(url)
+    engine = make_engine(url, timeouts)
     try:
         current, newest = schema_revisions(engine)
     except OperationalError as error:

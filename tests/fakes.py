@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mailbot.outbound.transport import DeliveryError
+from mailbot.outbound.transport import Accepted, DeliveryError
 from mailbot.security.resolver import DnsLookupError
 
 
@@ -43,13 +43,17 @@ class RecordingTransport:
     attempts: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
+    def deliver(
+        self, sender: str, recipients: Sequence[str], raw: bytes, accepted: Accepted | None = None
+    ) -> None:
         with self._lock:
             self.attempts += 1
             if self.failures:
                 self.failures -= 1
                 raise self.error
             self.delivered.append(Delivery(sender, tuple(recipients), raw))
+        if accepted is not None:
+            accepted()
 
 
 @dataclass

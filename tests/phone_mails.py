@@ -188,6 +188,13 @@ def context(language: str) -> dict[str, object]:
         "subject": f"Quote {ORDER}: {NAMES[0]}",
         "sent_at": WHEN,
         "suppress_after": 3,
+        "outbound_id": 1234567,
+        "written_at": WHEN,
+        "error": (
+            f"relay smtp-relay.distributie-alimentara-moldova.md refused {ADDRESS}: 550 5.1.1 "
+            f"<{ADDRESS}>: Recipient address rejected: User unknown in virtual mailbox table"
+        ),
+        "permanent": True,
         "kind": "supplier_confirmation",
         "due_at": WHEN,
         "example_day": date(2026, 11, 20),
@@ -289,4 +296,5 @@ VARIANTS: dict[str, list[dict[str, object]]] = {
     "deadline_escalation": [{}, {"kind": "client_agreement"}],
     "digest": [{"vouchers": [{"campaign": "Primăvara 2026 — KNORR-K012-XL", "redemptions": 1234}]}],
     "quote_expired": [{"released_codes": ["SPRING-2026-KNORR-XL", "WIN-7K3M-Q9TX-3"]}],
+    "mail_undeliverable": [{}, {"permanent": False, "days": 5}],
 }

@@ -75,3 +75,30 @@ def start_relay() -> tuple[Relay, Controller]:
     controller = Controller(relay, hostname="127.0.0.1", port=relay.port)
     controller.start()
     return relay, controller
+
+
+@dataclass
+class FlakyRelay(Relay):
+    """A relay that puts mail off and refuses some: each of the next `answers` (e.g. "451
+    4.3.0 try later") answers one RCPT instead of 250, and an address in `refused` gets 550."""
+
+    answers: list[str] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 no such user here"
+        if self.answers:
+            return self.answers.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def start_flaky_relay(port: int, relay: FlakyRelay) -> Controller:
+    """Serve `relay` on `port` of 127.0.0.1."""
+    relay.port = port
+    controller = Controller(relay, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller

@@ -1,5 +1,5 @@
-"""`outbox show` (one outgoing mail as a person reads it) and `outbox cancel` (stop a mail that
-has not gone yet)."""
+"""`outbox show` (one outgoing mail as a person reads it), `outbox cancel` (stop a mail that
+has not gone yet) and `outbox retry` (put failed mail back in the queue)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from mailbot.commands.common import (
 from mailbot.commands.mail_records import outbox
 from mailbot.parsers.mail_summary import read_written
 from mailbot.services.outbox.cancelling import cancel_mail
+from mailbot.services.outbox.retrying import retry_mail
 
 
 @outbox.command("show")
@@ -64,3 +65,28 @@ def outbox_cancel(context: Context, outbound_id: int, note: str) -> None:
     what = f"outgoing mail {message.id} to {message.recipient} cancelled ({message.kind})"
     context.acted(what)
     click.echo(what)
+
+
+@outbox.command("retry")
+@click.argument("outbound_id", type=int, required=False)
+@click.option("--failed", "all_failed", is_flag=True, help="Every failed mail.")
+@pass_context
+def outbox_retry(context: Context, outbound_id: int | None, all_failed: bool) -> None:
+    """Put a failed mail (ID) or every failed mail (--failed) back in the queue: pending, due
+    now, its attempts and its queue lifetime (smtp_outgoing.max_queue_days) starting again,
+    with its Message-ID unchanged. A pending mail given by ID is made due now. The running
+    sender sends it. Mail sent, held, suppressed or cancelled cannot be (exit 1)."""
+    if (outbound_id is None) == (not all_failed):
+        raise click.UsageError("give either an outgoing mail's ID or --failed")
+    app = context.app()
+    with failures():
+        requeued = retry_mail(
+            app.uow, now=app.clock.now(), outbound_id=outbound_id, by=context.actor
+        )
+    for message in requeued:
+        what = f"outgoing mail {message.id} to {message.recipient} put back in the queue"
+        what += f" ({message.kind})"
+        context.acted(what)
+        click.echo(what)
+    if outbound_id is None:
+        click.echo(f"{len(requeued)} failed mail(s) put back in the queue")

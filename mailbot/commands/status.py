@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import click
 
+from mailbot.bootstrap import database_timeouts
 from mailbot.clock import SystemClock
 from mailbot.commands.common import DATABASE, FAILED, Context, fail, json_option, pass_context
 from mailbot.service_status import Status, open_database, service_status
@@ -50,7 +51,7 @@ def status(context: Context, failed_hours: float, as_json: bool) -> None:
     stopped cleanly are shown as stopped.
     """
     config = context.config()
-    database, engine = open_database(config.storage.url)
+    database, engine = open_database(config.storage.url, database_timeouts(config.storage))
     if engine is None:
         error = str(database["error"])
         if as_json:

@@ -6,13 +6,15 @@ import hashlib
 import os
 import re
 import smtplib
+import socket
 import ssl
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from email.parser import BytesHeaderParser
 from email.policy import SMTP
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from mailbot.errors import MailbotError
 
@@ -34,9 +36,19 @@ class DeliveryError(MailbotError):
         self.refused = dict(refused or {})
 
 
+# Told the moment a mail is taken, before the transport does anything else.
+Accepted = Callable[[], None]
+
+
 class Transport(Protocol):
-    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
-        """Hand `raw` over for delivery to `recipients`, or raise `DeliveryError`."""
+    def deliver(
+        self, sender: str, recipients: Sequence[str], raw: bytes, accepted: Accepted | None = None
+    ) -> None:
+        """Hand `raw` over for delivery to `recipients`, or raise `DeliveryError`.
+
+        `accepted` is called as soon as the mail is taken (the relay's 250 to DATA, the file
+        in place), before anything else (such as closing the connection), so the caller can
+        record it at once; an exception from it propagates."""
 
 
 class SmtpTransport:
@@ -48,6 +60,10 @@ class SmtpTransport:
     Errors are `permanent` when the relay refuses this mail (5xx to MAIL, RCPT or DATA). A
     relay that cannot be reached, answers 4xx, or refuses our login or TLS is a temporary
     error: those are about the relay or its configuration, and the mail will go once fixed.
+
+    `timeout` bounds the whole transaction up to the relay's answer to the mail (connecting,
+    TLS, login, MAIL, RCPT, DATA): each read and write waits only for what is left of it. The
+    sender's lease is longer, so no second sender takes a mail this one may still hand over.
     """
 
     def __init__(
@@ -70,23 +86,30 @@ class SmtpTransport:
         # The system's trusted CAs unless a deployment (or a test) brings its own.
         self.ssl_context = ssl_context or ssl.create_default_context()
 
-    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
-        """Send `raw` from `sender` to `recipients` in one SMTP transaction."""
+    def deliver(
+        self, sender: str, recipients: Sequence[str], raw: bytes, accepted: Accepted | None = None
+    ) -> None:
+        """Send `raw` from `sender` to `recipients` in one SMTP transaction; `accepted` runs
+        right after the relay's 250 to the mail, before QUIT."""
         if not recipients:
             raise DeliveryError("no recipients", permanent=True)
+        deadline = time.monotonic() + self.timeout
         try:
-            smtp = self._connect()
+            smtp = self._connect(deadline)
             try:
                 self._deliver(smtp, sender, recipients, raw)
-            finally:
-                _close(smtp)
+            except BaseException:
+                smtp.close()
+                raise
         except DeliveryError:
             raise
         except smtplib.SMTPRecipientsRefused as exc:
             refused = {str(k): (int(c), _text(m)) for k, (c, m) in exc.recipients.items()}
             permanent = all(code >= 500 for code, _ in refused.values())
             raise DeliveryError(
-                f"all recipients refused: {refused}", permanent=permanent, refused=refused
+                f"relay {self.host} refused {_answers(refused)}",
+                permanent=permanent,
+                refused=refused,
             ) from exc
         except (smtplib.SMTPAuthenticationError, smtplib.SMTPNotSupportedError) as exc:
             raise DeliveryError(f"relay {self.host}: {exc}", permanent=False) from exc
@@ -100,15 +123,27 @@ class SmtpTransport:
                 permanent=permanent,
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            # Refused connections, timeouts, TLS failures and dropped connections.
+            # Refused connections, TLS failures, dropped connections, time up.
+            if time.monotonic() >= deadline:
+                raise DeliveryError(
+                    f"relay {self.host}:{self.port}: the SMTP transaction did not end within "
+                    f"{self.timeout:g} s",
+                    permanent=False,
+                ) from exc
             raise DeliveryError(f"relay {self.host}:{self.port}: {exc!r}", permanent=False) from exc
+        try:
+            if accepted is not None:
+                accepted()
+        finally:
+            _close(smtp)
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, deadline: float) -> smtplib.SMTP:
+        """A connection to the relay, greeted, whose every wait ends by `deadline`."""
         if self.security == "tls":
-            return smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=self.ssl_context
+            return _BoundedSMTPS(
+                deadline, self.host, self.port, timeout=self.timeout, context=self.ssl_context
             )
-        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        return _BoundedSMTP(deadline, self.host, self.port, timeout=self.timeout)
 
     def _deliver(
         self, smtp: smtplib.SMTP, sender: str, recipients: Sequence[str], raw: bytes
@@ -131,7 +166,9 @@ class SmtpTransport:
             # them, so this is final whatever the codes say.
             details = {k: (int(c), _text(m)) for k, (c, m) in refused.items()}
             raise DeliveryError(
-                f"some recipients refused: {details}", permanent=True, refused=details
+                f"relay {self.host} refused some recipients: {_answers(details)}",
+                permanent=True,
+                refused=details,
             )
 
 
@@ -146,7 +183,9 @@ class FolderTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
+    def deliver(
+        self, sender: str, recipients: Sequence[str], raw: bytes, accepted: Accepted | None = None
+    ) -> None:
         """Write `raw` atomically: readers of the folder never see a partial file."""
         target = self.folder / file_name(raw)
         try:
@@ -154,6 +193,8 @@ class FolderTransport:
             _write_atomically(target, raw)
         except OSError as exc:
             raise DeliveryError(f"cannot write {target}: {exc}", permanent=False) from exc
+        if accepted is not None:
+            accepted()
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
@@ -192,6 +233,43 @@ def _write_atomically(target: Path, data: bytes) -> None:
         os.close(directory)
 
 
+def _left(deadline: float) -> float:
+    """The seconds left until `deadline`; TimeoutError once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the SMTP transaction took too long")
+    return left
+
+
+class _BoundedSMTP(smtplib.SMTP):
+    """smtplib's client whose connecting, reads and writes each wait only for what is left
+    until `deadline` (time.monotonic()), so the whole transaction ends by then."""
+
+    def __init__(self, deadline: float, *args: Any, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)  # connects when given a host
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        connection: socket.socket = super()._get_socket(  # type: ignore[misc]
+            host, port, min(timeout, _left(self.deadline))
+        )
+        return connection
+
+    def send(self, s: Any) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(_left(self.deadline))
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self.sock is not None:
+            self.sock.settimeout(_left(self.deadline))
+        return super().getreply()
+
+
+class _BoundedSMTPS(_BoundedSMTP, smtplib.SMTP_SSL):
+    """The same over implicit TLS (the handshake too waits only for what is left)."""
+
+
 def _close(smtp: smtplib.SMTP) -> None:
     # Once DATA is accepted the mail is sent: a failing QUIT must not make it look undelivered
     # (the context manager of smtplib raises for a QUIT answer other than 221).
@@ -199,6 +277,11 @@ def _close(smtp: smtplib.SMTP) -> None:
         smtp.quit()
     except (smtplib.SMTPException, OSError):
         smtp.close()
+
+
+def _answers(refused: Mapping[str, tuple[int, str]]) -> str:
+    """Refused recipients with the relay's answers: "a@x.example: 550 5.1.1 no such user"."""
+    return "; ".join(f"{address}: {code} {text}" for address, (code, text) in refused.items())
 
 
 def _text(message: bytes | str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,36 @@ class SchemaOutOfDateError(MailbotError):
     """The database is not at the newest migration; `mailbot db upgrade` brings it there."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`. SQLite gets WAL, foreign keys and a busy timeout for several writers."""
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long mailbot waits on the database before the statement or connection fails (an
+    error its caller handles: retries later, or the SMTP listener's 451).
+
+    `connect`: PostgreSQL's connection and login (libpq's connect_timeout, at least 2 s).
+    `statement`: PostgreSQL's statement_timeout for every statement. `lock`: PostgreSQL's
+    lock_timeout; SQLite's busy timeout (waiting for another writer). 0: no limit.
+    """
+
+    connect: int = 10
+    statement: float = 60
+    lock: float = 30
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+# SQLite's longest busy timeout, for "no limit".
+_SQLITE_FOREVER_MS = 2**31 - 1
+
+
+def make_engine(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Engine:
+    """An engine for `url` that waits at most `timeouts`. SQLite gets WAL, foreign keys and a
+    busy timeout for several writers."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return _postgresql_engine(url, timeouts)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    busy_ms = _milliseconds(timeouts.lock) or _SQLITE_FOREVER_MS
+    engine = create_engine(url, connect_args={"timeout": busy_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,7 +58,7 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -44,6 +67,29 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _postgresql_engine(url: str, timeouts: Timeouts) -> Engine:
+    """PostgreSQL with a bounded connection (libpq's connect_timeout), and every session's
+    statement_timeout and lock_timeout set as it connects (a SET, which works through
+    poolers that refuse startup options as well)."""
+    engine = create_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": max(timeouts.connect, 2)}
+    )
+    statement_ms, lock_ms = _milliseconds(timeouts.statement), _milliseconds(timeouts.lock)
+
+    @event.listens_for(engine, "connect")
+    def _session_timeouts(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {statement_ms}")
+            cursor.execute(f"SET lock_timeout = {lock_ms}")
+        dbapi_connection.commit()
+
+    return engine
+
+
+def _milliseconds(seconds: float) -> int:
+    return round(seconds * 1000)
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

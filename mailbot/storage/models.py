@@ -240,12 +240,19 @@ class LedgerEntry(Base):
 class OutboundMessage(Base):
     """A mail mailbot owes someone. Its bytes and Message-ID are fixed when written.
 
-    `status`: pending (waiting for the sender), sent, failed (the relay refused it), bounced
+    `status`: pending (waiting for the sender), sent, failed (the relay refused it for good,
+    or it was still not taken `smtp_outgoing.max_queue_days` after `queued_at`), bounced
     (a bounce reported it undeliverable: `bounce_recipient`, `bounce_status`), held (a reply
     past the sender's hourly limit, waiting for the digest; the reason in `last_error`),
     digested (sent inside the digest `digest_id`), suppressed (not sent: the address bounced
     too often; the reason in `last_error`), cancelled (not sent: a manager cancelled it while
     it was pending or held; who and why in `last_error`).
+
+    `queued_at`: when the mail entered the queue (written, or put back by `outbox retry`);
+    temporary failures keep it pending until `max_queue_days` after it. `sending_since`: when
+    the attempt under way began, set before the mail is handed to the relay and cleared once
+    its outcome is recorded; found set by the next claim, it says that attempt was
+    interrupted and the relay may have taken the mail.
     """
 
     __tablename__ = "outbound_messages"
@@ -264,6 +271,8 @@ class OutboundMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    queued_at: Mapped[datetime]
+    sending_since: Mapped[datetime | None]
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     bounced_at: Mapped[datetime | None]

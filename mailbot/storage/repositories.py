@@ -386,11 +386,53 @@ class Outbox:
         return self.session.scalars(query).all()
 
     def mark_sent(self, outbound_id: int, now: datetime) -> None:
+        """Record that the relay took the mail: one UPDATE, nothing read first."""
         self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == outbound_id)
-            .values(status=OutboundStatus.SENT, sent_at=now, lease_until=None, last_error="")
+            .values(
+                status=OutboundStatus.SENT,
+                sent_at=now,
+                lease_until=None,
+                sending_since=None,
+                last_error="",
+            )
         )
+
+    def requeue(
+        self, now: datetime, reason: str, outbound_id: int | None = None
+    ) -> Sequence[tuple[int, str]]:
+        """Put failed mail (and, by id, pending mail no sender holds) back in the queue: due
+        now, attempts from zero, its queue lifetime starting again, `reason` as its reason.
+        One conditional UPDATE per mail, so a sender holding one is never disturbed; returns
+        (id, the error it had) of each mail put back."""
+        waiting = [OutboundStatus.FAILED]
+        if outbound_id is not None:
+            waiting.append(OutboundStatus.PENDING)
+        query = select(OutboundMessage.id, OutboundMessage.last_error).where(
+            OutboundMessage.status.in_(waiting), _lease_free(OutboundMessage, now)
+        )
+        if outbound_id is not None:
+            query = query.where(OutboundMessage.id == outbound_id)
+        requeued = []
+        for candidate, error in self.session.execute(query.order_by(OutboundMessage.id)).all():
+            result = self.session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id == candidate)
+                .where(OutboundMessage.status.in_(waiting), _lease_free(OutboundMessage, now))
+                .values(
+                    status=OutboundStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    queued_at=now,
+                    lease_until=None,
+                    last_error=reason,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount:  # type: ignore[attr-defined]
+                requeued.append((candidate, error))
+        return requeued
 
 
 class Events:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import Engine, select
 
-from mailbot.bootstrap import App
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import Config, ConfigError, load_config
 from mailbot.demo import seed_demo
-from mailbot.outbound.transport import DeliveryError
+from mailbot.outbound.transport import Accepted, DeliveryError
+from mailbot.parsers.mail_summary import read_written
 from mailbot.storage.models import Event, OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import mail
-from tests.pipeline import FLEET, ingest
+from tests.pipeline import FLEET, ingest, outbox
 
 
 def queued_reply(app: App) -> OutboundMessage:
@@ -77,14 +82,145 @@ def test_a_permanent_failure_marks_the_reply_undeliverable(
     assert "ReplyUndeliverable" in names
 
 
-def test_temporary_failures_give_up_after_max_attempts(
+def test_temporary_failures_keep_the_mail_queued_until_its_lifetime_ends(
     app: App, transport: RecordingTransport, clock: FixedClock
 ) -> None:
-    """A relay that never takes the mail leaves it failed after smtp_outgoing.max_attempts."""
+    """A relay that never takes the mail: tried again and again (far past the 8 tries that
+    used to fail it), the wait never above max_retry_seconds, the last try when
+    max_queue_days end; then failed with the reason, and the manager is mailed once."""
+    outgoing = app.config.smtp_outgoing
     reply = queued_reply(app)
-    transport.failures = 1000
-    for _ in range(app.config.smtp_outgoing.max_attempts):
-        app.sender.run_once()
-        clock.advance(timedelta(hours=7))  # beyond the longest backoff
-    assert transport.attempts == app.config.smtp_outgoing.max_attempts
-    assert status(app, reply.id).status == "failed"
+    transport.failures = 10_000
+    lifetime = timedelta(days=outgoing.max_queue_days)
+    cap = timedelta(seconds=outgoing.max_retry_seconds)
+    waits = []
+    while status(app, reply.id).status == "pending":
+        assert app.sender.run_once() == 0
+        waiting = status(app, reply.id)
+        if waiting.status == "pending":
+            waits.append(waiting.next_attempt_at - clock.now())
+            clock.advance(waiting.next_attempt_at - clock.now())
+    assert max(waits) == cap
+    assert len(waits) > 100  # five days of hourly tries
+    assert clock.now() == reply.created_at + lifetime
+    failed = status(app, reply.id)
+    assert failed.status == "failed"
+    assert failed.last_error.startswith("not taken by the relay in 5 days")
+    assert "421 try later" in failed.last_error
+    (notice,) = [m for m in outbox(app) if m.kind == "mail_undeliverable"]
+    assert notice.recipient == "manager@distributor.example"
+    assert notice.status == "pending"
+    text = read_written(notice.raw).text
+    assert f"mailbot outbox retry {reply.id}" in text
+    assert "buying@fleetparts.example" in text
+    assert "5 days" in text
+
+
+def test_a_notice_about_failed_mail_that_fails_tells_nobody(
+    app: App, transport: RecordingTransport
+) -> None:
+    """The relay refuses the reply and then the managers' notice for good: the notice fails
+    too, and no third mail is written about it."""
+    queued_reply(app)
+    transport.failures = 2
+    transport.error = DeliveryError("550 5.7.1 relaying denied", permanent=True)
+    app.sender.run_once()
+    assert [(m.kind, m.status) for m in outbox(app)] == [
+        ("quote", "failed"),
+        ("mail_undeliverable", "pending"),
+    ]
+    app.sender.run_once()
+    assert [(m.kind, m.status) for m in outbox(app)] == [
+        ("quote", "failed"),
+        ("mail_undeliverable", "failed"),
+    ]
+    assert app.sender.run_once() == 0
+    assert transport.attempts == 2
+
+
+class Crash(BaseException):
+    """The process dies here (kill -9): nothing after it runs, nothing is recorded."""
+
+
+@dataclass
+class CrashAfterRelay:
+    """A relay that takes the mail, and a sender that dies before it can record it."""
+
+    taken: list[bytes] = field(default_factory=list)
+
+    def deliver(
+        self, sender: str, recipients: Sequence[str], raw: bytes, accepted: Accepted | None = None
+    ) -> None:
+        self.taken.append(raw)
+        raise Crash
+
+
+def test_after_a_crash_the_mail_goes_again_after_the_configured_lease(
+    config: Config, engine: Engine, clock: FixedClock, transport: RecordingTransport
+) -> None:
+    """Killed between the relay's 250 and recording it, the sender leaves the mail claimed:
+    another sender sends it again, with the same Message-ID, once smtp_outgoing.lease_seconds
+    (here 45) have passed, not 5 minutes, and says the first attempt was interrupted."""
+    outgoing = config.smtp_outgoing.model_copy(update={"lease_seconds": 45})
+    config = config.model_copy(update={"smtp_outgoing": outgoing})
+    relay = CrashAfterRelay()
+    crashing = bootstrap(config, engine=engine, transport=relay, clock=clock)
+    reply = queued_reply(crashing)
+    with pytest.raises(Crash):
+        crashing.sender.run_once()
+    claimed = status(crashing, reply.id)
+    assert (claimed.status, claimed.sending_since) == ("pending", clock.now())
+    restarted = bootstrap(config, engine=engine, transport=transport, clock=clock)
+    clock.advance(timedelta(seconds=44))
+    assert restarted.sender.run_once() == 0  # the lease still holds
+    clock.advance(timedelta(seconds=2))
+    assert restarted.sender.run_once() == 1
+    (again,) = transport.delivered
+    assert again.raw == relay.taken[0] == reply.raw  # one Message-ID, the same bytes
+    sent = status(restarted, reply.id)
+    assert (sent.status, sent.attempts, sent.sending_since) == ("sent", 2, None)
+    with restarted.uow() as uow:
+        interrupted = uow.session.scalars(
+            select(Event).where(Event.name == "DeliveryInterrupted")
+        ).one()
+    assert interrupted.payload["outbound"] == reply.id
+
+
+def test_the_sender_lease_defaults_to_a_minute_beyond_the_smtp_timeout(config: Config) -> None:
+    """A crashed sender's mail waits a minute, not five; a lease no longer than one SMTP
+    transaction is refused, so a slow relay cannot make two senders send one mail."""
+    assert config.smtp_outgoing.lease_seconds == 60
+    assert config.smtp_outgoing.timeout_seconds == 30
+    with pytest.raises(ConfigError, match=r"smtp_outgoing\.lease_seconds"):
+        load_config(
+            environ={
+                "MAILBOT_SMTP_OUTGOING__TIMEOUT_SECONDS": "60",
+                "MAILBOT_SMTP_OUTGOING__LEASE_SECONDS": "60",
+            }
+        )
+
+
+def test_the_sent_mark_is_committed_before_the_connection_closes(
+    app: App, clock: FixedClock
+) -> None:
+    """The relay's 250 is recorded at once: when the transport says the mail was taken the
+    mail is already `sent` in the database, before the transport goes on (QUIT)."""
+    reply = queued_reply(app)
+    seen: list[str] = []
+
+    class Relay:
+        def deliver(
+            self,
+            sender: str,
+            recipients: Sequence[str],
+            raw: bytes,
+            accepted: Accepted | None = None,
+        ) -> None:
+            assert accepted is not None
+            seen.append(status(app, reply.id).status)
+            accepted()
+            seen.append(status(app, reply.id).status)
+
+    sender = bootstrap(app.config, engine=app.engine, transport=Relay(), clock=clock).sender
+    assert sender.run_once() == 1
+    assert seen == ["pending", "sent"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from mailbot.outbound.transport import (
     SmtpTransport,
     file_name,
 )
+from tests.servers import wait_for
 
 HOST = "127.0.0.1"
 SENDER = "orders@distributor.example"
@@ -362,3 +365,92 @@ def test_folder_that_cannot_be_created_is_temporary(tmp_path: Path) -> None:
     with pytest.raises(DeliveryError) as caught:
         FolderTransport(blocker / "sub").deliver(SENDER, ["a@example.com"], raw_mail())
     assert caught.value.permanent is False
+
+
+@dataclass
+class SlowRelay:
+    """Answers each of RCPT and DATA after `pause` seconds; notes when it took a mail and
+    when it was told QUIT."""
+
+    pause: float
+    happened: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.pause)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self.pause)
+        self.happened.append("taken")
+        return "250 OK"
+
+    async def handle_QUIT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        self.happened.append("quit")
+        return "221 Bye"
+
+
+def slow_relay(pause: float) -> tuple[SlowRelay, Controller, int]:
+    handler = SlowRelay(pause)
+    port = free_port()
+    controller = Controller(handler, hostname=HOST, port=port)
+    controller.start()
+    return handler, controller, port
+
+
+def test_one_smtp_transaction_ends_within_the_timeout_however_the_relay_dawdles() -> None:
+    """Each answer comes within the timeout, but together they do not: the transaction is
+    given up (temporary) when the timeout ends, not after one timeout per answer, so the
+    sender's longer lease always outlasts it."""
+    handler, controller, port = slow_relay(0.5)
+    try:
+        transport = SmtpTransport(HOST, port, "none", "", "", timeout=0.8)
+        started = time.monotonic()
+        with pytest.raises(DeliveryError, match=r"did not end within 0\.8 s") as caught:
+            transport.deliver(SENDER, ["client@example.com"], raw_mail())
+        elapsed = time.monotonic() - started
+    finally:
+        controller.stop()
+    assert caught.value.permanent is False
+    assert 0.8 <= elapsed < 1.3
+    assert handler.happened == []
+
+
+def test_the_mail_is_recorded_taken_before_the_connection_is_closed() -> None:
+    """`accepted` runs once the relay said 250 to the mail and before QUIT, so a sender
+    records it sent without waiting on the relay's goodbye."""
+    handler, controller, port = slow_relay(0)
+    try:
+        transport = SmtpTransport(HOST, port, "none", "", "", timeout=5)
+        transport.deliver(
+            SENDER,
+            ["client@example.com"],
+            raw_mail(),
+            accepted=lambda: handler.happened.append("recorded"),
+        )
+        wait_for(lambda: "quit" in handler.happened, what="QUIT")
+    finally:
+        controller.stop()
+    assert handler.happened == ["taken", "recorded", "quit"]
+
+
+def test_a_failing_record_still_closes_the_connection_and_propagates() -> None:
+    """An error while recording the 250 (the database gone) is not a delivery error: it
+    propagates as it is, after the connection is closed politely."""
+    handler, controller, port = slow_relay(0)
+
+    def broken() -> None:
+        raise RuntimeError("database gone")
+
+    try:
+        transport = SmtpTransport(HOST, port, "none", "", "", timeout=5)
+        with pytest.raises(RuntimeError, match="database gone"):
+            transport.deliver(SENDER, ["client@example.com"], raw_mail(), accepted=broken)
+        wait_for(lambda: "quit" in handler.happened, what="QUIT")
+    finally:
+        controller.stop()
+    assert handler.happened == ["taken", "quit"]

@@ -12,7 +12,8 @@ from mailbot.errors import MailbotError
 from mailbot.storage.models import OutboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
 
-_GONE = {
+# What became of mail that is no longer waiting to be sent, as a refusal says it.
+GONE = {
     OutboundStatus.SENT: "was sent",
     OutboundStatus.BOUNCED: "was sent (and bounced)",
     OutboundStatus.DIGESTED: "was sent inside a digest",
@@ -49,6 +50,6 @@ def cancel_mail(
             raise CancelError(f"no outgoing mail {outbound_id}")
         if not cancelled:
             # Pending or held but not cancelled: a sender holds its lease right now.
-            gone = _GONE.get(OutboundStatus(message.status), "is being sent right now")
+            gone = GONE.get(OutboundStatus(message.status), "is being sent right now")
             raise CancelError(f"outgoing mail {outbound_id} {gone}; it cannot be cancelled")
         return message

@@ -74,6 +74,7 @@ class Replies:
             status=OutboundStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
+            queued_at=now,
             last_error="",
             created_at=now,
             inbound_message_id=inbound_id,
