@@ -72,6 +72,9 @@ class SmtpIngressConfig(_Section):
     max_message_bytes: int = Field(26_214_400, gt=0)
     max_recipients: int = Field(100, gt=0)
     max_connections_per_client: int = Field(20, gt=0)
+    max_bytes_in_flight: int = Field(268_435_456, gt=0)
+    store_timeout_seconds: float = Field(30.0, gt=0)
+    max_errors_per_connection: int = Field(20, gt=0)
     tls_cert_file: str = ""
     tls_key_file: str = ""
     require_tls: bool = False
@@ -81,6 +84,12 @@ class SmtpIngressConfig(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> SmtpIngressConfig:
+        if self.max_bytes_in_flight < self.max_message_bytes:
+            raise ValueError(
+                f"max_bytes_in_flight ({self.max_bytes_in_flight}) must be at least "
+                f"max_message_bytes ({self.max_message_bytes}), or no message of the largest "
+                "size could ever be taken"
+            )
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             missing = "tls_key_file" if self.tls_cert_file else "tls_cert_file"
             raise ValueError(f"tls_cert_file and tls_key_file go together: {missing} is empty")

@@ -1,10 +1,12 @@
 """mailbot's SMTP or LMTP listener: store each message's raw bytes durably, then answer 250.
 
 The listener never parses or processes mail. aiosmtpd speaks the protocol (EHLO with SIZE and
-8BITMIME, STARTTLS, AUTH, dot-unstuffing, the 552 size refusals); this module decides which
-recipients are ours and how many, and answers DATA once the store has committed, or with a
-temporary failure so that the sending server keeps the message and tries again.
-`smtp_server.py` holds the limit on connections per client and LMTP's replies.
+8BITMIME, STARTTLS, AUTH, the 552 size refusals at MAIL); this module decides which senders and
+recipients are acceptable, and answers DATA once the store has committed, or with a temporary
+failure (the store failed or took longer than its bound) so that the sending server keeps the
+message and tries again. `smtp_server.py` holds the limits on connections per client and errors
+per connection, and LMTP's replies; `smtp_data.py` reads DATA within the bound on the bytes of
+all messages in flight.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mailbot.ingress.memory import give_back_memory, return_large_blocks
+from mailbot.ingress.smtp_data import BytesInFlight, Hold
 from mailbot.ingress.smtp_server import ConnectionSlots, LimitedLMTP, LimitedSMTP, Logins
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,9 @@ StoreMessage = Callable[[bytes], object]
 
 STORED = "250 2.0.0 OK: stored"
 TEMPORARY_FAILURE = "451 4.3.0 Temporary failure, try again later"
+STORE_TIMED_OUT = "451 4.3.0 Storing the message took too long, try again later"
+BAD_SENDER = "501 5.1.7 Bad sender address syntax"
+BAD_RECIPIENT = "501 5.1.3 Bad recipient address syntax"
 RECIPIENT_OK = "250 2.1.5 OK"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 # How long start() waits for aiosmtpd's own probe connection to close (see start()).
@@ -51,6 +58,9 @@ class SmtpIngress:
         mode: Literal["smtp", "lmtp"] = "smtp",
         max_recipients: int = 100,
         max_connections_per_client: int = 20,
+        max_bytes_in_flight: int | None = None,
+        store_timeout: float = 30.0,
+        max_errors: int = 20,
         tls_context: ssl.SSLContext | None = None,
         require_tls: bool = False,
         auth_users: Mapping[str, str] | None = None,
@@ -62,6 +72,11 @@ class SmtpIngress:
         `hostname` is the name the listener gives in its greeting (default: this machine's FQDN).
         `port` 0 lets the system choose a free port, which `port` reports once started; use it
         with a host that names one address, such as 127.0.0.1.
+        `max_bytes_in_flight` bounds the bytes of all messages being received or stored at
+        once (default: ten messages of the largest size); a message past it gets 451.
+        A store that has not returned within `store_timeout` seconds gets the client a 451
+        (the store goes on; the client's retry is kept once). After `max_errors` errors
+        without a message stored, a connection gets 421 and is closed.
         `tls_context` (a server context with a certificate) offers STARTTLS; `require_tls`
         then refuses mail before it. `auth_users` (name to password) offers AUTH PLAIN and
         LOGIN, over TLS only unless `auth_allow_plaintext`; `auth_required` refuses mail
@@ -72,8 +87,19 @@ class SmtpIngress:
         # aiosmtpd treats a size limit of 0 as "no limit", so never pass it one.
         if max_message_bytes <= 0:
             raise ValueError(f"max_message_bytes must be positive, not {max_message_bytes}")
-        if max_recipients <= 0 or max_connections_per_client <= 0:
-            raise ValueError("max_recipients and max_connections_per_client must be positive")
+        if max_recipients <= 0 or max_connections_per_client <= 0 or max_errors <= 0:
+            raise ValueError(
+                "max_recipients, max_connections_per_client and max_errors must be positive"
+            )
+        if max_bytes_in_flight is None:
+            max_bytes_in_flight = 10 * max_message_bytes
+        if max_bytes_in_flight < max_message_bytes:
+            raise ValueError(
+                f"max_bytes_in_flight ({max_bytes_in_flight}) must hold a message of "
+                f"max_message_bytes ({max_message_bytes})"
+            )
+        if store_timeout <= 0:
+            raise ValueError(f"store_timeout must be positive, not {store_timeout}")
         if require_tls and tls_context is None:
             raise ValueError("require_tls needs a TLS context")
         if auth_required and not auth_users:
@@ -88,6 +114,9 @@ class SmtpIngress:
         self._mode = mode
         self._max_recipients = max_recipients
         self._max_connections_per_client = max_connections_per_client
+        self._in_flight = BytesInFlight(max_bytes_in_flight)
+        self._store_timeout = store_timeout
+        self._max_errors = max_errors
         self._tls_context = tls_context
         self._require_tls = require_tls
         self._auth_users = dict(auth_users or {})
@@ -104,6 +133,11 @@ class SmtpIngress:
         return self._port
 
     @property
+    def bytes_in_flight(self) -> int:
+        """The bytes of the messages being received or stored now."""
+        return self._in_flight.held
+
+    @property
     def running(self) -> bool:
         """Whether the listener is accepting connections."""
         return self._controller is not None
@@ -112,6 +146,8 @@ class SmtpIngress:
         """Listen, serving connections in a thread of its own; returns once the port is open."""
         if self._controller is not None:
             raise RuntimeError("the SMTP listener is already running")
+        # Each message's bytes are one block; once stored, its memory goes back to the system.
+        return_large_blocks()
         # Stores run in a pool of their own, so that stop() can wait for the ones under way.
         executor = ThreadPoolExecutor(thread_name_prefix="mailbot-smtp-store")
         handler = _Handler(
@@ -120,19 +156,23 @@ class SmtpIngress:
             executor,
             max_recipients=self._max_recipients,
             offers_auth=bool(self._auth_users),
+            store_timeout=self._store_timeout,
         )
         slots = ConnectionSlots(self._max_connections_per_client)
         controller = _Controller(
             handler,
             server_class=self._server_class,
             slots=slots,
+            in_flight=self._in_flight,
+            max_errors=self._max_errors,
             hostname=self._host,
             port=self._port,
             # aiosmtpd would otherwise call the blocking socket.getfqdn() for every connection,
             # on the event loop; look the name up once here instead.
             server_hostname=self._hostname or socket.getfqdn(),
             data_size_limit=self._max_message_bytes,
-            # The store gets the bytes exactly as received; nothing is decoded.
+            # The store gets the bytes exactly as received; nothing is decoded (and aiosmtpd
+            # keeps no decoded copy beside them).
             decode_data=False,
             enable_SMTPUTF8=True,
             tls_context=self._tls_context,
@@ -204,12 +244,14 @@ class _Handler:
         *,
         max_recipients: int,
         offers_auth: bool,
+        store_timeout: float,
     ) -> None:
         self._store = store
         self._recipients = recipients
         self._executor = executor
         self._max_recipients = max_recipients
         self._offers_auth = offers_auth
+        self._store_timeout = store_timeout
 
     async def handle_EHLO(  # noqa: N802 (aiosmtpd's hook name)
         self,
@@ -225,6 +267,22 @@ class _Handler:
             return responses
         return [line for line in responses if not line[4:].startswith("AUTH")]
 
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook name)
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        """aiosmtpd's MAIL, refusing a sender or parameter with a control character (a NUL)."""
+        if _controls(address, mail_options):
+            log.info("refused MAIL FROM %r from %s: a control character", address, _peer(session))
+            return BAD_SENDER
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self,
         server: SMTP,
@@ -234,6 +292,9 @@ class _Handler:
         rcpt_options: list[str],
     ) -> str:
         """Accept the configured recipient addresses, compared case-insensitively."""
+        if _controls(address, rcpt_options):
+            log.info("refused RCPT TO %r from %s: a control character", address, _peer(session))
+            return BAD_RECIPIENT
         if address.casefold() not in self._recipients:
             log.info(
                 "refused recipient <%s> from %s (MAIL FROM %s): not a configured recipient",
@@ -257,20 +318,51 @@ class _Handler:
     async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
-        """Store the message as received and answer 250 only once the store has returned."""
+        """Store the message as received and answer 250 only once the store has returned; 451
+        if it failed or has not returned within the store timeout."""
         # original_content is the DATA as it came over the wire, less dot-stuffing: CRLF line
         # ends and 8-bit bytes untouched.
-        raw = envelope.original_content or b""
-        loop = asyncio.get_running_loop()
+        handed = [envelope.original_content or b""]
+        size = len(handed[0])
+        # From here the store's worker holds the only reference to the bytes, so that they
+        # are freed as soon as it has stored them.
+        envelope.content = envelope.original_content = None
+        hold = server.take_hold() if isinstance(server, LimitedSMTP) else None
+        # A worker thread, so that a slow commit does not stall the other connections.
+        store = self._executor.submit(self._store_handed, handed, hold)
+        if hold is not None:
+            store.add_done_callback(lambda _: hold.release())  # cancelled before it started
+        waiting = asyncio.wrap_future(store)
+        # Its end is read here, or by _late() once the client was answered.
+        waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
+        # asyncio.wait, not wait_for: stopping the listener cancels this at once, which cuts
+        # the client off (wait_for would need more turns of a loop that is stopping).
+        finished, _ = await asyncio.wait({waiting}, timeout=self._store_timeout)
+        if not finished:
+            # A store not started yet never starts; one under way goes on, holding its bytes
+            # in flight until it ends. Either way the sender keeps the message and retries,
+            # and the inbox keeps the same bytes once.
+            handed.clear()
+            if not store.cancel():
+                store.add_done_callback(lambda done: _late(done, _peer(session), size))
+            log.error(
+                "refused message from %s (%d bytes, MAIL FROM %s, RCPT TO %s): storing took "
+                "over %g s",
+                _peer(session),
+                size,
+                _path(envelope.mail_from),
+                ", ".join(map(_path, envelope.rcpt_tos)),
+                self._store_timeout,
+            )
+            return STORE_TIMED_OUT
         try:
-            # A worker thread, so that a slow commit does not stall the other connections.
-            await loop.run_in_executor(self._executor, self._store, raw)
+            waiting.result()
         except Exception:
             # 451, not 5xx: the sender keeps the message and retries, so nothing is lost.
             log.exception(
                 "refused message from %s (%d bytes, MAIL FROM %s, RCPT TO %s): store failed",
                 _peer(session),
-                len(raw),
+                size,
                 _path(envelope.mail_from),
                 ", ".join(map(_path, envelope.rcpt_tos)),
             )
@@ -279,11 +371,40 @@ class _Handler:
         log.debug(
             "stored message from %s (%d bytes, MAIL FROM %s, RCPT TO %s)",
             _peer(session),
-            len(raw),
+            size,
             _path(envelope.mail_from),
             ", ".join(map(_path, envelope.rcpt_tos)),
         )
         return STORED
+
+    def _store_handed(self, handed: list[bytes], hold: Hold | None) -> None:
+        """Store the bytes in `handed` (taking them out), then let them go and give back their
+        share of the bytes in flight and, for a large message, the memory."""
+        raw = handed.pop()
+        size = len(raw)
+        try:
+            self._store(raw)
+        finally:
+            del raw
+            if hold is not None:
+                hold.release()
+            give_back_memory(size)
+
+
+def _late(store: Future[None], peer: str, size: int) -> None:
+    """Say how a store that outlasted the timeout ended (its client was answered 451)."""
+    error = store.exception()
+    if error is None:
+        log.warning(
+            "a store from %s (%d bytes) that took too long has ended: stored; the client's "
+            "retry will be kept once",
+            peer,
+            size,
+        )
+    else:
+        log.warning(
+            "a store from %s (%d bytes) that took too long has failed: %s", peer, size, error
+        )
 
 
 class _Controller(Controller):
@@ -296,14 +417,24 @@ class _Controller(Controller):
         *,
         server_class: type[LimitedSMTP],
         slots: ConnectionSlots,
+        in_flight: BytesInFlight,
+        max_errors: int,
         **kwargs: Any,
     ) -> None:
         super().__init__(handler, **kwargs)
         self._server_class = server_class
         self._slots = slots
+        self._in_flight = in_flight
+        self._max_errors = max_errors
 
     def factory(self) -> SMTP:
-        return self._server_class(self.handler, slots=self._slots, **self.SMTP_kwargs)
+        return self._server_class(
+            self.handler,
+            slots=self._slots,
+            in_flight=self._in_flight,
+            max_errors=self._max_errors,
+            **self.SMTP_kwargs,
+        )
 
     def _run(self, ready_event: threading.Event) -> None:
         try:
@@ -337,6 +468,11 @@ def _peer(session: Session) -> str:
     if isinstance(peer, tuple) and len(peer) >= 2:
         return f"{peer[0]}:{peer[1]}"
     return str(peer)
+
+
+def _controls(address: str, options: list[str]) -> bool:
+    """Whether an envelope address or its parameters hold a control character (NUL, CR, ...)."""
+    return any(ord(char) < 32 or ord(char) == 127 for text in (address, *options) for char in text)
 
 
 def _path(address: str | None) -> str:

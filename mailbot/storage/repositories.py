@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -153,11 +154,21 @@ class Partners:
 
 @cache
 def _insert_new_message(dialect: str) -> ReturningInsert[Any]:
-    """INSERT .. ON CONFLICT (sha256) DO NOTHING RETURNING id, built once per dialect."""
+    """INSERT .. ON CONFLICT (sha256) DO NOTHING RETURNING id, built once per dialect.
+
+    On SQLite the row gets a blob of zeros of the message's size (`raw_size`), which
+    `Inbox.insert_new` then fills: the sqlite3 module keeps each cached statement's last
+    parameters, so a message bound as a parameter would stay in memory, once per pooled
+    connection, until that connection inserts the next one.
+    """
     table = Base.metadata.tables[InboundMessage.__tablename__]
-    insert_into = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    if dialect == "sqlite":
+        zeros = sqlite_insert(table).values(raw=func.zeroblob(bindparam("raw_size")))
+        return zeros.on_conflict_do_nothing(index_elements=["sha256"]).returning(table.c.id)
     return (
-        insert_into(table).on_conflict_do_nothing(index_elements=["sha256"]).returning(table.c.id)
+        postgresql_insert(table)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(table.c.id)
     )
 
 
@@ -197,8 +208,20 @@ class Inbox:
 
         One statement, no flush and no look-up first: the store before a 250 is on the hot path.
         """
-        statement = _insert_new_message(self.session.get_bind().dialect.name)
-        new_id: int | None = self.session.execute(statement, values).scalar()
+        dialect = self.session.get_bind().dialect.name
+        statement = _insert_new_message(dialect)
+        if dialect != "sqlite":
+            new_id: int | None = self.session.execute(statement, values).scalar()
+            return new_id
+        raw: bytes = values["raw"]
+        shape = {key: value for key, value in values.items() if key != "raw"}
+        new_id = self.session.execute(statement, {**shape, "raw_size": len(raw)}).scalar()
+        if new_id is not None and raw:
+            # Written into the row's pages directly, in this transaction (id is the rowid).
+            connection = self.session.connection().connection.dbapi_connection
+            assert isinstance(connection, sqlite3.Connection)
+            with connection.blobopen(InboundMessage.__tablename__, "raw", new_id) as blob:
+                blob.write(raw)
         return new_id
 
     def add(self, message: InboundMessage) -> None:
