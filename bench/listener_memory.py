@@ -206,15 +206,18 @@ def main() -> int:
     if options.json:
         print(json.dumps(figures, indent=2))
     else:
-        report(figures, runs, size, bound)
+        print(
+            f"{options.messages} messages of {size / MB:.0f} MB at once, bytes in flight bound "
+            f"{bound / MB:.0f} MB, SIZE= {'declared' if declare else 'not declared'}"
+        )
+        report(runs, size, bound)
+        for problem in problems:
+            print(f"WARNING: {problem}")
+        print(f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     return 1 if problems else 0
 
 
-def report(figures: dict[str, object], runs: list[Run], size: int, bound: int) -> None:
-    print(
-        f"{figures['messages']} messages of {size / MB:.0f} MB at once, bytes in flight bound "
-        f"{bound / MB:.0f} MB, SIZE= {'declared' if figures['size_declared'] else 'not declared'}"
-    )
+def report(runs: list[Run], size: int, bound: int) -> None:
     print(
         f"{'server':<14} {'start MB':>9} {'peak +MB':>9} {'after +MB':>10} "
         f"{'x bound':>8} {'x message':>10} {'refused':>8} {'retries':>8} {'seconds':>8}"
@@ -227,11 +230,8 @@ def report(figures: dict[str, object], runs: list[Run], size: int, bound: int) -
             f"{run.seconds:>8.1f}"
         )
     if len(runs) == 2:
-        print(f"peak growth, mailbot / bare aiosmtpd: {runs[0].peak_growth / runs[1].peak_growth:.2f}")
-    for problem in figures["problems"]:  # type: ignore[attr-defined]
-        print(f"WARNING: {problem}")
-    start, end = figures["load"]  # type: ignore[misc]
-    print(f"load average {start:.2f} at the start, {end:.2f} at the end")
+        ratio = runs[0].peak_growth / runs[1].peak_growth
+        print(f"peak growth, mailbot / bare aiosmtpd: {ratio:.2f}")
 
 
 if __name__ == "__main__":

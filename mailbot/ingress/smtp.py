@@ -275,8 +275,8 @@ class _Handler:
         address: str,
         mail_options: list[str],
     ) -> str:
-        """aiosmtpd's MAIL, refusing a sender or parameter with a control character (a NUL)."""
-        if _controls(address, mail_options):
+        """aiosmtpd's MAIL, refusing a sender address with a control character (a NUL)."""
+        if _controls(address):
             log.info("refused MAIL FROM %r from %s: a control character", address, _peer(session))
             return BAD_SENDER
         envelope.mail_from = address
@@ -292,7 +292,7 @@ class _Handler:
         rcpt_options: list[str],
     ) -> str:
         """Accept the configured recipient addresses, compared case-insensitively."""
-        if _controls(address, rcpt_options):
+        if _controls(address):
             log.info("refused RCPT TO %r from %s: a control character", address, _peer(session))
             return BAD_RECIPIENT
         if address.casefold() not in self._recipients:
@@ -342,8 +342,9 @@ class _Handler:
             # A store not started yet never starts; one under way goes on, holding its bytes
             # in flight until it ends. Either way the sender keeps the message and retries,
             # and the inbox keeps the same bytes once.
-            handed.clear()
-            if not store.cancel():
+            if store.cancel():
+                handed.clear()
+            else:
                 store.add_done_callback(lambda done: _late(done, _peer(session), size))
             log.error(
                 "refused message from %s (%d bytes, MAIL FROM %s, RCPT TO %s): storing took "
@@ -470,9 +471,10 @@ def _peer(session: Session) -> str:
     return str(peer)
 
 
-def _controls(address: str, options: list[str]) -> bool:
-    """Whether an envelope address or its parameters hold a control character (NUL, CR, ...)."""
-    return any(ord(char) < 32 or ord(char) == 127 for text in (address, *options) for char in text)
+def _controls(address: str) -> bool:
+    """Whether an envelope address holds a control character (NUL, CR, ...). aiosmtpd refuses
+    parameters it does not know, and checks the values of those it knows."""
+    return any(ord(char) < 32 or ord(char) == 127 for char in address)
 
 
 def _path(address: str | None) -> str:
