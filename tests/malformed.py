@@ -321,6 +321,12 @@ def deep_multipart(depth: int = 3_000) -> bytes:
     return _head(extra=opening + TEXT_ORDER) + closing
 
 
+def line_break_in_from_name() -> bytes:
+    """A From whose quoted display name holds a line break: the header block ends there, and
+    the address (with To, Subject and the rest) falls into the body."""
+    return _head(sender='"Fleet\r\nParts" <' + FLEET + ">") + b"\r\nBPW-0310 x 2\r\n"
+
+
 def supplier_list_without_boundary() -> bytes:
     """A supplier's price list in a multipart that names no boundary."""
     listed = PRICE_LIST.replace("84.00", "86.00").encode()
@@ -407,5 +413,17 @@ CASES: tuple[Case, ...] = (
         "price list refused: sent inside winmail.dat",
         ("winmail.dat: Outlook a pus atașamentele",),
     ),
-    Case("multipart 3,000 deep", deep_multipart, "processed", NO_ORDER, ("ABC-123 x 5",)),
+    Case(
+        "multipart 3,000 deep",
+        deep_multipart,
+        "processed",
+        f"{NO_ORDER}; the message could not be read (its parts are nested too deeply)",
+        ("nested inside one another too deeply", "ABC-123 x 5"),
+    ),
+    Case(
+        "line break in the From name",
+        line_break_in_from_name,
+        "quarantined",
+        "the sender cannot be read: a line break inside the From header cut it short",
+    ),
 )

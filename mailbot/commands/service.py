@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 
 import click
 from sqlalchemy.exc import OperationalError
@@ -84,15 +83,24 @@ def notice(text: str) -> None:
 def ingest(context: Context, files: tuple[str, ...]) -> None:
     """Store and process FILES (.eml, or - for standard input) now, and say what happened.
 
-    Exits 1 when a file could not be read or a message ended in quarantine.
+    A message larger than smtp_ingress.max_message_bytes is not stored, as the listener
+    would refuse it. Exits 1 when a file could not be read or was too large, or a message
+    ended in quarantine.
     """
     app = context.app(create=True)
+    limit = app.config.smtp_ingress.max_message_bytes
     bad = 0
     for name in files:
         try:
-            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            raw = _read_at_most(name, limit + 1)
         except OSError as error:
             click.echo(f"{name}: cannot read: {error.strerror}")
+            bad += 1
+            continue
+        if len(raw) > limit:
+            click.echo(
+                f"{name}: not stored: larger than smtp_ingress.max_message_bytes ({limit} bytes)"
+            )
             bad += 1
             continue
         stored = app.store(raw, "file")
@@ -111,6 +119,15 @@ def ingest(context: Context, files: tuple[str, ...]) -> None:
     app.sender.run_once()
     if bad:
         sys.exit(FAILED)
+
+
+def _read_at_most(name: str, size: int) -> bytes:
+    """Up to `size` bytes of file `name` (- for standard input): no more is read of a file
+    too large to store."""
+    if name == "-":
+        return sys.stdin.buffer.read(size)
+    with open(name, "rb") as file:
+        return file.read(size)
 
 
 @click.group()

@@ -13,7 +13,7 @@ import email.utils
 import logging
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import errors
 from email.feedparser import BytesFeedParser
@@ -68,6 +68,10 @@ class ParsedMessage:
     forwarded: tuple[ForwardedText, ...] = ()
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     defects: tuple[str, ...] = ()
+    # Why the body could not be read at all ("nested", "broken"); "" when it was read.
+    unread: str = ""
+    # Why a From header that is there gives no address; "" when it does, or there is none.
+    sender_problem: str = ""
 
     def header(self, name: str) -> str:
         """The first value of header `name` (case-insensitive), or ""."""
@@ -95,10 +99,12 @@ def parse_message(raw: bytes, own_addresses: Collection[str] = ()) -> ParsedMess
         tree = _tree(raw)
     except Exception as exc:  # hostile nesting (RecursionError): a worker survives
         body = f"the body could not be read ({type(exc).__name__}); headers read alone"
+        unread = "nested" if isinstance(exc, RecursionError) else "broken"
         try:
-            return _Reader(_headers_alone(raw), None, [body], own_addresses).message()
+            message = _Reader(_headers_alone(raw), None, [body], own_addresses).message()
         except Exception as second:
             return _unreadable(f"message could not be read: {type(second).__name__}: {second}")
+        return replace(message, unread=unread)
     try:
         parsed = mailparser.MailParser(tree)
     except Exception as exc:  # mail-parser raises on some broken headers (a bad encoded word)
@@ -134,6 +140,7 @@ def _headers_alone(raw: bytes) -> Message:
 
 def _unreadable(reason: str) -> ParsedMessage:
     return ParsedMessage(
+        unread="broken",
         message_id="",
         from_address="",
         from_name="",
@@ -169,8 +176,10 @@ class _Reader:
         headers = self._headers()
         senders = self._addresses("from", "from_")
         from_name, from_address = senders[0] if senders else ("", "")
+        sender_problem = ""
         if not from_address:
             self.defects.append("no sender address in From")
+            sender_problem = self._sender_problem()
         message_id = _first_id(_first(headers, "message-id"))
         if not message_id:
             self.defects.append("no Message-ID")
@@ -197,7 +206,20 @@ class _Reader:
             forwarded=tuple(found for found in forwarded if found.text),
             headers=headers,
             defects=tuple(dict.fromkeys(self.defects)),
+            sender_problem=sender_problem,
         )
+
+    def _sender_problem(self) -> str:
+        """Why the From header gives no address, when there is one that says something."""
+        written = " ".join(self.raw_first.get("from", "").split())
+        if not written:
+            return ""
+        cut = any(isinstance(d, errors.MissingHeaderBodySeparatorDefect) for d in self.root.defects)
+        if cut:
+            # A line break inside the header (in a quoted display name, as a rule) ends the
+            # header block: the rest of the From header, the address with it, became body.
+            return f"a line break inside the From header cut it short: {written[:200]!r}"
+        return f"no address in the From header: {written[:200]!r}"
 
     def _headers(self) -> dict[str, tuple[str, ...]]:
         collected: dict[str, list[str]] = {}

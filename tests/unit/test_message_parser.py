@@ -677,3 +677,28 @@ def test_attached_forward_fixture_reads_cleanly() -> None:
     message = parse_message(FORWARD)
     assert message.defects == ()
     assert message.forwarded == (ForwardedText("forward.eml", "Please quote the order below."),)
+
+
+def test_a_line_break_in_the_from_name_is_named_as_the_senders_problem() -> None:
+    """A line break inside the quoted From name ends the header block: no sender is read, and
+    `sender_problem` says why; a From without any address says so too; no From says nothing."""
+    cut = parse_message(
+        b'From: "Fleet\r\nParts" <buying@fleetparts.example>\r\nSubject: o\r\n\r\nBPW-0310 x 1\r\n'
+    )
+    assert cut.from_address == ""
+    assert cut.sender_problem == ("a line break inside the From header cut it short: '\"Fleet'")
+    bare = parse_message(b"From: the purchasing office\r\nSubject: o\r\n\r\nBPW-0310 x 1\r\n")
+    assert bare.sender_problem == "no address in the From header: 'the purchasing office'"
+    assert parse_message(b"Subject: o\r\n\r\nBPW-0310 x 1\r\n").sender_problem == ""
+    assert parse_message(b"From: a@b.example\r\n\r\nx\r\n").sender_problem == ""
+
+
+def test_a_body_nested_too_deep_is_marked_unread() -> None:
+    """Multiparts nested thousands deep are read by their headers alone, marked `nested`."""
+    opening = b"".join(
+        b'Content-Type: multipart/mixed; boundary="d%d"\r\n\r\n--d%d\r\n' % (n, n)
+        for n in range(3_000)
+    )
+    message = parse_message(b"From: a@b.example\r\nSubject: o\r\n" + opening + b"x\r\n")
+    assert (message.from_address, message.unread) == ("a@b.example", "nested")
+    assert parse_message(b"From: a@b.example\r\n\r\nx\r\n").unread == ""

@@ -203,6 +203,13 @@ class Processor:
             if reason in MAYBE_BOUNCE:
                 replies, policy = self._desk.replies, self._policy.bounces
                 bounce = record_bounce(uow, replies, raw, policy=policy, now=now)
+            if reason == "no sender" and message.sender_problem and not bounce:
+                # A From header is there but gives no address (a line break hidden in its
+                # name, say): a person may want to look, and nobody can be answered.
+                return Outcome(
+                    InboundStatus.QUARANTINED,
+                    f"the sender cannot be read: {message.sender_problem}",
+                )
             return Outcome(
                 InboundStatus.IGNORED, "; ".join(filter(None, (f"not answered: {reason}", bounce)))
             )

@@ -16,6 +16,9 @@ from mailbot.services.orders.taking import price_order, read_order, store_order
 from mailbot.services.schedule.deadlines import open_agreement
 from mailbot.services.vouchers.order_codes import judge_codes, look_up_codes, reserve_codes
 
+# Why a message's body could not be read, in its outcome (`ParsedMessage.unread`).
+UNREAD = {"nested": "its parts are nested too deeply", "broken": "it is broken"}
+
 
 def take_order(handling: Handling) -> Outcome:
     """Quote the client's order mail (or say that no order line was found)."""
@@ -35,11 +38,16 @@ def take_order(handling: Handling) -> Outcome:
             "rejected": order.lines.rejected,
             "problems": order.problems,
             "vouchers": vouchers.rows(client.language),
+            "unread": message.unread,
         }
         handling.reply("no_order", context)
         count = len(vouchers.found)
         codes = english_plural("%d voucher code answered", "%d voucher codes answered", count)
-        return processed("answered: no order lines found" + (f"; {codes % count}" if count else ""))
+        said = "answered: no order lines found"
+        if message.unread:
+            why = UNREAD.get(message.unread, message.unread)
+            said += f"; the message could not be read ({why})"
+        return processed(said + (f"; {codes % count}" if count else ""))
     quote = price_order(uow, client, order, rules)
     zone = work.zone_of(client.timezone)
     vouchers = judge_codes(
