@@ -152,11 +152,13 @@ def bootstrap(
                 max_seconds=orders.max_pdf_seconds,
             ),
         ),
+        max_lines=orders.max_lines,
     )
     outgoing = config.smtp_outgoing
     replies = Replies(
         renderer=Renderer(config.templates.folder, config.scheduler.timezone),
         sender=outgoing.from_address,
+        max_bytes=outgoing.max_message_bytes,
     )
     own = {outgoing.from_address.lower(), *(r.lower() for r in config.smtp_ingress.recipients)}
     processing = config.processing
@@ -172,7 +174,11 @@ def bootstrap(
             retry_after=timedelta(seconds=processing.retry_seconds),
             lease=timedelta(seconds=processing.lease_seconds),
             own_addresses=frozenset(own),
-            reply_limit=ReplyLimit(max_per_hour=config.replies.max_per_hour),
+            reply_limit=ReplyLimit(
+                max_per_hour=config.replies.max_per_hour,
+                max_per_day=config.replies.max_auto_responses_per_day,
+                zone=ZoneInfo(config.scheduler.timezone),
+            ),
             bounces=BouncePolicy(
                 suppress_after=config.bounces.suppress_after,
                 match_window=timedelta(days=config.bounces.match_days),
@@ -267,12 +273,15 @@ def price_list_settings(lists: PriceListsConfig, pricing: PricingConfig) -> Pric
 def sender_authentication(
     security: SecurityConfig, resolver: TxtResolver | None
 ) -> SenderAuthentication | None:
-    """The configured sender check, or None when `require_sender_auth` is off."""
-    if not security.require_sender_auth:
+    """The configured sender check, or None when there is none (no trusted servers and no
+    own DKIM check). Without `require_sender_auth` it only vouches for acts by mail."""
+    if not (security.trusted_authserv_ids or security.verify_dkim):
         return None
-    if security.verify_dkim:
-        return SenderAuthentication(security.trusted_authserv_ids, resolver or DnsTxtResolver())
-    return SenderAuthentication(security.trusted_authserv_ids, None)
+    return SenderAuthentication(
+        security.trusted_authserv_ids,
+        (resolver or DnsTxtResolver()) if security.verify_dkim else None,
+        required=security.require_sender_auth,
+    )
 
 
 def deadline_settings(config: Config) -> DeadlineSettings:

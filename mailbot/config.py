@@ -169,6 +169,10 @@ class SmtpOutgoingConfig(_Section):
             raise ValueError(f"must be at least retry_seconds ({first})")
         return cap
 
+    # The largest mail mailbot writes (Postfix's default message_size_limit): a bigger one is
+    # replaced by a short mail saying why and naming its files.
+    max_message_bytes: int = Field(10_240_000, ge=100_000)
+
     @property
     def domain(self) -> str:
         return self.from_address.rpartition("@")[2]
@@ -279,6 +283,9 @@ class OrdersConfig(_Section):
     max_unpacked_bytes: int = Field(50 * 2**20, gt=0)
     max_pdf_pages: int = Field(50, gt=0)
     max_pdf_seconds: float = Field(20.0, gt=0)
+    # Order lines of one message, body and every file together; past it the order is refused
+    # with a short reply, and reading stops there.
+    max_lines: int = Field(2000, gt=0)
 
 
 class ProcessingConfig(_Section):
@@ -289,9 +296,12 @@ class ProcessingConfig(_Section):
 
 
 class RepliesConfig(_Section):
-    """How many replies one sender gets one by one in an hour; the rest wait for a digest."""
+    """How many replies one sender gets one by one in an hour (the rest wait for a digest),
+    and how many answers saying nothing was done one address gets in a day (the rest are not
+    sent): what stops a loop with an auto-responder that does not mark its mail."""
 
     max_per_hour: int = Field(20, ge=0)  # 0: no limit
+    max_auto_responses_per_day: int = Field(5, ge=0)  # 0: no limit
 
 
 class BouncesConfig(_Section):

@@ -164,6 +164,7 @@ def context(language: str) -> dict[str, object]:
         "imported": 1234567,
         "changes": _changes(),
         "held": (
+            HoldReason(HoldKind.UNVERIFIED, 0, 0, Decimal(0)),
             HoldReason(HoldKind.REMOVED_SHARE, 61234, 123456, Decimal("0.5")),
             HoldReason(HoldKind.PRICE_FACTOR, 1234, 123456, Decimal(3)),
         ),
@@ -269,6 +270,15 @@ def context(language: str) -> dict[str, object]:
         "items": 1234567,
         "generated_at": WHEN,
         "currency": "MDL",
+        "reference": "REF-K7M3Q9TXAB",
+        "command": "AGREE",
+        "max_lines": 2000,
+        "size": Decimal("14.6"),
+        "limit": Decimal("10.2"),
+        "attached": [
+            {"name": "prices-2026-11-20-Balkan-Truck-Parts-SRL.xlsx", "size": Decimal("11.3")},
+            {"name": f"{ORDER}.csv", "size": Decimal("3.3")},
+        ],
     }
 
 
@@ -290,8 +300,13 @@ VARIANTS: dict[str, list[dict[str, object]]] = {
         {"outcome": "partial"},
         {"outcome": "recent"},
         {"outcome": "shipped", "order_status": "shipped"},
+        {"outcome": "unverified"},
     ],
-    "supplier_answer": [{"outcome": "refused"}, {"outcome": "accepted"}],
+    "supplier_answer": [
+        {"outcome": "refused"},
+        {"outcome": "accepted"},
+        {"outcome": "unverified"},
+    ],
     "order_file": [{}, {"cancelled": True}],
     "deadline_escalation": [{}, {"kind": "client_agreement"}],
     "digest": [{"vouchers": [{"campaign": "Primăvara 2026 — KNORR-K012-XL", "redemptions": 1234}]}],

@@ -19,5 +19,7 @@ class OutboundStatus(StrEnum):
     BOUNCED = "bounced"  # a bounce reported it undeliverable
     HELD = "held"  # past the sender's hourly limit: waits for the digest
     DIGESTED = "digested"  # sent inside a digest
-    SUPPRESSED = "suppressed"  # not sent: the address bounced too often
+    # Not sent: the address bounced too often, or an answer saying nothing was done went past
+    # the daily limits on them (services/outbox/reply_limits.py).
+    SUPPRESSED = "suppressed"
     CANCELLED = "cancelled"  # not sent: a manager cancelled it before the sender did

@@ -72,6 +72,9 @@ class PriceListStatus(StrEnum):
 class HoldKind(StrEnum):
     REMOVED_SHARE = "removed_share"
     PRICE_FACTOR = "price_factor"
+    # Sent by mail with nothing more than a From header to show it comes from the supplier:
+    # no reply to mailbot's mail, no sender authentication (see services/orders/proof.py).
+    UNVERIFIED = "unverified"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +109,20 @@ class HoldReason:
 
     def describe(self) -> str:
         """The reason in English, for the command line and the version's record."""
+        if self.kind is HoldKind.UNVERIFIED:
+            return (
+                "sent by mail without proof of its sender (no reply to our mail, not authenticated)"
+            )
         if self.kind is HoldKind.REMOVED_SHARE:
             return (
                 f"removes {self.count} of {self.total} items ({self.share_percent}%), "
                 f"more than the allowed {self.limit_percent:f}%"
             )
         return f"{self.count} price(s) change by more than a factor of {self.limit.normalize():f}"
+
+
+# A list held because its mail did not prove its sender: no rows or limit to count.
+UNVERIFIED = HoldReason(HoldKind.UNVERIFIED, 0, 0, Decimal(0))
 
 
 def hold_reasons(changes: PriceChanges | None, policy: HoldPolicy) -> tuple[HoldReason, ...]:

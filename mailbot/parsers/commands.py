@@ -3,7 +3,8 @@
 Which words mean which command is data (`WORDS`). A command must be the whole subject or the
 whole first non-empty line of the body, give or take case, punctuation and a "Re:"/"Fwd:"
 prefix: an order that merely mentions prices is still an order. An order number may stand
-beside the words ("STATUS ORD-2026-000001", "CANCEL ORD-2026-000001") and is the argument.
+beside the words ("STATUS ORD-2026-000001", "CANCEL ORD-2026-000001") and is the argument; so
+may the order's reference ("AGREE ORD-2026-000001 REF-K7M3Q9TXAB"), which is no part of it.
 """
 
 from __future__ import annotations
@@ -66,6 +67,20 @@ WORDS: Mapping[Command, tuple[str, ...]] = {
 
 # An order number as mailbot gives them (`ORD-2026-000001`), in any case.
 ORDER_NUMBER = re.compile(r"\bORD-\d{4}-\d{6}\b", re.I)
+# An order's reference for one partner (`REF-K7M3Q9TXAB`, see services/orders/proof.py): it
+# may stand beside a command and is no part of it.
+REFERENCE = re.compile(r"\bREF-([0-9A-Z]{10})\b", re.I)
+# Crockford's base32 reads look-alikes as the digits they stand for.
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def references_in(*texts: str) -> frozenset[str]:
+    """The order references written in `texts`, as "REF-" and ten upper-case characters."""
+    return frozenset(
+        "REF-" + found.upper().translate(_LOOK_ALIKES)
+        for text in texts
+        for found in REFERENCE.findall(text)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +121,8 @@ def read_command(subject: str, text: str) -> CommandRequest | None:
         numbers = ORDER_NUMBER.findall(candidate)
         if len(numbers) > 1:
             continue
-        command = _BY_WORDS.get(normalise_words(ORDER_NUMBER.sub(" ", candidate)))
+        bare = REFERENCE.sub(" ", ORDER_NUMBER.sub(" ", candidate))
+        command = _BY_WORDS.get(normalise_words(bare))
         if command is not None:
             return CommandRequest(command, numbers[0].upper() if numbers else "")
     return None

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field, replace
 
 from mailbot.domain.lines import Rejection
 from mailbot.parsers.catalogue import Catalogue
-from mailbot.parsers.order_lines import NO_CATALOGUE, OrderLines, combine, order_lines_from_rows
+from mailbot.parsers.order_lines import (
+    NO_CATALOGUE,
+    LineBudget,
+    OrderLines,
+    combine,
+    order_lines_from_rows,
+)
 from mailbot.parsers.order_text import order_lines_from_lines
 from mailbot.parsers.pdf_order import PdfLimits, is_pdf, read_pdf
 from mailbot.parsers.tables import SheetRows, TableLimits, is_table, read_sheets
@@ -32,19 +38,23 @@ def read_order_file(
     payload: bytes,
     limits: FileLimits,
     catalogue: Catalogue = NO_CATALOGUE,
+    budget: LineBudget | None = None,
 ) -> OrderLines:
     """The order lines of one attached file. Raises UnreadableTable (with a reason for the
-    partner) for a file that cannot be read or is past `limits`."""
+    partner) for a file that cannot be read or is past `limits`, and TooManyLinesError when its
+    lines use up `budget`."""
     if is_pdf(name, content_type, payload) and not is_table(name, content_type):
-        return _pdf_lines(name, payload, limits.pdf, catalogue)
-    return _sheet_lines(name, read_sheets(name, payload, limits.tables), catalogue)
+        return _pdf_lines(name, payload, limits.pdf, catalogue, budget)
+    return _sheet_lines(name, read_sheets(name, payload, limits.tables), catalogue, budget)
 
 
-def _sheet_lines(name: str, sheets: Sequence[SheetRows], catalogue: Catalogue) -> OrderLines:
+def _sheet_lines(
+    name: str, sheets: Sequence[SheetRows], catalogue: Catalogue, budget: LineBudget | None
+) -> OrderLines:
     """The order on whichever sheets hold one: a sheet of company details, an empty "Лист1"
     or a cover page before the order is passed over without a word."""
     read = [
-        (sheet.name, order_lines_from_rows(sheet.rows, name, None, catalogue))
+        (sheet.name, order_lines_from_rows(sheet.rows, name, None, catalogue, budget))
         for sheet in sheets
         if sheet.rows
     ]
@@ -65,13 +75,15 @@ def _renamed(part: OrderLines, source: str) -> OrderLines:
     )
 
 
-def _pdf_lines(name: str, payload: bytes, limits: PdfLimits, catalogue: Catalogue) -> OrderLines:
+def _pdf_lines(
+    name: str, payload: bytes, limits: PdfLimits, catalogue: Catalogue, budget: LineBudget | None
+) -> OrderLines:
     """A PDF's tables, each read like a spreadsheet, and its other lines like a mail body. A
     table with no SKU and quantity columns (the letterhead, the addresses) is not the order."""
     content = read_pdf(payload, limits)
-    tables = [order_lines_from_rows(rows, name, None, catalogue) for rows in content.tables]
+    tables = [order_lines_from_rows(rows, name, None, catalogue, budget) for rows in content.tables]
     parts = [part for part in tables if not _only_no_columns(part)]
-    parts.append(order_lines_from_lines(content.lines, catalogue, name))
+    parts.append(order_lines_from_lines(content.lines, catalogue, name, budget))
     read = combine(*parts)
     if read.lines or read.rejected or not tables:
         return read

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mailbot.domain.lines import Origin, RejectedLine, Rejection, RequestedLine
+from mailbot.errors import MailbotError
 from mailbot.parsers.catalogue import Catalogue, Found, exact_key
 from mailbot.parsers.columns import (
     HEADER_SEARCH_ROWS,
@@ -60,6 +61,29 @@ def combine(*parts: OrderLines) -> OrderLines:
     )
 
 
+class TooManyLinesError(MailbotError):
+    """A message with more order lines than `LineBudget.limit`: reading stopped there."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} order lines")
+        self.limit = limit
+
+
+@dataclass
+class LineBudget:
+    """How many order lines (taken, asked about or refused) one message may have, its body
+    and all its files together. Each line spends one; the line past the limit raises
+    TooManyLinesError, so a message of 200,000 lines is not read through before it is refused."""
+
+    limit: int
+    used: int = 0
+
+    def spend(self) -> None:
+        self.used += 1
+        if self.used > self.limit:
+            raise TooManyLinesError(self.limit)
+
+
 def parse_quantity(text: str) -> Decimal | None:
     """The number in a quantity cell, allowing a unit after it ("5 pcs", "4 шт.", "2 buc")."""
     return parse_decimal(re.sub(rf"\s*{UNITS}$", "", text.strip(), flags=re.IGNORECASE))
@@ -84,6 +108,19 @@ class Collector:
     lines: list[RequestedLine] = field(default_factory=list)
     rejected: list[RejectedLine] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
+    budget: LineBudget | None = None
+
+    def take(self, line: RequestedLine) -> None:
+        """Keep a requested line (TooManyLinesError past the budget)."""
+        if self.budget is not None:
+            self.budget.spend()
+        self.lines.append(line)
+
+    def reject(self, line: RejectedLine) -> None:
+        """Keep a refused line or a question (TooManyLinesError past the budget)."""
+        if self.budget is not None:
+            self.budget.spend()
+        self.rejected.append(line)
 
     def add(self, row: int, sku: str, quantity_text: str) -> None:
         """One SKU and quantity as written: a requested line, or why it cannot be one."""
@@ -91,11 +128,11 @@ class Collector:
         quantity = parse_quantity(quantity_text)
         if quantity is None:
             detail = "no quantity" if not quantity_text else "not a number"
-            self.rejected.append(
+            self.reject(
                 RejectedLine(origin, Rejection.UNREADABLE_QUANTITY, sku, quantity_text, detail)
             )
         else:
-            self.lines.append(RequestedLine(sku, quantity, origin))
+            self.take(RequestedLine(sku, quantity, origin))
 
     def add_found(self, row: int, found: Found, quantity: QuantityReading) -> None:
         """A SKU the catalogue knows (or fits several items) with the quantity read beside it:
@@ -103,7 +140,7 @@ class Collector:
         origin = Origin(self.source, row)
         sku = found.unique
         if sku is None:
-            self.rejected.append(
+            self.reject(
                 RejectedLine(
                     origin,
                     Rejection.AMBIGUOUS_SKU,
@@ -113,12 +150,10 @@ class Collector:
                 )
             )
         elif quantity.value is None:
-            self.rejected.append(
-                RejectedLine(origin, Rejection.UNCLEAR_QUANTITY, sku, quantity.unclear)
-            )
+            self.reject(RejectedLine(origin, Rejection.UNCLEAR_QUANTITY, sku, quantity.unclear))
         else:
             written = "" if exact_key(found.written) == exact_key(sku) else found.written
-            self.lines.append(RequestedLine(sku, quantity.value, origin, written))
+            self.take(RequestedLine(sku, quantity.value, origin, written))
 
     def add_mapped(
         self, row: int, cells: Sequence[str], mapping: ColumnMapping, catalogue: Catalogue
@@ -145,7 +180,7 @@ class Collector:
 
     def refuse(self, row: int, reason: Rejection, text: str) -> None:
         """A line that cannot be an order line as written, with what was written there."""
-        self.rejected.append(RejectedLine(Origin(self.source, row), reason, "", text))
+        self.reject(RejectedLine(Origin(self.source, row), reason, "", text))
 
     def result(self) -> OrderLines:
         return OrderLines(tuple(self.lines), tuple(self.rejected), tuple(self.codes))
@@ -181,8 +216,10 @@ def order_lines_from_rows(
     source: str,
     custom: Mapping[str, str] | None = None,
     catalogue: Catalogue = NO_CATALOGUE,
+    budget: LineBudget | None = None,
 ) -> OrderLines:
-    """The order lines of a table read by `read_rows`, with rejected rows by row number.
+    """The order lines of a table read by `read_rows`, with rejected rows by row number;
+    each line spends one of `budget` (TooManyLinesError when it runs out).
 
     Columns are found by their header (or the partner's `custom` header names) and by their
     content (cells that are SKUs of the `catalogue`); a table without either whose rows are all
@@ -191,7 +228,7 @@ def order_lines_from_rows(
     """
     table = list(rows)
     found = columns_of(table, custom, catalogue)
-    collector = Collector(source)
+    collector = Collector(source, budget=budget)
     if found is None:
         return OrderLines(rejected=(_no_columns(table, source),))
     first_data_row, mapping = found

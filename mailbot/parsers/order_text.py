@@ -20,6 +20,7 @@ from mailbot.parsers.order_lines import (
     NO_CATALOGUE,
     REQUIRED,
     Collector,
+    LineBudget,
     OrderLines,
     cell_quantity,
     columns_of,
@@ -64,22 +65,30 @@ _BRAND = re.compile(r"[A-Z]{2,8}")  # "WVA", "KNORR" in front of a number
 
 
 def order_lines_from_text(
-    text: str, catalogue: Catalogue = NO_CATALOGUE, source: str = BODY
+    text: str,
+    catalogue: Catalogue = NO_CATALOGUE,
+    source: str = BODY,
+    budget: LineBudget | None = None,
 ) -> OrderLines:
     """The order lines written in a text, with Origin(`source`, line number).
 
     Reads "SKU x 5", "5 x SKU", "SKU; 5", "SKU — 5 pcs", "SKU<TAB>5" and the like, one a
     line, and tables with a header row whose cells are split by "|" or TAB (as html2text
-    renders HTML tables). With a `catalogue`, also any notation of the SKUs on offer.
+    renders HTML tables). With a `catalogue`, also any notation of the SKUs on offer. Each
+    line spends one of `budget`: TooManyLinesError stops the reading when it runs out.
     """
-    return order_lines_from_lines(list(enumerate(text.splitlines(), start=1)), catalogue, source)
+    lines = list(enumerate(text.splitlines(), start=1))
+    return order_lines_from_lines(lines, catalogue, source, budget)
 
 
 def order_lines_from_lines(
-    lines: Sequence[tuple[int, str]], catalogue: Catalogue, source: str
+    lines: Sequence[tuple[int, str]],
+    catalogue: Catalogue,
+    source: str,
+    budget: LineBudget | None = None,
 ) -> OrderLines:
     """As `order_lines_from_text`, for lines that carry their own numbers (a PDF's lines)."""
-    reader = _TextReader(Collector(source), catalogue, lines)
+    reader = _TextReader(Collector(source, budget=budget), catalogue, lines)
     reader.read()
     return reader.collector.result()
 

@@ -1,20 +1,23 @@
 """Queries for mail mailbot must be careful with: addresses that bounce, mail a bounce may
-report on, and replies held back by the per-sender limit."""
+report on, replies held back by the per-sender limits, and the mail a partner's answer threads
+to."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from mailbot.domain.mail import OutboundStatus
-from mailbot.storage.models import BouncingAddress, OutboundMessage
+from mailbot.domain.mail import InboundStatus, OutboundStatus
+from mailbot.storage.models import BouncingAddress, InboundMessage, OutboundMessage
 
 # What the sender has handed (or will hand) to the relay: the mail a bounce can be about.
 DELIVERED = (OutboundStatus.SENT, OutboundStatus.PENDING, OutboundStatus.BOUNCED)
 HELD = OutboundStatus.HELD
+# What went or goes to its reader, one by one or in a digest.
+WENT = (*DELIVERED, HELD, OutboundStatus.DIGESTED)
 
 
 class BouncingAddresses:
@@ -78,6 +81,59 @@ class SentMail:
         )
         return self.session.scalar(query) or 0
 
+    def auto_responses_to(self, recipient: str, since: datetime) -> int:
+        """How many answers saying nothing was done (those with a fingerprint) went or go to
+        `recipient` since `since`; suppressed and cancelled ones are not counted."""
+        query = select(func.count(OutboundMessage.id)).where(
+            OutboundMessage.recipient == recipient,
+            OutboundMessage.created_at >= since,
+            OutboundMessage.fingerprint.is_not(None),
+            OutboundMessage.status.in_(WENT),
+        )
+        return self.session.scalar(query) or 0
+
+    def same_answer_to(self, recipient: str, fingerprint: str, since: datetime) -> int | None:
+        """The id of an answer with `fingerprint` that went or goes to `recipient` since
+        `since`, if there is one."""
+        query = select(OutboundMessage.id).where(
+            OutboundMessage.recipient == recipient,
+            OutboundMessage.created_at >= since,
+            OutboundMessage.fingerprint == fingerprint,
+            OutboundMessage.status.in_(WENT),
+        )
+        return self.session.scalars(query.order_by(OutboundMessage.id).limit(1)).first()
+
+    def answered_same(self, content_hash: str, since: datetime, excluding: int) -> int | None:
+        """The id of a received message with `content_hash` (the same text from the same
+        address) processed since `since`, other than `excluding`, if there is one."""
+        query = select(InboundMessage.id).where(
+            InboundMessage.content_hash == content_hash,
+            InboundMessage.id != excluding,
+            InboundMessage.status == InboundStatus.PROCESSED,
+            InboundMessage.processed_at >= since,
+        )
+        return self.session.scalars(query.order_by(InboundMessage.id).limit(1)).first()
+
+    def wrote_to(
+        self,
+        message_ids: Iterable[str],
+        recipients: Collection[str],
+        order_id: int | None = None,
+    ) -> str:
+        """The first of `message_ids` (bare, no brackets) that is a mail mailbot wrote to one
+        of `recipients` (about order `order_id`, when given), or "" for none."""
+        bracketed = list(dict.fromkeys(f"<{i.strip('<>')}>" for i in message_ids if i))
+        if not bracketed or not recipients:
+            return ""
+        query = select(OutboundMessage.message_id).where(
+            OutboundMessage.message_id.in_(bracketed[:100]),
+            OutboundMessage.recipient.in_(list(recipients)),
+        )
+        if order_id is not None:
+            query = query.where(OutboundMessage.order_id == order_id)
+        found = set(self.session.scalars(query))
+        return next((i for i in bracketed if i in found), "")
+
     def has_held(self, recipient: str) -> bool:
         """Whether replies to `recipient` wait for their digest."""
         query = select(OutboundMessage.id).where(
@@ -86,9 +142,11 @@ class SentMail:
         return self.session.scalars(query.limit(1)).first() is not None
 
     def held_reasons(self, inbound_id: int) -> Sequence[str]:
-        """Why replies to the received message `inbound_id` were held, if any were."""
+        """Why replies to the received message `inbound_id` were held or not sent, if any
+        were (at write time: the reply limits)."""
         query = select(OutboundMessage.last_error).where(
-            OutboundMessage.inbound_message_id == inbound_id, OutboundMessage.status == HELD
+            OutboundMessage.inbound_message_id == inbound_id,
+            OutboundMessage.status.in_((HELD, OutboundStatus.SUPPRESSED)),
         )
         return self.session.scalars(query.order_by(OutboundMessage.id)).all()
 

@@ -91,6 +91,9 @@ class InboundMessage(Base):
     outcome: Mapped[str] = mapped_column(Text, default="")
     processed_at: Mapped[datetime | None]
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    # What the sender wrote (address, subject, text, files), hashed: the same message again
+    # from the same address the same day gets no second answer saying nothing was done.
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
 
     __table_args__ = (Index("ix_inbound_messages_status_lease", "status", "lease_until"),)
 
@@ -153,6 +156,9 @@ class Order(Base):
     inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
     created_at: Mapped[datetime]
     quoted_at: Mapped[datetime | None]
+    # The key of the order's references (one per partner, see services/orders/proof.py),
+    # which prove that an answer comes from someone who saw mailbot's mail about the order.
+    secret: Mapped[str | None] = mapped_column(String(64))
     lines: Mapped[list[OrderLine]] = relationship(
         cascade="all, delete-orphan", order_by="OrderLine.position"
     )
@@ -245,7 +251,8 @@ class OutboundMessage(Base):
     (a bounce reported it undeliverable: `bounce_recipient`, `bounce_status`), held (a reply
     past the sender's hourly limit, waiting for the digest; the reason in `last_error`),
     digested (sent inside the digest `digest_id`), suppressed (not sent: the address bounced
-    too often; the reason in `last_error`), cancelled (not sent: a manager cancelled it while
+    too often, or an answer saying nothing was done past the daily limits; the reason in
+    `last_error`), cancelled (not sent: a manager cancelled it while
     it was pending or held; who and why in `last_error`).
 
     `queued_at`: when the mail entered the queue (written, or put back by `outbox retry`);
@@ -279,6 +286,9 @@ class OutboundMessage(Base):
     bounce_recipient: Mapped[str] = mapped_column(String(320), default="", server_default="")
     bounce_status: Mapped[str] = mapped_column(String(16), default="", server_default="")
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    # Set on answers that say nothing was done (see services/outbox/reply_limits.py): the
+    # hash of their kind and text, so the same answer goes to an address once a day.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_outbound_messages_status_next", "status", "next_attempt_at"),

@@ -112,12 +112,21 @@ def test_an_order_with_a_voucher_lives_from_price_list_to_digest(story: Story) -
                                 "--code", "WINTER25", "--percent", "10"])  # fmt: skip
     assert created.exit_code == 0, created.output
 
+    # A price list in a new mail is held for the manager; sent as a reply to its report, applied.
     send(PRICE_LIST.read_bytes())
+    report = received(SUPPLIER, "")
+    assert received(MANAGER, "")["Subject"].startswith("Price list from Balkan Truck Parts SRL")
+    (listing,) = headers(PRICE_LIST.read_bytes()).iter_attachments()
+    files = [(str(listing.get_filename()), "text/csv", listing.get_payload(decode=True))]
+    thread = str(report["Message-ID"])
+    threaded = {"In-Reply-To": thread, "References": thread}
+    subject = "Re: " + str(report["Subject"])
+    send(mail(sender=SUPPLIER, subject=subject, body="Lista.", headers=threaded, attachments=files))
     assert "BPW-0310" in parts(received(SUPPLIER, "").as_bytes())["plain"]
 
     send(mail(sender=CLIENT, subject="Order winter25", body="BPW-0310 x 2\nSAF-2234 x 5"))
     quote = received(CLIENT, "Quote ORD-2026-")
-    number = str(quote["Subject"]).split()[-1]
+    number = str(quote["Subject"]).split()[1]  # "Quote ORD-… [REF-…]"
     text = parts(quote.as_bytes())["plain"]
     assert "WINTER25" in text
     assert "Voucher discount" in text

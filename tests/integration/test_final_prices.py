@@ -12,10 +12,11 @@ from mailbot.domain.money import Money
 from mailbot.domain.pricing import Offer, PriceRules
 from mailbot.services.orders.taking import price_rules
 from mailbot.services.partners.registry import add_partner
+from mailbot.services.pricelists.importing import import_price_list
 from mailbot.storage.models import OutboundMessage
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import mail, parts
-from tests.pipeline import ingest, quoted
+from tests.pipeline import quoted
 
 GROSS_CLIENT = "buying@gross-fleet.example"
 NET_CLIENT = "buying@fleetparts.example"  # the demo's Fleet Parts Ltd, group "fleet", net
@@ -66,9 +67,25 @@ def setup(app: App) -> None:
             now=app.clock.now(),
             price_display=display,
         )
-    prices = ("prices.csv", "text/csv", QUICK_LIST.encode())
-    _, outcome = ingest(app, mail(sender=QUICK, body="New prices", attachments=[prices]))
-    assert "1 rows" in outcome.summary
+    assert import_list(app, QUICK_LIST) == 1
+
+
+def import_list(app: App, table: str) -> int:
+    """Quick Parts' price list imported as `mailbot pricelist import` does; the rows taken."""
+    with app.uow() as uow:
+        quick = uow.partners.by_address(QUICK)
+        assert quick is not None
+        report = import_price_list(
+            uow,
+            quick,
+            "prices.csv",
+            table.encode(),
+            default_currency="EUR",
+            now=app.clock.now(),
+            settings=app.price_lists,
+        )
+        uow.commit()
+    return report.imported
 
 
 def test_a_gross_client_in_a_group_gets_its_final_prices_and_vat(
@@ -131,8 +148,7 @@ def test_without_delivery_days_the_supplier_priority_breaks_the_tie(
     body = "sku;price;stock\nBPW-0310;84.00;50\n"
     plain = with_pricing(app, transport, clock, {"supplier_priority": {QUICK.upper(): 3}})
     setup(plain)
-    replaced = ("prices.csv", "text/csv", body.encode())
-    ingest(plain, mail(sender=QUICK, body="Prices without lead times", attachments=[replaced]))
+    assert import_list(plain, body) == 1  # prices without lead times
     detail = quoted(plain, mail(sender=NET_CLIENT, body="BPW-0310 x 1"))
     assert detail["lines"][0]["supplier_id"] == partner_id(plain, QUICK)
     unranked = with_pricing(app, transport, clock, {})

@@ -61,7 +61,7 @@ def test_agree_twice_is_answered_and_debits_once(app: App) -> None:
     seed_demo(app)
     number = agree_and_send(app)
     files = len([m for m in outbox(app) if m.kind == "order_file"])
-    _, outcome = ingest(app, mail(sender=FLEET, subject=f"Re: Quote {number}", body="AGREE"))
+    outcome = answer(app, "quote", FLEET, "AGREE")
     assert "changed nothing" in outcome.summary
     assert subject(app, CLIENT) == f"Order {number} was already agreed"
     assert debits(app) == [Decimal("480.60")]

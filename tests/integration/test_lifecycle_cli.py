@@ -81,7 +81,8 @@ def test_a_held_order_is_released_or_cancelled_from_the_command_line(
     story, `orders close` needs it shipped, `orders cancel` refuses a finished order."""
     out = call(cli, "ingest", str(order_mail(tmp_path, "o1", "Order", "BPW-0310 x 2"))).output
     number = out.split("quoted ")[1].split(":")[0]
-    agree = order_mail(tmp_path, "a1", f"Re: Quote {number}", "AGREE")
+    (quote,) = json.loads(call(cli, "outbox", "list", "--json").output)
+    agree = order_mail(tmp_path, "a1", f"Re: Quote {number}", "AGREE", quote["message_id"])
     assert "held above the credit limit" in call(cli, "ingest", str(agree)).output
     (listed,) = json.loads(call(cli, "orders", "list", "--json").output)
     assert listed["status"] == "held"

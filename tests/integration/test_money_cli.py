@@ -29,16 +29,19 @@ def cli(environ: dict[str, str], tmp_path: Path) -> CliRunner:
     call(runner, "pricelist", "import", str(prices), "--supplier", SUPPLIER)
     out = call(runner, "ingest", str(mail(tmp_path, "o1", "Order", "BPW-0310 x 2"))).output
     number = out.split("quoted ")[1].split(":")[0]
-    agreed = call(runner, "ingest", str(mail(tmp_path, "a1", f"Re: Quote {number}", "AGREE")))
+    (quote,) = json.loads(call(runner, "outbox", "list", "--json").output)
+    agree = mail(tmp_path, "a1", f"Re: Quote {number}", "AGREE", quote["message_id"])
+    agreed = call(runner, "ingest", str(agree))  # a reply to the quote, as a mail program writes
     assert "agreed" in agreed.output
     return runner
 
 
-def mail(tmp_path: Path, name: str, subject: str, body: str) -> Path:
+def mail(tmp_path: Path, name: str, subject: str, body: str, reply_to: str = "") -> Path:
     path = tmp_path / f"{name}.eml"
+    threading = f"In-Reply-To: {reply_to}\r\n" if reply_to else ""
     path.write_bytes(
         f"From: {CLIENT}\r\nTo: orders@distributor.example\r\nSubject: {subject}\r\n"
-        f"Message-ID: <{name}@fleetparts.example>\r\n\r\n{body}\r\n".encode()
+        f"Message-ID: <{name}@fleetparts.example>\r\n{threading}\r\n{body}\r\n".encode()
     )
     return path
 

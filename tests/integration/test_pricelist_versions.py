@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from mailbot.bootstrap import App
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import SecurityConfig
 from mailbot.domain.price_changes import HoldKind
 from mailbot.services.partners.registry import add_partner
 from mailbot.services.pricelists.importing import (
@@ -29,11 +30,20 @@ from mailbot.storage.models import OutboundMessage
 from tests.conftest import START
 from tests.mail import headers, mail, parts
 from tests.pipeline import ingest
+from tests.signing import received
 
 SUPPLIER = "sales@balkan.example"
+MX = "mx.desk.example"
 FIRST = (
     b"sku;name;price\nA-1;Drum;10.00\nB-2;Pad;20.00\nC-3;Disc;30.00\nD-4;Hose;40.00\nE-5;Belt;50\n"
 )
+
+
+def trusting(app: App) -> App:
+    """The app trusting the Authentication-Results of the desk's own MX."""
+    security = SecurityConfig(trusted_authserv_ids=(MX,))
+    config = app.config.model_copy(update={"security": security})
+    return bootstrap(config, engine=app.engine, clock=app.clock)
 
 
 def partner(app: App, address: str, role: str, language: str = "en") -> int:
@@ -95,7 +105,10 @@ def test_a_list_removing_too_much_is_held_and_managers_are_mailed(app: App) -> N
     partner(app, "client@fleet.example", "client")
     load(app, FIRST)
     attachment = ("new.csv", "text/csv", b"sku;price\nA-1;10.00\nB-2;20.00\n")
-    _, outcome = ingest(app, mail(sender=SUPPLIER, body="New prices", attachments=[attachment]))
+    # From an authenticated sender: held for what it removes, not for who sent it.
+    app = trusting(app)
+    raw = mail(sender=SUPPLIER, body="New prices", attachments=[attachment])
+    _, outcome = ingest(app, received(raw, f"{MX}; dkim=pass header.d=balkan.example"))
     assert "held as version 2, 2 manager(s) told" in outcome.summary
     assert active_price(app, "E-5") == Decimal(50)
     with app.uow() as uow:

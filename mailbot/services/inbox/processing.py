@@ -23,7 +23,7 @@ from mailbot.services.inbox.routing import route
 from mailbot.services.inbox.sender_auth import SenderAuthentication
 from mailbot.services.orders.taking import OrderRules
 from mailbot.services.outbox.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
-from mailbot.services.outbox.reply_limits import ReplyLimit, send_due_digests
+from mailbot.services.outbox.reply_limits import ReplyLimit, content_hash, send_due_digests
 from mailbot.services.partners.contracts import take_notice
 from mailbot.services.pricelists.catalogue import CatalogueCache
 from mailbot.services.pricelists.importing import PriceListSettings
@@ -83,7 +83,11 @@ class Processor:
         self._policy = policy
         self._clock = clock
         self._intake = Intake(
-            rules, price_lists or PriceListSettings(), policy.reply_limit, CatalogueCache()
+            rules,
+            price_lists or PriceListSettings(),
+            policy.reply_limit,
+            CatalogueCache(),
+            sender_auth,
         )
 
     def run_once(self, limit: int = 20) -> int:
@@ -218,12 +222,14 @@ class Processor:
             return Outcome(
                 InboundStatus.IGNORED, f"not answered: unknown sender {message.from_address}"
             )
-        if self._sender_auth is not None:
+        if self._sender_auth is not None and self._sender_auth.required:
             refusal = self._sender_auth.refusal(raw, message)
             if refusal:
                 return Outcome(InboundStatus.QUARANTINED, refusal)
         inbound.partner_id = partner.id
-        handling = Handling(self._desk.at(uow, now), inbound, message, partner, self._intake)
+        inbound.content_hash = content_hash(message)
+        work = self._desk.at(uow, now)
+        handling = Handling(work, inbound, message, partner, self._intake, raw)
         if not partner.active:
             if not take_notice(uow, partner, now):
                 return Outcome(

@@ -12,6 +12,7 @@ from mailbot.domain.quotes import Quote
 from mailbot.parsers.commands import is_check
 from mailbot.services.inbox.handling import Handling, Outcome, processed
 from mailbot.services.orders.agreement import agree
+from mailbot.services.orders.proof import order_reference
 from mailbot.services.orders.taking import price_order, read_order, store_order
 from mailbot.services.schedule.deadlines import open_agreement
 from mailbot.services.vouchers.order_codes import judge_codes, look_up_codes, reserve_codes
@@ -31,6 +32,10 @@ def take_order(handling: Handling) -> Outcome:
     uow, rules = work.uow, handling.intake.rules
     catalogue = handling.intake.catalogue.current(uow)
     order = read_order(message, rules, catalogue)
+    if order.too_many_lines:
+        # A short answer, whatever the size of the order: no quote of the lines read so far.
+        handling.reply("too_many_lines", {"max_lines": order.too_many_lines})
+        return processed(f"answered: order refused, more than {order.too_many_lines} lines")
     if not order.lines.lines:
         # Codes written without an order ("Promo code: SPRING10, does it apply?") are answered.
         vouchers = look_up_codes(uow, client, order, message, catalogue)
@@ -69,7 +74,11 @@ def take_order(handling: Handling) -> Outcome:
     stored = store_order(uow, client, inbound, quote, inbound.received_at)
     now = work.now
     agree_by = open_agreement(work, stored, quote)
-    quoted: dict[str, object] = {"order_number": stored.number, "quote": quote}
+    quoted: dict[str, object] = {
+        "order_number": stored.number,
+        "quote": quote,
+        "reference": order_reference(stored, client.id),
+    }
     if client.auto_agree:
         quoted["auto_agree"] = True  # agreed at once: no AGREE asked for, no date to answer by
     elif agree_by is not None:

@@ -15,6 +15,7 @@ from mailbot.parsers.tables import is_table
 from mailbot.services.inbox.handling import Handling, Outcome, processed
 from mailbot.services.inbox.quoting import take_order
 from mailbot.services.orders.client_commands import answer_command
+from mailbot.services.orders.proof import proof_of_sender
 from mailbot.services.orders.supplier_orders import answer_supplier
 from mailbot.services.orders.taking import winmail_problems
 from mailbot.services.pricelists.by_mail import report_context, take_price_list
@@ -106,18 +107,22 @@ def answer_supplier_mail(handling: Handling) -> Outcome:
 
 
 def take_supplier_price_list(handling: Handling) -> Outcome:
-    """Import the supplier's first spreadsheet as its new price list and report on it."""
+    """Import the supplier's first spreadsheet as its new price list and report on it; held
+    for a manager when the mail shows no more than its From header (see orders/proof.py)."""
 
     def report(context: Mapping[str, object]) -> None:
         handling.reply("pricelist_report", context)
 
+    work, supplier, message = handling.work, handling.partner, handling.message
+    proof = proof_of_sender(work.uow, message, supplier, None, lambda: handling.authenticated)
     summary = take_price_list(
-        handling.work,
-        handling.partner,
-        handling.message,
+        work,
+        supplier,
+        message,
         report=report,
         settings=handling.intake.price_lists,
         received_at=handling.record.received_at,
+        unverified=not proof,
     )
     return processed(summary)
 

@@ -21,7 +21,7 @@ from mailbot.parsers.authentication import (
 from mailbot.parsers.message import ParsedMessage
 from mailbot.security.alignment import aligned, domain_of
 from mailbot.security.dkim import check_dkim
-from mailbot.security.resolver import TxtResolver
+from mailbot.security.resolver import DnsLookupError, TxtResolver
 
 _METHODS = ("dkim", "spf", "dmarc")
 
@@ -70,12 +70,30 @@ def _speaks_for(result: MethodResult, identity: str, from_domain: str) -> bool:
 
 
 class SenderAuthentication:
-    """The configured check: trusted servers' results, then (optionally) mailbot's own DKIM."""
+    """The configured check: trusted servers' results, then (optionally) mailbot's own DKIM.
 
-    def __init__(self, trusted_authserv_ids: Collection[str], resolver: TxtResolver | None) -> None:
+    `required`: mail that fails is quarantined (`security.require_sender_auth`); otherwise the
+    check only vouches for acts that commit money or goods (see services/orders/proof.py)."""
+
+    def __init__(
+        self,
+        trusted_authserv_ids: Collection[str],
+        resolver: TxtResolver | None,
+        *,
+        required: bool = True,
+    ) -> None:
         """`resolver` None: mailbot does not verify DKIM itself."""
         self._trusted = frozenset(i.strip().lower() for i in trusted_authserv_ids)
         self._resolver = resolver
+        self.required = required
+
+    def passes(self, raw: bytes, message: ParsedMessage) -> bool:
+        """Whether the sender of `message` is authenticated; a DKIM key lookup that failed
+        counts as not (the message is not retried for it, unlike with `required`)."""
+        try:
+            return self.refusal(raw, message) is None
+        except DnsLookupError:
+            return False
 
     def refusal(self, raw: bytes, message: ParsedMessage) -> str | None:
         """Why the sender of `message` (whose bytes are `raw`) is not believed, or None.

@@ -2,7 +2,9 @@
 
 The order a command is about is the one it names, else the one whose mail it answers, else
 the one named in its subject. An order of another client is answered exactly as an unknown
-one, so a guessed number reveals nothing.
+one, so a guessed number reveals nothing. AGREE and CANCEL are carried out only when the
+message shows more than its From header (see `proof.py`); otherwise the client is told, at
+its registered address, how to answer, and nothing changes.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from mailbot.parsers.commands import Command, CommandRequest
 from mailbot.services.orders import agreement, ledger
 from mailbot.services.orders.lifecycle import order_replied_to
 from mailbot.services.orders.mail import Inbound, order_context, tell, tell_client
+from mailbot.services.orders.proof import NOT_PROVEN, order_reference, proof_of_sender
 from mailbot.services.work import Work
-from mailbot.storage.models import Partner
+from mailbot.storage.models import Order, Partner
+
+# The commands that commit money or goods, which need more than a From header.
+ACTS = frozenset({Command.AGREE, Command.CANCEL})
 
 RECENT_ORDERS = 10  # how many orders a STATUS without a number lists
 
@@ -38,12 +44,34 @@ def answer_command(work: Work, request: CommandRequest, client: Partner, inbound
         tell(work, client, "order_answer", context, order=None, inbound=inbound)
         return f"{request.command.upper()} for an unknown order {number}"
     work.uow.order_records.lock(order)
+    if request.command in ACTS:
+        proof = proof_of_sender(work.uow, inbound.message, client, order, inbound.authenticated)
+        if not proof:
+            return _not_proven(work, order, client, inbound, request.command)
     if request.command is Command.AGREE:
         return agreement.agree(work, order, client, inbound)
     if request.command is Command.CANCEL:
         return agreement.cancel(work, order, client, inbound)
     tell_client(work, order, "status", inbound=inbound)
     return f"status of {order.number} sent: {order.status}"
+
+
+def _not_proven(
+    work: Work, order: Order, client: Partner, inbound: Inbound, command: Command
+) -> str:
+    """Tell the client (at its registered address, whoever wrote the mail) that the command
+    was not carried out and how to give it, and record it."""
+    word = command.upper()
+    context = {
+        **order_context(work.uow, order),
+        "outcome": "unverified",
+        "command": word,
+        "reference": order_reference(order, client.id),
+    }
+    tell(work, client, "order_answer", context, order=order, inbound=inbound)
+    payload = {"order": order.number, "partner": client.id, "act": command.value}
+    work.uow.events.record("ActNotProven", {**payload, "message": inbound.record.id}, work.now)
+    return f"{word} for {order.number} not carried out: {NOT_PROVEN}"
 
 
 def _balance(work: Work, client: Partner, inbound: Inbound) -> str:

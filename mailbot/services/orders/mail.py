@@ -6,15 +6,15 @@ about the order to that recipient, so a client's mail program shows one conversa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mailbot.domain.actors import who_acted
-from mailbot.domain.mail import OutboundStatus
 from mailbot.domain.money import Money
 from mailbot.domain.orders import OrderStatus, SupplierOrderStatus
 from mailbot.parsers.message import ParsedMessage
 from mailbot.services.outbox.replies import Thread, mail_managers, reply_address
+from mailbot.services.outbox.reply_limits import ReplyLimit, queue_reply
 from mailbot.services.work import Work
 from mailbot.storage.models import InboundMessage, Order, OrderTransition, Partner, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -22,14 +22,23 @@ from mailbot.storage.unit_of_work import UnitOfWork
 Context = dict[str, object]
 
 
+def _not_authenticated() -> bool:
+    return False
+
+
+NO_LIMIT = ReplyLimit(max_per_hour=0, max_per_day=0)
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """The message being answered, when there is one. `hold` is why a reply to its sender
-    must wait for the reply digest ("" to send it; see services/outbox/reply_limits.py)."""
+    """The message being answered, when there is one: the reply limits its answers are
+    judged by (see services/outbox/reply_limits.py), and whether its sender passed sender
+    authentication (asked only when an act needs it)."""
 
     record: InboundMessage
     message: ParsedMessage
-    hold: str = ""
+    limit: ReplyLimit = NO_LIMIT
+    authenticated: Callable[[], bool] = _not_authenticated
 
     @property
     def thread(self) -> Thread:
@@ -101,28 +110,45 @@ def tell(
     inbound: Inbound | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> None:
-    """Queue template `kind` to `partner`: as a reply to `inbound`, else in the order's thread."""
-    to = reply_address(inbound.message, partner) if inbound else first_address(partner)
-    thread = inbound.thread if inbound else None
-    if inbound is None and order is not None:
+    """Queue template `kind` to `partner`: as a reply to `inbound` (under the reply limits),
+    else in the order's thread."""
+    context = {"partner_name": partner.name, **context}
+    order_id = None if order is None else order.id
+    if inbound is not None:
+        queue_reply(
+            work.uow,
+            work.replies,
+            limit=inbound.limit,
+            inbound=inbound.record,
+            kind=kind,
+            language=partner.language,
+            to=reply_address(inbound.message, partner),
+            context=context,
+            now=work.now,
+            thread=inbound.thread,
+            order_id=order_id,
+            attachments=attachments,
+            timezone=partner.timezone,
+        )
+        return
+    to = first_address(partner)
+    thread = None
+    if order is not None:
         first = work.uow.order_records.first_mail(order.id, to)
         if first is not None:
             thread = Thread(first.message_id)
-    mail = work.replies.queue(
+    work.replies.queue(
         work.uow,
         kind=kind,
         language=partner.language,
         to=to,
-        context={"partner_name": partner.name, **context},
+        context=context,
         now=work.now,
         thread=thread,
-        inbound_id=inbound.record.id if inbound else None,
-        order_id=None if order is None else order.id,
+        order_id=order_id,
         attachments=attachments,
         timezone=partner.timezone,
     )
-    if inbound is not None and inbound.hold:
-        mail.status, mail.last_error = OutboundStatus.HELD, inbound.hold
 
 
 def tell_client(

@@ -22,6 +22,7 @@ from mailbot.parsers.supplier_answers import SupplierAnswer, read_supplier_answe
 from mailbot.parsers.tables import TableLimits, UnreadableTable, is_table, read_rows
 from mailbot.services.orders.lifecycle import transition
 from mailbot.services.orders.mail import Inbound, first_address, tell, tell_client
+from mailbot.services.orders.proof import NOT_PROVEN, order_reference, proof_of_sender
 from mailbot.services.schedule.deadlines import (
     close_deadlines,
     open_shipping,
@@ -76,6 +77,7 @@ def send_order_files(work: Work, order: Order) -> int:
             "confirm_by": confirm_by,
             "cancelled": False,
             "example_day": today,  # the shipping example is a date the answer may give
+            "reference": order_reference(order, supplier_id),
         }
         tell(work, supplier, "order_file", context, order=order, attachments=attachments)
         mail = uow.order_records.first_mail(order.id, first_address(supplier))
@@ -140,6 +142,12 @@ def answer_supplier(
     if order.status in FINAL or part.status == SupplierOrderStatus.SHIPPED:
         reply("closed")
         return f"supplier answer for {order.number} refused: the order is {order.status}"
+    if not proof_of_sender(uow, inbound.message, supplier, order, inbound.authenticated):
+        # Not read at all: told, at the supplier's own address, how to answer.
+        reply("unverified", reference=order_reference(order, supplier.id))
+        act = {"order": order.number, "partner": supplier.id, "act": "supplier_answer"}
+        uow.events.record("ActNotProven", {**act, "message": inbound.record.id}, work.now)
+        return f"supplier answer for {order.number} not carried out: {NOT_PROVEN}"
     answer, problems = _read(inbound, limits)
     if answer.empty and not problems:
         reply("not_understood")
@@ -250,7 +258,8 @@ def _apply(
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
         settle(DeadlineKind.SHIPPING)
     if part.status == SupplierOrderStatus.PARTIAL:
-        tell_client(work, order, "partial", lines=comparison(order))
+        reference = order_reference(order, order.client_id)
+        tell_client(work, order, "partial", lines=comparison(order), reference=reference)
     advance(work, order, actor_id=part.supplier_id, inbound_id=inbound.record.id)
     return f"supplier answer for {order.number}: {', '.join(news)}; order {order.status}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -15,7 +16,7 @@ from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.catalogue import Catalogue
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_files import FileLimits, is_order_file, read_order_file
-from mailbot.parsers.order_lines import NO_CATALOGUE, OrderLines
+from mailbot.parsers.order_lines import NO_CATALOGUE, LineBudget, OrderLines, TooManyLinesError
 from mailbot.parsers.order_text import order_lines_from_text
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable
 from mailbot.services.orders.lifecycle import transition
@@ -47,14 +48,17 @@ class OrderRules:
     max_quantity: int
     max_attachments: int
     files: FileLimits
+    max_lines: int = 2000  # order lines of one message, body and files together
 
 
 @dataclass(frozen=True, slots=True)
 class ReadOrder:
-    """Everything read from one message: lines, and problems with whole attachments (row 0)."""
+    """Everything read from one message: lines, and problems with whole attachments (row 0).
+    `too_many_lines` is the limit the message went past (reading stopped there), else 0."""
 
     lines: OrderLines
     problems: tuple[RejectedLine, ...]
+    too_many_lines: int = 0
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -67,7 +71,17 @@ def read_order(
 ) -> ReadOrder:
     """The order lines of a message: from its files (spreadsheets, PDFs), its body, then the
     text of messages forwarded as attachments; the `catalogue` of SKUs on offer tells SKUs in
-    any notation, and their columns, apart."""
+    any notation, and their columns, apart. Past `rules.max_lines` lines (taken, asked about
+    or refused) reading stops and the order comes back empty with `too_many_lines` set."""
+    try:
+        return _read_order(message, rules, catalogue, LineBudget(rules.max_lines))
+    except TooManyLinesError as error:
+        return ReadOrder(OrderLines(), (), too_many_lines=error.limit)
+
+
+def _read_order(
+    message: ParsedMessage, rules: OrderRules, catalogue: Catalogue, budget: LineBudget
+) -> ReadOrder:
     parts: list[OrderLines] = []
     problems = list(winmail_problems(message))
     files = [a for a in message.attachments if is_order_file(a.filename, a.content_type, a.payload)]
@@ -84,14 +98,20 @@ def read_order(
         try:
             parts.append(
                 read_order_file(
-                    name, attachment.content_type, attachment.payload, rules.files, catalogue
+                    name,
+                    attachment.content_type,
+                    attachment.payload,
+                    rules.files,
+                    catalogue,
+                    budget,
                 )
             )
         except UnreadableTable as error:
             problems.append(file_problem(name, error, rules.files.tables))
-    parts.append(order_lines_from_text(message.text, catalogue))
+    parts.append(order_lines_from_text(message.text, catalogue, budget=budget))
     for forwarded in message.forwarded:  # forwards sent as attachments: their text too
-        parts.append(order_lines_from_text(forwarded.text, catalogue, forwarded.name[:200]))
+        name = forwarded.name[:200]
+        parts.append(order_lines_from_text(forwarded.text, catalogue, name, budget))
     return ReadOrder(OrderLines.combine(*parts), tuple(problems))
 
 
@@ -169,6 +189,7 @@ def store_order(
         inbound_message_id=inbound.id,
         created_at=now,
         quoted_at=now,
+        secret=secrets.token_hex(16),  # the key of its references (services/orders/proof.py)
     )
     uow.orders.add(order)
     order.number = f"ORD-{now.year}-{order.id:06d}"

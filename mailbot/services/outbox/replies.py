@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from mailbot.domain.mail import OutboundStatus
-from mailbot.outbound.compose import compose
-from mailbot.outbound.render import Renderer
+from mailbot.outbound.compose import ComposedMail, compose
+from mailbot.outbound.render import RenderedMail, Renderer
 from mailbot.parsers.message import ParsedMessage
 from mailbot.storage.models import OutboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -24,10 +26,20 @@ class Thread:
     answers: bool = False
 
 
+log = logging.getLogger("mailbot.outbox")
+
+# Postfix's default message_size_limit: a relay with the defaults takes nothing bigger.
+MAX_MESSAGE_BYTES = 10_240_000
+
+
 @dataclass(frozen=True)
 class Replies:
+    """Writes mail into the outbox. A mail bigger than `max_bytes` is replaced by a short one
+    (`too_large`) to the same reader, in the same thread, saying why and naming its files."""
+
     renderer: Renderer
     sender: str
+    max_bytes: int = MAX_MESSAGE_BYTES
 
     @property
     def domain(self) -> str:
@@ -53,17 +65,31 @@ class Replies:
         `attachments` are (file name, content type, bytes); `timezone` is the reader's own zone
         for the times shown ("": the configured one)."""
         rendered = self.renderer.render(kind, language, context, timezone)
-        mail = compose(
-            rendered,
-            sender=self.sender,
-            to=to,
-            domain=self.domain,
-            in_reply_to=thread.message_id if thread else "",
-            references=thread.references if thread else (),
-            attachments=attachments,
-            answering=thread is not None and thread.answers,
-            now=now,
-        )
+        mail = self._compose(rendered, to, thread, attachments, now)
+        if len(mail.raw) > self.max_bytes:
+            too_large = {
+                "partner_name": context.get("partner_name", to),
+                "subject": rendered.subject,
+                "size": _megabytes(len(mail.raw)),
+                "limit": _megabytes(self.max_bytes),
+                "attached": [
+                    {"name": name, "size": _megabytes(len(payload))}
+                    for name, _, payload in attachments
+                ],
+            }
+            log.warning(
+                "%s to %s is %d bytes, over smtp_outgoing.max_message_bytes (%d): "
+                "a short mail saying so is written instead",
+                kind,
+                to,
+                len(mail.raw),
+                self.max_bytes,
+            )
+            payload = {"kind": kind, "to": to, "bytes": len(mail.raw), "limit": self.max_bytes}
+            uow.events.record("MailTooLarge", payload, now)
+            kind = "too_large"
+            rendered = self.renderer.render(kind, language, too_large, timezone)
+            mail = self._compose(rendered, to, thread, (), now)
         message = OutboundMessage(
             message_id=mail.message_id,
             kind=kind,
@@ -82,6 +108,31 @@ class Replies:
         )
         uow.outbox.add(message)
         return message
+
+    def _compose(
+        self,
+        rendered: RenderedMail,
+        to: str,
+        thread: Thread | None,
+        attachments: Sequence[tuple[str, str, bytes]],
+        now: datetime,
+    ) -> ComposedMail:
+        return compose(
+            rendered,
+            sender=self.sender,
+            to=to,
+            domain=self.domain,
+            in_reply_to=thread.message_id if thread else "",
+            references=thread.references if thread else (),
+            attachments=attachments,
+            answering=thread is not None and thread.answers,
+            now=now,
+        )
+
+
+def _megabytes(size: int) -> Decimal:
+    """A size in megabytes (10^6 bytes, as mail servers count), to a tenth, at least 0.1."""
+    return max(Decimal(size) / 1_000_000, Decimal("0.1")).quantize(Decimal("0.1"))
 
 
 def reply_address(message: ParsedMessage, partner: Partner) -> str:

@@ -52,9 +52,11 @@ def take_price_list(
     report: Report,
     settings: PriceListSettings,
     received_at: datetime,
+    unverified: bool = False,
 ) -> str:
     """Import the message's first spreadsheet as the supplier's new list and report on it;
-    a summary for the processing log. A refused list changes nothing (its savepoint is undone)."""
+    a summary for the processing log. A refused list changes nothing (its savepoint is undone).
+    `unverified`: the mail did not prove its sender, so the list is held for a manager."""
     uow, now = work.uow, work.now
     attachment = next(a for a in message.attachments if is_table(a.filename, a.content_type))
     filename = attachment.filename or "price list"
@@ -68,6 +70,7 @@ def take_price_list(
                 default_currency=supplier.currency,
                 now=now,
                 settings=settings,
+                unverified=unverified,
             )
     except UnreadableTable as error:
         report(report_context(filename, problems=(file_problem(filename, error, settings.limits),)))

@@ -12,6 +12,7 @@ from mailbot.domain.actors import Actor, signed
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.money import minor_unit
 from mailbot.domain.price_changes import (
+    UNVERIFIED,
     HoldPolicy,
     HoldReason,
     PriceChanges,
@@ -91,6 +92,7 @@ def import_price_list(
     settings: PriceListSettings | None = None,
     supplier_format: SupplierFormat | None = None,
     by: Actor | None = None,
+    unverified: bool = False,
 ) -> ImportReport:
     """Store the rows of `filename` as a new version of `supplier`'s list, in the caller's
     transaction, and compare it with the active one: if `settings.hold` allows, it replaces
@@ -99,6 +101,7 @@ def import_price_list(
     Orders priced meanwhile see the whole old list or, after commit, the whole new one.
     `supplier_format` (else the configured one) names the supplier's own headers, currency
     and whether its prices include VAT; `by` names who imported it from the command line.
+    `unverified`: it came by mail that did not prove its sender, and is held whatever it changes.
     Raises UnreadableTable when the file cannot be read
     at all, and PriceListError when it has no row that could be imported.
     """
@@ -153,7 +156,7 @@ def import_price_list(
             largest=settings.largest,
             removed_shown=settings.removed_shown,
         )
-    held = hold_reasons(changes, settings.hold)
+    held = ((UNVERIFIED,) if unverified else ()) + hold_reasons(changes, settings.hold)
     payload_event = signed(
         {"supplier": supplier.id, "price_list": price_list.id, "rows": imported}, by
     )
