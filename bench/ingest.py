@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import mailparser
-from corpus import Client, Corpus, bench_clients, per_sender
+from corpus import Client, Corpus, Sample, bench_clients, per_sender
 from ingest_check import check
 from ingest_figures import Figures, Timing
 from ingest_pipeline import (
@@ -101,10 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             floors += [_timed(lambda: _bare_parse(raws)) for _ in range(FLOOR_RUNS)]
         assert pure is not None
         first = configurations[0][0]
-        traced = _traced_sample(raws)
-        peak = _traced_peak(first, folder / "traced", options.postgres_url, clients, traced)
+        traced = _traced_sample(samples)
+        admin = options.postgres_url
+        peak, problems = _traced_peak(first, folder / "traced", admin, clients, traced)
+        if problems:
+            return _failed(options, f"{first}, traced in one process", problems)
         if options.profile is not None:
-            _profile(first, folder / "profiled", options.postgres_url, clients, raws, options)
+            _profile(first, folder / "profiled", admin, clients, raws, options)
     figures = Figures(
         seed=options.seed,
         sizes=tuple(len(raw) for raw in raws),
@@ -203,27 +206,30 @@ def _bare_parse(raws: Sequence[bytes]) -> None:
         mailparser.parse_from_bytes(raw)
 
 
-def _traced_sample(raws: Sequence[bytes]) -> list[bytes]:
+def _traced_sample(samples: Sequence[Sample]) -> list[Sample]:
     """Every TRACED_SHARE-th message and the largest: a peak is set by one message at a time."""
-    sample = list(raws[::TRACED_SHARE])
-    largest = max(raws, key=len)
+    sample = list(samples[::TRACED_SHARE])
+    largest = max(samples, key=lambda s: len(s.raw))
     return sample if largest in sample else [*sample, largest]
 
 
 def _traced_peak(
-    database: str, folder: Path, admin_url: str, clients: Sequence[Client], raws: Sequence[bytes]
-) -> int:
-    """The tracemalloc peak (bytes) of a pipeline run over `raws` in this process, on a
-    fresh database of its own."""
+    database: str, folder: Path, admin_url: str, clients: Sequence[Client], traced: list[Sample]
+) -> tuple[int, list[str]]:
+    """The tracemalloc peak (bytes) of a pipeline run over `traced` in this process, on a
+    fresh database of its own, and what its check found wrong."""
     with scratch_database(database, folder, admin_url) as url:
         app = prepare(environment(url, folder), clients)
         gc.collect()
         tracemalloc.start()
         try:
-            run_in_process(app, raws)
-            return tracemalloc.get_traced_memory()[1]
+            run_in_process(app, [sample.raw for sample in traced])
+            peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
+        try:
+            return peak, check(app, traced)
+        finally:
             app.close()
 
 
