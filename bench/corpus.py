@@ -1,15 +1,22 @@
-"""A deterministic corpus of order mail from the demo clients, for the benchmarks.
+"""A deterministic corpus of order mail from many clients, for the benchmarks.
 
 Each message is what a partner's mail client would send: body orders with greetings,
 signatures and quoted earlier mail, CSV files in the encodings Russian offices use, XLSX
 files with Romanian headers, bodies in Windows-1251 and KOI8-R, and now and then a logo.
-The same seed gives the same bytes, so two runs measure the same work.
+The same seed and clients give the same bytes, so two runs measure the same work.
+
+The mail comes from `bench_clients(n)`: English, Russian and Romanian clients in turn, as the
+three demo clients are. Each message's language is drawn at random, and its sender is the
+next client of that language, so the messages are spread evenly over the senders and none
+passes the per-address reply limit (`replies.max_per_hour`) unless the corpus outgrows it.
 """
 
 from __future__ import annotations
 
 import io
 import random
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -19,11 +26,14 @@ from html import escape
 
 import xlsxwriter
 
-from mailbot.demo import PARTNERS, PRICE_LIST
+from mailbot.demo import PRICE_LIST
 
 DESK = "orders@distributor.example"
-KNOWN_SKUS = tuple(row.split(";")[0] for row in PRICE_LIST.splitlines()[1:] if row)
-NAMES = {row.split(";")[0]: row.split(";")[1] for row in PRICE_LIST.splitlines()[1:] if row}
+_ROWS = [row.split(";") for row in PRICE_LIST.splitlines()[1:] if row]
+KNOWN_SKUS = tuple(row[0] for row in _ROWS)
+NAMES = {row[0]: row[1] for row in _ROWS}
+STOCK = {row[0]: int(row[6]) for row in _ROWS}
+LANGUAGES = ("en", "ru", "ro")  # the demo clients' languages, in the demo's order
 UNKNOWN_SKUS = ("IVECO-5801", "SCANIA-1448", "VOLVO-2099", "MB-A0004", "RENAULT-7421", "KRONE-33")
 START = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
 
@@ -61,23 +71,65 @@ _KOI8_SUBSTITUTES = str.maketrans({"—": "-", "«": '"', "»": '"', "€": "EUR
 _SUBJECTS = {"en": "Order", "ru": "Заказ", "ro": "Comandă"}
 
 
+_CLIENTS = {  # per language: the address and the name of client n, and its group
+    "en": ("buying@fleet{n:03d}.example", "Fleet Parts {n} Ltd", "fleet"),
+    "ru": ("zakaz@vector{n:03d}.example", "ООО Вектор-Транс {n}", "fleet"),
+    "ro": ("achizitii@autotrans{n:03d}.example", "AutoTrans {n} SRL", "workshop"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """A client the corpus writes from, as `mailbot partners add` registers it."""
+
+    address: str
+    name: str
+    language: str
+    group: str
+
+
+def bench_clients(count: int) -> tuple[Client, ...]:
+    """`count` clients with distinct addresses, their languages taking turns (en, ru, ro)."""
+    if count < len(LANGUAGES):
+        raise ValueError(f"at least {len(LANGUAGES)} clients: one per language")
+    clients = []
+    for n in range(1, count + 1):
+        language = LANGUAGES[(n - 1) % len(LANGUAGES)]
+        address, name, group = _CLIENTS[language]
+        clients.append(Client(address.format(n=n), name.format(n=n), language, group))
+    return tuple(clients)
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One generated message: its bytes, its kind, and how many order lines it holds."""
+    """One generated message: its bytes, its kind, its sender, how many order lines it holds
+    and how many of them the demo price list can price (a known SKU, enough in stock)."""
 
     raw: bytes
     kind: str
     message_id: str
+    sender: str
     lines: int
+    priced: int
+
+
+def per_sender(samples: Sequence[Sample]) -> Counter[str]:
+    """How many of `samples` each sender wrote."""
+    return Counter(sample.sender for sample in samples)
 
 
 class Corpus:
     """Builds messages from one `random.Random`, so a seed always gives the same corpus."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, clients: Sequence[Client]) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
-        self.clients = [(a, lang) for a, role, _, lang, _ in PARTNERS if role == "client"]
+        self.clients = {
+            language: [c for c in clients if c.language == language] for language in LANGUAGES
+        }
+        if not all(self.clients.values()):
+            raise ValueError(f"the clients must include one of each language {LANGUAGES}")
+        self._turns = dict.fromkeys(LANGUAGES, 0)
 
     def messages(self, count: int) -> list[Sample]:
         """`count` messages: about 45% body orders, 35% CSV files, 20% XLSX files."""
@@ -85,6 +137,15 @@ class Corpus:
         return [
             self.rng.choices(builders, weights=(45, 35, 20))[0](number) for number in range(count)
         ]
+
+    def _sender(self) -> tuple[str, str]:
+        """The next message's (address, language): the language at random (one draw of three,
+        as when the corpus came from the three demo clients), the sender the next client of
+        that language, so that each client of a language writes as often as another."""
+        language = self.rng.choice(LANGUAGES)
+        clients, turn = self.clients[language], self._turns[language]
+        self._turns[language] = turn + 1
+        return clients[turn % len(clients)].address, language
 
     def _order(self, size: int) -> list[tuple[str, int]]:
         """`size` (SKU, quantity) pairs, about one SKU in eight unknown."""
@@ -99,7 +160,7 @@ class Corpus:
         return self.rng.choice((2, 3, 5, 8, 12, 20, 40)) if self.rng.random() < 0.9 else 400
 
     def _body_order(self, number: int) -> Sample:
-        address, language = self.rng.choice(self.clients)
+        address, language = self._sender()
         greeting, opening, closing, signature, attribution = _WORDS[language]
         pairs = self._order(self.rng.choice((1, 2, 3, 4, 6, 9)))
         message = self._envelope(number, address, language)
@@ -109,7 +170,7 @@ class Corpus:
             table = f"<table><tr><th>SKU</th><th>Qty</th></tr>{cells}</table>"
             markup = f"<p>{greeting}</p><p>{opening}</p>{table}<p>{closing}<br>{signature}</p>"
             message.set_content(f"<html><body>{markup}</body></html>", subtype="html")
-            return self._sample(message, number, "body-html-table", len(pairs))
+            return self._sample(message, number, "body-html-table", pairs)
         lines = [self._line(sku, quantity, language) for sku, quantity in pairs]
         body = [greeting, "", opening, "", *lines, "", closing]
         # Outlook-style signatures have no "-- " delimiter; the parser must still skip them.
@@ -127,7 +188,7 @@ class Corpus:
             markup = "".join(f"<p>{escape(line)}</p>" if line else "<br>" for line in body)
             message.add_alternative(f"<html><body>{markup}</body></html>", subtype="html")
         self._maybe_logo(message)
-        return self._sample(message, number, "body-" + charset, len(pairs))
+        return self._sample(message, number, "body-" + charset, pairs)
 
     def _line(self, sku: str, quantity: int, language: str) -> str:
         shapes = (
@@ -148,7 +209,7 @@ class Corpus:
         return [*lines, "", "Reply AGREE to confirm or CANCEL to cancel."]
 
     def _csv_order(self, number: int) -> Sample:
-        address, language = self.rng.choice(self.clients)
+        address, language = self._sender()
         delimiter = "," if language == "en" or self.rng.random() < 0.2 else ";"
         encoding = {
             "en": "utf-8",
@@ -168,10 +229,10 @@ class Corpus:
             text.encode(encoding), maintype="text", subtype="csv", filename=f"order-{number}.csv"
         )
         self._maybe_logo(message)
-        return self._sample(message, number, "csv-" + encoding, len(pairs))
+        return self._sample(message, number, "csv-" + encoding, pairs)
 
     def _xlsx_order(self, number: int) -> Sample:
-        address, language = self.rng.choice(self.clients)
+        address, language = self._sender()
         pairs = self._order(self._rows())
         stream = io.BytesIO()
         workbook = xlsxwriter.Workbook(stream, {"in_memory": True})
@@ -190,7 +251,7 @@ class Corpus:
             subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             filename=f"comanda-{number}.xlsx",
         )
-        return self._sample(message, number, "xlsx", len(pairs))
+        return self._sample(message, number, "xlsx", pairs)
 
     def _envelope(self, number: int, address: str, language: str) -> EmailMessage:
         message = EmailMessage(policy=SMTP)
@@ -207,13 +268,17 @@ class Corpus:
             logo = b"\x89PNG\r\n\x1a\n" + self.rng.randbytes(self.rng.randint(2_000, 20_000))
             message.add_attachment(logo, maintype="image", subtype="png", filename="logo.png")
 
-    def _sample(self, message: EmailMessage, number: int, kind: str, lines: int) -> Sample:
+    def _sample(
+        self, message: EmailMessage, number: int, kind: str, pairs: Sequence[tuple[str, int]]
+    ) -> Sample:
         # The email package draws MIME boundaries from the global random generator.
         for index, part in enumerate(message.walk()):
             if part.is_multipart():
                 part.set_boundary(f"=_bench_{self.seed}_{number}_{index}")
         message_id = str(message["Message-ID"]).strip("<>")
-        return Sample(message.as_bytes(), kind, message_id, lines)
+        priced = sum(1 for sku, quantity in pairs if quantity <= STOCK.get(sku, 0))
+        sender = str(message["From"])
+        return Sample(message.as_bytes(), kind, message_id, sender, len(pairs), priced)
 
 
 def _cell(cell: str, delimiter: str) -> str:

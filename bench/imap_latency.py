@@ -9,6 +9,8 @@ each after a random pause, and the time from the start of the APPEND to the end 
 is taken. Polling runs with a short interval (`--poll-seconds`, default 1), so its latency is
 about half the interval on average; IDLE's is what the server takes to announce new mail.
 Times are reported, never checked against a limit: they depend on the machine and the server.
+A message not stored within 30 s, or a mode whose database does not hold exactly the messages
+appended (one lost or stored twice), fails the run: no figures, FAILED on stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from imapclient import IMAPClient
+from sqlalchemy import func, select
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import ImapConfig, load_config
@@ -39,6 +42,7 @@ from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.imap_folders import FolderPositions
 from mailbot.services.inbox.storing import Stored
 from mailbot.storage.database import upgrade
+from mailbot.storage.models import InboundMessage
 from tests.dovecot import HOST, PASSWORD, USERNAME, Dovecot, make_dovecot
 
 # A message not stored within this long is lost as far as the benchmark is concerned.
@@ -51,6 +55,7 @@ class Latencies:
 
     mode: str
     seconds: tuple[float, ...]
+    problems: tuple[str, ...] = ()
 
     @property
     def median(self) -> float:
@@ -102,6 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         server.stop(graceful=False)
         shutil.rmtree(server.root, ignore_errors=True)
+    problems = [problem for result in (idle, polling) for problem in result.problems]
+    if problems:
+        print("FAILED: messages were lost or doubled; no figures reported", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     _report([idle, polling], options)
     return 0
 
@@ -140,8 +151,12 @@ def _measure(
     finally:
         poller.stop()
         client.logout()
+        with app.uow() as uow:
+            stored = uow.session.scalar(select(func.count(InboundMessage.id)))
         app.close()
-    return Latencies(mode, tuple(seconds))
+    appended = options.messages + 1  # with the first, which waits for the connection
+    problems = () if stored == appended else (f"{mode}: {stored} stored of {appended} appended",)
+    return Latencies(mode, tuple(seconds), problems)
 
 
 def _append(client: IMAPClient, number: int) -> None:

@@ -5,8 +5,9 @@ that could hide quadratic work, and the peak memory of the 40 MB attachment.
     .venv/bin/python bench/malformed.py [--json] [--no-memory]
 
 Each case is stored, processed and answered on a fresh SQLite database with the demo data
-(`tests/malformed.py` says what must become of it; a wrong outcome is printed as a WARNING).
-Times are reported against the floor measured in the same run, never checked against a limit.
+(`tests/malformed.py` says what must become of it). A case that ends otherwise, at full size or
+at the half size of the growth check, fails the run: it prints FAILED and exits 1. Times are
+reported against the floor measured in the same run, never checked against a limit.
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ from tests import malformed  # noqa: E402
 from tests.fakes import RecordingTransport  # noqa: E402
 from tests.mail import mail  # noqa: E402
 
-# Cases whose size is a parameter: (name, builder of a given size, full size).
-SCALED: tuple[tuple[str, Callable[[int], bytes], int], ...] = (
-    ("attachments", malformed.many_attachments, malformed.MANY_ATTACHMENTS),
-    ("header bytes", malformed.huge_header, malformed.BIG_HEADER),
-    ("References bytes", malformed.huge_references, malformed.BIG_HEADER),
-    ("multipart depth", malformed.deep_multipart, 3_000),
+# Cases whose size is a parameter: (name, builder of a given size, full size, the case in
+# tests/malformed.py that says what must become of it).
+SCALED: tuple[tuple[str, Callable[[int], bytes], int, str], ...] = (
+    ("attachments", malformed.many_attachments, malformed.MANY_ATTACHMENTS, "2,000 attachments"),
+    ("header bytes", malformed.huge_header, malformed.BIG_HEADER, "1 MB header"),
+    ("References bytes", malformed.huge_references, malformed.BIG_HEADER, "1 MB References"),
+    ("multipart depth", malformed.deep_multipart, 3_000, "multipart 3,000 deep"),
 )
 
 
@@ -105,19 +107,30 @@ def through_pipeline(raw: bytes) -> tuple[float, str, str]:
     return seconds, status, outcome
 
 
+def as_expected(case: malformed.Case, status: str, outcome: str) -> bool:
+    return status == case.status and outcome.startswith(case.summary)
+
+
 def run_case(case: malformed.Case) -> Row:
     raw = case.build()
     seconds, status, outcome = through_pipeline(raw)
-    expected = status == case.status and outcome.startswith(case.summary)
+    expected = as_expected(case, status, outcome)
     return Row(case.name, len(raw), bare_parse(raw), seconds, outcome, expected)
 
 
-def scaling() -> list[dict[str, float | str]]:
-    """Pipeline seconds at half and at full size: linear work about doubles."""
+def scaling(problems: list[str]) -> list[dict[str, float | str]]:
+    """Pipeline seconds at half and at full size: linear work about doubles. A run that ends
+    otherwise than its case says is added to `problems`."""
+    cases = {case.name: case for case in malformed.CASES}
     found: list[dict[str, float | str]] = []
-    for what, build, full in SCALED:
-        half_seconds = through_pipeline(build(full // 2))[0]
-        full_seconds = through_pipeline(build(full))[0]
+    for what, build, full, name in SCALED:
+        seconds = []
+        for size in (full // 2, full):
+            taken, status, outcome = through_pipeline(build(size))
+            if not as_expected(cases[name], status, outcome):
+                problems.append(f"{name} at {what} {size}: ended {status}: {outcome[:80]!r}")
+            seconds.append(taken)
+        half_seconds, full_seconds = seconds
         found.append(
             {
                 "what": what,
@@ -159,11 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory probe")
     args = parser.parse_args(argv)
     rows = [run_case(case) for case in malformed.CASES]
-    grown = scaling()
+    problems = [
+        f"{row.name}: ended {row.outcome[:80]!r}, not as tests/malformed.py says"
+        for row in rows
+        if not row.expected
+    ]
+    grown = scaling(problems)
     peak = {} if args.no_memory else memory()
     if args.json:
-        print(json.dumps({"cases": [asdict(r) for r in rows], "scaling": grown, "memory": peak}))
-        return 0
+        figures = {"cases": [asdict(r) for r in rows], "scaling": grown, "memory": peak}
+        print(json.dumps({**figures, "problems": problems}))
+        return _verdict(problems)
     print(f"{'case':28} {'bytes':>11} {'bare ms':>9} {'pipeline ms':>12} {'ratio':>7}  outcome")
     for row in rows:
         print(
@@ -171,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {row.ratio:>7.1f}  {row.outcome[:60]}"
         )
         if not row.expected:
-            print(f"WARNING: {row.name} ended otherwise than tests/malformed.py says")
+            print(f"{'':28} ^ ended otherwise than tests/malformed.py says")
     print("\ngrowth from half to full size (about 2 for linear work):")
     for entry in grown:
         print(
@@ -184,7 +203,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{peak['baseline_mib']:.0f} MiB, grown {peak['grown_mib']:.0f} MiB = "
             f"{peak['times_attachment']:.1f} x the attachment (goal: under 10)"
         )
-    return 0
+    return _verdict(problems)
+
+
+def _verdict(problems: Sequence[str]) -> int:
+    """1, saying why, when a case ended otherwise than it must: its times measured other work."""
+    if not problems:
+        return 0
+    print("FAILED: cases ended otherwise than tests/malformed.py says", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

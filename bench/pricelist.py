@@ -10,6 +10,8 @@ The floor, timed in the same run on the same database: python-calamine (XLSX) or
 module (CSV) reading the same file, then one bare DB-API `executemany` of the same rows into
 `price_items`, committed. Throughput is reported as a ratio to the floor (goal: at least
 0.4), and memory as the tracemalloc peak of an XLSX import and the process's max RSS.
+An import that does not take every row, or a PostgreSQL that cannot be reached without
+`--no-postgres`, fails the run: no figures, FAILED on stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -192,8 +194,9 @@ def traced_peak(folder: Path, xlsx: Path) -> int:
         engine.dispose()
 
 
-def postgres(files: Sequence[Path]) -> list[Result]:
-    """The same measurements on a scratch PostgreSQL database, dropped afterwards."""
+def postgres(files: Sequence[Path]) -> list[Result] | None:
+    """The same measurements on a scratch PostgreSQL database, dropped afterwards; None when
+    PostgreSQL cannot be reached."""
     admin = create_engine(
         ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
     )
@@ -202,9 +205,9 @@ def postgres(files: Sequence[Path]) -> list[Result]:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as error:
-        print(f"PostgreSQL not reachable, skipped: {error.orig}", file=sys.stderr)
+        print(f"PostgreSQL not reachable: {error.orig}", file=sys.stderr)
         admin.dispose()
-        return []
+        return None
     engine = make_engine(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
     try:
         fresh_database(engine)
@@ -234,10 +237,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         rss_xlsx = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         results += measure(engine, "sqlite", [csv_file])
         engine.dispose()
+        problems = []
         if not options.no_postgres:
-            results += postgres([xlsx, csv_file])
+            measured = postgres([xlsx, csv_file])
+            if measured is None:
+                problems.append("PostgreSQL not reachable: --no-postgres measures SQLite alone")
+            results += measured or []
         peak = traced_peak(folder, xlsx)
         sizes = {p.suffix: p.stat().st_size for p in (xlsx, csv_file)}
+    problems += [
+        f"{r.database} {r.fmt}: {r.imported} rows imported of {options.rows}"
+        for r in results
+        if r.imported != options.rows
+    ]
+    if problems:
+        print("FAILED: the imports did not do the work; no figures reported", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     mib = 2**20
     print(f"{options.rows} rows, seed {options.seed}: XLSX {sizes['.xlsx'] / mib:.1f} MiB, "
           f"CSV {sizes['.csv'] / mib:.1f} MiB\n")  # fmt: skip

@@ -9,7 +9,9 @@ comes after its message's commit), and to a bare aiosmtpd server whose handler o
 appends the message to a list. The clients run in a process of their own, so that they do not
 share the servers' interpreter lock. The bare server's rate is the best of a run before and a
 run after mailbot's. Rates are reported with their ratio (design goal: at least 0.5), never
-checked against a limit, because they depend on the machine.
+checked against a limit, because they depend on the machine. A lost or doubled message (the
+database not holding exactly the messages sent, or the bare server not keeping all of its own)
+fails the run: no figures, FAILED on stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -194,7 +196,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             bare_server.stop()
         stored = _stored(app)
         app.close()
-    _check(stored, sent_to_mailbot, len(bare.messages), sent_to_bare)
+    problems = _check(stored, sent_to_mailbot, len(bare.messages), sent_to_bare)
+    if problems:
+        if options.json:
+            print(json.dumps({"checks": "failed", "problems": problems}, indent=2))
+        print("FAILED: messages were lost or doubled; no figures reported", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     _report(results, options, (load, os.getloadavg()[0]))
     return 0
 
@@ -222,12 +231,14 @@ def _stored(app: App) -> int:
         return uow.session.scalar(select(func.count(InboundMessage.id))) or 0
 
 
-def _check(stored: int, sent: int, kept: int, sent_to_bare: int) -> None:
-    """A WARNING is a lost or doubled message: a bug, not a slow machine."""
+def _check(stored: int, sent: int, kept: int, sent_to_bare: int) -> list[str]:
+    """Lost or doubled messages: a bug, not a slow machine ([] when none)."""
+    problems = []
     if stored != sent:
-        print(f"WARNING: mailbot stored {stored} messages of {sent} sent", file=sys.stderr)
+        problems.append(f"mailbot stored {stored} messages of {sent} sent")
     if kept != sent_to_bare:
-        print(f"WARNING: the bare server kept {kept} of {sent_to_bare}", file=sys.stderr)
+        problems.append(f"the bare server kept {kept} of {sent_to_bare}")
+    return problems
 
 
 def _report(

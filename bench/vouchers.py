@@ -15,7 +15,9 @@ run counts): a DB-API loop of
 `UPDATE bench_counter SET used = used + 1 WHERE id = :id AND used < :limit RETURNING used`,
 each statement its own transaction (autocommit). Rates are attempts per second from the first
 worker's start to the last one's end; the ratios are each rate over the floor's (goal for
-reservations: at least a third).
+reservations: at least a third). Afterwards the database must hold one reservation per
+reservation attempt and the floor's counter one step per UPDATE; otherwise (or when an attempt
+does not judge or reserve the code) the run fails: no figures, FAILED on stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -197,7 +199,8 @@ def add_orders(engine: Engine, clients: Sequence[int], count: int) -> list[tuple
         ]
 
 
-def measure(url: str, attempts: int, workers: Sequence[int]) -> list[Run]:
+def measure(url: str, attempts: int, workers: Sequence[int]) -> tuple[list[Run], list[str]]:
+    """The runs with each worker count, and what the database says went wrong ([] if nothing)."""
     engine = make_engine(url)
     clients = setup(engine)
     with engine.begin() as connection:
@@ -213,8 +216,18 @@ def measure(url: str, attempts: int, workers: Sequence[int]) -> list[Run]:
             shares = [(url, work[n::count], reserving) for n in range(count)]
             runs.append(timed(what, count, attempts, mailbot_worker, shares))
         runs.append(timed("floor", count, attempts, floor_worker, floor))
+    with engine.connect() as connection:
+        reserved = connection.scalar(
+            text("SELECT count(*) FROM voucher_redemptions WHERE status = 'reserved'")
+        )
+        used = connection.scalar(text("SELECT used FROM bench_counter WHERE id = 1"))
     engine.dispose()
-    return runs
+    problems = []
+    if reserved != attempts * len(workers):
+        problems.append(f"{reserved} reservations held of {attempts * len(workers)} attempted")
+    if used != 2 * attempts * len(workers):
+        problems.append(f"the floor's counter at {used}, not {2 * attempts * len(workers)}")
+    return runs, problems
 
 
 def profile(url: str, attempts: int, path: str) -> None:
@@ -245,11 +258,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.profile:
             profile(url, options.attempts, options.profile)
             return 0
-        runs = measure(url, options.attempts, workers)
+        runs, problems = measure(url, options.attempts, workers)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+    if problems:
+        print("FAILED: the runs did not do the work; no figures reported", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
     print(f"{options.attempts} attempts per run against one hot code, PostgreSQL")
     print("evaluation: judge_codes + commit; reservation: judge_codes + reserve_codes + commit;")
     print("floor: the bare guarded UPDATE (the better of a run before and a run after)\n")
