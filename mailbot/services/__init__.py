@@ -2,10 +2,11 @@
 
 - `inbox/`: what happens to a received message: storing it, the processor (claims, attempts,
   quarantine), sender authentication, the route table that picks a handler, the handlers.
-- `outbox/`: what mailbot writes and sends: replies, the per-sender reply limit, the sender
-  with its retries, bounces and suppressed addresses.
+- `outbox/`: what mailbot writes and sends: replies, the per-sender reply limits (hourly and
+  daily), the sender with its retries, bounces and suppressed addresses.
 - `orders/`: an order's life after the mail that placed it: taking and pricing it, AGREE and
-  CANCEL, supplier order files and answers, the client's ledger, the mail about an order.
+  CANCEL, supplier order files and answers, the client's ledger, the mail about an order, and
+  what proves that an act by mail comes from the partner.
 - `vouchers/`: campaigns and codes, and the codes of an order reserved, redeemed, released.
 - `pricelists/`: importing a supplier's list, by mail or command; versions held, released,
   compared; a client's price list export; the catalogue the order reader searches.

@@ -82,10 +82,11 @@ class AutoResponder:
         with self.lock:
             self.answered += 1
 
-    def quiet(self) -> bool:
-        """Every mail mailbot sent has been answered."""
+    def answered_all(self) -> int | None:
+        """How many mails mailbot has sent, when every one has been answered (each answer is
+        stored by mailbot before it counts), else None."""
         with self.lock:
-            return self.answered == len(self.received)
+            return self.answered if self.answered == len(self.received) else None
 
 
 @pytest.fixture
@@ -118,10 +119,18 @@ def settle(app: App, responder: AutoResponder) -> None:
     answered. The responder only ever answers mailbot's mail, so the loop has ended."""
 
     def settled() -> bool:
+        # In this order: every answer counted is stored, so none stored means each was
+        # processed, and its replies written; none pending means each was handed to the
+        # responder, which counted it before the sender saw its 250.
+        answered = responder.answered_all()
+        if answered is None:
+            return False
         with app.uow() as uow:
-            waiting = uow.inbox.with_status("stored")
-        pending = [m for m in outbox(app) if m.status == "pending"]
-        return not waiting and not pending and responder.quiet()
+            if uow.inbox.with_status("stored"):
+                return False
+        if any(m.status == "pending" for m in outbox(app)):
+            return False
+        return responder.answered_all() == answered
 
     wait_for(settled, timeout=60, what="the loop to end")
 
