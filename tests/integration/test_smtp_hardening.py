@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +26,9 @@ from tests.integration.test_smtp_ingress import (
     SENDER,
     WAIT,
     FailingOnceStore,
+    ListenWith,
     RecordingStore,
+    listeners,
     message,
     padding,
 )
@@ -37,30 +39,13 @@ BILLING = "billing@distributor.example"
 USERS = {"relay": "s3cret-relay"}
 STORED = (250, b"2.0.0 OK: stored")
 
-Listen = Callable[..., SmtpIngress]
+Listen = ListenWith
 
 
 @pytest.fixture
 def listen() -> Iterator[Listen]:
-    """Starts listeners with the given options on free loopback ports; stops them afterwards."""
-    started: list[SmtpIngress] = []
-
-    def start(store: RecordingStore, **options: object) -> SmtpIngress:
-        settings: dict[str, object] = {
-            "host": HOST,
-            "port": 0,
-            "recipients": [ORDERS, SALES, BILLING],
-            "max_message_bytes": LIMIT,
-            "hostname": "mailbot.test",
-        }
-        ingress = SmtpIngress(store, **(settings | options))  # type: ignore[arg-type]
-        ingress.start()
-        started.append(ingress)
-        return ingress
-
-    yield start
-    for ingress in started:
-        ingress.stop()
+    """Listeners for ORDERS, SALES, BILLING, stopped after the test."""
+    yield from listeners([ORDERS, SALES, BILLING])
 
 
 @pytest.fixture

@@ -92,6 +92,30 @@ class BlockingFirstStore(RecordingStore):
 
 
 Listen = Callable[[StoreMessage], SmtpIngress]
+ListenWith = Callable[..., SmtpIngress]
+
+
+def listeners(recipients: list[str]) -> Iterator[ListenWith]:
+    """For a fixture: starts listeners for `recipients` with the given options on free
+    loopback ports, and stops them after the test."""
+    started: list[SmtpIngress] = []
+
+    def start(store: StoreMessage, **options: object) -> SmtpIngress:
+        settings: dict[str, object] = {
+            "host": HOST,
+            "port": 0,
+            "recipients": recipients,
+            "max_message_bytes": LIMIT,
+            "hostname": "mailbot.test",
+        }
+        ingress = SmtpIngress(store, **(settings | options))  # type: ignore[arg-type]
+        ingress.start()
+        started.append(ingress)
+        return ingress
+
+    yield start
+    for ingress in started:
+        ingress.stop()
 
 
 @pytest.fixture

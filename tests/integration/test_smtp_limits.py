@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,7 +18,9 @@ from tests.integration.test_smtp_ingress import (
     SENDER,
     WAIT,
     BlockingFirstStore,
+    ListenWith,
     RecordingStore,
+    listeners,
     message,
     padding,
 )
@@ -27,30 +29,13 @@ from tests.servers import wait_for
 NO_ROOM = (451, b"4.3.1 Too much mail in progress, try again later")
 STORED = (250, b"2.0.0 OK: stored")
 
-Listen = Callable[..., SmtpIngress]
+Listen = ListenWith
 
 
 @pytest.fixture
 def listen() -> Iterator[Listen]:
-    """Starts listeners with the given options on free loopback ports; stops them afterwards."""
-    started: list[SmtpIngress] = []
-
-    def start(store: RecordingStore, **options: object) -> SmtpIngress:
-        settings: dict[str, object] = {
-            "host": HOST,
-            "port": 0,
-            "recipients": [ORDERS],
-            "max_message_bytes": LIMIT,
-            "hostname": "mailbot.test",
-        }
-        ingress = SmtpIngress(store, **(settings | options))  # type: ignore[arg-type]
-        ingress.start()
-        started.append(ingress)
-        return ingress
-
-    yield start
-    for ingress in started:
-        ingress.stop()
+    """Listeners for ORDERS, stopped after the test."""
+    yield from listeners([ORDERS])
 
 
 def connect(ingress: SmtpIngress) -> smtplib.SMTP:
