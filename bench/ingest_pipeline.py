@@ -47,8 +47,16 @@ Render = tuple[str, str, dict[str, object], str]
 class DiscardTransport:
     """Takes every mail and keeps nothing: the benchmark measures mailbot, not a relay."""
 
-    def deliver(self, sender: str, recipients: Sequence[str], raw: bytes) -> None:
-        """Accept `raw` for `recipients` and drop it."""
+    def deliver(
+        self,
+        sender: str,
+        recipients: Sequence[str],
+        raw: bytes,
+        accepted: Callable[[], object] | None = None,
+    ) -> None:
+        """Accept `raw` for `recipients` and drop it, saying so as a relay's 250 would."""
+        if accepted is not None:
+            accepted()
 
 
 @dataclass(frozen=True, slots=True)

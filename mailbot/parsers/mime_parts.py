@@ -194,7 +194,10 @@ def _base64(part: Message) -> bytes | None:
     The email package splits the text into one bytes object per line and joins them again
     before decoding: for a big attachment that costs several times its size.
     """
-    text = part.get_payload()
+    try:
+        text = part.get_payload()
+    except (LookupError, ValueError):  # 8-bit text under a charset name Python cannot use
+        return None
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
     if cte != "base64" or not isinstance(text, str):
         return None

@@ -655,6 +655,7 @@ FORWARD = forward_of(mail("RE: Заказ", OUTLOOK_FORWARD + "\n> BPW-0310 x 2\
 
 @settings(max_examples=200, deadline=None)
 @example(flips=[(608, 11)], inserts=[], length=617)  # a header the generator cannot write again
+@example(flips=[(346, 128)], inserts=[(306, b"\x00")], length=348)  # a NUL in a charset name
 @given(
     st.lists(st.tuples(st.integers(0, len(FORWARD) - 1), st.integers(0, 255)), max_size=30),
     st.lists(st.tuples(st.integers(0, len(FORWARD)), st.sampled_from(MIME_TOKENS)), max_size=5),
