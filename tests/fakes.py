@@ -35,6 +35,8 @@ class Delivery:
 class RecordingTransport:
     """Keeps what it is given; fails the next `failures` deliveries with `error` first."""
 
+    repeatable = False
+
     delivered: list[Delivery] = field(default_factory=list)
     failures: int = 0
     error: DeliveryError = field(

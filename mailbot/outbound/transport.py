@@ -41,6 +41,10 @@ Accepted = Callable[[], None]
 
 
 class Transport(Protocol):
+    # True when delivering the same mail twice leaves one copy (a file named by its
+    # Message-ID): the sender may then record a batch of deliveries in one commit.
+    repeatable: bool
+
     def deliver(
         self, sender: str, recipients: Sequence[str], raw: bytes, accepted: Accepted | None = None
     ) -> None:
@@ -65,6 +69,8 @@ class SmtpTransport:
     TLS, login, MAIL, RCPT, DATA): each read and write waits only for what is left of it. The
     sender's lease is longer, so no second sender takes a mail this one may still hand over.
     """
+
+    repeatable = False
 
     def __init__(
         self,
@@ -179,6 +185,8 @@ class FolderTransport:
     file instead of adding a second one. The envelope is not recorded: the headers say
     who the mail is from and to.
     """
+
+    repeatable = True
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

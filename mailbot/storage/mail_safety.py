@@ -32,11 +32,15 @@ class BouncingAddresses:
         self.session.add(record)
         self.session.flush()
 
-    def is_suppressed(self, address: str) -> bool:
-        query = select(BouncingAddress.id).where(
-            BouncingAddress.address == address.lower(), BouncingAddress.suppressed_at.is_not(None)
+    def suppressed_among(self, addresses: Iterable[str]) -> set[str]:
+        """Those of `addresses` that bounced too often, in lower case."""
+        wanted = {address.lower() for address in addresses}
+        if not wanted:
+            return set()
+        query = select(BouncingAddress.address).where(
+            BouncingAddress.address.in_(wanted), BouncingAddress.suppressed_at.is_not(None)
         )
-        return self.session.scalar(query) is not None
+        return set(self.session.scalars(query))
 
     def list(self, suppressed_only: bool = False) -> Sequence[BouncingAddress]:
         query = select(BouncingAddress).order_by(BouncingAddress.last_bounce_at.desc())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
@@ -11,12 +12,14 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     LargeBinary,
     bindparam,
     func,
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -42,6 +45,22 @@ from mailbot.storage.models import (
 )
 
 Leased = type[InboundMessage] | type[OutboundMessage]
+
+
+@dataclass(frozen=True, slots=True)
+class DueMail:
+    """A claimed mail as the sender hands it over; `interrupted`: when an earlier attempt
+    began that never recorded its outcome (the relay may have taken it)."""
+
+    id: int
+    sender: str
+    recipient: str
+    raw: bytes
+    kind: str
+    message_id: str
+    interrupted: datetime | None
+
+
 _RAW_SLICE = 2**20  # bytes of a stored message read in one query
 
 
@@ -228,18 +247,36 @@ class Inbox:
         self.session.add(message)
         self.session.flush()
 
-    def claimable_ids(self, now: datetime, limit: int) -> Sequence[int]:
-        query = (
-            select(InboundMessage.id)
-            .where(InboundMessage.status == InboundStatus.STORED, _lease_free(InboundMessage, now))
-            .order_by(InboundMessage.id)
-            .limit(limit)
-        )
-        return self.session.scalars(query).all()
-
     def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
         """Take the lease on a stored message and count the attempt; False if another took it."""
         return _claim(self.session, InboundMessage, message_id, now, lease)
+
+    def claim_batch(
+        self, now: datetime, lease: timedelta, limit: int, *, tried: bool = False
+    ) -> list[int]:
+        """Take the lease on up to `limit` of the oldest claimable messages never tried (or,
+        with `tried`, tried before) and count their attempt, in one statement; their ids.
+
+        On PostgreSQL the candidates are locked with SKIP LOCKED, so workers claiming at the
+        same time take different messages instead of waiting for, or losing, the same ones.
+        """
+        candidates = (
+            select(InboundMessage.id)
+            .where(InboundMessage.status == InboundStatus.STORED, _lease_free(InboundMessage, now))
+            .where(InboundMessage.attempts > 0 if tried else InboundMessage.attempts == 0)
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        claimed = self.session.scalars(
+            update(InboundMessage)
+            .where(InboundMessage.id.in_(candidates.scalar_subquery()))
+            .values(lease_until=now + lease, attempts=InboundMessage.attempts + 1)
+            .returning(InboundMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(claimed)
 
     def heads(self, message_ids: Iterable[int], size: int = 65536) -> dict[int, bytes]:
         """The first `size` bytes of each message (its header block, as a rule), by id: a
@@ -365,9 +402,19 @@ class Outbox:
     def get(self, outbound_id: int) -> OutboundMessage | None:
         return self.session.get(OutboundMessage, outbound_id)
 
-    def due_ids(self, now: datetime, limit: int) -> Sequence[int]:
-        query = (
-            select(OutboundMessage.id)
+    def claim_due(
+        self, now: datetime, lease: timedelta, limit: int, max_bytes: int
+    ) -> list[DueMail]:
+        """Take the lease on the oldest due mail, up to `limit` mails and `max_bytes` of them
+        (one at least), count the attempt and mark it begun (`sending_since`). Each comes
+        with the moment an earlier attempt began that never recorded its outcome, if any.
+
+        On PostgreSQL the candidates are locked with SKIP LOCKED: senders claiming at the same
+        time take different mail.
+        """
+        size = type_coerce(func.length(OutboundMessage.raw), Integer)
+        candidates = (
+            select(OutboundMessage.id, OutboundMessage.sending_since, size)
             .where(
                 OutboundMessage.status == OutboundStatus.PENDING,
                 OutboundMessage.next_attempt_at <= now,
@@ -376,7 +423,38 @@ class Outbox:
             .order_by(OutboundMessage.id)
             .limit(limit)
         )
-        return self.session.scalars(query).all()
+        if self.session.get_bind().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        interrupted: dict[int, datetime | None] = {}
+        total = 0
+        for row_id, since, length in self.session.execute(candidates):
+            if interrupted and total + (length or 0) > max_bytes:
+                break
+            interrupted[row_id] = since
+            total += length or 0
+        if not interrupted:
+            return []
+        self.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(interrupted))
+            .values(lease_until=now + lease, attempts=OutboundMessage.attempts + 1)
+            .values(sending_since=now)
+            .execution_options(synchronize_session=False)
+        )
+        mail = select(
+            OutboundMessage.id,
+            OutboundMessage.sender,
+            OutboundMessage.recipient,
+            OutboundMessage.raw,
+            OutboundMessage.kind,
+            OutboundMessage.message_id,
+        ).where(OutboundMessage.id.in_(interrupted))
+        return [
+            DueMail(row_id, sender, recipient, raw, kind, message_id, interrupted[row_id])
+            for row_id, sender, recipient, raw, kind, message_id in self.session.execute(
+                mail.order_by(OutboundMessage.id)
+            )
+        ]
 
     def claim(self, outbound_id: int, now: datetime, lease: timedelta) -> bool:
         return _claim(self.session, OutboundMessage, outbound_id, now, lease)
@@ -408,18 +486,36 @@ class Outbox:
         )
         return self.session.scalars(query).all()
 
-    def mark_sent(self, outbound_id: int, now: datetime) -> None:
-        """Record that the relay took the mail: one UPDATE, nothing read first."""
+    def mark_sent(self, taken: Sequence[tuple[int, datetime]]) -> None:
+        """Record that the relay took each mail (id, when): one UPDATE sent once for all,
+        nothing read first."""
+        if not taken:
+            return
+        self.session.connection().execute(
+            update(OutboundMessage.__table__)  # type: ignore[arg-type]
+            .where(OutboundMessage.__table__.c.id == bindparam("taken_id"))
+            .values(
+                status=OutboundStatus.SENT,
+                sent_at=bindparam("taken_at"),
+                lease_until=None,
+                sending_since=None,
+                last_error="",
+            ),
+            [{"taken_id": row_id, "taken_at": at} for row_id, at in taken],
+        )
+
+    def suppress(self, outbound_id: int, reason: str) -> None:
+        """Keep a claimed mail from being sent, saying why."""
         self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == outbound_id)
             .values(
-                status=OutboundStatus.SENT,
-                sent_at=now,
+                status=OutboundStatus.SUPPRESSED,
                 lease_until=None,
                 sending_since=None,
-                last_error="",
+                last_error=reason,
             )
+            .execution_options(synchronize_session=False)
         )
 
     def requeue(

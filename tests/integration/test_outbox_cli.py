@@ -95,7 +95,7 @@ def test_sent_mail_and_mail_being_sent_cannot_be_cancelled(app: App, cli: CliRun
     with pytest.raises(CancelError, match="is being sent right now"):
         cancel_mail(app.uow, reply.id, now=app.clock.now())
     with app.uow() as uow:
-        uow.outbox.mark_sent(reply.id, app.clock.now())
+        uow.outbox.mark_sent([(reply.id, app.clock.now())])
         uow.commit()
     refused = call(cli, "outbox", "cancel", str(reply.id), code=1)
     assert f"outgoing mail {reply.id} was sent; it cannot be cancelled" in refused.output

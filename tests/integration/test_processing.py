@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
 from mailbot.demo import seed_demo
+from mailbot.parsers.message import ParsedMessage, parse_message
+from mailbot.services.inbox import processing
 from mailbot.services.inbox.quarantine import retry_quarantined
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
@@ -146,3 +151,65 @@ def test_a_worker_that_died_mid_message_leaves_it_claimable(app: App, clock: Fix
         assert message is not None
         assert message.status == "quarantined"
         assert "gave up after 3 attempts" in message.last_error
+
+
+def test_a_failing_message_in_a_batch_spoils_none_of_its_neighbours(
+    config: Config, app: App, tmp_path: Path, transport: RecordingTransport, clock: FixedClock
+) -> None:
+    """Three messages processed as one batch, the middle one failing (its answer's template
+    is broken): its neighbours are answered and kept, it alone waits for its retry."""
+    seed_demo(app)
+    broken = tmp_path / "templates" / "mail"
+    broken.mkdir(parents=True)
+    (broken / "no_order.txt.j2").write_text("{{ no_such_variable.attribute }}")
+    overridden = config.model_copy(
+        update={"templates": config.templates.model_copy(update={"folder": tmp_path / "templates"})}
+    )
+    failing = bootstrap(overridden, engine=app.engine, transport=transport, clock=clock)
+    bodies = ["BPW-0310 x 1", "Hello, how are you?", "SAF-2234 x 2"]
+    stored = [failing.store(mail(sender=FLEET, body=body), "smtp") for body in bodies]
+    assert failing.processor.run_once() == 3
+    with failing.uow() as uow:
+        kept = [uow.inbox.get(message.id) for message in stored]
+    assert [(m.status, m.attempts) for m in kept if m] == [
+        ("processed", 1),
+        ("stored", 1),
+        ("processed", 1),
+    ]
+    assert [reply.kind for reply in outbox(app)] == ["quote", "quote"]
+    with app.uow() as uow:
+        assert uow.orders.count() == 2
+
+
+class Crash(BaseException):
+    """The worker dies here (kill -9): nothing after it runs, nothing is committed."""
+
+
+def test_after_a_worker_died_mid_batch_each_message_is_tried_alone(
+    app: App, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message that kills its worker takes its batch down once; after the lease each of the
+    batch is tried alone, so its neighbours are answered and it alone reaches quarantine."""
+    seed_demo(app)
+    bodies = ["BPW-0310 x 1", "POISON x 1", "SAF-2234 x 2"]
+    stored = [app.store(mail(sender=FLEET, body=body), "smtp") for body in bodies]
+
+    def deadly(raw: bytes, own: frozenset[str]) -> ParsedMessage:
+        if b"POISON" in raw:
+            raise Crash
+        return parse_message(raw, own)
+
+    monkeypatch.setattr(processing, "parse_message", deadly)
+    lease = timedelta(seconds=app.config.processing.lease_seconds + 1)
+    with pytest.raises(Crash):
+        app.processor.run_once()
+    for _ in range(app.config.processing.max_attempts):
+        clock.advance(lease)
+        with contextlib.suppress(Crash):
+            app.processor.run_once()
+    clock.advance(lease)
+    app.processor.run_once()
+    with app.uow() as uow:
+        kept = [uow.inbox.get(message.id) for message in stored]
+    assert [m.status for m in kept if m] == ["processed", "quarantined", "processed"]
+    assert [reply.kind for reply in outbox(app)] == ["quote", "quote"]

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select
@@ -111,13 +112,15 @@ def test_a_claim_is_exclusive_until_its_lease_runs_out(engine: Engine) -> None:
     )
     lease = timedelta(minutes=5)
     with UnitOfWork(engine) as uow:
-        assert uow.inbox.claimable_ids(NOW, 10) == [stored.id]
-        assert uow.inbox.claim(stored.id, NOW, lease)
+        assert uow.inbox.claim_batch(NOW, lease, 10) == [stored.id]
         uow.commit()
+    later, after_lease = NOW + timedelta(minutes=1), NOW + timedelta(minutes=6)
     with UnitOfWork(engine) as uow:
-        assert not uow.inbox.claim(stored.id, NOW + timedelta(minutes=1), lease)
-        assert uow.inbox.claimable_ids(NOW + timedelta(minutes=1), 10) == []
-        assert uow.inbox.claim(stored.id, NOW + timedelta(minutes=6), lease)
+        assert not uow.inbox.claim(stored.id, later, lease)
+        assert uow.inbox.claim_batch(later, lease, 10, tried=True) == []
+        # Tried once: never again in a batch of fresh messages, only alone.
+        assert uow.inbox.claim_batch(after_lease, lease, 10) == []
+        assert uow.inbox.claim_batch(after_lease, lease, 10, tried=True) == [stored.id]
         uow.commit()
     with UnitOfWork(engine) as uow:
         message = uow.inbox.get(stored.id)
@@ -202,3 +205,23 @@ def test_a_stored_message_reads_back_whole_across_slices(engine: Engine) -> None
         stored = store_message(lambda: UnitOfWork(engine), raw, source="file", now=NOW)
         with UnitOfWork(engine) as uow:
             assert uow.inbox.raw(stored.id) == raw, size
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_workers_claiming_at_once_on_postgresql_take_different_messages(engine: Engine) -> None:
+    """While one worker's claim is not yet committed, another's skips the rows it holds and
+    takes the next ones at once, instead of waiting for them and then getting none."""
+    stored = [
+        store_message(
+            lambda: UnitOfWork(engine), f"Subject: {n}\r\n\r\nx".encode(), source="file", now=NOW
+        ).id
+        for n in range(5)
+    ]
+    lease = timedelta(minutes=5)
+    with UnitOfWork(engine) as first, UnitOfWork(engine) as second:
+        taken = first.inbox.claim_batch(NOW, lease, 3)
+        others = second.inbox.claim_batch(NOW, lease, 3)
+        second.commit()
+        first.commit()
+    assert taken == stored[:3]
+    assert others == stored[3:]

@@ -1,15 +1,19 @@
-"""The processor: claims stored messages and handles each in one transaction.
+"""The processor: claims stored messages in batches and handles each in a savepoint.
 
 A claim takes a lease and counts the attempt in its own short transaction first, so a worker
-that dies mid-message leaves it claimable again once the lease runs out, and a message that
-kills workers still reaches quarantine after `max_attempts`. Mail that must not be answered,
-unknown senders, failed sender authentication and cut-off partners are settled here; what a
+that dies mid-batch leaves its messages claimable again once the lease runs out, each then
+claimed and tried alone; a message that kills workers still reaches quarantine after
+`max_attempts`, and its neighbours are answered.
+A batch is processed in one transaction, a savepoint per message, so a failing message is
+recorded alone and its neighbours' work is kept. Mail that must not be answered, unknown
+senders, failed sender authentication and cut-off partners are settled here; what a
 partner's message is and who answers it is the route table's (`inbox/routing.py`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +36,10 @@ from mailbot.storage.models import InboundMessage
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.processor")
+
+# How long a batch's transaction stays open before what it did is committed. On SQLite it holds
+# the write lock that long, and a message arriving over SMTP waits for it before its 250.
+BATCH_SECONDS = 0.2
 
 
 @dataclass(slots=True)
@@ -91,17 +99,29 @@ class Processor:
         )
 
     def run_once(self, limit: int = 20) -> int:
-        """Write the digests that are due, then process up to `limit` claimable messages;
-        returns how many were claimed."""
+        """Write the digests that are due, then claim up to `limit` stored messages and process
+        them; returns how many were claimed.
+
+        Messages never tried are claimed and processed together, a savepoint each, committed
+        at most `BATCH_SECONDS` apart. A message tried before is claimed and processed alone:
+        if it is the one that killed its worker, it goes to quarantine by itself.
+        """
         self.send_due_digests()
-        with self._uow() as uow:
-            candidates = uow.inbox.claimable_ids(self._clock.now(), limit)
-        handled = 0
-        for inbound_id in candidates:
-            if self.claim(inbound_id):
-                self.process_claimed(inbound_id)
-                handled += 1
+        claimed = self._claim(limit, tried=False)
+        self._process(claimed)
+        handled = len(claimed)
+        while handled < limit and (again := self._claim(1, tried=True)):
+            self._process(again)
+            handled += 1
         return handled
+
+    def _claim(self, limit: int, *, tried: bool) -> list[int]:
+        with self._uow() as uow:
+            claimed = uow.inbox.claim_batch(
+                self._clock.now(), self._policy.lease, limit, tried=tried
+            )
+            uow.commit()
+        return claimed
 
     def send_due_digests(self) -> int:
         """Write the digests of held replies that are due (see services/outbox/reply_limits.py)."""
@@ -114,13 +134,37 @@ class Processor:
             return claimed
 
     def process_claimed(self, inbound_id: int) -> Outcome:
-        """Handle a message this worker has claimed; never raises for a bad message.
+        """Handle one message this worker has claimed, in its own transaction; never raises
+        for a bad message."""
+        return self._process([inbound_id])[0]
 
-        Logs one INFO line saying what became of it, with the mail written for it.
-        """
-        seen = Seen()
+    def _process(self, inbound_ids: Sequence[int]) -> list[Outcome]:
+        """Handle claimed messages in one transaction, committed whenever it has been open
+        `BATCH_SECONDS` (SQLite's write lock is held as long: the listener's store waits for
+        it), and log one line per message once its work is committed."""
+        outcomes: list[Outcome] = []
+        done: list[tuple[int, Seen, Outcome]] = []
+        with self._uow() as uow:
+            opened = time.monotonic()
+            for inbound_id in inbound_ids:
+                if done and time.monotonic() - opened > BATCH_SECONDS:
+                    uow.commit()
+                    _log_all(done)
+                    done.clear()
+                    opened = time.monotonic()
+                seen = Seen()
+                outcome = self._one(uow, inbound_id, seen)
+                done.append((inbound_id, seen, outcome))
+                outcomes.append(outcome)
+            uow.commit()
+        _log_all(done)
+        return outcomes
+
+    def _one(self, uow: UnitOfWork, inbound_id: int, seen: Seen) -> Outcome:
+        """Handle one claimed message inside a savepoint: a failure undoes only its own work
+        and is recorded, to be tried again or quarantined."""
         try:
-            with self._uow() as uow:
+            with uow.savepoint():
                 inbound = uow.inbox.get(inbound_id)
                 assert inbound is not None, f"claimed message {inbound_id} vanished"
                 seen.message_id, seen.source = inbound.message_id, inbound.source
@@ -138,30 +182,11 @@ class Processor:
                         outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
                 seen.written = uow.sent.written_for(inbound.id)
                 self._finish(inbound, outcome)
-                uow.commit()
+                uow.flush()
         except Exception as error:
             log.exception("message %s: processing failed", inbound_id)
-            outcome = self._record_failure(inbound_id, error)
             seen.written = ()
-        log.info(
-            "message %s %s from %s: %s%s: %s",
-            inbound_id,
-            f"<{seen.message_id}>" if seen.message_id else "(no Message-ID)",
-            seen.sender or "(no sender)",
-            outcome.status,
-            seen.replies(),
-            outcome.summary,
-            extra={
-                "inbound": inbound_id,
-                "message_id": seen.message_id,
-                "sender": seen.sender,
-                "source": seen.source,
-                "status": str(outcome.status),
-                "written": [
-                    {"kind": kind, "to": to, "status": status} for kind, to, status in seen.written
-                ],
-            },
-        )
+            return self._record_failure(uow, inbound_id, error)
         return outcome
 
     def _finish(self, inbound: InboundMessage, outcome: Outcome) -> None:
@@ -172,25 +197,23 @@ class Processor:
         if outcome.status == InboundStatus.QUARANTINED:
             inbound.last_error = outcome.summary
 
-    def _record_failure(self, inbound_id: int, error: Exception) -> Outcome:
+    def _record_failure(self, uow: UnitOfWork, inbound_id: int, error: Exception) -> Outcome:
         reason = f"{type(error).__name__}: {error}"[:2000]
         now = self._clock.now()
-        with self._uow() as uow:
-            inbound = uow.inbox.get(inbound_id)
-            assert inbound is not None
-            inbound.last_error = reason
-            if inbound.attempts >= self._policy.max_attempts:
-                outcome = Outcome(
-                    InboundStatus.QUARANTINED, f"failed {inbound.attempts} times: {reason}"
-                )
-                self._finish(inbound, outcome)
-                uow.events.record("MessageQuarantined", {"message": inbound_id}, now)
-            else:
-                outcome = Outcome(
-                    InboundStatus.STORED, f"attempt {inbound.attempts} failed, will retry"
-                )
-                inbound.lease_until = now + self._policy.retry_after
-            uow.commit()
+        inbound = uow.inbox.get(inbound_id)
+        assert inbound is not None
+        inbound.last_error = reason
+        if inbound.attempts >= self._policy.max_attempts:
+            outcome = Outcome(
+                InboundStatus.QUARANTINED, f"failed {inbound.attempts} times: {reason}"
+            )
+            self._finish(inbound, outcome)
+            uow.events.record("MessageQuarantined", {"message": inbound_id}, now)
+        else:
+            outcome = Outcome(
+                InboundStatus.STORED, f"attempt {inbound.attempts} failed, will retry"
+            )
+            inbound.lease_until = now + self._policy.retry_after
         return outcome
 
     def _handle(
@@ -238,3 +261,26 @@ class Processor:
             handling.reply("contract_ended", {})
             return processed(f"answered: {partner.name} is cut off, notice sent")
         return route(handling)
+
+
+def _log_all(done: Sequence[tuple[int, Seen, Outcome]]) -> None:
+    for inbound_id, seen, outcome in done:
+        log.info(
+            "message %s %s from %s: %s%s: %s",
+            inbound_id,
+            f"<{seen.message_id}>" if seen.message_id else "(no Message-ID)",
+            seen.sender or "(no sender)",
+            outcome.status,
+            seen.replies(),
+            outcome.summary,
+            extra={
+                "inbound": inbound_id,
+                "message_id": seen.message_id,
+                "sender": seen.sender,
+                "source": seen.source,
+                "status": str(outcome.status),
+                "written": [
+                    {"kind": kind, "to": to, "status": status} for kind, to, status in seen.written
+                ],
+            },
+        )

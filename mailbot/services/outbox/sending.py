@@ -17,7 +17,7 @@ loops), and `mailbot outbox retry` puts it back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,9 +26,16 @@ from mailbot.domain.mail import OutboundStatus
 from mailbot.outbound.transport import DeliveryError, Transport
 from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.storage.models import OutboundMessage
+from mailbot.storage.repositories import DueMail
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.sender")
+
+# Mails claimed at once for a repeatable transport (a folder), and their bytes at most (one
+# mail at least): one commit claims them and one records them sent. A relay gets one at a
+# time, so a claim's lease never runs out behind other mails' SMTP transactions.
+BATCH = 50
+BATCH_BYTES = 8 * 2**20
 
 # The managers' notice about a mail that failed; one of these failing tells nobody.
 NOTICE = "mail_undeliverable"
@@ -66,92 +73,107 @@ class Sender:
         self._replies = replies
 
     def run_once(self, limit: int = 50) -> int:
-        """Try every due outbox message (up to `limit`); returns how many were delivered."""
-        with self._uow() as uow:
-            due = uow.outbox.due_ids(self._clock.now(), limit)
-        return sum(self.deliver(outbound_id) for outbound_id in due)
+        """Try the due outbox mail (up to `limit`); returns how many were delivered."""
+        batch = BATCH if self._transport.repeatable else 1
+        tried = delivered = 0
+        while tried < limit:
+            due = self._claim(min(batch, limit - tried))
+            if not due:
+                break
+            tried += len(due)
+            delivered += self._deliver(due)
+        return delivered
 
-    def deliver(self, outbound_id: int) -> bool:
+    def _claim(self, limit: int) -> list[DueMail]:
+        """Claim up to `limit` due mails in one commit; those to suppressed addresses are
+        settled there and then, and not returned."""
         with self._uow() as uow:
             now = self._clock.now()
-            if not uow.outbox.claim(outbound_id, now, self._policy.lease):
-                return False
-            message = uow.outbox.get(outbound_id)
-            assert message is not None
-            if uow.bouncing.is_suppressed(message.recipient):
-                self._suppress(uow, message)
-                uow.commit()
-                log.warning("outbox %s: not sent, %s is suppressed", message.id, message.recipient)
-                return False
-            if message.sending_since is not None:
-                self._interrupted(uow, message, now)
-            message.sending_since = now
+            due = uow.outbox.claim_due(now, self._policy.lease, limit, BATCH_BYTES)
+            suppressed = uow.bouncing.suppressed_among(mail.recipient for mail in due)
+            for mail in due:
+                if mail.recipient.lower() in suppressed:
+                    self._suppress(uow, mail, now)
+                elif mail.interrupted is not None:
+                    self._interrupted(uow, mail, now)
             uow.commit()
-            sender, recipient, raw = message.sender, message.recipient, message.raw
-            kind, message_id = message.kind, message.message_id
-        recorded = False
+        return [mail for mail in due if mail.recipient.lower() not in suppressed]
 
-        def accepted() -> None:
-            # The relay said 250: record it before anything else, QUIT included.
-            nonlocal recorded
+    def _deliver(self, due: Sequence[DueMail]) -> int:
+        """Hand each mail to the transport. Each relay's 250 is committed as it comes; a
+        repeatable transport's deliveries are committed together at the end (a crash before
+        that delivers them again, which leaves one copy)."""
+        taken: list[tuple[int, datetime]] = []
+
+        def record() -> None:
             with self._uow() as unit:
-                unit.outbox.mark_sent(outbound_id, self._clock.now())
+                unit.outbox.mark_sent(taken)
                 unit.commit()
-            recorded = True
+            taken.clear()
 
-        try:
-            self._transport.deliver(sender, [recipient], raw, accepted)
-        except DeliveryError as error:
-            self._failed(outbound_id, error)
-            return False
-        if not recorded:  # a transport that returned without saying so: it took the mail
-            accepted()
-        log.info(
-            "outbox %s %s: %s sent to %s",
-            outbound_id,
-            message_id,
-            kind,
-            recipient,
-            extra={
-                "outbound": outbound_id,
-                "message_id": message_id.strip("<>"),
-                "kind": kind,
-                "to": recipient,
-            },
-        )
-        return True
+        delivered = 0
+        for mail in due:
+            recorded = False
 
-    def _suppress(self, uow: UnitOfWork, message: OutboundMessage) -> None:
+            def accepted(mail: DueMail = mail) -> None:
+                # The relay said 250: record it before anything else, QUIT included.
+                nonlocal recorded
+                taken.append((mail.id, self._clock.now()))
+                if not self._transport.repeatable:
+                    record()
+                recorded = True
+
+            try:
+                self._transport.deliver(mail.sender, [mail.recipient], mail.raw, accepted)
+            except DeliveryError as error:
+                self._failed(mail.id, error)
+                continue
+            if not recorded:  # a transport that returned without saying so: it took the mail
+                accepted()
+            delivered += 1
+            log.info(
+                "outbox %s %s: %s sent to %s",
+                mail.id,
+                mail.message_id,
+                mail.kind,
+                mail.recipient,
+                extra={
+                    "outbound": mail.id,
+                    "message_id": mail.message_id.strip("<>"),
+                    "kind": mail.kind,
+                    "to": mail.recipient,
+                },
+            )
+        if taken:
+            record()
+        return delivered
+
+    def _suppress(self, uow: UnitOfWork, mail: DueMail, now: datetime) -> None:
         """Keep mail from an address that bounced too often, saying why (outbox/bounces.py)."""
-        message.status = OutboundStatus.SUPPRESSED
-        message.lease_until = None
-        message.sending_since = None
-        message.last_error = (
-            f"not sent: {message.recipient} bounced too often; "
-            f"`mailbot addresses clear {message.recipient}` lets mail to it go again"
+        uow.outbox.suppress(
+            mail.id,
+            f"not sent: {mail.recipient} bounced too often; "
+            f"`mailbot addresses clear {mail.recipient}` lets mail to it go again",
         )
-        uow.events.record(
-            "MailSuppressed",
-            {"outbound": message.id, "recipient": message.recipient},
-            self._clock.now(),
-        )
+        uow.events.record("MailSuppressed", {"outbound": mail.id, "recipient": mail.recipient}, now)
+        log.warning("outbox %s: not sent, %s is suppressed", mail.id, mail.recipient)
 
-    def _interrupted(self, uow: UnitOfWork, message: OutboundMessage, now: datetime) -> None:
-        """The attempt begun at `sending_since` never recorded its outcome: its sender
-        stopped, perhaps after the relay took the mail. Say so, then send it again."""
-        since = message.sending_since
+    def _interrupted(self, uow: UnitOfWork, mail: DueMail, now: datetime) -> None:
+        """The attempt begun at `mail.interrupted` never recorded its outcome: its sender
+        stopped, perhaps after the relay took the mail. Say so; it is sent again."""
+        since = mail.interrupted
         uow.events.record(
             "DeliveryInterrupted",
-            {"outbound": message.id, "message_id": message.message_id, "since": str(since)},
+            {"outbound": mail.id, "message_id": mail.message_id, "since": str(since)},
             now,
         )
         log.warning(
             "outbox %s %s: the attempt begun at %s was interrupted (its sender stopped); the "
             "relay may have taken it, so %s may get it twice with this Message-ID",
-            message.id,
-            message.message_id,
+            mail.id,
+            mail.message_id,
             since,
-            message.recipient,
+            mail.recipient,
         )
 
     def _failed(self, outbound_id: int, error: DeliveryError) -> None:
