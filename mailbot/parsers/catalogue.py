@@ -10,10 +10,12 @@ with all of them, so that the caller asks rather than guesses.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Cyrillic (and Greek) capitals that look like Latin ones, as a Russian keyboard types them.
 _LOOKALIKES = str.maketrans(
@@ -28,11 +30,17 @@ _MIN_SPAN_KEY = 4
 _MIN_DIGITS = 5
 
 
+# What `str.isalnum` is not: `\w` is exactly `isalnum()` and the underscore.
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=2**16)
 def sku_key(text: str) -> str:
     """What a SKU is matched by when its exact form is not found: letters and digits only,
-    upper case, look-alike Cyrillic and Greek letters read as Latin ones."""
+    upper case, look-alike Cyrillic and Greek letters read as Latin ones. Cached: the reader
+    asks for the same words of a sheet's cells and a mail's lines again and again."""
     upper = unicodedata.normalize("NFKC", text).upper().translate(_LOOKALIKES)
-    return "".join(char for char in upper if char.isalnum())
+    return _NOT_ALNUM.sub("", upper)
 
 
 def exact_key(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
@@ -74,17 +74,6 @@ class SentMail:
         )
         return self.session.scalars(query).first()
 
-    def replies_to(self, recipient: str, since: datetime) -> int:
-        """How many replies to received mail went (or go) to `recipient` one by one since
-        `since`; held and digested ones are not counted, and digests are not replies."""
-        query = select(func.count(OutboundMessage.id)).where(
-            OutboundMessage.recipient == recipient,
-            OutboundMessage.created_at >= since,
-            OutboundMessage.inbound_message_id.is_not(None),
-            OutboundMessage.status.in_(DELIVERED),
-        )
-        return self.session.scalar(query) or 0
-
     def auto_responses_to(self, recipient: str, since: datetime) -> int:
         """How many answers saying nothing was done (those with a fingerprint) went or go to
         `recipient` since `since`; suppressed and cancelled ones are not counted."""
@@ -138,30 +127,37 @@ class SentMail:
         found = set(self.session.scalars(query))
         return next((i for i in bracketed if i in found), "")
 
-    def has_held(self, recipient: str) -> bool:
-        """Whether replies to `recipient` wait for their digest."""
-        query = select(OutboundMessage.id).where(
-            OutboundMessage.recipient == recipient, OutboundMessage.status == HELD
+    def reply_load(self, recipient: str, since: datetime) -> tuple[bool, int]:
+        """Whether replies to `recipient` wait for their digest, and how many replies to
+        received mail went (or go) to it one by one since `since` (held and digested ones
+        not counted; digests are not replies): one statement."""
+        held = OutboundMessage.status == HELD
+        counted = and_(
+            OutboundMessage.created_at >= since,
+            OutboundMessage.inbound_message_id.is_not(None),
+            OutboundMessage.status.in_(DELIVERED),
         )
-        return self.session.scalars(query.limit(1)).first() is not None
+        query = select(
+            func.count(OutboundMessage.id).filter(held),
+            func.count(OutboundMessage.id).filter(counted),
+        ).where(OutboundMessage.recipient == recipient, or_(held, counted))
+        waiting, recent = self.session.execute(query).one()
+        return bool(waiting), recent or 0
 
-    def held_reasons(self, inbound_id: int) -> Sequence[str]:
-        """Why replies to the received message `inbound_id` were held or not sent, if any
-        were (at write time: the reply limits)."""
-        query = select(OutboundMessage.last_error).where(
-            OutboundMessage.inbound_message_id == inbound_id,
-            OutboundMessage.status.in_((HELD, OutboundStatus.SUPPRESSED)),
-        )
-        return self.session.scalars(query.order_by(OutboundMessage.id)).all()
-
-    def written_for(self, inbound_id: int) -> Sequence[tuple[str, str, str]]:
-        """(kind, recipient, status) of each mail written for the received message `inbound_id`."""
+    def written_for(self, inbound_id: int) -> Sequence[tuple[str, str, str, str]]:
+        """(kind, recipient, status, last error) of each mail written for the received
+        message `inbound_id`: a held or suppressed one's last error says why."""
         query = (
-            select(OutboundMessage.kind, OutboundMessage.recipient, OutboundMessage.status)
+            select(
+                OutboundMessage.kind,
+                OutboundMessage.recipient,
+                OutboundMessage.status,
+                OutboundMessage.last_error,
+            )
             .where(OutboundMessage.inbound_message_id == inbound_id)
             .order_by(OutboundMessage.id)
         )
-        return [(kind, to, status) for kind, to, status in self.session.execute(query)]
+        return [(kind, to, status, why) for kind, to, status, why in self.session.execute(query)]
 
     def held_recipients(self, held_before: datetime) -> Sequence[str]:
         """Recipients whose oldest held reply was written at or before `held_before`."""

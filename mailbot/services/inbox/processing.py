@@ -40,6 +40,8 @@ log = logging.getLogger("mailbot.processor")
 # How long a batch's transaction stays open before what it did is committed. On SQLite it holds
 # the write lock that long, and a message arriving over SMTP waits for it before its 250.
 BATCH_SECONDS = 0.2
+# Replies written but not sent now, the reason in their last error (the reply limits).
+NOT_SENT_NOW = frozenset((OutboundStatus.HELD, OutboundStatus.SUPPRESSED))
 
 
 @dataclass(slots=True)
@@ -178,9 +180,10 @@ class Processor:
                     message = parse_message(raw, self._policy.own_addresses)
                     seen.sender = message.from_address
                     outcome = self._handle(uow, inbound, raw, message)
-                    if held := uow.sent.held_reasons(inbound.id):
-                        outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
-                seen.written = uow.sent.written_for(inbound.id)
+                written = uow.sent.written_for(inbound.id)
+                if held := [why for *_, status, why in written if status in NOT_SENT_NOW]:
+                    outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
+                seen.written = [(kind, to, status) for kind, to, status, _ in written]
                 self._finish(inbound, outcome)
                 uow.flush()
         except Exception as error:

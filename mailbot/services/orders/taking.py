@@ -193,10 +193,11 @@ def store_order(
     )
     uow.orders.add(order)
     order.number = f"ORD-{now.year}-{order.id:06d}"
+    # Before the lines: the number and the status then reach the database in one UPDATE.
+    transition(uow, order, OrderStatus.QUOTED, at=now, actor_id=client.id, inbound_id=inbound.id)
     priced = [_priced_row(line) for line in quote.lines]
     rejected = [_rejected_row(line) for line in quote.rejected]
     uow.orders.add_lines(order.id, [*priced, *rejected])
-    transition(uow, order, OrderStatus.QUOTED, at=now, actor_id=client.id, inbound_id=inbound.id)
     uow.events.record(
         "OrderQuoted",
         {"order": order.number, "client": client.id, "total": str(quote.total.amount)},

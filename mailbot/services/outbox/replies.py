@@ -59,11 +59,15 @@ class Replies:
         order_id: int | None = None,
         attachments: Sequence[tuple[str, str, bytes]] = (),
         timezone: str = "",
+        verdict: tuple[OutboundStatus, str] = (OutboundStatus.PENDING, ""),
+        fingerprint: str | None = None,
     ) -> OutboundMessage:
         """Render template `kind` for `to` and add it to the outbox in the caller's transaction.
 
         `attachments` are (file name, content type, bytes); `timezone` is the reader's own zone
-        for the times shown ("": the configured one)."""
+        for the times shown ("": the configured one); `verdict` the status it is written with
+        and why (the reply limits), and `fingerprint` what an answer saying nothing was done
+        is known by (services/outbox/reply_limits.py)."""
         rendered = self.renderer.render(kind, language, context, timezone)
         mail = self._compose(rendered, to, thread, attachments, now)
         if len(mail.raw) > self.max_bytes:
@@ -97,11 +101,12 @@ class Replies:
             recipient=to,
             subject=rendered.subject[:998],
             raw=mail.raw,
-            status=OutboundStatus.PENDING,
+            status=verdict[0],
             attempts=0,
             next_attempt_at=now,
             queued_at=now,
-            last_error="",
+            last_error=verdict[1],
+            fingerprint=fingerprint,
             created_at=now,
             inbound_message_id=inbound_id,
             order_id=order_id,

@@ -135,7 +135,7 @@ def queue_reply(
         text = replies.renderer.render(kind, language, pinned, timezone).text
         fingerprint = hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
     status, reason = _verdict(uow, to, fingerprint, inbound, limit=limit, now=now)
-    reply = replies.queue(
+    return replies.queue(
         uow,
         kind=kind,
         language=language,
@@ -147,11 +147,9 @@ def queue_reply(
         order_id=order_id,
         attachments=attachments,
         timezone=timezone,
+        verdict=(status, reason),
+        fingerprint=fingerprint,
     )
-    reply.fingerprint = fingerprint
-    if status != OutboundStatus.PENDING:
-        reply.status, reply.last_error = status, reason
-    return reply
 
 
 def _verdict(
@@ -191,9 +189,10 @@ def hold_reason(uow: UnitOfWork, recipient: str, *, limit: ReplyLimit, now: date
     """Why a reply to `recipient` written now must wait for the digest, or "" to send it."""
     if not limit.max_per_hour:
         return ""
-    if uow.sent.has_held(recipient):
+    waiting, recent = uow.sent.reply_load(recipient, now - WINDOW)
+    if waiting:
         return f"held for the digest: earlier replies to {recipient} wait for it"
-    if uow.sent.replies_to(recipient, now - WINDOW) >= limit.max_per_hour:
+    if recent >= limit.max_per_hour:
         return (
             f"held for the digest: {recipient} had {limit.max_per_hour} replies "
             f"in the last hour (replies.max_per_hour)"
