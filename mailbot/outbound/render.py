@@ -98,6 +98,7 @@ class Renderer:
         self._zone = _zone(timezone)
         loaders: list[BaseLoader] = []
         self.catalogues = PACKAGE
+        self._overridden = override_dir is not None
         if override_dir is not None:
             loaders.append(FileSystemLoader(override_dir))
             self.catalogues = Catalogues((override_dir / "locale", LOCALE_DIR))
@@ -141,6 +142,9 @@ class Renderer:
                 lstrip_blocks=True,
                 keep_trailing_newline=True,
                 extensions=["jinja2.ext.i18n"],
+                # The packaged templates never change while mailbot runs; overrides are
+                # read again when edited.
+                auto_reload=self._overridden,
             )
             # A sentence may be wrapped over lines in a template; its message id is one line.
             environment.policies["ext.i18n.trimmed"] = True

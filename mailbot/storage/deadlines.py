@@ -21,8 +21,8 @@ class Deadlines:
         self.session = session
 
     def add(self, deadline: Deadline) -> None:
+        """Written with the transaction's next flush, with the other rows of the message."""
         self.session.add(deadline)
-        self.session.flush()
 
     def get(self, deadline_id: int) -> Deadline | None:
         return self.session.get(Deadline, deadline_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
@@ -49,11 +49,44 @@ class BouncingAddresses:
         return self.session.scalars(query).all()
 
 
+# Asked about every message processed: built once (building one costs more than running it).
+_HELD = OutboundMessage.status == HELD
+_COUNTED = and_(
+    OutboundMessage.created_at >= bindparam("since"),
+    OutboundMessage.inbound_message_id.is_not(None),
+    OutboundMessage.status.in_(DELIVERED),
+)
+_REPLY_LOAD = select(
+    func.count(OutboundMessage.id).filter(_HELD), func.count(OutboundMessage.id).filter(_COUNTED)
+).where(OutboundMessage.recipient == bindparam("recipient"), or_(_HELD, _COUNTED))
+_WRITTEN_FOR = (
+    select(
+        OutboundMessage.kind,
+        OutboundMessage.recipient,
+        OutboundMessage.status,
+        OutboundMessage.last_error,
+    )
+    .where(OutboundMessage.inbound_message_id == bindparam("inbound_id"))
+    .order_by(OutboundMessage.id)
+)
+_WROTE = (
+    select(OutboundMessage.id).where(OutboundMessage.message_id == bindparam("message_id")).limit(1)
+)
+
+
 class SentMail:
     """Outbound mail by whom it went to and when, for bounces and the reply limit."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def wrote(self, message_id: str) -> bool:
+        """Whether mailbot wrote a mail with this Message-ID (with or without the <>): asked
+        of every message received, so only the index is read."""
+        bare = message_id.strip().strip("<>")
+        if not bare:
+            return False
+        return self.session.scalar(_WROTE, {"message_id": f"<{bare}>"}) is not None
 
     def by_message_id(self, message_id: str) -> OutboundMessage | None:
         """The mail mailbot wrote with this Message-ID (with or without the <>)."""
@@ -131,33 +164,15 @@ class SentMail:
         """Whether replies to `recipient` wait for their digest, and how many replies to
         received mail went (or go) to it one by one since `since` (held and digested ones
         not counted; digests are not replies): one statement."""
-        held = OutboundMessage.status == HELD
-        counted = and_(
-            OutboundMessage.created_at >= since,
-            OutboundMessage.inbound_message_id.is_not(None),
-            OutboundMessage.status.in_(DELIVERED),
-        )
-        query = select(
-            func.count(OutboundMessage.id).filter(held),
-            func.count(OutboundMessage.id).filter(counted),
-        ).where(OutboundMessage.recipient == recipient, or_(held, counted))
-        waiting, recent = self.session.execute(query).one()
+        load = self.session.execute(_REPLY_LOAD, {"recipient": recipient, "since": since})
+        waiting, recent = load.one()
         return bool(waiting), recent or 0
 
     def written_for(self, inbound_id: int) -> Sequence[tuple[str, str, str, str]]:
         """(kind, recipient, status, last error) of each mail written for the received
         message `inbound_id`: a held or suppressed one's last error says why."""
-        query = (
-            select(
-                OutboundMessage.kind,
-                OutboundMessage.recipient,
-                OutboundMessage.status,
-                OutboundMessage.last_error,
-            )
-            .where(OutboundMessage.inbound_message_id == inbound_id)
-            .order_by(OutboundMessage.id)
-        )
-        return [(kind, to, status, why) for kind, to, status, why in self.session.execute(query)]
+        rows = self.session.execute(_WRITTEN_FOR, {"inbound_id": inbound_id})
+        return [(kind, to, status, why) for kind, to, status, why in rows]
 
     def held_recipients(self, held_before: datetime) -> Sequence[str]:
         """Recipients whose oldest held reply was written at or before `held_before`."""

@@ -64,6 +64,14 @@ def _offer(row: Row[Any]) -> Offer:
     )
 
 
+_ACTIVE_VERSION = (
+    select(PriceList.id)
+    .join(Partner, Partner.id == PriceList.supplier_id)
+    .where(PriceList.status == ACTIVE, Partner.active)
+    .order_by(PriceList.id)
+)
+
+
 class PriceLists:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -106,14 +114,9 @@ class PriceLists:
         return found
 
     def active_version(self) -> tuple[int, ...]:
-        """The ids of the active lists of active suppliers: what the catalogue is built from."""
-        query = (
-            select(PriceList.id)
-            .join(Partner, Partner.id == PriceList.supplier_id)
-            .where(PriceList.status == ACTIVE, Partner.active)
-            .order_by(PriceList.id)
-        )
-        return tuple(self.session.scalars(query))
+        """The ids of the active lists of active suppliers: what the catalogue is built from
+        (asked for every order read)."""
+        return tuple(self.session.scalars(_ACTIVE_VERSION))
 
     def active_skus(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
         """Every SKU on an active list of an active supplier, as the supplier wrote it, with

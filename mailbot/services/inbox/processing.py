@@ -226,7 +226,7 @@ class Processor:
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,
-            sent_by_us=lambda message_id: uow.sent.by_message_id(message_id) is not None,
+            sent_by_us=uow.sent.wrote,
         )
         if reason:
             bounce = ""

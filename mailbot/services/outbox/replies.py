@@ -144,6 +144,8 @@ def reply_address(message: ParsedMessage, partner: Partner) -> str:
     """Where a reply to `message` from `partner` goes: its Reply-To only when that is a
     registered address of the same partner (else anyone could have replies sent anywhere),
     otherwise its From address."""
+    if not message.reply_to:  # most mail: the partner's addresses need not be read
+        return message.from_address
     registered = {a.address for a in partner.addresses}
     return next((a for a in message.reply_to if a in registered), message.from_address)
 
