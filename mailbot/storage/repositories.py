@@ -408,10 +408,11 @@ class Outbox:
         return self.session.get(OutboundMessage, outbound_id)
 
     def claim_due(
-        self, now: datetime, lease: timedelta, limit: int, max_bytes: int
+        self, now: datetime, lease: timedelta, limit: int, max_bytes: int, newest: int
     ) -> list[DueMail]:
-        """Take the lease on the oldest due mail, up to `limit` mails and `max_bytes` of them
-        (one at least), count the attempt and mark it begun (`sending_since`). Each comes
+        """Take the lease on the oldest due mail up to id `newest`, up to `limit` mails and
+        `max_bytes` of them (one at least), count the attempt and mark it begun
+        (`sending_since`). Each comes
         with the moment an earlier attempt began that never recorded its outcome, if any.
 
         On PostgreSQL the candidates are locked with SKIP LOCKED: senders claiming at the same
@@ -423,6 +424,7 @@ class Outbox:
             .where(
                 OutboundMessage.status == OutboundStatus.PENDING,
                 OutboundMessage.next_attempt_at <= now,
+                OutboundMessage.id <= newest,
             )
             .where(_lease_free(OutboundMessage, now))
             .order_by(OutboundMessage.id)

@@ -73,23 +73,27 @@ class Sender:
         self._replies = replies
 
     def run_once(self, limit: int = 50) -> int:
-        """Try the due outbox mail (up to `limit`); returns how many were delivered."""
+        """Try the mail due when the pass began (up to `limit`); returns how many were
+        delivered. Mail written meanwhile (a notice about a failed mail) waits for the next."""
         batch = BATCH if self._transport.repeatable else 1
         tried = delivered = 0
+        newest: int | None = None
         while tried < limit:
-            due = self._claim(min(batch, limit - tried))
+            due, newest = self._claim(min(batch, limit - tried), newest)
             if not due:
                 break
             tried += len(due)
             delivered += self._deliver(due)
         return delivered
 
-    def _claim(self, limit: int) -> list[DueMail]:
-        """Claim up to `limit` due mails in one commit; those to suppressed addresses are
-        settled there and then, and not returned."""
+    def _claim(self, limit: int, newest: int | None) -> tuple[list[DueMail], int]:
+        """Claim up to `limit` due mails written up to id `newest` (None: the newest now) in
+        one commit; those to suppressed addresses are settled there and then, not returned."""
         with self._uow() as uow:
             now = self._clock.now()
-            due = uow.outbox.claim_due(now, self._policy.lease, limit, BATCH_BYTES)
+            if newest is None:
+                newest = uow.outbox.last_id()
+            due = uow.outbox.claim_due(now, self._policy.lease, limit, BATCH_BYTES, newest)
             suppressed = uow.bouncing.suppressed_among(mail.recipient for mail in due)
             for mail in due:
                 if mail.recipient.lower() in suppressed:
@@ -97,7 +101,7 @@ class Sender:
                 elif mail.interrupted is not None:
                     self._interrupted(uow, mail, now)
             uow.commit()
-        return [mail for mail in due if mail.recipient.lower() not in suppressed]
+        return [mail for mail in due if mail.recipient.lower() not in suppressed], newest
 
     def _deliver(self, due: Sequence[DueMail]) -> int:
         """Hand each mail to the transport. Each relay's 250 is committed as it comes; a
