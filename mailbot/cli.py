@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from mailbot.commands import outbox_records, price_export  # noqa: F401 - add subcommands
+from mailbot.commands.apikeys import apikeys
 from mailbot.commands.common import Context
 from mailbot.commands.config import config
 from mailbot.commands.jobs import digest, jobs
@@ -74,6 +75,7 @@ for command in (
     ledger,
     config,
     status,
+    apikeys,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:

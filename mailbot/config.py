@@ -403,6 +403,17 @@ class DeadlinesConfig(_Section):
         return frozenset(WEEKDAYS.index(day) for day in self.days)
 
 
+class HttpConfig(_Section):
+    """The HTTP API, served by `mailbot run` when enabled (on loopback unless told otherwise;
+    put a TLS-terminating proxy in front of it to serve other hosts)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(8025, ge=0, le=65535)
+    # Requests a minute each API key may make (a burst of as many, then evenly); 429 beyond.
+    rate_limit_per_minute: int = Field(600, gt=0)
+
+
 class TemplatesConfig(_Section):
     folder: Path | None = None
 
@@ -427,6 +438,7 @@ class Config(_Section):
     security: SecurityConfig = SecurityConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     deadlines: DeadlinesConfig = DeadlinesConfig()
+    http: HttpConfig = HttpConfig()
     templates: TemplatesConfig = TemplatesConfig()
     logging: LoggingConfig = LoggingConfig()
 

@@ -21,6 +21,7 @@ from types import FrameType
 
 from mailbot.bootstrap import App
 from mailbot.heartbeats import Heartbeats, Part
+from mailbot.http.server import HttpServer
 from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
@@ -43,6 +44,7 @@ class Runner:
         self.ingress: SmtpIngress | None = None
         self.poller: ImapPoller | None = None
         self.ticker: Ticker | None = None
+        self.http: HttpServer | None = None
         self.heartbeats = Heartbeats(app.uow, app.clock)
         self._listener: Part | None = None
         self._threads: list[threading.Thread] = []
@@ -92,6 +94,9 @@ class Runner:
             )
         if self.poller is not None:
             self.poller.start()
+        if config.http.enabled:
+            self.http = HttpServer(self.app)
+            self.http.start()
         processor = self.heartbeats.part("processor", interval=poll)
         self._spawn("processor", lambda: self._process_loop(processor))
         outgoing = config.smtp_outgoing
@@ -124,6 +129,8 @@ class Runner:
             self.poller.stop()
         if self.ticker is not None:
             self.ticker.stop()
+        if self.http is not None:
+            self.http.stop()
         for thread in self._threads:
             thread.join()
         self._threads.clear()

@@ -33,8 +33,8 @@ from mailbot.storage.urls import shown_url
 )
 @pass_context
 def run(context: Context, demo: bool) -> None:
-    """Run the SMTP listener, the IMAP poller, the processor, the sender and the scheduler
-    until SIGTERM/Ctrl-C.
+    """Run the SMTP listener, the IMAP poller, the processor, the sender, the scheduler and
+    (with `[http] enabled`) the HTTP API until SIGTERM/Ctrl-C.
 
     "mailbot running" is printed once every part is up. A part that cannot start (the
     listening address taken or not this machine's, a certificate or key that cannot be read,
@@ -53,17 +53,20 @@ def run(context: Context, demo: bool) -> None:
         f"SMTP relay {outgoing.host}:{outgoing.port}" if outgoing.host else f"{outgoing.folder}/"
     )
     imap = app.config.imap
+    runner = Runner(app)
 
     def started() -> None:
         if seeded:
             notice("demo data added (see examples/README.md)")
         if imap.enabled:
             notice(f"reading {imap.username}@{imap.host}:{imap.port}/{imap.folder}")
+        if runner.http is not None:
+            notice(f"HTTP API on http://{app.config.http.host}:{runner.http.port}/api/v1")
         notice(f"mailbot running; replies go to {where}; Ctrl-C stops")
 
     with failures():
         try:
-            Runner(app).run_until_signal(started)
+            runner.run_until_signal(started)
         except (StartupError, ConfigError) as error:
             fail(str(error), BAD_CONFIG)
 

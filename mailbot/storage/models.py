@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.price_changes import PriceListStatus
+from mailbot.storage.api_keys import ApiKey as ApiKey
 from mailbot.storage.base import Base as Base
 from mailbot.storage.service_parts import ServicePart as ServicePart
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign

@@ -10,6 +10,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from mailbot.storage.api_keys import ApiKeys
 from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.offers import PriceLists
@@ -45,6 +46,7 @@ class UnitOfWork:
     daily_runs: DailyRuns
     reports: Reports
     service_parts: ServiceParts
+    api_keys: ApiKeys
 
     def __init__(self, engine: Engine | Connection) -> None:
         self._engine = engine
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.daily_runs = DailyRuns(self.session)
         self.reports = Reports(self.session)
         self.service_parts = ServiceParts(self.session)
+        self.api_keys = ApiKeys(self.session)
         return self
 
     def __exit__(

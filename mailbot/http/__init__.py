@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI on Starlette), served by uvicorn inside `mailbot run`."""

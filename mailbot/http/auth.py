@@ -1,0 +1,64 @@
+"""Who is calling: the API key in `Authorization: Bearer KEY`, its role, and its budget.
+
+401 without a live key, 429 with `Retry-After` past the key's budget, 403 for a role that may
+not use the route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mailbot.domain.api_roles import ApiRole, Role
+from mailbot.http.problems import ApiError
+from mailbot.http.state import ApiState
+from mailbot.services.api_keys import key_holder
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mailbot"'}
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    key_id: int
+    name: str
+    role: ApiRole
+
+
+def state_of(request: Request) -> ApiState:
+    state: ApiState = request.app.state.api
+    return state
+
+
+def caller(request: Request) -> Caller:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ApiError(401, "an API key is needed: Authorization: Bearer KEY", headers=CHALLENGE)
+    state = state_of(request)
+    with state.app.uow() as uow:
+        held = key_holder(uow, key.strip())
+    if held is None:
+        raise ApiError(401, "the API key is unknown or revoked", headers=CHALLENGE)
+    record, role = held
+    wait = state.limit.wait(record.id)
+    if wait:
+        raise ApiError(
+            429,
+            f"more than {state.per_minute} requests a minute with this key (http.rate_limit_"
+            f"per_minute); try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    return Caller(record.id, record.name, role)
+
+
+def allowed(*roles: Role) -> Callable[[Caller], Caller]:
+    """A dependency that lets through callers in `roles` (and managers), 403 for the rest."""
+
+    def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        if not who.role.may(*roles):
+            raise ApiError(403, f"the role {who.role} may not do this")
+        return who
+
+    return check

@@ -1,0 +1,104 @@
+"""`/metrics` in the Prometheus text format (prometheus-client): what is stored, read from the
+database at each scrape (messages and outgoing mail by status, the quarantine, the deadline
+lag, reservations and redemptions by campaign), and the API's requests by route and status
+with their latency, counted in this process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from mailbot.bootstrap import App
+from mailbot.domain.api_roles import Role
+from mailbot.domain.mail import InboundStatus
+from mailbot.http.auth import Caller, allowed, state_of
+
+router = APIRouter(tags=["health"])
+
+
+class StoredWork(Collector):
+    """Gauges read from the database when Prometheus scrapes."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        inbound = GaugeMetricFamily(
+            "mailbot_messages", "Received messages by status", labels=["status"]
+        )
+        outbound = GaugeMetricFamily("mailbot_outbox", "Outgoing mail by status", labels=["status"])
+        quarantine = GaugeMetricFamily("mailbot_quarantine", "Messages in quarantine")
+        lag = GaugeMetricFamily(
+            "mailbot_deadline_lag_seconds", "How long the most overdue open deadline is overdue"
+        )
+        vouchers = GaugeMetricFamily(
+            "mailbot_voucher_uses",
+            "Reservations and redemptions by campaign and status",
+            labels=["campaign", "status"],
+        )
+        now = self._app.clock.now()
+        with self._app.uow() as uow:
+            inbox = uow.reports.inbox_counts()
+            for status, count in sorted(inbox.items()):
+                inbound.add_metric([status], count)
+            for status, count in sorted(uow.reports.outbox_counts().items()):
+                outbound.add_metric([status], count)
+            quarantine.add_metric([], inbox.get(InboundStatus.QUARANTINED, 0))
+            overdue = uow.deadlines.overdue(now)
+            lag.add_metric([], (now - overdue[0].due_at).total_seconds() if overdue else 0.0)
+            names = {campaign.id: campaign.name for campaign in uow.vouchers.campaigns()}
+            for campaign_id, statuses in sorted(uow.vouchers.status_counts().items()):
+                for status, count in sorted(statuses.items()):
+                    vouchers.add_metric([names.get(campaign_id, str(campaign_id)), status], count)
+        yield from (inbound, outbound, quarantine, lag, vouchers)
+
+
+class Metrics:
+    """The registry one application reports, and the request instruments it feeds."""
+
+    def __init__(self, app: App) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(StoredWork(app))
+        self.requests = Counter(
+            "mailbot_api_requests",
+            "API requests by route and status",
+            ["route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "mailbot_api_request_seconds",
+            "API request latency by route",
+            ["route"],
+            registry=self.registry,
+        )
+
+    async def measure(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """HTTP middleware: count and time every request by the route it matched."""
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        self.requests.labels(route, str(response.status_code)).inc()
+        self.latency.labels(route).observe(time.perf_counter() - started)
+        return response
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(
+    request: Request, _who: Annotated[Caller, Depends(allowed(Role.MONITORING))]
+) -> Response:
+    registry = state_of(request).metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,49 @@
+"""API keys: who a machine calling the HTTP API is, and what its role lets it do.
+
+Only a key's SHA-256 is kept: keys are 256 random bits, so a fast hash is as safe as a slow
+one, and a request is authenticated by one indexed look-up. `prefix` (the key's first
+characters) tells keys apart in listings without revealing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from mailbot.storage.base import Base
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(400))
+    prefix: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    revoked_at: Mapped[datetime | None]
+
+
+class ApiKeys:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, key: ApiKey) -> None:
+        self.session.add(key)
+        self.session.flush()
+
+    def named(self, name: str) -> ApiKey | None:
+        return self.session.scalars(select(ApiKey).where(ApiKey.name == name)).one_or_none()
+
+    def by_hash(self, sha256: str) -> ApiKey | None:
+        """The key with this hash, revoked or not."""
+        query = select(ApiKey).where(ApiKey.sha256 == sha256)
+        return self.session.scalars(query).one_or_none()
+
+    def all(self) -> Sequence[ApiKey]:
+        return self.session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
