@@ -63,7 +63,7 @@ def test_a_supplier_key_names_a_registered_supplier(app: App, client: TestClient
     headers = key(app, "brakes", f"supplier:{SUPPLIER}")
     assert client.get("/api/v1/me", headers=headers).json()["role"] == f"supplier:{SUPPLIER}"
     with pytest.raises(Exception, match="not a registered supplier"):
-        key(app, "stranger", f"supplier:{FLEET}")
+        key(app, "stranger", "supplier:buying@fleetparts.example")
 
 
 def test_each_key_has_its_own_budget_and_is_told_when_to_come_back(

@@ -12,9 +12,9 @@ discount is then dropped and the reply says why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from mailbot.domain.money import Money
@@ -156,6 +156,15 @@ def judge_codes(
     `quote`. Dates are judged on the day the mail was received in `zone` (the client's time
     zone)."""
     found = look_up_codes(uow, client, order, message, catalogue).found
+    return judge_found(uow, client, found, quote, received_at.astimezone(zone).date())
+
+
+def judge_found(
+    uow: UnitOfWork, client: Partner, found: Sequence[FoundCode], quote: Quote, on: date
+) -> OrderVouchers:
+    """Judge the usable codes of `found` on `quote` for `client`, dates as of the day `on`:
+    the mail's and the API's judging."""
+    found = tuple(found)
     usable = [f for f in found if f.refusal is None and f.terms is not None]
     if not usable or not quote.lines:
         return OrderVouchers(found)  # no line to judge a usable code on: it is "valid"
@@ -168,7 +177,7 @@ def judge_codes(
         vat_percent=quote.vat_percent,
         client_group=client.group,
         history=client_history(uow, client.id, quote.currency, quote.vat_percent),
-        received_on=received_at.astimezone(zone).date(),
+        received_on=on,
     )
     candidates = [
         Candidate(f.shown, VoucherTerms.from_dict(f.terms), f.budget_left)

@@ -1,0 +1,85 @@
+"""Judging voucher codes on a basket a shop, a till or a call centre sends (the HTTP API),
+by the same rules as an order by mail: the lines priced from the active price lists for the
+customer (or at the unit prices a shop that prices itself gives), the codes looked up with
+the customer's limits, and judged on that basket. Nothing is changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from mailbot.domain.lines import Origin, RequestedLine
+from mailbot.domain.money import Money
+from mailbot.domain.pricing import normalise_sku
+from mailbot.domain.quotes import Quote, QuotedLine, quote_order
+from mailbot.domain.vouchers.codes import loose_form
+from mailbot.services.orders.taking import OrderRules, price_rules
+from mailbot.services.vouchers.order_codes import OrderVouchers, judge_found
+from mailbot.services.vouchers.redemptions import look_up
+from mailbot.storage.models import Partner
+from mailbot.storage.unit_of_work import UnitOfWork
+
+# Where a basket's lines come from, as quotes and rejections name it.
+SOURCE = "request"
+
+
+@dataclass(frozen=True, slots=True)
+class BasketItem:
+    """A line of a basket: SKU, quantity and, from a shop that prices itself, its unit price
+    (net, in the customer's currency)."""
+
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """The basket as priced (lines by their row, from 1) and every code as judged on it."""
+
+    quote: Quote
+    vouchers: OrderVouchers
+
+
+def validate_codes(
+    uow: UnitOfWork,
+    customer: Partner,
+    items: Sequence[BasketItem],
+    codes: Sequence[str],
+    *,
+    rules: OrderRules,
+    on: date,
+) -> Validation:
+    """Judge `codes` on `items` for `customer` as of the day `on`, as an order's mail would be
+    judged; nothing is reserved or written."""
+    requested = [
+        RequestedLine(item.sku, Decimal(item.quantity), Origin(SOURCE, row))
+        for row, item in enumerate(items, 1)
+    ]
+    quote = quote_order(
+        requested,
+        uow.prices.offers(normalise_sku(line.sku) for line in requested),
+        currency=customer.currency,
+        prices=price_rules(uow, rules.pricing),
+        max_quantity=rules.max_quantity,
+        group=customer.group,
+        gross=customer.price_display == "gross",
+    )
+    given = {
+        row: item.unit_price for row, item in enumerate(items, 1) if item.unit_price is not None
+    }
+    if given:
+        lines = tuple(_at_price(line, given.get(line.origin.row)) for line in quote.lines)
+        quote = replace(quote, lines=lines)
+    written = {loose_form(code) for code in codes}
+    found = look_up(uow, list(dict.fromkeys(codes)), customer.id, written)
+    return Validation(quote, judge_found(uow, customer, found, quote, on))
+
+
+def _at_price(line: QuotedLine, unit_price: Decimal | None) -> QuotedLine:
+    if unit_price is None:
+        return line
+    price = Money(unit_price, line.unit_price.currency)
+    return replace(line, unit_price=price, line_total=(price * line.quantity).rounded())

@@ -1,0 +1,127 @@
+"""`POST /api/v1/vouchers/validate` against the demo's price list and its SPRING10 code (10 %
+off BPW parts from 150 EUR net): the same judging as an order by mail, nothing changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from mailbot.bootstrap import App
+from mailbot.demo import seed_demo
+from mailbot.domain.api_roles import ApiRole
+from mailbot.http.app import create_app
+from mailbot.services.api_keys import issue_key
+from mailbot.storage.models import VoucherRedemption
+
+VALIDATE = "/api/v1/vouchers/validate"
+FLEET = "buying@fleetparts.example"  # buys in EUR
+
+
+@pytest.fixture
+def client(app: App) -> Iterator[TestClient]:
+    seed_demo(app)
+    with TestClient(create_app(app)) as client:
+        yield client
+
+
+def key(app: App, role: str) -> dict[str, str]:
+    _, secret = issue_key(app.uow, role, ApiRole.parse(role), now=app.clock.now(), by=None)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def basket(*lines: tuple[str, int], customer: str = FLEET, **extra: object) -> dict[str, object]:
+    return {
+        "customer": customer,
+        "currency": "EUR",
+        "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+        "codes": ["SPRING10"],
+        **extra,
+    }
+
+
+def test_a_code_that_applies_says_what_it_takes_off_which_lines(
+    app: App, client: TestClient
+) -> None:
+    answer = client.post(
+        VALIDATE, json=basket(("BPW-0310", 2), ("DAF-1643", 1)), headers=key(app, "shop")
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["subtotal"]["currency"] == "EUR"
+    (code,) = body["codes"]
+    assert code["status"] == "applied"
+    assert code["lines"] == [1]  # the BPW line only
+    line = body["lines"][0]
+    tenth = (Decimal(line["total"]["amount"]) / 10).quantize(Decimal("0.01"))
+    assert code["discount"] == {"amount": str(tenth), "currency": "EUR"}
+    assert body["discount"] == code["discount"]
+    assert code["sentence"]
+    with app.uow() as uow:  # validating reserves nothing
+        assert uow.session.scalar(select(func.count(VoucherRedemption.id))) == 0
+
+
+def test_a_refused_code_gives_each_failed_rule_with_the_gap_and_the_fix(
+    app: App, client: TestClient
+) -> None:
+    """One BPW drum at the shop's own price of 100 EUR is 50 EUR short of the minimum."""
+    body = basket(("BPW-0310", 1), language="ru")
+    body["lines"][0]["unit_price"] = "100.00"  # type: ignore[index]
+    answer = client.post(VALIDATE, json=body, headers=key(app, "pos")).json()
+    assert answer["lines"][0]["total"]["amount"] == "100.00"
+    (code,) = answer["codes"]
+    assert (code["status"], code["reason"]) == ("refused", "rules")
+    (rule,) = code["failures"]
+    assert rule["rule"] == "order_total"
+    assert rule["problem"] == "below_min"
+    assert rule["gap"] == {"amount": "50.00", "currency": "EUR"}
+    assert rule["fix"]["action"] == "add_amount"
+    assert any("50" in detail for detail in code["details"])
+    assert code["sentence"] != ""
+    assert not code["sentence"].isascii()  # in Russian
+
+
+def test_unknown_codes_and_lines_are_answered_not_dropped(app: App, client: TestClient) -> None:
+    body = basket(("BPW-0310", 2), ("NO-SUCH-1", 1))
+    body["codes"] = ["SPRING1O", "ZZTOP"]
+    answer = client.post(VALIDATE, json=body, headers=key(app, "call_centre")).json()
+    assert answer["rejected"] == [{"line": 2, "sku": "NO-SUCH-1", "reason": "unknown_sku"}]
+    codes = {code["code"]: code for code in answer["codes"]}
+    # A promotional code one slip away is suggested, not taken, as in a mailed quote.
+    assert codes["SPRING1O"]["status"] == "refused"
+    assert codes["SPRING1O"]["did_you_mean"] == "SPRING10"
+    assert "SPRING10" in codes["SPRING1O"]["details"][0]
+    assert codes["ZZTOP"]["status"] == "refused"
+    assert codes["ZZTOP"]["reason"] == "unknown"
+
+
+def test_who_may_validate_and_for_whom(app: App, client: TestClient) -> None:
+    body = basket(("BPW-0310", 2))
+    assert client.post(VALIDATE, json=body, headers=key(app, "monitoring")).status_code == 403
+    shop = key(app, "shop")
+    stranger = client.post(
+        VALIDATE, json=basket(("BPW-0310", 2), customer="x@y.example"), headers=shop
+    )
+    assert stranger.status_code == 404
+    wrong = client.post(VALIDATE, json={**body, "currency": "RON"}, headers=shop)
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"] == [{"field": "body.currency", "message": "must be EUR"}]
+
+
+def test_a_request_that_does_not_validate_names_each_field(app: App, client: TestClient) -> None:
+    body = {"customer": FLEET, "currency": "EURO", "lines": [{"sku": "", "quantity": 0}]}
+    answer = client.post(VALIDATE, json=body, headers=key(app, "shop"))
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    fields = {error["field"] for error in answer.json()["errors"]}
+    assert fields == {"body.currency", "body.lines.0.sku", "body.lines.0.quantity", "body.codes"}
+    broken = client.post(
+        VALIDATE,
+        content=b"{not json",
+        headers={**key(app, "pos"), "content-type": "application/json"},
+    )
+    assert broken.status_code == 422
+    assert "Traceback" not in broken.text
