@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from mailbot.bootstrap import App
 from mailbot.http import health, metrics, problems, vouchers
 from mailbot.http.auth import Caller, caller
+from mailbot.http.idempotency import Idempotency
 from mailbot.http.rate_limit import RateLimit
 from mailbot.http.state import ApiState
 
@@ -41,6 +42,7 @@ def create_app(app: App) -> FastAPI:
     measured = metrics.Metrics(app)
     application.state.api = ApiState(app, RateLimit(per_minute), per_minute, measured)
     problems.install(application)
+    application.middleware("http")(Idempotency(app))
     application.middleware("http")(measured.measure)
     application.include_router(health.router)
     application.include_router(metrics.router)

@@ -23,6 +23,7 @@ from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.price_changes import PriceListStatus
 from mailbot.storage.api_keys import ApiKey as ApiKey
 from mailbot.storage.base import Base as Base
+from mailbot.storage.idempotency import IdempotentRequest as IdempotentRequest
 from mailbot.storage.service_parts import ServicePart as ServicePart
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign
 from mailbot.storage.voucher_models import VoucherCode as VoucherCode

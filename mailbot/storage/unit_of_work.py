@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.storage.api_keys import ApiKeys
 from mailbot.storage.deadlines import DailyRuns, Deadlines
+from mailbot.storage.idempotency import IdempotentRequests
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.offers import PriceLists
 from mailbot.storage.order_records import OrderRecords
@@ -47,6 +48,7 @@ class UnitOfWork:
     reports: Reports
     service_parts: ServiceParts
     api_keys: ApiKeys
+    idempotent: IdempotentRequests
 
     def __init__(self, engine: Engine | Connection) -> None:
         self._engine = engine
@@ -75,6 +77,7 @@ class UnitOfWork:
         self.reports = Reports(self.session)
         self.service_parts = ServiceParts(self.session)
         self.api_keys = ApiKeys(self.session)
+        self.idempotent = IdempotentRequests(self.session)
         return self
 
     def __exit__(

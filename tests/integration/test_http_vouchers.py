@@ -3,6 +3,7 @@ off BPW parts from 150 EUR net): the same judging as an order by mail, nothing c
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
 from mailbot.domain.api_roles import ApiRole
 from mailbot.http.app import create_app
-from mailbot.services.api_keys import issue_key
+from mailbot.services.api_keys import issue_key, key_hash
 from mailbot.storage.models import VoucherRedemption
 
 VALIDATE = "/api/v1/vouchers/validate"
@@ -125,3 +126,37 @@ def test_a_request_that_does_not_validate_names_each_field(app: App, client: Tes
     )
     assert broken.status_code == 422
     assert "Traceback" not in broken.text
+
+
+def test_an_idempotency_key_gives_the_first_answer_again(app: App, client: TestClient) -> None:
+    shop = key(app, "shop")
+    first_body = basket(("BPW-0310", 2))
+    once = {**shop, "Idempotency-Key": "till-7-order-1"}
+    first = client.post(VALIDATE, json=first_body, headers=once)
+    again = client.post(VALIDATE, json=first_body, headers=once)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    other = client.post(VALIDATE, json=basket(("BPW-0310", 3)), headers=once)
+    assert other.status_code == 422
+    assert "another request" in other.json()["detail"]
+    # Another caller's key of the same name is its own.
+    mine = client.post(
+        VALIDATE,
+        json=basket(("BPW-0310", 3)),
+        headers={**key(app, "pos"), "Idempotency-Key": "till-7-order-1"},
+    )
+    assert mine.status_code == 200
+
+
+def test_a_request_still_answered_under_its_key_gets_409(app: App, client: TestClient) -> None:
+    shop = key(app, "shop")
+    secret = shop["Authorization"].removeprefix("Bearer ")
+    with app.uow() as uow:  # as a first request in flight leaves it
+        fingerprint = hashlib.sha256(b"/api/v1/vouchers/validate\0x").hexdigest()
+        uow.idempotent.begin(key_hash(secret), "busy", fingerprint, app.clock.now())
+        uow.commit()
+    answer = client.post(VALIDATE, content=b"x", headers={**shop, "Idempotency-Key": "busy"})
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == "application/problem+json"
