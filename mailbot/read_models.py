@@ -85,7 +85,7 @@ def order_detail(order: Order) -> Row:
     rejected = [line for line in order.lines if line.rejection is not None]
     return {
         **order_row(order),
-        "lines": [_line(line, order.currency) for line in lines],
+        "lines": [order_line(line, order.currency) for line in lines],
         "rejected": [_rejected(line) for line in rejected],
     }
 
@@ -108,7 +108,7 @@ def order_matrix(uow: UnitOfWork, order: Order) -> Row:
             _deadline(deadline, party) for deadline, party in records.deadlines(order.id)
         ],
         "transitions": [_step(uow, step) for step in records.transitions(order.id)],
-        "suppliers": [_part(part) for part in records.supplier_orders(order.id)],
+        "suppliers": [supplier_part(part) for part in records.supplier_orders(order.id)],
         "messages": [
             message_row(message, read_head(head)) for message, head in records.mail_in(order.id)
         ],
@@ -191,7 +191,7 @@ def _step(uow: UnitOfWork, step: OrderTransition) -> Row:
     }
 
 
-def _part(part: SupplierOrder) -> Row:
+def supplier_part(part: SupplierOrder) -> Row:
     return {
         "supplier": part.supplier.name,
         "status": part.status,
@@ -204,7 +204,7 @@ def _part(part: SupplierOrder) -> Row:
     }
 
 
-def _line(line: OrderLine, currency: str) -> Row:
+def order_line(line: OrderLine, currency: str) -> Row:
     return {
         "sku": line.sku,
         "name": line.name,

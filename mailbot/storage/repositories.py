@@ -346,10 +346,12 @@ class Orders:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 100,
+        offset: int = 0,
     ) -> Sequence[Order]:
         """The newest orders that meet every condition given: the client's, with a line from
-        the supplier, in `status`, received at or after `since` and before `until`."""
-        query = select(Order).order_by(Order.id.desc()).limit(limit)
+        the supplier, in `status`, received at or after `since` and before `until`; `limit`
+        of them, skipping the `offset` newest."""
+        query = select(Order).order_by(Order.id.desc()).limit(limit).offset(offset)
         if client_id is not None:
             query = query.where(Order.client_id == client_id)
         if supplier_id is not None:

@@ -1,0 +1,101 @@
+"""`GET /api/v1/orders` and `GET /api/v1/orders/{number}`: a manager sees every order whole,
+as `mailbot orders show` prints it; a supplier's key sees only orders with its lines, and of
+each only its own lines and its own part (another supplier's lines and the client's mail are
+not its business). An order a key may not see is 404, like one that does not exist."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from mailbot import read_models as views
+from mailbot.domain.api_roles import Role
+from mailbot.domain.orders import OrderStatus
+from mailbot.http.auth import Caller, allowed, state_of
+from mailbot.http.problems import ApiError
+from mailbot.storage.models import Order
+from mailbot.storage.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+Viewer = Annotated[Caller, Depends(allowed(Role.SUPPLIER))]
+
+
+@router.get("")
+def list_orders(
+    request: Request,
+    who: Viewer,
+    status: OrderStatus | None = None,
+    client: Annotated[str | None, Query(description="A client's address")] = None,
+    supplier: Annotated[str | None, Query(description="A supplier's address")] = None,
+    since: Annotated[datetime | None, Query(description="Received at or after")] = None,
+    until: Annotated[datetime | None, Query(description="Received before")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """The newest orders meeting every filter given, `limit` at a time from `offset`."""
+    app = state_of(request).app
+    with app.uow() as uow:
+        supplier_id = _scope(uow, who)
+        if supplier is not None and supplier_id is None:
+            supplier_id = _partner_id(uow, supplier)
+        found = uow.orders.find(
+            client_id=None if client is None else _partner_id(uow, client),
+            supplier_id=supplier_id,
+            status=status,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+        )
+        rows = [views.order_row(order) for order in found]
+    return {"orders": rows, "limit": limit, "offset": offset}
+
+
+@router.get("/{number}", responses={404: {"description": "No such order, or not yours"}})
+def show_order(request: Request, who: Viewer, number: str) -> dict[str, Any]:
+    """The order whole for a manager; for a supplier, its own lines and part of it."""
+    app = state_of(request).app
+    with app.uow() as uow:
+        order = uow.orders.by_number(number.upper())
+        supplier_id = _scope(uow, who)
+        if order is None or not _visible(order, supplier_id):
+            raise ApiError(404, f"no order {number}")
+        if supplier_id is None:
+            return views.order_matrix(uow, order)
+        parts = uow.order_records.supplier_orders(order.id)
+        row = views.order_row(order)
+        return {
+            **{field: row[field] for field in ("number", "status", "currency", "created_at")},
+            "lines": [
+                views.order_line(line, order.currency)
+                for line in order.lines
+                if line.supplier_id == supplier_id and line.rejection is None
+            ],
+            "suppliers": [
+                views.supplier_part(part) for part in parts if part.supplier_id == supplier_id
+            ],
+        }
+
+
+def _scope(uow: UnitOfWork, who: Caller) -> int | None:
+    """The supplier whose orders alone the caller sees, or None for every order."""
+    if who.role.kind is not Role.SUPPLIER:
+        return None
+    partner = uow.partners.by_address(who.role.supplier)
+    if partner is None or not partner.active:
+        raise ApiError(403, f"{who.role.supplier} is no longer an active supplier")
+    return partner.id
+
+
+def _visible(order: Order, supplier_id: int | None) -> bool:
+    return supplier_id is None or any(line.supplier_id == supplier_id for line in order.lines)
+
+
+def _partner_id(uow: UnitOfWork, address: str) -> int:
+    partner = uow.partners.by_address(address.strip().lower())
+    if partner is None:
+        raise ApiError(404, f"no partner has the address {address}")
+    return partner.id

@@ -1,0 +1,82 @@
+"""`GET /api/v1/orders[/{number}]`: a manager sees every order whole; a supplier only the
+orders with its lines, and of them only its own lines; anyone else may not look."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mailbot.bootstrap import App
+from mailbot.demo import SUPPLIER, seed_demo
+from mailbot.domain.api_roles import ApiRole
+from mailbot.http.app import create_app
+from mailbot.services.api_keys import issue_key
+from mailbot.services.partners.registry import add_partner
+from tests.mail import mail
+from tests.pipeline import FLEET, ingest
+
+OTHER_SUPPLIER = "sales@other-parts.example"
+
+
+@pytest.fixture
+def client(app: App) -> Iterator[TestClient]:
+    seed_demo(app)
+    add_partner(
+        app.uow,
+        name="Other Parts",
+        role="supplier",
+        addresses=[OTHER_SUPPLIER],
+        language="en",
+        group="",
+        currency="EUR",
+        now=app.clock.now(),
+    )
+    for body in ("BPW-0310 x 2\nWABCO-4324 x 1", "SAF-2234 x 4"):
+        ingest(app, mail(sender=FLEET, body=body))
+    with TestClient(create_app(app)) as client:
+        yield client
+
+
+def key(app: App, role: str) -> dict[str, str]:
+    _, secret = issue_key(app.uow, role, ApiRole.parse(role), now=app.clock.now(), by=None)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_a_manager_lists_pages_and_sees_an_order_whole(app: App, client: TestClient) -> None:
+    manager = key(app, "manager")
+    listed = client.get("/api/v1/orders", headers=manager).json()["orders"]
+    assert len(listed) == 2
+    _, oldest = listed
+    page = client.get("/api/v1/orders?limit=1&offset=1", headers=manager).json()["orders"]
+    assert [row["number"] for row in page] == [oldest["number"]]
+    quoted = client.get("/api/v1/orders?status=quoted", headers=manager).json()["orders"]
+    assert len(quoted) == 2
+    assert client.get("/api/v1/orders?status=closed", headers=manager).json()["orders"] == []
+    whole = client.get(f"/api/v1/orders/{oldest['number']}", headers=manager).json()
+    assert [line["sku"] for line in whole["lines"]] == ["BPW-0310"]
+    assert [line["sku"] for line in whole["rejected"]] == ["WABCO-4324"]
+    assert [step["status"] for step in whole["transitions"]] == ["quoted"]
+    assert whole["outbox"][0]["kind"] == "quote"
+
+
+def test_a_supplier_sees_only_its_orders_and_lines(app: App, client: TestClient) -> None:
+    mine = key(app, f"supplier:{SUPPLIER}")
+    listed = client.get("/api/v1/orders", headers=mine).json()["orders"]
+    assert len(listed) == 2
+    order = client.get(f"/api/v1/orders/{listed[1]['number']}", headers=mine).json()
+    assert set(order) == {"number", "status", "currency", "created_at", "lines", "suppliers"}
+    assert [line["sku"] for line in order["lines"]] == ["BPW-0310"]
+    other = key(app, f"supplier:{OTHER_SUPPLIER}")
+    assert client.get("/api/v1/orders", headers=other).json()["orders"] == []
+    hidden = client.get(f"/api/v1/orders/{listed[1]['number']}", headers=other)
+    missing = client.get("/api/v1/orders/ORD-2099-999999", headers=other)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"] == f"no order {listed[1]['number']}"
+
+
+def test_other_roles_may_not_look_at_orders(app: App, client: TestClient) -> None:
+    for role in ("shop", "pos", "call_centre", "marketing", "monitoring"):
+        assert client.get("/api/v1/orders", headers=key(app, role)).status_code == 403
+    assert client.get("/api/v1/orders").status_code == 401
