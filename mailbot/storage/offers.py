@@ -130,6 +130,21 @@ class PriceLists:
         )
         yield from ((row.sku, row.brand) for row in self.session.execute(query))
 
+    def offered_by(self, supplier_id: int) -> tuple[set[str], set[str]]:
+        """The SKUs and the brands on the supplier's active list, in upper case."""
+        query = (
+            select(PriceItem.sku, PriceItem.brand)
+            .join(PriceList, PriceItem.price_list_id == PriceList.id)
+            .where(PriceList.status == ACTIVE, PriceList.supplier_id == supplier_id)
+        )
+        skus: set[str] = set()
+        brands: set[str] = set()
+        for sku, brand in self.session.execute(query):
+            skus.add(sku.strip().upper())
+            if brand:
+                brands.add(brand.strip().upper())
+        return skus, brands
+
     def offers_in(self, currency: str, batch: int = 2000) -> Iterator[tuple[str, Offer]]:
         """Every active offer in `currency` by normalised SKU, streamed in batches (a list can
         have 100,000 rows): ordered by SKU, then supplier."""

@@ -35,6 +35,9 @@ class VoucherCampaign(Base):
     used: Mapped[int] = mapped_column(default=0)
     discount_used: Mapped[Decimal] = mapped_column(default=Decimal(0))
     created_at: Mapped[datetime]
+    # The supplier that funds it (its campaign, limited to its own brands or SKUs), if one.
+    funded_by: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    created_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class VoucherCode(Base):

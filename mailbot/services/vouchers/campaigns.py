@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from mailbot.domain.actors import Actor, signed
+from mailbot.domain.actors import Actor, label_of, signed
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import TermsError, VoucherTerms
 from mailbot.domain.vouchers.codes import loose_form
@@ -83,9 +83,11 @@ def create_campaign(
     code: str | None = None,
     prefix: str | None = None,
     by: Actor | None = None,
+    funded_by: int | None = None,
 ) -> int:
     """Define a campaign; a promotional one gets its one `code`, a serial one a `prefix` for
-    codes issued later; `by` names who, in the event recorded. Returns its id."""
+    codes issued later; `by` names who, kept with it and in the event recorded; `funded_by`
+    the supplier paying for it. Returns its id."""
     if not name.strip():
         raise VoucherError("a campaign needs a name")
     if kind not in KINDS:
@@ -123,6 +125,8 @@ def create_campaign(
             used=0,
             discount_used=Decimal(0),
             created_at=now,
+            funded_by=funded_by,
+            created_by=label_of(by),
         )
         unit.vouchers.add_campaign(campaign)
         if stored_code is not None and code is not None:
