@@ -412,6 +412,8 @@ class HttpConfig(_Section):
     port: int = Field(8025, ge=0, le=65535)
     # Requests a minute each API key may make (a burst of as many, then evenly); 429 beyond.
     rate_limit_per_minute: int = Field(600, gt=0)
+    # The most a call centre's compensation code may be worth, with its currency.
+    max_compensation: str = Field("50.00 EUR", pattern=r"^\d{1,9}(\.\d{1,2})? [A-Z]{3}$")
 
 
 class TemplatesConfig(_Section):

@@ -3,6 +3,7 @@ machine terms and in words, changing nothing (services/vouchers/validation.py)."
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -10,12 +11,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from mailbot.domain.actors import Actor
 from mailbot.domain.api_roles import Role
 from mailbot.domain.money import Money
 from mailbot.domain.quotes import Quote
 from mailbot.domain.vouchers.outcomes import Check, Value
 from mailbot.http.auth import Caller, allowed, state_of
 from mailbot.http.problems import ApiError
+from mailbot.services.vouchers.campaigns import VoucherError
+from mailbot.services.vouchers.compensation import compensate
 from mailbot.services.vouchers.order_codes import OrderVouchers
 from mailbot.services.vouchers.validation import BasketItem, validate_codes
 
@@ -227,3 +231,36 @@ def _answer(quote: Quote, vouchers: OrderVouchers, language: str) -> ValidateOut
         ],
         codes=codes,
     )
+
+
+class CompensationIn(BaseModel):
+    customer: str = Field(min_length=3, max_length=320, description="The client's address")
+    amount: Decimal = Field(gt=0, max_digits=11, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.post("/compensations", status_code=201)
+def compensation(
+    body: CompensationIn,
+    request: Request,
+    who: Annotated[Caller, Depends(allowed(Role.CALL_CENTRE))],
+) -> dict[str, str]:
+    """Issue one code worth `amount` off the client's next order, for that client and one
+    use, at most `http.max_compensation`; recorded with the key and the reason."""
+    app = state_of(request).app
+    cap_amount, cap_currency = app.config.http.max_compensation.split()
+    try:
+        code = compensate(
+            app.uow,
+            client=body.customer,
+            amount=Money(body.amount, body.currency.upper()),
+            cap=Money(Decimal(cap_amount), cap_currency),
+            reason=body.reason,
+            now=app.clock.now(),
+            by=Actor(who.name, "HTTP API"),
+            rng=random.SystemRandom(),
+        )
+    except VoucherError as error:
+        raise ApiError(422, str(error)) from None
+    return {"code": code, "customer": body.customer}

@@ -160,3 +160,39 @@ def test_a_request_still_answered_under_its_key_gets_409(app: App, client: TestC
     answer = client.post(VALIDATE, content=b"x", headers={**shop, "Idempotency-Key": "busy"})
     assert answer.status_code == 409
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_call_centre_compensates_a_client_with_a_code_for_it_alone(
+    app: App, client: TestClient
+) -> None:
+    agent = key(app, "call_centre")
+    given = client.post(
+        "/api/v1/vouchers/compensations",
+        json={"customer": FLEET, "amount": "20.00", "currency": "EUR", "reason": "late drum"},
+        headers=agent,
+    )
+    assert given.status_code == 201
+    code = given.json()["code"]
+    assert code.startswith("CMP-")
+    body = basket(("BPW-0310", 2))
+    body["codes"] = [code]
+    (judged,) = client.post(VALIDATE, json=body, headers=key(app, "shop")).json()["codes"]
+    assert judged["status"] == "applied"
+    assert judged["discount"] == {"amount": "20.00", "currency": "EUR"}
+    other = basket(("BPW-0310", 2), customer="achizitii@autotrans-cluj.example")
+    other["codes"] = [code]
+    (refused,) = client.post(VALIDATE, json=other, headers=key(app, "pos")).json()["codes"]
+    assert refused["status"] == "refused"
+    too_much = client.post(
+        "/api/v1/vouchers/compensations",
+        json={"customer": FLEET, "amount": "50.01", "currency": "EUR", "reason": "x"},
+        headers=agent,
+    )
+    assert too_much.status_code == 422
+    assert "at most 50.00 EUR" in too_much.json()["detail"]
+    shop = client.post(
+        "/api/v1/vouchers/compensations",
+        json={"customer": FLEET, "amount": "5", "currency": "EUR", "reason": "x"},
+        headers=key(app, "marketing"),
+    )
+    assert shop.status_code == 403
