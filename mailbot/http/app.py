@@ -38,6 +38,7 @@ def create_app(app: App) -> FastAPI:
         version=version("mailbot"),
         docs_url=None,
         redoc_url=None,
+        responses=problems.RESPONSES,
     )
     measured = metrics.Metrics(app)
     application.state.api = ApiState(app, RateLimit(per_minute), per_minute, measured)
