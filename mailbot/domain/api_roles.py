@@ -2,7 +2,8 @@
 
 `shop` and `pos` use vouchers for their channel, `call_centre` issues a single compensation
 code, `marketing` runs campaigns, `supplier:<address>` works on its own orders' lines and funds
-its own promotions, `manager` may do everything, `monitoring` reads the metrics.
+its own promotions, `client:<address>` sees its own orders, `manager` may do everything,
+`monitoring` reads the metrics.
 """
 
 from __future__ import annotations
@@ -23,16 +24,21 @@ class Role(StrEnum):
     CALL_CENTRE = "call_centre"
     MARKETING = "marketing"
     SUPPLIER = "supplier"
+    CLIENT = "client"
     MANAGER = "manager"
     MONITORING = "monitoring"
 
 
+# Roles that name the partner they act for: `supplier:<address>`, `client:<address>`.
+PARTNER_ROLES = frozenset((Role.SUPPLIER, Role.CLIENT))
+
+
 @dataclass(frozen=True, slots=True)
 class ApiRole:
-    """A role; a supplier's names the supplier's registered address."""
+    """A role; a supplier's or a client's names the partner's registered address."""
 
     kind: Role
-    supplier: str = ""
+    partner: str = ""
 
     @classmethod
     def parse(cls, text: str) -> ApiRole:
@@ -41,18 +47,18 @@ class ApiRole:
         try:
             role = Role(kind.lower())
         except ValueError:
-            known = ", ".join("supplier:<address>" if r is Role.SUPPLIER else r for r in Role)
+            known = ", ".join(f"{r}:<address>" if r in PARTNER_ROLES else r for r in Role)
             raise RoleError(f"unknown role {text!r}: one of {known}") from None
-        if (role is Role.SUPPLIER) != bool(address):
+        if (role in PARTNER_ROLES) != bool(address.strip()):
             raise RoleError(
-                "a supplier's role names its address: supplier:<address>"
-                if role is Role.SUPPLIER
+                f"a {role}'s role names its address: {role}:<address>"
+                if role in PARTNER_ROLES
                 else f"role {role} takes no address"
             )
         return cls(role, address.strip().lower())
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.supplier}" if self.supplier else str(self.kind)
+        return f"{self.kind}:{self.partner}" if self.partner else str(self.kind)
 
     def may(self, *roles: Role) -> bool:
         """Whether this role is one of `roles`; a manager may do everything."""

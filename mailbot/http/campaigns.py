@@ -66,9 +66,9 @@ def _actor(who: Caller) -> Actor:
 def _supplier_id(uow: UnitOfWork, who: Caller) -> int | None:
     if who.role.kind is not Role.SUPPLIER:
         return None
-    partner = uow.partners.by_address(who.role.supplier)
+    partner = uow.partners.by_address(who.role.partner)
     if partner is None or not partner.active:
-        raise ApiError(403, f"{who.role.supplier} is no longer an active supplier")
+        raise ApiError(403, f"{who.role.partner} is no longer an active supplier")
     return partner.id
 
 

@@ -1,17 +1,19 @@
 """`GET /api/v1/orders` and `GET /api/v1/orders/{number}`: a manager sees every order whole,
-as `mailbot orders show` prints it; a supplier's key sees only orders with its lines, and of
-each only its own lines and its own part (another supplier's lines and the client's mail are
-not its business). An order a key may not see is 404, like one that does not exist."""
+as `mailbot orders show` prints it, and a client's key its own orders whole; a supplier's key
+sees only orders with its lines, and of each only its own lines and its own part (another
+supplier's lines and the client's mail are not its business). An order a key may not see is
+404, like one that does not exist."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from mailbot import read_models as views
-from mailbot.domain.api_roles import Role
+from mailbot.domain.api_roles import PARTNER_ROLES, Role
 from mailbot.domain.orders import OrderStatus
 from mailbot.http.auth import Caller, allowed, state_of
 from mailbot.http.problems import ApiError
@@ -20,7 +22,15 @@ from mailbot.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
-Viewer = Annotated[Caller, Depends(allowed(Role.SUPPLIER))]
+Viewer = Annotated[Caller, Depends(allowed(Role.SUPPLIER, Role.CLIENT))]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose orders a caller sees: a supplier's (with its lines), a client's, or all."""
+
+    supplier_id: int | None = None
+    client_id: int | None = None
 
 
 @router.get("")
@@ -38,11 +48,15 @@ def list_orders(
     """The newest orders meeting every filter given, `limit` at a time from `offset`."""
     app = state_of(request).app
     with app.uow() as uow:
-        supplier_id = _scope(uow, who)
+        scope = _scope(uow, who)
+        supplier_id = scope.supplier_id
         if supplier is not None and supplier_id is None:
             supplier_id = _partner_id(uow, supplier)
+        client_id = scope.client_id
+        if client is not None and client_id is None:
+            client_id = _partner_id(uow, client)
         found = uow.orders.find(
-            client_id=None if client is None else _partner_id(uow, client),
+            client_id=client_id,
             supplier_id=supplier_id,
             status=status,
             since=since,
@@ -56,13 +70,15 @@ def list_orders(
 
 @router.get("/{number}", responses={404: {"description": "No such order, or not yours"}})
 def show_order(request: Request, who: Viewer, number: str) -> dict[str, Any]:
-    """The order whole for a manager; for a supplier, its own lines and part of it."""
+    """The order whole for a manager and its client; for a supplier, its own lines and part
+    of it."""
     app = state_of(request).app
     with app.uow() as uow:
         order = uow.orders.by_number(number.upper())
-        supplier_id = _scope(uow, who)
-        if order is None or not _visible(order, supplier_id):
+        scope = _scope(uow, who)
+        if order is None or not _visible(order, scope):
             raise ApiError(404, f"no order {number}")
+        supplier_id = scope.supplier_id
         if supplier_id is None:
             return views.order_matrix(uow, order)
         parts = uow.order_records.supplier_orders(order.id)
@@ -80,17 +96,21 @@ def show_order(request: Request, who: Viewer, number: str) -> dict[str, Any]:
         }
 
 
-def _scope(uow: UnitOfWork, who: Caller) -> int | None:
-    """The supplier whose orders alone the caller sees, or None for every order."""
-    if who.role.kind is not Role.SUPPLIER:
-        return None
-    partner = uow.partners.by_address(who.role.supplier)
+def _scope(uow: UnitOfWork, who: Caller) -> Scope:
+    if who.role.kind not in PARTNER_ROLES:
+        return Scope()
+    partner = uow.partners.by_address(who.role.partner)
     if partner is None or not partner.active:
-        raise ApiError(403, f"{who.role.supplier} is no longer an active supplier")
-    return partner.id
+        raise ApiError(403, f"{who.role.partner} is no longer an active {who.role.kind}")
+    if who.role.kind is Role.SUPPLIER:
+        return Scope(supplier_id=partner.id)
+    return Scope(client_id=partner.id)
 
 
-def _visible(order: Order, supplier_id: int | None) -> bool:
+def _visible(order: Order, scope: Scope) -> bool:
+    if scope.client_id is not None:
+        return order.client_id == scope.client_id
+    supplier_id = scope.supplier_id
     return supplier_id is None or any(line.supplier_id == supplier_id for line in order.lines)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.domain.actors import Actor, label_of, signed
-from mailbot.domain.api_roles import ApiRole, Role
+from mailbot.domain.api_roles import PARTNER_ROLES, ApiRole
 from mailbot.errors import MailbotError
 from mailbot.storage.api_keys import ApiKey
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -36,10 +36,10 @@ def issue_key(
     with uow() as unit:
         if unit.api_keys.named(name) is not None:
             raise ApiKeyError(f"a key named {name!r} exists already")
-        if role.kind is Role.SUPPLIER:
-            partner = unit.partners.by_address(role.supplier)
-            if partner is None or partner.role != "supplier":
-                raise ApiKeyError(f"{role.supplier} is not a registered supplier's address")
+        if role.kind in PARTNER_ROLES:
+            partner = unit.partners.by_address(role.partner)
+            if partner is None or partner.role != role.kind:
+                raise ApiKeyError(f"{role.partner} is not a registered {role.kind}'s address")
         record = ApiKey(
             name=name[:100],
             role=str(role),

@@ -80,3 +80,21 @@ def test_other_roles_may_not_look_at_orders(app: App, client: TestClient) -> Non
     for role in ("shop", "pos", "call_centre", "marketing", "monitoring"):
         assert client.get("/api/v1/orders", headers=key(app, role)).status_code == 403
     assert client.get("/api/v1/orders").status_code == 401
+
+
+def test_a_client_sees_its_own_orders_whole_and_no_one_elses(app: App, client: TestClient) -> None:
+    fleet = key(app, "client:buying@fleetparts.example")
+    mine = client.get("/api/v1/orders", headers=fleet).json()["orders"]
+    assert len(mine) == 2
+    whole = client.get(f"/api/v1/orders/{mine[0]['number']}", headers=fleet).json()
+    assert whole["transitions"][0]["status"] == "quoted"
+    # Asking for another client's orders by filter changes nothing: the key's own scope wins.
+    vector = key(app, "client:zakaz@vector-trans.example")
+    assert client.get("/api/v1/orders", headers=vector).json()["orders"] == []
+    theirs = client.get("/api/v1/orders?client=buying@fleetparts.example", headers=vector).json()[
+        "orders"
+    ]
+    assert theirs == []
+    assert client.get(f"/api/v1/orders/{mine[0]['number']}", headers=vector).status_code == 404
+    with pytest.raises(Exception, match="not a registered client"):
+        key(app, f"client:{SUPPLIER}")
