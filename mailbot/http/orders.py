@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -79,6 +80,8 @@ def show_order(request: Request, who: Viewer, number: str) -> dict[str, Any]:
         if order is None or not _visible(order, scope):
             raise ApiError(404, f"no order {number}")
         supplier_id = scope.supplier_id
+        if scope.client_id is not None:
+            return _client_view(views.order_matrix(uow, order), order)
         if supplier_id is None:
             return views.order_matrix(uow, order)
         parts = uow.order_records.supplier_orders(order.id)
@@ -94,6 +97,19 @@ def show_order(request: Request, who: Viewer, number: str) -> dict[str, Any]:
                 views.supplier_part(part) for part in parts if part.supplier_id == supplier_id
             ],
         }
+
+
+def _client_view(whole: dict[str, Any], order: Order) -> dict[str, Any]:
+    """The order as its client sees it: the mail between it and mailbot only (the order files
+    to suppliers and their answers are not its business)."""
+    own = {address.address for address in order.client.addresses}
+    return {
+        **whole,
+        "messages": [
+            m for m in whole["messages"] if parseaddr(m["sender"] or "")[1].lower() in own
+        ],
+        "outbox": [m for m in whole["outbox"] if m["recipient"] in own],
+    }
 
 
 def _scope(uow: UnitOfWork, who: Caller) -> Scope:

@@ -14,6 +14,7 @@ from mailbot.domain.api_roles import ApiRole
 from mailbot.http.app import create_app
 from mailbot.services.api_keys import issue_key
 from mailbot.services.partners.registry import add_partner
+from tests.lifecycle import agree_and_send
 from tests.mail import mail
 from tests.pipeline import FLEET, ingest
 
@@ -88,6 +89,8 @@ def test_a_client_sees_its_own_orders_whole_and_no_one_elses(app: App, client: T
     assert len(mine) == 2
     whole = client.get(f"/api/v1/orders/{mine[0]['number']}", headers=fleet).json()
     assert whole["transitions"][0]["status"] == "quoted"
+    assert [m["kind"] for m in whole["outbox"]] == ["quote"]
+    assert len(whole["messages"]) == 1
     # Asking for another client's orders by filter changes nothing: the key's own scope wins.
     vector = key(app, "client:zakaz@vector-trans.example")
     assert client.get("/api/v1/orders", headers=vector).json()["orders"] == []
@@ -98,3 +101,18 @@ def test_a_client_sees_its_own_orders_whole_and_no_one_elses(app: App, client: T
     assert client.get(f"/api/v1/orders/{mine[0]['number']}", headers=vector).status_code == 404
     with pytest.raises(Exception, match="not a registered client"):
         key(app, f"client:{SUPPLIER}")
+
+
+def test_a_client_sees_its_own_mail_about_an_order_not_the_order_files(app: App) -> None:
+    """Agreed, the order goes to its supplier as an order file: the manager sees that mail,
+    the client only the mail between it and mailbot."""
+    seed_demo(app)
+    number = agree_and_send(app)
+    with TestClient(create_app(app)) as http:
+        manager = http.get(f"/api/v1/orders/{number}", headers=key(app, "manager")).json()
+        fleet = key(app, "client:buying@fleetparts.example")
+        theirs = http.get(f"/api/v1/orders/{number}", headers=fleet).json()
+    assert SUPPLIER in {mail["recipient"] for mail in manager["outbox"]}
+    assert SUPPLIER not in {mail["recipient"] for mail in theirs["outbox"]}
+    assert {mail["recipient"] for mail in theirs["outbox"]} == {"buying@fleetparts.example"}
+    assert len(theirs["messages"]) == 2  # the order and the AGREE
