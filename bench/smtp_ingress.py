@@ -309,7 +309,8 @@ def _measure(
             done,
             left,
         )
-        waits.insert(max(i for i, w in enumerate(waits) if w.connections == connections) + 1, row)
+        waits.append(row)
+    waits.sort(key=lambda w: w.connections)  # stable: bare, mailbot, mailbot + processor
     return Measured(rates, waits, first, 2 * count * len(CONNECTIONS), len(bare.messages), failures)
 
 
