@@ -121,10 +121,11 @@ def message(number: int, size: int) -> bytes:
 
 def send(
     port: int, first: int, count: int, connections: int, size: int
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[tuple[float, float]]]:
     """Send messages `first`..`first + count - 1` over `connections` connections at once;
-    the seconds from the first MAIL to the last reply, and each message's seconds from its
-    MAIL to the 250 after its data (run in the client process)."""
+    the seconds from the first MAIL to the last reply, and for each message its seconds from
+    its MAIL to the 250 after its data and the `time.time()` of that 250 (run in the client
+    process)."""
     batches = [list(range(first + n, first + count, connections)) for n in range(connections)]
     mail = {number: message(number, size) for number in range(first, first + count)}
     clients = [
@@ -135,13 +136,13 @@ def send(
         client.ehlo()
     ready = threading.Barrier(connections + 1)
 
-    def run(client: smtplib.SMTP, numbers: list[int]) -> list[float]:
+    def run(client: smtplib.SMTP, numbers: list[int]) -> list[tuple[float, float]]:
         ready.wait()
         waits = []
         for number in numbers:
             asked = time.perf_counter()
             refused = client.sendmail(SENDER, [RECIPIENT], mail[number])
-            waits.append(time.perf_counter() - asked)
+            waits.append((time.perf_counter() - asked, time.time()))
             if refused:
                 raise RuntimeError(f"message {number} refused: {refused}")
         return waits
@@ -193,6 +194,8 @@ class Waits:
     locks: Locks | None = None
     backlog_done: int | None = None  # backlog messages processed during the run
     backlog_left: int | None = None  # and still waiting at its end
+    # Messages answered before the processor ran out of work: `waits` covers only these.
+    while_busy: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,9 +281,9 @@ def _measure(
             first += count
             floor = min(before, after)
             rates.append(Rates(connections, bare=count / floor[0], mailbot=count / mailbot[0]))
-            waits.append(Waits(connections, "bare", count / floor[0], Spread.of(floor[1])))
+            waits.append(Waits(connections, "bare", count / floor[0], _spread(floor[1])))
             waits.append(
-                Waits(connections, "mailbot", count / mailbot[0], Spread.of(mailbot[1]), idle)
+                Waits(connections, "mailbot", count / mailbot[0], _spread(mailbot[1]), idle)
             )
             if backlog:
                 processing = Processing(app)
@@ -290,28 +293,37 @@ def _measure(
                     run = (first, count, connections, options.size)
                     busy = clients.submit(send, ingress.port, *run).result()
                     end = app.clock.now()
-                    windows.append((connections, busy, locks.take(), start, end))
+                    held = locks.take()
+                idle_at = processing.idle_at or float("inf")
+                windows.append((connections, busy, held, start, end, idle_at))
                 failures += processing.failures
                 first += count
     finally:
         ingress.stop()
         bare_server.stop()
     # The backlog's progress is read once the runs are over: no reads while they are timed.
-    for connections, (seconds, busy_waits), held, start, end in windows:
+    for connections, (seconds, answers), held, start, end, idle_at in windows:
         done = finished_between(app, backlog, start, end)
         left = len(backlog) - finished_between(app, backlog, began, end)
+        busy_waits = [(wait, at) for wait, at in answers if at <= idle_at]
         row = Waits(
             connections,
             "mailbot + processor",
             count / seconds,
-            Spread.of(busy_waits),
+            _spread(busy_waits),
             held,
             done,
             left,
+            len(busy_waits),
         )
         waits.append(row)
     waits.sort(key=lambda w: w.connections)  # stable: bare, mailbot, mailbot + processor
     return Measured(rates, waits, first, 2 * count * len(CONNECTIONS), len(bare.messages), failures)
+
+
+def _spread(answers: Sequence[tuple[float, float]]) -> Spread:
+    """The spread of the waits of `answers` (wait, time answered)."""
+    return Spread.of([wait for wait, _ in answers])
 
 
 def _fresh_app(folder: Path) -> App:
@@ -392,6 +404,11 @@ def _report(measured: Measured, options: argparse.Namespace, load: tuple[float, 
             f"{w.connections:>11}  {w.server:<20} {w.per_second:>6,.0f} "
             f"{s.median:>7.1f} {s.p99:>7.1f} {s.max:>7.1f}"
         )
+        if w.while_busy is not None and w.while_busy < options.messages:
+            print(
+                f"{'':>13}waits of the {w.while_busy} messages answered before the processor "
+                f"ran out of work"
+            )
     if options.while_processing:
         _report_locks(measured.waits, options.while_processing)
     print(f"load average: {load[0]:.2f} at the start, {load[1]:.2f} at the end")
@@ -409,23 +426,23 @@ def _report_locks(waits: Sequence[Waits], backlog: int) -> None:
     for w in waits:
         if w.locks is None:
             continue
-        held = _spread(w.locks.processor_holds) if w.backlog_done is not None else "-"
+        held = _shown(w.locks.processor_holds) if w.backlog_done is not None else "-"
         progress = "-"
         if w.backlog_done is not None:
             progress = f"{w.backlog_done} done, {w.backlog_left} left"
         print(
-            f"{w.connections:>11}  {w.server:<20} {_spread(w.locks.store_waits):>22} "
+            f"{w.connections:>11}  {w.server:<20} {_shown(w.locks.store_waits):>22} "
             f"{held:>22}  {progress}"
         )
         if w.backlog_left == 0:
             print("             the backlog ran out during this run: pass a larger backlog")
     idle = {w.connections: w.waits.p99 for w in waits if w.server == "mailbot"}
-    busy = {w.connections: w.waits.p99 for w in waits if w.backlog_done is not None}
+    busy = {w.connections: w.waits.p99 for w in waits if w.while_busy}
     ratios = ", ".join(f"x{busy[c] / idle[c]:.1f} over {c}" for c in busy if idle[c])
     print(f"p99 wait with the processor against without: {ratios}")
 
 
-def _spread(spread: Spread) -> str:
+def _shown(spread: Spread) -> str:
     return f"{spread.median:.1f} / {spread.p99:.1f} / {spread.max:.1f}"
 
 
@@ -442,6 +459,7 @@ def _waits_json(waits: Waits) -> dict[str, object]:
         row["processor_lock_holds"] = waits.locks.processor_holds.as_dict()
         row["backlog_done"] = waits.backlog_done
         row["backlog_left"] = waits.backlog_left
+        row["answered_while_busy"] = waits.while_busy
     return row
 
 

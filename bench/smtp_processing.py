@@ -56,6 +56,7 @@ class Processing:
         self._thread = threading.Thread(target=self._loop, name=PROCESSOR_THREAD)
         self.handled = 0
         self.failures: list[str] = []
+        self.idle_at: float | None = None  # time.time() of the first pass that found no work
 
     def __enter__(self) -> Processing:
         """Start, and return once the first pass is done (its batch is under way from then)."""
@@ -81,6 +82,8 @@ class Processing:
             self.handled += handled
             self._passed.set()
             if not handled:
+                if self.idle_at is None:
+                    self.idle_at = time.time()
                 self._stopping.wait(poll)
 
 

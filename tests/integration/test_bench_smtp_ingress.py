@@ -53,8 +53,13 @@ def test_a_small_run_reports_the_waits_with_and_without_the_processor() -> None:
     assert rows == [(c, server) for c in (1, 8) for server in servers]
     for row in figures["waits"]:
         waits = row["waits"]
-        assert waits["count"] == MESSAGES  # one wait per message, as the clients timed it
-        assert 0 < waits["median_ms"] <= waits["p99_ms"] <= waits["max_ms"]
+        # One wait per message, as the clients timed it; with the processor, those answered
+        # before it ran out of work (none when the backlog was gone before the first 250).
+        answered = row.get("answered_while_busy", MESSAGES)
+        assert 0 <= answered <= MESSAGES
+        assert waits["count"] == answered
+        assert waits["median_ms"] > 0 if answered else waits["median_ms"] == 0
+        assert waits["median_ms"] <= waits["p99_ms"] <= waits["max_ms"]
         assert row["per_second"] > 0
         if row["server"] == "bare":
             assert "store_lock_waits" not in row
