@@ -66,6 +66,7 @@ HOST = "127.0.0.1"
 RECIPIENT = "orders@distributor.example"
 SENDER = "buyer@partner.example"
 CONNECTIONS = (1, 8)
+MAX_DEFERRALS = 10  # 451s for one message before the client gives up (the run fails)
 WORDS = [
     "order",
     "parts",
@@ -121,11 +122,12 @@ def message(number: int, size: int) -> bytes:
 
 def send(
     port: int, first: int, count: int, connections: int, size: int
-) -> tuple[float, list[tuple[float, float]]]:
+) -> tuple[float, list[tuple[float, float, int]]]:
     """Send messages `first`..`first + count - 1` over `connections` connections at once;
     the seconds from the first MAIL to the last reply, and for each message its seconds from
-    its MAIL to the 250 after its data and the `time.time()` of that 250 (run in the client
-    process)."""
+    its first MAIL to the 250 after its data, the `time.time()` of that 250 and how often it
+    was deferred (451) and sent again at once, as a mail server would later (run in the
+    client process)."""
     batches = [list(range(first + n, first + count, connections)) for n in range(connections)]
     mail = {number: message(number, size) for number in range(first, first + count)}
     clients = [
@@ -136,13 +138,21 @@ def send(
         client.ehlo()
     ready = threading.Barrier(connections + 1)
 
-    def run(client: smtplib.SMTP, numbers: list[int]) -> list[tuple[float, float]]:
+    def run(client: smtplib.SMTP, numbers: list[int]) -> list[tuple[float, float, int]]:
         ready.wait()
         waits = []
         for number in numbers:
             asked = time.perf_counter()
-            refused = client.sendmail(SENDER, [RECIPIENT], mail[number])
-            waits.append((time.perf_counter() - asked, time.time()))
+            deferred = 0
+            while True:
+                try:
+                    refused = client.sendmail(SENDER, [RECIPIENT], mail[number])
+                    break
+                except smtplib.SMTPDataError as error:
+                    deferred += 1
+                    if error.smtp_code != 451 or deferred > MAX_DEFERRALS:
+                        raise
+            waits.append((time.perf_counter() - asked, time.time(), deferred))
             if refused:
                 raise RuntimeError(f"message {number} refused: {refused}")
         return waits
@@ -196,6 +206,7 @@ class Waits:
     backlog_left: int | None = None  # and still waiting at its end
     # Messages answered before the processor ran out of work: `waits` covers only these.
     while_busy: int | None = None
+    deferred: int = 0  # 451s (the listener's store took too long) before a 250, all messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,8 +293,17 @@ def _measure(
             floor = min(before, after)
             rates.append(Rates(connections, bare=count / floor[0], mailbot=count / mailbot[0]))
             waits.append(Waits(connections, "bare", count / floor[0], _spread(floor[1])))
+            mailbot_rate = count / mailbot[0]
+            deferred = _deferred(mailbot[1])
             waits.append(
-                Waits(connections, "mailbot", count / mailbot[0], _spread(mailbot[1]), idle)
+                Waits(
+                    connections,
+                    "mailbot",
+                    mailbot_rate,
+                    _spread(mailbot[1]),
+                    idle,
+                    deferred=deferred,
+                )
             )
             if backlog:
                 processing = Processing(app)
@@ -305,7 +325,7 @@ def _measure(
     for connections, (seconds, answers), held, start, end, idle_at in windows:
         done = finished_between(app, backlog, start, end)
         left = len(backlog) - finished_between(app, backlog, began, end)
-        busy_waits = [(wait, at) for wait, at in answers if at <= idle_at]
+        busy_waits = [answer for answer in answers if answer[1] <= idle_at]
         row = Waits(
             connections,
             "mailbot + processor",
@@ -315,15 +335,20 @@ def _measure(
             done,
             left,
             len(busy_waits),
+            _deferred(answers),
         )
         waits.append(row)
     waits.sort(key=lambda w: w.connections)  # stable: bare, mailbot, mailbot + processor
     return Measured(rates, waits, first, 2 * count * len(CONNECTIONS), len(bare.messages), failures)
 
 
-def _spread(answers: Sequence[tuple[float, float]]) -> Spread:
-    """The spread of the waits of `answers` (wait, time answered)."""
-    return Spread.of([wait for wait, _ in answers])
+def _spread(answers: Sequence[tuple[float, float, int]]) -> Spread:
+    """The spread of the waits of `answers` (wait, time answered, deferrals)."""
+    return Spread.of([wait for wait, _, _ in answers])
+
+
+def _deferred(answers: Sequence[tuple[float, float, int]]) -> int:
+    return sum(deferred for _, _, deferred in answers)
 
 
 def _fresh_app(folder: Path) -> App:
@@ -397,12 +422,15 @@ def _report(measured: Measured, options: argparse.Namespace, load: tuple[float, 
     print(f"goal: mailbot at least {GOAL} of the bare rate: {verdict}")
     print()
     print("each message's wait, MAIL to the 250 after its data, in the clients (ms):")
-    print(f"{'connections':>11}  {'server':<20} {'msg/s':>6} {'median':>7} {'p99':>7} {'max':>7}")
+    print(
+        f"{'connections':>11}  {'server':<20} {'msg/s':>6} {'median':>7} {'p99':>7} {'max':>7}"
+        f" {'451s':>5}"
+    )
     for w in measured.waits:
         s = w.waits
         print(
             f"{w.connections:>11}  {w.server:<20} {w.per_second:>6,.0f} "
-            f"{s.median:>7.1f} {s.p99:>7.1f} {s.max:>7.1f}"
+            f"{s.median:>7.1f} {s.p99:>7.1f} {s.max:>7.1f} {w.deferred:>5}"
         )
         if w.while_busy is not None and w.while_busy < options.messages:
             print(
@@ -452,6 +480,7 @@ def _waits_json(waits: Waits) -> dict[str, object]:
         "server": waits.server,
         "per_second": waits.per_second,
         "waits": waits.waits.as_dict(),
+        "deferred": waits.deferred,
     }
     if waits.locks is not None:
         row["store_lock_waits"] = waits.locks.store_waits.as_dict()
