@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from mailbot.errors import MailbotError
+from mailbot.storage.write_gate import gate_for
 
 
 class SchemaOutOfDateError(MailbotError):
@@ -50,6 +51,7 @@ def make_engine(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     busy_ms = _milliseconds(timeouts.lock) or _SQLITE_FOREVER_MS
     engine = create_engine(url, connect_args={"timeout": busy_ms / 1000})
+    gate = gate_for(engine)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,8 +65,19 @@ def make_engine(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        # A reader that later writes would deadlock under SQLite's lock upgrade; take it first.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader that later writes would deadlock under SQLite's lock upgrade; take it first,
+        # in this process's turn (see write_gate.py).
+        gate.enter()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(_connection: Any) -> None:
+        gate.leave()
 
     return engine
 

@@ -28,6 +28,7 @@ from mailbot.storage.repositories import (
 )
 from mailbot.storage.service_parts import ServiceParts
 from mailbot.storage.vouchers import Vouchers
+from mailbot.storage.write_gate import writers_waiting
 
 
 class UnitOfWork:
@@ -99,6 +100,12 @@ class UnitOfWork:
     def savepoint(self) -> AbstractContextManager[object]:
         """A savepoint: what the block changed is undone when it raises, the rest stays."""
         return self.session.begin_nested()
+
+    def writers_waiting(self) -> int:
+        """How many other writers of this process wait for this transaction to end (SQLite;
+        always 0 on PostgreSQL, whose writers lock rows, not the database)."""
+        bind = self.session.get_bind()
+        return writers_waiting(bind if isinstance(bind, Engine) else bind.engine)
 
     def rollback(self) -> None:
         self.session.rollback()

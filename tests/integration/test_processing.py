@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -213,3 +214,34 @@ def test_after_a_worker_died_mid_batch_each_message_is_tried_alone(
         kept = [uow.inbox.get(message.id) for message in stored]
     assert [m.status for m in kept if m] == ["processed", "quarantined", "processed"]
     assert [reply.kind for reply in outbox(app)] == ["quote", "quote"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_long_batch_lets_a_waiting_store_in_between_two_messages(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a batch holds the write lock; a message arriving over SMTP (the 250 waits
+    for its store) gets in after the message in hand, not after the batch, however long the
+    batch may stay open."""
+    seed_demo(app)
+    for quantity in range(1, 41):
+        app.store(mail(sender=FLEET, body=f"BPW-0310 x {quantity}"), "smtp")
+    monkeypatch.setattr(processing, "BATCH_SECONDS", 3600.0)
+    started = threading.Event()
+
+    def signalling(raw: bytes, own: frozenset[str]) -> ParsedMessage:
+        started.set()
+        return parse_message(raw, own)
+
+    monkeypatch.setattr(processing, "parse_message", signalling)
+    worker = threading.Thread(target=app.processor.run_once, kwargs={"limit": 40})
+    worker.start()
+    try:
+        assert started.wait(60)
+        stored = app.store(mail(sender=FLEET, body="SAF-2234 x 1"), "smtp")
+        assert worker.is_alive(), "the store waited for the whole batch"
+    finally:
+        worker.join(120)
+    with app.uow() as uow:
+        assert uow.inbox.get(stored.id) is not None
+        assert uow.orders.count() == 40

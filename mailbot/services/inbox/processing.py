@@ -142,14 +142,15 @@ class Processor:
 
     def _process(self, inbound_ids: Sequence[int]) -> list[Outcome]:
         """Handle claimed messages in one transaction, committed whenever it has been open
-        `BATCH_SECONDS` (SQLite's write lock is held as long: the listener's store waits for
-        it), and log one line per message once its work is committed."""
+        `BATCH_SECONDS` or another writer of the process waits (on SQLite the batch holds the
+        write lock, and the listener's store, with its 250, waits for it: storage/
+        write_gate.py), and log one line per message once its work is committed."""
         outcomes: list[Outcome] = []
         done: list[tuple[int, Seen, Outcome]] = []
         with self._uow() as uow:
             opened = time.monotonic()
             for inbound_id in inbound_ids:
-                if done and time.monotonic() - opened > BATCH_SECONDS:
+                if done and (time.monotonic() - opened > BATCH_SECONDS or uow.writers_waiting()):
                     uow.commit()
                     _log_all(done)
                     done.clear()
