@@ -1,20 +1,27 @@
-"""The statements of the voucher reservation path, built once: building one costs more client
-time than PostgreSQL takes to run it. Values come as bound parameters."""
+"""The statements of the voucher look-up and reservation path, built once: building one costs
+more client time than PostgreSQL takes to run it. Values come as bound parameters. They select
+plain columns of the tables, executed on the session's connection: no ORM entity to load."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
     Numeric,
     ScalarSelect,
+    Select,
+    String,
     Table,
+    Text,
     and_,
     bindparam,
     case,
+    column,
     func,
     insert,
     or_,
@@ -24,8 +31,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from mailbot.domain.orders import PAST_ORDER_STATUSES
 from mailbot.domain.vouchers.redemptions import HOLDING
-from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
+from mailbot.storage.base import Base
+from mailbot.storage.models import Order, VoucherCampaign, VoucherCode, VoucherRedemption
+from mailbot.storage.types import UTCDateTime
+
+
+def _table(entity: type[Base]) -> Table:
+    return cast(Table, entity.__table__)
 
 
 def held_count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -34,26 +48,56 @@ def held_count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
     return query.where(*where).scalar_subquery()
 
 
-CODES_FOR = (
-    select(
-        VoucherCode,
-        VoucherCampaign,
-        held_count(
-            VoucherRedemption.campaign_id == VoucherCampaign.id,
-            VoucherRedemption.client_id == bindparam("client_id"),
-        ).correlate(VoucherCampaign),
-        # Only a serial code is single-use: a promotional one's count would grow with each use.
-        case(
-            (
-                VoucherCampaign.kind == "serial",
-                held_count(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode),
-            ),
-            else_=0,
-        ),
+def codes_for_statement(*, with_history: bool) -> Select[Any]:
+    """The stored codes among `:codes` with what judging them for `:client_id` needs (see
+    `Vouchers.codes_for`), as plain columns; `with_history`: each row also carries the net
+    totals of the client's earlier orders in `:currency`, joined by commas (the text of exact
+    decimals on both databases), so that the look-up and the history are one round trip."""
+    code, campaign = _table(VoucherCode), _table(VoucherCampaign)
+    redemption = _table(VoucherRedemption)
+    by_client = select(func.count(redemption.c.id)).where(
+        redemption.c.status.in_(HOLDING),
+        redemption.c.campaign_id == campaign.c.id,
+        redemption.c.client_id == bindparam("client_id"),
     )
-    .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
-    .where(VoucherCode.code.in_(bindparam("codes", expanding=True)))
-)
+    by_code = select(func.count(redemption.c.id)).where(
+        redemption.c.status.in_(HOLDING), redemption.c.code_id == code.c.id
+    )
+    columns: list[ColumnElement[Any]] = [
+        code.c.code,
+        code.c.display,
+        code.c.client_id,
+        campaign.c.name,
+        campaign.c.kind,
+        campaign.c.terms,
+        campaign.c.active,
+        campaign.c.max_redemptions,
+        campaign.c.used,
+        campaign.c.per_client_limit,
+        campaign.c.budget,
+        campaign.c.budget_currency,
+        campaign.c.discount_used,
+        by_client.correlate(campaign).scalar_subquery(),
+        # Only a serial code is single-use: a promotional one's count would grow with each use.
+        case((campaign.c.kind == "serial", by_code.correlate(code).scalar_subquery()), else_=0),
+    ]
+    if with_history:
+        orders = _table(Order)
+        totals = select(func.aggregate_strings(orders.c.total.cast(String), ",")).where(
+            orders.c.client_id == bindparam("client_id"),
+            orders.c.status.in_(PAST_ORDER_STATUSES),
+            orders.c.currency == bindparam("currency"),
+        )
+        columns.append(totals.scalar_subquery())
+    return (
+        select(*columns)
+        .join_from(code, campaign, code.c.campaign_id == campaign.c.id)
+        .where(code.c.code.in_(bindparam("codes", expanding=True)))
+    )
+
+
+CODES_FOR = codes_for_statement(with_history=False)
+CODES_WITH_HISTORY = codes_for_statement(with_history=True)
 
 CLAIMABLE = (
     select(
@@ -124,7 +168,7 @@ NewId = ReturningInsert[int]
 def insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) -> NewId:
     """INSERT ... SELECT of a redemption's `columns` (bound by name) unless the client holds
     `:per_client` in the campaign (when `per_client`) or the code is held (`single_use`)."""
-    table = cast(Table, VoucherRedemption.__table__)
+    table = _table(VoucherRedemption)
     row = select(*(bindparam(c, type_=table.c[c].type).label(c) for c in columns))
     if per_client:
         client = VoucherRedemption.client_id == bindparam("client_id")
@@ -134,3 +178,25 @@ def insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) 
         row = row.where(held_count(VoucherRedemption.code_id == bindparam("code_id")) == 0)
     # The Core table: with parameters, an ORM insert() would be taken for a bulk INSERT.
     return insert(table).from_select(columns, row).returning(table.c.id)
+
+
+# Every code of an order reserved in one call of the function of migration 0014: its rows say,
+# per code, the reservation (new, or the message's earlier one) or the name of a `Refusal`.
+RESERVE_ON_SERVER = select(
+    func.mailbot_reserve_vouchers(
+        bindparam("codes", type_=ARRAY(Text)),
+        bindparam("amounts", type_=ARRAY(Numeric())),
+        bindparam("currencies", type_=ARRAY(Text)),
+        bindparam("client_id", type_=Integer),
+        bindparam("order_id", type_=Integer),
+        bindparam("inbound_id", type_=Integer),
+        bindparam("reserved_at", type_=UTCDateTime()),
+        bindparam("hold_until", type_=UTCDateTime()),
+    ).table_valued(
+        column("code", Text),
+        column("redemption_id", Integer),
+        column("status", Text),
+        column("hold_until", UTCDateTime()),
+        column("refusal", Text),
+    )
+)
