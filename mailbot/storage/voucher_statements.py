@@ -4,6 +4,7 @@ plain columns of the tables, executed on the session's connection: no ORM entity
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from typing import Any, cast
@@ -19,11 +20,13 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     case,
     column,
     func,
     insert,
+    literal,
     or_,
     select,
     type_coerce,
@@ -42,26 +45,38 @@ def _table(entity: type[Base]) -> Table:
     return cast(Table, entity.__table__)
 
 
+def one_of(column: ColumnElement[Any], values: Iterable[str]) -> ColumnElement[bool]:
+    """`column IN (...)` of constants as bound parameters: the same SQL at every execution. A
+    plain list would be rendered anew at each one (SQLAlchemy's "post-compile")."""
+    return column.in_([literal(value, String) for value in values])
+
+
 def held_count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
     """How many reservations and redemptions fit `where`."""
-    query = select(func.count(VoucherRedemption.id)).where(VoucherRedemption.status.in_(HOLDING))
+    redemption = _table(VoucherRedemption)
+    query = select(func.count(redemption.c.id)).where(one_of(redemption.c.status, HOLDING))
     return query.where(*where).scalar_subquery()
 
 
-def codes_for_statement(*, with_history: bool) -> Select[Any]:
+@cache
+def codes_for_statement(*, with_history: bool, postgresql: bool) -> Select[Any]:
     """The stored codes among `:codes` with what judging them for `:client_id` needs (see
     `Vouchers.codes_for`), as plain columns; `with_history`: each row also carries the net
     totals of the client's earlier orders in `:currency`, joined by commas (the text of exact
-    decimals on both databases), so that the look-up and the history are one round trip."""
+    decimals on both databases), so that the look-up and the history are one round trip.
+
+    On PostgreSQL the codes are one array parameter (`= ANY`), so the statement's text is the
+    same whatever their number, and psycopg prepares it after a few executions: planning it
+    took more of the server's time than running it. SQLite gets one parameter per code."""
     code, campaign = _table(VoucherCode), _table(VoucherCampaign)
     redemption = _table(VoucherRedemption)
     by_client = select(func.count(redemption.c.id)).where(
-        redemption.c.status.in_(HOLDING),
+        one_of(redemption.c.status, HOLDING),
         redemption.c.campaign_id == campaign.c.id,
         redemption.c.client_id == bindparam("client_id"),
     )
     by_code = select(func.count(redemption.c.id)).where(
-        redemption.c.status.in_(HOLDING), redemption.c.code_id == code.c.id
+        one_of(redemption.c.status, HOLDING), redemption.c.code_id == code.c.id
     )
     columns: list[ColumnElement[Any]] = [
         code.c.code,
@@ -83,21 +98,22 @@ def codes_for_statement(*, with_history: bool) -> Select[Any]:
     ]
     if with_history:
         orders = _table(Order)
-        totals = select(func.aggregate_strings(orders.c.total.cast(String), ",")).where(
+        # SQLAlchemy's aggregate_strings would render its separator anew at each execution.
+        joined = func.string_agg if postgresql else func.group_concat
+        totals = select(joined(orders.c.total.cast(String), literal(",", String))).where(
             orders.c.client_id == bindparam("client_id"),
-            orders.c.status.in_(PAST_ORDER_STATUSES),
+            one_of(orders.c.status, PAST_ORDER_STATUSES),
             orders.c.currency == bindparam("currency"),
         )
         columns.append(totals.scalar_subquery())
+    if postgresql:
+        among = code.c.code == any_(bindparam("codes", type_=ARRAY(String)))
+    else:
+        among = code.c.code.in_(bindparam("codes", expanding=True))
     return (
-        select(*columns)
-        .join_from(code, campaign, code.c.campaign_id == campaign.c.id)
-        .where(code.c.code.in_(bindparam("codes", expanding=True)))
+        select(*columns).join_from(code, campaign, code.c.campaign_id == campaign.c.id).where(among)
     )
 
-
-CODES_FOR = codes_for_statement(with_history=False)
-CODES_WITH_HISTORY = codes_for_statement(with_history=True)
 
 CLAIMABLE = (
     select(

@@ -28,11 +28,10 @@ from mailbot.storage.models import (
 )
 from mailbot.storage.voucher_statements import (
     CLAIMABLE,
-    CODES_FOR,
-    CODES_WITH_HISTORY,
     RESERVE_ON_SERVER,
     TAKE_USE,
     TAKE_USE_WITHIN_BUDGET,
+    codes_for_statement,
     held_count,
     insert_within,
 )
@@ -209,7 +208,8 @@ class Vouchers:
         `history_in` (a currency) also the net totals of the client's earlier orders in it, in
         the same statement. Read without a lock."""
         params = {"codes": sorted(set(codes)), "client_id": client_id, "currency": history_in}
-        query = CODES_FOR if history_in is None else CODES_WITH_HISTORY
+        query = codes_for_statement(with_history=history_in is not None,
+                                    postgresql=self.reserves_on_server)  # fmt: skip
         found, totals = {}, None
         for row in self.session.connection().execute(query, params):
             found[row[0]] = KnownCode(*row[:15])
@@ -230,8 +230,9 @@ class Vouchers:
 
     @property
     def reserves_on_server(self) -> bool:
-        """Whether reserving is one call of the server's function (PostgreSQL), not the steps
-        of `take_use` and `add_redemption_within` (SQLite, under its database lock)."""
+        """Whether this is PostgreSQL, where reserving is one call of the server's function,
+        not the steps of `take_use` and `add_redemption_within` (SQLite, under its database
+        lock)."""
         return self.session.get_bind().dialect.name == "postgresql"
 
     def reserve_on_server(
