@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 from mailbot.domain.lines import Origin
@@ -79,10 +79,22 @@ class Run:
     workers: int
     attempts: int
     seconds: float
+    statements: int = 0  # SQL statements mailbot sent, in every worker
+    problems: tuple[str, ...] = ()
 
     @property
     def rate(self) -> float:
         return self.attempts / self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One worker's run: from its start to its end, what it sent, and what went wrong."""
+
+    began: float
+    ended: float
+    statements: int = 0
+    problems: tuple[str, ...] = ()
 
 
 def order_for(code: str) -> tuple[ReadOrder, ParsedMessage, Quote]:
@@ -105,36 +117,40 @@ def order_for(code: str) -> tuple[ReadOrder, ParsedMessage, Quote]:
 
 
 def mailbot_worker(url: str, work: Sequence[tuple[int, int, int]], reserving: bool,
-                   start: multiprocessing.synchronize.Barrier) -> tuple[float, float]:  # fmt: skip
+                   start: multiprocessing.synchronize.Barrier) -> Span:  # fmt: skip
     """Judge the hot code on an order (look it up, read the client's history, evaluate the
     terms) and, when `reserving`, reserve it for a new inbound message, once per (client,
-    inbound message), each attempt one transaction that commits."""
+    inbound message), each attempt one transaction that commits. An attempt that does not
+    find the code applied (and kept, reserving) is a problem of the run."""
     engine = make_engine(url)
     order, message, quote = order_for(TYPED)
     clients = {client: Partner(id=client, group="") for client, _, _ in work}
     with UnitOfWork(engine) as uow:  # connect before the clock starts
         uow.vouchers.prefixes()
+    sent = [0]
+    event.listen(engine, "before_cursor_execute", lambda *_: sent.__setitem__(0, sent[0] + 1))
+    problems = []
     start.wait()
     began = time.monotonic()
     for client, inbound, order_id in work:
         with UnitOfWork(engine) as uow:
             judged = judge_codes(uow, clients[client], order, message, quote, received_at=NOW,
                                  zone=UTC)  # fmt: skip
-            assert judged.results is not None, judged
-            assert len(judged.results.applied) == 1, judged
-            if reserving:
+            if judged.results is None or len(judged.results.applied) != 1:
+                problems.append(f"message {inbound}: the code was not applied ({judged})")
+            elif reserving:
                 judged = reserve_codes(uow, judged, order_id=order_id, client_id=client,
                                        inbound_id=inbound, now=NOW, hold_until=HOLD)  # fmt: skip
-                assert judged.kept, judged
-                assert not judged.refused_on_reserve, judged
+                if not judged.kept or judged.refused_on_reserve:
+                    problems.append(f"message {inbound}: the code was not reserved ({judged})")
             uow.commit()
     ended = time.monotonic()
     engine.dispose()
-    return began, ended
+    return Span(began, ended, sent[0], tuple(problems))
 
 
 def floor_worker(url: str, count: int,
-                 start: multiprocessing.synchronize.Barrier) -> tuple[float, float]:  # fmt: skip
+                 start: multiprocessing.synchronize.Barrier) -> Span:  # fmt: skip
     """The bare guarded UPDATE, `count` times, each in its own transaction."""
     with psycopg.connect(url, autocommit=True) as connection:
         start.wait()
@@ -145,19 +161,22 @@ def floor_worker(url: str, count: int,
                 "RETURNING used",
                 (1, MANY),
             ).fetchone()
-            assert row is not None
+            if row is None:
+                return Span(began, time.monotonic(), problems=("the floor's UPDATE failed",))
         ended = time.monotonic()
-    return began, ended
+    return Span(began, ended)
 
 
 def timed(what: str, workers: int, attempts: int, target: object,
-          shares: list[tuple[object, ...]]) -> Run:  # fmt: skip
+          shares: Sequence[tuple[object, ...]]) -> Run:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         start = manager.Barrier(workers)
         with context.Pool(workers) as pool:
-            spans = pool.starmap(target, [(*share, start) for share in shares])  # type: ignore[arg-type]
-    return Run(what, workers, attempts, max(e for _, e in spans) - min(b for b, _ in spans))
+            spans: list[Span] = pool.starmap(target, [(*share, start) for share in shares])  # type: ignore[arg-type]
+    seconds = max(span.ended for span in spans) - min(span.began for span in spans)
+    problems = tuple(problem for span in spans for problem in span.problems)
+    return Run(what, workers, attempts, seconds, sum(s.statements for s in spans), problems)
 
 
 def setup(engine: Engine) -> list[int]:
@@ -222,7 +241,7 @@ def measure(url: str, attempts: int, workers: Sequence[int]) -> tuple[list[Run],
         )
         used = connection.scalar(text("SELECT used FROM bench_counter WHERE id = 1"))
     engine.dispose()
-    problems = []
+    problems = [f"{run.what}, {run.workers} workers: {p}" for run in runs for p in run.problems[:3]]
     if reserved != attempts * len(workers):
         problems.append(f"{reserved} reservations held of {attempts * len(workers)} attempted")
     if used != 2 * attempts * len(workers):
@@ -258,7 +277,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.profile:
             profile(url, options.attempts, options.profile)
             return 0
-        runs, problems = measure(url, options.attempts, workers)
+        try:
+            runs, problems = measure(url, options.attempts, workers)
+        except Exception as error:  # a worker's error: the work was not done
+            runs, problems = [], [f"{type(error).__name__}: {error}"]
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
@@ -281,6 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = "met" if reservations / floor >= GOAL else "NOT met"
         print(f"{count:7}{floor:9.0f}{evaluations:8.0f}{evaluations / floor:7.2f}"
               f"{reservations:11.0f}{reservations / floor:7.2f}  {verdict}")  # fmt: skip
+    sent = {r.what: r.statements / r.attempts for r in runs if r.what != "floor"}
+    print(f"\nSQL statements per attempt: evaluation {sent['evaluations']:.1f}, reservation "
+          f"{sent['reservations']:.1f} (PostgreSQL's BEGIN and the COMMIT are one round trip "
+          "each besides)")  # fmt: skip
     print(f"\nload average: {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, "
           f"on {os.cpu_count()} CPUs")  # fmt: skip
     return 0
