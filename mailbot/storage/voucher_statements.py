@@ -29,7 +29,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
@@ -143,38 +142,27 @@ CLAIMABLE = (
 Counters = ReturningUpdate[int | None, Decimal | None, str | None, Decimal]
 
 
-def take_use_statement(*, within_budget: bool) -> Counters:
-    """The guarded UPDATE that counts a use (see `Vouchers.take_use`)."""
-    campaign = VoucherCampaign
-    query = update(campaign).where(
-        campaign.id == bindparam("campaign_id"),
-        campaign.active,
-        or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions),
+# The guarded UPDATE that counts a use on SQLite (see `Vouchers.take_use`), where the budget is
+# checked after it (decimals are text there); PostgreSQL's is in `mailbot_reserve_vouchers`.
+TAKE_USE: Counters = (
+    update(VoucherCampaign)
+    .where(
+        VoucherCampaign.id == bindparam("campaign_id"),
+        VoucherCampaign.active,
+        or_(
+            VoucherCampaign.max_redemptions.is_(None),
+            VoucherCampaign.used < VoucherCampaign.max_redemptions,
+        ),
     )
-    values: dict[str, object] = {"used": campaign.used + 1}
-    if within_budget:  # ExactDecimal is text to SQLAlchemy; on PostgreSQL the columns are NUMERIC
-        has_budget = and_(campaign.budget.is_not(None), campaign.budget_currency.is_not(None))
-        budget = type_coerce(campaign.budget, Numeric())
-        used = type_coerce(campaign.discount_used, Numeric())
-        amount = bindparam("amount", type_=Numeric())
-        room = func.greatest(budget - used, 0)
-        fits = and_(campaign.budget_currency == bindparam("currency"), room >= amount)
-        query = query.where(or_(~has_budget, fits))
-        values["discount_used"] = case((has_budget, used + amount), else_=used)
-    return (
-        query.values(values)
-        .returning(
-            campaign.per_client_limit,
-            campaign.budget,
-            campaign.budget_currency,
-            campaign.discount_used,
-        )
-        .execution_options(synchronize_session=False)
+    .values(used=VoucherCampaign.used + 1)
+    .returning(
+        VoucherCampaign.per_client_limit,
+        VoucherCampaign.budget,
+        VoucherCampaign.budget_currency,
+        VoucherCampaign.discount_used,
     )
-
-
-TAKE_USE = take_use_statement(within_budget=False)
-TAKE_USE_WITHIN_BUDGET = take_use_statement(within_budget=True)
+    .execution_options(synchronize_session=False)
+)
 
 
 NewId = ReturningInsert[int]

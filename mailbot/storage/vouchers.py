@@ -30,7 +30,6 @@ from mailbot.storage.voucher_statements import (
     CLAIMABLE,
     RESERVE_ON_SERVER,
     TAKE_USE,
-    TAKE_USE_WITHIN_BUDGET,
     codes_for_statement,
     held_count,
     insert_within,
@@ -209,7 +208,7 @@ class Vouchers:
         the same statement. Read without a lock."""
         params = {"codes": sorted(set(codes)), "client_id": client_id, "currency": history_in}
         query = codes_for_statement(with_history=history_in is not None,
-                                    postgresql=self.reserves_on_server)  # fmt: skip
+                                    postgresql=self._on_postgresql)  # fmt: skip
         found, totals = {}, None
         for row in self.session.connection().execute(query, params):
             found[row[0]] = KnownCode(*row[:15])
@@ -229,11 +228,14 @@ class Vouchers:
         return found
 
     @property
-    def reserves_on_server(self) -> bool:
-        """Whether this is PostgreSQL, where reserving is one call of the server's function,
-        not the steps of `take_use` and `add_redemption_within` (SQLite, under its database
-        lock)."""
+    def _on_postgresql(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"
+
+    @property
+    def reserves_on_server(self) -> bool:
+        """Whether reserving is one call of the server's function (PostgreSQL), not the steps
+        of `take_use` and `add_redemption_within` (SQLite, under its database lock)."""
+        return self._on_postgresql
 
     def reserve_on_server(
         self,
@@ -264,25 +266,15 @@ class Vouchers:
     def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
         """Count one more use of an active campaign and charge `discount` to its budget, unless
         the total limit is reached or the budget (in its currency) cannot take the discount;
-        None then. The guarded UPDATE also locks the campaign's row for the rest of the
-        transaction. On PostgreSQL the budget is checked and charged in that same statement;
-        SQLite keeps decimals as text, so there it is checked and charged after the UPDATE
-        (BEGIN IMMEDIATE already holds the whole database)."""
-        exact = self.session.get_bind().dialect.name == "postgresql"
-        params = {
-            "campaign_id": campaign_id,
-            "amount": discount.amount,
-            "currency": discount.currency,
-        }
-        query = TAKE_USE_WITHIN_BUDGET if exact else TAKE_USE  # the latter ignores the budget
-        taken = self.session.execute(query, params).one_or_none()
+        None then. SQLite only (PostgreSQL reserves with `reserve_on_server`): the guarded
+        UPDATE counts the use; SQLite keeps decimals as text, so the budget is checked and
+        charged after it (BEGIN IMMEDIATE already holds the whole database)."""
+        taken = self.session.execute(TAKE_USE, {"campaign_id": campaign_id}).one_or_none()
         if taken is None:
             return None
         per_client, budget, currency, discount_used = taken
         if budget is None or currency is None:
             return Taken(per_client, None)
-        if exact:
-            return Taken(per_client, discount_used - discount.amount)
         room_left = max(budget - discount_used, Decimal(0))
         if discount.currency != currency or discount.amount > room_left:
             self.give_back_use(campaign_id, discount_used)
