@@ -212,3 +212,24 @@ def test_the_look_up_reads_the_client_history_in_the_same_statement(engine: Engi
     assert [str(total) for total in sorted(found.past_totals or ())] == ["100.10", "250.25"]
     assert (nothing.codes, nothing.past_totals) == ({}, None)
     assert none_yet.past_totals == ()
+
+
+def test_refusals_on_reserving_name_their_reason_and_give_the_use_back(engine: Engine) -> None:
+    """An unknown code and a closed campaign's code are refused with their reason; a use the
+    per-client limit refuses after counting it is given back, budget included."""
+    promotional(engine, per_client=1, budget=Money(Decimal("100.00"), "EUR"))
+    promotional(engine, "AUTUMN", name="Autumn")
+    (client,) = add_clients(engine, 1)
+    inbound = add_inbound(engine, 4)
+    with UnitOfWork(engine) as uow:
+        closed = uow.vouchers.campaign("Autumn")
+        assert closed is not None
+        closed.active = False
+        uow.commit()
+    assert _reserve(engine, client, inbound[0], "NOSUCH").refusal is Refusal.UNKNOWN
+    assert _reserve(engine, client, inbound[1], "AUTUMN").refusal is Refusal.CLOSED
+    assert _reserve(engine, client, inbound[2]).status == "reserved"
+    assert _reserve(engine, client, inbound[3]).refusal is Refusal.COMPANY_LIMIT
+    winter = _campaign(engine)
+    assert (winter.used, winter.discount_used) == (1, Decimal("10.00"))
+    assert _campaign(engine, "Autumn").used == 0
