@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Connection,
     func,
     insert,
     or_,
@@ -210,7 +211,7 @@ class Vouchers:
         query = codes_for_statement(with_history=history_in is not None,
                                     postgresql=self._on_postgresql)  # fmt: skip
         found, totals = {}, None
-        for row in self.session.connection().execute(query, params):
+        for row in self._flushed().execute(query, params):
             found[row[0]] = KnownCode(*row[:15])
             if history_in is not None:
                 totals = tuple(Decimal(total) for total in (row[15] or "").split(",") if total)
@@ -226,6 +227,13 @@ class Vouchers:
             earlier_use = None if row[7] is None else Earlier(row[7], row[8], row[9])
             found[row[0]] = Claimable(row[1], row[2], row[3], row[4], row[5], row[6], earlier_use)
         return found
+
+    def _flushed(self) -> Connection:
+        """The session's connection, its pending changes sent first, as the ORM's queries do
+        (the plain statements of the hot path run on the connection, without the ORM)."""
+        if self.session.autoflush:
+            self.session.flush()
+        return self.session.connection()
 
     @property
     def _on_postgresql(self) -> bool:
@@ -260,7 +268,7 @@ class Vouchers:
             "reserved_at": now,
             "hold_until": hold_until,
         }
-        rows = self.session.connection().execute(RESERVE_ON_SERVER, params)
+        rows = self._flushed().execute(RESERVE_ON_SERVER, params)
         return [ServerReservation(row[0], row[1], row[2], row[3], row[4]) for row in rows]
 
     def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
