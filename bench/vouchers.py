@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 
 from mailbot.domain.lines import Origin
@@ -52,6 +52,7 @@ from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 GOAL = 1 / 3
+FLOOR = "UPDATE bench_counter SET used = used + 1 WHERE id = %s AND used < %s RETURNING used"
 ADMIN_URL = os.environ.get(
     "MAILBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -79,10 +80,25 @@ class Run:
     workers: int
     attempts: int
     seconds: float
+    statements: int = 0  # SQL statements mailbot sent, in every worker
+    problems: tuple[str, ...] = ()
+    paired: float | None = None  # paired runs: the floor's time per UPDATE ÷ an attempt's
 
     @property
     def rate(self) -> float:
         return self.attempts / self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One worker's run: from its start to its end, what it sent, and what went wrong."""
+
+    began: float
+    ended: float
+    statements: int = 0
+    problems: tuple[str, ...] = ()
+    floor_seconds: float = 0  # paired: the floor's UPDATEs, and mailbot's attempts, apart
+    attempt_seconds: float = 0
 
 
 def order_for(code: str) -> tuple[ReadOrder, ParsedMessage, Quote]:
@@ -105,59 +121,78 @@ def order_for(code: str) -> tuple[ReadOrder, ParsedMessage, Quote]:
 
 
 def mailbot_worker(url: str, work: Sequence[tuple[int, int, int]], reserving: bool,
-                   start: multiprocessing.synchronize.Barrier) -> tuple[float, float]:  # fmt: skip
+                   floor_url: str | None,
+                   start: multiprocessing.synchronize.Barrier) -> Span:  # fmt: skip
     """Judge the hot code on an order (look it up, read the client's history, evaluate the
     terms) and, when `reserving`, reserve it for a new inbound message, once per (client,
-    inbound message), each attempt one transaction that commits."""
+    inbound message), each attempt one transaction that commits. An attempt that does not
+    find the code applied (and kept, reserving) is a problem of the run. With `floor_url`,
+    each attempt follows one floor UPDATE, and each is timed apart: both see the same load."""
+    floor = None if floor_url is None else psycopg.connect(floor_url, autocommit=True)
+    floor_seconds = attempt_seconds = 0.0
     engine = make_engine(url)
     order, message, quote = order_for(TYPED)
     clients = {client: Partner(id=client, group="") for client, _, _ in work}
     with UnitOfWork(engine) as uow:  # connect before the clock starts
         uow.vouchers.prefixes()
+    sent = [0]
+    event.listen(engine, "before_cursor_execute", lambda *_: sent.__setitem__(0, sent[0] + 1))
+    problems = []
     start.wait()
     began = time.monotonic()
     for client, inbound, order_id in work:
+        if floor is not None:
+            floor_seconds -= time.perf_counter()
+            floor.execute(FLOOR, (1, MANY)).fetchone()
+            floor_seconds += time.perf_counter()
+        attempt_seconds -= time.perf_counter()
         with UnitOfWork(engine) as uow:
             judged = judge_codes(uow, clients[client], order, message, quote, received_at=NOW,
                                  zone=UTC)  # fmt: skip
-            assert judged.results is not None, judged
-            assert len(judged.results.applied) == 1, judged
-            if reserving:
+            if judged.results is None or len(judged.results.applied) != 1:
+                problems.append(f"message {inbound}: the code was not applied ({judged})")
+            elif reserving:
                 judged = reserve_codes(uow, judged, order_id=order_id, client_id=client,
                                        inbound_id=inbound, now=NOW, hold_until=HOLD)  # fmt: skip
-                assert judged.kept, judged
-                assert not judged.refused_on_reserve, judged
+                if not judged.kept or judged.refused_on_reserve:
+                    problems.append(f"message {inbound}: the code was not reserved ({judged})")
             uow.commit()
+        attempt_seconds += time.perf_counter()
     ended = time.monotonic()
     engine.dispose()
-    return began, ended
+    if floor is not None:
+        floor.close()
+    return Span(began, ended, sent[0], tuple(problems), floor_seconds, attempt_seconds)
 
 
 def floor_worker(url: str, count: int,
-                 start: multiprocessing.synchronize.Barrier) -> tuple[float, float]:  # fmt: skip
+                 start: multiprocessing.synchronize.Barrier) -> Span:  # fmt: skip
     """The bare guarded UPDATE, `count` times, each in its own transaction."""
     with psycopg.connect(url, autocommit=True) as connection:
         start.wait()
         began = time.monotonic()
         for _ in range(count):
-            row = connection.execute(
-                "UPDATE bench_counter SET used = used + 1 WHERE id = %s AND used < %s "
-                "RETURNING used",
-                (1, MANY),
-            ).fetchone()
-            assert row is not None
+            row = connection.execute(FLOOR, (1, MANY)).fetchone()
+            if row is None:
+                return Span(began, time.monotonic(), problems=("the floor's UPDATE failed",))
         ended = time.monotonic()
-    return began, ended
+    return Span(began, ended)
 
 
 def timed(what: str, workers: int, attempts: int, target: object,
-          shares: list[tuple[object, ...]]) -> Run:  # fmt: skip
+          shares: Sequence[tuple[object, ...]]) -> Run:  # fmt: skip
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         start = manager.Barrier(workers)
         with context.Pool(workers) as pool:
-            spans = pool.starmap(target, [(*share, start) for share in shares])  # type: ignore[arg-type]
-    return Run(what, workers, attempts, max(e for _, e in spans) - min(b for b, _ in spans))
+            spans: list[Span] = pool.starmap(target, [(*share, start) for share in shares])  # type: ignore[arg-type]
+    seconds = max(span.ended for span in spans) - min(span.began for span in spans)
+    problems = tuple(problem for span in spans for problem in span.problems)
+    paired = None
+    if what == "paired":
+        paired = sum(s.floor_seconds for s in spans) / sum(s.attempt_seconds for s in spans)
+    statements = sum(span.statements for span in spans)
+    return Run(what, workers, attempts, seconds, statements, problems, paired)
 
 
 def setup(engine: Engine) -> list[int]:
@@ -213,20 +248,23 @@ def measure(url: str, attempts: int, workers: Sequence[int]) -> tuple[list[Run],
         runs.append(timed("floor", count, attempts, floor_worker, floor))
         for what, reserving in (("evaluations", False), ("reservations", True)):
             work = add_orders(engine, clients, attempts)
-            shares = [(url, work[n::count], reserving) for n in range(count)]
+            shares = [(url, work[n::count], reserving, None) for n in range(count)]
             runs.append(timed(what, count, attempts, mailbot_worker, shares))
         runs.append(timed("floor", count, attempts, floor_worker, floor))
+    work = add_orders(engine, clients, attempts)
+    runs.append(timed("paired", 1, attempts, mailbot_worker, [(url, work, True, raw_url)]))
     with engine.connect() as connection:
         reserved = connection.scalar(
             text("SELECT count(*) FROM voucher_redemptions WHERE status = 'reserved'")
         )
         used = connection.scalar(text("SELECT used FROM bench_counter WHERE id = 1"))
     engine.dispose()
-    problems = []
-    if reserved != attempts * len(workers):
-        problems.append(f"{reserved} reservations held of {attempts * len(workers)} attempted")
-    if used != 2 * attempts * len(workers):
-        problems.append(f"the floor's counter at {used}, not {2 * attempts * len(workers)}")
+    problems = [f"{run.what}, {run.workers} workers: {p}" for run in runs for p in run.problems[:3]]
+    runs_of_each = len(workers) + 1  # and the paired run
+    if reserved != attempts * runs_of_each:
+        problems.append(f"{reserved} reservations held of {attempts * runs_of_each} attempted")
+    if used != (2 * len(workers) + 1) * attempts:
+        problems.append(f"the floor's counter at {used}, not {(2 * len(workers) + 1) * attempts}")
     return runs, problems
 
 
@@ -237,7 +275,7 @@ def profile(url: str, attempts: int, path: str) -> None:
     work = add_orders(engine, clients, attempts)
     engine.dispose()
     barrier = multiprocessing.get_context("spawn").Barrier(1)
-    cProfile.runctx("mailbot_worker(url, work, True, barrier)", globals(),
+    cProfile.runctx("mailbot_worker(url, work, True, None, barrier)", globals(),
                     {"url": url, "work": work, "barrier": barrier}, path)  # fmt: skip
 
 
@@ -258,7 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.profile:
             profile(url, options.attempts, options.profile)
             return 0
-        runs, problems = measure(url, options.attempts, workers)
+        try:
+            runs, problems = measure(url, options.attempts, workers)
+        except Exception as error:  # a worker's error: the work was not done
+            runs, problems = [], [f"{type(error).__name__}: {error}"]
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
@@ -281,6 +322,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = "met" if reservations / floor >= GOAL else "NOT met"
         print(f"{count:7}{floor:9.0f}{evaluations:8.0f}{evaluations / floor:7.2f}"
               f"{reservations:11.0f}{reservations / floor:7.2f}  {verdict}")  # fmt: skip
+    paired = next(r for r in runs if r.what == "paired")
+    print(f"\npaired, 1 worker, each reservation right after one floor UPDATE, timed apart (the "
+          f"same load for both): ratio {paired.paired:.2f}  "
+          f"{'met' if (paired.paired or 0) >= GOAL else 'NOT met'}")  # fmt: skip
+    sent = {r.what: r.statements / r.attempts for r in runs if r.what != "floor"}
+    print(f"\nSQL statements per attempt: evaluation {sent['evaluations']:.1f}, reservation "
+          f"{sent['reservations']:.1f} (PostgreSQL's BEGIN and the COMMIT are one round trip "
+          "each besides)")  # fmt: skip
     print(f"\nload average: {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, "
           f"on {os.cpu_count()} CPUs")  # fmt: skip
     return 0

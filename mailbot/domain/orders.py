@@ -33,6 +33,18 @@ class OrderStatus(StrEnum):
     EXPIRED = "expired"
 
 
+# The orders that count as a client's earlier orders (voucher terms on a client's history):
+# agreed to, whatever happened after.
+PAST_ORDER_STATUSES: Final = (
+    OrderStatus.AGREED,
+    OrderStatus.HELD,
+    OrderStatus.SENT,
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
+    OrderStatus.CLOSED,
+)
+
+
 class SupplierOrderStatus(StrEnum):
     """Where the part of an order one supplier delivers stands."""
 

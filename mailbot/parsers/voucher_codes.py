@@ -51,6 +51,19 @@ def _times(a: int, b: int) -> int:
     return product
 
 
+def _powers_of_a(count: int) -> tuple[int, ...]:
+    """a^0, a^1, ... a^(count-1): the weights of the characters from the last one back."""
+    powers = [1]
+    while len(powers) < count:
+        powers.append(_times(powers[-1], 2))
+    return tuple(powers)
+
+
+# A serial code's weights, first character first, and each nonzero element's inverse.
+_WEIGHTS: Final = _powers_of_a(SERIAL_LENGTH)[::-1]
+_INVERSE: Final = {x: next(y for y in range(1, 32) if _times(x, y) == 1) for x in range(1, 32)}
+
+
 def _syndrome(text: str) -> int:
     """sum value(char_k) * a^(n-k) over the characters of `text` (Horner's rule)."""
     total = 0
@@ -117,18 +130,22 @@ class Match:
 
 def _one_slip_away(code: str) -> Iterator[str]:
     """Every serial code with a right check at one substitution or adjacent transposition from
-    `code`: at most one per position, since the check fixes the substituted value."""
-    for k in range(len(code)):
-        for char in ALPHABET:
-            if char != code[k]:
-                candidate = code[:k] + char + code[k + 1 :]
-                if is_valid_serial(candidate):
-                    yield candidate
+    the serial-shaped `code`, whose check is wrong: at most one per position, read from the
+    syndrome s (the weighted sum, not 0) instead of trying every character. A substitution at
+    position k adds d * w_k, so the only value change that makes the sum 0 is
+    d = s / w_k; swapping k and k+1 adds (u + v) * (w_k + w_k+1), which must equal s."""
+    syndrome = _syndrome(code)
+    values = [_VALUE[char] for char in code]
+    for k, weight in enumerate(_WEIGHTS):
+        char = ALPHABET[values[k] ^ _times(syndrome, _INVERSE[weight])]
+        if k >= PREFIX_LENGTH or char in LETTERS:
+            yield code[:k] + char + code[k + 1 :]
     for k in range(len(code) - 1):
-        if code[k] != code[k + 1]:
-            candidate = code[:k] + code[k + 1] + code[k] + code[k + 2 :]
-            if is_valid_serial(candidate):
-                yield candidate
+        u, v = values[k], values[k + 1]
+        if u != v and _times(u ^ v, _WEIGHTS[k] ^ _WEIGHTS[k + 1]) == syndrome:
+            swapped = code[:k] + code[k + 1] + code[k] + code[k + 2 :]
+            if _SERIAL.fullmatch(swapped) is not None:
+                yield swapped
 
 
 def candidates(typed: str) -> tuple[str, ...]:

@@ -1,59 +1,118 @@
-"""The statements of the voucher reservation path, built once: building one costs more client
-time than PostgreSQL takes to run it. Values come as bound parameters."""
+"""The statements of the voucher look-up and reservation path, built once: building one costs
+more client time than PostgreSQL takes to run it. Values come as bound parameters. They select
+plain columns of the tables, executed on the session's connection: no ORM entity to load."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
     Numeric,
     ScalarSelect,
+    Select,
+    String,
     Table,
+    Text,
     and_,
+    any_,
     bindparam,
     case,
+    column,
     func,
     insert,
+    literal,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
+from mailbot.domain.orders import PAST_ORDER_STATUSES
 from mailbot.domain.vouchers.redemptions import HOLDING
-from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
+from mailbot.storage.base import Base
+from mailbot.storage.models import Order, VoucherCampaign, VoucherCode, VoucherRedemption
+from mailbot.storage.types import UTCDateTime
+
+
+def _table(entity: type[Base]) -> Table:
+    return cast(Table, entity.__table__)
+
+
+def one_of(column: ColumnElement[Any], values: Iterable[str]) -> ColumnElement[bool]:
+    """`column IN (...)` of constants as bound parameters: the same SQL at every execution. A
+    plain list would be rendered anew at each one (SQLAlchemy's "post-compile")."""
+    return column.in_([literal(value, String) for value in values])
 
 
 def held_count(*where: ColumnElement[bool]) -> ScalarSelect[int]:
     """How many reservations and redemptions fit `where`."""
-    query = select(func.count(VoucherRedemption.id)).where(VoucherRedemption.status.in_(HOLDING))
+    redemption = _table(VoucherRedemption)
+    query = select(func.count(redemption.c.id)).where(one_of(redemption.c.status, HOLDING))
     return query.where(*where).scalar_subquery()
 
 
-CODES_FOR = (
-    select(
-        VoucherCode,
-        VoucherCampaign,
-        held_count(
-            VoucherRedemption.campaign_id == VoucherCampaign.id,
-            VoucherRedemption.client_id == bindparam("client_id"),
-        ).correlate(VoucherCampaign),
-        # Only a serial code is single-use: a promotional one's count would grow with each use.
-        case(
-            (
-                VoucherCampaign.kind == "serial",
-                held_count(VoucherRedemption.code_id == VoucherCode.id).correlate(VoucherCode),
-            ),
-            else_=0,
-        ),
+@cache
+def codes_for_statement(*, with_history: bool, postgresql: bool) -> Select[Any]:
+    """The stored codes among `:codes` with what judging them for `:client_id` needs (see
+    `Vouchers.codes_for`), as plain columns; `with_history`: each row also carries the net
+    totals of the client's earlier orders in `:currency`, joined by commas (the text of exact
+    decimals on both databases), so that the look-up and the history are one round trip.
+
+    On PostgreSQL the codes are one array parameter (`= ANY`), so the statement's text is the
+    same whatever their number, and psycopg prepares it after a few executions: planning it
+    took more of the server's time than running it. SQLite gets one parameter per code."""
+    code, campaign = _table(VoucherCode), _table(VoucherCampaign)
+    redemption = _table(VoucherRedemption)
+    by_client = select(func.count(redemption.c.id)).where(
+        one_of(redemption.c.status, HOLDING),
+        redemption.c.campaign_id == campaign.c.id,
+        redemption.c.client_id == bindparam("client_id"),
     )
-    .join(VoucherCampaign, VoucherCode.campaign_id == VoucherCampaign.id)
-    .where(VoucherCode.code.in_(bindparam("codes", expanding=True)))
-)
+    by_code = select(func.count(redemption.c.id)).where(
+        one_of(redemption.c.status, HOLDING), redemption.c.code_id == code.c.id
+    )
+    columns: list[ColumnElement[Any]] = [
+        code.c.code,
+        code.c.display,
+        code.c.client_id,
+        campaign.c.name,
+        campaign.c.kind,
+        campaign.c.terms,
+        campaign.c.active,
+        campaign.c.max_redemptions,
+        campaign.c.used,
+        campaign.c.per_client_limit,
+        campaign.c.budget,
+        campaign.c.budget_currency,
+        campaign.c.discount_used,
+        by_client.correlate(campaign).scalar_subquery(),
+        # Only a serial code is single-use: a promotional one's count would grow with each use.
+        case((campaign.c.kind == "serial", by_code.correlate(code).scalar_subquery()), else_=0),
+    ]
+    if with_history:
+        orders = _table(Order)
+        # SQLAlchemy's aggregate_strings would render its separator anew at each execution.
+        joined = func.string_agg if postgresql else func.group_concat
+        totals = select(joined(orders.c.total.cast(String), literal(",", String))).where(
+            orders.c.client_id == bindparam("client_id"),
+            one_of(orders.c.status, PAST_ORDER_STATUSES),
+            orders.c.currency == bindparam("currency"),
+        )
+        columns.append(totals.scalar_subquery())
+    if postgresql:
+        among = code.c.code == any_(bindparam("codes", type_=ARRAY(String)))
+    else:
+        among = code.c.code.in_(bindparam("codes", expanding=True))
+    return (
+        select(*columns).join_from(code, campaign, code.c.campaign_id == campaign.c.id).where(among)
+    )
+
 
 CLAIMABLE = (
     select(
@@ -83,38 +142,27 @@ CLAIMABLE = (
 Counters = ReturningUpdate[int | None, Decimal | None, str | None, Decimal]
 
 
-def take_use_statement(*, within_budget: bool) -> Counters:
-    """The guarded UPDATE that counts a use (see `Vouchers.take_use`)."""
-    campaign = VoucherCampaign
-    query = update(campaign).where(
-        campaign.id == bindparam("campaign_id"),
-        campaign.active,
-        or_(campaign.max_redemptions.is_(None), campaign.used < campaign.max_redemptions),
+# The guarded UPDATE that counts a use on SQLite (see `Vouchers.take_use`), where the budget is
+# checked after it (decimals are text there); PostgreSQL's is in `mailbot_reserve_vouchers`.
+TAKE_USE: Counters = (
+    update(VoucherCampaign)
+    .where(
+        VoucherCampaign.id == bindparam("campaign_id"),
+        VoucherCampaign.active,
+        or_(
+            VoucherCampaign.max_redemptions.is_(None),
+            VoucherCampaign.used < VoucherCampaign.max_redemptions,
+        ),
     )
-    values: dict[str, object] = {"used": campaign.used + 1}
-    if within_budget:  # ExactDecimal is text to SQLAlchemy; on PostgreSQL the columns are NUMERIC
-        has_budget = and_(campaign.budget.is_not(None), campaign.budget_currency.is_not(None))
-        budget = type_coerce(campaign.budget, Numeric())
-        used = type_coerce(campaign.discount_used, Numeric())
-        amount = bindparam("amount", type_=Numeric())
-        room = func.greatest(budget - used, 0)
-        fits = and_(campaign.budget_currency == bindparam("currency"), room >= amount)
-        query = query.where(or_(~has_budget, fits))
-        values["discount_used"] = case((has_budget, used + amount), else_=used)
-    return (
-        query.values(values)
-        .returning(
-            campaign.per_client_limit,
-            campaign.budget,
-            campaign.budget_currency,
-            campaign.discount_used,
-        )
-        .execution_options(synchronize_session=False)
+    .values(used=VoucherCampaign.used + 1)
+    .returning(
+        VoucherCampaign.per_client_limit,
+        VoucherCampaign.budget,
+        VoucherCampaign.budget_currency,
+        VoucherCampaign.discount_used,
     )
-
-
-TAKE_USE = take_use_statement(within_budget=False)
-TAKE_USE_WITHIN_BUDGET = take_use_statement(within_budget=True)
+    .execution_options(synchronize_session=False)
+)
 
 
 NewId = ReturningInsert[int]
@@ -124,7 +172,7 @@ NewId = ReturningInsert[int]
 def insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) -> NewId:
     """INSERT ... SELECT of a redemption's `columns` (bound by name) unless the client holds
     `:per_client` in the campaign (when `per_client`) or the code is held (`single_use`)."""
-    table = cast(Table, VoucherRedemption.__table__)
+    table = _table(VoucherRedemption)
     row = select(*(bindparam(c, type_=table.c[c].type).label(c) for c in columns))
     if per_client:
         client = VoucherRedemption.client_id == bindparam("client_id")
@@ -134,3 +182,25 @@ def insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) 
         row = row.where(held_count(VoucherRedemption.code_id == bindparam("code_id")) == 0)
     # The Core table: with parameters, an ORM insert() would be taken for a bulk INSERT.
     return insert(table).from_select(columns, row).returning(table.c.id)
+
+
+# Every code of an order reserved in one call of the function of migration 0017: its rows say,
+# per code, the reservation (new, or the message's earlier one) or the name of a `Refusal`.
+RESERVE_ON_SERVER = select(
+    func.mailbot_reserve_vouchers(
+        bindparam("codes", type_=ARRAY(Text)),
+        bindparam("amounts", type_=ARRAY(Numeric())),
+        bindparam("currencies", type_=ARRAY(Text)),
+        bindparam("client_id", type_=Integer),
+        bindparam("order_id", type_=Integer),
+        bindparam("inbound_id", type_=Integer),
+        bindparam("reserved_at", type_=UTCDateTime()),
+        bindparam("hold_until", type_=UTCDateTime()),
+    ).table_valued(
+        column("code", Text),
+        column("redemption_id", Integer),
+        column("status", Text),
+        column("hold_until", UTCDateTime()),
+        column("refusal", Text),
+    )
+)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Connection,
     func,
     insert,
     or_,
@@ -28,14 +29,54 @@ from mailbot.storage.models import (
 )
 from mailbot.storage.voucher_statements import (
     CLAIMABLE,
-    CODES_FOR,
+    RESERVE_ON_SERVER,
     TAKE_USE,
-    TAKE_USE_WITHIN_BUDGET,
+    codes_for_statement,
     held_count,
     insert_within,
 )
 
-Known = tuple[VoucherCode, VoucherCampaign, int, int]
+
+@dataclass(frozen=True, slots=True)
+class KnownCode:
+    """A stored code with what judging it for one client needs: its campaign's terms, limits
+    and counters, how many reservations and redemptions the client holds in the campaign, and
+    how many the code has (a serial code's; 0 for a promotional one)."""
+
+    code: str
+    display: str
+    owner_id: int | None  # the client a serial code was issued to
+    campaign: str
+    kind: str
+    terms: dict[str, Any]
+    active: bool
+    max_redemptions: int | None
+    used: int
+    per_client_limit: int | None
+    budget: Decimal | None
+    budget_currency: str | None
+    discount_used: Decimal
+    held_by_client: int
+    code_held: int
+
+
+class LookedUp(NamedTuple):
+    """The stored codes found, by code, and the net totals of the client's earlier orders when
+    they were asked for and a code was found (None otherwise)."""
+
+    codes: dict[str, KnownCode]
+    past_totals: tuple[Decimal, ...] | None
+
+
+class ServerReservation(NamedTuple):
+    """What the server's reservation did with one code: the reservation (new, or the inbound
+    message's earlier one) with its status, or the name of a refusal."""
+
+    code: str
+    redemption_id: int | None
+    status: str
+    hold_until: datetime | None
+    refusal: str | None
 
 
 class Earlier(NamedTuple):
@@ -159,13 +200,22 @@ class Vouchers:
         for row in self.session.execute(query):
             yield row[0], row[1], row[2]
 
-    def codes_for(self, codes: Iterable[str], client_id: int) -> dict[str, Known]:
+    def codes_for(
+        self, codes: Iterable[str], client_id: int, *, history_in: str | None = None
+    ) -> LookedUp:
         """The stored codes among `codes` with their campaigns, how many reservations and
-        redemptions the client holds in each campaign, and how many each serial code has (0 for
-        a promotional one), by code: one statement, read without a lock."""
-        query = CODES_FOR
-        rows = self.session.execute(query, {"codes": sorted(set(codes)), "client_id": client_id})
-        return {row[0].code: (row[0], row[1], row[2], row[3]) for row in rows}
+        redemptions the client holds in each campaign, and how many each serial code has; with
+        `history_in` (a currency) also the net totals of the client's earlier orders in it, in
+        the same statement. Read without a lock."""
+        params = {"codes": sorted(set(codes)), "client_id": client_id, "currency": history_in}
+        query = codes_for_statement(with_history=history_in is not None,
+                                    postgresql=self._on_postgresql)  # fmt: skip
+        found, totals = {}, None
+        for row in self._flushed().execute(query, params):
+            found[row[0]] = KnownCode(*row[:15])
+            if history_in is not None:
+                totals = tuple(Decimal(total) for total in (row[15] or "").split(",") if total)
+        return LookedUp(found, totals)
 
     def claimable(self, codes: Iterable[str], inbound_id: int) -> dict[str, Claimable]:
         """The stored codes among `codes` with what reserving needs of their campaigns, and what
@@ -178,28 +228,61 @@ class Vouchers:
             found[row[0]] = Claimable(row[1], row[2], row[3], row[4], row[5], row[6], earlier_use)
         return found
 
+    def _flushed(self) -> Connection:
+        """The session's connection, its pending changes sent first, as the ORM's queries do
+        (the plain statements of the hot path run on the connection, without the ORM)."""
+        if self.session.autoflush:
+            self.session.flush()
+        return self.session.connection()
+
+    @property
+    def _on_postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    @property
+    def reserves_on_server(self) -> bool:
+        """Whether reserving is one call of the server's function (PostgreSQL), not the steps
+        of `take_use` and `add_redemption_within` (SQLite, under its database lock)."""
+        return self._on_postgresql
+
+    def reserve_on_server(
+        self,
+        codes_with_discounts: Sequence[tuple[str, Money]],
+        *,
+        client_id: int,
+        order_id: int | None,
+        inbound_id: int,
+        now: datetime,
+        hold_until: datetime,
+    ) -> list[ServerReservation]:
+        """Reserve each code with its discount in one call of `mailbot_reserve_vouchers`
+        (migration 0017), which does what `services.vouchers.redemptions.reserve` describes
+        under each campaign's row lock; one row per code, in campaign order."""
+        params = {
+            "codes": [code for code, _ in codes_with_discounts],
+            "amounts": [discount.amount for _, discount in codes_with_discounts],
+            "currencies": [discount.currency for _, discount in codes_with_discounts],
+            "client_id": client_id,
+            "order_id": order_id,
+            "inbound_id": inbound_id,
+            "reserved_at": now,
+            "hold_until": hold_until,
+        }
+        rows = self._flushed().execute(RESERVE_ON_SERVER, params)
+        return [ServerReservation(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
     def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
         """Count one more use of an active campaign and charge `discount` to its budget, unless
         the total limit is reached or the budget (in its currency) cannot take the discount;
-        None then. The guarded UPDATE also locks the campaign's row for the rest of the
-        transaction. On PostgreSQL the budget is checked and charged in that same statement;
-        SQLite keeps decimals as text, so there it is checked and charged after the UPDATE
-        (BEGIN IMMEDIATE already holds the whole database)."""
-        exact = self.session.get_bind().dialect.name == "postgresql"
-        params = {
-            "campaign_id": campaign_id,
-            "amount": discount.amount,
-            "currency": discount.currency,
-        }
-        query = TAKE_USE_WITHIN_BUDGET if exact else TAKE_USE  # the latter ignores the budget
-        taken = self.session.execute(query, params).one_or_none()
+        None then. SQLite only (PostgreSQL reserves with `reserve_on_server`): the guarded
+        UPDATE counts the use; SQLite keeps decimals as text, so the budget is checked and
+        charged after it (BEGIN IMMEDIATE already holds the whole database)."""
+        taken = self.session.execute(TAKE_USE, {"campaign_id": campaign_id}).one_or_none()
         if taken is None:
             return None
         per_client, budget, currency, discount_used = taken
         if budget is None or currency is None:
             return Taken(per_client, None)
-        if exact:
-            return Taken(per_client, discount_used - discount.amount)
         room_left = max(budget - discount_used, Decimal(0))
         if discount.currency != currency or discount.amount > room_left:
             self.give_back_use(campaign_id, discount_used)

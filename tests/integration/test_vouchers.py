@@ -20,7 +20,7 @@ from mailbot.services.vouchers.redemptions import (
     release_expired,
     reserve,
 )
-from mailbot.storage.models import VoucherCampaign
+from mailbot.storage.models import Order, VoucherCampaign
 from mailbot.storage.unit_of_work import UnitOfWork
 from tests.vouchers import HOLD, NOW, TERMS, add_clients, add_inbound, add_order, promotional
 
@@ -185,3 +185,51 @@ def test_look_up_reads_codes_and_leaves_ordinary_words(engine: Engine) -> None:
     with UnitOfWork(engine) as uow:
         (again,) = look_up(uow, ["WINTER25"], client)
     assert again.refusal is Refusal.COMPANY_LIMIT
+
+
+def test_the_look_up_reads_the_client_history_in_the_same_statement(engine: Engine) -> None:
+    """Looked up with a currency, the codes come with the exact net totals of the client's
+    earlier agreed orders in it: not its quoted, cancelled or other-currency orders, nor
+    another client's; without a code found there is no history to judge."""
+    promotional(engine)
+    client, other = add_clients(engine, 2)
+    inbound = add_inbound(engine, 6)
+    earlier = [(client, "agreed", "EUR", "100.10"), (client, "closed", "EUR", "250.25"),
+               (client, "cancelled", "EUR", "999.00"), (client, "quoted", "EUR", "5.00"),
+               (client, "agreed", "USD", "70.00"), (other, "agreed", "EUR", "40.00")]  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        for n, (owner, status, currency, total) in enumerate(earlier):
+            uow.orders.add(Order(number=f"ORD-{n}", client_id=owner, status=status,
+                                 currency=currency, total=Decimal(total),
+                                 inbound_message_id=inbound[n], created_at=NOW))  # fmt: skip
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        found = uow.vouchers.codes_for(["WINTER25", "HELLO"], client, history_in="EUR")
+        nothing = uow.vouchers.codes_for(["HELLO"], client, history_in="EUR")
+        none_yet = uow.vouchers.codes_for(["WINTER25"], other, history_in="USD")
+    assert list(found.codes) == ["WINTER25"]
+    assert sorted(found.past_totals or ()) == [Decimal("100.10"), Decimal("250.25")]
+    assert [str(total) for total in sorted(found.past_totals or ())] == ["100.10", "250.25"]
+    assert (nothing.codes, nothing.past_totals) == ({}, None)
+    assert none_yet.past_totals == ()
+
+
+def test_refusals_on_reserving_name_their_reason_and_give_the_use_back(engine: Engine) -> None:
+    """An unknown code and a closed campaign's code are refused with their reason; a use the
+    per-client limit refuses after counting it is given back, budget included."""
+    promotional(engine, per_client=1, budget=Money(Decimal("100.00"), "EUR"))
+    promotional(engine, "AUTUMN", name="Autumn")
+    (client,) = add_clients(engine, 1)
+    inbound = add_inbound(engine, 4)
+    with UnitOfWork(engine) as uow:
+        closed = uow.vouchers.campaign("Autumn")
+        assert closed is not None
+        closed.active = False
+        uow.commit()
+    assert _reserve(engine, client, inbound[0], "NOSUCH").refusal is Refusal.UNKNOWN
+    assert _reserve(engine, client, inbound[1], "AUTUMN").refusal is Refusal.CLOSED
+    assert _reserve(engine, client, inbound[2]).status == "reserved"
+    assert _reserve(engine, client, inbound[3]).refusal is Refusal.COMPANY_LIMIT
+    winter = _campaign(engine)
+    assert (winter.used, winter.discount_used) == (1, Decimal("10.00"))
+    assert _campaign(engine, "Autumn").used == 0

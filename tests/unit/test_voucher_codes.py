@@ -131,6 +131,24 @@ def test_one_slip_is_corrected_when_one_code_fits(body: str, at: int, char: str)
         assert code in candidates(typed)
 
 
+def every_valid_code_one_slip_away(code: str) -> set[str]:
+    """By brute force: every substitution and adjacent transposition that is a valid serial."""
+    changed = {code[:k] + char + code[k + 1 :] for k in range(len(code)) for char in ALPHABET}
+    changed |= {code[:k] + code[k + 1] + code[k] + code[k + 2 :] for k in range(len(code) - 1)}
+    return {other for other in changed if other != code and is_valid_serial(other)}
+
+
+@given(voucher_bodies, st.sampled_from(ALPHABET))
+def test_the_codes_one_slip_away_are_read_from_the_check(body: str, check: str) -> None:
+    """The valid codes one slip from a serial-shaped code with a wrong check, found from its
+    syndrome, are exactly those that trying every change finds."""
+    code = body + check
+    if is_valid_serial(code):
+        assert candidates(code) == (code,)
+        return
+    assert set(candidates(code)[1:]) == every_valid_code_one_slip_away(code)
+
+
 def test_several_fitting_codes_look_mistyped() -> None:
     """When two known codes are one slip away from what was typed, neither is guessed."""
     typed = "WNT0000000"

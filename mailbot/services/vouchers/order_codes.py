@@ -18,7 +18,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from mailbot.domain.money import Money
-from mailbot.domain.orders import OrderStatus
+from mailbot.domain.orders import PAST_ORDER_STATUSES
 from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote
 from mailbot.domain.vouchers import (
@@ -41,19 +41,14 @@ from mailbot.parsers.order_lines import NO_CATALOGUE
 from mailbot.parsers.voucher_tokens import code_tokens
 from mailbot.parsers.written_codes import near_codes, written_codes
 from mailbot.services.orders.taking import ReadOrder
-from mailbot.services.vouchers.redemptions import FoundCode, Refusal, look_up, reserve
+from mailbot.services.vouchers.redemptions import (
+    FoundCode,
+    Refusal,
+    look_up_with_history,
+    reserve,
+)
 from mailbot.storage.models import Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
-
-# Orders that count as a client's earlier orders: agreed to, whatever happened after.
-PAST_ORDER_STATUSES = (
-    OrderStatus.AGREED,
-    OrderStatus.HELD,
-    OrderStatus.SENT,
-    OrderStatus.CONFIRMED,
-    OrderStatus.SHIPPED,
-    OrderStatus.CLOSED,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +118,19 @@ def look_up_codes(
     Words written as codes are answered even when unknown, unless they are the order's SKUs or
     the `catalogue`'s; words that may be codes, when one slip from a usable code.
     """
+    return OrderVouchers(_look_up(uow, client, order, message, catalogue, None)[0])
+
+
+def _look_up(
+    uow: UnitOfWork,
+    client: Partner,
+    order: ReadOrder,
+    message: ParsedMessage,
+    catalogue: Catalogue,
+    currency: str | None,
+) -> tuple[tuple[FoundCode, ...], tuple[Decimal, ...] | None]:
+    """`look_up_codes`' codes, and with a `currency` the client's earlier order totals in it,
+    read together (see `look_up_with_history`)."""
     skus = {normalise_sku(line.sku) for line in order.lines.lines}
     skus |= {normalise_sku(line.sku) for line in order.lines.rejected}
 
@@ -134,11 +142,10 @@ def look_up_codes(
     tokens = [*code_tokens(message.subject, message.text), *written, *near]
     tokens = list(dict.fromkeys(tokens))
     if not tokens:
-        return OrderVouchers()
+        return (), None
     marked = {loose_form(code) for code in written}
-    return OrderVouchers(
-        look_up(uow, tokens, client.id, marked, {loose_form(word) for word in near})
-    )
+    loose_near = {loose_form(word) for word in near}
+    return look_up_with_history(uow, tokens, client.id, marked, loose_near, currency)
 
 
 def judge_codes(
@@ -154,16 +161,20 @@ def judge_codes(
 ) -> OrderVouchers:
     """Look up the codes the order's mail names (`look_up_codes`) and judge the usable ones on
     `quote`. Dates are judged on the day the mail was received in `zone` (the client's time
-    zone)."""
-    found = look_up_codes(uow, client, order, message, catalogue).found
-    return judge_found(uow, client, found, quote, received_at.astimezone(zone).date())
+    zone). The client's history is read in the same statement as the codes."""
+    currency = quote.currency if quote.lines else None
+    found, past_totals = _look_up(uow, client, order, message, catalogue, currency)
+    if past_totals is None:
+        return OrderVouchers(found)  # no line to judge a usable code on: it is "valid"
+    history = _history(past_totals, quote.currency, quote.vat_percent)
+    return judge_found(found, quote, client.group, history, received_at.astimezone(zone).date())
 
 
 def judge_found(
-    uow: UnitOfWork, client: Partner, found: Sequence[FoundCode], quote: Quote, on: date
+    found: Sequence[FoundCode], quote: Quote, group: str, history: ClientHistory, on: date
 ) -> OrderVouchers:
-    """Judge the usable codes of `found` on `quote` for `client`, dates as of the day `on`:
-    the mail's and the API's judging."""
+    """Judge the usable codes of `found` on `quote` for a client of `group` with `history`,
+    dates as of the day `on`: the mail's and the API's judging."""
     found = tuple(found)
     usable = [f for f in found if f.refusal is None and f.terms is not None]
     if not usable or not quote.lines:
@@ -175,8 +186,8 @@ def judge_found(
         ),
         currency=quote.currency,
         vat_percent=quote.vat_percent,
-        client_group=client.group,
-        history=client_history(uow, client.id, quote.currency, quote.vat_percent),
+        client_group=group,
+        history=history,
         received_on=on,
     )
     candidates = [
@@ -225,6 +236,11 @@ def client_history(
 ) -> ClientHistory:
     """The client company's earlier agreed orders in `currency`: how many, revenue net and gross."""
     totals = uow.orders.totals_of(client_id, PAST_ORDER_STATUSES, currency)
+    return _history(totals, currency, vat_percent)
+
+
+def _history(totals: Sequence[Decimal], currency: str, vat_percent: Decimal) -> ClientHistory:
+    """A client's history from the net totals of its earlier orders in `currency`."""
     net = Money(sum(totals, Decimal(0)), currency).rounded()
     gross = (net * (1 + vat_percent / 100)).rounded()
     return ClientHistory(len(totals), net, gross)

@@ -30,9 +30,9 @@ from mailbot.parsers.voucher_codes import (
     match,
     one_slip_variants,
 )
-from mailbot.storage.models import VoucherCampaign, VoucherCode, VoucherRedemption
+from mailbot.storage.models import VoucherCampaign, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import Claimable
+from mailbot.storage.vouchers import Claimable, KnownCode, ServerReservation
 
 
 class Refusal(StrEnum):
@@ -81,15 +81,12 @@ class Reservation:
     hold_until: datetime | None = None
 
 
-def budget_left(campaign: VoucherCampaign) -> Money | None:
+def budget_left(campaign: VoucherCampaign | KnownCode) -> Money | None:
     """What is left of the campaign's discount budget, None without a budget."""
     if campaign.budget is None or campaign.budget_currency is None:
         return None
-    return _left(campaign.budget, campaign.discount_used, campaign.budget_currency)
-
-
-def _left(budget: Decimal, used: Decimal, currency: str) -> Money:
-    return Money(max(budget - used, Decimal(0)), currency)
+    left = max(campaign.budget - campaign.discount_used, Decimal(0))
+    return Money(left, campaign.budget_currency)
 
 
 def _budget_refusal(left: Money | None, discount: Money | None) -> Refusal | None:
@@ -102,25 +99,19 @@ def _budget_refusal(left: Money | None, discount: Money | None) -> Refusal | Non
     return Refusal.BUDGET_EXHAUSTED if discount.amount > left.amount else None
 
 
-def _refusal(
-    campaign: VoucherCampaign,
-    code: VoucherCode,
-    client_id: int,
-    held_by_client: int,
-    code_held: int,
-) -> Refusal | None:
-    """The first thing that stops `client_id` using `code`, given the counts."""
-    if not campaign.active:
+def _refusal(code: KnownCode, client_id: int) -> Refusal | None:
+    """The first thing that stops `client_id` using `code`, given its counts."""
+    if not code.active:
         return Refusal.CLOSED
-    if code.client_id is not None and code.client_id != client_id:
+    if code.owner_id is not None and code.owner_id != client_id:
         return Refusal.NOT_YOURS
-    if campaign.kind == "serial" and code_held:
+    if code.kind == "serial" and code.code_held:
         return Refusal.CODE_USED
-    if campaign.max_redemptions is not None and campaign.used >= campaign.max_redemptions:
+    if code.max_redemptions is not None and code.used >= code.max_redemptions:
         return Refusal.LIMIT_REACHED
-    if campaign.per_client_limit is not None and held_by_client >= campaign.per_client_limit:
+    if code.per_client_limit is not None and code.held_by_client >= code.per_client_limit:
         return Refusal.COMPANY_LIMIT
-    return _budget_refusal(budget_left(campaign), None)
+    return _budget_refusal(budget_left(code), None)
 
 
 def look_up(
@@ -139,7 +130,22 @@ def look_up(
     away ("unknown", did you mean). Every other token is an ordinary word and left out. The
     limits are read without a lock: `reserve` checks them again.
     """
-    known = uow.vouchers.codes_for((c for token in tokens for c in candidates(token)), client_id)
+    return look_up_with_history(uow, tokens, client_id, written, near)[0]
+
+
+def look_up_with_history(
+    uow: UnitOfWork,
+    tokens: Sequence[str],
+    client_id: int,
+    written: Collection[str] = (),
+    near: Collection[str] = (),
+    currency: str | None = None,
+) -> tuple[tuple[FoundCode, ...], tuple[Decimal, ...] | None]:
+    """`look_up`, and with a `currency` the net totals of the client's earlier orders in it,
+    read in the same statement as the codes (None: no currency, or no code was found, and so
+    no code to judge on a history)."""
+    codes = (c for token in tokens for c in candidates(token))
+    known, past_totals = uow.vouchers.codes_for(codes, client_id, history_in=currency)
     prefixes: set[str] | None = None
     found: dict[str, FoundCode] = {}
     for token in tokens:
@@ -161,8 +167,7 @@ def look_up(
                         ),
                     )
             continue
-        code, campaign, held_by_client, code_held = known[read.code]
-        refusal = _refusal(campaign, code, client_id, held_by_client, code_held)
+        code = known[read.code]
         found.setdefault(
             read.code,
             FoundCode(
@@ -170,13 +175,13 @@ def look_up(
                 code=read.code,
                 shown=code.display,
                 corrected=read.kind is MatchKind.CORRECTED,
-                campaign=campaign.name,
-                terms=campaign.terms,
-                budget_left=budget_left(campaign),
-                refusal=refusal,
+                campaign=code.campaign,
+                terms=code.terms,
+                budget_left=budget_left(code),
+                refusal=_refusal(code, client_id),
             ),
         )
-    return tuple(found.values())
+    return tuple(found.values()), past_totals
 
 
 def _suggestion(uow: UnitOfWork, typed: str, client_id: int) -> str | None:
@@ -206,11 +211,24 @@ def reserve(
     The first write to a campaign is a guarded UPDATE that counts the use unless the total
     limit is reached or the budget cannot take the discount, and so also takes the campaign's
     row lock; the per-client and single-use checks follow under that lock, and undo the count
-    when they refuse. Campaigns are
-    locked in id order, so two transactions never wait on each other in a circle. A code the
-    message already reserved gives back that reservation instead of a second one (two processes
-    handling the same message at once: the second fails on a unique constraint and is retried).
+    when they refuse. Campaigns are locked in id order, so two transactions never wait on each
+    other in a circle. A code the message already reserved gives back that reservation instead
+    of a second one (two processes handling the same message at once: the second fails on a
+    unique constraint and is retried). On PostgreSQL all of it is one call of a server
+    function (one round trip: `Vouchers.reserve_on_server`); on SQLite the same steps are
+    statements of their own, under the database lock that BEGIN IMMEDIATE took.
     """
+    if uow.vouchers.reserves_on_server:
+        rows = uow.vouchers.reserve_on_server(
+            codes_with_discounts,
+            client_id=client_id,
+            order_id=order_id,
+            inbound_id=inbound_id,
+            now=now,
+            hold_until=hold_until,
+        )
+        by_code = {row.code: row for row in rows}
+        return tuple(_from_server(by_code[code]) for code, _ in codes_with_discounts)
     known = uow.vouchers.claimable((code for code, _ in codes_with_discounts), inbound_id)
     results: dict[str, Reservation] = {}
     claims = []
@@ -246,6 +264,13 @@ def reserve(
         else:
             results[code] = _reservation(code, "reserved", done, hold_until)
     return tuple(results[code] for code, _ in codes_with_discounts)
+
+
+def _from_server(row: ServerReservation) -> Reservation:
+    if row.refusal is not None:
+        return Reservation(row.code, row.status, Refusal[row.refusal])
+    return Reservation(row.code, row.status, redemption_id=row.redemption_id,
+                       hold_until=row.hold_until)  # fmt: skip
 
 
 def _claim(

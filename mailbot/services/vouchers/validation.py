@@ -16,7 +16,7 @@ from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.domain.vouchers.codes import loose_form
 from mailbot.services.orders.taking import OrderRules, price_rules
-from mailbot.services.vouchers.order_codes import OrderVouchers, judge_found
+from mailbot.services.vouchers.order_codes import OrderVouchers, client_history, judge_found
 from mailbot.services.vouchers.redemptions import look_up
 from mailbot.storage.models import Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -75,7 +75,8 @@ def validate_codes(
         quote = replace(quote, lines=lines)
     written = {loose_form(code) for code in codes}
     found = look_up(uow, list(dict.fromkeys(codes)), customer.id, written)
-    return Validation(quote, judge_found(uow, customer, found, quote, on))
+    history = client_history(uow, customer.id, quote.currency, quote.vat_percent)
+    return Validation(quote, judge_found(found, quote, customer.group, history, on))
 
 
 def _at_price(line: QuotedLine, unit_price: Decimal | None) -> QuotedLine:
