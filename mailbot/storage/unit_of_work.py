@@ -11,13 +11,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from mailbot.storage.deadlines import DailyRuns, Deadlines
+from mailbot.storage.events import Events
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.offers import PriceLists
 from mailbot.storage.order_records import OrderRecords
 from mailbot.storage.pricelists import PriceVersions
 from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
-    Events,
     ImapFolders,
     Inbox,
     Orders,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.clock import Clock
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import OutboundStatus
 from mailbot.outbound.transport import DeliveryError, Transport
 from mailbot.services.outbox.replies import Replies, mail_managers
@@ -130,21 +131,15 @@ class Sender:
             f"not sent: {message.recipient} bounced too often; "
             f"`mailbot addresses clear {message.recipient}` lets mail to it go again"
         )
-        uow.events.record(
-            "MailSuppressed",
-            {"outbound": message.id, "recipient": message.recipient},
-            self._clock.now(),
-        )
+        payload = {"outbound": message.id, "recipient": message.recipient}
+        uow.events.record(EventType.MAIL_SUPPRESSED, message.id, payload, self._clock.now())
 
     def _interrupted(self, uow: UnitOfWork, message: OutboundMessage, now: datetime) -> None:
         """The attempt begun at `sending_since` never recorded its outcome: its sender
         stopped, perhaps after the relay took the mail. Say so, then send it again."""
         since = message.sending_since
-        uow.events.record(
-            "DeliveryInterrupted",
-            {"outbound": message.id, "message_id": message.message_id, "since": str(since)},
-            now,
-        )
+        payload = {"outbound": message.id, "message_id": message.message_id, "since": str(since)}
+        uow.events.record(EventType.MAIL_INTERRUPTED, message.id, payload, now)
         log.warning(
             "outbox %s %s: the attempt begun at %s was interrupted (its sender stopped); the "
             "relay may have taken it, so %s may get it twice with this Message-ID",
@@ -172,7 +167,8 @@ class Sender:
                     )[:2000]
                 message.status = OutboundStatus.FAILED
                 uow.events.record(
-                    "ReplyUndeliverable",
+                    EventType.MAIL_UNDELIVERABLE,
+                    outbound_id,
                     {
                         "outbound": outbound_id,
                         "recipient": message.recipient,

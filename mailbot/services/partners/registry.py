@@ -8,6 +8,7 @@ from decimal import Decimal
 from email.utils import parseaddr
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.money import is_currency_code
 from mailbot.errors import MailbotError
 from mailbot.outbound.translations import PACKAGE
@@ -110,6 +111,7 @@ def add_partner(
             addresses=[PartnerAddress(address=address) for address in bare],
         )
         unit.partners.add(partner)
-        unit.events.record("PartnerAdded", signed({"partner": partner.id, "role": role}, by), now)
+        payload = signed({"partner": partner.id, "role": role, "name": name}, by)
+        unit.events.record(EventType.PARTNER_ADDED, partner.id, payload, now)
         unit.commit()
         return partner.id
