@@ -12,6 +12,7 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -403,6 +404,39 @@ class DeadlinesConfig(_Section):
         return frozenset(WEEKDAYS.index(day) for day in self.days)
 
 
+class RabbitmqConfig(_Section):
+    """Events to the ERP (see mailbot/events/ and docs/events.md)."""
+
+    enabled: bool = False
+    url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "mailbot.events"
+    batch_size: int = Field(200, ge=1, le=10_000)  # events claimed and published at once
+    poll_seconds: float = Field(1.0, gt=0)  # how often the outbox is looked at when idle
+    confirm_timeout_seconds: float = Field(30.0, gt=0)  # the broker's confirm of a batch
+    reconnect_max_seconds: float = Field(60.0, ge=1)  # the longest wait between attempts
+
+    @field_validator("url")
+    @classmethod
+    def _amqp_url(cls, url: str) -> str:
+        if not url.startswith(("amqp://", "amqps://")):
+            raise ValueError("must be an amqp:// or amqps:// URL")
+        return url
+
+    @field_validator("exchange")
+    @classmethod
+    def _named(cls, name: str) -> str:
+        if not name.strip() or name.startswith("amq."):
+            raise ValueError("must name an exchange of mailbot's own (not empty, not amq.*)")
+        return name.strip()
+
+    def where(self) -> str:
+        """The broker and exchange, for logs and `mailbot status`, without the password."""
+        parts = urlsplit(self.url)
+        host = parts.netloc.rpartition("@")[2]
+        user = f"{parts.username}@" if parts.username else ""
+        return f"{parts.scheme}://{user}{host}{parts.path} exchange {self.exchange}"
+
+
 class TemplatesConfig(_Section):
     folder: Path | None = None
 
@@ -428,6 +462,7 @@ class Config(_Section):
     scheduler: SchedulerConfig = SchedulerConfig()
     deadlines: DeadlinesConfig = DeadlinesConfig()
     templates: TemplatesConfig = TemplatesConfig()
+    rabbitmq: RabbitmqConfig = RabbitmqConfig()
     logging: LoggingConfig = LoggingConfig()
 
 

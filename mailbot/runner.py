@@ -1,5 +1,5 @@
-"""`mailbot run`: the SMTP listener, the IMAP poller, the processor, the sender and the
-scheduler, until SIGTERM or SIGINT.
+"""`mailbot run`: the SMTP listener, the IMAP poller, the processor, the sender, the
+scheduler and the events publisher, until SIGTERM or SIGINT.
 
 Starting checks each part as it goes (the outbox folder, the certificate, the listening
 address, the IMAP settings) and stops at the first that cannot start, with a `StartupError`
@@ -20,6 +20,8 @@ from collections.abc import Callable
 from types import FrameType
 
 from mailbot.bootstrap import App
+from mailbot.events.outbox import Outbox
+from mailbot.events.publisher import Publisher
 from mailbot.heartbeats import Heartbeats, Part
 from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
@@ -43,6 +45,7 @@ class Runner:
         self.ingress: SmtpIngress | None = None
         self.poller: ImapPoller | None = None
         self.ticker: Ticker | None = None
+        self.publisher: Publisher | None = None
         self.heartbeats = Heartbeats(app.uow, app.clock)
         self._listener: Part | None = None
         self._threads: list[threading.Thread] = []
@@ -110,6 +113,14 @@ class Runner:
             )
             self.ticker = Ticker(self.app, ticker)
             self.ticker.start()
+        if config.rabbitmq.enabled:
+            # Never waits for the broker: events queue in the database while it is away.
+            rabbit = config.rabbitmq
+            pulse = self.heartbeats.part(
+                "publisher", interval=rabbit.poll_seconds, detail=rabbit.where()
+            )
+            self.publisher = Publisher(Outbox(self.app.uow, self.app.clock), rabbit, pulse)
+            self.publisher.start()
         self.heartbeats.start()
         self._started = True
 
@@ -127,6 +138,8 @@ class Runner:
         for thread in self._threads:
             thread.join()
         self._threads.clear()
+        if self.publisher is not None:
+            self.publisher.stop()
         self.heartbeats.stop()
         if self._started:
             log.info("stopped")
@@ -185,6 +198,8 @@ class Runner:
                     part.beat("")
             if handled:
                 self._mail_queued.set()
+                if self.publisher is not None:
+                    self.publisher.wake()
             else:
                 self._mail_stored.wait(poll)
 

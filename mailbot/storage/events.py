@@ -79,6 +79,11 @@ class Events:
         query = text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(key=PUBLISHER_LOCK)
         return bool(self.session.scalar(query))
 
+    def lock_lasts_the_transaction(self) -> bool:
+        """Whether `take_publisher_lock` holds until this transaction ends (PostgreSQL): the
+        publisher keeps it open while the broker confirms, so no other instance publishes."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
     def claim(self, limit: int) -> list[Envelope]:
         """The oldest `limit` unpublished events as envelopes, each given its aggregate's next
         sequence number the first time (kept, so a republished event keeps its number)."""
