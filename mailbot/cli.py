@@ -9,6 +9,7 @@ import click
 from mailbot.commands import outbox_records, price_export  # noqa: F401 - add subcommands
 from mailbot.commands.common import Context
 from mailbot.commands.config import config
+from mailbot.commands.events import events
 from mailbot.commands.jobs import digest, jobs
 from mailbot.commands.lifecycle import ORDER_COMMANDS, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
@@ -74,6 +75,7 @@ for command in (
     ledger,
     config,
     status,
+    events,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:

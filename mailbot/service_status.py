@@ -42,8 +42,9 @@ WORK = {
     "processor": "last message processed",
     "sender": "last mail sent",
     "scheduler": "last tick",
+    "publisher": "last events published",
 }
-PART_ORDER = ("listener", "poller", "processor", "sender", "scheduler")
+PART_ORDER = ("listener", "poller", "processor", "sender", "scheduler", "publisher")
 
 
 @dataclass
