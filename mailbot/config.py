@@ -414,6 +414,13 @@ class RabbitmqConfig(_Section):
     poll_seconds: float = Field(1.0, gt=0)  # how often the outbox is looked at when idle
     confirm_timeout_seconds: float = Field(30.0, gt=0)  # the broker's confirm of a batch
     reconnect_max_seconds: float = Field(60.0, ge=1)  # the longest wait between attempts
+    # What the ERP sends: its exchange, the queue mailbot consumes ("" : none) and its
+    # bindings, and the queue where messages that cannot be applied go, with the reason.
+    erp_exchange: str = "erp.events"
+    queue: str = "mailbot.erp"
+    bindings: tuple[str, ...] = ("erp.#",)
+    dead_letter_queue: str = "mailbot.erp.dead"
+    prefetch: int = Field(10, ge=1, le=1000)
 
     @field_validator("url")
     @classmethod
@@ -428,6 +435,27 @@ class RabbitmqConfig(_Section):
         if not name.strip() or name.startswith("amq."):
             raise ValueError("must name an exchange of mailbot's own (not empty, not amq.*)")
         return name.strip()
+
+    @field_validator("erp_exchange")
+    @classmethod
+    def _erp_named(cls, name: str) -> str:
+        if not name.strip() or name.startswith("amq."):
+            raise ValueError("must name the ERP's exchange (not empty, not amq.*)")
+        return name.strip()
+
+    @field_validator("dead_letter_queue")
+    @classmethod
+    def _dead_letters_named(cls, name: str, info: ValidationInfo) -> str:
+        if info.data.get("queue") and (not name.strip() or name == info.data.get("queue")):
+            raise ValueError("must name a queue of its own beside rabbitmq.queue")
+        return name.strip()
+
+    @field_validator("bindings")
+    @classmethod
+    def _some_binding(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        if not keys or any(not key.strip() for key in keys):
+            raise ValueError("must list routing keys (patterns such as erp.#), none empty")
+        return keys
 
     def where(self) -> str:
         """The broker and exchange, for logs and `mailbot status`, without the password."""

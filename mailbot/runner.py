@@ -1,5 +1,5 @@
 """`mailbot run`: the SMTP listener, the IMAP poller, the processor, the sender, the
-scheduler and the events publisher, until SIGTERM or SIGINT.
+scheduler, the events publisher and the ERP's consumer, until SIGTERM or SIGINT.
 
 Starting checks each part as it goes (the outbox folder, the certificate, the listening
 address, the IMAP settings) and stops at the first that cannot start, with a `StartupError`
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from mailbot.bootstrap import App
+from mailbot.events.consumer import Consumer
 from mailbot.events.outbox import Outbox
 from mailbot.events.publisher import Publisher
 from mailbot.heartbeats import Heartbeats, Part
@@ -27,6 +28,7 @@ from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.scheduling.ticker import Ticker
+from mailbot.services.erp.inbound import Handled, apply_message, record_dead_letter
 from mailbot.services.inbox.storing import Stored
 from mailbot.startup import check_imap, check_outbox_folder, listen_error
 
@@ -46,6 +48,7 @@ class Runner:
         self.poller: ImapPoller | None = None
         self.ticker: Ticker | None = None
         self.publisher: Publisher | None = None
+        self.consumer: Consumer | None = None
         self.heartbeats = Heartbeats(app.uow, app.clock)
         self._listener: Part | None = None
         self._threads: list[threading.Thread] = []
@@ -121,6 +124,9 @@ class Runner:
             )
             self.publisher = Publisher(Outbox(self.app.uow, self.app.clock), rabbit, pulse)
             self.publisher.start()
+            if rabbit.queue:
+                self.consumer = self._consumer()
+                self.consumer.start()
         self.heartbeats.start()
         self._started = True
 
@@ -138,6 +144,8 @@ class Runner:
         for thread in self._threads:
             thread.join()
         self._threads.clear()
+        if self.consumer is not None:
+            self.consumer.stop()
         if self.publisher is not None:
             self.publisher.stop()
         self.heartbeats.stop()
@@ -158,6 +166,18 @@ class Runner:
             started()
         self.stopping.wait()
         self.stop()
+
+    def _consumer(self) -> Consumer:
+        app, rabbit = self.app, self.app.config.rabbitmq
+        pulse = self.heartbeats.part("consumer", interval=60, detail=f"queue {rabbit.queue}")
+
+        def apply(body: bytes) -> Handled:
+            return apply_message(app.uow, app.desk, body, app.clock.now())
+
+        def dead_lettered(handled: Handled) -> None:
+            record_dead_letter(app.uow, handled, app.clock.now())
+
+        return Consumer(apply, dead_lettered, rabbit, pulse)
 
     def _store_from_smtp(self, raw: bytes) -> None:
         stored = self._smtp_store(raw)

@@ -43,8 +43,9 @@ WORK = {
     "sender": "last mail sent",
     "scheduler": "last tick",
     "publisher": "last events published",
+    "consumer": "last ERP message",
 }
-PART_ORDER = ("listener", "poller", "processor", "sender", "scheduler", "publisher")
+PART_ORDER = ("listener", "poller", "processor", "sender", "scheduler", "publisher", "consumer")
 
 
 @dataclass

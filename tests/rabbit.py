@@ -75,6 +75,36 @@ class VirtualHost:
 
         asyncio.run(declare())
 
+    def send(self, bodies: list[bytes], exchange: str = "erp.events", key: str = "erp.x") -> None:
+        """Publish `bodies` to `exchange` (the ERP's, declared as the consumer declares it),
+        each confirmed by the broker."""
+
+        async def publish() -> None:
+            async with await aio_pika.connect(self.url) as connection:
+                channel = await connection.channel(publisher_confirms=True)
+                declared = await channel.declare_exchange(
+                    exchange, aio_pika.ExchangeType.TOPIC, durable=True
+                )
+                for body in bodies:
+                    await declared.publish(aio_pika.Message(body), routing_key=key)
+
+        asyncio.run(publish())
+
+    def headers(self, queue: str) -> list[dict[str, Any]]:
+        """The headers of every message now in `queue`, in its order, acknowledged."""
+
+        async def take() -> list[dict[str, Any]]:
+            found = []
+            async with await aio_pika.connect(self.url) as connection:
+                channel = await connection.channel()
+                declared = await channel.declare_queue(queue, durable=True)
+                while (message := await declared.get(fail=False)) is not None:
+                    found.append(dict(message.headers))
+                    await message.ack()
+            return found
+
+        return asyncio.run(take())
+
     def drain(self, queue: str = "erp") -> list[Received]:
         """Every message now in the queue, in its order, acknowledged."""
 

@@ -49,15 +49,18 @@ def events_list(
     context: Context, pending: bool, kind: str | None, order: str | None, limit: int, as_json: bool
 ) -> None:
     """List the newest events, oldest first, with their sequence and when the broker
-    confirmed them (empty: waiting to be published); then how many wait."""
+    confirmed them (empty: waiting to be published); then how many wait, and how many of the
+    ERP's messages went to the dead-letter queue."""
     with context.app().uow() as uow:
         number = None if order is None else order.strip().upper()
         found = uow.events.listed(pending=pending, kind=kind, order=number, limit=limit)
         rows = [event_row(event) for event in found]
         waiting = uow.events.pending_count()
+        dead = uow.erp_inbox.dead_letter_count()
     emit(rows, as_json, COLUMNS)
     if not as_json:
         click.echo(f"{waiting} event(s) waiting to be published")
+        click.echo(f"{dead} message(s) from the ERP not applied (in the dead-letter queue)")
 
 
 @events.command("show")

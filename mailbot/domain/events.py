@@ -96,6 +96,15 @@ AGGREGATES: Final[Mapping[EventType, AggregateKind]] = {
     EventType.PAYMENT_BOOKED: AggregateKind.PARTNER,
 }
 
+
+class InboundType(StrEnum):
+    """What the ERP sends mailbot, in the same envelope (see services/erp/)."""
+
+    PAYMENT_RECEIVED = "erp.payment_received"
+    ORDER_STATUS = "erp.order_status"
+    PARTNER_CHANGED = "erp.partner_changed"
+
+
 # The schema version of each type's payload; a type whose payload changes incompatibly gets
 # the next one, and its schema file says which it describes.
 VERSIONS: Final[Mapping[EventType, int]] = dict.fromkeys(EventType, 1)

@@ -22,6 +22,8 @@ from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.price_changes import PriceListStatus
 from mailbot.storage.base import Base as Base
+from mailbot.storage.erp_inbox import ErpDeadLetter as ErpDeadLetter
+from mailbot.storage.erp_inbox import ErpMessage as ErpMessage
 from mailbot.storage.service_parts import ServicePart as ServicePart
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign
 from mailbot.storage.voucher_models import VoucherCode as VoucherCode

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from mailbot.storage.deadlines import DailyRuns, Deadlines
+from mailbot.storage.erp_inbox import ErpInbox
 from mailbot.storage.events import Events
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.offers import PriceLists
@@ -36,6 +37,7 @@ class UnitOfWork:
     orders: Orders
     outbox: Outbox
     events: Events
+    erp_inbox: ErpInbox
     imap_folders: ImapFolders
     order_records: OrderRecords
     bouncing: BouncingAddresses
@@ -63,6 +65,7 @@ class UnitOfWork:
         self.orders = Orders(self.session)
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
+        self.erp_inbox = ErpInbox(self.session)
         self.imap_folders = ImapFolders(self.session)
         self.order_records = OrderRecords(self.session)
         self.bouncing = BouncingAddresses(self.session)

@@ -150,18 +150,27 @@ def add_payment(
                 f"{client.name} is kept in {client.currency}; a payment in {currency.upper()} "
                 "cannot be booked"
             )
-        entry = book(
-            unit, client, "credit", amount, at=now, note=note or "payment", created_by=created_by
+        entry, balance = book_payment(
+            unit, client, amount, note=note or "payment", now=now, created_by=created_by
         )
-        balance = account(unit, client, entries=0).balance
-        payload = {
-            "partner": client.id,
-            "entry": entry.id,
-            "amount": money(amount, client.currency),
-            "balance": money(balance.amount, balance.currency),
-            "note": entry.note,
-            "by": created_by,
-        }
-        unit.events.record(EventType.PAYMENT_BOOKED, client.id, payload, now)
         unit.commit()
         return entry, balance
+
+
+def book_payment(
+    uow: UnitOfWork, client: Partner, amount: Decimal, *, note: str, now: datetime, created_by: str
+) -> tuple[LedgerEntry, Money]:
+    """Credit a client's account with a payment of `amount` in its currency, in the caller's
+    transaction; the entry and the new balance."""
+    entry = book(uow, client, "credit", amount, at=now, note=note, created_by=created_by)
+    balance = account(uow, client, entries=0).balance
+    payload = {
+        "partner": client.id,
+        "entry": entry.id,
+        "amount": money(amount, client.currency),
+        "balance": money(balance.amount, balance.currency),
+        "note": entry.note,
+        "by": created_by,
+    }
+    uow.events.record(EventType.PAYMENT_BOOKED, client.id, payload, now)
+    return entry, balance

@@ -1,5 +1,6 @@
 """event envelope: the events table becomes the transactional outbox of the RabbitMQ
-publisher (message id, dotted type, schema version, aggregate and its sequence)
+publisher (message id, dotted type, schema version, aggregate and its sequence); the ERP's
+messages applied (once per message id) and dead-lettered
 
 Events recorded before this migration keep their payloads under the type `legacy.<Name>`
 and count as published: they predate the envelope, and the ERP never expected them.
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import mailbot.storage.types
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -66,8 +69,27 @@ def upgrade() -> None:
             "ix_events_aggregate", ["aggregate_type", "aggregate_id", "sequence"], unique=False
         )
 
+    op.create_table(
+        "erp_inbox",
+        sa.Column("message_id", sa.String(length=64), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("applied_at", mailbot.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_erp_inbox")),
+    )
+    op.create_table(
+        "erp_dead_letters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.String(length=64), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("at", mailbot.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_erp_dead_letters")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("erp_dead_letters")
+    op.drop_table("erp_inbox")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_aggregate")
         batch_op.drop_index("ix_events_published_at")
