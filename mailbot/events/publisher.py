@@ -73,6 +73,7 @@ class Publisher:
         self._stopping = threading.Event()
         self._wake: asyncio.Event | None = None
         self._down_since: float | None = None
+        self._pause = 1.0  # before the next attempt after a failure; doubles up to the max
         self._started = threading.Event()
 
     def start(self) -> None:
@@ -103,7 +104,6 @@ class Publisher:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._started.set()
-        pause = 1.0
         while not self._stopping.is_set():
             try:
                 connection = await aio_pika.connect_robust(
@@ -112,16 +112,17 @@ class Publisher:
                     reconnect_interval=1,
                     client_properties={"connection_name": "mailbot publisher"},
                 )
+                try:
+                    await self._publish_until_stopped(connection)
+                finally:
+                    with contextlib.suppress(*BROKER_ERRORS):
+                        await connection.close()
             except BROKER_ERRORS as error:
-                self._went(error, pause)
-                await self._rest(pause)
-                pause = min(pause * 2, self._config.reconnect_max_seconds)
-                continue
-            try:
-                await self._publish_until_stopped(connection)
-            finally:
-                await connection.close()
-            pause = 1.0
+                # A failed publish starts again on a new connection rather than wait for the
+                # robust one to restore its channel: what is known to work, after a pause.
+                self._went(error)
+                await self._rest(self._pause)
+                self._pause = min(self._pause * 2, self._config.reconnect_max_seconds)
 
     async def _publish_until_stopped(self, connection: AbstractRobustConnection) -> None:
         channel = await connection.channel(publisher_confirms=True)
@@ -129,29 +130,23 @@ class Publisher:
             self._config.exchange, aio_pika.ExchangeType.TOPIC, durable=True
         )
         log.info("publishing events to RabbitMQ at %s", self._config.where())
-        pause = 1.0
         while not self._stopping.is_set():
             try:
                 sent = await self._publish_batch(exchange)
-            except BROKER_ERRORS as error:
-                # The robust connection comes back on its own; the exchange with it.
-                self._went(error, pause)
-                await self._rest(pause)
-                pause = min(pause * 2, self._config.reconnect_max_seconds)
-                continue
+            except BROKER_ERRORS:
+                raise
             except Exception:
                 # The database: the events stay pending, and are tried again.
                 log.exception("publishing events failed; trying again")
                 self._pulse.beat("the last pass failed")
-                await self._rest(pause)
-                pause = min(pause * 2, self._config.reconnect_max_seconds)
+                await self._rest(self._pause)
+                self._pause = min(self._pause * 2, self._config.reconnect_max_seconds)
                 continue
-            pause = 1.0
             self._back()
             if sent:
-                self._pulse.worked(f"{self._config.where()}")
+                self._pulse.worked(self._config.where())
             else:
-                self._pulse.beat(f"{self._config.where()}")
+                self._pulse.beat(self._config.where())
             if sent < self._config.batch_size:
                 await self._rest(self._config.poll_seconds)
 
@@ -203,7 +198,7 @@ class Publisher:
             await asyncio.wait_for(self._wake.wait(), seconds)
         self._wake.clear()
 
-    def _went(self, error: BaseException, pause: float) -> None:
+    def _went(self, error: BaseException) -> None:
         where = self._config.where()
         detail = f"RabbitMQ cannot be reached ({type(error).__name__}: {error}); events wait"
         self._pulse.beat(detail)
@@ -219,9 +214,12 @@ class Publisher:
                 self._config.reconnect_max_seconds,
             )
         else:
-            log.debug("RabbitMQ at %s still cannot be reached; next try in %g s", where, pause)
+            log.debug(
+                "RabbitMQ at %s still cannot be reached; next try in %g s", where, self._pause
+            )
 
     def _back(self) -> None:
+        self._pause = 1.0
         if self._down_since is not None:
             assert self._loop is not None
             gone = self._loop.time() - self._down_since
