@@ -17,7 +17,7 @@ from mailbot.config import load_config
 from mailbot.demo import seed_demo
 from mailbot.runner import Runner
 from tests.mail import DESK, headers, mail, parts
-from tests.rabbit import VirtualHost, virtual_host
+from tests.rabbit import VirtualHost, rabbitmqctl, virtual_host
 from tests.servers import Relay, start_relay, wait_for
 
 CLIENT = "buying@fleetparts.example"
@@ -138,3 +138,37 @@ def balance_events(app: App) -> int:
 def pending(app: App) -> int:
     with app.uow() as uow:
         return uow.events.pending_count()
+
+
+def test_mail_flows_while_the_broker_refuses_mailbot_and_events_leave_after(
+    environ: dict[str, str], engine: Engine
+) -> None:
+    """RabbitMQ refusing mailbot's connections stops nothing: an order by mail is quoted, its
+    events wait in the database, and once the broker lets mailbot in they are published."""
+    relay, controller = start_relay()
+    with virtual_host() as host:
+        host.bind_queue("erp.sees")
+        rabbitmqctl("clear_permissions", "-p", host.name, "guest")
+        settings = {
+            **environ,
+            "MAILBOT_SMTP_OUTGOING__HOST": "127.0.0.1",
+            "MAILBOT_SMTP_OUTGOING__PORT": str(relay.port),
+            "MAILBOT_RABBITMQ__ENABLED": "true",
+            "MAILBOT_RABBITMQ__URL": host.url,
+            "MAILBOT_RABBITMQ__RECONNECT_MAX_SECONDS": "1",
+        }
+        app = bootstrap(load_config(environ=settings), engine=engine)
+        seed_demo(app)
+        runner = Runner(app)
+        runner.start()
+        try:
+            send(runner, mail(sender=CLIENT, subject="Order", body="BPW-0310 x 2"))
+            number = str(headers(last_mail(relay, "Quote ORD-"))["Subject"]).split()[1]
+            assert pending(app) > 0
+            host.permit()
+            wait_for(lambda: pending(app) == 0, what="the events published")
+        finally:
+            runner.stop()
+            controller.stop()
+        seen = host.drain("erp.sees")
+    assert [m.body["type"] for m in seen if m.body["aggregate"]["id"] == number] == ["order.quoted"]
