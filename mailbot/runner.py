@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from mailbot.bootstrap import App
-from mailbot.events.consumer import Consumer
+from mailbot.events.consumer import BEAT_SECONDS, Consumer
 from mailbot.events.outbox import Outbox
 from mailbot.events.publisher import Publisher
 from mailbot.heartbeats import Heartbeats, Part
@@ -169,7 +169,9 @@ class Runner:
 
     def _consumer(self) -> Consumer:
         app, rabbit = self.app, self.app.config.rabbitmq
-        pulse = self.heartbeats.part("consumer", interval=60, detail=f"queue {rabbit.queue}")
+        pulse = self.heartbeats.part(
+            "consumer", interval=BEAT_SECONDS, detail=f"queue {rabbit.queue}"
+        )
 
         def apply(body: bytes) -> Handled:
             return apply_message(app.uow, app.desk, body, app.clock.now())

@@ -31,6 +31,7 @@ log = logging.getLogger("mailbot.events")
 
 REASON_HEADER = "x-mailbot-reason"
 RETRY_PAUSE = 1.0  # seconds before a message whose transaction failed is given back
+BEAT_SECONDS = 10.0  # how often an idle consumer says it is alive
 
 
 class Consumer:
@@ -121,8 +122,10 @@ class Consumer:
         self._down = False
         self.consuming.set()
         log.info("applying the ERP's messages from queue %s at %s", config.queue, config.where())
-        self._pulse.beat(f"queue {config.queue}")
-        await self._stop.wait()
+        while not self._stop.is_set():
+            self._pulse.beat(f"queue {config.queue}")  # alive while no message comes
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), BEAT_SECONDS)
         await queue.cancel(tag)
 
     async def _handle(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:

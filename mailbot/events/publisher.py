@@ -20,8 +20,9 @@ import contextlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TypeVar
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, AbstractRobustConnection
@@ -30,10 +31,11 @@ from pamqp.commands import Basic
 
 from mailbot.config import RabbitmqConfig
 from mailbot.domain.events import Envelope
-from mailbot.events.outbox import Claimed, Outbox
+from mailbot.events.outbox import Outbox
 from mailbot.heartbeats import Pulse
 
 log = logging.getLogger("mailbot.events")
+T = TypeVar("T")
 
 # What a lost or refused connection raises while connecting or publishing.
 BROKER_ERRORS = (AMQPError, ConnectionError, OSError, TimeoutError, RuntimeError)
@@ -169,7 +171,7 @@ class Publisher:
                     break
                 confirmed.append(envelope.message_id)
         finally:
-            await self._db(self._settle, claimed, confirmed)
+            await self._db(self._outbox.settle, claimed, confirmed)
         if failure is not None:
             raise failure
         return len(confirmed)
@@ -183,10 +185,7 @@ class Publisher:
         if not isinstance(confirmation, Basic.Ack):
             raise ConnectionError(f"the broker did not confirm event {envelope.message_id}")
 
-    def _settle(self, claimed: Claimed, confirmed: list[str]) -> None:
-        self._outbox.settle(claimed, confirmed)
-
-    async def _db(self, call: Any, *args: Any) -> Any:
+    async def _db(self, call: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._database, call, *args)
 
     async def _rest(self, seconds: float) -> None:
