@@ -7,15 +7,24 @@ import asyncio
 import json
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import aio_pika
 
 BROKER = "amqp://guest:guest@127.0.0.1:5672/"
 EXCHANGE = "mailbot.events"
+T = TypeVar("T")
+
+
+def in_a_thread(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` on an event loop of its own in another thread: the test's thread may have a
+    loop running already (Playwright's, left by a browser test)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, work).result()
 
 
 def rabbitmqctl(*args: str) -> str:
@@ -73,7 +82,7 @@ class VirtualHost:
                 declared = await channel.declare_queue(queue, durable=True)
                 await declared.bind(exchange, key)
 
-        asyncio.run(declare())
+        in_a_thread(declare())
 
     def send(self, bodies: list[bytes], exchange: str = "erp.events", key: str = "erp.x") -> None:
         """Publish `bodies` to `exchange` (the ERP's, declared as the consumer declares it),
@@ -88,7 +97,7 @@ class VirtualHost:
                 for body in bodies:
                     await declared.publish(aio_pika.Message(body), routing_key=key)
 
-        asyncio.run(publish())
+        in_a_thread(publish())
 
     def headers(self, queue: str) -> list[dict[str, Any]]:
         """The headers of every message now in `queue`, in its order, acknowledged."""
@@ -103,7 +112,7 @@ class VirtualHost:
                     await message.ack()
             return found
 
-        return asyncio.run(take())
+        return in_a_thread(take())
 
     def drain(self, queue: str = "erp") -> list[Received]:
         """Every message now in the queue, in its order, acknowledged."""
@@ -120,7 +129,7 @@ class VirtualHost:
                     await message.ack()
             return found
 
-        return asyncio.run(take())
+        return in_a_thread(take())
 
 
 @dataclass(frozen=True)
