@@ -102,6 +102,7 @@ class InboundType(StrEnum):
 
     PAYMENT_RECEIVED = "erp.payment_received"
     ORDER_STATUS = "erp.order_status"
+    PARTNER_CREATED = "erp.partner_created"
     PARTNER_CHANGED = "erp.partner_changed"
 
 

@@ -204,3 +204,35 @@ def test_a_payment_is_retried_while_the_database_refuses_it(
     assert dead_letters(app) == 0
     with app.uow() as uow:
         assert len(uow.events.listed(kind="payment.booked")) == 1
+
+
+def test_a_partner_created_by_the_erp_is_registered_and_a_second_one_refused(app: App) -> None:
+    """The ERP's new client is registered (partner.added by erp, with its addresses, so the
+    ERP learns mailbot's id); another with an address already taken is dead-lettered."""
+    created = {
+        "name": "Road Kings SRL",
+        "role": "client",
+        "addresses": ["Orders@RoadKings.example"],
+        "language": "ro",
+        "currency": "RON",
+        "credit_limit": {"amount": "20000.00", "currency": "RON"},
+    }
+    twice = {**created, "name": "Road Kings again"}
+    with virtual_host() as host:
+        with consuming(app, host.url):
+            host.send([envelope("erp.partner_created", "partner", "ERP-77", created)])
+            host.send([envelope("erp.partner_created", "partner", "ERP-78", twice)])
+            wait_for(lambda: dead_letters(app) == 1, what="the second one refused")
+        (reason,) = [headers[REASON_HEADER] for headers in host.headers(DEAD)]
+    assert reason == "already registered: orders@roadkings.example"
+    with app.uow() as uow:
+        client = uow.partners.by_address("orders@roadkings.example")
+        assert client is not None
+        (added,) = uow.events.listed(kind="partner.added")
+    assert (client.name, client.language, client.credit_limit) == (
+        "Road Kings SRL", "ro", Decimal("20000.00")
+    )  # fmt: skip
+    assert added.payload == {
+        "partner": client.id, "role": "client", "name": "Road Kings SRL",
+        "addresses": ["orders@roadkings.example"], "by": "erp",
+    }  # fmt: skip

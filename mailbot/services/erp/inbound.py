@@ -24,6 +24,7 @@ from mailbot.services.orders.ledger import book_payment
 from mailbot.services.orders.lifecycle import transition
 from mailbot.services.orders.mail import tell_client
 from mailbot.services.partners.contracts import CONTRACT_END, cut_off
+from mailbot.services.partners.registry import PartnerError, register
 from mailbot.services.work import Desk, Work
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -120,6 +121,23 @@ def _order_status(work: Work, payload: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _partner_created(work: Work, given: Mapping[str, Any]) -> str | None:
+    limit, end = given.get("credit_limit"), given.get("contract_end")
+    if limit is not None and limit["currency"] != given["currency"]:
+        return f"a credit limit in {limit['currency']} for a partner kept in {given['currency']}"
+    try:
+        register(
+            work.uow, name=given["name"], role=given["role"], addresses=given["addresses"],
+            language=given["language"], group=given.get("group", ""),
+            currency=given["currency"], now=work.now,
+            credit_limit=None if limit is None else Decimal(limit["amount"]),
+            contract_ends_at=None if end is None else datetime.fromisoformat(end), by=ERP,
+        )  # fmt: skip
+    except PartnerError as error:
+        return str(error)
+    return None
+
+
 def _partner_changed(work: Work, given: Mapping[str, Any]) -> str | None:
     uow, now = work.uow, work.now
     partner = uow.partners.get(given["partner"])
@@ -152,5 +170,6 @@ def _partner_changed(work: Work, given: Mapping[str, Any]) -> str | None:
 HANDLERS: Mapping[str, Handler] = {
     InboundType.PAYMENT_RECEIVED: _payment,
     InboundType.ORDER_STATUS: _order_status,
+    InboundType.PARTNER_CREATED: _partner_created,
     InboundType.PARTNER_CHANGED: _partner_changed,
 }
