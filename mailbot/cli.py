@@ -10,6 +10,7 @@ from mailbot.commands import outbox_records, price_export  # noqa: F401 - add su
 from mailbot.commands.apikeys import apikeys
 from mailbot.commands.common import Context
 from mailbot.commands.config import config
+from mailbot.commands.events import events
 from mailbot.commands.jobs import digest, jobs
 from mailbot.commands.lifecycle import ORDER_COMMANDS, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
@@ -76,6 +77,7 @@ for command in (
     config,
     status,
     apikeys,
+    events,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:

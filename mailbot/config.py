@@ -12,6 +12,7 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -416,6 +417,67 @@ class HttpConfig(_Section):
     max_compensation: str = Field("50.00 EUR", pattern=r"^\d{1,9}(\.\d{1,2})? [A-Z]{3}$")
 
 
+class RabbitmqConfig(_Section):
+    """Events to the ERP (see mailbot/events/ and docs/events.md)."""
+
+    enabled: bool = False
+    url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = "mailbot.events"
+    batch_size: int = Field(200, ge=1, le=10_000)  # events claimed and published at once
+    poll_seconds: float = Field(1.0, gt=0)  # how often the outbox is looked at when idle
+    confirm_timeout_seconds: float = Field(30.0, gt=0)  # the broker's confirm of a batch
+    reconnect_max_seconds: float = Field(60.0, ge=1)  # the longest wait between attempts
+    # What the ERP sends: its exchange, the queue mailbot consumes ("" : none) and its
+    # bindings, and the queue where messages that cannot be applied go, with the reason.
+    erp_exchange: str = "erp.events"
+    queue: str = "mailbot.erp"
+    bindings: tuple[str, ...] = ("erp.#",)
+    dead_letter_queue: str = "mailbot.erp.dead"
+    prefetch: int = Field(10, ge=1, le=1000)
+
+    @field_validator("url")
+    @classmethod
+    def _amqp_url(cls, url: str) -> str:
+        if not url.startswith(("amqp://", "amqps://")):
+            raise ValueError("must be an amqp:// or amqps:// URL")
+        return url
+
+    @field_validator("exchange")
+    @classmethod
+    def _named(cls, name: str) -> str:
+        if not name.strip() or name.startswith("amq."):
+            raise ValueError("must name an exchange of mailbot's own (not empty, not amq.*)")
+        return name.strip()
+
+    @field_validator("erp_exchange")
+    @classmethod
+    def _erp_named(cls, name: str) -> str:
+        if not name.strip() or name.startswith("amq."):
+            raise ValueError("must name the ERP's exchange (not empty, not amq.*)")
+        return name.strip()
+
+    @field_validator("dead_letter_queue")
+    @classmethod
+    def _dead_letters_named(cls, name: str, info: ValidationInfo) -> str:
+        if info.data.get("queue") and (not name.strip() or name == info.data.get("queue")):
+            raise ValueError("must name a queue of its own beside rabbitmq.queue")
+        return name.strip()
+
+    @field_validator("bindings")
+    @classmethod
+    def _some_binding(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        if not keys or any(not key.strip() for key in keys):
+            raise ValueError("must list routing keys (patterns such as erp.#), none empty")
+        return keys
+
+    def where(self) -> str:
+        """The broker and exchange, for logs and `mailbot status`, without the password."""
+        parts = urlsplit(self.url)
+        host = parts.netloc.rpartition("@")[2]
+        user = f"{parts.username}@" if parts.username else ""
+        return f"{parts.scheme}://{user}{host}{parts.path} exchange {self.exchange}"
+
+
 class TemplatesConfig(_Section):
     folder: Path | None = None
 
@@ -442,6 +504,7 @@ class Config(_Section):
     deadlines: DeadlinesConfig = DeadlinesConfig()
     http: HttpConfig = HttpConfig()
     templates: TemplatesConfig = TemplatesConfig()
+    rabbitmq: RabbitmqConfig = RabbitmqConfig()
     logging: LoggingConfig = LoggingConfig()
 
 

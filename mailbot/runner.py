@@ -1,5 +1,5 @@
-"""`mailbot run`: the SMTP listener, the IMAP poller, the processor, the sender and the
-scheduler, until SIGTERM or SIGINT.
+"""`mailbot run`: the SMTP listener, the IMAP poller, the processor, the sender, the
+scheduler, the events publisher and the ERP's consumer, until SIGTERM or SIGINT.
 
 Starting checks each part as it goes (the outbox folder, the certificate, the listening
 address, the IMAP settings) and stops at the first that cannot start, with a `StartupError`
@@ -20,12 +20,16 @@ from collections.abc import Callable
 from types import FrameType
 
 from mailbot.bootstrap import App
+from mailbot.events.consumer import BEAT_SECONDS, Consumer
+from mailbot.events.outbox import Outbox
+from mailbot.events.publisher import Publisher
 from mailbot.heartbeats import Heartbeats, Part
 from mailbot.http.server import HttpServer
 from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.scheduling.ticker import Ticker
+from mailbot.services.erp.inbound import Handled, apply_message, record_dead_letter
 from mailbot.services.inbox.storing import Stored
 from mailbot.startup import check_imap, check_outbox_folder, listen_error
 
@@ -45,6 +49,8 @@ class Runner:
         self.poller: ImapPoller | None = None
         self.ticker: Ticker | None = None
         self.http: HttpServer | None = None
+        self.publisher: Publisher | None = None
+        self.consumer: Consumer | None = None
         self.heartbeats = Heartbeats(app.uow, app.clock)
         self._listener: Part | None = None
         self._threads: list[threading.Thread] = []
@@ -115,6 +121,17 @@ class Runner:
             )
             self.ticker = Ticker(self.app, ticker)
             self.ticker.start()
+        if config.rabbitmq.enabled:
+            # Never waits for the broker: events queue in the database while it is away.
+            rabbit = config.rabbitmq
+            pulse = self.heartbeats.part(
+                "publisher", interval=rabbit.poll_seconds, detail=rabbit.where()
+            )
+            self.publisher = Publisher(Outbox(self.app.uow, self.app.clock), rabbit, pulse)
+            self.publisher.start()
+            if rabbit.queue:
+                self.consumer = self._consumer()
+                self.consumer.start()
         self.heartbeats.start()
         self._started = True
 
@@ -134,6 +151,10 @@ class Runner:
         for thread in self._threads:
             thread.join()
         self._threads.clear()
+        if self.consumer is not None:
+            self.consumer.stop()
+        if self.publisher is not None:
+            self.publisher.stop()
         self.heartbeats.stop()
         if self._started:
             log.info("stopped")
@@ -152,6 +173,20 @@ class Runner:
             started()
         self.stopping.wait()
         self.stop()
+
+    def _consumer(self) -> Consumer:
+        app, rabbit = self.app, self.app.config.rabbitmq
+        pulse = self.heartbeats.part(
+            "consumer", interval=BEAT_SECONDS, detail=f"queue {rabbit.queue}"
+        )
+
+        def apply(body: bytes) -> Handled:
+            return apply_message(app.uow, app.desk, body, app.clock.now())
+
+        def dead_lettered(handled: Handled) -> None:
+            record_dead_letter(app.uow, handled, app.clock.now())
+
+        return Consumer(apply, dead_lettered, rabbit, pulse)
 
     def _store_from_smtp(self, raw: bytes) -> None:
         stored = self._smtp_store(raw)
@@ -192,6 +227,8 @@ class Runner:
                     part.beat("")
             if handled:
                 self._mail_queued.set()
+                if self.publisher is not None:
+                    self.publisher.wake()
             else:
                 self._mail_stored.wait(poll)
 

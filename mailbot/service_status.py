@@ -42,8 +42,10 @@ WORK = {
     "processor": "last message processed",
     "sender": "last mail sent",
     "scheduler": "last tick",
+    "publisher": "last events published",
+    "consumer": "last ERP message",
 }
-PART_ORDER = ("listener", "poller", "processor", "sender", "scheduler")
+PART_ORDER = ("listener", "poller", "processor", "sender", "scheduler", "publisher", "consumer")
 
 
 @dataclass

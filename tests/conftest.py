@@ -19,6 +19,7 @@ from mailbot.config import Config, load_config
 from mailbot.storage.database import make_engine, upgrade
 from mailbot.storage.models import Base
 from tests.dovecot import certificate, dovecot, dovecots  # noqa: F401 (fixtures)
+from tests.events.validation import invalid_events
 from tests.fakes import FixedClock, RecordingTransport
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -60,19 +61,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: bytes
 ) -> Iterator[str]:
-    """A migrated, empty database URL: each test runs once on SQLite and once on PostgreSQL."""
+    """A migrated, empty database URL: each test runs once on SQLite and once on PostgreSQL.
+    Every event the test wrote must pass its type's JSON Schema."""
     if request.param == "sqlite":
         path = tmp_path / "mailbot.db"
         path.write_bytes(sqlite_template)
         yield f"sqlite:///{path}"
+        _check_events(f"sqlite:///{path}")
         return
     url = request.getfixturevalue("postgres_url")
     yield url
+    _check_events(url)
     engine = create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def _check_events(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        invalid = invalid_events(engine)
+    finally:
+        engine.dispose()
+    assert not invalid, "events that fail their schema:\n" + "\n".join(invalid)
 
 
 @pytest.fixture

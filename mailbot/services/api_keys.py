@@ -9,6 +9,7 @@ from datetime import datetime
 
 from mailbot.domain.actors import Actor, label_of, signed
 from mailbot.domain.api_roles import PARTNER_ROLES, ApiRole
+from mailbot.domain.events import EventType
 from mailbot.errors import MailbotError
 from mailbot.storage.api_keys import ApiKey
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -50,7 +51,7 @@ def issue_key(
         )
         unit.api_keys.add(record)
         payload = signed({"key": record.id, "name": record.name, "role": record.role}, by)
-        unit.events.record("ApiKeyIssued", payload, now)
+        unit.events.record(EventType.API_KEY_ISSUED, record.id, payload, now)
         unit.commit()
     return record, key
 
@@ -66,7 +67,8 @@ def revoke_key(
         if record.revoked_at is not None:
             raise ApiKeyError(f"the key {name!r} was revoked on {record.revoked_at:%Y-%m-%d}")
         record.revoked_at = now
-        unit.events.record("ApiKeyRevoked", signed({"key": record.id}, by), now)
+        payload = signed({"key": record.id}, by)
+        unit.events.record(EventType.API_KEY_REVOKED, record.id, payload, now)
         unit.commit()
     return record
 

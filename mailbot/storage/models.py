@@ -23,6 +23,8 @@ from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.price_changes import PriceListStatus
 from mailbot.storage.api_keys import ApiKey as ApiKey
 from mailbot.storage.base import Base as Base
+from mailbot.storage.erp_inbox import ErpDeadLetter as ErpDeadLetter
+from mailbot.storage.erp_inbox import ErpMessage as ErpMessage
 from mailbot.storage.idempotency import IdempotentRequest as IdempotentRequest
 from mailbot.storage.service_parts import ServicePart as ServicePart
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign
@@ -319,15 +321,25 @@ class BouncingAddress(Base):
 
 
 class Event(Base):
-    """Something that happened, for the log of record and (later) the RabbitMQ publisher."""
+    """An event in the transactional outbox: written in the transaction of the change it
+    tells of, published to RabbitMQ later (see mailbot/events/). `sequence` counts the events
+    of one aggregate; the publisher gives it when it first sends the event, so that writing an
+    event never waits on another transaction. `published_at`: when the broker confirmed it."""
 
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int]
+    aggregate_type: Mapped[str] = mapped_column(String(32))
+    aggregate_id: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int | None]
     payload: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime]
-    published_at: Mapped[datetime | None]
+    occurred_at: Mapped[datetime]
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    __table_args__ = (Index("ix_events_aggregate", "aggregate_type", "aggregate_id", "sequence"),)
 
 
 class ImapFolder(Base):

@@ -31,7 +31,6 @@ from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.orders import OPEN as OPEN_ORDER
 from mailbot.storage.models import (
     Base,
-    Event,
     ImapFolder,
     InboundMessage,
     LedgerEntry,
@@ -561,14 +560,6 @@ class Outbox:
             if result.rowcount:  # type: ignore[attr-defined]
                 requeued.append((candidate, error))
         return requeued
-
-
-class Events:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def record(self, name: str, payload: dict[str, object], now: datetime) -> None:
-        self.session.add(Event(name=name, payload=payload, created_at=now))
 
 
 class ImapFolders:

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from mailbot.storage.api_keys import ApiKeys
 from mailbot.storage.deadlines import DailyRuns, Deadlines
+from mailbot.storage.erp_inbox import ErpInbox
+from mailbot.storage.events import Events
 from mailbot.storage.idempotency import IdempotentRequests
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.offers import PriceLists
@@ -19,7 +21,6 @@ from mailbot.storage.order_records import OrderRecords
 from mailbot.storage.pricelists import PriceVersions
 from mailbot.storage.reports import Reports
 from mailbot.storage.repositories import (
-    Events,
     ImapFolders,
     Inbox,
     Orders,
@@ -39,6 +40,7 @@ class UnitOfWork:
     orders: Orders
     outbox: Outbox
     events: Events
+    erp_inbox: ErpInbox
     imap_folders: ImapFolders
     order_records: OrderRecords
     bouncing: BouncingAddresses
@@ -68,6 +70,7 @@ class UnitOfWork:
         self.orders = Orders(self.session)
         self.outbox = Outbox(self.session)
         self.events = Events(self.session)
+        self.erp_inbox = ErpInbox(self.session)
         self.imap_folders = ImapFolders(self.session)
         self.order_records = OrderRecords(self.session)
         self.bouncing = BouncingAddresses(self.session)

@@ -137,6 +137,6 @@ def test_a_mail_over_the_size_limit_is_replaced_by_a_short_one(
     assert "but at 1 MB it is larger than the 0.1 MB we can send by mail" in text
     assert "  - prices-2026-11-20.xlsx (0.7 MB)" in text
     with app.uow() as uow:
-        (event,) = uow.session.query(Event).filter(Event.name == "MailTooLarge")
+        (event,) = uow.session.query(Event).filter(Event.type == "mail.too_large")
     assert event.payload["kind"] == "price_list"
     assert event.payload["bytes"] > 100_000

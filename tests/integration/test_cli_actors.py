@@ -42,7 +42,7 @@ def ledger(app: App) -> list[tuple[str, Decimal, str]]:
 def events(app: App) -> dict[str, dict[str, Any]]:
     """The newest payload of each kind of event."""
     with app.uow() as uow:
-        return {event.name: event.payload for event in uow.session.scalars(select(Event))}
+        return {event.type: event.payload for event in uow.session.scalars(select(Event))}
 
 
 def test_a_cancel_by_alice_names_her_in_the_history_ledger_and_log(
@@ -62,7 +62,7 @@ def test_a_cancel_by_alice_names_her_in_the_history_ledger_and_log(
     )  # fmt: skip
     assert "alice (command line)  manager" in call(cli, "orders", "show", number).output
     assert ledger(app)[-1] == ("credit", Decimal("480.60"), "alice (command line)")
-    assert events(app)["OrderStatusChanged"]["by"] == "alice (command line)"
+    assert events(app)["order.cancelled"]["by"] == "alice (command line)"
     logged = [r.getMessage() for r in caplog.records if r.name == "mailbot.cli"]
     assert logged == [f"order {number} cancelled by alice (command line)"]
     told = parts(last_to(app, CLIENT, "order_answer").raw)["plain"]
@@ -111,9 +111,9 @@ def test_every_changing_command_records_and_logs_its_actor(
     call(cli, *carol, "partners", "deactivate", CLIENT)
 
     recorded = events(app)
-    for name in ("PartnerAdded", "PriceListImported", "PartnerChanged",
-                 "VoucherCampaignCreated", "VoucherCodesIssued", "MessageRetried",
-                 "PartnerDeactivated"):  # fmt: skip
+    for name in ("partner.added", "price_list.imported", "partner.changed",
+                 "voucher.campaign_created", "voucher.codes_issued", "message.retried",
+                 "partner.deactivated"):  # fmt: skip
         assert recorded[name]["by"] == "carol (command line)", name
     with app.uow() as uow:
         message = uow.inbox.get(1)

@@ -68,7 +68,7 @@ def test_a_forged_agree_is_not_carried_out_and_the_client_is_told(app: App) -> N
     reference = reference_in(last_to(app, CLIENT, "quote").raw)
     assert f"with the reference {reference} in its subject or text" in text
     with app.uow() as uow:
-        (event,) = uow.session.query(Event).filter(Event.name == "ActNotProven")
+        (event,) = uow.session.query(Event).filter(Event.type == "order.act_not_proven")
     assert event.payload == {"order": number, "partner": 2, "act": "agree", "message": inbound_id}
 
 

@@ -70,7 +70,7 @@ def test_prices_command_is_answered_with_the_list_attached(
     assert len(rows) == 1 + 6
     with app.uow() as uow:
         assert uow.orders.count() == 0
-        (event,) = uow.session.scalars(select(Event).where(Event.name == "PriceListSent"))
+        (event,) = uow.session.scalars(select(Event).where(Event.type == "partner.price_list_sent"))
         assert event.payload["items"] == 6
 
 

@@ -160,7 +160,7 @@ def test_outbox_retry_puts_a_failed_reply_back_and_it_goes(
     logged = [r.getMessage() for r in caplog.records if r.name == "mailbot.cli"]
     assert logged == [f"{done.strip()} by alice (command line)"]
     with app.uow() as uow:
-        event = uow.session.scalars(select(Event).where(Event.name == "MailRequeued")).one()
+        event = uow.session.scalars(select(Event).where(Event.type == "mail.requeued")).one()
     assert event.payload["by"] == "alice (command line)"
     assert "550" in event.payload["previous_error"]
     delivered = app.sender.run_once()

@@ -78,8 +78,8 @@ def test_a_permanent_failure_marks_the_reply_undeliverable(
     failed = status(app, reply.id)
     assert (failed.status, failed.last_error) == ("failed", "550 5.1.1 no such user")
     with app.uow() as uow:
-        names = uow.session.scalars(select(Event.name)).all()
-    assert "ReplyUndeliverable" in names
+        names = uow.session.scalars(select(Event.type)).all()
+    assert "mail.undeliverable" in names
 
 
 def test_temporary_failures_keep_the_mail_queued_until_its_lifetime_ends(
@@ -183,7 +183,7 @@ def test_after_a_crash_the_mail_goes_again_after_the_configured_lease(
     assert (sent.status, sent.attempts, sent.sending_since) == ("sent", 2, None)
     with restarted.uow() as uow:
         interrupted = uow.session.scalars(
-            select(Event).where(Event.name == "DeliveryInterrupted")
+            select(Event).where(Event.type == "mail.interrupted")
         ).one()
     assert interrupted.payload["outbound"] == reply.id
 

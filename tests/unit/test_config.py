@@ -95,6 +95,11 @@ def test_mailbot_config_variable_names_the_file(tmp_path: Path) -> None:
         ("[deadlines]\nescalation_hours_after = 4\nexpiry_hours_after = 2\n", {},
          "deadlines.expiry_hours_after"),
         ("", {"MAILBOT_DEADLINES__BUSINESS_HOURS": "sometimes"}, "deadlines.business_hours"),
+        ("", {"MAILBOT_RABBITMQ__URL": "http://broker/"}, "rabbitmq.url"),
+        ("[rabbitmq]\nexchange = 'amq.topic'\n", {}, "rabbitmq.exchange"),
+        ("", {"MAILBOT_RABBITMQ__BATCH_SIZE": "0"}, "rabbitmq.batch_size"),
+        ("[rabbitmq]\ndead_letter_queue = 'mailbot.erp'\n", {}, "rabbitmq.dead_letter_queue"),
+        ("[rabbitmq]\nbindings = []\n", {}, "rabbitmq.bindings"),
     ],
 )  # fmt: skip
 def test_invalid_values_name_the_key(

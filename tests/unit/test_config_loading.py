@@ -93,8 +93,10 @@ def test_without_mailbot_home_the_data_lives_in_the_users_data_folder(
 
 def test_every_key_that_names_a_file_or_folder_is_resolved() -> None:
     """No file, folder or URL key is left out of PATH_KEYS (it would follow the working
-    directory again); IMAP's folders are mailboxes on the server, not paths."""
+    directory again); IMAP's folders are mailboxes on the server, and the broker's URL is a
+    network address, not paths."""
     mailboxes = {("imap", "folder"), ("imap", "processed_folder"), ("imap", "failed_folder")}
+    mailboxes.add(("rabbitmq", "url"))
     named = set()
     for section, field in Config.model_fields.items():
         assert field.annotation is not None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from mailbot.clock import Clock
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.message import ParsedMessage, parse_message
@@ -185,7 +186,7 @@ class Processor:
                 if held := [why for *_, status, why in written if status in NOT_SENT_NOW]:
                     outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
                 seen.written = [(kind, to, status) for kind, to, status, _ in written]
-                self._finish(inbound, outcome)
+                self._finish(uow, inbound, outcome)
                 uow.flush()
         except Exception as error:
             log.exception("message %s: processing failed", inbound_id)
@@ -193,13 +194,17 @@ class Processor:
             return self._record_failure(uow, inbound_id, error)
         return outcome
 
-    def _finish(self, inbound: InboundMessage, outcome: Outcome) -> None:
+    def _finish(self, uow: UnitOfWork, inbound: InboundMessage, outcome: Outcome) -> None:
         inbound.status = outcome.status
         inbound.outcome = outcome.summary
         inbound.lease_until = None
         inbound.processed_at = self._clock.now()
         if outcome.status == InboundStatus.QUARANTINED:
             inbound.last_error = outcome.summary
+            payload = {"message": inbound.id, "reason": outcome.summary}
+            uow.events.record(
+                EventType.MESSAGE_QUARANTINED, inbound.id, payload, now=inbound.processed_at
+            )
 
     def _record_failure(self, uow: UnitOfWork, inbound_id: int, error: Exception) -> Outcome:
         reason = f"{type(error).__name__}: {error}"[:2000]
@@ -211,8 +216,7 @@ class Processor:
             outcome = Outcome(
                 InboundStatus.QUARANTINED, f"failed {inbound.attempts} times: {reason}"
             )
-            self._finish(inbound, outcome)
-            uow.events.record("MessageQuarantined", {"message": inbound_id}, now)
+            self._finish(uow, inbound, outcome)
         else:
             outcome = Outcome(
                 InboundStatus.STORED, f"attempt {inbound.attempts} failed, will retry"

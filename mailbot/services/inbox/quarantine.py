@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import InboundStatus
 from mailbot.errors import MailbotError
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -29,5 +30,6 @@ def retry_quarantined(
         message.lease_until = None
         who = "" if by is None else f" by {by.label}"
         message.outcome = f"retried from quarantine{who} (was: {message.outcome})"[:2000]
-        unit.events.record("MessageRetried", signed({"message": inbound_id}, by), now)
+        payload = signed({"message": inbound_id}, by)
+        unit.events.record(EventType.MESSAGE_RETRIED, inbound_id, payload, now)
         unit.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from mailbot.domain.events import EventType
 from mailbot.parsers.commands import Command
 from mailbot.parsers.tables import is_table
 from mailbot.services.inbox.handling import Handling, Outcome, processed
@@ -84,7 +85,7 @@ def send_price_list(handling: Handling) -> Outcome:
     attachments = [(f.filename, f.content_type, f.payload) for f in export.files]
     handling.reply("price_list", context, attachments=attachments)
     payload = {"client": client.id, "items": export.items, "files": names}
-    work.uow.events.record("PriceListSent", payload, work.now)
+    work.uow.events.record(EventType.PARTNER_PRICE_LIST_SENT, client.id, payload, work.now)
     return processed(f"price list sent: {export.items} items, {', '.join(names)}")
 
 

@@ -96,8 +96,11 @@ def _debit_and_send(work: Work, order: Order, client: Partner, by: Actor | None 
         uow, client, "debit", order.total, at=now, order=order, note=note, created_by=created_by
     )
     files = send_order_files(work, order)
-    note = f"order files to {files} supplier(s)"
-    transition(uow, order, OrderStatus.SENT, at=now, actor_id=None, inbound_id=None, note=note)
+    note, details = f"order files to {files} supplier(s)", {"suppliers": files}
+    transition(
+        uow, order, OrderStatus.SENT,
+        at=now, actor_id=None, inbound_id=None, note=note, details=details,
+    )  # fmt: skip
     return files
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from gettext import ngettext as english_plural  # logs are English: not in the catalogues
 
+from mailbot.domain.events import EventType
 from mailbot.domain.money import Money
 from mailbot.parsers.commands import Command, CommandRequest
 from mailbot.services.orders import agreement, ledger
@@ -69,8 +70,9 @@ def _not_proven(
         "reference": order_reference(order, client.id),
     }
     tell(work, client, "order_answer", context, order=order, inbound=inbound)
-    payload = {"order": order.number, "partner": client.id, "act": command.value}
-    work.uow.events.record("ActNotProven", {**payload, "message": inbound.record.id}, work.now)
+    payload: dict[str, object] = {"order": order.number, "partner": client.id, "act": command.value}
+    payload["message"] = inbound.record.id
+    work.uow.events.record(EventType.ORDER_ACT_NOT_PROVEN, order.number, payload, work.now)
     return f"{word} for {order.number} not carried out: {NOT_PROVEN}"
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from mailbot.domain.events import EventType, money
 from mailbot.domain.money import Money
 from mailbot.errors import MailbotError
 from mailbot.services.partners.registry import normalise_address
@@ -100,11 +101,17 @@ def book(
         created_by=created_by,
     )
     uow.order_records.add(entry)
-    uow.events.record(
-        "LedgerEntryBooked",
-        {"partner": client.id, "kind": kind, "amount": str(amount), "currency": client.currency},
-        at,
-    )
+    uow.flush()  # the entry's id, for the ERP
+    payload = {
+        "partner": client.id,
+        "entry": entry.id,
+        "kind": kind,
+        "amount": money(amount, client.currency),
+        "order": None if order is None else order.number,
+        "note": note,
+        "by": created_by,
+    }
+    uow.events.record(EventType.LEDGER_ENTRY_BOOKED, client.id, payload, at)
     return entry
 
 
@@ -143,9 +150,27 @@ def add_payment(
                 f"{client.name} is kept in {client.currency}; a payment in {currency.upper()} "
                 "cannot be booked"
             )
-        entry = book(
-            unit, client, "credit", amount, at=now, note=note or "payment", created_by=created_by
+        entry, balance = book_payment(
+            unit, client, amount, note=note or "payment", now=now, created_by=created_by
         )
-        balance = account(unit, client, entries=0).balance
         unit.commit()
         return entry, balance
+
+
+def book_payment(
+    uow: UnitOfWork, client: Partner, amount: Decimal, *, note: str, now: datetime, created_by: str
+) -> tuple[LedgerEntry, Money]:
+    """Credit a client's account with a payment of `amount` in its currency, in the caller's
+    transaction; the entry and the new balance."""
+    entry = book(uow, client, "credit", amount, at=now, note=note, created_by=created_by)
+    balance = account(uow, client, entries=0).balance
+    payload = {
+        "partner": client.id,
+        "entry": entry.id,
+        "amount": money(amount, client.currency),
+        "balance": money(balance.amount, balance.currency),
+        "note": entry.note,
+        "by": created_by,
+    }
+    uow.events.record(EventType.PAYMENT_BOOKED, client.id, payload, now)
+    return entry, balance

@@ -5,10 +5,11 @@ The states and the allowed moves are in `mailbot.domain.orders`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from mailbot.domain.orders import OrderStatus, move
+from mailbot.domain.events import EventType, money
+from mailbot.domain.orders import OrderStatus, Transition, move
 from mailbot.parsers.commands import order_number_in
 from mailbot.parsers.message import ParsedMessage
 from mailbot.storage.models import Order, OrderTransition
@@ -25,11 +26,13 @@ def transition(
     inbound_id: int | None,
     note: str = "",
     actor_name: str = "",
+    details: Mapping[str, object] | None = None,
 ) -> OrderTransition:
     """Set the order's status and record the step: who (a partner, or None for mailbot and the
     scheduler; `actor_name` names a person who acted without being a partner, such as a
     manager at the command line), when, and from which inbound message. TransitionError (from
-    the domain) for a move the order matrix does not allow."""
+    the domain) for a move the order matrix does not allow. The step's event (see
+    `event_type`) carries the order's total and `details`."""
     step = move(order.number, order.status, status, at=at, actor_id=actor_id)
     order.status = step.target
     record = OrderTransition(
@@ -42,11 +45,31 @@ def transition(
         note=note[:2000],
     )
     uow.order_records.add(record)
-    payload: dict[str, object] = {"order": order.number, "status": step.target, "note": note}
+    payload: dict[str, object] = {
+        "order": order.number,
+        "client": order.client_id,
+        "status": step.target.value,
+        "previous": step.source.value,
+        "actor": step.actor_id,
+        "note": note,
+        "total": money(order.total, order.currency),
+        **(details or {}),
+    }
     if actor_name:
         payload["by"] = actor_name
-    uow.events.record("OrderStatusChanged", payload, at)
+    uow.events.record(event_type(step), order.number, payload, at)
     return record
+
+
+def event_type(step: Transition) -> EventType:
+    """The event a step of the order matrix is told as: `order.<status>`, but a held order
+    agreed is `order.released`, and a sent order sent again (the client took a partial
+    confirmation) is `order.partial_accepted`."""
+    if step.source == OrderStatus.HELD and step.target == OrderStatus.AGREED:
+        return EventType.ORDER_RELEASED
+    if step.source == step.target == OrderStatus.SENT:
+        return EventType.ORDER_PARTIAL_ACCEPTED
+    return EventType(f"order.{step.target.value}")
 
 
 def order_replied_to(uow: UnitOfWork, message: ParsedMessage, number: str = "") -> Order | None:

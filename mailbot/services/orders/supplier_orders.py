@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from mailbot.domain.deadlines import DeadlineKind
+from mailbot.domain.events import EventType
 from mailbot.domain.orders import FINAL, OrderStatus, SupplierOrderStatus, shipment_date_fault
 from mailbot.domain.pricing import normalise_sku
 from mailbot.outbound.order_sheets import OrderFileLine, order_files
@@ -146,7 +147,8 @@ def answer_supplier(
         # Not read at all: told, at the supplier's own address, how to answer.
         reply("unverified", reference=order_reference(order, supplier.id))
         act = {"order": order.number, "partner": supplier.id, "act": "supplier_answer"}
-        uow.events.record("ActNotProven", {**act, "message": inbound.record.id}, work.now)
+        payload = {**act, "message": inbound.record.id}
+        uow.events.record(EventType.ORDER_ACT_NOT_PROVEN, order.number, payload, work.now)
         return f"supplier answer for {order.number} not carried out: {NOT_PROVEN}"
     answer, problems = _read(inbound, limits)
     if answer.empty and not problems:
@@ -245,6 +247,13 @@ def _apply(
         part.status = SupplierOrderStatus.PARTIAL if short else SupplierOrderStatus.CONFIRMED
         part.confirmed_at = now
         news.append(part.status)
+        confirmed = {
+            "order": order.number,
+            "supplier": part.supplier_id,
+            "status": str(part.status),
+            "lines": [_confirmed_line(line) for line in lines],
+        }
+        uow.events.record(EventType.ORDER_SUPPLIER_CONFIRMED, order.number, confirmed, now)
         # A partial confirmation is the supplier's answer too: what waits now is the client's
         # AGREE or CANCEL, so the supplier is not reminded (nor held to a shipping promise).
         settle(DeadlineKind.SUPPLIER_CONFIRMATION)
@@ -256,12 +265,24 @@ def _apply(
         part.ship_date = answer.shipment.date
         part.ship_method = answer.shipment.method[:100]
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
+        shipped = {"order": order.number, **_shipment(part)}
+        uow.events.record(EventType.ORDER_SUPPLIER_SHIPPED, order.number, shipped, now)
         settle(DeadlineKind.SHIPPING)
     if part.status == SupplierOrderStatus.PARTIAL:
         reference = order_reference(order, order.client_id)
         tell_client(work, order, "partial", lines=comparison(order), reference=reference)
     advance(work, order, actor_id=part.supplier_id, inbound_id=inbound.record.id)
     return f"supplier answer for {order.number}: {', '.join(news)}; order {order.status}"
+
+
+def _confirmed_line(line: OrderLine) -> dict[str, object]:
+    return {"sku": line.sku, "ordered": line.quantity, "confirmed": line.confirmed_quantity}
+
+
+def _shipment(part: SupplierOrder) -> dict[str, object]:
+    """A supplier's shipment as events tell it: the day the goods left, and how."""
+    day = None if part.ship_date is None else part.ship_date.isoformat()
+    return {"supplier": part.supplier_id, "date": day, "method": part.ship_method}
 
 
 def delivery_days(uow: UnitOfWork, lines: Sequence[OrderLine], supplier_id: int) -> int | None:
@@ -302,13 +323,17 @@ def advance(
     settled = bool(parts) and all(p.status in SETTLED for p in parts)
     shipped = bool(parts) and all(p.status == SupplierOrderStatus.SHIPPED for p in parts)
     if order.status == OrderStatus.SENT and settled:
+        details = {"lines": comparison(order)}
         transition(
-            uow, order, OrderStatus.CONFIRMED, at=now, actor_id=actor_id, inbound_id=inbound_id
-        )
+            uow, order, OrderStatus.CONFIRMED,
+            at=now, actor_id=actor_id, inbound_id=inbound_id, details=details,
+        )  # fmt: skip
         if announce and not shipped:
             tell_client(work, order, "confirmed")
     if order.status == OrderStatus.CONFIRMED and shipped:
+        details = {"shipments": [_shipment(part) for part in parts]}
         transition(
-            uow, order, OrderStatus.SHIPPED, at=now, actor_id=actor_id, inbound_id=inbound_id
-        )
+            uow, order, OrderStatus.SHIPPED,
+            at=now, actor_id=actor_id, inbound_id=inbound_id, details=details,
+        )  # fmt: skip
         tell_client(work, order, "shipped")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
+from mailbot.domain.events import money
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.markup import MarkupRule
 from mailbot.domain.orders import OrderStatus
@@ -193,16 +194,28 @@ def store_order(
     )
     uow.orders.add(order)
     order.number = f"ORD-{now.year}-{order.id:06d}"
+    details = {
+        "lines": [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": money(line.unit_price.amount, line.unit_price.currency),
+                "line_total": money(line.line_total.amount, line.line_total.currency),
+                "supplier": line.supplier_id,
+            }
+            for line in quote.lines
+        ],
+        "rejected": [{"sku": line.sku, "reason": line.reason.value} for line in quote.rejected],
+    }
     # Before the lines: the number and the status then reach the database in one UPDATE.
-    transition(uow, order, OrderStatus.QUOTED, at=now, actor_id=client.id, inbound_id=inbound.id)
+    transition(
+        uow, order, OrderStatus.QUOTED,
+        at=now, actor_id=client.id, inbound_id=inbound.id, details=details,
+    )  # fmt: skip
     priced = [_priced_row(line) for line in quote.lines]
     rejected = [_rejected_row(line) for line in quote.rejected]
     uow.orders.add_lines(order.id, [*priced, *rejected])
-    uow.events.record(
-        "OrderQuoted",
-        {"order": order.number, "client": client.id, "total": str(quote.total.amount)},
-        now,
-    )
     return order
 
 

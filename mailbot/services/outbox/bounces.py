@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import OutboundStatus
 from mailbot.errors import MailbotError
 from mailbot.parsers.bounces import Bounce, Failure, read_bounce
@@ -75,11 +76,8 @@ def _record_failure(
     outbound.bounce_recipient = failure.recipient
     outbound.bounce_status = failure.status
     outbound.lease_until = None
-    uow.events.record(
-        "MailBounced",
-        {"outbound": outbound.id, "recipient": failure.recipient, "status": failure.status},
-        now,
-    )
+    payload = {"outbound": outbound.id, "recipient": failure.recipient, "status": failure.status}
+    uow.events.record(EventType.MAIL_BOUNCED, outbound.id, payload, now)
     address = _count(uow, outbound, failure, now)
     note = f"{named} bounced{code}"
     if address.alerted_at is None:
@@ -88,7 +86,8 @@ def _record_failure(
         note += f", {told} manager(s) told"
     if address.suppressed_at is None and address.hard_bounces >= policy.suppress_after:
         address.suppressed_at = now
-        uow.events.record("AddressSuppressed", {"address": address.address}, now)
+        payload = {"address": address.address, "hard_bounces": address.hard_bounces}
+        uow.events.record(EventType.ADDRESS_SUPPRESSED, address.address, payload, now)
         note += f"; {address.address} is no longer mailed after {address.hard_bounces} hard bounces"
     return note
 
@@ -166,6 +165,7 @@ def clear_address(
         record.suppressed_at = None
         record.alerted_at = None
         record.cleared_at = now
-        unit.events.record("AddressCleared", signed({"address": record.address}, by), now)
+        payload = signed({"address": record.address}, by)
+        unit.events.record(EventType.ADDRESS_CLEARED, record.address, payload, now)
         unit.commit()
         return record

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import OutboundStatus
 from mailbot.errors import MailbotError
 from mailbot.storage.models import OutboundMessage
@@ -43,7 +44,7 @@ def cancel_mail(
         cancelled = unit.outbox.cancel(outbound_id, now, reason[:2000])
         if cancelled:
             payload = {"outbound": outbound_id, "note": note}
-            unit.events.record("MailCancelled", signed(payload, by), now)
+            unit.events.record(EventType.MAIL_CANCELLED, outbound_id, signed(payload, by), now)
             unit.commit()
         message = unit.outbox.get(outbound_id)
         if message is None:

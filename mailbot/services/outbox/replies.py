@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import OutboundStatus
 from mailbot.outbound.compose import ComposedMail, compose
 from mailbot.outbound.render import RenderedMail, Renderer
@@ -90,7 +91,7 @@ class Replies:
                 self.max_bytes,
             )
             payload = {"kind": kind, "to": to, "bytes": len(mail.raw), "limit": self.max_bytes}
-            uow.events.record("MailTooLarge", payload, now)
+            uow.events.record(EventType.MAIL_TOO_LARGE, to, payload, now)
             kind = "too_large"
             rendered = self.renderer.render(kind, language, too_large, timezone)
             mail = self._compose(rendered, to, thread, (), now)

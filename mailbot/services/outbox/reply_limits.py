@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from email.message import EmailMessage
 
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import OutboundStatus
 from mailbot.parsers.message import ParsedMessage
 from mailbot.services.outbox.replies import Replies, Thread
@@ -254,11 +255,8 @@ def _write_digest(
     for reply in held:
         reply.status = OutboundStatus.DIGESTED
         reply.digest_id = digest.id
-    uow.events.record(
-        "RepliesDigested",
-        {"recipient": recipient, "digest": digest.id, "replies": [r.id for r in held]},
-        now,
-    )
+    payload = {"recipient": recipient, "digest": digest.id, "replies": [r.id for r in held]}
+    uow.events.record(EventType.MAIL_DIGESTED, digest.id, payload, now)
 
 
 def _contents(raw: bytes) -> tuple[str, list[tuple[str, str, bytes]]]:

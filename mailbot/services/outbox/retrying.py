@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import OutboundStatus
 from mailbot.errors import MailbotError
 from mailbot.services.outbox.cancelling import GONE
@@ -35,7 +36,7 @@ def retry_mail(
         requeued = unit.outbox.requeue(now, f"put back in the queue by {who}", outbound_id)
         for requeued_id, error in requeued:
             payload = {"outbound": requeued_id, "previous_error": error}
-            unit.events.record("MailRequeued", signed(payload, by), now)
+            unit.events.record(EventType.MAIL_REQUEUED, requeued_id, signed(payload, by), now)
         unit.commit()
         if outbound_id is not None and not requeued:
             message = unit.outbox.get(outbound_id)

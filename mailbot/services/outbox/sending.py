@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.clock import Clock
+from mailbot.domain.events import EventType
 from mailbot.domain.mail import OutboundStatus
 from mailbot.outbound.transport import DeliveryError, Transport
 from mailbot.services.outbox.replies import Replies, mail_managers
@@ -159,18 +160,16 @@ class Sender:
             f"not sent: {mail.recipient} bounced too often; "
             f"`mailbot addresses clear {mail.recipient}` lets mail to it go again",
         )
-        uow.events.record("MailSuppressed", {"outbound": mail.id, "recipient": mail.recipient}, now)
+        payload = {"outbound": mail.id, "recipient": mail.recipient}
+        uow.events.record(EventType.MAIL_SUPPRESSED, mail.id, payload, now)
         log.warning("outbox %s: not sent, %s is suppressed", mail.id, mail.recipient)
 
     def _interrupted(self, uow: UnitOfWork, mail: DueMail, now: datetime) -> None:
         """The attempt begun at `mail.interrupted` never recorded its outcome: its sender
         stopped, perhaps after the relay took the mail. Say so; it is sent again."""
         since = mail.interrupted
-        uow.events.record(
-            "DeliveryInterrupted",
-            {"outbound": mail.id, "message_id": mail.message_id, "since": str(since)},
-            now,
-        )
+        payload = {"outbound": mail.id, "message_id": mail.message_id, "since": str(since)}
+        uow.events.record(EventType.MAIL_INTERRUPTED, mail.id, payload, now)
         log.warning(
             "outbox %s %s: the attempt begun at %s was interrupted (its sender stopped); the "
             "relay may have taken it, so %s may get it twice with this Message-ID",
@@ -198,7 +197,8 @@ class Sender:
                     )[:2000]
                 message.status = OutboundStatus.FAILED
                 uow.events.record(
-                    "ReplyUndeliverable",
+                    EventType.MAIL_UNDELIVERABLE,
+                    outbound_id,
                     {
                         "outbound": outbound_id,
                         "recipient": message.recipient,

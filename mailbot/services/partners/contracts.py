@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.money import Money
 from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.services.partners.registry import partner_at
@@ -91,7 +92,7 @@ def cut_off(
     }
     told = mail_managers(uow, replies, "partner_cutoff", context, now=now, excluding=partner.id)
     payload = {"partner": partner.id, "reason": reason, "orders": len(open_orders)}
-    uow.events.record("PartnerDeactivated", signed(payload, by), now)
+    uow.events.record(EventType.PARTNER_DEACTIVATED, partner.id, signed(payload, by), now)
     return told
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.money import CurrencyError, iso_currency
 from mailbot.services.partners.registry import (
     LANGUAGES,
@@ -70,7 +71,7 @@ def edit_partner(
             partner.contract_ends_at = changes.contract_ends_at
             changed.append("contract_ends_at")
         payload = {"partner": partner.id, "changed": changed}
-        unit.events.record("PartnerChanged", signed(payload, by), now)
+        unit.events.record(EventType.PARTNER_CHANGED, partner.id, signed(payload, by), now)
         partner.addresses  # noqa: B018 - load before the session closes
         unit.commit()
         return partner
@@ -197,7 +198,8 @@ def reactivate(
         partner.cutoff_notice_at = None
         if partner.contract_ends_at is not None and partner.contract_ends_at <= now:
             partner.contract_ends_at = None
-        unit.events.record("PartnerReactivated", signed({"partner": partner.id}, by), now)
+        payload = signed({"partner": partner.id}, by)
+        unit.events.record(EventType.PARTNER_REACTIVATED, partner.id, payload, now)
         partner.addresses  # noqa: B018 - load before the session closes
         unit.commit()
         return partner

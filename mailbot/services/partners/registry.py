@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from email.utils import parseaddr
 
-from mailbot.domain.actors import Actor, signed
+from mailbot.domain.actors import Actor
+from mailbot.domain.events import EventType
 from mailbot.domain.money import is_currency_code
 from mailbot.errors import MailbotError
 from mailbot.outbound.translations import PACKAGE
@@ -71,12 +72,44 @@ def add_partner(
     timezone: str = "",
     by: Actor | None = None,
 ) -> int:
-    """Register a partner with its addresses; returns its id. `price_display` "gross" shows a
-    client VAT and the gross total in its quotes, "net" only the net total.
+    """Register a partner with its addresses in a transaction of its own (see `register`);
+    returns its id. `by` names who registered it, in the event recorded."""
+    with uow() as unit:
+        partner = register(
+            unit, name=name, role=role, addresses=addresses, language=language, group=group,
+            currency=currency, now=now, price_display=price_display,
+            price_list_formats=price_list_formats, contract_ends_at=contract_ends_at,
+            auto_agree=auto_agree, credit_limit=credit_limit, timezone=timezone, by=by,
+        )  # fmt: skip
+        unit.commit()
+        return partner.id
+
+
+def register(
+    unit: UnitOfWork,
+    *,
+    name: str,
+    role: str,
+    addresses: Sequence[str],
+    language: str,
+    group: str,
+    currency: str,
+    now: datetime,
+    price_display: str = "net",
+    price_list_formats: str = "xlsx",
+    contract_ends_at: datetime | None = None,
+    auto_agree: bool = False,
+    credit_limit: Decimal | None = None,
+    timezone: str = "",
+    by: Actor | str | None = None,
+) -> Partner:
+    """Register a partner with its addresses in the caller's transaction. `price_display`
+    "gross" shows a client VAT and the gross total in its quotes, "net" only the net total.
     `price_list_formats` names the files its price list on request comes as ("xlsx,csv").
     `auto_agree` agrees its quotes at once; `credit_limit` (None: none) holds orders that
     would take it above; `timezone` (an IANA name, "" for the scheduler's) is its local time.
-    `by` names who registered it, in the event recorded."""
+    `by` names who registered it (a person, or a system such as "erp"). PartnerError for a
+    field that cannot be, before anything is written."""
     if role not in ROLES:
         raise PartnerError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if language not in LANGUAGES:
@@ -89,27 +122,29 @@ def add_partner(
         raise PartnerError("a partner needs at least one address")
     formats = ",".join(parse_price_list_formats(price_list_formats))
     bare = sorted({normalise_address(address) for address in addresses})
-    with uow() as unit:
-        taken = unit.partners.addresses_taken(bare)
-        if taken:
-            raise PartnerError(f"already registered: {', '.join(taken)}")
-        partner = Partner(
-            name=name,
-            role=role,
-            language=language,
-            group=group,
-            currency=currency,
-            price_display=price_display,
-            price_list_formats=formats,
-            auto_agree=auto_agree,
-            credit_limit=credit_limit,
-            timezone=timezone,
-            active=True,
-            created_at=now,
-            contract_ends_at=contract_ends_at,
-            addresses=[PartnerAddress(address=address) for address in bare],
-        )
-        unit.partners.add(partner)
-        unit.events.record("PartnerAdded", signed({"partner": partner.id, "role": role}, by), now)
-        unit.commit()
-        return partner.id
+    taken = unit.partners.addresses_taken(bare)
+    if taken:
+        raise PartnerError(f"already registered: {', '.join(taken)}")
+    partner = Partner(
+        name=name,
+        role=role,
+        language=language,
+        group=group,
+        currency=currency,
+        price_display=price_display,
+        price_list_formats=formats,
+        auto_agree=auto_agree,
+        credit_limit=credit_limit,
+        timezone=timezone,
+        active=True,
+        created_at=now,
+        contract_ends_at=contract_ends_at,
+        addresses=[PartnerAddress(address=address) for address in bare],
+    )
+    unit.partners.add(partner)
+    payload: dict[str, object] = {"partner": partner.id, "role": role, "name": name}
+    payload["addresses"] = bare
+    if by is not None:
+        payload["by"] = by if isinstance(by, str) else by.label
+    unit.events.record(EventType.PARTNER_ADDED, partner.id, payload, now)
+    return partner

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.lines import RejectedLine
 from mailbot.domain.money import minor_unit
 from mailbot.domain.price_changes import (
@@ -160,16 +161,26 @@ def import_price_list(
     payload_event = signed(
         {"supplier": supplier.id, "price_list": price_list.id, "rows": imported}, by
     )
+    uow.events.record(EventType.PRICE_LIST_IMPORTED, price_list.id, payload_event, now)
+    about: dict[str, object] = {"supplier": supplier.id, "price_list": price_list.id}
     if held:
         price_list.status = PriceListStatus.HELD
         price_list.held_reason = "; ".join(reason.describe() for reason in held)
         uow.flush()
-        payload_event["reasons"] = [reason.kind.value for reason in held]
-        uow.events.record("PriceListHeld", payload_event, now)
+        reasons = [reason.kind.value for reason in held]
+        uow.events.record(
+            EventType.PRICE_LIST_HELD, price_list.id, {**about, "reasons": reasons}, now
+        )
     else:
-        uow.prices.activate(price_list)
-        uow.events.record("PriceListImported", payload_event, now)
+        activate(uow, price_list, now)
     return ImportReport(price_list.id, filename, imported, tuple(rejected), changes, held)
+
+
+def activate(uow: UnitOfWork, price_list: PriceList, now: datetime) -> None:
+    """Make `price_list` its supplier's active list, and say so to the ERP."""
+    uow.prices.activate(price_list)
+    payload = {"supplier": price_list.supplier_id, "price_list": price_list.id}
+    uow.events.record(EventType.PRICE_LIST_ACTIVATED, price_list.id, payload, now)
 
 
 def net_price(price: Decimal, currency: str, vat_percent: Decimal) -> Decimal:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailbot.domain.actors import Actor, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.money import Money
 from mailbot.domain.price_changes import PriceChange, PriceListStatus
 from mailbot.errors import MailbotError
 from mailbot.services.outbox.replies import Replies, mail_managers
-from mailbot.services.pricelists.importing import ImportReport
+from mailbot.services.pricelists.importing import ImportReport, activate
 from mailbot.storage.models import Partner, PriceList
 from mailbot.storage.pricelists import ListedItem
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -31,9 +32,10 @@ def release_price_list(
     (`by`: the manager who decided, in the event recorded)."""
     with uow() as unit:
         version = _held(unit, version_id)
-        unit.prices.activate(version)
+        activate(unit, version, now)
         version.decided_at = now
-        unit.events.record("PriceListReleased", signed({"price_list": version.id}, by), now)
+        payload = signed({"price_list": version.id, "supplier": version.supplier_id}, by)
+        unit.events.record(EventType.PRICE_LIST_RELEASED, version.id, payload, now)
         unit.commit()
         return version
 
@@ -46,7 +48,8 @@ def reject_price_list(
     with uow() as unit:
         version = _held(unit, version_id)
         unit.versions.set_status(version, PriceListStatus.REJECTED, now)
-        unit.events.record("PriceListRejected", signed({"price_list": version.id}, by), now)
+        payload = signed({"price_list": version.id, "supplier": version.supplier_id}, by)
+        unit.events.record(EventType.PRICE_LIST_REJECTED, version.id, payload, now)
         unit.commit()
         return version
 
@@ -232,5 +235,6 @@ def queue_stale_report(uow: UnitOfWork, replies: Replies, *, now: datetime, days
     ]
     context = {"suppliers": suppliers, "days": days}
     queued = mail_managers(uow, replies, "pricelist_stale", context, now=now)
-    uow.events.record("StalePriceListsReported", {"suppliers": len(suppliers)}, now)
+    payload = {"suppliers": [partner.id for partner, _ in found], "days": days}
+    uow.events.record(EventType.DESK_STALE_PRICE_LISTS, "stale_price_lists", payload, now)
     return queued

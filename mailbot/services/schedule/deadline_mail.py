@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from mailbot.domain.deadlines import DeadlineKind
+from mailbot.domain.events import EventType
 from mailbot.domain.money import Money
 from mailbot.services.outbox.replies import Replies, Thread
 from mailbot.storage.models import Deadline, Order, Partner
@@ -71,7 +72,8 @@ def remind(
     context = _context(deadline, order, party)
     if not _send(uow, replies, "deadline_reminder", party, order, context, now):
         return f"no address to remind {party.name}"
-    uow.events.record("DeadlineReminded", {"order": order.number, "kind": kind.value}, now)
+    payload = {"order": order.number, "kind": kind.value, "partner": party.id}
+    uow.events.record(EventType.ORDER_DEADLINE_REMINDED, order.number, payload, now)
     return f"reminded {party.name}"
 
 
@@ -93,7 +95,8 @@ def escalate(
         for manager in uow.partners.list("manager")
         if manager.active
     )
-    uow.events.record("DeadlineEscalated", {"order": order.number, "kind": kind.value}, now)
+    payload = {"order": order.number, "kind": kind.value, "partner": party.id, "managers": told}
+    uow.events.record(EventType.ORDER_DEADLINE_ESCALATED, order.number, payload, now)
     return f"escalated to {told} manager(s)"
 
 

@@ -286,7 +286,6 @@ def _perform(
         for redemption in released
         if redemption.released_at == now  # released by this expiry, not before
     ]
-    unit.events.record("OrderExpired", {"order": order.number}, now)
     return tell_expired(unit, replies, deadline, order, now=now, released_codes=codes)
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mailbot.domain.events import EventType
 from mailbot.domain.money import Money
 from mailbot.domain.orders import OPEN, OrderStatus
 from mailbot.outbound.matrix import MatrixRow, order_matrix_xlsx
@@ -150,7 +151,8 @@ def queue_digest(uow: UnitOfWork, replies: Replies, digest: Digest, *, now: date
                 timezone=manager.timezone,
             )
             queued += 1
-    uow.events.record("DigestSent", {"managers": queued, "orders": digest.new_count}, now)
+    payload = {"managers": queued, "orders": digest.new_count}
+    uow.events.record(EventType.DESK_DIGEST_SENT, "digest", payload, now)
     return queued
 
 

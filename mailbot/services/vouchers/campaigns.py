@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from mailbot.domain.actors import Actor, label_of, signed
+from mailbot.domain.events import EventType
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers import TermsError, VoucherTerms
 from mailbot.domain.vouchers.codes import loose_form
@@ -133,7 +134,7 @@ def create_campaign(
             row = {"campaign_id": campaign.id, "code": stored_code, "display": code.strip()}
             unit.vouchers.add_codes([{**row, "client_id": None, "created_at": now}])
         payload = signed({"campaign": campaign.id, "kind": kind}, by)
-        unit.events.record("VoucherCampaignCreated", payload, now)
+        unit.events.record(EventType.VOUCHER_CAMPAIGN_CREATED, campaign.id, payload, now)
         unit.commit()
         return campaign.id
 
@@ -211,7 +212,7 @@ def generate_codes(
                 if progress is not None:
                     progress(len(rows))
         payload = signed({"campaign": found.id, "codes": len(issued)}, by)
-        unit.events.record("VoucherCodesIssued", payload, now)
+        unit.events.record(EventType.VOUCHER_CODES_ISSUED, found.id, payload, now)
         unit.commit()
         return issued
 

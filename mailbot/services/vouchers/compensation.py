@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from mailbot.domain.actors import Actor, label_of, signed
+from mailbot.domain.events import EventType, money
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import display, generate
 from mailbot.services.partners.registry import normalise_address
@@ -70,8 +71,14 @@ def compensate(
             [{"campaign_id": campaign.id, "code": code, "display": display(code),
               "client_id": partner.id, "created_at": now}]
         )  # fmt: skip
-        payload = {"campaign": campaign.id, "client": partner.id, "amount": str(amount.amount),
-                   "currency": amount.currency, "reason": reason.strip()[:500]}  # fmt: skip
-        unit.events.record("VoucherCompensationIssued", signed(payload, by), now)
+        payload = {
+            "campaign": campaign.id,
+            "client": partner.id,
+            "amount": money(amount.amount, amount.currency),
+            "reason": reason.strip()[:500],
+        }
+        unit.events.record(
+            EventType.VOUCHER_COMPENSATION_ISSUED, campaign.id, signed(payload, by), now
+        )
         unit.commit()
     return display(code)

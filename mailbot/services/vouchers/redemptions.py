@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from mailbot.domain.events import EventType, money
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.codes import loose_form, normalise_code
 from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
@@ -263,6 +264,13 @@ def reserve(
             results[code] = Reservation(code, "refused", done)
         else:
             results[code] = _reservation(code, "reserved", done, hold_until)
+            about = {"code": code, "redemption": done, "client": client_id, "order_id": order_id}
+            payload = {
+                **about,
+                "campaign": campaign_id,
+                "discount": money(discount.amount, discount.currency),
+            }
+            uow.events.record(EventType.VOUCHER_CODE_RESERVED, campaign_id, payload, now)
     return tuple(results[code] for code, _ in codes_with_discounts)
 
 
@@ -319,6 +327,7 @@ def redeem(
             redemption.status = RedemptionStatus.REDEEMED
             redemption.redeemed_at = now
             redemption.redeemed_inbound_id = inbound_id
+            _tell(uow, EventType.VOUCHER_CODE_REDEEMED, redemption, now)
     uow.flush()
     return tuple(redemptions)
 
@@ -360,3 +369,20 @@ def _release(
     redemption.released_at = now
     redemption.released_inbound_id = inbound_id
     redemption.release_reason = reason[:64]
+    _tell(uow, EventType.VOUCHER_CODE_RELEASED, redemption, now, reason=reason)
+
+
+def _tell(
+    uow: UnitOfWork, kind: EventType, redemption: VoucherRedemption, now: datetime, **more: str
+) -> None:
+    """Record what became of a redemption, for the ERP."""
+    payload = {
+        "code": uow.vouchers.code(redemption.code_id).code,
+        "redemption": redemption.id,
+        "client": redemption.client_id,
+        "order_id": redemption.order_id,
+        "campaign": redemption.campaign_id,
+        "discount": money(redemption.discount, redemption.currency),
+        **more,
+    }
+    uow.events.record(kind, redemption.campaign_id, payload, now)
