@@ -20,7 +20,7 @@ from mailbot.config import Config, RabbitmqConfig
 from mailbot.demo import seed_demo
 from mailbot.events.consumer import REASON_HEADER, Consumer
 from mailbot.heartbeats import Unwatched
-from mailbot.services.erp.inbound import Handled, apply_message, record_dead_letter
+from mailbot.services.erp.inbound import Handled, Verdict, apply_message, record_dead_letter
 from mailbot.storage.database import Timeouts, make_engine
 from mailbot.storage.models import LedgerEntry, Partner
 from tests.commands import call
@@ -236,3 +236,45 @@ def test_a_partner_created_by_the_erp_is_registered_and_a_second_one_refused(app
         "partner": client.id, "role": "client", "name": "Road Kings SRL",
         "addresses": ["orders@roadkings.example"], "by": "erp",
     }  # fmt: skip
+
+
+def test_the_erp_renames_a_partner_and_moves_its_addresses_all_or_nothing(app: App) -> None:
+    """A partner change from the ERP sets the name, language, group and addresses as
+    `partners set` does; one it cannot make (an address another partner has) changes nothing
+    and is refused with the reason."""
+    seed_demo(app)
+    client = client_id(app)
+    change = {
+        "partner": client,
+        "name": "Fleet Parts Group",
+        "language": "ro",
+        "group": "workshop",
+        "add_addresses": ["orders@fleetparts.example"],
+    }
+    applied = apply_message(
+        app.uow,
+        app.desk,
+        envelope("erp.partner_changed", "partner", client, change),
+        app.clock.now(),
+    )
+    assert applied.verdict is Verdict.APPLIED
+    renamed = partner(app)
+    assert (renamed.name, renamed.language, renamed.group) == (
+        "Fleet Parts Group",
+        "ro",
+        "workshop",
+    )
+    with app.uow() as uow:
+        assert uow.partners.by_address("orders@fleetparts.example") is not None
+        (changed,) = uow.events.listed(kind="partner.changed")
+    assert set(changed.payload["changed"]) >= {"name", "language", "group", "addresses"}
+    taken = {"partner": client, "name": "Nobody", "add_addresses": ["zakaz@vector-trans.example"]}
+    refused = apply_message(
+        app.uow,
+        app.desk,
+        envelope("erp.partner_changed", "partner", client, taken),
+        app.clock.now(),
+    )
+    assert refused.verdict is Verdict.DEAD
+    assert refused.reason == "already registered: zakaz@vector-trans.example"
+    assert partner(app).name == "Fleet Parts Group"

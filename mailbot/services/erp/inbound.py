@@ -24,6 +24,7 @@ from mailbot.services.orders.ledger import book_payment
 from mailbot.services.orders.lifecycle import transition
 from mailbot.services.orders.mail import tell_client
 from mailbot.services.partners.contracts import CONTRACT_END, cut_off
+from mailbot.services.partners.editing import Changes, apply_changes
 from mailbot.services.partners.registry import PartnerError, register
 from mailbot.services.work import Desk, Work
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -143,7 +144,17 @@ def _partner_changed(work: Work, given: Mapping[str, Any]) -> str | None:
     partner = uow.partners.get(given["partner"])
     if partner is None:
         return f"unknown partner {given['partner']}"
-    changed = []
+    changes = Changes(
+        name=given.get("name"),
+        language=given.get("language"),
+        group=given.get("group"),
+        add_addresses=tuple(given.get("add_addresses", ())),
+        remove_addresses=tuple(given.get("remove_addresses", ())),
+    )
+    try:
+        changed = apply_changes(uow, partner, changes)
+    except PartnerError as error:
+        return str(error)
     if "credit_limit" in given:
         limit = given["credit_limit"]
         if limit is not None and limit["currency"] != partner.currency:

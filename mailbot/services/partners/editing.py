@@ -62,19 +62,26 @@ def edit_partner(
     who, in the event recorded."""
     with uow() as unit:
         partner = partner_at(unit, address)
-        changed = _fields(unit, partner, changes)
-        changed += _addresses(unit, partner, changes)
-        if changes.terms != Terms():
-            apply_terms(partner, changes.terms)
-            changed.append("terms")
-        if changes.new_contract_end:
-            partner.contract_ends_at = changes.contract_ends_at
-            changed.append("contract_ends_at")
+        changed = apply_changes(unit, partner, changes)
         payload = {"partner": partner.id, "changed": changed}
         unit.events.record(EventType.PARTNER_CHANGED, partner.id, signed(payload, by), now)
         partner.addresses  # noqa: B018 - load before the session closes
         unit.commit()
         return partner
+
+
+def apply_changes(unit: UnitOfWork, partner: Partner, changes: Changes) -> list[str]:
+    """Apply `changes` to `partner` inside `unit`'s transaction (a step: the caller records
+    the event and commits); the fields changed. PartnerError for a change refused."""
+    changed = _fields(unit, partner, changes)
+    changed += _addresses(unit, partner, changes)
+    if changes.terms != Terms():
+        apply_terms(partner, changes.terms)
+        changed.append("terms")
+    if changes.new_contract_end:
+        partner.contract_ends_at = changes.contract_ends_at
+        changed.append("contract_ends_at")
+    return changed
 
 
 def _fields(unit: UnitOfWork, partner: Partner, changes: Changes) -> list[str]:
