@@ -53,6 +53,7 @@ class EventType(StrEnum):
     PRICE_LIST_HELD = "price_list.held"
     PRICE_LIST_RELEASED = "price_list.released"
     PRICE_LIST_REJECTED = "price_list.rejected"
+    PRICE_LIST_ITEMS_UPDATED = "price_list.items_updated"
     VOUCHER_CAMPAIGN_CREATED = "voucher.campaign_created"
     VOUCHER_CODES_ISSUED = "voucher.codes_issued"
     VOUCHER_CODE_RESERVED = "voucher.code_reserved"
@@ -109,6 +110,7 @@ class InboundType(StrEnum):
     ORDER_STATUS = "erp.order_status"
     PARTNER_CREATED = "erp.partner_created"
     PARTNER_CHANGED = "erp.partner_changed"
+    SUPPLIER_ITEMS = "erp.supplier_items"
 
 
 # The schema version of each type's payload; a type whose payload changes incompatibly gets

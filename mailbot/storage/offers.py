@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     Row,
     Select,
+    func,
     insert,
     select,
     update,
@@ -168,6 +169,15 @@ class PriceLists:
             .order_by(PriceItem.price)
         )
         return [(item, supplier) for item, supplier in self.session.execute(query)]
+
+    def items_of(self, price_list_id: int, skus: Iterable[str]) -> dict[str, PriceItem]:
+        """The list's items with these SKUs (as written, any case), by their SKU upper-cased."""
+        wanted = {sku.strip().upper() for sku in skus}
+        query = select(PriceItem).where(
+            PriceItem.price_list_id == price_list_id,
+            func.upper(PriceItem.sku).in_(wanted),
+        )
+        return {item.sku.strip().upper(): item for item in self.session.scalars(query)}
 
     def active_for(self, supplier_id: int) -> PriceList | None:
         query = select(PriceList).where(

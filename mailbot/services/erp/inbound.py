@@ -178,9 +178,40 @@ def _partner_changed(work: Work, given: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _supplier_items(work: Work, given: Mapping[str, Any]) -> str | None:
+    """Prices and stock of some of the supplier's SKUs, set on its active list in place: all
+    of them, or (a SKU not on the list, a price in another currency) none."""
+    uow = work.uow
+    supplier = uow.partners.get(given["supplier"])
+    if supplier is None or supplier.role != "supplier":
+        return f"unknown supplier {given['supplier']}"
+    active = uow.prices.active_for(supplier.id)
+    if active is None:
+        return f"{supplier.name} has no active price list"
+    changes = given["items"]
+    items = uow.prices.items_of(active.id, (change["sku"] for change in changes))
+    missing = sorted({c["sku"] for c in changes if c["sku"].strip().upper() not in items})
+    if missing:
+        return f"not on {supplier.name}'s active price list: {', '.join(missing[:20])}"
+    for change in changes:
+        item = items[change["sku"].strip().upper()]
+        if "price" in change:
+            price = change["price"]
+            if price["currency"] != item.currency:
+                return f"{item.sku} is priced in {item.currency}, not {price['currency']}"
+            item.price = Decimal(price["amount"])
+        if "stock" in change:
+            item.stock = change["stock"]
+            item.in_stock = None if change["stock"] is None else change["stock"] > 0
+    payload = {"supplier": supplier.id, "price_list": active.id, "items": len(changes), "by": ERP}
+    uow.events.record(EventType.PRICE_LIST_ITEMS_UPDATED, active.id, payload, work.now)
+    return None
+
+
 HANDLERS: Mapping[str, Handler] = {
     InboundType.PAYMENT_RECEIVED: _payment,
     InboundType.ORDER_STATUS: _order_status,
     InboundType.PARTNER_CREATED: _partner_created,
     InboundType.PARTNER_CHANGED: _partner_changed,
+    InboundType.SUPPLIER_ITEMS: _supplier_items,
 }
