@@ -173,3 +173,22 @@ def test_an_event_of_a_change_rolled_back_is_never_written(app: App) -> None:
         uow.events.record(EventType.MESSAGE_RETRIED, 1, {"message": 1}, app.clock.now())
         uow.flush()
     assert stored(app) == []
+
+
+def test_a_publisher_that_dies_before_marking_leaves_the_same_events_to_publish_again(
+    app: App,
+) -> None:
+    """Killed between the broker's confirm and the mark (its claim never settled), the batch
+    is claimed again by the next publisher: the same events, with the same message_ids and
+    sequences, so the ERP drops the copies by their message_id (at least once)."""
+    record(app, 6, aggregates=2)
+    first = Outbox(app.uow, app.clock).claim(10)
+    assert first is not None
+    sent = [(e.message_id, e.aggregate_id, e.sequence) for e in first.envelopes]
+    first._stack.close()  # the process dies here: nothing after the publish runs
+    assert pending(app) == 6
+    again = Outbox(app.uow, app.clock).claim(10)
+    assert again is not None
+    assert [(e.message_id, e.aggregate_id, e.sequence) for e in again.envelopes] == sent
+    Outbox(app.uow, app.clock).settle(again, [e.message_id for e in again.envelopes])
+    assert pending(app) == 0
