@@ -1,4 +1,5 @@
-"""A manager's side of the order lifecycle: held orders, closing, payments."""
+"""A manager's side of the order lifecycle: held orders, closing, corrections to the order
+matrix, payments."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mailbot.commands.common import (
 )
 from mailbot.services.orders import agreement
 from mailbot.services.orders.ledger import add_payment, parse_amount
+from mailbot.services.orders.matrix import FIELDS, correct_matrix
 
 
 @click.command("release")
@@ -59,7 +61,36 @@ def orders_close(context: Context, number: str, note: str) -> None:
     click.echo(summary)
 
 
-ORDER_COMMANDS = (orders_release, orders_cancel, orders_close)
+@click.command("correct")
+@click.argument("number")
+@click.option("--supplier", required=True, help="The supplier's address: whose part.")
+@click.option("--field", required=True, type=click.Choice(list(FIELDS)), help="What to correct.")
+@click.option(
+    "--value",
+    required=True,
+    help='A time in ISO 8601 with its offset, a date YYYY-MM-DD, or the shipping method; "" '
+    "for a time that has not happened.",
+)
+@click.option("--reason", required=True, help="Why, kept with the correction.")
+@pass_context
+def orders_correct(
+    context: Context, number: str, supplier: str, field: str, value: str, reason: str
+) -> None:
+    """Correct a time or the shipping method of a supplier's part of the order matrix, with a
+    reason; the order's status does not move."""
+    app = context.app()
+    with failures():
+        part = correct_matrix(
+            app.uow, number, supplier=supplier, field=field, value=value, reason=reason,
+            now=app.clock.now(), by=context.actor,
+        )  # fmt: skip
+        shown = getattr(part, field)
+    what = f"order {number.upper()}: {field} of {supplier} set to {shown if shown else 'none'}"
+    context.acted(what)
+    click.echo(what)
+
+
+ORDER_COMMANDS = (orders_release, orders_cancel, orders_close, orders_correct)
 
 
 @click.group()

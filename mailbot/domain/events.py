@@ -45,6 +45,7 @@ class EventType(StrEnum):
     ORDER_EXPIRED = "order.expired"
     ORDER_SUPPLIER_CONFIRMED = "order.supplier_confirmed"
     ORDER_SUPPLIER_SHIPPED = "order.supplier_shipped"
+    ORDER_MATRIX_CORRECTED = "order.matrix_corrected"
     ORDER_ACT_NOT_PROVEN = "order.act_not_proven"
     ORDER_DEADLINE_REMINDED = "order.deadline_reminded"
     ORDER_DEADLINE_ESCALATED = "order.deadline_escalated"

@@ -9,16 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
 
 from mailbot import read_models as views
+from mailbot.domain.actors import Actor
 from mailbot.domain.api_roles import PARTNER_ROLES, Role
 from mailbot.domain.orders import OrderStatus
 from mailbot.http.auth import Caller, allowed, state_of
 from mailbot.http.problems import ApiError
-from mailbot.storage.models import Order
+from mailbot.services.orders.matrix import MatrixError, NoSuchPartError, correct_matrix
+from mailbot.storage.models import Order, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -135,3 +138,45 @@ def _partner_id(uow: UnitOfWork, address: str) -> int:
     if partner is None:
         raise ApiError(404, f"no partner has the address {address}")
     return partner.id
+
+
+class CorrectionIn(BaseModel):
+    supplier: str = Field(min_length=3, max_length=320, description="The supplier's address")
+    field: Literal["sent_at", "confirmed_at", "shipped_at", "ship_date", "ship_method"]
+    value: str = Field(
+        max_length=100,
+        description="A time in ISO 8601 with its offset, a date YYYY-MM-DD, the shipping "
+        'method\'s words; "" for a time or date that has not happened',
+    )
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.patch("/{number}/matrix", responses={404: {"description": "No such order or part"}})
+def correct(
+    number: str,
+    body: CorrectionIn,
+    request: Request,
+    who: Annotated[Caller, Depends(allowed())],
+) -> dict[str, Any]:
+    """A manager corrects a time or the shipping method of a supplier's part of the order,
+    with a reason; recorded with the key (an `order.matrix_corrected` event)."""
+    app = state_of(request).app
+    try:
+        part = correct_matrix(
+            app.uow,
+            number,
+            supplier=body.supplier,
+            field=body.field,
+            value=body.value,
+            reason=body.reason,
+            now=app.clock.now(),
+            by=Actor(who.name, "HTTP API"),
+        )
+    except NoSuchPartError as error:
+        raise ApiError(404, str(error)) from None
+    except MatrixError as error:
+        raise ApiError(422, str(error)) from None
+    with app.uow() as uow:
+        fresh = uow.session.get(SupplierOrder, part.id)
+        assert fresh is not None
+        return views.supplier_part(fresh)

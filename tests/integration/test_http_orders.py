@@ -116,3 +116,34 @@ def test_a_client_sees_its_own_mail_about_an_order_not_the_order_files(app: App)
     assert SUPPLIER not in {mail["recipient"] for mail in theirs["outbox"]}
     assert {mail["recipient"] for mail in theirs["outbox"]} == {"buying@fleetparts.example"}
     assert len(theirs["messages"]) == 2  # the order and the AGREE
+
+
+def test_a_manager_corrects_the_matrix_with_a_reason_and_it_is_recorded(app: App) -> None:
+    """The shipping method and the day of a supplier's shipment, corrected over HTTP: the
+    part shows them, the status does not move, and the correction is an event with the old
+    and new values, the reason and the key; a supplier may not, a bad value is 422."""
+    seed_demo(app)
+    number = agree_and_send(app)
+    matrix = f"/api/v1/orders/{number}/matrix"
+    correction = {"supplier": SUPPLIER, "field": "ship_method", "value": "DHL", "reason": "phone"}
+    with TestClient(create_app(app)) as http:
+        manager = key(app, "manager")
+        corrected = http.patch(matrix, json=correction, headers=manager)
+        assert corrected.status_code == 200, corrected.text
+        assert corrected.json()["ship_method"] == "DHL"
+        day = {**correction, "field": "ship_date", "value": "2026-12-01"}
+        assert http.patch(matrix, json=day, headers=manager).json()["ship_date"] == "2026-12-01"
+        local = {**correction, "field": "confirmed_at", "value": "2026-12-01T10:00:00"}
+        assert http.patch(matrix, json=local, headers=manager).status_code == 422
+        other = {**correction, "supplier": OTHER_SUPPLIER}
+        assert http.patch(matrix, json=other, headers=manager).status_code == 404
+        supplier = key(app, f"supplier:{SUPPLIER}")
+        assert http.patch(matrix, json=correction, headers=supplier).status_code == 403
+        whole = http.get(f"/api/v1/orders/{number}", headers=manager).json()
+    assert whole["status"] == "sent"
+    with app.uow() as uow:
+        first, second = uow.events.listed(kind="order.matrix_corrected")
+    assert first.payload["before"] == ""
+    assert (first.payload["after"], first.payload["reason"]) == ("DHL", "phone")
+    assert first.payload["by"] == "manager (HTTP API)"
+    assert second.payload["after"] == "2026-12-01"

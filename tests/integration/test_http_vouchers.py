@@ -190,6 +190,13 @@ def test_a_call_centre_compensates_a_client_with_a_code_for_it_alone(
     )
     assert too_much.status_code == 422
     assert "at most 50.00 EUR" in too_much.json()["detail"]
+    nobody = client.post(
+        "/api/v1/vouchers/compensations",
+        json={"customer": "000", "amount": "5", "currency": "EUR", "reason": "x"},
+        headers=agent,
+    )
+    assert nobody.status_code == 422
+    assert nobody.json()["detail"] == "'000' is not an e-mail address"
     shop = client.post(
         "/api/v1/vouchers/compensations",
         json={"customer": FLEET, "amount": "5", "currency": "EUR", "reason": "x"},

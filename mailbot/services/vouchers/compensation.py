@@ -13,7 +13,7 @@ from mailbot.domain.actors import Actor, label_of, signed
 from mailbot.domain.events import EventType, money
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import display, generate
-from mailbot.services.partners.registry import normalise_address
+from mailbot.services.partners.registry import PartnerError, normalise_address
 from mailbot.services.vouchers.campaigns import VoucherError, simple_terms
 from mailbot.storage.models import VoucherCampaign
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -42,8 +42,12 @@ def compensate(
         raise VoucherError(f"compensations are given in {cap.currency}, not {amount.currency}")
     if not Decimal(0) < amount.amount <= cap.amount:
         raise VoucherError(f"a compensation is above 0 and at most {cap.amount} {cap.currency}")
+    try:
+        address = normalise_address(client)
+    except PartnerError as error:
+        raise VoucherError(str(error)) from None
     with uow() as unit:
-        partner = unit.partners.by_address(normalise_address(client))
+        partner = unit.partners.by_address(address)
         if partner is None or partner.role != "client" or not partner.active:
             raise VoucherError(f"no active client has the address {client}")
         if partner.currency != amount.currency:
