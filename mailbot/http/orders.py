@@ -21,7 +21,7 @@ from mailbot.domain.orders import OrderStatus
 from mailbot.http.auth import Caller, allowed, state_of
 from mailbot.http.problems import ApiError
 from mailbot.services.orders.matrix import MatrixError, NoSuchPartError, correct_matrix
-from mailbot.storage.models import Order, SupplierOrder
+from mailbot.storage.models import Order
 from mailbot.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -176,7 +176,4 @@ def correct(
         raise ApiError(404, str(error)) from None
     except MatrixError as error:
         raise ApiError(422, str(error)) from None
-    with app.uow() as uow:
-        fresh = uow.session.get(SupplierOrder, part.id)
-        assert fresh is not None
-        return views.supplier_part(fresh)
+    return views.supplier_part(part)

@@ -77,6 +77,7 @@ def correct_matrix(
             "reason": reason.strip()[:500],
         }
         unit.events.record(EventType.ORDER_MATRIX_CORRECTED, order.number, signed(payload, by), now)
+        part.supplier  # noqa: B018 - load before the session closes: callers show it
         unit.commit()
         return part
 
