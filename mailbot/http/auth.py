@@ -12,12 +12,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from mailbot.domain.api_roles import ApiRole, Role
+from mailbot.domain.actors import Actor
+from mailbot.domain.api_roles import PARTNER_ROLES, ApiRole, Role
 from mailbot.http.problems import ApiError
 from mailbot.http.state import ApiState
 from mailbot.services.api_keys import key_holder
+from mailbot.storage.unit_of_work import UnitOfWork
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mailbot"'}
+
+
+# How records name a change made over the API: "spring desk (HTTP API)".
+CHANNEL = "HTTP API"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,22 @@ class Caller:
     key_id: int
     name: str
     role: ApiRole
+
+    @property
+    def actor(self) -> Actor:
+        """Who acted, as the records of a change name the key that made it."""
+        return Actor(self.name, CHANNEL)
+
+
+def key_partner(uow: UnitOfWork, who: Caller) -> int | None:
+    """The partner a `supplier:` or `client:` key acts for (its id), None for other keys;
+    403 once that partner is no longer active."""
+    if who.role.kind not in PARTNER_ROLES:
+        return None
+    partner = uow.partners.by_address(who.role.partner)
+    if partner is None or not partner.active:
+        raise ApiError(403, f"{who.role.partner} is no longer an active {who.role.kind}")
+    return partner.id
 
 
 def state_of(request: Request) -> ApiState:

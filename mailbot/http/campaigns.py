@@ -14,11 +14,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from mailbot.domain.actors import Actor
 from mailbot.domain.api_roles import Role
 from mailbot.domain.money import Money
 from mailbot.errors import MailbotError
-from mailbot.http.auth import Caller, allowed, state_of
+from mailbot.http.auth import Caller, allowed, key_partner, state_of
 from mailbot.http.problems import ApiError
 from mailbot.services.vouchers.campaigns import (
     Limits,
@@ -34,7 +33,6 @@ from mailbot.storage.unit_of_work import UnitOfWork
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 
 Runner = Annotated[Caller, Depends(allowed(Role.MARKETING, Role.SUPPLIER))]
-CHANNEL = "HTTP API"
 MAX_BATCH = 10_000
 
 
@@ -59,23 +57,10 @@ class CodesIn(BaseModel):
     clients: list[str] = Field(default_factory=list, max_length=1000)
 
 
-def _actor(who: Caller) -> Actor:
-    return Actor(who.name, CHANNEL)
-
-
-def _supplier_id(uow: UnitOfWork, who: Caller) -> int | None:
-    if who.role.kind is not Role.SUPPLIER:
-        return None
-    partner = uow.partners.by_address(who.role.partner)
-    if partner is None or not partner.active:
-        raise ApiError(403, f"{who.role.partner} is no longer an active supplier")
-    return partner.id
-
-
 def _campaign(uow: UnitOfWork, who: Caller, name: str) -> VoucherCampaign:
     """The campaign `name` as the caller may see it; 404 for none or another's."""
     campaign = uow.vouchers.campaign(name)
-    supplier_id = _supplier_id(uow, who)
+    supplier_id = key_partner(uow, who)
     if campaign is None or (supplier_id is not None and campaign.funded_by != supplier_id):
         raise ApiError(404, f"no campaign {name!r}")
     return campaign
@@ -87,7 +72,7 @@ def create(body: CampaignIn, request: Request, who: Runner) -> dict[str, Any]:
     for codes issued later."""
     app = state_of(request).app
     with app.uow() as uow:
-        supplier_id = _supplier_id(uow, who)
+        supplier_id = key_partner(uow, who)
         try:
             if supplier_id is not None:
                 check_supplier_terms(uow, supplier_id, body.terms)
@@ -106,7 +91,7 @@ def create(body: CampaignIn, request: Request, who: Runner) -> dict[str, Any]:
             now=app.clock.now(),
             code=body.code,
             prefix=body.prefix,
-            by=_actor(who),
+            by=who.actor,
             funded_by=supplier_id,
         )
     except MailbotError as error:
@@ -120,7 +105,7 @@ def list_campaigns(request: Request, who: Runner) -> dict[str, Any]:
     """Every campaign the caller may see (a supplier: its own), with limits and use."""
     app = state_of(request).app
     with app.uow() as uow:
-        supplier_id = _supplier_id(uow, who)
+        supplier_id = key_partner(uow, who)
         campaigns = [
             c for c in uow.vouchers.campaigns() if supplier_id is None or c.funded_by == supplier_id
         ]
@@ -142,7 +127,7 @@ def issue_codes(name: str, body: CodesIn, request: Request, who: Runner) -> dict
             clients=body.clients,
             rng=random.SystemRandom(),
             now=app.clock.now(),
-            by=_actor(who),
+            by=who.actor,
         )
     except MailbotError as error:
         raise ApiError(422, str(error)) from None

@@ -15,10 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from mailbot import read_models as views
-from mailbot.domain.actors import Actor
-from mailbot.domain.api_roles import PARTNER_ROLES, Role
+from mailbot.domain.api_roles import Role
 from mailbot.domain.orders import OrderStatus
-from mailbot.http.auth import Caller, allowed, state_of
+from mailbot.http.auth import Caller, allowed, key_partner, state_of
 from mailbot.http.problems import ApiError
 from mailbot.services.orders.matrix import MatrixError, NoSuchPartError, correct_matrix
 from mailbot.storage.models import Order
@@ -116,14 +115,12 @@ def _client_view(whole: dict[str, Any], order: Order) -> dict[str, Any]:
 
 
 def _scope(uow: UnitOfWork, who: Caller) -> Scope:
-    if who.role.kind not in PARTNER_ROLES:
+    partner_id = key_partner(uow, who)
+    if partner_id is None:
         return Scope()
-    partner = uow.partners.by_address(who.role.partner)
-    if partner is None or not partner.active:
-        raise ApiError(403, f"{who.role.partner} is no longer an active {who.role.kind}")
     if who.role.kind is Role.SUPPLIER:
-        return Scope(supplier_id=partner.id)
-    return Scope(client_id=partner.id)
+        return Scope(supplier_id=partner_id)
+    return Scope(client_id=partner_id)
 
 
 def _visible(order: Order, scope: Scope) -> bool:
@@ -170,7 +167,7 @@ def correct(
             value=body.value,
             reason=body.reason,
             now=app.clock.now(),
-            by=Actor(who.name, "HTTP API"),
+            by=who.actor,
         )
     except NoSuchPartError as error:
         raise ApiError(404, str(error)) from None

@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from mailbot.domain.actors import Actor
 from mailbot.domain.api_roles import Role
 from mailbot.domain.money import Money
 from mailbot.domain.quotes import Quote
@@ -258,7 +257,7 @@ def compensation(
             cap=Money(Decimal(cap_amount), cap_currency),
             reason=body.reason,
             now=app.clock.now(),
-            by=Actor(who.name, "HTTP API"),
+            by=who.actor,
             rng=random.SystemRandom(),
         )
     except VoucherError as error:

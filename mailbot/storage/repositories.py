@@ -67,22 +67,6 @@ def _lease_free(model: Leased, now: datetime) -> ColumnElement[bool]:
     return or_(model.lease_until.is_(None), model.lease_until < now)
 
 
-def _claim(session: Session, model: Leased, row_id: int, now: datetime, lease: timedelta) -> bool:
-    """Take the lease on a row waiting in `model`'s queue and count the attempt.
-
-    One conditional UPDATE, so of several workers exactly one gets the row; False if another
-    holds it or it is no longer waiting.
-    """
-    waiting = InboundStatus.STORED if model is InboundMessage else OutboundStatus.PENDING
-    result = session.execute(
-        update(model)
-        .where(model.id == row_id, model.status == waiting, _lease_free(model, now))
-        .values(lease_until=now + lease, attempts=model.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 # Who sent it: asked for every message processed, so built once.
 _PARTNER_BY_ADDRESS = (
     select(Partner).join(PartnerAddress).where(PartnerAddress.address == bindparam("address"))
@@ -251,8 +235,20 @@ class Inbox:
         self.session.flush()
 
     def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
-        """Take the lease on a stored message and count the attempt; False if another took it."""
-        return _claim(self.session, InboundMessage, message_id, now, lease)
+        """Take the lease on a stored message and count the attempt; False if another took it
+        or it is no longer waiting. One conditional UPDATE, so of several workers exactly one
+        gets it."""
+        result = self.session.execute(
+            update(InboundMessage)
+            .where(
+                InboundMessage.id == message_id,
+                InboundMessage.status == InboundStatus.STORED,
+                _lease_free(InboundMessage, now),
+            )
+            .values(lease_until=now + lease, attempts=InboundMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def claim_batch(
         self, now: datetime, lease: timedelta, limit: int, *, tried: bool = False
@@ -463,9 +459,6 @@ class Outbox:
                 mail.order_by(OutboundMessage.id)
             )
         ]
-
-    def claim(self, outbound_id: int, now: datetime, lease: timedelta) -> bool:
-        return _claim(self.session, OutboundMessage, outbound_id, now, lease)
 
     def cancel(self, outbound_id: int, now: datetime, reason: str) -> bool:
         """Mark mail not yet sent (pending or held, and not in a sender's hands right now)

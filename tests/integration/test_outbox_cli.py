@@ -90,7 +90,8 @@ def test_sent_mail_and_mail_being_sent_cannot_be_cancelled(app: App, cli: CliRun
     quote(app)
     (reply,) = outbox(app)
     with app.uow() as uow:  # a sender has it in hand
-        assert uow.outbox.claim(reply.id, app.clock.now(), timedelta(minutes=5))
+        (claimed,) = uow.outbox.claim_due(app.clock.now(), timedelta(minutes=5), 1, 2**20, reply.id)
+        assert claimed.id == reply.id
         uow.commit()
     with pytest.raises(CancelError, match="is being sent right now"):
         cancel_mail(app.uow, reply.id, now=app.clock.now())
