@@ -123,7 +123,8 @@ class Processor:
             claimed = uow.inbox.claim_batch(
                 self._clock.now(), self._policy.lease, limit, tried=tried
             )
-            uow.commit()
+            if claimed:  # an empty claim changed nothing: it ends without a commit
+                uow.commit()
         return claimed
 
     def send_due_digests(self) -> int:

@@ -101,7 +101,8 @@ class Sender:
                     self._suppress(uow, mail, now)
                 elif mail.interrupted is not None:
                     self._interrupted(uow, mail, now)
-            uow.commit()
+            if due:  # an empty claim changed nothing: it ends without a commit
+                uow.commit()
         return [mail for mail in due if mail.recipient.lower() not in suppressed], newest
 
     def _deliver(self, due: Sequence[DueMail]) -> int:
