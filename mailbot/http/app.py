@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 
 from mailbot.bootstrap import App
-from mailbot.http import campaigns, health, metrics, orders, problems, vouchers
+from mailbot.http import campaigns, health, metrics, order_acts, orders, problems, vouchers
 from mailbot.http.auth import Caller, caller
 from mailbot.http.idempotency import Idempotency
 from mailbot.http.rate_limit import RateLimit
@@ -50,5 +50,6 @@ def create_app(app: App) -> FastAPI:
     application.include_router(api)
     application.include_router(vouchers.router)
     application.include_router(orders.router)
+    application.include_router(order_acts.router)
     application.include_router(campaigns.router)
     return application

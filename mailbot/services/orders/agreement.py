@@ -47,44 +47,65 @@ class OrderActionError(MailbotError):
     """A manager's action that the order's status does not allow."""
 
 
-def agree(work: Work, order: Order, client: Partner, inbound: Inbound | None) -> str:
-    """The client agrees to its quote (or to a partial confirmation); `inbound` None means
-    the client is set to auto-agree. Returns a summary for the processing log."""
+def agree_refused(uow: UnitOfWork, order: Order) -> str | None:
+    """Why an AGREE would change nothing (the answer's outcome), or None when it may go on."""
+    if order.status == OrderStatus.SENT and _partial_parts(uow, order):
+        return None
+    if order.status != OrderStatus.QUOTED:
+        return ANSWERED_AS_IS.get(order.status, "already_agreed")
+    if not any(line.unit_price is not None for line in order.lines):
+        return "nothing_to_agree"
+    return None
+
+
+def cancel_refused(order: Order) -> str | None:
+    """Why a client's CANCEL would change nothing (the answer's outcome), or None."""
+    if order.status in CLIENT_CANCELLABLE:
+        return None
+    return ANSWERED_AS_IS.get(order.status, "too_late")
+
+
+def _partial_parts(uow: UnitOfWork, order: Order) -> bool:
+    parts = uow.order_records.supplier_orders(order.id)
+    return any(part.status == SupplierOrderStatus.PARTIAL for part in parts)
+
+
+def agree(
+    work: Work, order: Order, client: Partner, inbound: Inbound | None, by: Actor | None = None
+) -> str:
+    """The client agrees to its quote (or to a partial confirmation), by mail (`inbound`) or
+    through a channel that names who acted (`by`); neither means the client is set to
+    auto-agree. Returns a summary for the processing log."""
     uow, now = work.uow, work.now
     actor, inbound_id = client.id, None if inbound is None else inbound.record.id
-    partial = [
-        p
-        for p in uow.order_records.supplier_orders(order.id)
-        if p.status == SupplierOrderStatus.PARTIAL
-    ]
-    if order.status == OrderStatus.SENT and partial:
-        return _accept_partial(work, order, client, inbound)
-    if order.status != OrderStatus.QUOTED:
-        outcome = ANSWERED_AS_IS.get(order.status, "already_agreed")
-        tell_client(work, order, outcome, inbound=inbound)
-        return f"AGREE for {order.number} changed nothing: it is {order.status}"
-    if not any(line.unit_price is not None for line in order.lines):
-        tell_client(work, order, "nothing_to_agree", inbound=inbound)
-        return f"AGREE for {order.number} changed nothing: no line was priced"
+    refused = agree_refused(uow, order)
+    if refused is not None:
+        tell_client(work, order, refused, inbound=inbound)
+        why = "no line was priced" if refused == "nothing_to_agree" else f"it is {order.status}"
+        return f"AGREE for {order.number} changed nothing: {why}"
+    if order.status == OrderStatus.SENT:
+        return _accept_partial(work, order, client, inbound, by)
     close_deadlines(uow, order_id=order.id, kinds=[DeadlineKind.CLIENT_AGREEMENT], now=now)
     redeemed_by = inbound_id or order.inbound_message_id
     vouchers.redeem(uow, order_id=order.id, inbound_id=redeemed_by, now=now)
     if ledger.over_limit(uow, client, order.total):
         note = "above the credit limit"
         transition(
-            uow, order, OrderStatus.HELD, at=now, actor_id=actor, inbound_id=inbound_id, note=note
-        )
+            uow, order, OrderStatus.HELD,
+            at=now, actor_id=actor, inbound_id=inbound_id, note=note, actor_name=label_of(by),
+        )  # fmt: skip
         balance = uow.order_records.balance(client.id, client.currency)
         owed = Money(order.total - balance, client.currency)
         limit = Money(client.credit_limit or Decimal(0), client.currency)
         told = tell_managers_of_held(work, order, owed, limit)
         tell_client(work, order, "held", inbound=inbound)
         return f"{order.number} held above the credit limit; {told} manager(s) told"
-    note = "auto-agreed" if inbound is None else ""
+    note = "auto-agreed" if inbound is None and by is None else ""
     transition(
-        uow, order, OrderStatus.AGREED, at=now, actor_id=actor, inbound_id=inbound_id, note=note
-    )
-    files = _debit_and_send(work, order, client)
+        uow, order, OrderStatus.AGREED,
+        at=now, actor_id=actor, inbound_id=inbound_id, note=note, actor_name=label_of(by),
+    )  # fmt: skip
+    files = _debit_and_send(work, order, client, by)
     tell_client(work, order, "agreed", inbound=inbound)
     return f"{order.number} agreed; order files sent to {files} supplier(s)"
 
@@ -104,7 +125,9 @@ def _debit_and_send(work: Work, order: Order, client: Partner, by: Actor | None 
     return files
 
 
-def _accept_partial(work: Work, order: Order, client: Partner, inbound: Inbound | None) -> str:
+def _accept_partial(
+    work: Work, order: Order, client: Partner, inbound: Inbound | None, by: Actor | None
+) -> str:
     """The client takes the confirmed quantities: the parts proceed, the total is lowered,
     and the redeemed voucher codes are judged again on what is left (gross voucher rules at
     the desk's VAT rate, days in the client's zone)."""
@@ -131,8 +154,9 @@ def _accept_partial(work: Work, order: Order, client: Partner, inbound: Inbound 
     inbound_id = None if inbound is None else inbound.record.id
     note = "client agreed to the confirmed quantities"
     transition(
-        uow, order, OrderStatus.SENT, at=now, actor_id=client.id, inbound_id=inbound_id, note=note
-    )
+        uow, order, OrderStatus.SENT,
+        at=now, actor_id=client.id, inbound_id=inbound_id, note=note, actor_name=label_of(by),
+    )  # fmt: skip
     # The order is confirmed by its suppliers' answers, not by the client who took them: the
     # step names the supplier whose partial confirmation was accepted (mailbot when several).
     suppliers = {part.supplier_id for part in accepted}
@@ -142,13 +166,17 @@ def _accept_partial(work: Work, order: Order, client: Partner, inbound: Inbound 
     return f"{order.number}: client agreed to the confirmed quantities; order {order.status}"
 
 
-def cancel(work: Work, order: Order, client: Partner, inbound: Inbound) -> str:
-    """The client cancels its order, while no supplier has confirmed all of it yet."""
-    if order.status not in CLIENT_CANCELLABLE:
-        outcome = ANSWERED_AS_IS.get(order.status, "too_late")
-        tell_client(work, order, outcome, inbound=inbound)
+def cancel(
+    work: Work, order: Order, client: Partner, inbound: Inbound | None, by: Actor | None = None
+) -> str:
+    """The client cancels its order, by mail (`inbound`) or through a channel that names who
+    acted (`by`), while no supplier has confirmed all of it yet."""
+    refused = cancel_refused(order)
+    if refused is not None:
+        tell_client(work, order, refused, inbound=inbound)
         return f"CANCEL for {order.number} changed nothing: it is {order.status}"
-    _cancel(work, order, actor_id=client.id, inbound_id=inbound.record.id, note="")
+    inbound_id = None if inbound is None else inbound.record.id
+    _cancel(work, order, actor_id=client.id, inbound_id=inbound_id, note="", by=by)
     tell_client(work, order, "cancelled", inbound=inbound)
     return f"{order.number} cancelled by the client"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from mailbot.domain.actors import Actor, label_of, signed
 from mailbot.domain.deadlines import DeadlineKind
 from mailbot.domain.events import EventType
 from mailbot.domain.orders import FINAL, OrderStatus, SupplierOrderStatus, shipment_date_fault
@@ -154,17 +155,12 @@ def answer_supplier(
     if answer.empty and not problems:
         reply("not_understood")
         return f"supplier answer for {order.number} not understood"
-    lines = supplier_lines(order, supplier.id)
-    quantities, more = _quantities(answer, lines)
-    sent_on = part.sent_at.astimezone(zone).date()
-    problems = [*problems, *more, *_shipment_problems(answer, today, sent_on)]
+    checked = check_answer(work, order, part, answer)
+    problems = [*problems, *checked.problems]
     if problems:
         reply("refused", problems)
         return f"supplier answer for {order.number} refused: {len(problems)} problem(s)"
-    summary = _apply(work, order, part, lines, quantities, answer, inbound)
-    if part.status == SupplierOrderStatus.CONFIRMED:  # in full, not shipped: the promise runs
-        days = delivery_days(uow, lines, supplier.id)
-        open_shipping(work, order, supplier.id, delivery_days=days)
+    summary = carry_out(work, order, part, checked, inbound_id=inbound.record.id)
     reply(
         "accepted",
         part_status=part.status,
@@ -187,6 +183,49 @@ def _read(inbound: Inbound, limits: TableLimits) -> tuple[SupplierAnswer, list[P
     answer = read_supplier_answer(inbound.message.text, tables)
     problems.extend(Problem("unreadable", line.sku, line.text) for line in answer.unreadable)
     return answer, problems
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedAnswer:
+    """A supplier's answer judged against its lines: the confirmed quantity of each line it
+    names (by line id), and what is wrong with it (nothing, when it may be carried out)."""
+
+    answer: SupplierAnswer
+    lines: list[OrderLine]
+    quantities: dict[int, int]
+    problems: list[Problem]
+
+
+def check_answer(
+    work: Work, order: Order, part: SupplierOrder, answer: SupplierAnswer
+) -> CheckedAnswer:
+    """Judge `answer` on the supplier's part of `order` before anything changes; shipping
+    dates by the supplier's local date."""
+    zone = work.zone_of(part.supplier.timezone)
+    today = work.now.astimezone(zone).date()
+    lines = supplier_lines(order, part.supplier_id)
+    quantities, problems = _quantities(answer, lines)
+    sent_on = part.sent_at.astimezone(zone).date()
+    problems.extend(_shipment_problems(answer, today, sent_on))
+    return CheckedAnswer(answer, lines, quantities, problems)
+
+
+def carry_out(
+    work: Work,
+    order: Order,
+    part: SupplierOrder,
+    checked: CheckedAnswer,
+    *,
+    inbound_id: int | None,
+    by: Actor | None = None,
+) -> str:
+    """Carry out a checked answer without problems; a summary for the log. `by` names who
+    acted for the supplier outside mail."""
+    summary = _apply(work, order, part, checked, inbound_id, by)
+    if part.status == SupplierOrderStatus.CONFIRMED:  # in full, not shipped: the promise runs
+        days = delivery_days(work.uow, checked.lines, part.supplier_id)
+        open_shipping(work, order, part.supplier_id, delivery_days=days)
+    return summary
 
 
 def _quantities(
@@ -227,13 +266,13 @@ def _apply(
     work: Work,
     order: Order,
     part: SupplierOrder,
-    lines: Sequence[OrderLine],
-    quantities: dict[int, int],
-    answer: SupplierAnswer,
-    inbound: Inbound,
+    checked: CheckedAnswer,
+    inbound_id: int | None,
+    by: Actor | None,
 ) -> str:
     """Record a checked answer on the supplier's part, then move the order where it can go."""
     uow, now = work.uow, work.now
+    answer, lines, quantities = checked.answer, checked.lines, checked.quantities
 
     def settle(kind: DeadlineKind) -> None:
         """The supplier's deadline of `kind` on this order is met."""
@@ -253,6 +292,7 @@ def _apply(
             "status": str(part.status),
             "lines": [_confirmed_line(line) for line in lines],
         }
+        confirmed = signed(confirmed, by)
         uow.events.record(EventType.ORDER_SUPPLIER_CONFIRMED, order.number, confirmed, now)
         # A partial confirmation is the supplier's answer too: what waits now is the client's
         # AGREE or CANCEL, so the supplier is not reminded (nor held to a shipping promise).
@@ -265,13 +305,13 @@ def _apply(
         part.ship_date = answer.shipment.date
         part.ship_method = answer.shipment.method[:100]
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
-        shipped = {"order": order.number, **_shipment(part)}
+        shipped = signed({"order": order.number, **_shipment(part)}, by)
         uow.events.record(EventType.ORDER_SUPPLIER_SHIPPED, order.number, shipped, now)
         settle(DeadlineKind.SHIPPING)
     if part.status == SupplierOrderStatus.PARTIAL:
         reference = order_reference(order, order.client_id)
         tell_client(work, order, "partial", lines=comparison(order), reference=reference)
-    advance(work, order, actor_id=part.supplier_id, inbound_id=inbound.record.id)
+    advance(work, order, actor_id=part.supplier_id, inbound_id=inbound_id, actor_name=label_of(by))
     return f"supplier answer for {order.number}: {', '.join(news)}; order {order.status}"
 
 
@@ -313,7 +353,13 @@ def comparison(order: Order) -> list[dict[str, object]]:
 
 
 def advance(
-    work: Work, order: Order, *, actor_id: int | None, inbound_id: int | None, announce: bool = True
+    work: Work,
+    order: Order,
+    *,
+    actor_id: int | None,
+    inbound_id: int | None,
+    announce: bool = True,
+    actor_name: str = "",
 ) -> None:
     """Move a sent order on once every supplier has settled, and a confirmed one once every
     supplier has shipped (the client is told, with dates and methods). `announce` False
@@ -327,6 +373,7 @@ def advance(
         transition(
             uow, order, OrderStatus.CONFIRMED,
             at=now, actor_id=actor_id, inbound_id=inbound_id, details=details,
+            actor_name=actor_name,
         )  # fmt: skip
         if announce and not shipped:
             tell_client(work, order, "confirmed")
@@ -335,5 +382,6 @@ def advance(
         transition(
             uow, order, OrderStatus.SHIPPED,
             at=now, actor_id=actor_id, inbound_id=inbound_id, details=details,
+            actor_name=actor_name,
         )  # fmt: skip
         tell_client(work, order, "shipped")
