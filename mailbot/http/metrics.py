@@ -1,7 +1,7 @@
 """`/metrics` in the Prometheus text format (prometheus-client): what is stored, read from the
-database at each scrape (messages and outgoing mail by status, the quarantine, the deadline
-lag, reservations and redemptions by campaign), and the API's requests by route and status
-with their latency, counted in this process."""
+database at each scrape (messages and outgoing mail by status, how long messages waited
+until processed, the quarantine, the deadline lag, reservations and redemptions by campaign),
+and the API's requests by route and status with their latency, counted in this process."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from mailbot.bootstrap import App
@@ -27,6 +27,9 @@ from mailbot.http.auth import Caller, allowed, state_of
 
 router = APIRouter(tags=["health"])
 
+# The bounds, in seconds, of the histogram of how long a message waited until processed.
+PROCESSING_BOUNDS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+
 
 class StoredWork(Collector):
     """Gauges read from the database when Prometheus scrapes."""
@@ -34,7 +37,7 @@ class StoredWork(Collector):
     def __init__(self, app: App) -> None:
         self._app = app
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         inbound = GaugeMetricFamily(
             "mailbot_messages", "Received messages by status", labels=["status"]
         )
@@ -48,8 +51,15 @@ class StoredWork(Collector):
             "Reservations and redemptions by campaign and status",
             labels=["campaign", "status"],
         )
+        waited = HistogramMetricFamily(
+            "mailbot_message_processing_seconds",
+            "How long received messages waited until processed",
+        )
         now = self._app.clock.now()
         with self._app.uow() as uow:
+            under, count, total = uow.reports.processing_times(PROCESSING_BOUNDS)
+            buckets = [(str(b), n) for b, n in zip(PROCESSING_BOUNDS, under, strict=True)]
+            waited.add_metric([], [*buckets, ("+Inf", count)], total)
             inbox = uow.reports.inbox_counts()
             for status, count in sorted(inbox.items()):
                 inbound.add_metric([status], count)
@@ -62,7 +72,7 @@ class StoredWork(Collector):
             for campaign_id, statuses in sorted(uow.vouchers.status_counts().items()):
                 for status, count in sorted(statuses.items()):
                     vouchers.add_metric([names.get(campaign_id, str(campaign_id)), status], count)
-        yield from (inbound, outbound, quarantine, lag, vouchers)
+        yield from (inbound, outbound, quarantine, lag, vouchers, waited)
 
 
 class Metrics:

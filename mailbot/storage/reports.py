@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import ColumnElement, Row, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from mailbot.domain.deadlines import DeadlineStatus
@@ -130,6 +131,21 @@ class Reports:
             InboundMessage.status
         )
         return {str(status): int(count) for status, count in self.session.execute(query)}
+
+    def processing_times(self, bounds: Sequence[float]) -> tuple[list[int], int, float]:
+        """How long received messages waited until processed, in seconds: the number at or
+        under each of `bounds` (ascending), the number processed, and their sum."""
+        start, end = InboundMessage.received_at, InboundMessage.processed_at
+        seconds: ColumnElement[Any]
+        if self.session.get_bind().dialect.name == "postgresql":
+            seconds = func.extract("epoch", end - start)
+        else:
+            seconds = (func.julianday(end) - func.julianday(start)) * 86400.0
+        under = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in bounds]
+        query = select(func.count(), func.sum(seconds), *under).where(end.is_not(None))
+        row: tuple[Any, ...] = tuple(self.session.execute(query).one())
+        count, total, *counts = row
+        return [int(n or 0) for n in counts], int(count or 0), float(total or 0.0)
 
     def outbox_counts(self) -> dict[str, int]:
         """Outgoing mail counted by status (pending, sent, failed, held...)."""

@@ -3,7 +3,9 @@ roles, the problem shape of every error, the request budget, health and metrics.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -105,6 +107,8 @@ def test_metrics_count_what_is_stored_and_the_requests_made(app: App, client: Te
     seed_demo(app)
     app.store(mail(sender=FLEET, body="BPW-0310 x 1"), "smtp")
     app.store(mail(sender=FLEET, body="SAF-2234 x 2"), "smtp")
+    assert isinstance(app.clock, FixedClock)
+    app.clock.advance(timedelta(seconds=3))
     app.processor.run_once()
     monitoring = key(app, "prometheus", "monitoring")
     client.get("/api/v1/me", headers=monitoring)
@@ -112,4 +116,10 @@ def test_metrics_count_what_is_stored_and_the_requests_made(app: App, client: Te
     assert 'mailbot_messages{status="processed"} 2.0' in text
     assert 'mailbot_outbox{status="pending"} 2.0' in text
     assert "mailbot_quarantine 0.0" in text
+    # Both waited three seconds from their receipt until processed.
+    assert 'mailbot_message_processing_seconds_bucket{le="2.5"} 0.0' in text
+    assert 'mailbot_message_processing_seconds_bucket{le="5.0"} 2.0' in text
+    assert "mailbot_message_processing_seconds_count 2.0" in text
+    (total,) = re.findall(r"^mailbot_message_processing_seconds_sum (\S+)$", text, re.M)
+    assert float(total) == pytest.approx(6.0, abs=0.01)  # SQLite's day fractions round
     assert 'mailbot_api_requests_total{route="/api/v1/me",status="200"} 1.0' in text
