@@ -415,6 +415,11 @@ class HttpConfig(_Section):
     rate_limit_per_minute: int = Field(600, gt=0)
     # The most a call centre's compensation code may be worth, with its currency.
     max_compensation: str = Field("50.00 EUR", pattern=r"^\d{1,9}(\.\d{1,2})? [A-Z]{3}$")
+    # How people reach the cabinet, for the links in mail ("": http://host:port). Behind an
+    # https:// address the session cookie is sent over HTTPS only.
+    public_url: str = Field("", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
+    sign_in_minutes: int = Field(15, ge=1, le=120)  # how long a mailed sign-in link works
+    session_hours: int = Field(12, ge=1, le=24 * 30)  # how long a cabinet session lasts
 
 
 class RabbitmqConfig(_Section):

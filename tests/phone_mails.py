@@ -273,6 +273,10 @@ def context(language: str) -> dict[str, object]:
         "reference": "REF-K7M3Q9TXAB",
         "command": "AGREE",
         "max_lines": 2000,
+        # A sign-in link is one long word: it must break rather than widen the mail.
+        "link": "https://cabinet.distributie-alimentara-moldova.md/sign-in/" + "K7m3Q9tXab" * 5,
+        "expires_at": WHEN,
+        "minutes": 15,
         "size": Decimal("14.6"),
         "limit": Decimal("10.2"),
         "attached": [

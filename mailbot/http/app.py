@@ -1,5 +1,6 @@
-"""The ASGI application: routes, error shape, metrics. No page or asset comes from the
-internet: the OpenAPI document is served at /openapi.json, and no docs page loads a CDN."""
+"""The ASGI application: the API's routes, error shape and metrics, and the web cabinet. No
+page or asset comes from the internet: the OpenAPI document is served at /openapi.json, no docs
+page loads a CDN, and the cabinet's stylesheet comes from the package."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from mailbot.http.auth import Caller, caller
 from mailbot.http.idempotency import Idempotency
 from mailbot.http.rate_limit import RateLimit
 from mailbot.http.state import ApiState
+from mailbot.web import app as cabinet
 
 api = APIRouter(prefix="/api/v1")
 
@@ -52,4 +54,5 @@ def create_app(app: App) -> FastAPI:
     application.include_router(orders.router)
     application.include_router(order_acts.router)
     application.include_router(campaigns.router)
+    cabinet.install(application, app)
     return application

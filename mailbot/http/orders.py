@@ -6,7 +6,6 @@ supplier's lines and the client's mail are not its business). An order a key may
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 from typing import Annotated, Any, Literal
@@ -20,20 +19,13 @@ from mailbot.domain.orders import OrderStatus
 from mailbot.http.auth import Caller, allowed, key_partner, state_of
 from mailbot.http.problems import ApiError
 from mailbot.services.orders.matrix import MatrixError, NoSuchPartError, correct_matrix
+from mailbot.services.orders.visibility import Scope
 from mailbot.storage.models import Order
 from mailbot.storage.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 Viewer = Annotated[Caller, Depends(allowed(Role.SUPPLIER, Role.CLIENT))]
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Whose orders a caller sees: a supplier's (with its lines), a client's, or all."""
-
-    supplier_id: int | None = None
-    client_id: int | None = None
 
 
 @router.get("")
@@ -79,7 +71,7 @@ def show_order(request: Request, who: Viewer, number: str) -> dict[str, Any]:
     with app.uow() as uow:
         order = uow.orders.by_number(number.upper())
         scope = _scope(uow, who)
-        if order is None or not _visible(order, scope):
+        if order is None or not scope.sees(order):
             raise ApiError(404, f"no order {number}")
         supplier_id = scope.supplier_id
         if scope.client_id is not None:
@@ -115,19 +107,7 @@ def _client_view(whole: dict[str, Any], order: Order) -> dict[str, Any]:
 
 
 def _scope(uow: UnitOfWork, who: Caller) -> Scope:
-    partner_id = key_partner(uow, who)
-    if partner_id is None:
-        return Scope()
-    if who.role.kind is Role.SUPPLIER:
-        return Scope(supplier_id=partner_id)
-    return Scope(client_id=partner_id)
-
-
-def _visible(order: Order, scope: Scope) -> bool:
-    if scope.client_id is not None:
-        return order.client_id == scope.client_id
-    supplier_id = scope.supplier_id
-    return supplier_id is None or any(line.supplier_id == supplier_id for line in order.lines)
+    return Scope.of(str(who.role.kind), key_partner(uow, who))
 
 
 def _partner_id(uow: UnitOfWork, address: str) -> int:

@@ -27,6 +27,8 @@ from mailbot.storage.erp_inbox import ErpDeadLetter as ErpDeadLetter
 from mailbot.storage.erp_inbox import ErpMessage as ErpMessage
 from mailbot.storage.idempotency import IdempotentRequest as IdempotentRequest
 from mailbot.storage.service_parts import ServicePart as ServicePart
+from mailbot.storage.sign_ins import SignInLink as SignInLink
+from mailbot.storage.sign_ins import WebSession as WebSession
 from mailbot.storage.voucher_models import VoucherCampaign as VoucherCampaign
 from mailbot.storage.voucher_models import VoucherCode as VoucherCode
 from mailbot.storage.voucher_models import VoucherRedemption as VoucherRedemption

@@ -28,6 +28,7 @@ from mailbot.storage.repositories import (
     Partners,
 )
 from mailbot.storage.service_parts import ServiceParts
+from mailbot.storage.sign_ins import SignIns
 from mailbot.storage.vouchers import Vouchers
 from mailbot.storage.write_gate import writers_waiting
 
@@ -52,6 +53,7 @@ class UnitOfWork:
     service_parts: ServiceParts
     api_keys: ApiKeys
     idempotent: IdempotentRequests
+    sign_ins: SignIns
 
     def __init__(self, engine: Engine | Connection) -> None:
         self._engine = engine
@@ -82,6 +84,7 @@ class UnitOfWork:
         self.service_parts = ServiceParts(self.session)
         self.api_keys = ApiKeys(self.session)
         self.idempotent = IdempotentRequests(self.session)
+        self.sign_ins = SignIns(self.session)
         return self
 
     def __exit__(

@@ -1,0 +1,100 @@
+"""What the cabinet's routes share: mailbot's wiring, the page views, the sign-in budgets, and
+who is signed in (a dependency that sends a signed-out visitor to the sign-in page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+
+from mailbot.bootstrap import App
+from mailbot.domain.actors import Actor
+from mailbot.http.rate_limit import RateLimit
+from mailbot.services.sign_in import Person, signed_in
+from mailbot.web.security import SESSION_COOKIE, same, session_csrf
+from mailbot.web.views import Views
+
+# How records name a change made in the cabinet: "buying@fleetparts.example (cabinet)".
+CHANNEL = "cabinet"
+# Sign-in links asked for, a minute, per address and per visitor's IP (a burst of as many).
+LINKS_PER_MINUTE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Cabinet:
+    app: App
+    views: Views
+    base_url: str
+    secure: bool
+    per_address: RateLimit
+    per_ip: RateLimit
+
+    @classmethod
+    def of(cls, app: App) -> Cabinet:
+        http = app.config.http
+        base_url = http.public_url or f"http://{http.host}:{http.port}"
+        return cls(
+            app,
+            Views(app.config.scheduler.timezone),
+            base_url.rstrip("/"),
+            base_url.startswith("https://"),
+            RateLimit(LINKS_PER_MINUTE),
+            RateLimit(LINKS_PER_MINUTE * 10),
+        )
+
+    @property
+    def link_valid(self) -> timedelta:
+        return timedelta(minutes=self.app.config.http.sign_in_minutes)
+
+    @property
+    def session_lasts(self) -> timedelta:
+        return timedelta(hours=self.app.config.http.session_hours)
+
+
+def cabinet_of(request: Request) -> Cabinet:
+    cabinet: Cabinet = request.app.state.cabinet
+    return cabinet
+
+
+class SignedOutError(Exception):
+    """Raised by a page that needs a signed-in person; answered with the sign-in page."""
+
+
+class BadFormError(Exception):
+    """A form without the right CSRF token: answered 403."""
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """A signed-in person and the CSRF token their forms carry."""
+
+    person: Person
+    csrf: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.person.address, CHANNEL)
+
+
+def visitor(request: Request) -> Visitor:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    cabinet = cabinet_of(request)
+    person = signed_in(cabinet.app.uow, token, now=cabinet.app.clock.now()) if token else None
+    if person is None:
+        raise SignedOutError()
+    return Visitor(person, session_csrf(token))
+
+
+def form_visitor(
+    who: Annotated[Visitor, Depends(visitor)], csrf: Annotated[str, Form()] = ""
+) -> Visitor:
+    """The signed-in person posting a form, which must carry their CSRF token."""
+    if not same(csrf, who.csrf):
+        raise BadFormError()
+    return who
+
+
+Signed = Annotated[Visitor, Depends(visitor)]
+Posting = Annotated[Visitor, Depends(form_visitor)]

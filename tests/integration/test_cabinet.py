@@ -1,0 +1,225 @@
+"""The web cabinet in process: signing in by a mailed link (single-use, expiring, the same
+answer for an unknown address, rate-limited), sessions (sign-out, a deactivated partner cut
+off at once), CSRF on every form, security headers, and who sees and does what on each route."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mailbot.bootstrap import App
+from mailbot.demo import SUPPLIER, seed_demo
+from mailbot.http.app import create_app
+from mailbot.services.partners.registry import add_partner
+from mailbot.storage.sign_ins import SignInLink
+from tests.cabinet import ask_for_link, csrf_of, link_for, sign_in
+from tests.fakes import FixedClock
+from tests.lifecycle import CLIENT, agree_and_send, quote
+from tests.pipeline import outbox
+
+OTHER_CLIENT = "zakaz@vector-trans.example"
+OTHER_SUPPLIER = "sales@other-parts.example"
+MANAGER = "desk@distributor.example"
+
+
+@pytest.fixture
+def app_with_people(app: App) -> App:
+    seed_demo(app)
+    for name, role, address in (
+        ("Other Parts", "supplier", OTHER_SUPPLIER),
+        ("The desk", "manager", MANAGER),
+    ):
+        add_partner(
+            app.uow, name=name, role=role, addresses=[address], language="en", group="",
+            currency="EUR", now=app.clock.now(),
+        )  # fmt: skip
+    return app
+
+
+@pytest.fixture
+def browser(app_with_people: App) -> Iterator[TestClient]:
+    with TestClient(create_app(app_with_people)) as client:
+        yield client
+
+
+def other(app: App) -> TestClient:
+    return TestClient(create_app(app))
+
+
+def test_a_partner_signs_in_by_the_link_mailed_to_it(
+    app_with_people: App, browser: TestClient
+) -> None:
+    """The link is mailed to the address, opens a page with a button (a mail scanner fetching
+    it spends nothing), works once, and the session shows the person's orders."""
+    app = app_with_people
+    number = quote(app)
+    assert browser.get("/orders", follow_redirects=False).headers["location"] == "/sign-in"
+    sign_in(browser, app, CLIENT)
+    page = browser.get("/orders")
+    assert page.status_code == 200
+    assert number in page.text
+    path = link_for(app, CLIENT)
+    again = other(app)
+    spent = again.post(path, data={"csrf": csrf_of(again.get(path).text)}, follow_redirects=False)
+    assert spent.status_code == 400
+    assert "already been used or has expired" in spent.text
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(
+    app_with_people: App, browser: TestClient
+) -> None:
+    app = app_with_people
+    form = browser.get("/sign-in")
+    known = browser.post("/sign-in", data={"address": CLIENT, "csrf": csrf_of(form.text)})
+    unknown = browser.post(
+        "/sign-in", data={"address": "nobody@nowhere.example", "csrf": csrf_of(form.text)}
+    )
+    assert known.status_code == unknown.status_code == 200
+    assert known.text.replace(CLIENT, "X") == unknown.text.replace("nobody@nowhere.example", "X")
+    assert [m.recipient for m in outbox(app) if m.kind == "sign_in_link"] == [CLIENT]
+
+
+def test_a_link_expires_and_asking_too_often_is_refused(
+    app_with_people: App, browser: TestClient
+) -> None:
+    app = app_with_people
+    assert ask_for_link(browser, CLIENT) == 200
+    path = link_for(app, CLIENT)
+    assert isinstance(app.clock, FixedClock)
+    app.clock.advance(timedelta(minutes=16))
+    late = browser.post(path, data={"csrf": csrf_of(browser.get(path).text)})
+    assert late.status_code == 400
+    answers = [ask_for_link(browser, CLIENT) for _ in range(5)]
+    assert answers[-1] == 429
+    with app.uow() as uow:
+        stored = uow.session.query(SignInLink).all()
+    assert path.rsplit("/", 1)[1] not in {link.sha256 for link in stored}  # only its hash kept
+
+
+def test_forms_need_their_csrf_token_and_pages_carry_security_headers(
+    app_with_people: App, browser: TestClient
+) -> None:
+    app = app_with_people
+    number = quote(app)
+    refused = browser.post("/sign-in", data={"address": CLIENT, "csrf": "forged"})
+    assert refused.status_code == 403
+    sign_in(browser, app, CLIENT)
+    forged = browser.post(f"/orders/{number}/agree", data={"csrf": "forged"})
+    assert forged.status_code == 403
+    page = browser.get(f"/orders/{number}")
+    assert "quoted" in page.text
+    headers = page.headers
+    assert "script-src" not in headers["content-security-policy"]
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    cookie = browser.cookies.get("mailbot_session")
+    assert cookie
+    set_cookie = [h for h in page.headers.get_list("set-cookie")]
+    assert set_cookie == []  # the session cookie is set once, at sign-in
+
+
+def test_a_client_agrees_in_the_cabinet_and_sees_only_its_own_orders(
+    app_with_people: App, browser: TestClient
+) -> None:
+    app = app_with_people
+    mine = quote(app)
+    theirs = quote(app, sender=f"Vector <{OTHER_CLIENT}>")
+    csrf = sign_in(browser, app, CLIENT)
+    listed = browser.get("/orders").text
+    assert mine in listed and theirs not in listed
+    assert browser.get(f"/orders/{theirs}").status_code == 404
+    assert browser.post(f"/orders/{theirs}/agree", data={"csrf": csrf}).status_code == 404
+    agreed = browser.post(f"/orders/{mine}/agree", data={"csrf": csrf})
+    assert agreed.status_code == 200
+    assert "Done: the order is agreed." in agreed.text
+    assert "sent to suppliers" in agreed.text
+    with app.uow() as uow:
+        (event,) = uow.events.listed(kind="order.agreed")
+    assert event.payload["by"] == f"{CLIENT} (cabinet)"
+    again = browser.post(f"/orders/{mine}/agree", data={"csrf": csrf})
+    assert again.status_code == 409
+    assert "already agreed" in again.text
+
+
+def test_a_supplier_sees_only_its_lines_and_confirms_in_part(
+    app_with_people: App, browser: TestClient
+) -> None:
+    app = app_with_people
+    number = agree_and_send(app)
+    stranger = other(app)
+    stranger_csrf = sign_in(stranger, app, OTHER_SUPPLIER)
+    assert stranger.get(f"/orders/{number}").status_code == 404
+    assert number not in stranger.get("/orders").text
+    posted = {"csrf": stranger_csrf, "q:SAF-2234": "1"}
+    assert stranger.post(f"/orders/{number}/confirmation", data=posted).status_code == 404
+    csrf = sign_in(browser, app, SUPPLIER)
+    page = browser.get(f"/orders/{number}").text
+    assert "SAF-2234" in page and "Fleet Parts" not in page  # nor the client, nor the history
+    too_many = {"csrf": csrf, "q:BPW-0310": "2", "q:SAF-2234": "9"}
+    refused = browser.post(f"/orders/{number}/confirmation", data=too_many)
+    assert refused.status_code == 422
+    (said,) = re.findall(r'<div class="error" role="alert">(.*?)</div>', refused.text, re.S)
+    assert "SAF-2234" in said and "9" in said and "5" in said  # in the supplier's Romanian
+    partial = {"csrf": csrf, "q:BPW-0310": "2", "q:SAF-2234": "3"}
+    confirmed = browser.post(f"/orders/{number}/confirmation", data=partial)
+    assert confirmed.status_code == 200, confirmed.text
+    assert "confirmat parțial" in confirmed.text  # in the supplier's Romanian
+    client = other(app)
+    sign_in(client, app, CLIENT)
+    seen = client.get(f"/orders/{number}").text
+    assert "partly confirmed" in seen
+    assert ">3<" in seen  # the confirmed quantity
+
+
+def test_a_manager_filters_every_order_and_corrects_the_matrix(
+    app_with_people: App, browser: TestClient
+) -> None:
+    app = app_with_people
+    sent = agree_and_send(app)
+    quoted = quote(app, sender=f"Vector <{OTHER_CLIENT}>")
+    csrf = sign_in(browser, app, MANAGER)
+    everything = browser.get("/orders").text
+    assert sent in everything and quoted in everything
+    only_quoted = browser.get("/orders?status=quoted").text
+    assert quoted in only_quoted and sent not in only_quoted
+    by_client = browser.get(f"/orders?client={OTHER_CLIENT}").text
+    assert quoted in by_client and sent not in by_client
+    correction = {
+        "csrf": csrf,
+        "supplier": SUPPLIER,
+        "field": "ship_method",
+        "value": "DHL",
+        "reason": "phoned",
+    }
+    corrected = browser.post(f"/orders/{sent}/matrix", data=correction)
+    assert corrected.status_code == 200
+    assert "Done: the correction is recorded." in corrected.text and "DHL" in corrected.text
+    with app.uow() as uow:
+        (event,) = uow.events.listed(kind="order.matrix_corrected")
+    assert event.payload["by"] == f"{MANAGER} (cabinet)"
+    client = other(app)
+    client_csrf = sign_in(client, app, CLIENT)
+    denied = client.post(f"/orders/{sent}/matrix", data={**correction, "csrf": client_csrf})
+    assert denied.status_code == 404
+
+
+def test_sign_out_and_deactivation_end_the_session(
+    app_with_people: App, browser: TestClient
+) -> None:
+    app = app_with_people
+    csrf = sign_in(browser, app, CLIENT)
+    left = browser.post("/sign-out", data={"csrf": csrf}, follow_redirects=False)
+    assert left.status_code == 303
+    assert browser.get("/orders", follow_redirects=False).status_code == 303
+    sign_in(browser, app, CLIENT)
+    with app.uow() as uow:
+        partner = uow.partners.by_address(CLIENT)
+        assert partner is not None
+        partner.active = False
+        uow.commit()
+    assert browser.get("/orders", follow_redirects=False).headers["location"] == "/sign-in"
