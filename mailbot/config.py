@@ -405,10 +405,10 @@ class DeadlinesConfig(_Section):
 
 
 class HttpConfig(_Section):
-    """The HTTP API, served by `mailbot run` when enabled (on loopback unless told otherwise;
-    put a TLS-terminating proxy in front of it to serve other hosts)."""
+    """The HTTP API and the web cabinet, served by `mailbot run` when enabled (on loopback
+    unless told otherwise; put a TLS-terminating proxy in front of it to serve other hosts)."""
 
-    enabled: bool = False
+    enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8025, ge=0, le=65535)
     # Requests a minute each API key may make (a burst of as many, then evenly); 429 beyond.

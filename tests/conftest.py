@@ -112,6 +112,7 @@ def environ(tmp_path: Path, database_url: str) -> dict[str, str]:
         "MAILBOT_STORAGE__URL": database_url,
         "MAILBOT_SMTP_OUTGOING__FOLDER": str(tmp_path / "outbox"),
         "MAILBOT_SMTP_INGRESS__PORT": "0",
+        "MAILBOT_HTTP__PORT": "0",
         # The scheduler's digest would add mail by time of day; tests that want it turn it on.
         "MAILBOT_SCHEDULER__ENABLED": "false",
     }

@@ -61,7 +61,9 @@ def run(context: Context, demo: bool) -> None:
         if imap.enabled:
             notice(f"reading {imap.username}@{imap.host}:{imap.port}/{imap.folder}")
         if runner.http is not None:
-            notice(f"HTTP API on http://{app.config.http.host}:{runner.http.port}/api/v1")
+            base = f"http://{app.config.http.host}:{runner.http.port}"
+            notice(f"cabinet on {base}/ (sign in by a link mailed to a partner's address)")
+            notice(f"HTTP API on {base}/api/v1")
         notice(f"mailbot running; replies go to {where}; Ctrl-C stops")
 
     with failures():
