@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from mailbot.bootstrap import App
-from mailbot.web import orders, signing_in
-from mailbot.web.cabinet import BadFormError, Cabinet, SignedOutError, cabinet_of
+from mailbot.web import desk, orders, signing_in
+from mailbot.web.cabinet import BadFormError, Cabinet, NotFoundError, SignedOutError, cabinet_of
 from mailbot.web.security import secure_headers
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -24,6 +24,7 @@ def install(application: FastAPI, app: App) -> None:
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
     application.include_router(signing_in.router)
     application.include_router(orders.router)
+    application.include_router(desk.router)
 
     async def on_signed_out(_request: Request, _error: Exception) -> Response:
         return RedirectResponse("/sign-in", status_code=303)
@@ -36,7 +37,7 @@ def install(application: FastAPI, app: App) -> None:
 
     application.add_exception_handler(SignedOutError, on_signed_out)
     application.add_exception_handler(BadFormError, on_bad_form)
-    application.add_exception_handler(orders.NotFoundError, on_not_found)
+    application.add_exception_handler(NotFoundError, on_not_found)
 
 
 def _plain(request: Request, name: str, status: int) -> Response:

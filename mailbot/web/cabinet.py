@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Request, Response
 
 from mailbot.bootstrap import App
 from mailbot.domain.actors import Actor
@@ -62,6 +62,10 @@ class SignedOutError(Exception):
     """Raised by a page that needs a signed-in person; answered with the sign-in page."""
 
 
+class NotFoundError(Exception):
+    """What does not exist or is not the reader's to see: answered 404 alike."""
+
+
 class BadFormError(Exception):
     """A form without the right CSRF token: answered 403."""
 
@@ -98,3 +102,18 @@ def form_visitor(
 
 Signed = Annotated[Visitor, Depends(visitor)]
 Posting = Annotated[Visitor, Depends(form_visitor)]
+
+
+def render(
+    request: Request, who: Visitor, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    """Page `name` for the signed-in reader, in their language and zone, with their forms'
+    CSRF token."""
+    person = who.person
+    return cabinet_of(request).views.page(
+        name,
+        {"person": person, "csrf": who.csrf, **context},
+        language=person.language,
+        timezone=person.timezone,
+        status=status,
+    )

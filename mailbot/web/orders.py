@@ -32,16 +32,12 @@ from mailbot.services.orders.matrix import MatrixError, correct_matrix
 from mailbot.services.orders.visibility import Scope
 from mailbot.storage.models import Order, OrderLine
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.web.cabinet import Posting, Signed, Visitor, cabinet_of
+from mailbot.web.cabinet import NotFoundError, Posting, Signed, Visitor, cabinet_of, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 MATRIX_FIELDS = ("sent_at", "confirmed_at", "shipped_at", "ship_date", "ship_method")
-
-
-class NotFoundError(Exception):
-    """An order that does not exist or that the reader may not see: answered 404."""
 
 
 @router.get("/")
@@ -87,7 +83,6 @@ def order_list(
             "until": until or "",
         }
         context = {
-            **_common(who),
             "orders": rows,
             "filters": filters,
             "query": urlencode({name: str(value) for name, value in filters.items() if value}),
@@ -95,7 +90,7 @@ def order_list(
             "page": page,
             "more": len(found) > PAGE_SIZE,
         }
-        return _page(request, who, "orders", context)
+        return render(request, who, "orders", context)
 
 
 @router.get("/orders/{number}")
@@ -255,13 +250,12 @@ def _order_page(
         if order is None or not scope.sees(order):
             raise NotFoundError()
         context = {
-            **_common(who),
             **_order(uow, order, scope, person.role),
             "done": request.query_params.get("done", ""),
             "error": error,
             "problems": problems,
         }
-        return _page(request, who, "order", context, status=status)
+        return render(request, who, "order", context, status=status)
 
 
 def _order(uow: UnitOfWork, order: Order, scope: Scope, role: str) -> dict[str, Any]:
@@ -357,17 +351,3 @@ def _partner_id(uow: UnitOfWork, address: str) -> int | None:
         return None
     partner = uow.partners.by_address(address.strip().lower())
     return -1 if partner is None else partner.id  # an unknown address finds nothing
-
-
-def _common(who: Visitor) -> dict[str, object]:
-    return {"person": who.person, "csrf": who.csrf}
-
-
-def _page(
-    request: Request, who: Visitor, name: str, context: dict[str, Any], status: int = 200
-) -> Response:
-    views = cabinet_of(request).views
-    person = who.person
-    return views.page(
-        name, context, language=person.language, timezone=person.timezone, status=status
-    )

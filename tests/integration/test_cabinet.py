@@ -231,3 +231,31 @@ def test_sign_out_and_deactivation_end_the_session(
         partner.active = False
         uow.commit()
     assert browser.get("/orders", follow_redirects=False).headers["location"] == "/sign-in"
+
+
+def test_a_manager_sees_the_dashboard_and_a_client_its_balance(
+    app_with_people: App, browser: TestClient
+) -> None:
+    """The dashboard counts what waits and shows what is overdue; the client's account shows
+    the debit its AGREE booked; neither page is anyone else's (404)."""
+    app = app_with_people
+    number = agree_and_send(app)
+    app.store(b"not a mail at all", "smtp")  # waits for the processor
+    assert isinstance(app.clock, FixedClock)
+    app.clock.advance(timedelta(days=10))  # past the supplier's deadline to confirm
+    csrf = sign_in(browser, app, MANAGER)
+    assert csrf
+    board = browser.get("/dashboard")
+    assert board.status_code == 200
+    waiting = re.search(r"Messages waiting to be processed</dt><dd>(\d+)<", board.text)
+    assert waiting is not None
+    assert waiting[1] == "1"
+    assert number in board.text  # its supplier's confirmation is overdue
+    assert browser.get("/account").status_code == 404
+    client = other(app)
+    sign_in(client, app, CLIENT)
+    assert client.get("/dashboard").status_code == 404
+    balance = client.get("/account")
+    assert balance.status_code == 200
+    assert number in balance.text
+    assert "debit" in balance.text

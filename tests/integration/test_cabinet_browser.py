@@ -114,6 +114,9 @@ def test_an_order_steered_from_the_cabinet_in_three_languages(
     assert "partly confirmed" in client.inner_text("main")
     row = client.locator("tr", has_text="SAF-2234").inner_text()
     assert re.search(r"\b3\b", row), row
+    client.click("header a[href='/account']")
+    assert number in client.inner_text("main")  # the debit of its AGREE
+    look(client, "client-en-account")
 
     manager = signed_in(chromium, app, base, MANAGER, "manager-ru")
     manager.click(f"text={number}")
@@ -125,3 +128,5 @@ def test_an_order_steered_from_the_cabinet_in_three_languages(
     manager.wait_for_selector(".done")
     assert "DHL Express" in manager.inner_text("main")
     look(manager, "manager-ru-corrected")
+    manager.click("header a[href='/dashboard']")
+    look(manager, "manager-ru-dashboard")
