@@ -1,9 +1,10 @@
 """What a person needs to see of stored mail without reading it whole: who sent a received
-message and its subject (from its header block alone), and the headers, text and attachments
-of a mail mailbot wrote."""
+message and its subject (from its header block alone), the headers, text and attachments of a
+mail mailbot wrote, and any stored mail opened whole for the cabinet."""
 
 from __future__ import annotations
 
+import email
 import email.utils
 import re
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 
 from mailbot.parsers.decoding import decode_8bit, decode_header
+from mailbot.parsers.mime_parts import read_parts
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _SHOWN_HEADERS = (
@@ -26,6 +28,8 @@ _SHOWN_HEADERS = (
     "References",
     "Auto-Submitted",
 )
+# Where a received message says it came from: what a person judges a held message by.
+_ORIGIN_HEADERS = ("Sender", "Return-Path", "Authentication-Results")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +95,47 @@ def read_written(raw: bytes) -> MailView:
             size = len(payload) if isinstance(payload, bytes) else 0
             files.append(AttachedFile(name or "", part.get_content_type(), size))
     return MailView(headers, text, tuple(files))
+
+
+@dataclass(frozen=True, slots=True)
+class MailFile:
+    name: str  # "" when the part gives none
+    content_type: str  # as declared
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedMail:
+    """A stored mail (received or written) opened for a person: its main headers and the ones
+    telling where it came from, each value decoded; its plain text; its HTML as written (markup
+    to show as text, never to render); its files. `problem`: why its body could not be read."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    html: str
+    files: tuple[MailFile, ...]
+    problem: str = ""
+
+
+def open_mail(raw: bytes) -> OpenedMail:
+    """Open any stored mail, however broken (the MIME reading of `mime_parts`). Never raises:
+    a body too hostile to walk leaves the headers alone and says why."""
+    try:
+        tree = email.message_from_bytes(raw)
+        wanted = {name.lower(): name for name in (*_SHOWN_HEADERS, *_ORIGIN_HEADERS)}
+        found = [
+            (wanted[str(key).lower()], " ".join(decode_header(str(value))[0].split()))
+            for key, value in tree.raw_items()
+            if str(key).lower() in wanted
+        ]
+    except Exception as error:  # hostile nesting (RecursionError) or worse
+        return OpenedMail((), "", "", (), f"the mail could not be read: {type(error).__name__}")
+    order = {name: n for n, name in enumerate((*_SHOWN_HEADERS, *_ORIGIN_HEADERS))}
+    headers = tuple(sorted(found, key=lambda item: order[item[0]]))
+    try:
+        parts = read_parts(tree)
+    except Exception as error:
+        problem = f"its body could not be read: {type(error).__name__}"
+        return OpenedMail(headers, "", "", (), problem)
+    files = tuple(MailFile(*found_file) for found_file in parts.files)
+    return OpenedMail(headers, "\n".join(parts.body.plain), "\n".join(parts.body.html), files)

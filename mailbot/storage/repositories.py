@@ -287,9 +287,12 @@ class Inbox:
         query = select(InboundMessage.id, head).where(InboundMessage.id.in_(wanted))
         return {row_id: data or b"" for row_id, data in self.session.execute(query)}
 
-    def with_status(self, status: str | None, limit: int = 100) -> Sequence[InboundMessage]:
-        """The newest messages with `status` (None: any)."""
-        query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    def with_status(
+        self, status: str | None, limit: int = 100, offset: int = 0
+    ) -> Sequence[InboundMessage]:
+        """The newest messages with `status` (None: any), the first `offset` left out."""
+        query = select(InboundMessage).order_by(InboundMessage.id.desc())
+        query = query.limit(limit).offset(offset)
         if status:
             query = query.where(InboundMessage.status == status)
         return self.session.scalars(query).all()
