@@ -26,9 +26,12 @@ def managing(who: Visitor) -> None:
         raise NotFoundError()
 
 
-def shown(raw: bytes) -> dict[str, Any]:
-    """The template context of a mail: headers, text, its HTML as source and as text, files."""
+def shown(raw: bytes, *, headers_only: bool = False) -> dict[str, Any]:
+    """The template context of a mail: headers, text, its HTML as source and as text, files;
+    with `headers_only`, its headers alone."""
     mail = open_mail(raw)
+    if headers_only:
+        mail = OpenedMail(mail.headers, "", "", ())
     return {
         "headers": mail.headers,
         "text": mail.text,

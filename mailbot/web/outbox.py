@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from mailbot.domain.mail import OutboundStatus
 from mailbot.services.outbox.cancelling import CancelError, cancel_mail
 from mailbot.services.outbox.retrying import RetryError, retry_mail
+from mailbot.services.sign_in import LINK_KIND
 from mailbot.web.cabinet import NotFoundError, Posting, Signed, Visitor, cabinet_of, render
 from mailbot.web.mail_shown import PAGE_SIZE, download, managing, shown
 
@@ -55,7 +56,7 @@ def mail_file(request: Request, who: Signed, outbound_id: int, number: int) -> R
     managing(who)
     with cabinet_of(request).app.uow() as uow:
         mail = uow.outbox.get(outbound_id)
-        if mail is None:
+        if mail is None or mail.kind == LINK_KIND:
             raise NotFoundError()
         raw = mail.raw
     return download(raw, number)
@@ -112,12 +113,14 @@ def _mail_page(
         mail = uow.outbox.get(outbound_id)
         if mail is None:
             raise NotFoundError()
+        withheld = mail.kind == LINK_KIND
         context = {
             "mail": mail,
+            "withheld": withheld,
             "may_retry": mail.status in RETRIED,
             "may_cancel": mail.status in CANCELLED,
             "done": request.query_params.get("done", ""),
             "error": error,
-            **shown(mail.raw),
+            **shown(mail.raw, headers_only=withheld),
         }
         return render(request, who, "outgoing", context, status=status)

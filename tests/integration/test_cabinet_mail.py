@@ -17,7 +17,7 @@ from mailbot.http.app import create_app
 from mailbot.outbound.transport import DeliveryError
 from mailbot.services.partners.registry import add_partner
 from mailbot.storage.models import OutboundMessage
-from tests.cabinet import sign_in
+from tests.cabinet import ask_for_link, link_for, sign_in
 from tests.fakes import RecordingTransport
 from tests.lifecycle import CLIENT, quote
 from tests.mail import mail
@@ -229,3 +229,38 @@ def test_an_outgoing_mail_shows_its_headers_text_and_files(desk: App, manager: T
     assert "Message-ID" in page
     assert "BPW-0310" in page
     assert "Cancel the mail" in page
+
+
+def test_the_pages_speak_the_managers_language(desk: App) -> None:
+    """A Russian-speaking manager reads the menu, the quarantine and the outbox in Russian."""
+    add_partner(
+        desk.uow, name="Стол", role="manager", addresses=["stol@distributor.example"],
+        language="ru", group="", currency="EUR", now=desk.clock.now(),
+    )  # fmt: skip
+    held = held_message(desk)
+    quote(desk)
+    with TestClient(create_app(desk)) as russian:
+        sign_in(russian, desk, "stol@distributor.example")
+        listing = russian.get("/quarantine").text
+        assert "<h1>Карантин</h1>" in listing
+        assert 'href="/outbox">Исходящие</a>' in listing
+        page = russian.get(f"/quarantine/{held}").text
+        assert "Обработать заново" in page
+        assert "Вложения" in page
+        mail_page = russian.get(f"/outbox/{the_quote(desk).id}").text
+        assert "ожидает отправки" in mail_page
+        assert "Отменить письмо" in mail_page
+
+
+def test_a_sign_in_link_is_never_shown_in_the_outbox(desk: App, manager: TestClient) -> None:
+    """A manager sees that a client was mailed a sign-in link, never the link itself."""
+    with TestClient(create_app(desk)) as client:
+        assert ask_for_link(client, CLIENT) == 200
+    (link,) = [m for m in outbox(desk) if m.recipient == CLIENT]
+    token = link_for(desk, CLIENT).rsplit("/", 1)[1]
+    page = manager.get(f"/outbox/{link.id}")
+    assert page.status_code == 200
+    assert CLIENT in page.text
+    assert token not in page.text
+    assert "only its headers are shown" in page.text
+    assert manager.get(f"/outbox/{link.id}/files/1").status_code == 404
