@@ -17,6 +17,8 @@ from mailbot.http.app import create_app
 from mailbot.outbound.transport import DeliveryError
 from mailbot.services.partners.registry import add_partner
 from mailbot.storage.models import OutboundMessage
+from mailbot.web import outbox as outbox_pages
+from mailbot.web import quarantine
 from tests.cabinet import ask_for_link, link_for, sign_in
 from tests.fakes import RecordingTransport
 from tests.lifecycle import CLIENT, quote
@@ -264,3 +266,25 @@ def test_a_sign_in_link_is_never_shown_in_the_outbox(desk: App, manager: TestCli
     assert token not in page.text
     assert "only its headers are shown" in page.text
     assert manager.get(f"/outbox/{link.id}/files/1").status_code == 404
+
+
+def test_the_lists_go_by_pages_newest_first(
+    desk: App, manager: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One a page: the newest quarantined message first, the older on page 2; the outbox's
+    page links keep its status filter."""
+    monkeypatch.setattr(quarantine, "PAGE_SIZE", 1)
+    monkeypatch.setattr(outbox_pages, "PAGE_SIZE", 1)
+    older, newer = held_message(desk), held_message(desk)
+    first = manager.get("/quarantine").text
+    assert f'href="/quarantine/{newer}"' in first
+    assert f'href="/quarantine/{older}"' not in first
+    assert 'href="/quarantine?page=2"' in first
+    second = manager.get("/quarantine?page=2").text
+    assert f'href="/quarantine/{older}"' in second
+    assert 'href="/quarantine?page=1"' in second
+    assert 'href="/quarantine?page=3"' not in second
+    quote(desk)  # pending beside the manager's sign-in link
+    pending = manager.get("/outbox?status=pending").text
+    assert 'href="/outbox?status=pending&amp;page=2"' in pending
+    assert manager.get("/outbox?status=nothing").status_code == 422
