@@ -9,7 +9,7 @@ import email.utils
 import re
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 
 from mailbot.parsers.decoding import decode_8bit, decode_header
@@ -119,23 +119,29 @@ class OpenedMail:
 
 def open_mail(raw: bytes) -> OpenedMail:
     """Open any stored mail, however broken (the MIME reading of `mime_parts`). Never raises:
-    a body too hostile to walk leaves the headers alone and says why."""
+    a body too hostile to walk (nested thousands deep) leaves the headers alone and says why."""
     try:
         tree = email.message_from_bytes(raw)
-        wanted = {name.lower(): name for name in (*_SHOWN_HEADERS, *_ORIGIN_HEADERS)}
-        found = [
-            (wanted[str(key).lower()], " ".join(decode_header(str(value))[0].split()))
-            for key, value in tree.raw_items()
-            if str(key).lower() in wanted
-        ]
-    except Exception as error:  # hostile nesting (RecursionError) or worse
-        return OpenedMail((), "", "", (), f"the mail could not be read: {type(error).__name__}")
-    order = {name: n for n, name in enumerate((*_SHOWN_HEADERS, *_ORIGIN_HEADERS))}
-    headers = tuple(sorted(found, key=lambda item: order[item[0]]))
-    try:
         parts = read_parts(tree)
-    except Exception as error:
-        problem = f"its body could not be read: {type(error).__name__}"
+    except Exception as error:  # RecursionError on hostile nesting, or worse
+        problem = f"its body could not be read ({type(error).__name__})"
+        try:
+            headers = _headers(BytesHeaderParser(policy=policy.compat32).parsebytes(raw))
+        except Exception:
+            headers = ()
         return OpenedMail(headers, "", "", (), problem)
-    files = tuple(MailFile(*found_file) for found_file in parts.files)
-    return OpenedMail(headers, "\n".join(parts.body.plain), "\n".join(parts.body.html), files)
+    files = tuple(MailFile(*found) for found in parts.files)
+    text, html = "\n".join(parts.body.plain), "\n".join(parts.body.html)
+    return OpenedMail(_headers(tree), text, html, files)
+
+
+def _headers(tree: Message) -> tuple[tuple[str, str], ...]:
+    """The headers a person asks about, each decoded on one line, in the order above."""
+    names = (*_SHOWN_HEADERS, *_ORIGIN_HEADERS)
+    wanted = {name.lower(): name for name in names}
+    found = [
+        (wanted[str(key).lower()], " ".join(decode_header(str(value))[0].split()))
+        for key, value in tree.raw_items()
+        if str(key).lower() in wanted
+    ]
+    return tuple(sorted(found, key=lambda item: names.index(item[0])))
