@@ -200,6 +200,26 @@ class Vouchers:
         for row in self.session.execute(query):
             yield row[0], row[1], row[2]
 
+    def of_client(
+        self, client_id: int
+    ) -> Sequence[tuple[VoucherCode, VoucherCampaign, str | None]]:
+        """The codes issued to one client, newest first, with their campaigns and the status
+        of each code's newest redemption (None: never used)."""
+        newest = (
+            select(VoucherRedemption.status)
+            .where(VoucherRedemption.code_id == VoucherCode.id)
+            .order_by(VoucherRedemption.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(VoucherCode, VoucherCampaign, newest)
+            .join(VoucherCampaign, VoucherCampaign.id == VoucherCode.campaign_id)
+            .where(VoucherCode.client_id == client_id)
+            .order_by(VoucherCode.id.desc())
+        )
+        return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
+
     def codes_for(
         self, codes: Iterable[str], client_id: int, *, history_in: str | None = None
     ) -> LookedUp:
