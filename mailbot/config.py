@@ -415,6 +415,8 @@ class HttpConfig(_Section):
     rate_limit_per_minute: int = Field(600, gt=0)
     # The most a call centre's compensation code may be worth, with its currency.
     max_compensation: str = Field("50.00 EUR", pattern=r"^\d{1,9}(\.\d{1,2})? [A-Z]{3}$")
+    # The longest a shop's or a till's reservation of voucher codes may hold them, in seconds.
+    max_hold_seconds: int = Field(86400, gt=0, le=30 * 86400)
 
 
 class RabbitmqConfig(_Section):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 
 from mailbot.bootstrap import App
-from mailbot.http import campaigns, health, metrics, orders, problems, vouchers
+from mailbot.http import campaigns, health, metrics, orders, problems, voucher_sales, vouchers
 from mailbot.http.auth import Caller, caller
 from mailbot.http.idempotency import Idempotency
 from mailbot.http.rate_limit import RateLimit
@@ -49,6 +49,7 @@ def create_app(app: App) -> FastAPI:
     application.include_router(metrics.router)
     application.include_router(api)
     application.include_router(vouchers.router)
+    application.include_router(voucher_sales.router)
     application.include_router(orders.router)
     application.include_router(campaigns.router)
     return application

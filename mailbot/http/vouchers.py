@@ -20,7 +20,7 @@ from mailbot.http.problems import ApiError
 from mailbot.services.vouchers.campaigns import VoucherError
 from mailbot.services.vouchers.compensation import compensate
 from mailbot.services.vouchers.order_codes import OrderVouchers
-from mailbot.services.vouchers.validation import BasketItem, validate_codes
+from mailbot.services.vouchers.validation import BasketItem, Buyer, validate_codes
 
 router = APIRouter(prefix="/api/v1/vouchers", tags=["vouchers"])
 
@@ -170,7 +170,7 @@ def validate(
             )
         items = [BasketItem(line.sku, line.quantity, line.unit_price) for line in body.lines]
         on = app.clock.now().astimezone(app.deadlines.zone_of(customer.timezone)).date()
-        judged = validate_codes(uow, customer, items, body.codes, rules=app.rules, on=on)
+        judged = validate_codes(uow, Buyer.of(customer), items, body.codes, rules=app.rules, on=on)
     return _answer(judged.quote, judged.vouchers, body.language)
 
 
