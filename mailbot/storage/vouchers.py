@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
+    case,
     func,
     insert,
     or_,
@@ -422,6 +423,15 @@ class Vouchers:
         for campaign_id, status, count in self.session.execute(query):
             counts.setdefault(campaign_id, {})[status] = count
         return counts
+
+    def channel_counts(self) -> dict[tuple[int, str, str], int]:
+        """How many redemptions each campaign has in each status, by channel: "api" for those
+        reserved over the HTTP API, "mail" for the rest."""
+        channel = case((VoucherRedemption.api_key_id.is_(None), "mail"), else_="api")
+        query = select(
+            VoucherRedemption.campaign_id, channel, VoucherRedemption.status, func.count()
+        ).group_by(VoucherRedemption.campaign_id, channel, VoucherRedemption.status)
+        return {(row[0], row[1], row[2]): row[3] for row in self.session.execute(query)}
 
     def code_counts(self) -> dict[int, int]:
         """How many codes each campaign has."""
