@@ -26,6 +26,16 @@ router = APIRouter(prefix="/api/v1/vouchers", tags=["vouchers"])
 
 MAX_LINES = 2000
 MAX_CODES = 20
+# A validated basket links to its reservation (see voucher_sales: reserve → redeem → rollback),
+# for clients and schemathesis' stateful mode.
+VALIDATED_LINKS = {
+    "Reserve": {
+        "operationId": "reserve",
+        "requestBody": {
+            part: f"$request.body#/{part}" for part in ("customer", "currency", "lines", "codes")
+        },
+    },
+}
 
 
 class LineIn(BaseModel):
@@ -144,7 +154,13 @@ def failed(check: Check) -> FailedRule:
     )
 
 
-@router.post("/validate", responses={404: {"description": "No such customer"}})
+@router.post(
+    "/validate",
+    responses={
+        200: {"description": "Each code judged", "links": VALIDATED_LINKS},
+        404: {"description": "No such customer"},
+    },
+)
 def validate(
     body: ValidateIn,
     request: Request,
