@@ -384,8 +384,9 @@ class Vouchers:
         )
         return self.session.scalars(query).one()
 
-    def expired(self, now: datetime) -> Sequence[VoucherRedemption]:
-        """Reservations whose hold ran out before `now`, by campaign."""
+    def expired(self, now: datetime, *, without_order: bool = False) -> Sequence[VoucherRedemption]:
+        """Reservations whose hold ran out before `now` (`without_order`: only those of no
+        order), by campaign."""
         query = (
             select(VoucherRedemption)
             .where(
@@ -394,6 +395,8 @@ class Vouchers:
             )
             .order_by(VoucherRedemption.campaign_id, VoucherRedemption.id)
         )
+        if without_order:
+            query = query.where(VoucherRedemption.order_id.is_(None))
         return self.session.scalars(query).all()
 
     def redemptions(self, *, campaign_id: int | None = None, code_id: int | None = None,

@@ -17,7 +17,6 @@ from mailbot.domain.api_roles import ApiRole
 from mailbot.http.app import create_app
 from mailbot.services.api_keys import issue_key
 from mailbot.services.vouchers.campaigns import Limits, create_campaign
-from mailbot.services.vouchers.redemptions import release_expired
 from mailbot.storage.models import Event, VoucherRedemption
 from tests.fakes import FixedClock
 from tests.vouchers import TERMS
@@ -207,9 +206,8 @@ def test_an_expired_hold_is_released_as_mails_are(
     late = client.post(REDEEM, json={"reservations": [reservation], "order_ref": "L"},
                        headers=shop)  # fmt: skip
     assert late.status_code == 409
-    with app.uow() as uow:
-        assert release_expired(uow, now=clock.now()) == 1
-        uow.commit()
+    report = app.jobs.run_due(clock.now())  # the scheduler's tick
+    assert report.holds_released == 1
     assert client.get(f"{RESERVE}/{reservation}", headers=shop).json()["status"] == "released"
     assert used(app) == 0
 

@@ -16,7 +16,12 @@ from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.errors import MailbotError
 from mailbot.services.orders.taking import OrderRules
 from mailbot.services.vouchers.order_codes import OrderVouchers
-from mailbot.services.vouchers.redemptions import redeem_held, release_held, reserve
+from mailbot.services.vouchers.redemptions import (
+    redeem_held,
+    release_expired,
+    release_held,
+    reserve,
+)
 from mailbot.services.vouchers.validation import BasketItem, Buyer, validate_codes
 from mailbot.storage.models import VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -160,6 +165,17 @@ def release(
         held = _held(uow, found)
         uow.commit()
     return held
+
+
+def release_lapsed(unit: Callable[[], UnitOfWork], now: datetime) -> int:
+    """Release the reservations of shops and tills (no order: a quote's are released when its
+    deadline runs out) whose hold ran out before `now`, as the scheduler does on each tick;
+    how many. One transaction."""
+    with unit() as uow:
+        released = release_expired(uow, now=now, without_order=True)
+        if released:
+            uow.commit()
+    return released
 
 
 def show(unit: Callable[[], UnitOfWork], redemption_id: int, *, key: Key) -> Held:

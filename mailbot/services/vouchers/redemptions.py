@@ -383,11 +383,13 @@ def release(
     return tuple(redemptions)
 
 
-def release_expired(uow: UnitOfWork, *, now: datetime) -> int:
+def release_expired(uow: UnitOfWork, *, now: datetime, without_order: bool = False) -> int:
     """Release every reservation whose hold ran out before `now` (a quote expired, a till's
-    hold ran out); how many. One redeemed meanwhile (over the API) stays redeemed."""
+    hold ran out), with `without_order` only those of no order (a shop's, a till's); how many.
+    One redeemed meanwhile (over the API) stays redeemed."""
     released = 0
-    for redemption in uow.vouchers.expired(now):  # in campaign order, for the locks
+    expired = uow.vouchers.expired(now, without_order=without_order)
+    for redemption in expired:  # in campaign order, for the locks
         released += _release(uow, redemption, None, now, "hold expired", only=RESERVED)
     uow.flush()
     return released
