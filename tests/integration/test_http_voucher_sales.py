@@ -102,7 +102,7 @@ def test_a_till_reserves_redeems_and_rolls_back_counting_as_mail_does(
         assert stored.release_reason == "returned"
     for kind in ("voucher.code_reserved", "voucher.code_redeemed", "voucher.code_released"):
         (event,) = events(app, kind)
-        assert event["by"] == "till 1"
+        assert event["by"] == "till 1 (HTTP API)"
     assert events(app, "voucher.code_redeemed")[0]["order_ref"] == "R-77"
 
 

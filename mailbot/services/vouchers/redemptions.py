@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from mailbot.domain.actors import HTTP_API, Actor
 from mailbot.domain.events import EventType, money
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.codes import loose_form, normalise_code
@@ -305,9 +306,11 @@ def _reserved(
     uow.events.record(EventType.VOUCHER_CODE_RESERVED, campaign_id, payload, now)
 
 
-def _channel(customer_ref: str | None, order_ref: str | None, by: str | None) -> dict[str, str]:
+def _channel(customer_ref: str | None, order_ref: str | None, key: str | None) -> dict[str, str]:
     """What an event tells of a step taken over the HTTP API: the retail customer's reference,
-    the channel's order reference, the API key's name (nothing for a step by mail)."""
+    the channel's order reference, the API key (named as `signed` names who acted: "till 1
+    (HTTP API)"); nothing for a step by mail."""
+    by = None if key is None else Actor(key, HTTP_API).label
     told = {"customer_ref": customer_ref, "order_ref": order_ref, "by": by}
     return {name: value for name, value in told.items() if value is not None}
 
