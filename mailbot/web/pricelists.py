@@ -58,30 +58,32 @@ def history(
 
 
 @router.get("/pricelists/{version_id}")
-def version_page(request: Request, who: Signed, version_id: int) -> Response:
-    return _version_page(request, who, version_id)
+def version_page(request: Request, who: Signed, version_id: str) -> Response:
+    return _version_page(request, who, _number(version_id))
 
 
 @router.post("/pricelists/{version_id}/release")
 def release(
     request: Request,
     who: Posting,
-    version_id: int,
+    version_id: str,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """A manager applies a held version: it replaces the supplier's active list."""
-    return _decide(request, who, version_id, versions.release_price_list, reason, "released")
+    decide = versions.release_price_list
+    return _decide(request, who, _number(version_id), decide, reason, "released")
 
 
 @router.post("/pricelists/{version_id}/reject")
 def reject(
     request: Request,
     who: Posting,
-    version_id: int,
+    version_id: str,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """A manager refuses a held version; the supplier's active list stays."""
-    return _decide(request, who, version_id, versions.reject_price_list, reason, "rejected")
+    decide = versions.reject_price_list
+    return _decide(request, who, _number(version_id), decide, reason, "rejected")
 
 
 def _decide(
@@ -129,6 +131,13 @@ def _version_page(
         "error": error,
     }
     return render(request, who, "pricelist", context, status=status)
+
+
+def _number(text: str) -> int:
+    """A version's number from its address; any other text is a page that does not exist."""
+    if not text.isdigit() or len(text) > 18:
+        raise NotFoundError()
+    return int(text)
 
 
 def _sees(who: Visitor, version: PriceList) -> bool:

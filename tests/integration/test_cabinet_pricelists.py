@@ -113,6 +113,8 @@ def test_each_route_answers_only_its_readers(people: App) -> None:
         ("GET", "/prices/xlsx"): {"manager": 404, "client": 200, "supplier": 404,
                                   "another supplier": 404, "another client": 200},
         ("GET", "/prices/pdf"): {"manager": 404, "client": 404, "supplier": 404},
+        ("GET", "/pricelists/99999"): {"manager": 404, "supplier": 404},
+        ("GET", "/pricelists/v1"): {"manager": 404, "supplier": 404},
     }  # fmt: skip
     signed_out = TestClient(create_app(app))
     for (method, path), statuses in expected.items():
@@ -189,21 +191,27 @@ def test_a_broken_file_gets_a_clear_report_and_loses_nothing(
     assert "Traceback" not in page
 
 
-def test_a_file_larger_than_a_mail_is_refused_unread(
+def test_an_upload_has_the_limits_of_a_mailed_list(
     config: Config, engine: Engine, transport: RecordingTransport, clock: FixedClock
 ) -> None:
-    """The upload's limit is the largest mail mailbot takes (`smtp_ingress.max_message_bytes`)."""
+    """No larger than the largest mail mailbot takes (`smtp_ingress.max_message_bytes`: larger
+    is refused unread), and no more rows than `price_lists.max_rows`."""
     ingress = config.smtp_ingress.model_copy(update={"max_message_bytes": 1000})
-    small = config.model_copy(update={"smtp_ingress": ingress})
+    lists = config.price_lists.model_copy(update={"max_rows": 5})
+    small = config.model_copy(update={"smtp_ingress": ingress, "price_lists": lists})
     app = seeded(bootstrap(small, engine=engine, transport=transport, clock=clock))
     browser, csrf = browser_for(app, OWN_SUPPLIER)
-    rows = b"".join(b"P-%d;Pad;1.00\n" % n for n in range(200))
-    assert upload(browser, csrf, b"sku;name;price\n" + rows)[0] == 413
+    rows = [b"P-%d;Pad;1.00\n" % n for n in range(200)]
+    assert upload(browser, csrf, b"sku;name;price\n" + b"".join(rows))[0] == 413
     big = b"sku;name;price\n" + b"".join(b"P-%d;Pad;1.00\n" % n for n in range(20_000))
     status, page = upload(browser, csrf, big)
     assert status == 413
     assert "the most we take, so nothing was imported" in page
+    status, page = upload(browser, csrf, b"sku;name;price\n" + b"".join(rows[:8]))
+    assert status == 422
+    assert "too many rows: at most 5 are read" in page
     assert versions_of(app, OWN_SUPPLIER) == []
+    assert upload(browser, csrf, b"sku;name;price\n" + b"".join(rows[:3]))[0] == 200
 
 
 def test_a_held_version_released_by_the_manager_becomes_active(

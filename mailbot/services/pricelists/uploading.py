@@ -17,7 +17,7 @@ from mailbot.services.pricelists.importing import (
     PriceListSettings,
     import_price_list,
 )
-from mailbot.services.pricelists.versions import VersionError, tell_managers_of_hold
+from mailbot.services.pricelists.versions import tell_managers_of_hold
 from mailbot.storage.unit_of_work import UnitOfWork
 
 
@@ -46,7 +46,7 @@ def upload_price_list(
     with uow() as unit:
         supplier = unit.partners.get(supplier_id)
         if supplier is None:
-            raise VersionError(f"no partner {supplier_id}")
+            raise PriceListError(f"no partner {supplier_id}")
         try:
             imported = import_price_list(
                 unit,
