@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from mailbot.bootstrap import App
-from mailbot.web import desk, orders, partners, signing_in, vouchers
+from mailbot.web import desk, orders, partners, price_files, pricelists, signing_in, vouchers
 from mailbot.web.cabinet import BadFormError, Cabinet, NotFoundError, SignedOutError, cabinet_of
 from mailbot.web.security import secure_headers
 
@@ -27,6 +27,8 @@ def install(application: FastAPI, app: App) -> None:
     application.include_router(desk.router)
     application.include_router(partners.router)
     application.include_router(vouchers.router)
+    application.include_router(price_files.router)
+    application.include_router(pricelists.router)
 
     async def on_signed_out(_request: Request, _error: Exception) -> Response:
         return RedirectResponse("/sign-in", status_code=303)

@@ -30,8 +30,8 @@ ADDRESSES = {
 }
 OUT = 303  # sent to the sign-in page
 
-# route → the status each reader gets, in the order of READERS; {number} and {client} are
-# filled in with the order and its client's partner id.
+# route → the status each reader gets, in the order of READERS; {number}, {client} and
+# {pricelist} are filled in with the order, its client's partner id and the supplier's list.
 GETS: dict[str, tuple[int, ...]] = {
     "/orders": (200, 200, 200, 200, 200, OUT),
     "/orders/{number}": (200, 200, 404, 200, 404, OUT),
@@ -41,6 +41,10 @@ GETS: dict[str, tuple[int, ...]] = {
     "/partners": (200, 404, 404, 404, 404, OUT),
     "/partners/{client}": (200, 404, 404, 404, 404, OUT),
     "/vouchers": (200, 404, 404, 404, 404, OUT),
+    "/pricelists": (200, 404, 404, 200, 200, OUT),
+    "/pricelists/{pricelist}": (200, 404, 404, 200, 404, OUT),
+    "/prices": (404, 200, 200, 404, 404, OUT),
+    "/prices/xlsx": (404, 200, 200, 404, 404, OUT),
 }
 # form → the status each signed-in reader's post gets with its own CSRF token (nothing that
 # would change the order is let through to another partner).
@@ -49,6 +53,7 @@ POSTS: dict[str, tuple[int, ...]] = {
     "/orders/{number}/confirmation": (404, 404, 404, 200, 404),
     "/orders/{number}/matrix": (200, 404, 404, 404, 404),
     "/partners/{client}/payments": (200, 404, 404, 404, 404),
+    "/pricelists/{pricelist}/reject": (409, 404, 404, 404, 404),  # the supplier's list is active
 }
 FORMS = {
     "/orders/{number}/confirmation": {"q:BPW-0310": "2"},
@@ -59,6 +64,7 @@ FORMS = {
         "reason": "phone",
     },
     "/partners/{client}/payments": {"amount": "1"},
+    "/pricelists/{pricelist}/reject": {"reason": "checked"},
 }
 
 
@@ -73,7 +79,10 @@ def world(app: App) -> Iterator[tuple[App, dict[str, str], dict[str, tuple[TestC
     with app.uow() as uow:
         client = uow.partners.by_address(CLIENT)
         assert client is not None
-        values = {"number": number, "client": str(client.id)}
+        supplier = uow.partners.by_address(SUPPLIER)
+        assert supplier is not None
+        ((version, _),) = uow.versions.newest(supplier.id)
+        values = {"number": number, "client": str(client.id), "pricelist": str(version.id)}
     browsers: dict[str, tuple[TestClient, str]] = {}
     for reader, address in ADDRESSES.items():
         browser = TestClient(create_app(app))
