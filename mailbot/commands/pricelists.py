@@ -105,24 +105,30 @@ def diff(
 
 @click.command("release")
 @click.argument("version_id", type=int)
+@click.option("--reason", default="", help="Why, kept with the decision.")
 @pass_context
-def release(context: Context, version_id: int) -> None:
+def release(context: Context, version_id: int, reason: str) -> None:
     """Apply a held price list version: it replaces the supplier's active list."""
     app = context.app()
     with failures():
-        versions.release_price_list(app.uow, version_id, now=app.clock.now(), by=context.actor)
+        versions.release_price_list(
+            app.uow, version_id, now=app.clock.now(), by=context.actor, reason=reason
+        )
     context.acted(f"price list version {version_id} released")
     click.echo(f"price list version {version_id} is active")
 
 
 @click.command("reject")
 @click.argument("version_id", type=int)
+@click.option("--reason", default="", help="Why, kept with the decision.")
 @pass_context
-def reject(context: Context, version_id: int) -> None:
+def reject(context: Context, version_id: int, reason: str) -> None:
     """Refuse a held price list version; the supplier's active list stays."""
     app = context.app()
     with failures():
-        versions.reject_price_list(app.uow, version_id, now=app.clock.now(), by=context.actor)
+        versions.reject_price_list(
+            app.uow, version_id, now=app.clock.now(), by=context.actor, reason=reason
+        )
     context.acted(f"price list version {version_id} rejected")
     click.echo(f"price list version {version_id} is rejected")
 

@@ -47,11 +47,12 @@ class Events:
         pending: bool = False,
         kind: str | None = None,
         order: str | None = None,
+        price_list: int | None = None,
         since: datetime | None = None,
         limit: int | None = None,
     ) -> Sequence[Event]:
-        """Events oldest first: only unpublished ones (`pending`), of one type, of one order,
-        that happened at `since` or after; the newest `limit` of them."""
+        """Events oldest first: only unpublished ones (`pending`), of one type, of one order
+        or price list version, that happened at `since` or after; the newest `limit` of them."""
         query = select(Event)
         if pending:
             query = query.where(Event.published_at.is_(None))
@@ -59,6 +60,10 @@ class Events:
             query = query.where(Event.type == kind)
         if order is not None:
             query = query.where(Event.aggregate_type == "order", Event.aggregate_id == order)
+        if price_list is not None:
+            query = query.where(
+                Event.aggregate_type == "price_list", Event.aggregate_id == str(price_list)
+            )
         if since is not None:
             query = query.where(Event.occurred_at >= since)
         if limit is not None:

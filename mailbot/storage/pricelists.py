@@ -47,6 +47,16 @@ class PriceVersions:
         )
         return self.session.scalars(query).all()
 
+    def newest(
+        self, supplier_id: int | None = None, limit: int = 100
+    ) -> Sequence[tuple[PriceList, Partner]]:
+        """Versions of every supplier's list (or of one), newest first, with their supplier."""
+        query = select(PriceList, Partner).join(Partner, Partner.id == PriceList.supplier_id)
+        if supplier_id is not None:
+            query = query.where(PriceList.supplier_id == supplier_id)
+        query = query.order_by(PriceList.id.desc()).limit(limit)
+        return [(version, partner) for version, partner in self.session.execute(query)]
+
     def replaced_before(self, supplier_id: int, version_id: int) -> PriceList | None:
         """The version that was applied last before `version_id`."""
         query = (

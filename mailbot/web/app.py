@@ -11,7 +11,17 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from mailbot.bootstrap import App
-from mailbot.web import desk, orders, outbox, quarantine, signing_in
+from mailbot.web import (
+    desk,
+    orders,
+    outbox,
+    partners,
+    price_files,
+    pricelists,
+    quarantine,
+    signing_in,
+    vouchers,
+)
 from mailbot.web.cabinet import BadFormError, Cabinet, NotFoundError, SignedOutError, cabinet_of
 from mailbot.web.security import secure_headers
 
@@ -25,6 +35,10 @@ def install(application: FastAPI, app: App) -> None:
     application.include_router(signing_in.router)
     application.include_router(orders.router)
     application.include_router(desk.router)
+    application.include_router(partners.router)
+    application.include_router(vouchers.router)
+    application.include_router(price_files.router)
+    application.include_router(pricelists.router)
     application.include_router(quarantine.router)
     application.include_router(outbox.router)
 

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Request, Response
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.money import Money
 from mailbot.services.orders import ledger
+from mailbot.storage.models import Partner
+from mailbot.storage.unit_of_work import UnitOfWork
 from mailbot.web.cabinet import NotFoundError, Signed, cabinet_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -58,17 +60,22 @@ def account(request: Request, who: Signed) -> Response:
         client = uow.partners.get(who.person.partner_id)
         assert client is not None  # the session's partner, checked live by `visitor`
         held = ledger.account(uow, client, entries=0)
-        lines = ledger.statement(uow, client, limit=STATEMENT_LINES)
-        rows = [
-            {
-                "at": line.entry.at,
-                "kind": line.entry.kind,
-                "note": line.entry.note,
-                "amount": Money(line.entry.amount, line.entry.currency),
-                "order": line.order_number,
-                "balance": line.balance,
-            }
-            for line in reversed(lines)
-        ]
-        context = {"account": held, "lines": rows}
+        context = {"account": held, "lines": statement_rows(uow, client)}
         return render(request, who, "account", context)
+
+
+def statement_rows(uow: UnitOfWork, client: Partner) -> list[dict[str, object]]:
+    """The client's newest ledger entries, newest first, each with its order and the balance
+    after it."""
+    return [
+        {
+            "at": line.entry.at,
+            "kind": line.entry.kind,
+            "note": line.entry.note,
+            "by": line.entry.created_by,
+            "amount": Money(line.entry.amount, line.entry.currency),
+            "order": line.order_number,
+            "balance": line.balance,
+        }
+        for line in reversed(ledger.statement(uow, client, limit=STATEMENT_LINES))
+    ]

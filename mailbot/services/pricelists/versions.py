@@ -26,32 +26,49 @@ class VersionError(MailbotError):
 
 
 def release_price_list(
-    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime, by: Actor | None = None
+    uow: Callable[[], UnitOfWork],
+    version_id: int,
+    *,
+    now: datetime,
+    by: Actor | None = None,
+    reason: str = "",
 ) -> PriceList:
     """Apply a held version: it becomes the supplier's active list, the old one replaced
-    (`by`: the manager who decided, in the event recorded)."""
+    (`by`: the manager who decided, and `reason` why, in the event recorded)."""
     with uow() as unit:
         version = _held(unit, version_id)
         activate(unit, version, now)
         version.decided_at = now
-        payload = signed({"price_list": version.id, "supplier": version.supplier_id}, by)
+        payload = _decision(version, by, reason)
         unit.events.record(EventType.PRICE_LIST_RELEASED, version.id, payload, now)
         unit.commit()
         return version
 
 
 def reject_price_list(
-    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime, by: Actor | None = None
+    uow: Callable[[], UnitOfWork],
+    version_id: int,
+    *,
+    now: datetime,
+    by: Actor | None = None,
+    reason: str = "",
 ) -> PriceList:
     """Refuse a held version for good; the supplier's active list stays as it is (`by`: the
-    manager who decided, in the event recorded)."""
+    manager who decided, and `reason` why, in the event recorded)."""
     with uow() as unit:
         version = _held(unit, version_id)
         unit.versions.set_status(version, PriceListStatus.REJECTED, now)
-        payload = signed({"price_list": version.id, "supplier": version.supplier_id}, by)
+        payload = _decision(version, by, reason)
         unit.events.record(EventType.PRICE_LIST_REJECTED, version.id, payload, now)
         unit.commit()
         return version
+
+
+def _decision(version: PriceList, by: Actor | None, reason: str) -> dict[str, object]:
+    payload: dict[str, object] = {"price_list": version.id, "supplier": version.supplier_id}
+    if reason.strip():
+        payload["reason"] = reason.strip()
+    return signed(payload, by)
 
 
 def _held(uow: UnitOfWork, version_id: int) -> PriceList:

@@ -1,0 +1,128 @@
+"""Vouchers in the cabinet: a manager's campaigns (limits, use, terms, redemptions), issuing a
+serial campaign's codes and exporting them, as `mailbot vouchers list|show|generate|export`
+do; and a client's own codes with their state."""
+
+from __future__ import annotations
+
+import io
+import random
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from mailbot.domain.vouchers.redemptions import HOLDING
+from mailbot.errors import MailbotError
+from mailbot.outbound.sheets import write_text_table
+from mailbot.services.vouchers.campaigns import (
+    EXPORT_HEADERS,
+    campaign_rows,
+    describe,
+    export_rows,
+    generate_codes,
+)
+from mailbot.web.cabinet import NotFoundError, Posting, Signed, Visitor, cabinet_of, render
+
+router = APIRouter(include_in_schema=False)
+
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _manager(who: Visitor) -> None:
+    if who.person.role != "manager":
+        raise NotFoundError()
+
+
+@router.get("/vouchers")
+def campaigns(request: Request, who: Signed) -> Response:
+    _manager(who)
+    with cabinet_of(request).app.uow() as uow:
+        return render(request, who, "vouchers", {"campaigns": campaign_rows(uow)})
+
+
+@router.get("/vouchers/{name}")
+def campaign(request: Request, who: Signed, name: str) -> Response:
+    return _campaign_page(request, who, name)
+
+
+@router.post("/vouchers/{name}/codes")
+def issue(
+    request: Request,
+    who: Posting,
+    name: str,
+    count: Annotated[int, Form(ge=1, le=10_000)],
+    clients: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """Issue `count` codes of a serial campaign, or `count` to each client listed (addresses
+    separated by spaces, commas or lines)."""
+    _manager(who)
+    app = cabinet_of(request).app
+    addresses = [a for a in clients.replace(",", " ").split() if a]
+    try:
+        generate_codes(
+            app.uow, campaign=name, count=count, clients=addresses, rng=random.SystemRandom(),
+            now=app.clock.now(), by=who.actor,
+        )  # fmt: skip
+    except MailbotError as error:
+        return _campaign_page(request, who, name, error=str(error), status=422)
+    return RedirectResponse(f"/vouchers/{name}?done=issued", status_code=303)
+
+
+@router.get("/vouchers/{name}/codes.{fmt}")
+def export(request: Request, who: Signed, name: str, fmt: str) -> Response:
+    """The campaign's codes with their clients and states, as CSV or XLSX."""
+    _manager(who)
+    if fmt not in MEDIA_TYPES:
+        raise NotFoundError()
+    target = io.BytesIO()
+    with cabinet_of(request).app.uow() as uow:
+        try:
+            write_text_table(target, fmt, EXPORT_HEADERS, export_rows(uow, name))
+        except MailbotError:
+            raise NotFoundError() from None
+    disposition = f'attachment; filename="codes.{fmt}"'
+    return Response(
+        target.getvalue(),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": disposition},
+    )
+
+
+@router.get("/codes")
+def own_codes(request: Request, who: Signed) -> Response:
+    """A client's codes: each with its campaign and whether it is free, reserved or used."""
+    if who.person.role != "client":
+        raise NotFoundError()
+    with cabinet_of(request).app.uow() as uow:
+        codes = [
+            {
+                "code": code.display,
+                "campaign": found.name,
+                "state": status if status in HOLDING else "free",
+                "active": found.active,
+            }
+            for code, found, status in uow.vouchers.of_client(who.person.partner_id)
+        ]
+        return render(request, who, "codes", {"codes": codes})
+
+
+def _campaign_page(
+    request: Request, who: Visitor, name: str, *, error: str = "", status: int = 200
+) -> Response:
+    _manager(who)
+    with cabinet_of(request).app.uow() as uow:
+        try:
+            detail = describe(uow, name)
+        except MailbotError:
+            raise NotFoundError() from None
+        if "campaign" in detail:  # a code was named, not a campaign
+            raise NotFoundError()
+        context = {
+            "campaign": detail,
+            "done": request.query_params.get("done", ""),
+            "error": error,
+        }
+        return render(request, who, "voucher", context, status=status)
