@@ -305,8 +305,8 @@ class _inline_threadpool:  # noqa: N801 (used as a context manager, like a funct
     modules = (fastapi.routing, fastapi.dependencies.utils)
 
     def __enter__(self) -> None:
-        async def inline(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            return function(*args, **kwargs)
+        async def inline(call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+            return call(*args, **kwargs)
 
         self.saved = [module.run_in_threadpool for module in self.modules]
         for module in self.modules:
