@@ -68,14 +68,15 @@ PART = re.compile(r'<div class="part"><strong>([^<]*)</strong>')
 
 FLOOR = """
 WITH page AS (
-    SELECT o.id, o.number, o.status, o.total, o.currency, o.created_at, c.name AS client
-    FROM orders o JOIN partners c ON c.id = o.client_id
+    SELECT o.id, o.number, o.status, o.total, o.currency, o.created_at, o.client_id
+    FROM orders o
     {where}
     ORDER BY o.id DESC LIMIT {limit} OFFSET {offset}
 )
-SELECT page.number, page.status, page.total, page.created_at, page.client,
+SELECT page.number, page.status, page.total, page.created_at, c.name,
        s.name, so.status, so.ship_date, so.ship_method
 FROM page
+JOIN partners c ON c.id = page.client_id
 LEFT JOIN supplier_orders so ON so.order_id = page.id
 LEFT JOIN partners s ON s.id = so.supplier_id
 ORDER BY page.id DESC, so.supplier_id
