@@ -345,8 +345,15 @@ class Orders:
     ) -> Sequence[Order]:
         """The newest orders that meet every condition given: the client's, with a line from
         the supplier, in `status`, received at or after `since` and before `until`; `limit`
-        of them, skipping the `offset` newest."""
-        query = select(Order).order_by(Order.id.desc()).limit(limit).offset(offset)
+        of them, skipping the `offset` newest. Their clients come in one more query (every
+        listing shows them), not one each."""
+        query = (
+            select(Order)
+            .options(selectinload(Order.client))
+            .order_by(Order.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         if client_id is not None:
             query = query.where(Order.client_id == client_id)
         if supplier_id is not None:
