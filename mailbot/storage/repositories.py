@@ -342,15 +342,16 @@ class Orders:
         until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
+        oldest_first: bool = False,
     ) -> Sequence[Order]:
-        """The newest orders that meet every condition given: the client's, with a line from
-        the supplier, in `status`, received at or after `since` and before `until`; `limit`
-        of them, skipping the `offset` newest. Their clients come in one more query (every
+        """The newest (or oldest) orders that meet every condition given: the client's, with a
+        line from the supplier, in `status`, received at or after `since` and before `until`;
+        `limit` of them, skipping `offset`. Their clients come in one more query (every
         listing shows them), not one each."""
         query = (
             select(Order)
             .options(selectinload(Order.client))
-            .order_by(Order.id.desc())
+            .order_by(Order.id if oldest_first else Order.id.desc())
             .limit(limit)
             .offset(offset)
         )

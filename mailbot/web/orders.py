@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -55,8 +55,10 @@ def order_list(
     since: Annotated[date | None, Query()] = None,
     until: Annotated[date | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    sort: Annotated[Literal["newest", "oldest"], Query()] = "newest",
 ) -> Response:
-    """The newest orders the reader may see, `PAGE_SIZE` a page; a manager filters them."""
+    """The orders the reader may see, newest (or oldest) first, `PAGE_SIZE` a page; a manager
+    filters them."""
     cabinet = cabinet_of(request)
     person = who.person
     scope = Scope.of(person.role, person.partner_id)
@@ -73,6 +75,7 @@ def order_list(
             until=None if until is None else datetime.combine(until, time(), UTC),
             limit=PAGE_SIZE + 1,
             offset=(page - 1) * PAGE_SIZE,
+            oldest_first=sort == "oldest",
         )
         shown = found[:PAGE_SIZE]
         parts = uow.order_records.supplier_orders_of(order.id for order in shown)
@@ -83,6 +86,7 @@ def order_list(
             "supplier": supplier,
             "since": since or "",
             "until": until or "",
+            "sort": "" if sort == "newest" else sort,
         }
         context = {
             "orders": rows,
