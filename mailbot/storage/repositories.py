@@ -345,11 +345,19 @@ class Orders:
         until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
+        oldest_first: bool = False,
     ) -> Sequence[Order]:
-        """The newest orders that meet every condition given: the client's, with a line from
-        the supplier, in `status`, received at or after `since` and before `until`; `limit`
-        of them, skipping the `offset` newest."""
-        query = select(Order).order_by(Order.id.desc()).limit(limit).offset(offset)
+        """The newest (or oldest) orders that meet every condition given: the client's, with a
+        line from the supplier, in `status`, received at or after `since` and before `until`;
+        `limit` of them, skipping `offset`. Their clients come in one more query (every
+        listing shows them), not one each."""
+        query = (
+            select(Order)
+            .options(selectinload(Order.client))
+            .order_by(Order.id if oldest_first else Order.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         if client_id is not None:
             query = query.where(Order.client_id == client_id)
         if supplier_id is not None:

@@ -193,6 +193,9 @@ def test_a_manager_filters_every_order_and_corrects_the_matrix(
     only_quoted = browser.get("/orders?status=quoted").text
     assert quoted in only_quoted
     assert sent not in only_quoted
+    newest, oldest = browser.get("/orders").text, browser.get("/orders?sort=oldest").text
+    assert newest.index(quoted) < newest.index(sent)
+    assert oldest.index(sent) < oldest.index(quoted)
     by_client = browser.get(f"/orders?client={OTHER_CLIENT}").text
     assert quoted in by_client
     assert sent not in by_client
