@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from mailbot.bootstrap import App
 from mailbot.web import (
     desk,
+    order_mail,
     orders,
     outbox,
     partners,
@@ -34,6 +35,7 @@ def install(application: FastAPI, app: App) -> None:
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
     application.include_router(signing_in.router)
     application.include_router(orders.router)
+    application.include_router(order_mail.router)
     application.include_router(desk.router)
     application.include_router(partners.router)
     application.include_router(vouchers.router)

@@ -33,6 +33,7 @@ from mailbot.services.orders.visibility import Scope
 from mailbot.storage.models import Order, OrderLine, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 from mailbot.web.cabinet import NotFoundError, Posting, Signed, Visitor, cabinet_of, render
+from mailbot.web.order_mail import thread
 
 router = APIRouter(include_in_schema=False)
 
@@ -287,6 +288,7 @@ def _order(uow: UnitOfWork, order: Order, scope: Scope, role: str) -> dict[str, 
         "lines": [_line(line, order.currency) for line in lines],
         "parts": [{"part": part, "address": first_address(part.supplier)} for part in parts],
         "steps": [] if scope.supplier_id is not None else _steps(uow, order),
+        "thread": thread(uow, order, role),
         "may_agree": role == "client" and agree_refused(uow, order) is None,
         "may_cancel": (role == "client" and cancel_refused(order) is None)
         or (role == "manager" and unfinished),
