@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from mailbot.domain.events import EventType, InboundType
 from mailbot.domain.orders import OrderStatus, TransitionError
 from mailbot.events.schemas import problems
+from mailbot.services.orders.agreement import OrderActionError, cancel_for_desk
 from mailbot.services.orders.ledger import book_payment
 from mailbot.services.orders.lifecycle import transition
 from mailbot.services.orders.mail import tell_client
+from mailbot.services.orders.supplier_orders import shipment_of
 from mailbot.services.partners.contracts import CONTRACT_END, cut_off
 from mailbot.services.partners.editing import Changes, apply_changes
 from mailbot.services.partners.registry import PartnerError, register
@@ -109,7 +111,17 @@ def _order_status(work: Work, payload: Mapping[str, Any]) -> str | None:
     status = OrderStatus(payload["status"])
     invoice = payload.get("invoice", "")
     note = " ".join(filter(None, (f"invoice {invoice}" if invoice else "", payload.get("note"))))
-    details = {"invoice": invoice} if invoice else None
+    if status == OrderStatus.CANCELLED:
+        # Exactly the desk's cancel: suppliers told, vouchers released, the debit credited back.
+        try:
+            cancel_for_desk(work, order, note=note or "cancelled by the ERP", by=ERP)
+        except OrderActionError as error:
+            return str(error)
+        return None
+    details: dict[str, object] = {"invoice": invoice} if invoice else {}
+    if status == OrderStatus.SHIPPED:  # as far as the suppliers told: the ERP gives no dates
+        parts = work.uow.order_records.supplier_orders(order.id)
+        details["shipments"] = [shipment_of(part) for part in parts]
     try:
         transition(
             work.uow, order, status, at=work.now, actor_id=None, inbound_id=None,
