@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     ColumnElement,
     Integer,
     Numeric,
@@ -202,5 +203,7 @@ RESERVE_ON_SERVER = select(
         column("status", Text),
         column("hold_until", UTCDateTime()),
         column("refusal", Text),
+        column("campaign_id", Integer),
+        column("fresh", Boolean),
     )
 )

@@ -69,14 +69,16 @@ class LookedUp(NamedTuple):
 
 
 class ServerReservation(NamedTuple):
-    """What the server's reservation did with one code: the reservation (new, or the inbound
-    message's earlier one) with its status, or the name of a refusal."""
+    """What the server's reservation did with one code: the reservation (new: `fresh`, or the
+    inbound message's earlier one) with its status, or the name of a refusal."""
 
     code: str
     redemption_id: int | None
     status: str
     hold_until: datetime | None
     refusal: str | None
+    campaign_id: int | None
+    fresh: bool
 
 
 class Earlier(NamedTuple):
@@ -256,8 +258,8 @@ class Vouchers:
         hold_until: datetime,
     ) -> list[ServerReservation]:
         """Reserve each code with its discount in one call of `mailbot_reserve_vouchers`
-        (migration 0017), which does what `services.vouchers.redemptions.reserve` describes
-        under each campaign's row lock; one row per code, in campaign order."""
+        (migrations 0017 and 0020), which does what `services.vouchers.redemptions.reserve`
+        describes under each campaign's row lock; one row per code, in campaign order."""
         params = {
             "codes": [code for code, _ in codes_with_discounts],
             "amounts": [discount.amount for _, discount in codes_with_discounts],
@@ -269,7 +271,10 @@ class Vouchers:
             "hold_until": hold_until,
         }
         rows = self._flushed().execute(RESERVE_ON_SERVER, params)
-        return [ServerReservation(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+        return [
+            ServerReservation(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+            for row in rows
+        ]
 
     def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
         """Count one more use of an active campaign and charge `discount` to its budget, unless

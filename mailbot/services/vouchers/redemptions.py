@@ -229,6 +229,11 @@ def reserve(
             hold_until=hold_until,
         )
         by_code = {row.code: row for row in rows}
+        for code, discount in codes_with_discounts:
+            row = by_code[code]
+            if row.fresh and row.campaign_id is not None and row.redemption_id is not None:
+                _reserved(uow, code, row.redemption_id, row.campaign_id, client_id, order_id,
+                          discount, now)  # fmt: skip
         return tuple(_from_server(by_code[code]) for code, _ in codes_with_discounts)
     known = uow.vouchers.claimable((code for code, _ in codes_with_discounts), inbound_id)
     results: dict[str, Reservation] = {}
@@ -264,14 +269,30 @@ def reserve(
             results[code] = Reservation(code, "refused", done)
         else:
             results[code] = _reservation(code, "reserved", done, hold_until)
-            about = {"code": code, "redemption": done, "client": client_id, "order_id": order_id}
-            payload = {
-                **about,
-                "campaign": campaign_id,
-                "discount": money(discount.amount, discount.currency),
-            }
-            uow.events.record(EventType.VOUCHER_CODE_RESERVED, campaign_id, payload, now)
+            _reserved(uow, code, done, campaign_id, client_id, order_id, discount, now)
     return tuple(results[code] for code, _ in codes_with_discounts)
+
+
+def _reserved(
+    uow: UnitOfWork,
+    code: str,
+    redemption: int,
+    campaign_id: int,
+    client_id: int,
+    order_id: int | None,
+    discount: Money,
+    now: datetime,
+) -> None:
+    """Tell the ERP of a new reservation."""
+    payload = {
+        "code": code,
+        "redemption": redemption,
+        "client": client_id,
+        "order_id": order_id,
+        "campaign": campaign_id,
+        "discount": money(discount.amount, discount.currency),
+    }
+    uow.events.record(EventType.VOUCHER_CODE_RESERVED, campaign_id, payload, now)
 
 
 def _from_server(row: ServerReservation) -> Reservation:
