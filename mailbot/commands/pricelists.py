@@ -83,7 +83,8 @@ def history(context: Context, supplier: str, limit: int, as_json: bool) -> None:
 def diff(
     context: Context, supplier: str, old_id: int | None, new_id: int | None, as_json: bool
 ) -> None:
-    """Show the rows added, removed and changed between two versions of SUPPLIER's list."""
+    """Show the rows added, removed, repriced and restocked between two versions of
+    SUPPLIER's list."""
     partner = _supplier(context, supplier)
     with failures():
         found = versions.diff(context.app().uow, partner, old_id, new_id)
@@ -96,6 +97,7 @@ def diff(
         ("added", "added", ["sku", "name", "price", "currency"]),
         ("removed", "removed", ["sku", "name", "price", "currency"]),
         ("changed", "changed", ["sku", "old_price", "new_price", "new_currency", "percent"]),
+        ("restocked", "restocked", ["sku", "old_stock", "new_stock", "new_in_stock"]),
     ):
         rows: list[dict[str, object]] = record[key]  # type: ignore[assignment]
         click.echo(f"\n{title}: {len(rows)}")

@@ -15,7 +15,7 @@ from mailbot.errors import MailbotError
 from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.services.pricelists.importing import ImportReport, activate
 from mailbot.storage.models import Partner, PriceList
-from mailbot.storage.pricelists import ListedItem
+from mailbot.storage.pricelists import ListedItem, StockChange
 from mailbot.storage.unit_of_work import UnitOfWork
 
 Row = dict[str, object]
@@ -132,6 +132,7 @@ class VersionDiff:
     added: list[ListedItem]
     removed: list[ListedItem]
     changed: list[PriceChange]
+    restocked: list[StockChange]
 
     def as_row(self) -> Row:
         return {
@@ -140,6 +141,7 @@ class VersionDiff:
             "added": [_listed(item) for item in self.added],
             "removed": [_listed(item) for item in self.removed],
             "changed": [_changed(change) for change in self.changed],
+            "restocked": [_restocked(change) for change in self.restocked],
         }
 
 
@@ -149,8 +151,9 @@ def diff(
     old_id: int | None = None,
     new_id: int | None = None,
 ) -> VersionDiff:
-    """Two versions of the supplier's list compared; by default the active one (`new_id`)
-    against the one applied before it (`old_id`)."""
+    """Two versions of the supplier's list compared (rows added, removed, repriced and
+    restocked); by default the active one (`new_id`) against the one applied before it
+    (`old_id`)."""
     with uow() as unit:
         if new_id is None:
             new = unit.prices.active_for(supplier.id)
@@ -170,6 +173,7 @@ def diff(
             added=unit.versions.only_in(new.id, old.id),
             removed=unit.versions.only_in(old.id, new.id),
             changed=unit.versions.changes(old.id, new.id),
+            restocked=unit.versions.stock_changes(old.id, new.id),
         )
 
 
@@ -221,6 +225,17 @@ def _changed(change: PriceChange) -> Row:
         "new_price": _money(change.new),
         "new_currency": change.new.currency,
         "percent": None if percent is None else str(percent),
+    }
+
+
+def _restocked(change: StockChange) -> Row:
+    return {
+        "sku": change.sku,
+        "name": change.name,
+        "old_stock": change.old_stock,
+        "old_in_stock": change.old_in_stock,
+        "new_stock": change.new_stock,
+        "new_in_stock": change.new_in_stock,
     }
 
 
