@@ -17,7 +17,16 @@ from mailbot.domain.api_roles import Role
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.http.auth import Caller, allowed, state_of
 from mailbot.http.problems import ApiError
-from mailbot.http.vouchers import MAX_CODES, MAX_LINES, LineIn, MoneyOut, money
+from mailbot.http.vouchers import (
+    MAX_CODES,
+    MAX_LINES,
+    CustomerIn,
+    LineIn,
+    MoneyOut,
+    customer_of,
+    money,
+    sale_error,
+)
 from mailbot.services.vouchers import channel_sales as sales
 from mailbot.services.vouchers.validation import BasketItem
 
@@ -25,21 +34,6 @@ router = APIRouter(prefix="/api/v1/vouchers", tags=["vouchers"])
 Seller = Annotated[Caller, Depends(allowed(Role.SHOP, Role.POS))]
 DEFAULT_HOLD = 900
 RESERVATION_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-class CustomerIn(BaseModel):
-    """Exactly one of: a client partner's address or id, or the channel's own reference of a
-    retail customer (a loyalty card), under which per-customer limits count."""
-
-    address: str | None = Field(None, min_length=3, max_length=320)
-    id: int | None = Field(None, ge=1, le=2**31 - 1)
-    external: str | None = Field(None, min_length=1, max_length=200)
-
-    @model_validator(mode="after")
-    def _one(self) -> Self:
-        if sum(value is not None for value in (self.address, self.id, self.external)) != 1:
-            raise ValueError("name the customer by exactly one of address, id, external")
-        return self
 
 
 class BasketIn(BaseModel):
@@ -141,18 +135,12 @@ def _key(who: Caller) -> sales.Key:
     return sales.Key(who.key_id, sees_all=who.role.kind == Role.MANAGER)
 
 
-def _customer(given: str | CustomerIn) -> sales.Customer:
-    if isinstance(given, str):
-        return sales.Customer(address=given)
-    return sales.Customer(given.address, given.id, given.external)
-
-
 def _basket(body: BasketIn | RedeemIn) -> sales.Basket:
     customer, currency, lines, codes = body.customer, body.currency, body.lines, body.codes
     if customer is None or currency is None or lines is None or codes is None:
         raise ApiError(422, "a basket needs customer, currency, lines and codes")
     items = [BasketItem(line.sku, line.quantity, line.unit_price) for line in lines]
-    return sales.Basket(_customer(customer), currency.upper(), items, codes)
+    return sales.Basket(customer_of(customer), currency.upper(), items, codes)
 
 
 def _sale(sold: tuple[sales.Sold, ...], currency: str, response: Response) -> SaleOut:
@@ -184,13 +172,6 @@ def _held(held: sales.Held) -> HeldOut:
                    order_ref=held.order_ref)  # fmt: skip
 
 
-def _sale_error(error: sales.SaleError) -> ApiError:
-    if error.field:
-        field = {"field": f"body.{error.field}", "message": str(error)}
-        return ApiError(error.status, str(error), errors=[field])
-    return ApiError(error.status, str(error))
-
-
 @router.post(
     "/reservations",
     operation_id="reserve",
@@ -216,7 +197,7 @@ def reserve(body: ReserveIn, request: Request, response: Response, who: Seller) 
                           now=app.clock.now(), hold=timedelta(seconds=body.ttl),
                           key=_key(who))  # fmt: skip
     except sales.SaleError as error:
-        raise _sale_error(error) from None
+        raise sale_error(error) from None
     return _sale(sold, basket.currency, response)
 
 
@@ -226,7 +207,7 @@ def show(reservation_id: RESERVATION_ID, request: Request, who: Seller) -> HeldO
     try:
         held = sales.show(state_of(request).app.uow, reservation_id, key=_key(who))
     except sales.SaleError as error:
-        raise _sale_error(error) from None
+        raise sale_error(error) from None
     return _held(held)
 
 
@@ -266,7 +247,7 @@ def redeem(body: RedeemIn, request: Request, response: Response, who: Seller) ->
                 if one.reservation is not None
             )
     except sales.SaleError as error:
-        raise _sale_error(error) from None
+        raise sale_error(error) from None
     response.status_code = 201 if held else 200
     return RedeemedOut(redemptions=[_held(one) for one in held], codes=codes)
 
@@ -289,5 +270,5 @@ def _release(
         held = sales.release(app.uow, redemption_id, key=_key(who), now=app.clock.now(),
                              status=status, reason=reason)  # fmt: skip
     except sales.SaleError as error:
-        raise _sale_error(error) from None
+        raise sale_error(error) from None
     return _held(held)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from mailbot.domain.api_roles import Role
 from mailbot.domain.money import Money
@@ -17,10 +17,11 @@ from mailbot.domain.quotes import Quote
 from mailbot.domain.vouchers.outcomes import Check, Value
 from mailbot.http.auth import Caller, allowed, state_of
 from mailbot.http.problems import ApiError
+from mailbot.services.vouchers import channel_sales as sales
 from mailbot.services.vouchers.campaigns import VoucherError
 from mailbot.services.vouchers.compensation import compensate
 from mailbot.services.vouchers.order_codes import OrderVouchers
-from mailbot.services.vouchers.validation import BasketItem, Buyer, validate_codes
+from mailbot.services.vouchers.validation import BasketItem, validate_codes
 
 router = APIRouter(prefix="/api/v1/vouchers", tags=["vouchers"])
 
@@ -50,9 +51,24 @@ class LineIn(BaseModel):
     )
 
 
+class CustomerIn(BaseModel):
+    """Exactly one of: a client partner's address or id, or the channel's own reference of a
+    retail customer (a loyalty card), under which per-customer limits count."""
+
+    address: str | None = Field(None, min_length=3, max_length=320)
+    id: int | None = Field(None, ge=1, le=2**31 - 1)
+    external: str | None = Field(None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if sum(value is not None for value in (self.address, self.id, self.external)) != 1:
+            raise ValueError("name the customer by exactly one of address, id, external")
+        return self
+
+
 class ValidateIn(BaseModel):
-    customer: str = Field(
-        min_length=3, max_length=320, description="The customer's registered partner address"
+    customer: str | CustomerIn = Field(
+        description="A client's address, or {address}, {id} or {external: reference}"
     )
     currency: str = Field(pattern=r"^[A-Za-z]{3}$")
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
@@ -175,19 +191,28 @@ def validate(
     the mailed quote in `language`. Nothing is reserved."""
     app = state_of(request).app
     with app.uow() as uow:
-        customer = uow.partners.by_address(body.customer)
-        if customer is None or customer.role != "client" or not customer.active:
-            raise ApiError(404, f"no active client {body.customer}")
-        if body.currency.upper() != customer.currency:
-            raise ApiError(
-                422,
-                f"{body.customer} buys in {customer.currency}, not {body.currency.upper()}",
-                errors=[{"field": "body.currency", "message": f"must be {customer.currency}"}],
-            )
+        try:
+            buyer, zone = sales.buyer_of(uow, customer_of(body.customer), body.currency.upper())
+        except sales.SaleError as error:
+            raise sale_error(error) from None
         items = [BasketItem(line.sku, line.quantity, line.unit_price) for line in body.lines]
-        on = app.clock.now().astimezone(app.deadlines.zone_of(customer.timezone)).date()
-        judged = validate_codes(uow, Buyer.of(customer), items, body.codes, rules=app.rules, on=on)
+        on = app.clock.now().astimezone(app.deadlines.zone_of(zone)).date()
+        judged = validate_codes(uow, buyer, items, body.codes, rules=app.rules, on=on)
     return _answer(judged.quote, judged.vouchers, body.language)
+
+
+def customer_of(given: str | CustomerIn) -> sales.Customer:
+    if isinstance(given, str):
+        return sales.Customer(address=given)
+    return sales.Customer(given.address, given.id, given.external)
+
+
+def sale_error(error: sales.SaleError) -> ApiError:
+    """A channel's refused request as a problem, naming the field at fault if one is."""
+    if error.field:
+        field = {"field": f"body.{error.field}", "message": str(error)}
+        return ApiError(error.status, str(error), errors=[field])
+    return ApiError(error.status, str(error))
 
 
 def _answer(quote: Quote, vouchers: OrderVouchers, language: str) -> ValidateOut:

@@ -34,7 +34,9 @@ def key(app: App, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def basket(*lines: tuple[str, int], customer: str = FLEET, **extra: object) -> dict[str, object]:
+def basket(
+    *lines: tuple[str, int], customer: str | dict[str, object] = FLEET, **extra: object
+) -> dict[str, object]:
     return {
         "customer": customer,
         "currency": "EUR",
@@ -109,7 +111,36 @@ def test_who_may_validate_and_for_whom(app: App, client: TestClient) -> None:
     assert stranger.status_code == 404
     wrong = client.post(VALIDATE, json={**body, "currency": "RON"}, headers=shop)
     assert wrong.status_code == 422
-    assert wrong.json()["errors"] == [{"field": "body.currency", "message": "must be EUR"}]
+    ((error,),) = [wrong.json()["errors"]]
+    assert error["field"] == "body.currency"
+    assert "buys in EUR, not RON" in error["message"]
+
+
+def test_the_customer_is_named_by_address_id_or_the_channels_reference(
+    app: App, client: TestClient
+) -> None:
+    """A client by {address} or {id} is judged as by its address; a retail customer known only
+    by the channel's reference (a loyalty card) is judged at the default prices."""
+    shop = key(app, "shop")
+    with app.uow() as uow:
+        fleet = uow.partners.by_address(FLEET)
+        assert fleet is not None
+        fleet_id = fleet.id
+    lines = (("BPW-0310", 2), ("DAF-1643", 1))
+    plain = client.post(VALIDATE, json=basket(*lines), headers=shop).json()
+    for named in ({"address": FLEET}, {"id": fleet_id}):
+        same = client.post(VALIDATE, json=basket(*lines, customer=named), headers=shop)
+        assert same.status_code == 200
+        assert same.json() == plain
+    card = client.post(
+        VALIDATE, json=basket(*lines, customer={"external": "card-77"}), headers=shop
+    )
+    assert card.status_code == 200
+    assert card.json()["codes"][0]["status"] == "applied"  # SPRING10 asks no history
+    both = client.post(
+        VALIDATE, json=basket(*lines, customer={"id": fleet_id, "external": "x"}), headers=shop
+    )
+    assert both.status_code == 422
 
 
 def test_a_request_that_does_not_validate_names_each_field(app: App, client: TestClient) -> None:

@@ -104,7 +104,7 @@ def sell(
     """Judge the basket's codes and reserve those that apply until `now + hold`; with an
     `order_ref`, redeem them for that order at once. One transaction."""
     with unit() as uow:
-        buyer, zone = _buyer(uow, basket.customer, basket.currency)
+        buyer, zone = buyer_of(uow, basket.customer, basket.currency)
         on = now.astimezone(zone_of(zone)).date()
         sold = _reserve(uow, buyer, basket, rules, on, now, now + hold, key, order_ref)
         if order_ref is not None:
@@ -192,7 +192,7 @@ def _visible(uow: UnitOfWork, redemption_id: int, key: Key) -> VoucherRedemption
     return found
 
 
-def _buyer(uow: UnitOfWork, customer: Customer, currency: str) -> tuple[Buyer, str]:
+def buyer_of(uow: UnitOfWork, customer: Customer, currency: str) -> tuple[Buyer, str]:
     """The buyer a channel names, with its time zone ("" for the desk's)."""
     if customer.external is not None:
         return Buyer(None, currency, customer_ref=customer.external), ""
