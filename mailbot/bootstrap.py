@@ -27,6 +27,7 @@ from mailbot.ingress.imap_folders import FolderPositions
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.ingress.smtp import StoreMessage as StoreSmtpMessage
 from mailbot.ingress.smtp_server import server_tls_context
+from mailbot.oauth import access_tokens
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.order_files import FileLimits
@@ -319,4 +320,5 @@ def _transport(config: Config) -> Transport:
         outgoing.username,
         outgoing.password,
         timeout=outgoing.timeout_seconds,
+        tokens=access_tokens(outgoing, f"SMTP {outgoing.username}@{outgoing.host}"),
     )
