@@ -136,7 +136,7 @@ def bootstrap(
     DNS resolver."""
     engine = engine or make_engine(config.storage.url, database_timeouts(config.storage))
     clock = clock or SystemClock()
-    transport = transport or _transport(config)
+    transport = transport or outgoing_transport(config)
     uow = lambda: UnitOfWork(engine)  # noqa: E731 - a factory, named for the reader
     orders = config.orders
     rules = OrderRules(
@@ -309,7 +309,8 @@ def deadline_settings(config: Config) -> DeadlineSettings:
     )
 
 
-def _transport(config: Config) -> Transport:
+def outgoing_transport(config: Config) -> Transport:
+    """The relay `smtp_outgoing` names, or the outbox folder when it names none."""
     outgoing = config.smtp_outgoing
     if not outgoing.host:
         return FolderTransport(outgoing.folder)

@@ -1,6 +1,6 @@
 """A small OAuth2 authorisation server on loopback: a token endpoint (client credentials and
-refresh token grants) and RFC 7662 introspection, which Dovecot's oauth2 passdb and the test
-SMTP server ask whether a token is good."""
+refresh token grants) and RFC 7662 introspection, which Dovecot's oauth2 passdb asks whether a
+token is good; and an aiosmtpd relay taking XOAUTH2 and OAUTHBEARER logins with its tokens."""
 
 from __future__ import annotations
 
@@ -8,17 +8,25 @@ import json
 import secrets
 import threading
 import time
+from base64 import b64decode
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from tests.servers import Relay, free_port
 
 CLIENT_ID = "mailbot-test"
 CLIENT_SECRET = "client-Secr3t"
 REFRESH_TOKEN = "refresh-0"
 USERNAME = "orders"
+HOST = "127.0.0.1"
 
 
 @dataclass
@@ -106,6 +114,50 @@ def _handler(server: AuthServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+class OAuthRelay(Relay):
+    """A relay that asks for a login and takes a token the authorisation server calls active."""
+
+    def __init__(self, auth: AuthServer) -> None:
+        super().__init__()
+        self.auth = auth
+        self.logins: list[tuple[str, str]] = []  # (mechanism, user) of each accepted login
+        self.refused = 0
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
+        return await self._check(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
+        return await self._check(server, args, "OAUTHBEARER")
+
+    async def _check(self, server: Any, args: list[str], mechanism: str) -> AuthResult:
+        blob = b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("")
+        parts = blob.decode().split("\x01")
+        fields = dict(part.split("=", 1) for part in parts if "=" in part)
+        user = fields.get("user", "") if mechanism == "XOAUTH2" else parts[0].split(",")[1][2:]
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        if user == USERNAME and self.auth.active(token):
+            self.logins.append((mechanism, user))
+            return AuthResult(success=True, auth_data=user)
+        self.refused += 1
+        # RFC 7628: the error as a challenge; the client answers with an empty line.
+        await server.challenge_auth('{"status":"401","schemes":"bearer"}')
+        return AuthResult(success=False, handled=False)
+
+
+@contextmanager
+def running(relay: OAuthRelay, **options: Any) -> Iterator[OAuthRelay]:
+    """The relay listening on a free port (AUTH required, plain text on loopback)."""
+    relay.port = free_port()
+    controller = Controller(
+        relay, hostname=HOST, port=relay.port, auth_required=True, auth_require_tls=False, **options
+    )
+    controller.start()
+    try:
+        yield relay
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

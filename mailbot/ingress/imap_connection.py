@@ -77,6 +77,15 @@ class ImapConnection:
             raise
         return connection
 
+    def folder_names(self) -> list[str]:
+        """Every folder of the account, as the server lists them."""
+        return [str(name) for _, _, name in self._client.list_folders()]
+
+    def message_count(self) -> int:
+        """How many messages the selected folder holds."""
+        status = self._client.folder_status(self.folder, [b"MESSAGES"])
+        return int(status[b"MESSAGES"])
+
     def reselect(self) -> None:
         """Select the folder again, taking its UIDVALIDITY afresh."""
         selected = self._client.select_folder(self.folder)

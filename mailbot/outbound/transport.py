@@ -151,6 +151,20 @@ class SmtpTransport:
         finally:
             _close(smtp)
 
+    def check(self) -> None:
+        """Connect, secure and log in as for a mail, then quit, sending nothing (for `mailbot
+        mailbox check`); raises DeliveryError saying what failed."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            smtp = self._connect(deadline)
+            try:
+                self._log_in(smtp)
+                smtp.ehlo_or_helo_if_needed()
+            finally:
+                _close(smtp)
+        except (smtplib.SMTPException, OSError, TokenError) as exc:
+            raise DeliveryError(f"relay {self.host}:{self.port}: {exc}", permanent=False) from exc
+
     def _connect(self, deadline: float) -> smtplib.SMTP:
         """A connection to the relay, greeted, whose every wait ends by `deadline`."""
         if self.security == "tls":
@@ -162,12 +176,7 @@ class SmtpTransport:
     def _deliver(
         self, smtp: smtplib.SMTP, sender: str, recipients: Sequence[str], raw: bytes
     ) -> None:
-        if self.security == "starttls":
-            smtp.starttls(context=self.ssl_context)
-        if self.tokens is not None:
-            self._token_login(smtp, self.tokens)
-        elif self.username:
-            smtp.login(self.username, self.password)
+        self._log_in(smtp)
         options: list[str] = []
         if not all(address.isascii() for address in (sender, *recipients)):
             smtp.ehlo_or_helo_if_needed()
@@ -186,6 +195,15 @@ class SmtpTransport:
                 permanent=True,
                 refused=details,
             )
+
+    def _log_in(self, smtp: smtplib.SMTP) -> None:
+        """STARTTLS if configured, then the login: a token, a password, or none."""
+        if self.security == "starttls":
+            smtp.starttls(context=self.ssl_context)
+        if self.tokens is not None:
+            self._token_login(smtp, self.tokens)
+        elif self.username:
+            smtp.login(self.username, self.password)
 
     def _token_login(self, smtp: smtplib.SMTP, tokens: AccessTokens) -> None:
         """Log in with a token; a refused one is renewed once and tried again (it may have

@@ -4,67 +4,24 @@ the loopback authorisation server (tests/oauth_server.py)."""
 from __future__ import annotations
 
 import logging
-from base64 import b64decode
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from mailbot.oauth import AccessTokens, OAuthSettings
 from mailbot.outbound.transport import DeliveryError, SmtpTransport
-from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, USERNAME, AuthServer
-from tests.servers import Relay, free_port
+from tests.oauth_server import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    USERNAME,
+    AuthServer,
+    OAuthRelay,
+    running,
+)
 
 HOST = "127.0.0.1"
 SENDER = "orders@distributor.example"
 RAW = b"From: orders@distributor.example\r\nTo: client@example.com\r\nSubject: hi\r\n\r\nHello\r\n"
-
-
-class OAuthRelay(Relay):
-    """A relay that asks for a login and takes a token the authorisation server calls active."""
-
-    def __init__(self, auth: AuthServer) -> None:
-        super().__init__()
-        self.auth = auth
-        self.logins: list[tuple[str, str]] = []  # (mechanism, user) of each accepted login
-        self.refused = 0
-
-    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
-        return await self._check(server, args, "XOAUTH2")
-
-    async def auth_OAUTHBEARER(self, server: Any, args: list[str]) -> AuthResult:  # noqa: N802
-        return await self._check(server, args, "OAUTHBEARER")
-
-    async def _check(self, server: Any, args: list[str], mechanism: str) -> AuthResult:
-        blob = b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("")
-        parts = blob.decode().split("\x01")
-        fields = dict(part.split("=", 1) for part in parts if "=" in part)
-        user = fields.get("user", "") if mechanism == "XOAUTH2" else parts[0].split(",")[1][2:]
-        token = fields.get("auth", "").removeprefix("Bearer ")
-        if user == USERNAME and self.auth.active(token):
-            self.logins.append((mechanism, user))
-            return AuthResult(success=True, auth_data=user)
-        self.refused += 1
-        # RFC 7628: the error as a challenge; the client answers with an empty line.
-        await server.challenge_auth('{"status":"401","schemes":"bearer"}')
-        return AuthResult(success=False, handled=False)
-
-
-@contextmanager
-def running(relay: OAuthRelay, **options: Any) -> Iterator[OAuthRelay]:
-    """The relay listening on a free port (AUTH required, plain text on loopback)."""
-    relay.port = free_port()
-    controller = Controller(
-        relay, hostname=HOST, port=relay.port, auth_required=True, auth_require_tls=False, **options
-    )
-    controller.start()
-    try:
-        yield relay
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
