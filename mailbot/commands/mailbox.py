@@ -41,7 +41,7 @@ def _imap(config: ImapConfig) -> str:
     if not config.enabled:
         click.echo("imap: not enabled (imap.enabled = false)")
         return ""
-    where = f"{config.username}@{config.host}:{config.port}"
+    where = f"{config.username} on {config.host}:{config.port}"
     tokens = access_tokens(config, f"IMAP {config.username}@{config.host}")
     try:
         context = client_tls_context(config) if config.security != "none" else None

@@ -65,7 +65,7 @@ def test_oauth2_logins_say_what_was_found(
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        f"imap: logged in as {USERNAME}@{HOST}:{oauth_dovecot.port} (oauth2)",
+        f"imap: logged in as {USERNAME} on {HOST}:{oauth_dovecot.port} (oauth2)",
         "imap: folders: INBOX, Processed",
         "imap: 1 message(s) waiting in INBOX",
         f"smtp: relay {HOST}:{relay.port} takes mail as {USERNAME} (oauth2)",
@@ -92,7 +92,7 @@ def test_a_refused_client_is_named_with_the_providers_answer(
     refused = f"token endpoint {auth_server.token_url} refused: invalid_client unknown client"
     said = [line for line in result.stderr.splitlines() if line.startswith("mailbot: ")]
     assert said == [
-        f"mailbot: imap: cannot log in as {USERNAME}@{HOST}:{oauth_dovecot.port} (oauth2): "
+        f"mailbot: imap: cannot log in as {USERNAME} on {HOST}:{oauth_dovecot.port} (oauth2): "
         + refused,
         f"mailbot: smtp: cannot log in (oauth2): relay {HOST}:{relay.port}: {refused}",
     ]

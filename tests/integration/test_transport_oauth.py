@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine
 
+from mailbot.bootstrap import bootstrap
+from mailbot.config import Config
 from mailbot.oauth import AccessTokens, OAuthSettings
 from mailbot.outbound.transport import DeliveryError, SmtpTransport
+from tests.fakes import FixedClock
+from tests.integration.test_relay_outage import mail_now, queued_reply
 from tests.oauth_server import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -18,6 +24,7 @@ from tests.oauth_server import (
     OAuthRelay,
     running,
 )
+from tests.servers import wait_for
 
 HOST = "127.0.0.1"
 SENDER = "orders@distributor.example"
@@ -88,4 +95,47 @@ def test_a_refused_token_request_is_a_temporary_failure_with_the_providers_reaso
     assert relay.received == []
     auth_server.refusing = ""
     transport(relay, auth_server).deliver(SENDER, ["client@example.com"], RAW)
+    assert len(relay.wait_for_count(1)) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_sender_keeps_a_reply_queued_while_no_token_can_be_had(
+    config: Config,
+    engine: Engine,
+    clock: FixedClock,
+    relay: OAuthRelay,
+    auth_server: AuthServer,
+) -> None:
+    """While the provider refuses, the reply stays pending with the provider's reason (a
+    temporary failure, as a relay that cannot be reached); once it gives tokens the reply goes."""
+    outgoing = config.smtp_outgoing.model_copy(
+        update={
+            "host": HOST,
+            "port": relay.port,
+            "username": USERNAME,
+            "timeout_seconds": 5,
+            "auth": "oauth2",
+            "token_url": auth_server.token_url,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+    )
+    app = bootstrap(
+        config.model_copy(update={"smtp_outgoing": outgoing}), engine=engine, clock=clock
+    )
+    reply = queued_reply(app)
+    auth_server.refusing = "temporarily_unavailable"
+    assert app.sender.run_once() == 0
+    waiting = mail_now(app, reply.id)
+    assert waiting.status == "pending"
+    assert "refused: temporarily_unavailable refused by the test" in (waiting.last_error or "")
+    auth_server.refusing = ""
+
+    def sent() -> bool:
+        """One more try when it is due (the token cache may still be pausing: a real second)."""
+        clock.advance(max(mail_now(app, reply.id).next_attempt_at - clock.now(), timedelta(0)))
+        app.sender.run_once()
+        return mail_now(app, reply.id).status == "sent"
+
+    wait_for(sent, 15, "the reply to be sent")
     assert len(relay.wait_for_count(1)) == 1
