@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imapclient import IMAPClient
@@ -74,7 +75,7 @@ OAUTH_PASSDB = """\
 auth_failure_delay = 0
 passdb {{
   driver = oauth2
-  mechanisms = xoauth2 oauthbearer
+  mechanisms = {mechanisms}
   args = {root}/dovecot-oauth2.conf.ext
 }}
 """
@@ -100,6 +101,7 @@ class Dovecot:
     certificate: Path | None = None
     capability: str = ""
     introspection_url: str = ""  # OAuth2 logins too, validated there
+    oauth_mechanisms: str = "xoauth2 oauthbearer"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def write_config(self) -> Path:
@@ -117,7 +119,7 @@ class Dovecot:
             tls = f"ssl = yes\nssl_cert = <{self.certificate}\nssl_key = <{key}"
         oauth = ""
         if self.introspection_url:
-            oauth = OAUTH_PASSDB.format(root=self.root)
+            oauth = OAUTH_PASSDB.format(root=self.root, mechanisms=self.oauth_mechanisms)
             (self.root / "dovecot-oauth2.conf.ext").write_text(
                 OAUTH_CONFIG.format(url=self.introspection_url)
             )
@@ -132,7 +134,7 @@ class Dovecot:
                 gid=user.pw_gid,
                 ssl=tls,
                 capability=f"imap_capability = {self.capability}" if self.capability else "",
-                mechanisms=" xoauth2 oauthbearer" if self.introspection_url else "",
+                mechanisms=f" {self.oauth_mechanisms}" if self.introspection_url else "",
                 oauth=oauth,
             )
         )
@@ -246,7 +248,11 @@ def trusting(certificate: Path) -> ssl.SSLContext:
 
 
 def make_dovecot(
-    *, certificate: Path | None = None, capability: str = "", introspection_url: str = ""
+    *,
+    certificate: Path | None = None,
+    capability: str = "",
+    introspection_url: str = "",
+    oauth_mechanisms: str = "xoauth2 oauthbearer",
 ) -> Dovecot:
     """A configured, not yet started server in a fresh folder."""
     _require_dovecot()
@@ -261,6 +267,7 @@ def make_dovecot(
         certificate=certificate,
         capability=capability,
         introspection_url=introspection_url,
+        oauth_mechanisms=oauth_mechanisms,
     )
     server.write_config()
     return server
@@ -271,12 +278,9 @@ def dovecots() -> Iterator[Callable[..., Dovecot]]:
     """Starts servers as `make_dovecot` configures them; stops and removes them after the test."""
     servers: list[Dovecot] = []
 
-    def start(
-        *, certificate: Path | None = None, capability: str = "", introspection_url: str = ""
-    ) -> Dovecot:
-        server = make_dovecot(
-            certificate=certificate, capability=capability, introspection_url=introspection_url
-        )
+    def start(**options: Any) -> Dovecot:
+        """A server as `make_dovecot(**options)` configures it, started."""
+        server = make_dovecot(**options)
         servers.append(server)
         server.start()
         return server

@@ -7,8 +7,8 @@ import click
 from imapclient.exceptions import IMAPClientError
 
 from mailbot.bootstrap import outgoing_transport
-from mailbot.commands.common import Context, fail, pass_context
-from mailbot.config import Config, ImapConfig
+from mailbot.commands.common import BAD_CONFIG, Context, fail, pass_context
+from mailbot.config import Config, ConfigError, ImapConfig
 from mailbot.ingress.imap_connection import ImapConnection, client_tls_context
 from mailbot.oauth import TokenError, access_tokens
 from mailbot.outbound.transport import DeliveryError, SmtpTransport
@@ -45,6 +45,9 @@ def _imap(config: ImapConfig) -> str:
     tokens = access_tokens(config, f"IMAP {config.username}@{config.host}")
     try:
         context = client_tls_context(config) if config.security != "none" else None
+    except ConfigError as error:
+        fail(str(error), BAD_CONFIG)
+    try:
         connection = ImapConnection.open(config, context, tokens)
     except (IMAPClientError, OSError, TokenError) as error:
         return f"imap: cannot log in as {where} ({config.auth}): {error}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -99,7 +100,7 @@ def logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
     return any(text in record.getMessage() for record in caplog.records)
 
 
-def tokens_for(auth: AuthServer, **options: float) -> AccessTokens:
+def tokens_for(auth: AuthServer, **options: Any) -> AccessTokens:
     settings = OAuthSettings(auth.token_url, CLIENT_ID, CLIENT_SECRET, ("imap",), "")
     return AccessTokens(settings, what="test", **options)
 
@@ -113,6 +114,28 @@ def test_the_poller_logs_in_with_a_fresh_token_and_reads_the_folder(
     wait_for(lambda: stored(app, 1), WAIT, "the message to be stored")
     assert [issued.grant for issued in auth_server.issued] == ["client_credentials"]
     assert "method=XOAUTH2" in oauth_dovecot.log()
+
+
+def test_a_server_that_offers_only_oauthbearer_gets_it(
+    app: App, dovecots: Callable[..., Dovecot], auth_server: AuthServer
+) -> None:
+    """Without AUTH=XOAUTH2 among the server's capabilities, the login is OAUTHBEARER."""
+    server = dovecots(
+        introspection_url=auth_server.introspection_url, oauth_mechanisms="oauthbearer"
+    )
+    append(server, message(5))
+    poller = ImapPoller(
+        lambda raw: app.store(raw, "imap"),
+        FolderPositions(app.uow, app.clock),
+        oauth_config(server, auth_server),
+        max_message_bytes=10**6,
+    )
+    poller.start()
+    try:
+        wait_for(lambda: stored(app, 1), WAIT, "the message to be stored")
+    finally:
+        poller.stop()
+    assert "method=OAUTHBEARER" in server.log()
 
 
 def test_a_token_that_expires_during_idle_is_renewed_for_the_next_session(
@@ -177,7 +200,7 @@ def test_a_failing_token_endpoint_is_logged_retried_and_the_poller_keeps_running
     def refusals() -> list[object]:
         """The pause logged after each refusal that gives the provider's reason."""
         lines = [r for r in caplog.records if "asking again" in r.getMessage()]
-        return [r.args[-1] for r in lines if reason in r.getMessage() and r.args]
+        return [r.args[-1] for r in lines if reason in r.getMessage() and isinstance(r.args, tuple)]
 
     wait_for(lambda: len(refusals()) >= 3, WAIT, "three refused tries")
     assert refusals()[:3] == [0.1, 0.2, 0.4]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -37,7 +38,7 @@ def relay(auth_server: AuthServer) -> Iterator[OAuthRelay]:
         yield started
 
 
-def transport(relay: OAuthRelay, auth: AuthServer, **options: float) -> SmtpTransport:
+def transport(relay: OAuthRelay, auth: AuthServer, **options: Any) -> SmtpTransport:
     settings = OAuthSettings(auth.token_url, CLIENT_ID, CLIENT_SECRET, ("smtp",), "")
     tokens = AccessTokens(settings, what="SMTP test", **options)
     return SmtpTransport(HOST, relay.port, "none", USERNAME, "", timeout=10, tokens=tokens)
