@@ -1,4 +1,5 @@
-"""HTTP API benchmark: `POST /api/v1/vouchers/validate` over real HTTP against a bare endpoint.
+"""HTTP API benchmark: `POST /api/v1/vouchers/validate` and `POST /api/v1/vouchers/reservations`
+over real HTTP against a bare endpoint.
 
     .venv/bin/python bench/api.py [--requests N] [--clients 4] [--database postgresql|sqlite]
 
@@ -9,11 +10,17 @@ the same database and the same kind of server (uvicorn, one worker, in a thread 
 process), a bare Starlette endpoint runs one guarded
 `UPDATE bench_counter SET used = used + 1 WHERE id = 1 AND used < :limit RETURNING used`
 per request, the floor. Rates are requests per second from the first client's start to the
-last one's end; the ratio is mailbot's rate over the floor's (goal: at least 0.5).
-Reservations over HTTP are not built yet, so they are not measured.
+last one's end; the ratio is mailbot's rate over the floor's (goal: validate at least 0.5).
 
-Every validate answer must be 200 with SPRING10 applied, and the floor's counter must end at
-the number of its requests; otherwise the run fails: no figures, FAILED on stderr, exit 1.
+Reservations reserve the same basket's BENCH10 code (10 %, one use a customer, no total limit)
+for a retail customer reference new at each request (`{"external": ...}`), so each one passes
+the per-customer count and takes a use under the campaign's row lock, as a till's would
+(goal: at least 1/3 of the floor).
+
+Every validate answer must be 200 with SPRING10 applied, every reservation 201 with BENCH10
+reserved; the campaign must end with exactly as many uses and held reservations as
+reservations were made, and the floor's counter at the number of its requests; otherwise the
+run fails: no figures, FAILED on stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from mailbot.demo import seed_demo
 from mailbot.domain.api_roles import ApiRole
 from mailbot.http.server import HttpServer
 from mailbot.services.api_keys import issue_key
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
 from mailbot.storage.database import upgrade
 
 ADMIN_URL = os.environ.get(
@@ -68,6 +76,9 @@ BASKET = {
     ],
     "codes": ["SPRING10"],
 }
+RESERVE = {**BASKET, "codes": ["BENCH10"], "ttl": 3600}
+BENCH_TERMS = {"benefit": {"kind": "percent", "value": "10"}, "exclusive": False,
+               "restrictions": []}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _, key = issue_key(
                 app.uow, "bench", ApiRole.parse("shop"), now=app.clock.now(), by=None
             )
+            create_campaign(app.uow, name="Bench", kind="promotional", terms=BENCH_TERMS,
+                            limits=Limits(None, 1, None), now=app.clock.now(),
+                            code="BENCH10")  # fmt: skip
             _prepare_floor(app.engine)
             server = HttpServer(app)
             server.start()
@@ -111,16 +125,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                     server.port, "/api/v1/vouchers/validate", BASKET, headers, options.clients, each
                 )
                 floors.append(_drive(floor_port, "/bare", {}, {}, options.clients, each))
+                reserve = _drive(server.port, "/api/v1/vouchers/reservations", RESERVE, headers,
+                                 options.clients, each)  # fmt: skip
+                floors.append(_drive(floor_port, "/bare", {}, {}, options.clients, each))
                 with app.engine.connect() as connection:
                     used = connection.execute(text("SELECT used FROM bench_counter")).scalar()
+                    uses, held = connection.execute(
+                        text("SELECT used, (SELECT count(*) FROM voucher_redemptions "
+                             "WHERE status = 'reserved' AND campaign_id = c.id) "
+                             "FROM voucher_campaigns AS c WHERE name = 'Bench'")
+                    ).one()  # fmt: skip
             finally:
                 server.stop()
                 floor_server.should_exit = True
                 app.close()
-    problems = [*api.problems, *(p for floor in floors for p in floor.problems)]
-    expected = 2 * (total + options.clients)  # two runs, each client's warm-up request too
+    problems = [*api.problems, *reserve.problems, *(p for floor in floors for p in floor.problems)]
+    expected = len(floors) * (total + options.clients)  # each client's warm-up request too
     if used != expected:
         problems.append(f"the floor's counter is at {used}, not {expected}")
+    reserved = total + options.clients
+    if (uses, held) != (reserved, reserved):
+        problems.append(f"BENCH10 has {uses} uses and {held} reservations, not {reserved}")
     if problems:
         print(f"FAILED: {problems[0]} ({len(problems)} problems)", file=sys.stderr)
         return 1
@@ -134,7 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  POST /api/v1/vouchers/validate         {api.rate:8.1f} req/s"
         f"   ratio {api.rate / floor.rate:.2f} (goal 0.5)"
     )
-    print("  reservations over HTTP: not built yet, not measured")
+    print(
+        f"  POST /api/v1/vouchers/reservations     {reserve.rate:8.1f} req/s"
+        f"   ratio {reserve.rate / floor.rate:.2f} (goal 0.33)"
+    )
     load = os.getloadavg()[0]
     print(f"load average at the end: {load:.2f} on {os.cpu_count()} CPUs")
     return 0
@@ -193,19 +221,29 @@ def _client(
     port: int, path: str, body: dict[str, object], headers: dict[str, str], count: int
 ) -> tuple[float, float, list[str]]:
     problems: list[str] = []
+    reserving = path.endswith("/reservations")
+    bodies = (
+        {**body, "customer": {"external": f"card-{os.getpid()}-{n}"}} if reserving else body
+        for n in range(count + 1)
+    )
     with httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
-        http.post(path, json=body)  # connected and warm before the clock starts
+        _check(path, http.post(path, json=next(bodies)), problems)  # warm before the clock
         start = time.perf_counter()
-        for _ in range(count):
-            answer = http.post(path, json=body)
-            if answer.status_code != 200:
-                problems.append(f"{path}: {answer.status_code} {answer.text[:200]}")
-            elif path != "/bare":
-                codes = answer.json()["codes"]
-                if [c["status"] for c in codes] != ["applied"]:
-                    problems.append(f"SPRING10 not applied: {codes}")
+        for request in bodies:
+            _check(path, http.post(path, json=request), problems)
         end = time.perf_counter()
     return start, end, problems
+
+
+def _check(path: str, answer: httpx2.Response, problems: list[str]) -> None:
+    """Note what is wrong with an answer: its status, or a code not applied or reserved."""
+    wanted = 201 if path.endswith("/reservations") else 200
+    if answer.status_code != wanted:
+        problems.append(f"{path}: {answer.status_code} {answer.text[:200]}")
+    elif path != "/bare":
+        codes = [c["status"] for c in answer.json()["codes"]]
+        if codes != ["reserved" if wanted == 201 else "applied"]:
+            problems.append(f"{path}: codes {answer.json()['codes']}")
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -488,6 +488,8 @@ class HttpConfig(_Section):
     public_url: str = Field("", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
     sign_in_minutes: int = Field(15, ge=1, le=120)  # how long a mailed sign-in link works
     session_hours: int = Field(12, ge=1, le=24 * 30)  # how long a cabinet session lasts
+    # The longest a shop's or a till's reservation of voucher codes may hold them, in seconds.
+    max_hold_seconds: int = Field(86400, gt=0, le=30 * 86400)
 
 
 class RabbitmqConfig(_Section):

@@ -83,7 +83,8 @@ def history(context: Context, supplier: str, limit: int, as_json: bool) -> None:
 def diff(
     context: Context, supplier: str, old_id: int | None, new_id: int | None, as_json: bool
 ) -> None:
-    """Show the rows added, removed and changed between two versions of SUPPLIER's list."""
+    """Show the rows added, removed, repriced and restocked between two versions of
+    SUPPLIER's list."""
     partner = _supplier(context, supplier)
     with failures():
         found = versions.diff(context.app().uow, partner, old_id, new_id)
@@ -96,6 +97,7 @@ def diff(
         ("added", "added", ["sku", "name", "price", "currency"]),
         ("removed", "removed", ["sku", "name", "price", "currency"]),
         ("changed", "changed", ["sku", "old_price", "new_price", "new_currency", "percent"]),
+        ("restocked", "restocked", ["sku", "old_stock", "new_stock", "new_in_stock"]),
     ):
         rows: list[dict[str, object]] = record[key]  # type: ignore[assignment]
         click.echo(f"\n{title}: {len(rows)}")
@@ -105,24 +107,30 @@ def diff(
 
 @click.command("release")
 @click.argument("version_id", type=int)
+@click.option("--reason", default="", help="Why, kept with the decision.")
 @pass_context
-def release(context: Context, version_id: int) -> None:
+def release(context: Context, version_id: int, reason: str) -> None:
     """Apply a held price list version: it replaces the supplier's active list."""
     app = context.app()
     with failures():
-        versions.release_price_list(app.uow, version_id, now=app.clock.now(), by=context.actor)
+        versions.release_price_list(
+            app.uow, version_id, now=app.clock.now(), by=context.actor, reason=reason
+        )
     context.acted(f"price list version {version_id} released")
     click.echo(f"price list version {version_id} is active")
 
 
 @click.command("reject")
 @click.argument("version_id", type=int)
+@click.option("--reason", default="", help="Why, kept with the decision.")
 @pass_context
-def reject(context: Context, version_id: int) -> None:
+def reject(context: Context, version_id: int, reason: str) -> None:
     """Refuse a held price list version; the supplier's active list stays."""
     app = context.app()
     with failures():
-        versions.reject_price_list(app.uow, version_id, now=app.clock.now(), by=context.actor)
+        versions.reject_price_list(
+            app.uow, version_id, now=app.clock.now(), by=context.actor, reason=reason
+        )
     context.acted(f"price list version {version_id} rejected")
     click.echo(f"price list version {version_id} is rejected")
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 COMMAND_LINE = "command line"
+HTTP_API = "HTTP API"
 
 
 @dataclass(frozen=True, slots=True)

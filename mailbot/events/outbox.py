@@ -19,6 +19,7 @@ class Claimed:
     envelopes: list[Envelope]
     unit: UnitOfWork
     _stack: ExitStack = field(repr=False)
+    ids: dict[str, int] = field(default_factory=dict, repr=False)  # by message_id
 
 
 class Outbox:
@@ -37,18 +38,22 @@ class Outbox:
             if not unit.events.take_publisher_lock():
                 stack.close()
                 return None
-            envelopes = unit.events.claim(limit)
+            claimed = unit.events.claim(limit)
             if not unit.events.lock_lasts_the_transaction():
                 unit.commit()
         except BaseException:
             stack.close()
             raise
-        return Claimed(envelopes, unit, stack)
+        envelopes = [envelope for _, envelope in claimed]
+        ids = {envelope.message_id: event_id for event_id, envelope in claimed}
+        return Claimed(envelopes, unit, stack, ids)
 
     def settle(self, claimed: Claimed, confirmed: Sequence[str]) -> None:
         """Mark the events the broker confirmed published, and end the claim."""
         with claimed._stack:
-            claimed.unit.events.mark_published(confirmed, self._clock.now())
+            sequences = {envelope.message_id: envelope.sequence for envelope in claimed.envelopes}
+            marked = [(claimed.ids[m], sequences[m]) for m in confirmed]
+            claimed.unit.events.mark_published(marked, self._clock.now())
             claimed.unit.commit()
 
     def pending(self) -> int:

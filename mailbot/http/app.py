@@ -11,7 +11,16 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 
 from mailbot.bootstrap import App
-from mailbot.http import campaigns, health, metrics, order_acts, orders, problems, vouchers
+from mailbot.http import (
+    campaigns,
+    health,
+    metrics,
+    order_acts,
+    orders,
+    problems,
+    voucher_sales,
+    vouchers,
+)
 from mailbot.http.auth import Caller, caller
 from mailbot.http.idempotency import Idempotency
 from mailbot.http.rate_limit import RateLimit
@@ -51,6 +60,7 @@ def create_app(app: App) -> FastAPI:
     application.include_router(metrics.router)
     application.include_router(api)
     application.include_router(vouchers.router)
+    application.include_router(voucher_sales.router)
     application.include_router(orders.router)
     application.include_router(order_acts.router)
     application.include_router(campaigns.router)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from mailbot.domain.actors import Actor
+from mailbot.domain.actors import HTTP_API, Actor
 from mailbot.domain.api_roles import PARTNER_ROLES, ApiRole, Role
 from mailbot.http.problems import ApiError
 from mailbot.http.state import ApiState
@@ -23,7 +23,7 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mailbot"'}
 
 
 # How records name a change made over the API: "spring desk (HTTP API)".
-CHANNEL = "HTTP API"
+CHANNEL = HTTP_API
 
 
 @dataclass(frozen=True, slots=True)

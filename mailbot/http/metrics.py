@@ -48,8 +48,8 @@ class StoredWork(Collector):
         )
         vouchers = GaugeMetricFamily(
             "mailbot_voucher_uses",
-            "Reservations and redemptions by campaign and status",
-            labels=["campaign", "status"],
+            "Reservations, redemptions and releases by campaign, channel (mail or api) and status",
+            labels=["campaign", "channel", "status"],
         )
         waited = HistogramMetricFamily(
             "mailbot_message_processing_seconds",
@@ -69,9 +69,11 @@ class StoredWork(Collector):
             overdue = uow.deadlines.overdue(now)
             lag.add_metric([], (now - overdue[0].due_at).total_seconds() if overdue else 0.0)
             names = {campaign.id: campaign.name for campaign in uow.vouchers.campaigns()}
-            for campaign_id, statuses in sorted(uow.vouchers.status_counts().items()):
-                for status, count in sorted(statuses.items()):
-                    vouchers.add_metric([names.get(campaign_id, str(campaign_id)), status], count)
+            for (campaign_id, channel, status), count in sorted(
+                uow.vouchers.channel_counts().items()
+            ):
+                name = names.get(campaign_id, str(campaign_id))
+                vouchers.add_metric([name, channel, status], count)
         yield from (inbound, outbound, quarantine, lag, vouchers, waited)
 
 

@@ -20,12 +20,22 @@ from mailbot.http.problems import ApiError
 from mailbot.services.vouchers.campaigns import VoucherError
 from mailbot.services.vouchers.compensation import compensate
 from mailbot.services.vouchers.order_codes import OrderVouchers
-from mailbot.services.vouchers.validation import BasketItem, validate_codes
+from mailbot.services.vouchers.validation import BasketItem, Buyer, validate_codes
 
 router = APIRouter(prefix="/api/v1/vouchers", tags=["vouchers"])
 
 MAX_LINES = 2000
 MAX_CODES = 20
+# A validated basket links to its reservation (see voucher_sales: reserve → redeem → rollback),
+# for clients and schemathesis' stateful mode.
+VALIDATED_LINKS = {
+    "Reserve": {
+        "operationId": "reserve",
+        "requestBody": {
+            part: f"$request.body#/{part}" for part in ("customer", "currency", "lines", "codes")
+        },
+    },
+}
 
 
 class LineIn(BaseModel):
@@ -144,7 +154,13 @@ def failed(check: Check) -> FailedRule:
     )
 
 
-@router.post("/validate", responses={404: {"description": "No such customer"}})
+@router.post(
+    "/validate",
+    responses={
+        200: {"description": "Each code judged", "links": VALIDATED_LINKS},
+        404: {"description": "No such customer"},
+    },
+)
 def validate(
     body: ValidateIn,
     request: Request,
@@ -170,7 +186,7 @@ def validate(
             )
         items = [BasketItem(line.sku, line.quantity, line.unit_price) for line in body.lines]
         on = app.clock.now().astimezone(app.deadlines.zone_of(customer.timezone)).date()
-        judged = validate_codes(uow, customer, items, body.codes, rules=app.rules, on=on)
+        judged = validate_codes(uow, Buyer.of(customer), items, body.codes, rules=app.rules, on=on)
     return _answer(judged.quote, judged.vouchers, body.language)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Final
@@ -40,6 +40,9 @@ class Formatter:
         # sign, and str() is how Babel itself reads an int or a float.
         self._currency = lru_cache(maxsize=_REMEMBERED)(self._format_currency)
         self._decimal = lru_cache(maxsize=_REMEMBERED)(self._format_decimal)
+        # A list of orders shows a time a row; its days, and its zone's offsets, repeat.
+        self._date = lru_cache(maxsize=_REMEMBERED)(self._format_date)
+        self._offset = lru_cache(maxsize=_REMEMBERED)(self._format_offset)
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         """The Jinja2 filters, by name."""
@@ -74,15 +77,14 @@ class Formatter:
         first moved into the reader's zone."""
         if isinstance(value, datetime):
             value = self._local(value).date()
-        return format_date(value, pattern, locale=self.locale)
+        return self._date(value, pattern)
 
     def moment(self, value: datetime) -> str:
         """A moment in the reader's zone with its offset: "5 March 2024, 16:07 GMT+02:00"."""
         local = self._local(value)
-        day = format_date(local, "long", locale=self.locale)
+        day = self._date(local.date(), "long")
         clock = format_time(local, "short", locale=self.locale)
-        offset = format_datetime(local, "OOOO", locale=self.locale)
-        return f"{day}, {clock} {offset}"
+        return f"{day}, {clock} {self._offset(local.utcoffset())}"
 
     def reason(self, value: RejectedLine | Rejection) -> str:
         """Why a line was rejected, as words in the reader's language."""
@@ -107,6 +109,14 @@ class Formatter:
 
     def _format_decimal(self, number: str) -> str:
         return format_decimal(Decimal(number), locale=self.locale)
+
+    def _format_date(self, value: date, pattern: str) -> str:
+        return format_date(value, pattern, locale=self.locale)
+
+    def _format_offset(self, offset: timedelta | None) -> str:
+        """The zone as "GMT+02:00" (Babel's "OOOO"), which depends on the offset alone."""
+        moment = datetime(2000, 1, 1, tzinfo=timezone(offset or timedelta(0)))
+        return format_datetime(moment, "OOOO", locale=self.locale)
 
     def _local(self, value: datetime) -> datetime:
         # SQLite hands back naive datetimes even for aware columns; mailbot stores UTC only.

@@ -1,17 +1,19 @@
 """What a person needs to see of stored mail without reading it whole: who sent a received
-message and its subject (from its header block alone), and the headers, text and attachments
-of a mail mailbot wrote."""
+message and its subject (from its header block alone), the headers, text and attachments of a
+mail mailbot wrote, and any stored mail opened whole for the cabinet."""
 
 from __future__ import annotations
 
+import email
 import email.utils
 import re
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 
 from mailbot.parsers.decoding import decode_8bit, decode_header
+from mailbot.parsers.mime_parts import read_parts
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _SHOWN_HEADERS = (
@@ -26,6 +28,8 @@ _SHOWN_HEADERS = (
     "References",
     "Auto-Submitted",
 )
+# Where a received message says it came from: what a person judges a held message by.
+_ORIGIN_HEADERS = ("Sender", "Return-Path", "Authentication-Results")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +95,53 @@ def read_written(raw: bytes) -> MailView:
             size = len(payload) if isinstance(payload, bytes) else 0
             files.append(AttachedFile(name or "", part.get_content_type(), size))
     return MailView(headers, text, tuple(files))
+
+
+@dataclass(frozen=True, slots=True)
+class MailFile:
+    name: str  # "" when the part gives none
+    content_type: str  # as declared
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedMail:
+    """A stored mail (received or written) opened for a person: its main headers and the ones
+    telling where it came from, each value decoded; its plain text; its HTML as written (markup
+    to show as text, never to render); its files. `problem`: why its body could not be read."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    html: str
+    files: tuple[MailFile, ...]
+    problem: str = ""
+
+
+def open_mail(raw: bytes) -> OpenedMail:
+    """Open any stored mail, however broken (the MIME reading of `mime_parts`). Never raises:
+    a body too hostile to walk (nested thousands deep) leaves the headers alone and says why."""
+    try:
+        tree = email.message_from_bytes(raw)
+        parts = read_parts(tree)
+    except Exception as error:  # RecursionError on hostile nesting, or worse
+        problem = f"its body could not be read ({type(error).__name__})"
+        try:
+            headers = _headers(BytesHeaderParser(policy=policy.compat32).parsebytes(raw))
+        except Exception:
+            headers = ()
+        return OpenedMail(headers, "", "", (), problem)
+    files = tuple(MailFile(*found) for found in parts.files)
+    text, html = "\n".join(parts.body.plain), "\n".join(parts.body.html)
+    return OpenedMail(_headers(tree), text, html, files)
+
+
+def _headers(tree: Message) -> tuple[tuple[str, str], ...]:
+    """The headers a person asks about, each decoded on one line, in the order above."""
+    names = (*_SHOWN_HEADERS, *_ORIGIN_HEADERS)
+    wanted = {name.lower(): name for name in names}
+    found = [
+        (wanted[str(key).lower()], " ".join(decode_header(str(value))[0].split()))
+        for key, value in tree.raw_items()
+        if str(key).lower() in wanted
+    ]
+    return tuple(sorted(found, key=lambda item: names.index(item[0])))

@@ -18,6 +18,10 @@ from mailbot.services.outbox.replies import Replies
 from mailbot.storage.sign_ins import SignInLink, WebSession
 from mailbot.storage.unit_of_work import UnitOfWork
 
+# The kind of the mail carrying a sign-in link: whoever reads its text could use the link, so
+# the cabinet's outbox shows only its headers.
+LINK_KIND = "sign_in_link"
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -70,7 +74,7 @@ def send_link(
         }
         replies.queue(
             unit,
-            kind="sign_in_link",
+            kind=LINK_KIND,
             language=partner.language,
             to=address,
             context=context,

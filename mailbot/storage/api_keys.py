@@ -47,3 +47,10 @@ class ApiKeys:
 
     def all(self) -> Sequence[ApiKey]:
         return self.session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
+
+    def name_of(self, key_id: int | None) -> str | None:
+        """The name of the key `key_id` (None for None: a step by mail, not over the API)."""
+        if key_id is None:
+            return None
+        key = self.session.get(ApiKey, key_id)
+        return None if key is None else key.name

@@ -200,8 +200,12 @@ class SentMail:
         query = select(OutboundMessage).where(OutboundMessage.inbound_message_id == inbound_id)
         return self.session.scalars(query.order_by(OutboundMessage.id)).all()
 
-    def list(self, status: str | None = None, limit: int = 100) -> Sequence[OutboundMessage]:
-        query = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
+    def list(
+        self, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[OutboundMessage]:
+        """The newest mail with `status` (None: any), the first `offset` left out."""
+        query = select(OutboundMessage).order_by(OutboundMessage.id.desc())
+        query = query.limit(limit).offset(offset)
         if status:
             query = query.where(OutboundMessage.status == status)
         return self.session.scalars(query).all()

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -339,9 +340,27 @@ class Event(Base):
     sequence: Mapped[int | None]
     payload: Mapped[dict[str, Any]]
     occurred_at: Mapped[datetime]
-    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_events_aggregate", "aggregate_type", "aggregate_id", "sequence"),)
+    __table_args__ = (
+        Index("ix_events_aggregate", "aggregate_type", "aggregate_id", "sequence"),
+        # An aggregate's last sequence, without stepping over its events not yet numbered.
+        Index(
+            "ix_events_numbered",
+            "aggregate_type",
+            "aggregate_id",
+            "sequence",
+            postgresql_where=text("sequence IS NOT NULL"),
+            sqlite_where=text("sequence IS NOT NULL"),
+        ),
+        # What the publisher claims, oldest first: only the events still waiting.
+        Index(
+            "ix_events_pending",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
 
 
 class ImapFolder(Base):

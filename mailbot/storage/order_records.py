@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import LargeBinary, func, select, union
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from mailbot.storage.models import (
     Deadline,
@@ -52,13 +52,21 @@ class OrderRecords:
         return self.session.scalars(query).all()
 
     def supplier_orders(self, order_id: int) -> Sequence[SupplierOrder]:
+        return self.supplier_orders_of([order_id]).get(order_id, [])
+
+    def supplier_orders_of(self, order_ids: Iterable[int]) -> dict[int, list[SupplierOrder]]:
+        """The suppliers' parts of each order (by order id, in supplier order, their suppliers
+        loaded) in one query, for a page of orders; an order without parts has no key."""
         query = (
             select(SupplierOrder)
-            .options(selectinload(SupplierOrder.supplier))
-            .where(SupplierOrder.order_id == order_id)
-            .order_by(SupplierOrder.supplier_id)
+            .options(joinedload(SupplierOrder.supplier))
+            .where(SupplierOrder.order_id.in_(list(order_ids)))
+            .order_by(SupplierOrder.order_id, SupplierOrder.supplier_id)
         )
-        return self.session.scalars(query).all()
+        found: dict[int, list[SupplierOrder]] = {}
+        for part in self.session.scalars(query):
+            found.setdefault(part.order_id, []).append(part)
+        return found
 
     def order_answered(self, message_ids: Iterable[str]) -> int | None:
         """The order of the newest of our mails among `message_ids` (bare ids, no brackets)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, exists, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from mailbot.domain.money import Money
@@ -28,6 +28,24 @@ class ListedItem:
     sku: str
     name: str
     price: Money
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """A row whose stock differs between two versions: a count, or without one whether the
+    supplier said it is available (None: not said)."""
+
+    sku: str
+    name: str
+    old_stock: int | None
+    old_in_stock: bool | None
+    new_stock: int | None
+    new_in_stock: bool | None
+
+
+# The columns of an item that a version derived from another copies.
+_COPIED = ("sku", "sku_key", "name", "brand", "category", "price", "currency", "stock",
+           "in_stock", "delivery_days")  # fmt: skip
 
 
 class PriceVersions:
@@ -46,6 +64,16 @@ class PriceVersions:
             .limit(limit)
         )
         return self.session.scalars(query).all()
+
+    def newest(
+        self, supplier_id: int | None = None, limit: int = 100
+    ) -> Sequence[tuple[PriceList, Partner]]:
+        """Versions of every supplier's list (or of one), newest first, with their supplier."""
+        query = select(PriceList, Partner).join(Partner, Partner.id == PriceList.supplier_id)
+        if supplier_id is not None:
+            query = query.where(PriceList.supplier_id == supplier_id)
+        query = query.order_by(PriceList.id.desc()).limit(limit)
+        return [(version, partner) for version, partner in self.session.execute(query)]
 
     def replaced_before(self, supplier_id: int, version_id: int) -> PriceList | None:
         """The version that was applied last before `version_id`."""
@@ -148,6 +176,32 @@ class PriceVersions:
             PriceChange(sku, name, Money(old_price_, old_cur), Money(new_price_, new_cur))
             for sku, name, old_price_, old_cur, new_price_, new_cur in self.session.execute(query)
         ]
+
+    def stock_changes(self, old_id: int, new_id: int) -> list[StockChange]:
+        """Rows on both versions whose stock (count or availability) differs, by SKU."""
+        o, n = aliased(PriceItem), aliased(PriceItem)
+        differs = o.stock.is_distinct_from(n.stock) | o.in_stock.is_distinct_from(n.in_stock)
+        query = (
+            select(n.sku, n.name, o.stock, o.in_stock, n.stock, n.in_stock)
+            .select_from(o)
+            .join(n, _matching(o, n, new_id))
+            .where(o.price_list_id == old_id, differs)
+            .order_by(n.sku_key)
+        )
+        return [StockChange(*row) for row in self.session.execute(query)]
+
+    def copy_items(self, source_id: int, target_id: int) -> None:
+        """Give version `target_id` every item of `source_id`, in one statement."""
+        table = PriceItem.__table__
+        columns = [table.c[name] for name in _COPIED]
+        rows = (
+            select(literal(target_id), *columns)
+            .where(table.c.price_list_id == source_id)
+            .order_by(table.c.id)
+        )
+        self.session.execute(
+            insert(table).from_select([table.c.price_list_id, *columns], rows)  # type: ignore[arg-type]
+        )
 
     def only_in(
         self, version_id: int, other_id: int, *, limit: int | None = None

@@ -287,9 +287,12 @@ class Inbox:
         query = select(InboundMessage.id, head).where(InboundMessage.id.in_(wanted))
         return {row_id: data or b"" for row_id, data in self.session.execute(query)}
 
-    def with_status(self, status: str | None, limit: int = 100) -> Sequence[InboundMessage]:
-        """The newest messages with `status` (None: any)."""
-        query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    def with_status(
+        self, status: str | None, limit: int = 100, offset: int = 0
+    ) -> Sequence[InboundMessage]:
+        """The newest messages with `status` (None: any), the first `offset` left out."""
+        query = select(InboundMessage).order_by(InboundMessage.id.desc())
+        query = query.limit(limit).offset(offset)
         if status:
             query = query.where(InboundMessage.status == status)
         return self.session.scalars(query).all()
@@ -342,11 +345,19 @@ class Orders:
         until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
+        oldest_first: bool = False,
     ) -> Sequence[Order]:
-        """The newest orders that meet every condition given: the client's, with a line from
-        the supplier, in `status`, received at or after `since` and before `until`; `limit`
-        of them, skipping the `offset` newest."""
-        query = select(Order).order_by(Order.id.desc()).limit(limit).offset(offset)
+        """The newest (or oldest) orders that meet every condition given: the client's, with a
+        line from the supplier, in `status`, received at or after `since` and before `until`;
+        `limit` of them, skipping `offset`. Their clients come in one more query (every
+        listing shows them), not one each."""
+        query = (
+            select(Order)
+            .options(selectinload(Order.client))
+            .order_by(Order.id if oldest_first else Order.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         if client_id is not None:
             query = query.where(Order.client_id == client_id)
         if supplier_id is not None:

@@ -56,8 +56,11 @@ class VoucherCode(Base):
 class VoucherRedemption(Base):
     """One use of a code for an order: reserved, then redeemed or released.
 
-    `terms` is a frozen copy of the campaign's terms when it was reserved. Each step names the
-    inbound message that caused it; a message reserves a code at most once.
+    `terms` is a frozen copy of the campaign's terms when it was reserved. Each step by mail
+    names the inbound message that caused it; a message reserves a code at most once. A step
+    over the HTTP API names the API key that took it instead, and the channel's order
+    reference. The customer is a partner (`client_id`) or, for a retail channel, the channel's
+    own reference of it (`customer_ref`), under which per-customer limits count.
     """
 
     __tablename__ = "voucher_redemptions"
@@ -65,13 +68,18 @@ class VoucherRedemption(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("voucher_codes.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("voucher_campaigns.id"))
-    client_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    customer_ref: Mapped[str | None] = mapped_column(String(200))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_ref: Mapped[str | None] = mapped_column(String(100))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    redeemed_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    released_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     status: Mapped[str] = mapped_column(String(16))  # reserved | redeemed | released
     discount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     terms: Mapped[dict[str, Any]]
-    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     redeemed_inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     released_inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     reserved_at: Mapped[datetime]
@@ -84,4 +92,7 @@ class VoucherRedemption(Base):
         UniqueConstraint("code_id", "inbound_message_id"),
         Index("ix_voucher_redemptions_campaign_client", "campaign_id", "client_id", "status"),
         Index("ix_voucher_redemptions_status_hold", "status", "hold_until"),
+        Index(
+            "ix_voucher_redemptions_campaign_customer_ref", "campaign_id", "customer_ref", "status"
+        ),
     )

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     ColumnElement,
     Integer,
     Numeric,
@@ -169,13 +170,16 @@ NewId = ReturningInsert[int]
 
 
 @cache
-def insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) -> NewId:
-    """INSERT ... SELECT of a redemption's `columns` (bound by name) unless the client holds
-    `:per_client` in the campaign (when `per_client`) or the code is held (`single_use`)."""
+def insert_within(
+    columns: tuple[str, ...], per_client: bool, single_use: bool, by: str = "client_id"
+) -> NewId:
+    """INSERT ... SELECT of a redemption's `columns` (bound by name) unless the customer (its
+    column `by`: client_id or customer_ref) holds `:per_client` in the campaign (when
+    `per_client`) or the code is held (`single_use`)."""
     table = _table(VoucherRedemption)
     row = select(*(bindparam(c, type_=table.c[c].type).label(c) for c in columns))
     if per_client:
-        client = VoucherRedemption.client_id == bindparam("client_id")
+        client = table.c[by] == bindparam(by)
         held = held_count(VoucherRedemption.campaign_id == bindparam("campaign_id"), client)
         row = row.where(held < bindparam("per_client"))
     if single_use:
@@ -184,7 +188,7 @@ def insert_within(columns: tuple[str, ...], per_client: bool, single_use: bool) 
     return insert(table).from_select(columns, row).returning(table.c.id)
 
 
-# Every code of an order reserved in one call of the function of migration 0017: its rows say,
+# Every code of an order reserved in one call of the function of migration 0019: its rows say,
 # per code, the reservation (new, or the message's earlier one) or the name of a `Refusal`.
 RESERVE_ON_SERVER = select(
     func.mailbot_reserve_vouchers(
@@ -192,7 +196,10 @@ RESERVE_ON_SERVER = select(
         bindparam("amounts", type_=ARRAY(Numeric())),
         bindparam("currencies", type_=ARRAY(Text)),
         bindparam("client_id", type_=Integer),
+        bindparam("customer_ref", type_=Text),
         bindparam("order_id", type_=Integer),
+        bindparam("order_ref", type_=Text),
+        bindparam("api_key_id", type_=Integer),
         bindparam("inbound_id", type_=Integer),
         bindparam("reserved_at", type_=UTCDateTime()),
         bindparam("hold_until", type_=UTCDateTime()),
@@ -202,5 +209,7 @@ RESERVE_ON_SERVER = select(
         column("status", Text),
         column("hold_until", UTCDateTime()),
         column("refusal", Text),
+        column("campaign_id", Integer),
+        column("fresh", Boolean),
     )
 )

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
+    case,
     func,
     insert,
     or_,
@@ -70,13 +71,28 @@ class LookedUp(NamedTuple):
 
 class ServerReservation(NamedTuple):
     """What the server's reservation did with one code: the reservation (new, or the inbound
-    message's earlier one) with its status, or the name of a refusal."""
+    message's earlier one) with its status, or the name of a refusal; the code's campaign, and
+    whether this call made the reservation."""
 
     code: str
     redemption_id: int | None
     status: str
     hold_until: datetime | None
     refusal: str | None
+    campaign_id: int | None
+    fresh: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who a reservation is for and who makes it: the customer, a partner (`client_id`) or a
+    retail channel's reference of it (`customer_ref`); the API key making it (None: mail) and
+    the channel's order reference."""
+
+    client_id: int | None
+    customer_ref: str | None = None
+    api_key_id: int | None = None
+    order_ref: str | None = None
 
 
 class Earlier(NamedTuple):
@@ -127,6 +143,9 @@ class Vouchers:
     def prefixes(self) -> set[str]:
         query = select(VoucherCampaign.prefix).where(VoucherCampaign.prefix.is_not(None))
         return {prefix for prefix in self.session.scalars(query) if prefix}
+
+    def campaign_of(self, campaign_id: int) -> VoucherCampaign:
+        return self.session.get_one(VoucherCampaign, campaign_id)
 
     def campaign_now(self, campaign_id: int) -> VoucherCampaign:
         """The campaign with its counters as committed now, read again, without a lock."""
@@ -237,7 +256,7 @@ class Vouchers:
                 totals = tuple(Decimal(total) for total in (row[15] or "").split(",") if total)
         return LookedUp(found, totals)
 
-    def claimable(self, codes: Iterable[str], inbound_id: int) -> dict[str, Claimable]:
+    def claimable(self, codes: Iterable[str], inbound_id: int | None) -> dict[str, Claimable]:
         """The stored codes among `codes` with what reserving needs of their campaigns, and what
         the inbound message already did with each (its redemption, if any), by code: plain rows,
         no ORM entities, for the hot path."""
@@ -269,27 +288,30 @@ class Vouchers:
         self,
         codes_with_discounts: Sequence[tuple[str, Money]],
         *,
-        client_id: int,
+        holder: Holder,
         order_id: int | None,
-        inbound_id: int,
+        inbound_id: int | None,
         now: datetime,
         hold_until: datetime,
     ) -> list[ServerReservation]:
         """Reserve each code with its discount in one call of `mailbot_reserve_vouchers`
-        (migration 0017), which does what `services.vouchers.redemptions.reserve` describes
+        (migration 0019), which does what `services.vouchers.redemptions.reserve` describes
         under each campaign's row lock; one row per code, in campaign order."""
         params = {
             "codes": [code for code, _ in codes_with_discounts],
             "amounts": [discount.amount for _, discount in codes_with_discounts],
             "currencies": [discount.currency for _, discount in codes_with_discounts],
-            "client_id": client_id,
+            "client_id": holder.client_id,
+            "customer_ref": holder.customer_ref,
             "order_id": order_id,
+            "order_ref": holder.order_ref,
+            "api_key_id": holder.api_key_id,
             "inbound_id": inbound_id,
             "reserved_at": now,
             "hold_until": hold_until,
         }
         rows = self._flushed().execute(RESERVE_ON_SERVER, params)
-        return [ServerReservation(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+        return [ServerReservation(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
         """Count one more use of an active campaign and charge `discount` to its budget, unless
@@ -333,11 +355,14 @@ class Vouchers:
         )
         self.session.execute(query)
 
-    def holding(self, campaign_id: int, client_id: int, code_id: int) -> tuple[int, int]:
-        """How many reservations and redemptions the client holds in the campaign, and how
+    def holding(self, campaign_id: int, holder: Holder, code_id: int) -> tuple[int, int]:
+        """How many reservations and redemptions the customer holds in the campaign, and how
         many the code has."""
         by_client = held_count(
-            VoucherRedemption.campaign_id == campaign_id, VoucherRedemption.client_id == client_id
+            VoucherRedemption.campaign_id == campaign_id,
+            VoucherRedemption.client_id == holder.client_id
+            if holder.client_id is not None
+            else VoucherRedemption.customer_ref == holder.customer_ref,
         )
         row = self.session.execute(
             select(by_client, held_count(VoucherRedemption.code_id == code_id))
@@ -347,11 +372,13 @@ class Vouchers:
 
     def add_redemption_within(self, values: dict[str, object], *, per_client: int | None,
                               single_use: bool) -> int | None:  # fmt: skip
-        """Insert a redemption unless the client already holds `per_client` in the campaign, or
-        (`single_use`) the code is held: one INSERT ... SELECT ... WHERE, so the counts are read
-        in the same statement. With the campaign locked first (`take_use`), the statement sees
-        every reservation committed before. The new id, or None when a count said no."""
-        query = insert_within(tuple(sorted(values)), per_client is not None, single_use)
+        """Insert a redemption unless the customer (its `client_id`, or without one its
+        `customer_ref`) already holds `per_client` in the campaign, or (`single_use`) the code
+        is held: one INSERT ... SELECT ... WHERE, so the counts are read in the same statement.
+        With the campaign locked first (`take_use`), the statement sees every reservation
+        committed before. The new id, or None when a count said no."""
+        by = "client_id" if values.get("client_id") is not None else "customer_ref"
+        query = insert_within(tuple(sorted(values)), per_client is not None, single_use, by)
         params = values | {"per_client": per_client}
         return self.session.execute(query, params).scalar_one_or_none()
 
@@ -363,8 +390,23 @@ class Vouchers:
         )
         return self.session.scalars(query).all()
 
-    def expired(self, now: datetime) -> Sequence[VoucherRedemption]:
-        """Reservations whose hold ran out before `now`, by campaign."""
+    def redemption(self, redemption_id: int) -> VoucherRedemption | None:
+        return self.session.get(VoucherRedemption, redemption_id)
+
+    def lock_redemption(self, redemption_id: int) -> VoucherRedemption:
+        """The redemption as committed now, its row locked until the end of the transaction:
+        taken after its campaign's lock where both are needed."""
+        query = (
+            select(VoucherRedemption)
+            .where(VoucherRedemption.id == redemption_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(query).one()
+
+    def expired(self, now: datetime, *, without_order: bool = False) -> Sequence[VoucherRedemption]:
+        """Reservations whose hold ran out before `now` (`without_order`: only those of no
+        order), by campaign."""
         query = (
             select(VoucherRedemption)
             .where(
@@ -373,16 +415,19 @@ class Vouchers:
             )
             .order_by(VoucherRedemption.campaign_id, VoucherRedemption.id)
         )
+        if without_order:
+            query = query.where(VoucherRedemption.order_id.is_(None))
         return self.session.scalars(query).all()
 
     def redemptions(self, *, campaign_id: int | None = None, code_id: int | None = None,
                     limit: int = 100) -> Sequence[tuple[VoucherRedemption, str, str]]:  # fmt: skip
         """The newest redemptions of a campaign or a code, with each code's display form and the
-        client's name."""
+        client's name (a retail customer's reference when it is no partner)."""
+        customer = func.coalesce(Partner.name, VoucherRedemption.customer_ref, "")
         query = (
-            select(VoucherRedemption, VoucherCode.display, Partner.name)
+            select(VoucherRedemption, VoucherCode.display, customer)
             .join(VoucherCode, VoucherRedemption.code_id == VoucherCode.id)
-            .join(Partner, VoucherRedemption.client_id == Partner.id)
+            .outerjoin(Partner, VoucherRedemption.client_id == Partner.id)
             .order_by(VoucherRedemption.id.desc())
             .limit(limit)
         )
@@ -401,6 +446,15 @@ class Vouchers:
         for campaign_id, status, count in self.session.execute(query):
             counts.setdefault(campaign_id, {})[status] = count
         return counts
+
+    def channel_counts(self) -> dict[tuple[int, str, str], int]:
+        """How many redemptions each campaign has in each status, by channel: "api" for those
+        reserved over the HTTP API, "mail" for the rest."""
+        channel = case((VoucherRedemption.api_key_id.is_(None), "mail"), else_="api")
+        query = select(
+            VoucherRedemption.campaign_id, channel, VoucherRedemption.status, func.count()
+        ).group_by(VoucherRedemption.campaign_id, channel, VoucherRedemption.status)
+        return {(row[0], row[1], row[2]): row[3] for row in self.session.execute(query)}
 
     def code_counts(self) -> dict[int, int]:
         """How many codes each campaign has."""

@@ -11,7 +11,18 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from mailbot.bootstrap import App
-from mailbot.web import desk, orders, partners, signing_in, vouchers
+from mailbot.web import (
+    desk,
+    order_mail,
+    orders,
+    outbox,
+    partners,
+    price_files,
+    pricelists,
+    quarantine,
+    signing_in,
+    vouchers,
+)
 from mailbot.web.cabinet import BadFormError, Cabinet, NotFoundError, SignedOutError, cabinet_of
 from mailbot.web.security import secure_headers
 
@@ -24,9 +35,14 @@ def install(application: FastAPI, app: App) -> None:
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
     application.include_router(signing_in.router)
     application.include_router(orders.router)
+    application.include_router(order_mail.router)
     application.include_router(desk.router)
     application.include_router(partners.router)
     application.include_router(vouchers.router)
+    application.include_router(price_files.router)
+    application.include_router(pricelists.router)
+    application.include_router(quarantine.router)
+    application.include_router(outbox.router)
 
     async def on_signed_out(_request: Request, _error: Exception) -> Response:
         return RedirectResponse("/sign-in", status_code=303)

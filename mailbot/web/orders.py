@@ -6,10 +6,10 @@ by mail or over the API goes through, and is recorded with the person who acted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -30,9 +30,10 @@ from mailbot.services.orders.agreement import (
 from mailbot.services.orders.mail import first_address
 from mailbot.services.orders.matrix import MatrixError, correct_matrix
 from mailbot.services.orders.visibility import Scope
-from mailbot.storage.models import Order, OrderLine
+from mailbot.storage.models import Order, OrderLine, SupplierOrder
 from mailbot.storage.unit_of_work import UnitOfWork
 from mailbot.web.cabinet import NotFoundError, Posting, Signed, Visitor, cabinet_of, render
+from mailbot.web.order_mail import thread
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,8 +56,10 @@ def order_list(
     since: Annotated[date | None, Query()] = None,
     until: Annotated[date | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    sort: Annotated[Literal["newest", "oldest"], Query()] = "newest",
 ) -> Response:
-    """The newest orders the reader may see, `PAGE_SIZE` a page; a manager filters them."""
+    """The orders the reader may see, newest (or oldest) first, `PAGE_SIZE` a page; a manager
+    filters them."""
     cabinet = cabinet_of(request)
     person = who.person
     scope = Scope.of(person.role, person.partner_id)
@@ -73,14 +76,18 @@ def order_list(
             until=None if until is None else datetime.combine(until, time(), UTC),
             limit=PAGE_SIZE + 1,
             offset=(page - 1) * PAGE_SIZE,
+            oldest_first=sort == "oldest",
         )
-        rows = [_row(uow, order, scope) for order in found[:PAGE_SIZE]]
+        shown = found[:PAGE_SIZE]
+        parts = uow.order_records.supplier_orders_of(order.id for order in shown)
+        rows = [_row(order, parts.get(order.id, []), scope) for order in shown]
         filters = {
             "status": status or "",
             "client": client,
             "supplier": supplier,
             "since": since or "",
             "until": until or "",
+            "sort": "" if sort == "newest" else sort,
         }
         context = {
             "orders": rows,
@@ -281,6 +288,7 @@ def _order(uow: UnitOfWork, order: Order, scope: Scope, role: str) -> dict[str, 
         "lines": [_line(line, order.currency) for line in lines],
         "parts": [{"part": part, "address": first_address(part.supplier)} for part in parts],
         "steps": [] if scope.supplier_id is not None else _steps(uow, order),
+        "thread": thread(uow, order, role),
         "may_agree": role == "client" and agree_refused(uow, order) is None,
         "may_cancel": (role == "client" and cancel_refused(order) is None)
         or (role == "manager" and unfinished),
@@ -316,13 +324,10 @@ def _steps(uow: UnitOfWork, order: Order) -> list[dict[str, Any]]:
     return steps
 
 
-def _row(uow: UnitOfWork, order: Order, scope: Scope) -> dict[str, Any]:
-    parts = [
-        part
-        for part in uow.order_records.supplier_orders(order.id)
-        if scope.supplier_id in (None, part.supplier_id)
-    ]
-    return {"order": order, "total": Money(order.total, order.currency), "parts": parts}
+def _row(order: Order, parts: Sequence[SupplierOrder], scope: Scope) -> dict[str, Any]:
+    """A line of the list: the order and the suppliers' parts its reader may see."""
+    seen = [part for part in parts if scope.supplier_id in (None, part.supplier_id)]
+    return {"order": order, "total": Money(order.total, order.currency), "parts": seen}
 
 
 def _quantities(form: FormData) -> list[tuple[str, Decimal]] | None:

@@ -17,8 +17,7 @@ from sqlalchemy import select, text
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, RabbitmqConfig
-from mailbot.demo import SUPPLIER, seed_demo
-from mailbot.domain.pricing import normalise_sku
+from mailbot.demo import seed_demo
 from mailbot.events.consumer import REASON_HEADER, Consumer
 from mailbot.heartbeats import Unwatched
 from mailbot.services.erp.inbound import Handled, Verdict, apply_message, record_dead_letter
@@ -279,37 +278,3 @@ def test_the_erp_renames_a_partner_and_moves_its_addresses_all_or_nothing(app: A
     assert refused.verdict is Verdict.DEAD
     assert refused.reason == "already registered: zakaz@vector-trans.example"
     assert partner(app).name == "Fleet Parts Group"
-
-
-def test_the_erp_sets_prices_and_stock_of_a_suppliers_skus(app: App) -> None:
-    """Prices and stock for some of a supplier's SKUs change its active list in place, and
-    the next quote uses them; a SKU not on the list refuses the whole message."""
-    seed_demo(app)
-    with app.uow() as uow:
-        supplier = uow.partners.by_address(SUPPLIER)
-        assert supplier is not None
-    items = [
-        {"sku": "bpw-0310", "price": {"amount": "90.00", "currency": "EUR"}, "stock": 3},
-        {"sku": "WABCO-4324", "stock": None},
-    ]
-    body = envelope(
-        "erp.supplier_items", "partner", supplier.id, {"supplier": supplier.id, "items": items}
-    )
-    assert apply_message(app.uow, app.desk, body, app.clock.now()).verdict is Verdict.APPLIED
-    with app.uow() as uow:
-        (drum,) = [item for item, _ in uow.prices.active_items(normalise_sku("BPW-0310"))]
-        (valve,) = [item for item, _ in uow.prices.active_items(normalise_sku("WABCO-4324"))]
-        (updated,) = uow.events.listed(kind="price_list.items_updated")
-    assert (drum.price, drum.stock) == (Decimal("90.00"), 3)
-    assert (valve.stock, valve.in_stock) == (None, None)
-    assert updated.payload["items"] == 2
-    unknown = [{"sku": "BPW-0310", "stock": 1}, {"sku": "NO-SUCH", "stock": 1}]
-    body = envelope(
-        "erp.supplier_items", "partner", supplier.id, {"supplier": supplier.id, "items": unknown}
-    )
-    refused = apply_message(app.uow, app.desk, body, app.clock.now())
-    assert refused.verdict is Verdict.DEAD
-    assert refused.reason == "not on Balkan Truck Parts SRL's active price list: NO-SUCH"
-    with app.uow() as uow:
-        (drum,) = [item for item, _ in uow.prices.active_items(normalise_sku("BPW-0310"))]
-    assert drum.stock == 3

@@ -1,5 +1,6 @@
 """bench/api.py does the work it times: a short run on each database passes its own check
-(every validate answer applied SPRING10, the floor's counter counts every request)."""
+(every validate answer applied SPRING10, every reservation reserved BENCH10 and the campaign
+counts each one, the floor's counter counts every request)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,5 @@ def test_a_short_run_checks_its_work_and_prints_the_ratio(database: str) -> None
     )
     assert run.returncode == 0, run.stderr
     assert "POST /api/v1/vouchers/validate" in run.stdout
+    assert "POST /api/v1/vouchers/reservations" in run.stdout
     assert "ratio" in run.stdout

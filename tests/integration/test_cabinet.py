@@ -193,6 +193,9 @@ def test_a_manager_filters_every_order_and_corrects_the_matrix(
     only_quoted = browser.get("/orders?status=quoted").text
     assert quoted in only_quoted
     assert sent not in only_quoted
+    newest, oldest = browser.get("/orders").text, browser.get("/orders?sort=oldest").text
+    assert newest.index(quoted) < newest.index(sent)
+    assert oldest.index(sent) < oldest.index(quoted)
     by_client = browser.get(f"/orders?client={OTHER_CLIENT}").text
     assert quoted in by_client
     assert sent not in by_client
@@ -259,3 +262,37 @@ def test_a_manager_sees_the_dashboard_and_a_client_its_balance(
     assert balance.status_code == 200
     assert number in balance.text
     assert "debit" in balance.text
+
+
+def test_an_orders_mail_opens_for_the_manager_and_its_client_only(
+    app_with_people: App, browser: TestClient
+) -> None:
+    """The manager sees the whole thread (the order, the quote, the order file to the
+    supplier); the client only its own mail; the supplier none; each opens with its text."""
+    app = app_with_people
+    number = agree_and_send(app)
+    sign_in(browser, app, MANAGER)
+    page = browser.get(f"/orders/{number}").text
+    links = re.findall(rf'href="(/orders/{number}/mail/(?:in|out)/\d+)"', page)
+    order_file = next(m for m in outbox(app) if m.kind == "order_file")
+    file_link = f"/orders/{number}/mail/out/{order_file.id}"
+    assert file_link in links
+    assert len(links) >= 4  # the order, the quote, the AGREE, the order file, the answers
+    opened = browser.get(file_link)
+    assert opened.status_code == 200
+    assert "BPW-0310" in opened.text
+    client = other(app)
+    sign_in(client, app, CLIENT)
+    theirs = re.findall(
+        rf'href="(/orders/{number}/mail/(?:in|out)/\d+)"', client.get(f"/orders/{number}").text
+    )
+    assert file_link not in theirs
+    assert theirs
+    assert set(theirs) < set(links)
+    assert client.get(theirs[0]).status_code == 200
+    assert client.get(file_link).status_code == 404
+    supplier = other(app)
+    sign_in(supplier, app, SUPPLIER)
+    assert "/mail/" not in supplier.get(f"/orders/{number}").text
+    assert supplier.get(file_link).status_code == 404
+    assert browser.get(f"/orders/{number}/mail/out/999999").status_code == 404

@@ -84,7 +84,11 @@ def test_a_held_import_is_released_or_rejected_from_the_command_line(
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     assert "version 2 is active" in call(cli, "pricelist", "release", "2").output
     imported(cli, tmp_path, "jump.csv", "sku;price\nA-1;100\n")
-    assert "version 3 is rejected" in call(cli, "pricelist", "reject", "3").output
+    rejecting = ("pricelist", "reject", "3", "--reason", "prices tenfold, surely a typo")
+    assert "version 3 is rejected" in call(cli, *rejecting).output
+    kind = ("--type", "price_list.rejected", "--json")
+    (event,) = json.loads(call(cli, "events", "list", *kind).output)
+    assert event["payload"]["reason"] == "prices tenfold, surely a typo"
     assert "is rejected, not held" in call(cli, "pricelist", "release", "3", code=1).output
     statuses = json.loads(call(cli, "pricelist", "history", SUPPLIER, "--json").output)
     assert [r["status"] for r in statuses] == ["rejected", "active", "replaced"]

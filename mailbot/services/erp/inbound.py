@@ -18,14 +18,18 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mailbot.domain.events import EventType, InboundType
+from mailbot.domain.money import Money
 from mailbot.domain.orders import OrderStatus, TransitionError
 from mailbot.events.schemas import problems
+from mailbot.services.orders.agreement import OrderActionError, cancel_for_desk
 from mailbot.services.orders.ledger import book_payment
 from mailbot.services.orders.lifecycle import transition
 from mailbot.services.orders.mail import tell_client
+from mailbot.services.orders.supplier_orders import shipment_of
 from mailbot.services.partners.contracts import CONTRACT_END, cut_off
 from mailbot.services.partners.editing import Changes, apply_changes
 from mailbot.services.partners.registry import PartnerError, register
+from mailbot.services.pricelists.item_updates import ItemUpdate, Keep, update_items
 from mailbot.services.work import Desk, Work
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -109,7 +113,17 @@ def _order_status(work: Work, payload: Mapping[str, Any]) -> str | None:
     status = OrderStatus(payload["status"])
     invoice = payload.get("invoice", "")
     note = " ".join(filter(None, (f"invoice {invoice}" if invoice else "", payload.get("note"))))
-    details = {"invoice": invoice} if invoice else None
+    if status == OrderStatus.CANCELLED:
+        # Exactly the desk's cancel: suppliers told, vouchers released, the debit credited back.
+        try:
+            cancel_for_desk(work, order, note=note or "cancelled by the ERP", by=ERP)
+        except OrderActionError as error:
+            return str(error)
+        return None
+    details: dict[str, object] = {"invoice": invoice} if invoice else {}
+    if status == OrderStatus.SHIPPED:  # as far as the suppliers told: the ERP gives no dates
+        parts = work.uow.order_records.supplier_orders(order.id)
+        details["shipments"] = [shipment_of(part) for part in parts]
     try:
         transition(
             work.uow, order, status, at=work.now, actor_id=None, inbound_id=None,
@@ -179,33 +193,25 @@ def _partner_changed(work: Work, given: Mapping[str, Any]) -> str | None:
 
 
 def _supplier_items(work: Work, given: Mapping[str, Any]) -> str | None:
-    """Prices and stock of some of the supplier's SKUs, set on its active list in place: all
-    of them, or (a SKU not on the list, a price in another currency) none."""
-    uow = work.uow
-    supplier = uow.partners.get(given["supplier"])
+    """Prices and stock of some of the supplier's SKUs: a new version of its active list with
+    them changed, all of them, or (a SKU not on the list, a price in another currency) none."""
+    supplier = work.uow.partners.get(given["supplier"])
     if supplier is None or supplier.role != "supplier":
         return f"unknown supplier {given['supplier']}"
-    active = uow.prices.active_for(supplier.id)
-    if active is None:
-        return f"{supplier.name} has no active price list"
-    changes = given["items"]
-    items = uow.prices.items_of(active.id, (change["sku"] for change in changes))
-    missing = sorted({c["sku"] for c in changes if c["sku"].strip().upper() not in items})
-    if missing:
-        return f"not on {supplier.name}'s active price list: {', '.join(missing[:20])}"
-    for change in changes:
-        item = items[change["sku"].strip().upper()]
-        if "price" in change:
-            price = change["price"]
-            if price["currency"] != item.currency:
-                return f"{item.sku} is priced in {item.currency}, not {price['currency']}"
-            item.price = Decimal(price["amount"])
-        if "stock" in change:
-            item.stock = change["stock"]
-            item.in_stock = None if change["stock"] is None else change["stock"] > 0
-    payload = {"supplier": supplier.id, "price_list": active.id, "items": len(changes), "by": ERP}
-    uow.events.record(EventType.PRICE_LIST_ITEMS_UPDATED, active.id, payload, work.now)
-    return None
+    updates = [
+        ItemUpdate(
+            sku=change["sku"],
+            price=None if "price" not in change else _money(change["price"]),
+            stock=change.get("stock", Keep.STOCK),
+        )
+        for change in given["items"]
+    ]
+    done = update_items(work.uow, supplier, updates, now=work.now, by=ERP)
+    return done if isinstance(done, str) else None
+
+
+def _money(given: Mapping[str, str]) -> Money:
+    return Money(Decimal(given["amount"]), given["currency"])
 
 
 HANDLERS: Mapping[str, Handler] = {

@@ -176,7 +176,7 @@ def cancel(
         tell_client(work, order, refused, inbound=inbound)
         return f"CANCEL for {order.number} changed nothing: it is {order.status}"
     inbound_id = None if inbound is None else inbound.record.id
-    _cancel(work, order, actor_id=client.id, inbound_id=inbound_id, note="", by=by)
+    _cancel(work, order, actor_id=client.id, inbound_id=inbound_id, note="", by=label_of(by))
     tell_client(work, order, "cancelled", inbound=inbound)
     return f"{order.number} cancelled by the client"
 
@@ -188,8 +188,11 @@ def _cancel(
     actor_id: int | None,
     inbound_id: int | None,
     note: str,
-    by: Actor | None = None,
+    by: str = "",
 ) -> None:
+    """Cancel the order (`by`: the label of who did it when not a partner, "" for mailbot):
+    deadlines closed, vouchers released, an agreed order's debit credited back and its
+    suppliers told."""
     uow, now = work.uow, work.now
     was = order.status
     transition(
@@ -200,17 +203,17 @@ def _cancel(
         actor_id=actor_id,
         inbound_id=inbound_id,
         note=note,
-        actor_name=label_of(by),
+        actor_name=by,
     )
     close_deadlines(uow, order_id=order.id, now=now)
     vouchers.release(
         uow, order_id=order.id, inbound_id=inbound_id, now=now, reason="order cancelled"
     )
     if was in (OrderStatus.AGREED, OrderStatus.SENT, OrderStatus.CONFIRMED):
-        note, created_by = f"order {order.number} cancelled", by.label if by else ledger.MAILBOT
+        note = f"order {order.number} cancelled"
         ledger.book(
             uow, order.client, "credit", order.total,
-            at=now, order=order, note=note, created_by=created_by,
+            at=now, order=order, note=note, created_by=by or ledger.MAILBOT,
         )  # fmt: skip
         tell_suppliers_of_cancel(work, order)
 
@@ -263,13 +266,18 @@ def cancel_by_desk(
     with uow() as unit:
         work = desk.at(unit, now)
         order = _order(unit, number)
-        if order.status in FINAL or order.status == OrderStatus.SHIPPED:
-            raise OrderActionError(f"order {order.number} is {order.status}; too late to cancel")
-        note = note or "cancelled by a manager"
-        _cancel(work, order, actor_id=None, inbound_id=None, note=note, by=by)
-        tell_client(work, order, "cancelled_by_desk")
+        cancel_for_desk(work, order, note=note or "cancelled by a manager", by=label_of(by))
         unit.commit()
         return f"order {order.number} cancelled"
+
+
+def cancel_for_desk(work: Work, order: Order, *, note: str, by: str) -> None:
+    """The desk's cancel in the caller's transaction, the order locked: by a manager (`by`
+    their label) or the ERP. OrderActionError when the order is shipped or finished."""
+    if order.status in FINAL or order.status == OrderStatus.SHIPPED:
+        raise OrderActionError(f"order {order.number} is {order.status}; too late to cancel")
+    _cancel(work, order, actor_id=None, inbound_id=None, note=note, by=by)
+    tell_client(work, order, "cancelled_by_desk")
 
 
 def close(

@@ -305,7 +305,7 @@ def _apply(
         part.ship_date = answer.shipment.date
         part.ship_method = answer.shipment.method[:100]
         news.append(f"shipped {part.ship_date} {part.ship_method}".rstrip())
-        shipped = signed({"order": order.number, **_shipment(part)}, by)
+        shipped = signed({"order": order.number, **shipment_of(part)}, by)
         uow.events.record(EventType.ORDER_SUPPLIER_SHIPPED, order.number, shipped, now)
         settle(DeadlineKind.SHIPPING)
     if part.status == SupplierOrderStatus.PARTIAL:
@@ -319,7 +319,7 @@ def _confirmed_line(line: OrderLine) -> dict[str, object]:
     return {"sku": line.sku, "ordered": line.quantity, "confirmed": line.confirmed_quantity}
 
 
-def _shipment(part: SupplierOrder) -> dict[str, object]:
+def shipment_of(part: SupplierOrder) -> dict[str, object]:
     """A supplier's shipment as events tell it: the day the goods left, and how."""
     day = None if part.ship_date is None else part.ship_date.isoformat()
     return {"supplier": part.supplier_id, "date": day, "method": part.ship_method}
@@ -378,7 +378,7 @@ def advance(
         if announce and not shipped:
             tell_client(work, order, "confirmed")
     if order.status == OrderStatus.CONFIRMED and shipped:
-        details = {"shipments": [_shipment(part) for part in parts]}
+        details = {"shipments": [shipment_of(part) for part in parts]}
         transition(
             uow, order, OrderStatus.SHIPPED,
             at=now, actor_id=actor_id, inbound_id=inbound_id, details=details,

@@ -15,7 +15,7 @@ from mailbot.errors import MailbotError
 from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.services.pricelists.importing import ImportReport, activate
 from mailbot.storage.models import Partner, PriceList
-from mailbot.storage.pricelists import ListedItem
+from mailbot.storage.pricelists import ListedItem, StockChange
 from mailbot.storage.unit_of_work import UnitOfWork
 
 Row = dict[str, object]
@@ -26,32 +26,49 @@ class VersionError(MailbotError):
 
 
 def release_price_list(
-    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime, by: Actor | None = None
+    uow: Callable[[], UnitOfWork],
+    version_id: int,
+    *,
+    now: datetime,
+    by: Actor | None = None,
+    reason: str = "",
 ) -> PriceList:
     """Apply a held version: it becomes the supplier's active list, the old one replaced
-    (`by`: the manager who decided, in the event recorded)."""
+    (`by`: the manager who decided, and `reason` why, in the event recorded)."""
     with uow() as unit:
         version = _held(unit, version_id)
         activate(unit, version, now)
         version.decided_at = now
-        payload = signed({"price_list": version.id, "supplier": version.supplier_id}, by)
+        payload = _decision(version, by, reason)
         unit.events.record(EventType.PRICE_LIST_RELEASED, version.id, payload, now)
         unit.commit()
         return version
 
 
 def reject_price_list(
-    uow: Callable[[], UnitOfWork], version_id: int, *, now: datetime, by: Actor | None = None
+    uow: Callable[[], UnitOfWork],
+    version_id: int,
+    *,
+    now: datetime,
+    by: Actor | None = None,
+    reason: str = "",
 ) -> PriceList:
     """Refuse a held version for good; the supplier's active list stays as it is (`by`: the
-    manager who decided, in the event recorded)."""
+    manager who decided, and `reason` why, in the event recorded)."""
     with uow() as unit:
         version = _held(unit, version_id)
         unit.versions.set_status(version, PriceListStatus.REJECTED, now)
-        payload = signed({"price_list": version.id, "supplier": version.supplier_id}, by)
+        payload = _decision(version, by, reason)
         unit.events.record(EventType.PRICE_LIST_REJECTED, version.id, payload, now)
         unit.commit()
         return version
+
+
+def _decision(version: PriceList, by: Actor | None, reason: str) -> dict[str, object]:
+    payload: dict[str, object] = {"price_list": version.id, "supplier": version.supplier_id}
+    if reason.strip():
+        payload["reason"] = reason.strip()
+    return signed(payload, by)
 
 
 def _held(uow: UnitOfWork, version_id: int) -> PriceList:
@@ -115,6 +132,7 @@ class VersionDiff:
     added: list[ListedItem]
     removed: list[ListedItem]
     changed: list[PriceChange]
+    restocked: list[StockChange]
 
     def as_row(self) -> Row:
         return {
@@ -123,6 +141,7 @@ class VersionDiff:
             "added": [_listed(item) for item in self.added],
             "removed": [_listed(item) for item in self.removed],
             "changed": [_changed(change) for change in self.changed],
+            "restocked": [_restocked(change) for change in self.restocked],
         }
 
 
@@ -132,8 +151,9 @@ def diff(
     old_id: int | None = None,
     new_id: int | None = None,
 ) -> VersionDiff:
-    """Two versions of the supplier's list compared; by default the active one (`new_id`)
-    against the one applied before it (`old_id`)."""
+    """Two versions of the supplier's list compared (rows added, removed, repriced and
+    restocked); by default the active one (`new_id`) against the one applied before it
+    (`old_id`)."""
     with uow() as unit:
         if new_id is None:
             new = unit.prices.active_for(supplier.id)
@@ -153,6 +173,7 @@ def diff(
             added=unit.versions.only_in(new.id, old.id),
             removed=unit.versions.only_in(old.id, new.id),
             changed=unit.versions.changes(old.id, new.id),
+            restocked=unit.versions.stock_changes(old.id, new.id),
         )
 
 
@@ -204,6 +225,17 @@ def _changed(change: PriceChange) -> Row:
         "new_price": _money(change.new),
         "new_currency": change.new.currency,
         "percent": None if percent is None else str(percent),
+    }
+
+
+def _restocked(change: StockChange) -> Row:
+    return {
+        "sku": change.sku,
+        "name": change.name,
+        "old_stock": change.old_stock,
+        "old_in_stock": change.old_in_stock,
+        "new_stock": change.new_stock,
+        "new_in_stock": change.new_in_stock,
     }
 
 

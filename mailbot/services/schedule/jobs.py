@@ -1,6 +1,7 @@
 """What the scheduler runs on each tick, as one call: `Jobs.run_due(now)`.
 
-The tick runs due deadlines, cuts off partners whose contract has ended, and once a day, from
+The tick runs due deadlines, releases the vouchers a shop or a till reserved (no order) whose
+hold ran out, cuts off partners whose contract has ended, and once a day, from
 `scheduler.digest_time` local time on, the managers' digest and the stale price list report.
 A daily job records its day in the same transaction as its mail, so a restart does not send
 it again and of two instances only one sends it. `mailbot jobs run-due --now` calls the same
@@ -21,6 +22,7 @@ from mailbot.services.partners.contracts import end_contracts
 from mailbot.services.pricelists.versions import queue_stale_report
 from mailbot.services.schedule.deadlines import Acted, run_due
 from mailbot.services.schedule.digest import build_digest, digest_since, queue_digest
+from mailbot.services.vouchers.channel_sales import release_lapsed
 from mailbot.storage.unit_of_work import UnitOfWork
 
 
@@ -33,11 +35,13 @@ class TickReport:
     cut_off: list[str] = field(default_factory=list)
     digest: int | None = None
     stale_report: int | None = None
+    holds_released: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
             "now": self.now.isoformat(),
             "deadlines": [acted.as_row() for acted in self.deadlines],
+            "holds_released": self.holds_released,
             "cut_off": self.cut_off,
             "digest_mails": self.digest,
             "stale_report_mails": self.stale_report,
@@ -49,6 +53,8 @@ class TickReport:
             f"deadline {a.deadline_id} {a.order} {a.kind}: {a.stage}: {a.summary}"
             for a in self.deadlines
         ]
+        if self.holds_released:
+            found.append(f"released {self.holds_released} voucher hold(s) of shops and tills")
         found += [f"cut off {name}: contract ended" for name in self.cut_off]
         if self.digest is not None:
             found.append(f"digest sent to {self.digest} manager(s)")
@@ -96,13 +102,14 @@ class Jobs:
     def run_due(self, now: datetime) -> TickReport:
         """Run everything due at `now`; safe to run from several instances at once."""
         acted = run_due(self.uow, now, settings=self.deadlines, replies=self.replies)
+        released = release_lapsed(self.uow, now)
         cut = end_contracts(self.uow, self.replies, now)
         digest = stale = None
         today = now.astimezone(self.daily.zone).date()
         if daily_moment(today, self.daily.at, self.daily.zone) <= now:
             digest = self._daily_digest(now, today)
             stale = self._daily_stale_report(now, today)
-        return TickReport(now, acted, cut, digest, stale)
+        return TickReport(now, acted, cut, digest, stale, released)
 
     def rehearse(self, trial: Callable[[], UnitOfWork], now: datetime) -> Rehearsal:
         """Run what is due at `now` on `trial`'s units of work, which the caller rolls back

@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from mailbot.domain.actors import HTTP_API, Actor
 from mailbot.domain.events import EventType, money
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.codes import loose_form, normalise_code
@@ -33,7 +34,7 @@ from mailbot.parsers.voucher_codes import (
 )
 from mailbot.storage.models import VoucherCampaign, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import Claimable, KnownCode, ServerReservation
+from mailbot.storage.vouchers import Claimable, Holder, KnownCode, ServerReservation
 
 
 class Refusal(StrEnum):
@@ -201,13 +202,19 @@ def reserve(
     uow: UnitOfWork,
     *,
     order_id: int | None,
-    client_id: int,
+    client_id: int | None,
     codes_with_discounts: Sequence[tuple[str, Money]],
-    inbound_id: int,
+    inbound_id: int | None,
     now: datetime,
     hold_until: datetime,
+    holder: Holder | None = None,
 ) -> tuple[Reservation, ...]:
     """Reserve each stored code for the order with its discount, until `hold_until`.
+
+    By mail the customer is the client `client_id` and the step is the inbound message's;
+    over the HTTP API `holder` names the customer (a partner, or a retail channel's customer
+    reference that per-customer limits count under), the API key and the channel's order
+    reference, and `inbound_id` is None.
 
     The first write to a campaign is a guarded UPDATE that counts the use unless the total
     limit is reached or the budget cannot take the discount, and so also takes the campaign's
@@ -219,15 +226,21 @@ def reserve(
     function (one round trip: `Vouchers.reserve_on_server`); on SQLite the same steps are
     statements of their own, under the database lock that BEGIN IMMEDIATE took.
     """
+    holder = holder or Holder(client_id)
+    discounts = dict(codes_with_discounts)
     if uow.vouchers.reserves_on_server:
         rows = uow.vouchers.reserve_on_server(
             codes_with_discounts,
-            client_id=client_id,
+            holder=holder,
             order_id=order_id,
             inbound_id=inbound_id,
             now=now,
             hold_until=hold_until,
         )
+        for row in rows:
+            if row.fresh and row.redemption_id is not None and row.campaign_id is not None:
+                about = (row.code, row.redemption_id, row.campaign_id)
+                _reserved(uow, about, holder, order_id, discounts[row.code], now)
         by_code = {row.code: row for row in rows}
         return tuple(_from_server(by_code[code]) for code, _ in codes_with_discounts)
     known = uow.vouchers.claimable((code for code, _ in codes_with_discounts), inbound_id)
@@ -239,7 +252,7 @@ def reserve(
             results[code] = Reservation(code, "refused", Refusal.UNKNOWN)
         elif (earlier := stored.earlier) is not None:
             results[code] = _reservation(code, earlier.status, earlier.id, earlier.hold_until)
-        elif stored.owner_id is not None and stored.owner_id != client_id:
+        elif stored.owner_id is not None and stored.owner_id != holder.client_id:
             results[code] = Reservation(code, "refused", Refusal.NOT_YOURS)
         else:
             claims.append((stored.campaign_id, code, discount))
@@ -248,8 +261,11 @@ def reserve(
         values: dict[str, object] = {
             "code_id": stored.code_id,
             "campaign_id": campaign_id,
-            "client_id": client_id,
+            "client_id": holder.client_id,
+            "customer_ref": holder.customer_ref,
             "order_id": order_id,
+            "order_ref": holder.order_ref,
+            "api_key_id": holder.api_key_id,
             "status": RedemptionStatus.RESERVED,
             "discount": discount.amount,
             "currency": discount.currency,
@@ -259,19 +275,44 @@ def reserve(
             "hold_until": hold_until,
             "release_reason": "",
         }
-        done = _claim(uow, stored, client_id, discount, values)
+        done = _claim(uow, stored, holder, discount, values)
         if isinstance(done, Refusal):
             results[code] = Reservation(code, "refused", done)
         else:
             results[code] = _reservation(code, "reserved", done, hold_until)
-            about = {"code": code, "redemption": done, "client": client_id, "order_id": order_id}
-            payload = {
-                **about,
-                "campaign": campaign_id,
-                "discount": money(discount.amount, discount.currency),
-            }
-            uow.events.record(EventType.VOUCHER_CODE_RESERVED, campaign_id, payload, now)
+            _reserved(uow, (code, done, campaign_id), holder, order_id, discount, now)
     return tuple(results[code] for code, _ in codes_with_discounts)
+
+
+def _reserved(
+    uow: UnitOfWork,
+    about: tuple[str, int, int],
+    holder: Holder,
+    order_id: int | None,
+    discount: Money,
+    now: datetime,
+) -> None:
+    """Record a new reservation (code, its id, its campaign), for the ERP."""
+    code, redemption_id, campaign_id = about
+    payload: dict[str, object] = {
+        "code": code,
+        "redemption": redemption_id,
+        "client": holder.client_id,
+        "order_id": order_id,
+        "campaign": campaign_id,
+        "discount": money(discount.amount, discount.currency),
+        **_channel(holder.customer_ref, holder.order_ref, uow.api_keys.name_of(holder.api_key_id)),
+    }
+    uow.events.record(EventType.VOUCHER_CODE_RESERVED, campaign_id, payload, now)
+
+
+def _channel(customer_ref: str | None, order_ref: str | None, key: str | None) -> dict[str, str]:
+    """What an event tells of a step taken over the HTTP API: the retail customer's reference,
+    the channel's order reference, the API key (named as `signed` names who acted: "till 1
+    (HTTP API)"); nothing for a step by mail."""
+    by = None if key is None else Actor(key, HTTP_API).label
+    told = {"customer_ref": customer_ref, "order_ref": order_ref, "by": by}
+    return {name: value for name, value in told.items() if value is not None}
 
 
 def _from_server(row: ServerReservation) -> Reservation:
@@ -282,7 +323,7 @@ def _from_server(row: ServerReservation) -> Reservation:
 
 
 def _claim(
-    uow: UnitOfWork, code: Claimable, client_id: int, discount: Money, values: dict[str, object]
+    uow: UnitOfWork, code: Claimable, holder: Holder, discount: Money, values: dict[str, object]
 ) -> int | Refusal:
     """Count one use of the code's campaign, charging its budget, and insert the reservation
     `values` under the campaign's row lock: the reservation's id; or undo the count and say
@@ -296,7 +337,7 @@ def _claim(
     )
     if added is not None:
         return added
-    _, code_held = uow.vouchers.holding(code.campaign_id, client_id, code.code_id)
+    _, code_held = uow.vouchers.holding(code.campaign_id, holder, code.code_id)
     uow.vouchers.give_back_use(code.campaign_id, taken.discount_used_before)
     return Refusal.CODE_USED if single_use and code_held else Refusal.COMPANY_LIMIT
 
@@ -345,13 +386,56 @@ def release(
     return tuple(redemptions)
 
 
-def release_expired(uow: UnitOfWork, *, now: datetime) -> int:
-    """Release every reservation whose hold ran out before `now` (the quote expired); how many."""
-    expired = uow.vouchers.expired(now)  # in campaign order, for the locks
-    for redemption in expired:
-        _release(uow, redemption, None, now, "hold expired")
+def release_expired(uow: UnitOfWork, *, now: datetime, without_order: bool = False) -> int:
+    """Release every reservation whose hold ran out before `now` (a quote expired, a till's
+    hold ran out), with `without_order` only those of no order (a shop's, a till's); how many.
+    One redeemed meanwhile (over the API) stays redeemed."""
+    released = 0
+    expired = uow.vouchers.expired(now, without_order=without_order)
+    for redemption in expired:  # in campaign order, for the locks
+        released += _release(uow, redemption, None, now, "hold expired", only=RESERVED)
     uow.flush()
-    return len(expired)
+    return released
+
+
+def redeem_held(
+    uow: UnitOfWork, redemption_id: int, *, now: datetime, key_id: int, order_ref: str
+) -> VoucherRedemption | RedemptionStatus | None:
+    """Redeem one reservation made over the API, for the channel's order `order_ref`, by the
+    API key `key_id`: the redemption; or its status when it is no longer reserved (released, or
+    redeemed already: for another order reference); None when its hold ran out before `now`."""
+    redemption = uow.vouchers.lock_redemption(redemption_id)
+    if redemption.status != RedemptionStatus.RESERVED:
+        if redemption.status == RedemptionStatus.REDEEMED and redemption.order_ref == order_ref:
+            return redemption  # the same redemption asked again
+        return RedemptionStatus(redemption.status)
+    if redemption.hold_until < now:
+        return None
+    redemption.status = RedemptionStatus.REDEEMED
+    redemption.redeemed_at = now
+    redemption.order_ref = order_ref
+    redemption.redeemed_by_key_id = key_id
+    _tell(uow, EventType.VOUCHER_CODE_REDEEMED, redemption, now)
+    uow.flush()
+    return redemption
+
+
+def release_held(
+    uow: UnitOfWork, redemption_id: int, *, now: datetime, key_id: int, reason: str,
+    status: RedemptionStatus,
+) -> bool:  # fmt: skip
+    """Release one reservation (`status` reserved) or roll back one redemption (redeemed) over
+    the API, by the key `key_id`, giving its use and discount back to the limits; False when
+    it was not in `status` (any more)."""
+    redemption = uow.vouchers.redemption(redemption_id)
+    if redemption is None:
+        return False
+    done = _release(uow, redemption, None, now, reason, only=frozenset({status}), key_id=key_id)
+    uow.flush()
+    return done
+
+
+RESERVED = frozenset({RedemptionStatus.RESERVED})
 
 
 def _release(
@@ -360,22 +444,38 @@ def _release(
     inbound_id: int | None,
     now: datetime,
     reason: str,
-) -> None:
+    *,
+    only: Collection[str] = HOLDING,
+    key_id: int | None = None,
+) -> bool:
+    """Release `redemption` if, read again under its campaign's lock, it is still in one of
+    the statuses `only`; whether it was."""
     campaign = uow.vouchers.lock_campaign(redemption.campaign_id)
+    redemption = uow.vouchers.lock_redemption(redemption.id)
+    if redemption.status not in only:
+        return False
     campaign.used -= 1
     if campaign.budget is not None:
         campaign.discount_used -= redemption.discount
     redemption.status = RedemptionStatus.RELEASED
     redemption.released_at = now
     redemption.released_inbound_id = inbound_id
+    redemption.released_by_key_id = key_id
     redemption.release_reason = reason[:64]
     _tell(uow, EventType.VOUCHER_CODE_RELEASED, redemption, now, reason=reason)
+    return True
 
 
 def _tell(
     uow: UnitOfWork, kind: EventType, redemption: VoucherRedemption, now: datetime, **more: str
 ) -> None:
-    """Record what became of a redemption, for the ERP."""
+    """Record what became of a redemption, for the ERP; over the API, with the key that
+    took this step."""
+    key_id = {
+        EventType.VOUCHER_CODE_REDEEMED: redemption.redeemed_by_key_id,
+        EventType.VOUCHER_CODE_RELEASED: redemption.released_by_key_id,
+    }.get(kind, redemption.api_key_id)
+    by = uow.api_keys.name_of(key_id)
     payload = {
         "code": uow.vouchers.code(redemption.code_id).code,
         "redemption": redemption.id,
@@ -383,6 +483,7 @@ def _tell(
         "order_id": redemption.order_id,
         "campaign": redemption.campaign_id,
         "discount": money(redemption.discount, redemption.currency),
+        **_channel(redemption.customer_ref, redemption.order_ref, by),
         **more,
     }
     uow.events.record(kind, redemption.campaign_id, payload, now)

@@ -14,6 +14,7 @@ from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.domain.money import Money
 from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
+from mailbot.domain.vouchers.basket import ClientHistory
 from mailbot.domain.vouchers.codes import loose_form
 from mailbot.services.orders.taking import OrderRules, price_rules
 from mailbot.services.vouchers.order_codes import OrderVouchers, client_history, judge_found
@@ -35,6 +36,29 @@ class BasketItem:
     unit_price: Decimal | None = None
 
 
+# The client id a retail customer (no partner) is looked up as: no partner has it, so it holds
+# no use and no code issued to a client is its own. Its per-customer uses are counted under its
+# reference when a code is reserved.
+NO_PARTNER = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    """Who a basket is judged for: a client partner (`client_id`), or a retail channel's
+    customer known only by the channel's reference (`customer_ref`: the default price group,
+    net prices, no order history)."""
+
+    client_id: int | None
+    currency: str
+    group: str = ""
+    gross: bool = False
+    customer_ref: str | None = None
+
+    @classmethod
+    def of(cls, client: Partner) -> Buyer:
+        return cls(client.id, client.currency, client.group, client.price_display == "gross")
+
+
 @dataclass(frozen=True, slots=True)
 class Validation:
     """The basket as priced (lines by their row, from 1) and every code as judged on it."""
@@ -45,7 +69,7 @@ class Validation:
 
 def validate_codes(
     uow: UnitOfWork,
-    customer: Partner,
+    customer: Buyer,
     items: Sequence[BasketItem],
     codes: Sequence[str],
     *,
@@ -65,7 +89,7 @@ def validate_codes(
         prices=price_rules(uow, rules.pricing),
         max_quantity=rules.max_quantity,
         group=customer.group,
-        gross=customer.price_display == "gross",
+        gross=customer.gross,
     )
     given = {
         row: item.unit_price for row, item in enumerate(items, 1) if item.unit_price is not None
@@ -74,8 +98,13 @@ def validate_codes(
         lines = tuple(_at_price(line, given.get(line.origin.row)) for line in quote.lines)
         quote = replace(quote, lines=lines)
     written = {loose_form(code) for code in codes}
-    found = look_up(uow, list(dict.fromkeys(codes)), customer.id, written)
-    history = client_history(uow, customer.id, quote.currency, quote.vat_percent)
+    client_id = NO_PARTNER if customer.client_id is None else customer.client_id
+    found = look_up(uow, list(dict.fromkeys(codes)), client_id, written)
+    if customer.client_id is None:
+        none = Money.zero(quote.currency)
+        history = ClientHistory(0, none, none)
+    else:
+        history = client_history(uow, customer.client_id, quote.currency, quote.vat_percent)
     return Validation(quote, judge_found(found, quote, customer.group, history, on))
 
 

@@ -1,7 +1,7 @@
 """cabinet sign-in: links mailed to partners and the sessions they open, known by hashes
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-03 18:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import mailbot.storage.types
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
