@@ -174,8 +174,8 @@ def _oauth(info: ValidationInfo) -> bool:
     return info.data.get("auth") == "oauth2"
 
 
-class ImapConfig(_MailLogin):
-    """The mailbox poller's settings."""
+class _ImapKeys(_Section):
+    """The mailbox poller's own keys (ImapConfig adds how it logs in after them)."""
 
     enabled: bool = False
     host: str = "imap.example.com"
@@ -192,7 +192,9 @@ class ImapConfig(_MailLogin):
     idle_renew_seconds: int = Field(300, gt=0, le=1740)
 
 
-class SmtpOutgoingConfig(_MailLogin):
+class _SmtpOutgoingKeys(_Section):
+    """How replies leave (SmtpOutgoingConfig adds how to log in to the relay after these)."""
+
     host: str = ""
     port: int = Field(25, ge=1, le=65535)
     security: Literal["none", "starttls", "tls"] = "none"
@@ -245,6 +247,15 @@ class SmtpOutgoingConfig(_MailLogin):
     @property
     def domain(self) -> str:
         return self.from_address.rpartition("@")[2]
+
+
+# The login's keys come last in each section (pydantic takes the last base's fields first).
+class ImapConfig(_MailLogin, _ImapKeys):
+    """The mailbox poller's settings."""
+
+
+class SmtpOutgoingConfig(_MailLogin, _SmtpOutgoingKeys):
+    """How replies leave: through a relay, or into a folder."""
 
 
 class MarkupRuleConfig(_Section):

@@ -136,10 +136,10 @@ def test_a_misspelt_key_in_a_variable_names_the_variable_and_the_section() -> No
     assert caught.value.problems == (
         'MAILBOT_IMAP__PASWORD: no such key "pasword" in [imap]; '
         "did you mean MAILBOT_IMAP__PASSWORD?",
-        'MAILBOT_IMAP__ZZZ: no such key "zzz" in [imap]; the keys are auth, provider, '
-        "token_url, client_id, client_secret, tenant, scopes, refresh_token, enabled, host, port, "
+        'MAILBOT_IMAP__ZZZ: no such key "zzz" in [imap]; the keys are enabled, host, port, '
         "security, ca_file, username, password, folder, processed_folder, failed_folder, idle, "
-        "poll_seconds, idle_renew_seconds",
+        "poll_seconds, idle_renew_seconds, auth, provider, token_url, client_id, client_secret, "
+        "tenant, scopes, refresh_token",
     )
 
 
