@@ -162,6 +162,10 @@ class SmtpTransport:
                 smtp.ehlo_or_helo_if_needed()
             finally:
                 _close(smtp)
+        except smtplib.SMTPResponseException as exc:
+            answer = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            where = f"relay {self.host}:{self.port}"
+            raise DeliveryError(f"{where} answered {answer}", permanent=False) from exc
         except (smtplib.SMTPException, OSError, TokenError) as exc:
             raise DeliveryError(f"relay {self.host}:{self.port}: {exc}", permanent=False) from exc
 

@@ -63,6 +63,23 @@ def test_a_relay_that_offers_only_oauthbearer_gets_it(auth_server: AuthServer) -
     assert relay.logins == [("OAUTHBEARER", USERNAME)]
 
 
+def test_check_logs_in_and_names_the_relays_refusal(
+    relay: OAuthRelay, auth_server: AuthServer
+) -> None:
+    """`check` logs in and sends nothing; a login the relay refuses even with a new token
+    (here: a mailbox the token is not for) is named with the relay's answer."""
+    transport(relay, auth_server).check()
+    assert relay.logins == [("XOAUTH2", USERNAME)]
+    settings = OAuthSettings(auth_server.token_url, CLIENT_ID, CLIENT_SECRET, (), "")
+    other = SmtpTransport(
+        HOST, relay.port, "none", "someone-else", "", tokens=AccessTokens(settings, what="t")
+    )
+    with pytest.raises(DeliveryError, match=r"answered 535 5\.7\.8 Authentication credentials"):
+        other.check()
+    assert relay.refused == 2  # the token, then a renewed one
+    assert relay.received == []
+
+
 def test_a_revoked_token_is_renewed_once_and_the_mail_goes(
     relay: OAuthRelay, auth_server: AuthServer
 ) -> None:
