@@ -27,6 +27,7 @@ from mailbot.ingress.imap_folders import FolderPositions
 from mailbot.ingress.smtp import SmtpIngress
 from mailbot.ingress.smtp import StoreMessage as StoreSmtpMessage
 from mailbot.ingress.smtp_server import server_tls_context
+from mailbot.oauth import access_tokens
 from mailbot.outbound.render import Renderer
 from mailbot.outbound.transport import FolderTransport, SmtpTransport, Transport
 from mailbot.parsers.order_files import FileLimits
@@ -135,7 +136,7 @@ def bootstrap(
     DNS resolver."""
     engine = engine or make_engine(config.storage.url, database_timeouts(config.storage))
     clock = clock or SystemClock()
-    transport = transport or _transport(config)
+    transport = transport or outgoing_transport(config)
     uow = lambda: UnitOfWork(engine)  # noqa: E731 - a factory, named for the reader
     orders = config.orders
     rules = OrderRules(
@@ -308,7 +309,8 @@ def deadline_settings(config: Config) -> DeadlineSettings:
     )
 
 
-def _transport(config: Config) -> Transport:
+def outgoing_transport(config: Config) -> Transport:
+    """The relay `smtp_outgoing` names, or the outbox folder when it names none."""
     outgoing = config.smtp_outgoing
     if not outgoing.host:
         return FolderTransport(outgoing.folder)
@@ -319,4 +321,5 @@ def _transport(config: Config) -> Transport:
         outgoing.username,
         outgoing.password,
         timeout=outgoing.timeout_seconds,
+        tokens=access_tokens(outgoing, f"SMTP {outgoing.username}@{outgoing.host}"),
     )

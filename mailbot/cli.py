@@ -14,6 +14,7 @@ from mailbot.commands.events import events
 from mailbot.commands.jobs import digest, jobs
 from mailbot.commands.lifecycle import ORDER_COMMANDS, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
+from mailbot.commands.mailbox import mailbox
 from mailbot.commands.money import ledger
 from mailbot.commands.partner_edit import COMMANDS as PARTNER_EDIT_COMMANDS
 from mailbot.commands.pricelists import COMMANDS as PRICE_VERSION_COMMANDS
@@ -78,6 +79,7 @@ for command in (
     status,
     apikeys,
     events,
+    mailbox,
 ):
     main.add_command(command)
 for command in ORDER_COMMANDS:

@@ -106,8 +106,76 @@ class SmtpIngressConfig(_Section):
         return self
 
 
-class ImapConfig(_Section):
-    """The mailbox poller's settings."""
+class _MailLogin(_Section):
+    """How mailbot logs in to a mail server: a password, or OAuth2 (XOAUTH2 or OAUTHBEARER)
+    with an access token from the provider's token endpoint (see mailbot/oauth.py).
+
+    Each key is checked against `auth` and `provider`, declared first, so that a problem names
+    the key that is missing.
+    """
+
+    auth: Literal["password", "oauth2"] = "password"
+    # microsoft: Microsoft 365, client credentials (app-only) unless refresh_token is set;
+    # google: refresh token grant; generic: token_url, with refresh_token if set.
+    provider: Literal["microsoft", "google", "generic"] = "generic"
+    token_url: str = Field("", validate_default=True)
+    client_id: str = Field("", validate_default=True)
+    client_secret: str = Field("", validate_default=True)
+    tenant: str = Field("", validate_default=True)
+    scopes: tuple[str, ...] = ()
+    refresh_token: str = Field("", validate_default=True)
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url(cls, url: str, info: ValidationInfo) -> str:
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError("must be an https:// URL")
+        if _oauth(info) and info.data.get("provider") == "generic" and not url:
+            raise ValueError('is required for auth = "oauth2" with provider = "generic"')
+        return url
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id(cls, value: str, info: ValidationInfo) -> str:
+        if _oauth(info) and not value.strip():
+            raise ValueError('is required for auth = "oauth2"')
+        return value.strip()
+
+    @field_validator("client_secret")
+    @classmethod
+    def _client_secret(cls, value: str, info: ValidationInfo) -> str:
+        provider = info.data.get("provider")
+        if _oauth(info) and provider != "generic" and not value:
+            raise ValueError(f'is required for auth = "oauth2" with provider = "{provider}"')
+        return value
+
+    @field_validator("tenant")
+    @classmethod
+    def _tenant(cls, value: str, info: ValidationInfo) -> str:
+        if _oauth(info) and info.data.get("provider") == "microsoft" and not value.strip():
+            raise ValueError('is required for provider = "microsoft" (the directory id or domain)')
+        return value.strip()
+
+    @field_validator("refresh_token")
+    @classmethod
+    def _refresh_token(cls, value: str, info: ValidationInfo) -> str:
+        if _oauth(info) and info.data.get("provider") == "google" and not value:
+            raise ValueError('is required for provider = "google"')
+        return value
+
+    @model_validator(mode="after")
+    def _mailbox(self) -> _MailLogin:
+        if self.auth == "oauth2" and not getattr(self, "username", ""):
+            raise ValueError('username: auth = "oauth2" needs the mailbox\'s address')
+        return self
+
+
+def _oauth(info: ValidationInfo) -> bool:
+    return info.data.get("auth") == "oauth2"
+
+
+class _ImapKeys(_Section):
+    """The mailbox poller's own keys (ImapConfig adds how it logs in after them)."""
 
     enabled: bool = False
     host: str = "imap.example.com"
@@ -124,7 +192,9 @@ class ImapConfig(_Section):
     idle_renew_seconds: int = Field(300, gt=0, le=1740)
 
 
-class SmtpOutgoingConfig(_Section):
+class _SmtpOutgoingKeys(_Section):
+    """How replies leave (SmtpOutgoingConfig adds how to log in to the relay after these)."""
+
     host: str = ""
     port: int = Field(25, ge=1, le=65535)
     security: Literal["none", "starttls", "tls"] = "none"
@@ -177,6 +247,15 @@ class SmtpOutgoingConfig(_Section):
     @property
     def domain(self) -> str:
         return self.from_address.rpartition("@")[2]
+
+
+# The login's keys come last in each section (pydantic takes the last base's fields first).
+class ImapConfig(_MailLogin, _ImapKeys):
+    """The mailbox poller's settings."""
+
+
+class SmtpOutgoingConfig(_MailLogin, _SmtpOutgoingKeys):
+    """How replies leave: through a relay, or into a folder."""
 
 
 class MarkupRuleConfig(_Section):

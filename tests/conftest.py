@@ -21,6 +21,7 @@ from mailbot.storage.models import Base
 from tests.dovecot import certificate, dovecot, dovecots  # noqa: F401 (fixtures)
 from tests.events.validation import invalid_events
 from tests.fakes import FixedClock, RecordingTransport
+from tests.oauth_server import auth_server  # noqa: F401 (fixture)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "MAILBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imapclient import IMAPClient
@@ -44,10 +45,10 @@ mail_location = maildir:~/Maildir
 mail_fsync = never
 # Loopback only: plain-text LOGIN without TLS is fine here.
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{mechanisms}
 {ssl}
 {capability}
-passdb {{
+{oauth}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
 }}
@@ -67,6 +68,28 @@ service imap-login {{
 }}
 """
 
+# The oauth2 passdb (tried first for the OAuth2 mechanisms only): a token is good when the
+# authorisation server's introspection says it is active, for the user it names.
+OAUTH_PASSDB = """\
+# A refused token is answered at once (not after Dovecot's usual 2 s), to keep tests quick.
+auth_failure_delay = 0
+passdb {{
+  driver = oauth2
+  mechanisms = {mechanisms}
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+"""
+
+OAUTH_CONFIG = """\
+introspection_url = {url}
+introspection_mode = post
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+"""
+
 
 @dataclass
 class Dovecot:
@@ -77,6 +100,8 @@ class Dovecot:
     tls_port: int = 0
     certificate: Path | None = None
     capability: str = ""
+    introspection_url: str = ""  # OAuth2 logins too, validated there
+    oauth_mechanisms: str = "xoauth2 oauthbearer"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def write_config(self) -> Path:
@@ -92,6 +117,12 @@ class Dovecot:
         if self.certificate is not None:
             key = self.certificate.with_suffix(".key")
             tls = f"ssl = yes\nssl_cert = <{self.certificate}\nssl_key = <{key}"
+        oauth = ""
+        if self.introspection_url:
+            oauth = OAUTH_PASSDB.format(root=self.root, mechanisms=self.oauth_mechanisms)
+            (self.root / "dovecot-oauth2.conf.ext").write_text(
+                OAUTH_CONFIG.format(url=self.introspection_url)
+            )
         config = self.root / "dovecot.conf"
         config.write_text(
             CONFIG.format(
@@ -103,6 +134,8 @@ class Dovecot:
                 gid=user.pw_gid,
                 ssl=tls,
                 capability=f"imap_capability = {self.capability}" if self.capability else "",
+                mechanisms=f" {self.oauth_mechanisms}" if self.introspection_url else "",
+                oauth=oauth,
             )
         )
         return config
@@ -135,6 +168,14 @@ class Dovecot:
             process.wait()
         # Dovecot's children end a moment after the master; wait until none is left.
         wait_for(lambda: not _group_alive(process.pid), timeout=10, what="Dovecot to end")
+
+    def kick(self) -> None:
+        """End every session of the user, as a provider does when it invalidates a session."""
+        subprocess.run(
+            ["doveadm", "-c", str(self.root / "dovecot.conf"), "kick", USERNAME],
+            check=True,
+            capture_output=True,
+        )
 
     def client(self) -> IMAPClient:
         """A logged-in client for the test to append and look with."""
@@ -206,7 +247,13 @@ def trusting(certificate: Path) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(certificate))
 
 
-def make_dovecot(*, certificate: Path | None = None, capability: str = "") -> Dovecot:
+def make_dovecot(
+    *,
+    certificate: Path | None = None,
+    capability: str = "",
+    introspection_url: str = "",
+    oauth_mechanisms: str = "xoauth2 oauthbearer",
+) -> Dovecot:
     """A configured, not yet started server in a fresh folder."""
     _require_dovecot()
     # Not pytest's tmp_path: Dovecot's unprivileged processes must be able to enter the folder.
@@ -219,6 +266,8 @@ def make_dovecot(*, certificate: Path | None = None, capability: str = "") -> Do
         tls_port=tls_port if certificate else 0,
         certificate=certificate,
         capability=capability,
+        introspection_url=introspection_url,
+        oauth_mechanisms=oauth_mechanisms,
     )
     server.write_config()
     return server
@@ -229,8 +278,9 @@ def dovecots() -> Iterator[Callable[..., Dovecot]]:
     """Starts servers as `make_dovecot` configures them; stops and removes them after the test."""
     servers: list[Dovecot] = []
 
-    def start(*, certificate: Path | None = None, capability: str = "") -> Dovecot:
-        server = make_dovecot(certificate=certificate, capability=capability)
+    def start(**options: Any) -> Dovecot:
+        """A server as `make_dovecot(**options)` configures it, started."""
+        server = make_dovecot(**options)
         servers.append(server)
         server.start()
         return server

@@ -40,6 +40,7 @@ from mailbot.ingress.imap_connection import (
     client_tls_context,
 )
 from mailbot.ingress.imap_folders import FolderKey, FolderPosition
+from mailbot.oauth import AccessTokens, TokenError, access_tokens
 from mailbot.services.inbox.storing import Stored, UnstorableMessageError
 
 log = logging.getLogger("mailbot.ingress.imap")
@@ -81,6 +82,7 @@ class ImapPoller:
         first_retry_seconds: float = 1.0,
         max_retry_seconds: float = 60.0,
         pulse: Pulse | None = None,
+        tokens: AccessTokens | None = None,
     ) -> None:
         """Configure the poller; nothing connects until `start()`.
 
@@ -88,7 +90,9 @@ class ImapPoller:
         system's trusted certificates; an unreadable `ca_file` raises ConfigError here.
         After a failure the poller waits `first_retry_seconds`, doubling up to
         `max_retry_seconds` while failures go on. `pulse` hears when the poller's loop comes
-        round and when it looked at the folder (`mailbot status` shows it).
+        round and when it looked at the folder (`mailbot status` shows it). With
+        `imap.auth = "oauth2"` it logs in with tokens from `tokens` (by default a cache of its
+        own): a token that cannot be had is a failure to connect like any other.
         """
         self._store = store
         self._positions = positions
@@ -102,6 +106,7 @@ class ImapPoller:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pulse = pulse or Unwatched()
+        self._tokens = tokens or access_tokens(config, f"IMAP {config.username}@{config.host}")
 
     def start(self) -> None:
         """Start polling in a thread of its own; returns at once."""
@@ -123,8 +128,8 @@ class ImapPoller:
         connected_before = False
         while not self._stop.is_set():
             try:
-                connection = ImapConnection.open(self._config, self._ssl_context)
-            except (IMAPClientError, OSError) as error:
+                connection = ImapConnection.open(self._config, self._ssl_context, self._tokens)
+            except (IMAPClientError, OSError, TokenError) as error:
                 log.warning(
                     "cannot connect to %s: %s; retrying in %g s", self._key, error, self._retry
                 )

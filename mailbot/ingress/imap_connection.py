@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 
 from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import LoginError
 
 from mailbot.config import ConfigError, ImapConfig
+from mailbot.oauth import AccessTokens
 
 log = logging.getLogger("mailbot.ingress.imap")
 
@@ -43,10 +45,17 @@ class ImapConnection:
         self._can_uid_expunge = b"UIDPLUS" in capabilities
 
     @classmethod
-    def open(cls, config: ImapConfig, ssl_context: ssl.SSLContext | None) -> ImapConnection:
+    def open(
+        cls,
+        config: ImapConfig,
+        ssl_context: ssl.SSLContext | None,
+        tokens: AccessTokens | None = None,
+    ) -> ImapConnection:
         """Connect as `config` says (tls, starttls or none), log in and select `config.folder`.
 
-        `ssl_context` (see `client_tls_context`) is needed for tls and starttls only.
+        `ssl_context` (see `client_tls_context`) is needed for tls and starttls only. With
+        `tokens` the login is OAuth2 (see `log_in`). Raises TokenError when no token can be
+        had, LoginError when the server refuses the login.
         """
         timeout = SocketTimeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
         context = ssl_context or client_tls_context(config)
@@ -60,13 +69,22 @@ class ImapConnection:
         try:
             if config.security == "starttls":
                 client.starttls(context)
-            client.login(config.username, config.password)
+            log_in(client, config, tokens)
             selected = client.select_folder(config.folder)
             connection = cls(client, config.folder, int(selected[b"UIDVALIDITY"]))
         except BaseException:
             _shutdown(client)
             raise
         return connection
+
+    def folder_names(self) -> list[str]:
+        """Every folder of the account, as the server lists them."""
+        return [str(name) for _, _, name in self._client.list_folders()]
+
+    def message_count(self) -> int:
+        """How many messages the selected folder holds."""
+        status = self._client.folder_status(self.folder, [b"MESSAGES"])
+        return int(status[b"MESSAGES"])
 
     def reselect(self) -> None:
         """Select the folder again, taking its UIDVALIDITY afresh."""
@@ -173,6 +191,29 @@ class ImapConnection:
         for kind in ("EXISTS", "RECENT", "EXPUNGE", "FETCH"):
             # Left alone, imaplib would collect these for the whole life of the connection.
             untagged.pop(kind, None)
+
+
+def log_in(client: IMAPClient, config: ImapConfig, tokens: AccessTokens | None) -> None:
+    """Log in with the password, or with an OAuth2 token: XOAUTH2 (what Microsoft 365 and
+    Google take) unless the server offers OAUTHBEARER only. A refused token is renewed once
+    and tried again: it may have been revoked, or expired earlier than it said."""
+    if tokens is None:
+        client.login(config.username, config.password)
+        return
+    token = tokens.get()
+    try:
+        _token_login(client, config.username, token)
+    except LoginError as error:
+        log.info("%s refused the access token (%s); asking for a new one", config.host, error)
+        _token_login(client, config.username, tokens.renew(token))
+
+
+def _token_login(client: IMAPClient, username: str, token: str) -> None:
+    offered = {bytes(c).upper() for c in client.capabilities()}
+    if b"AUTH=OAUTHBEARER" in offered and b"AUTH=XOAUTH2" not in offered:
+        client.oauthbearer_login(username, token)
+    else:
+        client.oauth2_login(username, token)
 
 
 def client_tls_context(config: ImapConfig) -> ssl.SSLContext:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mailbot.errors import MailbotError
+from mailbot.oauth import AccessTokens, TokenError
 
 Security = Literal["none", "starttls", "tls"]
 
@@ -68,6 +69,9 @@ class SmtpTransport:
     `timeout` bounds the whole transaction up to the relay's answer to the mail (connecting,
     TLS, login, MAIL, RCPT, DATA): each read and write waits only for what is left of it. The
     sender's lease is longer, so no second sender takes a mail this one may still hand over.
+
+    With `tokens` it logs in with OAuth2 (XOAUTH2, or OAUTHBEARER when the relay offers only
+    that) as `username`; a token that cannot be had is a temporary error like a refused login.
     """
 
     repeatable = False
@@ -82,6 +86,7 @@ class SmtpTransport:
         timeout: float = 30,
         *,
         ssl_context: ssl.SSLContext | None = None,
+        tokens: AccessTokens | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -91,6 +96,7 @@ class SmtpTransport:
         self.timeout = timeout
         # The system's trusted CAs unless a deployment (or a test) brings its own.
         self.ssl_context = ssl_context or ssl.create_default_context()
+        self.tokens = tokens
 
     def deliver(
         self, sender: str, recipients: Sequence[str], raw: bytes, accepted: Accepted | None = None
@@ -109,6 +115,8 @@ class SmtpTransport:
                 raise
         except DeliveryError:
             raise
+        except TokenError as exc:
+            raise DeliveryError(f"relay {self.host}: {exc}", permanent=False) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             refused = {str(k): (int(c), _text(m)) for k, (c, m) in exc.recipients.items()}
             permanent = all(code >= 500 for code, _ in refused.values())
@@ -143,6 +151,24 @@ class SmtpTransport:
         finally:
             _close(smtp)
 
+    def check(self) -> None:
+        """Connect, secure and log in as for a mail, then quit, sending nothing (for `mailbot
+        mailbox check`); raises DeliveryError saying what failed."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            smtp = self._connect(deadline)
+            try:
+                self._log_in(smtp)
+                smtp.ehlo_or_helo_if_needed()
+            finally:
+                _close(smtp)
+        except smtplib.SMTPResponseException as exc:
+            answer = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+            where = f"relay {self.host}:{self.port}"
+            raise DeliveryError(f"{where} answered {answer}", permanent=False) from exc
+        except (smtplib.SMTPException, OSError, TokenError) as exc:
+            raise DeliveryError(f"relay {self.host}:{self.port}: {exc}", permanent=False) from exc
+
     def _connect(self, deadline: float) -> smtplib.SMTP:
         """A connection to the relay, greeted, whose every wait ends by `deadline`."""
         if self.security == "tls":
@@ -154,10 +180,7 @@ class SmtpTransport:
     def _deliver(
         self, smtp: smtplib.SMTP, sender: str, recipients: Sequence[str], raw: bytes
     ) -> None:
-        if self.security == "starttls":
-            smtp.starttls(context=self.ssl_context)
-        if self.username:
-            smtp.login(self.username, self.password)
+        self._log_in(smtp)
         options: list[str] = []
         if not all(address.isascii() for address in (sender, *recipients)):
             smtp.ehlo_or_helo_if_needed()
@@ -176,6 +199,41 @@ class SmtpTransport:
                 permanent=True,
                 refused=details,
             )
+
+    def _log_in(self, smtp: smtplib.SMTP) -> None:
+        """STARTTLS if configured, then the login: a token, a password, or none."""
+        if self.security == "starttls":
+            smtp.starttls(context=self.ssl_context)
+        if self.tokens is not None:
+            self._token_login(smtp, self.tokens)
+        elif self.username:
+            smtp.login(self.username, self.password)
+
+    def _token_login(self, smtp: smtplib.SMTP, tokens: AccessTokens) -> None:
+        """Log in with a token; a refused one is renewed once and tried again (it may have
+        been revoked, or expired earlier than it said)."""
+        token = tokens.get()
+        try:
+            _authenticate(smtp, self.username, token)
+        except smtplib.SMTPAuthenticationError:
+            _authenticate(smtp, self.username, tokens.renew(token))
+
+
+def _authenticate(smtp: smtplib.SMTP, username: str, token: str) -> None:
+    smtp.ehlo_or_helo_if_needed()
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "OAUTHBEARER" in offered and "XOAUTH2" not in offered:
+        identity = username.replace("=", "=3D").replace(",", "=2C")  # RFC 5801
+        mechanism, first = "OAUTHBEARER", f"n,a={identity},\x01auth=Bearer {token}\x01\x01"
+    else:
+        mechanism, first = "XOAUTH2", f"user={username}\x01auth=Bearer {token}\x01\x01"
+
+    def answer(challenge: bytes | None = None) -> str:
+        # A challenge after the first answer is the server's error (JSON, RFC 7628): an empty
+        # answer ends the exchange, and the server then says 535.
+        return first if challenge is None else ""
+
+    smtp.auth(mechanism, answer)
 
 
 class FolderTransport:

@@ -194,4 +194,4 @@ def test_config_show_gives_each_setting_with_its_source(cli: CliRunner, tmp_path
     text = cli.invoke(main, ["--config", str(config), "config", "show"], env=env).output
     assert text.split()[:3] == ["KEY", "VALUE", "SOURCE"]
     assert "MAILBOT_SMTP_INGRESS__PORT" in text
-    assert "secret" not in text + result.output
+    assert "-secret" not in text + result.output  # the values (client_secret is a key)

@@ -93,10 +93,11 @@ def test_without_mailbot_home_the_data_lives_in_the_users_data_folder(
 
 def test_every_key_that_names_a_file_or_folder_is_resolved() -> None:
     """No file, folder or URL key is left out of PATH_KEYS (it would follow the working
-    directory again); IMAP's folders are mailboxes on the server, and the broker's URL is a
-    network address, not paths."""
+    directory again); IMAP's folders are mailboxes on the server, and the broker's URL, the
+    cabinet's public address and the OAuth2 token endpoints are network addresses, not paths."""
     mailboxes = {("imap", "folder"), ("imap", "processed_folder"), ("imap", "failed_folder")}
-    mailboxes.add(("rabbitmq", "url"))
+    mailboxes |= {("rabbitmq", "url"), ("http", "public_url")}
+    mailboxes |= {("imap", "token_url"), ("smtp_outgoing", "token_url")}
     named = set()
     for section, field in Config.model_fields.items():
         assert field.annotation is not None
@@ -137,7 +138,8 @@ def test_a_misspelt_key_in_a_variable_names_the_variable_and_the_section() -> No
         "did you mean MAILBOT_IMAP__PASSWORD?",
         'MAILBOT_IMAP__ZZZ: no such key "zzz" in [imap]; the keys are enabled, host, port, '
         "security, ca_file, username, password, folder, processed_folder, failed_folder, idle, "
-        "poll_seconds, idle_renew_seconds",
+        "poll_seconds, idle_renew_seconds, auth, provider, token_url, client_id, client_secret, "
+        "tenant, scopes, refresh_token",
     )
 
 
@@ -214,8 +216,8 @@ def test_a_secret_is_never_repeated_in_a_message(tmp_path: Path) -> None:
 
 
 def test_settings_show_sources_and_mask_secrets(tmp_path: Path) -> None:
-    """`config show` rows: every key with its value and source; passwords, AUTH users'
-    passwords and a URL's password are ***."""
+    """`config show` rows: every key with its value and source; passwords, OAuth2 secrets,
+    AUTH users' passwords and a URL's password are ***."""
     path = write(
         tmp_path,
         "[imap]\npassword = 'imap-secret'\n[smtp_ingress]\nauth_allow_plaintext = true\n"
@@ -224,6 +226,8 @@ def test_settings_show_sources_and_mask_secrets(tmp_path: Path) -> None:
     environ = {
         "MAILBOT_STORAGE__URL": "postgresql+psycopg://mailbot:db-secret@db/mailbot",
         "MAILBOT_SMTP_OUTGOING__PASSWORD": "smtp-secret",
+        "MAILBOT_IMAP__CLIENT_SECRET": "oauth-secret",
+        "MAILBOT_SMTP_OUTGOING__REFRESH_TOKEN": "refresh-secret",
     }
     rows = {row["key"]: row for row in settings_rows(read_config(path, environ=environ))}
     assert rows["storage.url"] == {
@@ -237,7 +241,9 @@ def test_settings_show_sources_and_mask_secrets(tmp_path: Path) -> None:
     assert (rows["smtp_ingress.port"]["value"], rows["smtp_ingress.port"]["source"]) == (
         2525, "default"
     )  # fmt: skip
-    assert "secret" not in repr(rows)
+    assert rows["imap.client_secret"]["value"] == "***"
+    assert rows["smtp_outgoing.refresh_token"]["value"] == "***"
+    assert "-secret" not in repr(rows)  # the values; key names such as client_secret show
 
 
 @pytest.mark.parametrize("written", ["EUR", "eur", " RON ", "MDL", "USD", "JPY"])
