@@ -32,7 +32,7 @@ from mailbot.config import PRICE_FIELDS
 from mailbot.domain.mail import InboundStatus
 from mailbot.domain.orders import OrderStatus
 from mailbot.domain.pricing import normalise_sku
-from mailbot.services.inbox.quarantine import retry_quarantined
+from mailbot.services.inbox.quarantine import let_through, retry_quarantined
 from mailbot.services.partners.contracts import deactivate
 from mailbot.services.partners.registry import (
     LANGUAGES,
@@ -387,3 +387,16 @@ def quarantine_retry(context: Context, message_id: int) -> None:
         retry_quarantined(app.uow, message_id, now=app.clock.now(), by=context.actor)
     context.acted(f"message {message_id} retried from quarantine")
     click.echo(f"message {message_id} will be processed again")
+
+
+@quarantine.command("let-through")
+@click.argument("message_id", type=int)
+@pass_context
+def quarantine_let_through(context: Context, message_id: int) -> None:
+    """Vouch for a message quarantined because its sender was not authenticated, after a
+    look: it is processed again with its sender taken as it is."""
+    app = context.app()
+    with failures():
+        let_through(app.uow, message_id, now=app.clock.now(), by=context.actor)
+    context.acted(f"message {message_id} let through from quarantine")
+    click.echo(f"message {message_id} will be processed with its sender taken as it is")

@@ -70,6 +70,7 @@ class EventType(StrEnum):
     PAYMENT_BOOKED = "payment.booked"
     MESSAGE_QUARANTINED = "message.quarantined"
     MESSAGE_RETRIED = "message.retried"
+    MESSAGE_LET_THROUGH = "message.let_through"
     MAIL_SUPPRESSED = "mail.suppressed"
     MAIL_INTERRUPTED = "mail.interrupted"
     MAIL_UNDELIVERABLE = "mail.undeliverable"

@@ -101,6 +101,9 @@ class InboundMessage(Base):
     # What the sender wrote (address, subject, text, files), hashed: the same message again
     # from the same address the same day gets no second answer saying nothing was done.
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Who let the message through after it was quarantined as forged ("": nobody): its
+    # sender is then taken as it is (services/inbox/quarantine.py `let_through`).
+    vouched_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     __table_args__ = (Index("ix_inbound_messages_status_lease", "status", "lease_until"),)
 

@@ -1,6 +1,7 @@
 """A manager's quarantine: the messages processing gave up on (newest first, by pages), one
-message opened whole with its files, and retrying it, as `mailbot quarantine list|show|retry`
-do, through the same service."""
+message opened whole with its files, retrying it, and letting a message held as forged through
+after a look, as `mailbot quarantine list|show|retry|let-through` do, through the same
+service."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from fastapi.responses import RedirectResponse
 
 from mailbot.domain.mail import InboundStatus
 from mailbot.parsers.mail_summary import read_head
-from mailbot.services.inbox.quarantine import NotQuarantinedError, retry_quarantined
+from mailbot.services.inbox.quarantine import NotQuarantinedError, let_through, retry_quarantined
+from mailbot.services.inbox.sender_auth import NOT_AUTHENTICATED
 from mailbot.web.cabinet import NotFoundError, Posting, Signed, Visitor, cabinet_of, render
 from mailbot.web.mail_shown import PAGE_SIZE, download, managing, shown
 
@@ -70,6 +72,19 @@ def retry(request: Request, who: Posting, message_id: int) -> Response:
     return RedirectResponse(f"/quarantine/{message_id}?done=retried", status_code=303)
 
 
+@router.post("/quarantine/{message_id}/let-through")
+def vouch(request: Request, who: Posting, message_id: int) -> Response:
+    """Vouch for a message held because its sender was not authenticated, as `mailbot
+    quarantine let-through` does: it is processed with its sender taken as it is."""
+    managing(who)
+    app = cabinet_of(request).app
+    try:
+        let_through(app.uow, message_id, now=app.clock.now(), by=who.actor)
+    except NotQuarantinedError as error:
+        return _message_page(request, who, message_id, error=str(error), status=409)
+    return RedirectResponse(f"/quarantine/{message_id}?done=let_through", status_code=303)
+
+
 def _message_page(
     request: Request, who: Visitor, message_id: int, *, error: str = "", status: int = 200
 ) -> Response:
@@ -84,6 +99,8 @@ def _message_page(
         context = {
             "message": message,
             "held": message.status == InboundStatus.QUARANTINED,
+            "forged": message.status == InboundStatus.QUARANTINED
+            and message.outcome.startswith(NOT_AUTHENTICATED),
             "done": request.query_params.get("done", ""),
             "error": error,
             **shown(raw),

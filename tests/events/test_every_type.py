@@ -73,6 +73,9 @@ MAIL_STORY = {
 }  # fmt: skip
 
 
+FORGED_STORY = {EventType.MESSAGE_QUARANTINED, EventType.MESSAGE_LET_THROUGH}
+
+
 def written(app: App) -> set[str]:
     """The types of every event in the database."""
     with app.uow() as uow:
@@ -82,7 +85,7 @@ def written(app: App) -> set[str]:
 def test_the_stories_cover_every_declared_type() -> None:
     """No type is declared that none of the stories below writes: a new type needs an action
     that writes it here, or it is not in use and goes."""
-    covered = ORDER_STORY | DEADLINE_STORY | DESK_STORY | MAIL_STORY
+    covered = ORDER_STORY | DEADLINE_STORY | DESK_STORY | MAIL_STORY | FORGED_STORY
     assert sorted(set(EventType) - covered) == []
 
 
@@ -218,6 +221,23 @@ def test_mail_going_wrong_writes_its_events(
     ingest(app, mail(sender=FLEET, body="BPW-0310 x 6"))
     cancel_mail(app.uow, last(app, "quote").id, now=clock.now())
     assert written(app) >= MAIL_STORY - HELD_BACK_MAIL
+
+
+def test_a_forged_message_let_through_writes_its_events(
+    config: Config, app: App, cli: CliRunner, clock: FixedClock
+) -> None:
+    """A message from a client's address that nothing authenticates is quarantined; a manager
+    lets it through at the command line, and it is quoted."""
+    seed_demo(app)
+    security = {"require_sender_auth": True, "trusted_authserv_ids": ["mx.distributor.example"]}
+    guarded = changed(app, config, clock, security=security)
+    message_id, outcome = ingest(guarded, mail(sender=FLEET, body="BPW-0310 x 1"))
+    assert outcome.status == "quarantined"
+    said = call(cli, "--by", "alice", "quarantine", "let-through", str(message_id)).output
+    assert "taken as it is" in said
+    assert guarded.processor.run_once() == 1
+    assert last(guarded, "quote").recipient == CLIENT
+    assert written(app) >= FORGED_STORY
 
 
 HELD_BACK_MAIL = {EventType.MAIL_INTERRUPTED, EventType.MAIL_TOO_LARGE, EventType.MAIL_DIGESTED}

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, SecurityConfig
 from mailbot.demo import seed_demo
+from mailbot.domain.actors import Actor
+from mailbot.http.app import create_app
+from mailbot.services.inbox.quarantine import NotForgedError, let_through
+from tests.cabinet import sign_in
 from tests.fakes import FixedClock, FixedTxtResolver, RecordingTransport
 from tests.mail import mail
 from tests.pipeline import FLEET, ingest, order_of, outbox
 from tests.signing import key_name, received, signed, signing_key
 
 MX = "mx.distributor.example"
+MANAGER = "manager@distributor.example"  # the demo's manager
 PASS = f"{MX}; dkim=pass (2048-bit key) header.d=fleetparts.example header.s=mail"
 FAIL = f"{MX}; dkim=fail (bad signature) header.d=fleetparts.example; spf=softfail"
 
@@ -136,3 +142,39 @@ def test_a_dns_failure_is_retried_not_quarantined_at_once(
     _, outcome = ingest(app, signed(mail(sender=FLEET, body="BPW-0310 x 2"), "fleetparts.example"))
     assert (outcome.status, outcome.summary) == ("stored", "attempt 1 failed, will retry")
     assert outbox(app) == []
+
+
+def test_a_manager_lets_a_forged_order_through_after_a_look(guarded: App) -> None:
+    """Let through (in the cabinet, as `quarantine let-through`), the held order is processed
+    as if its sender were authenticated and quoted; the record names the manager. A message
+    held for another reason cannot be let through, nor one not in quarantine."""
+    message_id, outcome = ingest(guarded, mail(sender=FLEET, body="BPW-0310 x 2"))
+    assert outcome.status == "quarantined"
+    with TestClient(create_app(guarded)) as browser:
+        csrf = sign_in(browser, guarded, MANAGER)
+        page = browser.get(f"/quarantine/{message_id}").text
+        assert f'action="/quarantine/{message_id}/let-through"' in page
+        vouched = browser.post(f"/quarantine/{message_id}/let-through", data={"csrf": csrf})
+        assert vouched.status_code == 200
+        assert guarded.processor.run_once() == 1
+        again = browser.post(f"/quarantine/{message_id}/let-through", data={"csrf": csrf})
+        assert again.status_code == 409
+    assert order_count(guarded) == 1
+    assert [m.kind for m in outbox(guarded) if m.kind == "quote"] == ["quote"]
+    with guarded.uow() as uow:
+        stored = uow.inbox.get(message_id)
+        assert stored is not None
+        assert stored.vouched_by == f"{MANAGER} (cabinet)"
+        (event,) = uow.events.listed(kind="message.let_through")
+    assert event.payload == {"message": message_id, "by": f"{MANAGER} (cabinet)"}
+
+
+def test_only_a_message_held_as_forged_may_be_let_through(guarded: App) -> None:
+    message_id, _ = ingest(guarded, mail(sender=FLEET, body="BPW-0310 x 2"))
+    with guarded.uow() as uow:
+        stored = uow.inbox.get(message_id)
+        assert stored is not None
+        stored.outcome = stored.last_error = "failed 3 times: KeyError"
+        uow.commit()
+    with pytest.raises(NotForgedError, match="another reason than its sender"):
+        let_through(guarded.uow, message_id, now=guarded.clock.now(), by=Actor("alice"))

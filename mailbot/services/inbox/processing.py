@@ -254,7 +254,7 @@ class Processor:
             return Outcome(
                 InboundStatus.IGNORED, f"not answered: unknown sender {message.from_address}"
             )
-        if self._sender_auth is not None and self._sender_auth.required:
+        if self._sender_auth is not None and self._sender_auth.required and not inbound.vouched_by:
             refusal = self._sender_auth.refusal(raw, message)
             if refusal:
                 return Outcome(InboundStatus.QUARANTINED, refusal)

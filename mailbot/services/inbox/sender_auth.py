@@ -25,6 +25,9 @@ from mailbot.security.resolver import DnsLookupError, TxtResolver
 
 _METHODS = ("dkim", "spf", "dmarc")
 
+# How a refusal begins: a message quarantined for it may be let through by a manager.
+NOT_AUTHENTICATED = "sender not authenticated: "
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -113,7 +116,7 @@ class SenderAuthentication:
             if own.passed:
                 return None
             evidence.append(own.detail)
-        return "sender not authenticated: " + "; ".join(evidence)
+        return NOT_AUTHENTICATED + "; ".join(evidence)
 
 
 def _ignored(fields: Collection[str], trusted: Collection[str]) -> str:
