@@ -120,6 +120,10 @@ class _MailLogin(_Section):
     provider: Literal["microsoft", "google", "generic"] = "generic"
     token_url: str = Field("", validate_default=True)
     client_id: str = Field("", validate_default=True)
+    # A PEM file with the app's private key and its certificate: the client then proves itself
+    # with an assertion signed by the key (RFC 7523; Microsoft's certificate credentials)
+    # instead of sending client_secret.
+    client_certificate_file: str = ""
     client_secret: str = Field("", validate_default=True)
     tenant: str = Field("", validate_default=True)
     scopes: tuple[str, ...] = ()
@@ -145,8 +149,12 @@ class _MailLogin(_Section):
     @classmethod
     def _client_secret(cls, value: str, info: ValidationInfo) -> str:
         provider = info.data.get("provider")
-        if _oauth(info) and provider != "generic" and not value:
-            raise ValueError(f'is required for auth = "oauth2" with provider = "{provider}"')
+        signed = bool(info.data.get("client_certificate_file"))
+        if _oauth(info) and provider != "generic" and not value and not signed:
+            raise ValueError(
+                f'is required for auth = "oauth2" with provider = "{provider}" '
+                "(or client_certificate_file)"
+            )
         return value
 
     @field_validator("tenant")
@@ -601,6 +609,8 @@ PATH_KEYS = (
     ("smtp_ingress", "tls_cert_file"),
     ("smtp_ingress", "tls_key_file"),
     ("imap", "ca_file"),
+    ("imap", "client_certificate_file"),
+    ("smtp_outgoing", "client_certificate_file"),
     ("smtp_outgoing", "folder"),
     ("templates", "folder"),
 )

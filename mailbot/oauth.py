@@ -8,17 +8,22 @@ failures go on, so that a poller reconnecting and a sender trying each mail do n
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
-from mailbot.config import ImapConfig, SmtpOutgoingConfig
+from mailbot.config import ConfigError, ImapConfig, SmtpOutgoingConfig
 from mailbot.errors import MailbotError
 
 log = logging.getLogger("mailbot.oauth")
@@ -36,6 +41,39 @@ class TokenError(MailbotError):
 
 
 @dataclass(frozen=True)
+class Certificate:
+    """The app's private key (PEM) and its certificate's SHA-1 thumbprint, which the signed
+    client assertion names in its `x5t` header, as Microsoft's token endpoint looks it up."""
+
+    key_pem: str
+    thumbprint: str
+
+    @classmethod
+    def read(cls, path: str, key: str) -> Certificate:
+        """The key and certificate in the PEM file `path`; ConfigError naming `key` when it
+        cannot be read or does not hold both."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise ConfigError(f"{key}: cannot read {path}: {error.strerror}") from None
+        try:
+            private = serialization.load_pem_private_key(data, password=None)
+            certificate = x509.load_pem_x509_certificate(data)
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"{key}: {path} must hold the private key (without a passphrase) and its "
+                "certificate, in PEM"
+            ) from None
+        sha1 = certificate.fingerprint(hashes.SHA1())
+        key_pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return cls(key_pem.decode(), base64.urlsafe_b64encode(sha1).rstrip(b"=").decode())
+
+
+@dataclass(frozen=True)
 class OAuthSettings:
     """Where and how to ask for a token, the provider's preset applied."""
 
@@ -44,10 +82,12 @@ class OAuthSettings:
     client_secret: str
     scopes: tuple[str, ...]
     refresh_token: str  # "": the client credentials grant
+    certificate: Certificate | None = None  # set: a signed assertion instead of the secret
 
     @classmethod
-    def of(cls, config: ImapConfig | SmtpOutgoingConfig) -> OAuthSettings:
-        """The settings of a section whose `auth` is "oauth2" (validated at start)."""
+    def of(cls, config: ImapConfig | SmtpOutgoingConfig, section: str) -> OAuthSettings:
+        """The settings of a section whose `auth` is "oauth2" (validated at start); the
+        certificate, if any, is read here, so that a bad one stops mailbot at start."""
         url, scopes = config.token_url, config.scopes
         if config.provider == "microsoft":
             url = url or MICROSOFT_TOKEN_URL.format(tenant=config.tenant)
@@ -55,14 +95,21 @@ class OAuthSettings:
         elif config.provider == "google":
             url = url or GOOGLE_TOKEN_URL
             scopes = scopes or GOOGLE_SCOPES
-        return cls(url, config.client_id, config.client_secret, scopes, config.refresh_token)
+        certificate = None
+        if config.client_certificate_file:
+            key = f"{section}.client_certificate_file"
+            certificate = Certificate.read(config.client_certificate_file, key)
+        return cls(
+            url, config.client_id, config.client_secret, scopes, config.refresh_token, certificate
+        )
 
 
 def access_tokens(config: ImapConfig | SmtpOutgoingConfig, what: str) -> AccessTokens | None:
     """The token cache for a section, or None when it logs in with a password."""
     if config.auth != "oauth2":
         return None
-    return AccessTokens(OAuthSettings.of(config), what=what)
+    section = "imap" if isinstance(config, ImapConfig) else "smtp_outgoing"
+    return AccessTokens(OAuthSettings.of(config, section), what=what)
 
 
 class AccessTokens:
@@ -138,12 +185,12 @@ class AccessTokens:
 
     def _request(self) -> Mapping[str, Any]:
         settings = self.settings
+        secret, method = _client_auth(settings)
         session = OAuth2Session(
             settings.client_id,
-            settings.client_secret or None,
+            secret,
             scope=" ".join(settings.scopes) or None,
-            # Microsoft's and Google's documented way; generic endpoints accept it too.
-            token_endpoint_auth_method="client_secret_post" if settings.client_secret else "none",
+            token_endpoint_auth_method=method,
         )
         try:
             if self._refresh_token:
@@ -171,3 +218,16 @@ class AccessTokens:
     @property
     def _where(self) -> str:
         return f"token endpoint {self.settings.token_url}"
+
+
+def _client_auth(settings: OAuthSettings) -> tuple[str | None, str | PrivateKeyJWT]:
+    """What the client proves itself with, and how: an assertion signed with its certificate's
+    key, else its secret in the form (Microsoft's and Google's documented way; generic
+    endpoints accept it too), else nothing (a public client)."""
+    if settings.certificate is not None:
+        headers = {"x5t": settings.certificate.thumbprint}
+        assertion = PrivateKeyJWT(settings.token_url, headers=headers, alg="RS256")
+        return settings.certificate.key_pem, assertion
+    if settings.client_secret:
+        return settings.client_secret, "client_secret_post"
+    return None, "none"

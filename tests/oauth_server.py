@@ -1,9 +1,11 @@
 """A small OAuth2 authorisation server on loopback: a token endpoint (client credentials and
-refresh token grants) and RFC 7662 introspection, which Dovecot's oauth2 passdb asks whether a
+refresh token grants; the client proved by its secret or by an assertion signed with its
+certificate's key) and RFC 7662 introspection, which Dovecot's oauth2 passdb asks whether a
 token is good; and an aiosmtpd relay taking XOAUTH2 and OAUTHBEARER logins with its tokens."""
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import threading
@@ -12,18 +14,28 @@ from base64 import b64decode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 
 from tests.servers import Relay, free_port
 
 CLIENT_ID = "mailbot-test"
 CLIENT_SECRET = "client-Secr3t"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 REFRESH_TOKEN = "refresh-0"
 USERNAME = "orders"
 HOST = "127.0.0.1"
@@ -47,6 +59,9 @@ class AuthServer:
     issued: list[Issued] = field(default_factory=list)
     introspected: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The app's certificate, when it proves itself with a signed assertion: its public key
+    # (PEM) and SHA-1 thumbprint, as Microsoft keeps an uploaded certificate.
+    certificate: tuple[bytes, str] | None = None
 
     @property
     def token_url(self) -> str:
@@ -77,7 +92,7 @@ class AuthServer:
         """The answer to a token request."""
         if self.refusing:
             return 400, {"error": self.refusing, "error_description": "refused by the test"}
-        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+        if not self._client(form):
             return 401, {"error": "invalid_client", "error_description": "unknown client"}
         grant = form.get("grant_type", "")
         if grant == "refresh_token" and form.get("refresh_token") != REFRESH_TOKEN:
@@ -88,6 +103,51 @@ class AuthServer:
         with self.lock:
             self.issued.append(Issued(token, grant, time.monotonic() + self.lifetime))
         return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.lifetime}
+
+    def _client(self, form: dict[str, str]) -> bool:
+        """Whether the request proves the client: its secret, or an assertion signed with its
+        certificate's key (RFC 7523) naming the certificate, the client and this endpoint."""
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            return (form.get("client_id"), form.get("client_secret")) == (CLIENT_ID, CLIENT_SECRET)
+        if self.certificate is None:
+            return False
+        public, thumbprint = self.certificate
+        try:
+            token = jwt.decode(form.get("client_assertion", ""), RSAKey.import_key(public))
+            jwt.JWTClaimsRegistry(exp={"essential": True}).validate(token.claims)
+        except (JoseError, ValueError):
+            return False
+        claims = token.claims
+        return (
+            token.header.get("x5t") == thumbprint
+            and claims.get("iss") == claims.get("sub") == CLIENT_ID
+            and claims.get("aud") == self.token_url
+        )
+
+
+def make_certificate(path: Path) -> tuple[bytes, str]:
+    """Write a new private key and its self-signed certificate to `path` (PEM); the public key
+    and the certificate's SHA-1 thumbprint (base64url), as the server keeps them."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailbot-test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    path.write_bytes(key_pem + certificate.public_bytes(serialization.Encoding.PEM))
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    thumbprint = base64.urlsafe_b64encode(certificate.fingerprint(hashes.SHA1())).rstrip(b"=")
+    return public, thumbprint.decode()
 
 
 def _handler(server: AuthServer) -> type[BaseHTTPRequestHandler]:

@@ -3,10 +3,20 @@ expires, renewed once after a refusal, and a failing endpoint asked again only a
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from mailbot.oauth import AccessTokens, OAuthSettings, TokenError
-from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, AuthServer
+from mailbot.config import ConfigError
+from mailbot.oauth import AccessTokens, Certificate, OAuthSettings, TokenError
+from tests.oauth_server import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    AuthServer,
+    make_certificate,
+)
 
 
 class Clock:
@@ -95,3 +105,30 @@ def test_an_endpoint_that_cannot_be_reached_is_a_token_error(auth_server: AuthSe
     settings = OAuthSettings("http://127.0.0.1:9/token", CLIENT_ID, CLIENT_SECRET, (), "")
     with pytest.raises(TokenError, match=r"token endpoint http://127.0.0.1:9/token: "):
         AccessTokens(settings, what="test", timeout_seconds=2).get()
+
+
+def test_a_client_proves_itself_with_its_certificate_instead_of_a_secret(
+    auth_server: AuthServer, tmp_path: Path
+) -> None:
+    """With `client_certificate_file` the token request carries an assertion signed with the
+    certificate's key and naming its thumbprint (Microsoft's certificate credentials), and no
+    secret; another certificate is refused with the provider's reason."""
+    pem = tmp_path / "app.pem"
+    auth_server.certificate = make_certificate(pem)
+    settings = OAuthSettings(
+        auth_server.token_url, CLIENT_ID, "", ("mail",), "", Certificate.read(str(pem), "k")
+    )
+    assert AccessTokens(settings, what="test").get() in auth_server.tokens()
+    other = tmp_path / "other.pem"
+    make_certificate(other)
+    stranger = replace(settings, certificate=Certificate.read(str(other), "k"))
+    with pytest.raises(TokenError, match="invalid_client"):
+        AccessTokens(stranger, what="test").get()
+
+
+def test_a_certificate_that_cannot_be_used_stops_mailbot_at_start(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pem"
+    broken.write_text("not a key")
+    for path, why in ((tmp_path / "missing.pem", "cannot read"), (broken, "must hold")):
+        with pytest.raises(ConfigError, match=f"imap.client_certificate_file: .*{why}"):
+            Certificate.read(str(path), "imap.client_certificate_file")

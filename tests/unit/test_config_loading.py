@@ -138,7 +138,8 @@ def test_a_misspelt_key_in_a_variable_names_the_variable_and_the_section() -> No
         "did you mean MAILBOT_IMAP__PASSWORD?",
         'MAILBOT_IMAP__ZZZ: no such key "zzz" in [imap]; the keys are enabled, host, port, '
         "security, ca_file, username, password, folder, processed_folder, failed_folder, idle, "
-        "poll_seconds, idle_renew_seconds, auth, provider, token_url, client_id, client_secret, "
+        "poll_seconds, idle_renew_seconds, auth, provider, token_url, client_id, "
+        "client_certificate_file, client_secret, "
         "tenant, scopes, refresh_token",
     )
 

@@ -3,6 +3,8 @@ and the presets fill in the token endpoint and scopes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mailbot.config import ConfigError
@@ -41,6 +43,22 @@ def test_microsoft_needs_a_secret_and_a_tenant() -> None:
         "smtp_outgoing.client_secret",
         "smtp_outgoing.tenant",
     ]
+
+
+def test_microsoft_takes_a_certificate_instead_of_a_secret(tmp_path: Path) -> None:
+    """A certificate file stands for the secret; the file's path is taken from the
+    configuration's folder like every other path."""
+    environ = {
+        "MAILBOT_IMAP__AUTH": "oauth2",
+        "MAILBOT_IMAP__PROVIDER": "microsoft",
+        "MAILBOT_IMAP__TENANT": "contoso.onmicrosoft.com",
+        "MAILBOT_IMAP__CLIENT_ID": "app",
+        "MAILBOT_IMAP__USERNAME": "orders@desk.example",
+        "MAILBOT_IMAP__CLIENT_CERTIFICATE_FILE": "app.pem",
+        "MAILBOT_HOME": str(tmp_path),
+    }
+    imap = read_config(environ=environ).config.imap
+    assert (imap.client_secret, imap.client_certificate_file) == ("", str(tmp_path / "app.pem"))
 
 
 def test_google_needs_a_refresh_token_and_oauth2_a_mailbox() -> None:
@@ -85,14 +103,14 @@ def test_presets_fill_in_the_endpoint_and_scopes() -> None:
         "MAILBOT_SMTP_OUTGOING__REFRESH_TOKEN": "r",
     }
     config = read_config(environ=environ).config
-    assert OAuthSettings.of(config.imap) == OAuthSettings(
+    assert OAuthSettings.of(config.imap, "imap") == OAuthSettings(
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
         "app",
         "from-the-environment",
         ("https://outlook.office365.com/.default",),
         "",
     )
-    google = OAuthSettings.of(config.smtp_outgoing)
+    google = OAuthSettings.of(config.smtp_outgoing, "smtp_outgoing")
     assert (google.token_url, google.scopes, google.refresh_token) == (
         "https://oauth2.googleapis.com/token",
         ("https://mail.google.com/",),
