@@ -1,25 +1,32 @@
-"""Vouchers in the cabinet: a manager's campaigns (limits, use, terms, redemptions), issuing a
-serial campaign's codes and exporting them, as `mailbot vouchers list|show|generate|export`
-do; and a client's own codes with their state."""
+"""Vouchers in the cabinet: a manager's campaigns (limits, use, terms, redemptions), defining
+one, issuing a serial campaign's codes and exporting them, as `mailbot vouchers
+list|show|create|generate|export` do; and a client's own codes with their state."""
 
 from __future__ import annotations
 
 import io
 import random
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from mailbot.domain.money import Money
 from mailbot.domain.vouchers.redemptions import HOLDING
 from mailbot.errors import MailbotError
 from mailbot.outbound.sheets import write_text_table
 from mailbot.services.vouchers.campaigns import (
     EXPORT_HEADERS,
+    Limits,
+    VoucherError,
     campaign_rows,
+    create_campaign,
     describe,
     export_rows,
     generate_codes,
+    simple_terms,
 )
 from mailbot.web.cabinet import NotFoundError, Posting, Signed, Visitor, cabinet_of, render
 
@@ -40,7 +47,51 @@ def _manager(who: Visitor) -> None:
 def campaigns(request: Request, who: Signed) -> Response:
     _manager(who)
     with cabinet_of(request).app.uow() as uow:
-        return render(request, who, "vouchers", {"campaigns": campaign_rows(uow)})
+        return render(request, who, "vouchers", {"campaigns": campaign_rows(uow), "error": ""})
+
+
+@router.post("/vouchers")
+def define(
+    request: Request,
+    who: Posting,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    kind: Annotated[str, Form(max_length=16)],
+    benefit: Annotated[str, Form(max_length=8)],
+    value: Annotated[str, Form(min_length=1, max_length=20)],
+    code: Annotated[str, Form(max_length=40)] = "",
+    prefix: Annotated[str, Form(max_length=8)] = "",
+    limit: Annotated[int | None, Form(ge=1, le=10_000_000)] = None,
+    per_client: Annotated[int | None, Form(ge=1, le=1000)] = None,
+) -> Response:
+    """Define a campaign with one benefit (a percent off, or an amount off in the desk's
+    currency) and its limits, as `mailbot vouchers create` does; richer terms (restrictions,
+    rules) are given there or over the API as a terms document."""
+    _manager(who)
+    app = cabinet_of(request).app
+    try:
+        terms = _simple(benefit, value, app.config.pricing.currency)
+        create_campaign(
+            app.uow, name=name.strip(), kind=kind, terms=terms, limits=Limits(limit, per_client),
+            now=app.clock.now(), code=code.strip() or None, prefix=prefix.strip() or None,
+            by=who.actor,
+        )  # fmt: skip
+    except MailbotError as error:
+        with app.uow() as uow:
+            context = {"campaigns": campaign_rows(uow), "error": str(error)}
+            return render(request, who, "vouchers", context, status=422)
+    return RedirectResponse(f"/vouchers/{quote(name.strip())}?done=defined", status_code=303)
+
+
+def _simple(benefit: str, value: str, currency: str) -> dict[str, object]:
+    """One benefit's terms: a percent, or an amount in `currency`; VoucherError when the
+    value is not a number."""
+    try:
+        number = Decimal(value.strip().replace(",", "."))
+    except InvalidOperation:
+        raise VoucherError(f"{value!r} is not a number") from None
+    if benefit == "percent":
+        return simple_terms(percent=number)
+    return simple_terms(amount=Money(number, currency))
 
 
 @router.get("/vouchers/{name}")

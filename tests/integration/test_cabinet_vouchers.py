@@ -80,3 +80,22 @@ def test_suppliers_and_other_clients_see_no_codes(seeded: App, browser: TestClie
     with TestClient(create_app(seeded)) as other:
         sign_in(other, seeded, "zakaz@vector-trans.example")
         assert "WNT" not in other.get("/codes").text.split("<main>")[1]
+
+
+def test_a_manager_defines_a_campaign_from_the_page(seeded: App, browser: TestClient) -> None:
+    csrf = sign_in(browser, seeded, MANAGER)
+    form = {
+        "csrf": csrf, "name": "AUTUMN", "kind": "promotional", "code": "AUTUMN5",
+        "benefit": "percent", "value": "5", "limit": "10", "per_client": "",
+    }  # fmt: skip
+    defined = browser.post("/vouchers", data=form)
+    assert defined.status_code == 200
+    assert "Done: the campaign is defined." in defined.text
+    bad = browser.post("/vouchers", data={**form, "name": "X", "code": "X5", "value": "150"})
+    assert bad.status_code == 422
+    assert "at most 100" in bad.text
+    with seeded.uow() as uow:
+        campaign = uow.vouchers.campaign("AUTUMN")
+        assert campaign is not None
+        assert (campaign.max_redemptions, campaign.created_by) == (10, f"{MANAGER} (cabinet)")
+        assert uow.vouchers.campaign("X") is None
