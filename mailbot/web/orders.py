@@ -289,6 +289,8 @@ def _order(uow: UnitOfWork, order: Order, scope: Scope, role: str) -> dict[str, 
         "parts": [{"part": part, "address": first_address(part.supplier)} for part in parts],
         "steps": [] if scope.supplier_id is not None else _steps(uow, order),
         "thread": thread(uow, order, role),
+        "codes": [] if scope.supplier_id is not None else _codes(uow, order),
+        "deadlines": [] if scope.supplier_id is not None else _deadlines(uow, order),
         "may_agree": role == "client" and agree_refused(uow, order) is None,
         "may_cancel": (role == "client" and cancel_refused(order) is None)
         or (role == "manager" and unfinished),
@@ -311,6 +313,32 @@ def _line(line: OrderLine, currency: str) -> dict[str, Any]:
         "price": money(line.unit_price),
         "amount": money(line.line_total),
     }
+
+
+def _codes(uow: UnitOfWork, order: Order) -> list[dict[str, Any]]:
+    """The order's voucher codes with their campaign, state and discount."""
+    return [
+        {
+            "code": code,
+            "campaign": campaign,
+            "status": held.status,
+            "discount": Money(held.discount, held.currency),
+        }
+        for held, code, campaign in uow.order_records.codes(order.id)
+    ]
+
+
+def _deadlines(uow: UnitOfWork, order: Order) -> list[dict[str, Any]]:
+    """The order's deadlines: what waits on whom until when, and whether still open."""
+    return [
+        {
+            "kind": deadline.kind,
+            "party": party,
+            "due_at": deadline.due_at,
+            "status": deadline.status,
+        }
+        for deadline, party in uow.order_records.deadlines(order.id)
+    ]
 
 
 def _steps(uow: UnitOfWork, order: Order) -> list[dict[str, Any]]:

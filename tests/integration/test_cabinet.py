@@ -139,6 +139,7 @@ def test_a_client_agrees_in_the_cabinet_and_sees_only_its_own_orders(
     assert agreed.status_code == 200
     assert "Done: the order is agreed." in agreed.text
     assert "sent to suppliers" in agreed.text
+    assert "supplier confirmation" in agreed.text  # the deadline the order now waits on
     with app.uow() as uow:
         (event,) = uow.events.listed(kind="order.agreed")
     assert event.payload["by"] == f"{CLIENT} (cabinet)"
@@ -296,3 +297,15 @@ def test_an_orders_mail_opens_for_the_manager_and_its_client_only(
     assert "/mail/" not in supplier.get(f"/orders/{number}").text
     assert supplier.get(file_link).status_code == 404
     assert browser.get(f"/orders/{number}/mail/out/999999").status_code == 404
+
+
+def test_an_orders_voucher_codes_show_on_its_page(
+    app_with_people: App, browser: TestClient
+) -> None:
+    """The code the client wrote in its order is on the order's page with its state."""
+    app = app_with_people
+    number = quote(app, body="BPW-0310 x 2\nSAF-2234 x 5\nSPRING10")
+    sign_in(browser, app, CLIENT)
+    page = browser.get(f"/orders/{number}").text
+    assert "SPRING10" in page
+    assert "held for an order" in page
