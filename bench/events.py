@@ -137,7 +137,7 @@ def check(bodies: list[dict[str, object]], expected: int) -> None:
         assert isinstance(aggregate, dict)
         sequences[str(aggregate["id"])].append(int(aggregate["sequence"]))
     for key, found in sequences.items():
-        if found != list(range(1, len(found) + 1)):
+        if found != list(range(found[0], found[0] + len(found))):  # from an earlier run's last
             raise RunFailedError(f"aggregate {key}'s events arrived out of sequence")
 
 
