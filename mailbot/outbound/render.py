@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from mailbot.errors import MailbotError
 from mailbot.outbound.formatting import Formatter
-from mailbot.outbound.translations import LOCALE_DIR, PACKAGE, SOURCE_LANGUAGE, Catalogues
+from mailbot.outbound.translations import LOCALE_DIR, PACKAGE, Catalogues
 
 # Any run of white space or line break, except the no-break spaces that locales put into
 # numbers and money ("1 234,50 €"), which must not be split across a folded subject.
@@ -128,8 +128,7 @@ class Renderer:
     def language(self, language: str) -> str:
         """The language a reader of `language` ("ru", "ru-RU", "RU") is written to in: its
         own when it has a catalogue, else English."""
-        tag = language.strip().lower().replace("_", "-").split("-")[0]
-        return tag if tag in self.catalogues.languages else SOURCE_LANGUAGE
+        return self.catalogues.written_in(language)
 
     def _environment(self, language: str, timezone: str = "") -> Environment:
         environment = self._environments.get((language, timezone))

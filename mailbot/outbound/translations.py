@@ -81,6 +81,12 @@ class Catalogues:
         """English and every language with a catalogue."""
         return _languages(self.folders)
 
+    def written_in(self, language: str) -> str:
+        """The language a reader of `language` ("ru", "ru-RU", "RU") is written to in: its
+        own when it has a catalogue, else English."""
+        tag = language.strip().lower().replace("_", "-").split("-")[0]
+        return tag if tag in self.languages else SOURCE_LANGUAGE
+
     def translations(self, language: str) -> gettext.NullTranslations:
         """The gettext translations of `language`; English (no translation) without a catalogue."""
         return _translations(self.folders, language)

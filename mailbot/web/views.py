@@ -37,8 +37,7 @@ class Views:
         return HTMLResponse(template.render(context), status_code=status)
 
     def language(self, language: str) -> str:
-        tag = language.strip().lower().replace("_", "-").split("-")[0]
-        return tag if tag in PACKAGE.languages else SOURCE_LANGUAGE
+        return PACKAGE.written_in(language)
 
     def _environment(self, language: str, timezone: str) -> Environment:
         environment = self._environments.get((language, timezone))
