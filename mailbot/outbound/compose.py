@@ -20,6 +20,8 @@ from mailbot.outbound.render import RenderedMail
 # A msg-id as RFC 5322 allows it, without the angle brackets: printable ASCII, no spaces.
 _MSG_ID = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")
 _BRACKETED = re.compile(r"<([^<>]*)>")
+# The Message-IDs compose makes: a uuid4's 32 hex digits at the desk's domain.
+_MADE_HERE = re.compile(r"<?[0-9a-f]{32}@[^<>@\s]+>?")
 
 # Long threads would make References grow without end; RFC 5322 (3.6.4) lets a reply trim it.
 # The first id (the thread's root) and the latest ones are what threading needs.
@@ -108,6 +110,13 @@ def compose(
         body = _multipart("mixed", [body, *(_attachment(*item) for item in attachments)])
     raw = "".join(fields).encode("ascii") + body
     return ComposedMail(message_id=message_id, to=to, raw=raw)
+
+
+def made_here(message_id: str) -> bool:
+    """Whether `message_id` has the shape of the ids `compose` makes: only such an id can be
+    one of mailbot's own mails coming back, so no other is looked up (every message received
+    is asked about)."""
+    return _MADE_HERE.fullmatch(message_id.strip()) is not None
 
 
 def _ids(value: str) -> list[str]:

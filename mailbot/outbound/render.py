@@ -6,10 +6,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import (
     BaseLoader,
+    BytecodeCache,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -18,6 +20,7 @@ from jinja2 import (
     TemplateError,
     pass_eval_context,
 )
+from jinja2.bccache import Bucket
 from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
@@ -85,6 +88,30 @@ def _kept_whole(match: re.Match[str]) -> str:
     return f'<span class="sku" style="white-space:nowrap;">{sku}</span>'
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Each template compiled once per process, whatever the language and zone it is rendered
+    in: the renderer has an environment per language and zone (the filters format for them),
+    and Jinja compiles a template anew in each. The compiled code does not depend on them (the
+    translations and filters are looked up when it runs), only on the template's source, whose
+    checksum every use compares."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, tuple[str, CodeType]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self._compiled.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+# Shared by every renderer of the process: their environments are all built alike.
+_COMPILED = _CompiledTemplates()
+
+
 class Renderer:
     """Renders `mail/{name}.subject.j2`, `.txt.j2` and `.html.j2` in a reader's language.
 
@@ -144,6 +171,7 @@ class Renderer:
                 # The packaged templates never change while mailbot runs; overrides are
                 # read again when edited.
                 auto_reload=self._overridden,
+                bytecode_cache=_COMPILED,
             )
             # A sentence may be wrapped over lines in a template; its message id is one line.
             environment.policies["ext.i18n.trimmed"] = True

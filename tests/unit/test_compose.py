@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.outbound.compose import ComposedMail, compose
+from mailbot.outbound.compose import ComposedMail, compose, made_here
 from mailbot.outbound.render import RenderedMail
 
 NOW = datetime(2024, 3, 5, 14, 7, 9, tzinfo=UTC)
@@ -86,6 +86,22 @@ def test_message_id_is_generated_once_and_returned() -> None:
     assert parse(first)["Message-ID"] == first.message_id
     assert first.message_id != second.message_id
     assert first.to == "Иван Петров <ivan@client.example>"
+
+
+def test_only_ids_of_composes_shape_can_be_mailbots_own() -> None:
+    """The ids compose makes are recognised with or without brackets; ids other mailers make
+    (and mailbot's domain with another local part) are not, so they are never looked up."""
+    made = build().message_id
+    assert all(made_here(form) for form in (made, made.strip("<>"), f" {made} "))
+    for other in (
+        "<CAF=abc123@mail.gmail.com>",
+        "<AM0PR01MB1234.eurprd01.prod.outlook.com>",
+        "<1234.5678@distributor.example>",
+        f"<{'0' * 31}@distributor.example>",
+        f"<{'A' * 32}@distributor.example>",
+        "",
+    ):
+        assert not made_here(other), other
 
 
 def test_given_message_id_is_kept() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -517,6 +518,25 @@ def test_override_folder_wins_file_by_file(tmp_path: Path) -> None:
     russian = renderer.render("quote", "ru", context())
     assert russian.subject == "Your quote ORD-000042 is ready"  # no catalogue has these words
     assert "Здравствуйте, Acme Ltd!" in russian.text
+
+
+def test_templates_compiled_once_still_follow_their_source(tmp_path: Path) -> None:
+    """Compiled templates are shared by every renderer of the process, keyed by the source:
+    two override folders with the same file name keep their own words, and an edited override
+    is read again."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, words in ((first, "First"), (second, "Second")):
+        (folder / "mail").mkdir(parents=True)
+        (folder / "mail" / "quote.subject.j2").write_text(f"{words} {{{{ order_number }}}}")
+    one, other = Renderer(first, "UTC"), Renderer(second, "UTC")
+    assert one.render("quote", "en", context()).subject == "First ORD-000042"
+    assert other.render("quote", "ru", context()).subject == "Second ORD-000042"
+    assert one.render("quote", "ro", context()).subject == "First ORD-000042"
+    edited = first / "mail" / "quote.subject.j2"
+    edited.write_text("Edited {{ order_number }}")
+    os.utime(edited, (edited.stat().st_atime, edited.stat().st_mtime + 5))
+    assert one.render("quote", "en", context()).subject == "Edited ORD-000042"
+    assert Renderer(first, "UTC").render("quote", "ru", context()).subject == "Edited ORD-000042"
 
 
 def test_missing_value_is_a_render_error(renderer: Renderer) -> None:

@@ -21,6 +21,7 @@ from datetime import timedelta
 from mailbot.clock import Clock
 from mailbot.domain.events import EventType
 from mailbot.domain.mail import InboundStatus, OutboundStatus
+from mailbot.outbound.compose import made_here
 from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.services.inbox.handling import Handling, Intake, Outcome, processed
@@ -232,7 +233,7 @@ class Processor:
         reason = reason_not_to_answer(
             message,
             own_addresses=self._policy.own_addresses,
-            sent_by_us=uow.sent.wrote,
+            sent_by_us=lambda message_id: made_here(message_id) and uow.sent.wrote(message_id),
         )
         if reason:
             bounce = ""
