@@ -59,16 +59,6 @@ _COUNTED = and_(
 _REPLY_LOAD = select(
     func.count(OutboundMessage.id).filter(_HELD), func.count(OutboundMessage.id).filter(_COUNTED)
 ).where(OutboundMessage.recipient == bindparam("recipient"), or_(_HELD, _COUNTED))
-_WRITTEN_FOR = (
-    select(
-        OutboundMessage.kind,
-        OutboundMessage.recipient,
-        OutboundMessage.status,
-        OutboundMessage.last_error,
-    )
-    .where(OutboundMessage.inbound_message_id == bindparam("inbound_id"))
-    .order_by(OutboundMessage.id)
-)
 _WROTE = (
     select(OutboundMessage.id).where(OutboundMessage.message_id == bindparam("message_id")).limit(1)
 )
@@ -167,12 +157,6 @@ class SentMail:
         load = self.session.execute(_REPLY_LOAD, {"recipient": recipient, "since": since})
         waiting, recent = load.one()
         return bool(waiting), recent or 0
-
-    def written_for(self, inbound_id: int) -> Sequence[tuple[str, str, str, str]]:
-        """(kind, recipient, status, last error) of each mail written for the received
-        message `inbound_id`: a held or suppressed one's last error says why."""
-        rows = self.session.execute(_WRITTEN_FOR, {"inbound_id": inbound_id})
-        return [(kind, to, status, why) for kind, to, status, why in rows]
 
     def held_recipients(self, held_before: datetime) -> Sequence[str]:
         """Recipients whose oldest held reply was written at or before `held_before`."""

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
@@ -178,12 +179,35 @@ def _insert_new_message(dialect: str) -> ReturningInsert[Any]:
     )
 
 
+# `Inbox.settle`: the columns set are those its parameters name (one compiled form per set).
+_INBOUND = Base.metadata.tables[InboundMessage.__tablename__]
+_SETTLE = update(_INBOUND).where(_INBOUND.c.id == bindparam("settled_id"))
+
+
 class Inbox:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
+
+    def load(self, message_ids: Sequence[int]) -> dict[int, InboundMessage]:
+        """The stored messages with these ids (without their bytes), in one statement. The
+        session holds what it loaded only while it is referenced: keep the result."""
+        query = select(InboundMessage).where(InboundMessage.id.in_(message_ids))
+        return {message.id: message for message in self.session.scalars(query)}
+
+    def note(self, message: InboundMessage, **values: object) -> None:
+        """Show `values` on `message` without marking them changed: `settle` writes them with
+        the message's outcome, in its one UPDATE, instead of a flush sending one of its own."""
+        for key, value in values.items():
+            set_committed_value(message, key, value)
+
+    def settle(self, message: InboundMessage, **values: object) -> None:
+        """Write `values` (the outcome of processing `message`) in one prebuilt UPDATE and
+        show them on `message` as written: the processor's last statement per message."""
+        self.session.execute(_SETTLE, {"settled_id": message.id, **values})
+        self.note(message, **values)
 
     def raw(self, message_id: int) -> bytes:
         """A stored message's bytes. PostgreSQL sends bytea as hex text and libpq holds a whole
@@ -407,10 +431,14 @@ class Orders:
 class Outbox:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # What this unit of work wrote, in order: the processor names the mail written for
+        # each message from it instead of reading it back.
+        self.added: list[OutboundMessage] = []
 
     def add(self, message: OutboundMessage) -> None:
         self.session.add(message)
         self.session.flush()
+        self.added.append(message)
 
     def get(self, outbound_id: int) -> OutboundMessage | None:
         return self.session.get(OutboundMessage, outbound_id)

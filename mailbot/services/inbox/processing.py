@@ -152,6 +152,7 @@ class Processor:
         done: list[tuple[int, Seen, Outcome]] = []
         with self._uow() as uow:
             opened = time.monotonic()
+            records = uow.inbox.load(inbound_ids)
             for inbound_id in inbound_ids:
                 if done and (time.monotonic() - opened > BATCH_SECONDS or uow.writers_waiting()):
                     uow.commit()
@@ -159,20 +160,23 @@ class Processor:
                     done.clear()
                     opened = time.monotonic()
                 seen = Seen()
-                outcome = self._one(uow, inbound_id, seen)
+                outcome = self._one(uow, records.get(inbound_id), inbound_id, seen)
                 done.append((inbound_id, seen, outcome))
                 outcomes.append(outcome)
             uow.commit()
         _log_all(done)
         return outcomes
 
-    def _one(self, uow: UnitOfWork, inbound_id: int, seen: Seen) -> Outcome:
-        """Handle one claimed message inside a savepoint: a failure undoes only its own work
-        and is recorded, to be tried again or quarantined."""
+    def _one(
+        self, uow: UnitOfWork, inbound: InboundMessage | None, inbound_id: int, seen: Seen
+    ) -> Outcome:
+        """Handle one claimed message (`inbound`, loaded with its batch) inside a savepoint:
+        a failure undoes only its own work and is recorded, to be tried again or
+        quarantined."""
         try:
             with uow.savepoint():
-                inbound = uow.inbox.get(inbound_id)
                 assert inbound is not None, f"claimed message {inbound_id} vanished"
+                written_before = len(uow.outbox.added)
                 seen.message_id, seen.source = inbound.message_id, inbound.source
                 if inbound.attempts > self._policy.max_attempts:
                     outcome = Outcome(
@@ -184,11 +188,22 @@ class Processor:
                     message = parse_message(raw, self._policy.own_addresses)
                     seen.sender = message.from_address
                     outcome = self._handle(uow, inbound, raw, message)
-                written = uow.sent.written_for(inbound.id)
-                if held := [why for *_, status, why in written if status in NOT_SENT_NOW]:
+                written = [
+                    mail
+                    for mail in uow.outbox.added[written_before:]
+                    if mail.inbound_message_id == inbound.id
+                ]
+                held = [mail.last_error for mail in written if mail.status in NOT_SENT_NOW]
+                if held:
                     outcome = Outcome(outcome.status, "; ".join((outcome.summary, *held)))
-                seen.written = [(kind, to, status) for kind, to, status, _ in written]
-                self._finish(uow, inbound, outcome)
+                seen.written = [(mail.kind, mail.recipient, mail.status) for mail in written]
+                self._finish(
+                    uow,
+                    inbound,
+                    outcome,
+                    partner_id=inbound.partner_id,
+                    content_hash=inbound.content_hash,
+                )
                 uow.flush()
         except Exception as error:
             log.exception("message %s: processing failed", inbound_id)
@@ -196,17 +211,24 @@ class Processor:
             return self._record_failure(uow, inbound_id, error)
         return outcome
 
-    def _finish(self, uow: UnitOfWork, inbound: InboundMessage, outcome: Outcome) -> None:
-        inbound.status = outcome.status
-        inbound.outcome = outcome.summary
-        inbound.lease_until = None
-        inbound.processed_at = self._clock.now()
+    def _finish(
+        self, uow: UnitOfWork, inbound: InboundMessage, outcome: Outcome, **values: object
+    ) -> None:
+        """Record the outcome (and `values`, the sender noted while handling it) in the
+        message's one UPDATE."""
+        now = self._clock.now()
         if outcome.status == InboundStatus.QUARANTINED:
-            inbound.last_error = outcome.summary
+            values["last_error"] = outcome.summary
             payload = {"message": inbound.id, "reason": outcome.summary}
-            uow.events.record(
-                EventType.MESSAGE_QUARANTINED, inbound.id, payload, now=inbound.processed_at
-            )
+            uow.events.record(EventType.MESSAGE_QUARANTINED, inbound.id, payload, now=now)
+        uow.inbox.settle(
+            inbound,
+            status=outcome.status,
+            outcome=outcome.summary,
+            lease_until=None,
+            processed_at=now,
+            **values,
+        )
 
     def _record_failure(self, uow: UnitOfWork, inbound_id: int, error: Exception) -> Outcome:
         reason = f"{type(error).__name__}: {error}"[:2000]
@@ -259,8 +281,7 @@ class Processor:
             refusal = self._sender_auth.refusal(raw, message)
             if refusal:
                 return Outcome(InboundStatus.QUARANTINED, refusal)
-        inbound.partner_id = partner.id
-        inbound.content_hash = content_hash(message)
+        uow.inbox.note(inbound, partner_id=partner.id, content_hash=content_hash(message))
         work = self._desk.at(uow, now)
         handling = Handling(work, inbound, message, partner, self._intake, raw)
         if not partner.active:
