@@ -7,16 +7,21 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain.events import VERSIONS, Envelope, EventType
-from mailbot.storage.models import Event
+from mailbot.storage.models import Base, Event
 from mailbot.storage.types import UTCDateTime
 
 # The columns of an event that it is published with.
 _CLAIMED = ("id", "message_id", "type", "version", "occurred_at", "aggregate_type",
             "aggregate_id", "sequence", "payload")  # fmt: skip
+
+# Writing an event: a prebuilt INSERT, sent at once. Events are written on every change and
+# never read back in the transaction that writes them, so they skip the ORM's unit of work.
+_EVENTS = Base.metadata.tables[Event.__tablename__]
+_RECORD = insert(_EVENTS)
 
 # The key of PostgreSQL's advisory lock that one publisher at a time holds for a batch.
 PUBLISHER_LOCK = 0x6D61_696C_6576  # "mailev"
@@ -31,16 +36,17 @@ class Events:
     ) -> None:
         """Write an event of `kind` about the aggregate `aggregate_id` into this transaction:
         it is published once the transaction commits, and never if it rolls back."""
-        self.session.add(
-            Event(
-                message_id=str(uuid.uuid4()),
-                type=kind.value,
-                version=VERSIONS[kind],
-                aggregate_type=kind.aggregate.value,
-                aggregate_id=str(aggregate_id),
-                payload=dict(payload),
-                occurred_at=now,
-            )
+        self.session.execute(
+            _RECORD,
+            {
+                "message_id": str(uuid.uuid4()),
+                "type": kind.value,
+                "version": VERSIONS[kind],
+                "aggregate_type": kind.aggregate.value,
+                "aggregate_id": str(aggregate_id),
+                "payload": dict(payload),
+                "occurred_at": now,
+            },
         )
 
     def get(self, event_id: int) -> Event | None:

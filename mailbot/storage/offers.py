@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     Row,
     Select,
+    bindparam,
     func,
     insert,
     select,
@@ -49,6 +50,11 @@ def _active_offers() -> Select[*tuple[Any, ...]]:
         .join(Partner, Partner.id == PriceList.supplier_id)
         .where(PriceList.status == ACTIVE, Partner.active)
     )
+
+
+# The offers of some SKUs: built once (building and keying a statement costs more than
+# SQLite's work on it), the keys one expanding parameter.
+_OFFERS_OF = _active_offers().where(PriceItem.sku_key.in_(bindparam("keys", expanding=True)))
 
 
 def _offer(row: Row[Any]) -> Offer:
@@ -109,8 +115,7 @@ class PriceLists:
         keys = sorted(set(sku_keys))
         found: dict[str, list[Offer]] = defaultdict(list)
         if keys:
-            query = _active_offers().where(PriceItem.sku_key.in_(keys))
-            for row in self.session.execute(query):
+            for row in self.session.execute(_OFFERS_OF, {"keys": keys}):
                 found[row.sku_key].append(_offer(row))
         return found
 

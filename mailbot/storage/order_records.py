@@ -32,8 +32,9 @@ class OrderRecords:
         self.session = session
 
     def add(self, record: OrderTransition | SupplierOrder | LedgerEntry) -> None:
+        """Add `record` to the transaction; it is written with the next flush (a query or
+        `UnitOfWork.flush`), not on its own."""
         self.session.add(record)
-        self.session.flush()
 
     def lock(self, order: Order) -> None:
         """Lock the order's row for this transaction and read it again, so that two messages

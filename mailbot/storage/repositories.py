@@ -181,6 +181,7 @@ def _insert_new_message(dialect: str) -> ReturningInsert[Any]:
 
 # `Inbox.settle`: the columns set are those its parameters name (one compiled form per set).
 _INBOUND = Base.metadata.tables[InboundMessage.__tablename__]
+_RAW = select(InboundMessage.raw).where(InboundMessage.id == bindparam("message_id"))
 _SETTLE = update(_INBOUND).where(_INBOUND.c.id == bindparam("settled_id"))
 
 
@@ -214,12 +215,12 @@ class Inbox:
         result at once, so reading a 50 MB message in one piece costs several times its size:
         there it is read in slices. SQLite hands a blob over as it is, and would read all of
         it for every slice."""
-        where = InboundMessage.id == message_id
         if self.session.get_bind().dialect.name != "postgresql":
-            raw = self.session.scalar(select(InboundMessage.raw).where(where))
+            raw = self.session.scalar(_RAW, {"message_id": message_id})
             if raw is None:
                 raise LookupError(f"no inbound message {message_id}")
             return raw
+        where = InboundMessage.id == message_id
         size = self.session.scalar(select(InboundMessage.size).where(where))
         if size is None:
             raise LookupError(f"no inbound message {message_id}")
