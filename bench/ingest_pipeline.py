@@ -263,6 +263,7 @@ class WorkerResult:
 def worker(environ: dict[str, str], barrier: Barrier, capture: bool) -> WorkerResult:
     """A `mailbot run` instance's processor and sender, in a process of its own."""
     app = open_app(environ)
+    app.replies.renderer.prepare()  # as `mailbot run` does before it takes mail
     renders = _capture(app) if capture else []
     tally = Tally(app.engine)
     with app.uow() as uow:  # connected before the clock starts

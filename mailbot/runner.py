@@ -28,10 +28,11 @@ from mailbot.http.server import HttpServer
 from mailbot.ingress.group_commit import GroupCommit
 from mailbot.ingress.imap import ImapPoller
 from mailbot.ingress.smtp import SmtpIngress
+from mailbot.outbound.render import BrokenTemplateError
 from mailbot.scheduling.ticker import Ticker
 from mailbot.services.erp.inbound import Handled, apply_message, record_dead_letter
 from mailbot.services.inbox.storing import Stored
-from mailbot.startup import check_imap, check_outbox_folder, listen_error
+from mailbot.startup import StartupError, check_imap, check_outbox_folder, listen_error
 
 log = logging.getLogger("mailbot.run")
 
@@ -72,6 +73,12 @@ class Runner:
 
     def _start(self) -> None:
         config = self.app.config
+        try:
+            self.app.replies.renderer.prepare()
+        except BrokenTemplateError as error:
+            raise StartupError(
+                f"cannot compile the template {error.name} (templates.folder): {error.reason}"
+            ) from error
         if not config.smtp_outgoing.host:
             check_outbox_folder(config.smtp_outgoing.folder)
         check_imap(config)

@@ -44,6 +44,15 @@ class RenderError(MailbotError):
     """A reply could not be rendered: a missing or broken template, or a missing value."""
 
 
+class BrokenTemplateError(RenderError):
+    """A template does not compile: its name, and Jinja's reason with the line."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"cannot compile {name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedMail:
     subject: str
@@ -151,6 +160,22 @@ class Renderer:
         # A subject is one header line whatever the template's line breaks.
         subject = _BREAKING_SPACE.sub(" ", subject).strip()
         return RenderedMail(subject=subject, text=text, html=html)
+
+    def prepare(self) -> None:
+        """Compile every mail template and read every catalogue and locale now, at start: the
+        first messages do not wait for it, and a template that does not compile stops mailbot
+        before it takes any mail (BrokenTemplateError)."""
+        names = [name for name in self._loader.list_templates() if name.startswith("mail/")]
+        for language in self.catalogues.languages:
+            environment = self._environment(language)
+            environment.filters["number"](1234.5)  # Babel reads a locale's data at first use
+            for name in names:
+                try:
+                    environment.get_template(name)
+                except TemplateError as exc:
+                    line = getattr(exc, "lineno", None)
+                    where = f"{name}, line {line}" if line else name
+                    raise BrokenTemplateError(where, exc.message or type(exc).__name__) from exc
 
     def language(self, language: str) -> str:
         """The language a reader of `language` ("ru", "ru-RU", "RU") is written to in: its

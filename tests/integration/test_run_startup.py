@@ -95,6 +95,20 @@ def test_an_outbox_folder_that_cannot_be_written_is_one_line_naming_the_key(
     )
 
 
+def test_a_template_that_does_not_compile_is_one_line_naming_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """An override template with a syntax error stops mailbot at start, before it takes any
+    mail: exit 3, the template, its line and the key named."""
+    (tmp_path / "templates" / "mail").mkdir(parents=True)
+    (tmp_path / "templates" / "mail" / "quote.txt.j2").write_text("Hello\n{% if %}\n")
+    env["MAILBOT_TEMPLATES__FOLDER"] = str(tmp_path / "templates")
+    line = refused(env, tmp_path)
+    assert line.startswith(
+        "mailbot: cannot compile the template mail/quote.txt.j2, line 2 (templates.folder): "
+    )
+
+
 def test_an_imap_poller_without_a_password_is_one_line_naming_the_key(
     env: dict[str, str], tmp_path: Path
 ) -> None:
