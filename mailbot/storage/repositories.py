@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -62,6 +63,9 @@ class DueMail:
 
 
 _RAW_SLICE = 2**20  # bytes of a stored message read in one query
+# A message read with its batch's records (`Inbox.load`) when no larger: 50 of them are a few
+# MiB at most, and most order mails are a few KiB.
+_SMALL = 2**18
 
 
 def _lease_free(model: Leased, now: datetime) -> ColumnElement[bool]:
@@ -192,11 +196,18 @@ class Inbox:
     def get(self, message_id: int) -> InboundMessage | None:
         return self.session.get(InboundMessage, message_id)
 
-    def load(self, message_ids: Sequence[int]) -> dict[int, InboundMessage]:
-        """The stored messages with these ids (without their bytes), in one statement. The
-        session holds what it loaded only while it is referenced: keep the result."""
-        query = select(InboundMessage).where(InboundMessage.id.in_(message_ids))
-        return {message.id: message for message in self.session.scalars(query)}
+    def load(self, message_ids: Sequence[int]) -> dict[int, tuple[InboundMessage, bytes | None]]:
+        """The stored messages with these ids, in one statement, each with its bytes when it
+        is small (`_SMALL`; read a larger one with `raw`). The session holds what it loaded
+        only while it is referenced: keep the result."""
+        small = case((InboundMessage.size <= _SMALL, InboundMessage.raw), else_=None)
+        query = select(InboundMessage, type_coerce(small, LargeBinary)).where(
+            InboundMessage.id.in_(message_ids)
+        )
+        loaded: dict[int, tuple[InboundMessage, bytes | None]] = {}
+        for message, raw in self.session.execute(query):
+            loaded[message.id] = (message, raw)
+        return loaded
 
     def note(self, message: InboundMessage, **values: object) -> None:
         """Show `values` on `message` without marking them changed: `settle` writes them with

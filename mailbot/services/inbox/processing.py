@@ -160,7 +160,8 @@ class Processor:
                     done.clear()
                     opened = time.monotonic()
                 seen = Seen()
-                outcome = self._one(uow, records.get(inbound_id), inbound_id, seen)
+                inbound, raw = records.get(inbound_id, (None, None))
+                outcome = self._one(uow, inbound, raw, inbound_id, seen)
                 done.append((inbound_id, seen, outcome))
                 outcomes.append(outcome)
             uow.commit()
@@ -168,11 +169,16 @@ class Processor:
         return outcomes
 
     def _one(
-        self, uow: UnitOfWork, inbound: InboundMessage | None, inbound_id: int, seen: Seen
+        self,
+        uow: UnitOfWork,
+        inbound: InboundMessage | None,
+        raw: bytes | None,
+        inbound_id: int,
+        seen: Seen,
     ) -> Outcome:
-        """Handle one claimed message (`inbound`, loaded with its batch) inside a savepoint:
-        a failure undoes only its own work and is recorded, to be tried again or
-        quarantined."""
+        """Handle one claimed message (`inbound`, loaded with its batch, and its bytes when
+        they came with it) inside a savepoint: a failure undoes only its own work and is
+        recorded, to be tried again or quarantined."""
         try:
             with uow.savepoint():
                 assert inbound is not None, f"claimed message {inbound_id} vanished"
@@ -184,7 +190,8 @@ class Processor:
                         f"gave up after {inbound.attempts - 1} attempts: {inbound.last_error}",
                     )
                 else:
-                    raw = uow.inbox.raw(inbound.id)  # once: loaded only when asked for
+                    if raw is None:  # a large message: read on its own
+                        raw = uow.inbox.raw(inbound.id)
                     message = parse_message(raw, self._policy.own_addresses)
                     seen.sender = message.from_address
                     outcome = self._handle(uow, inbound, raw, message)
