@@ -37,8 +37,6 @@ ADMIN_URL = os.environ.get(
     "MAILBOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 DATABASES = ("sqlite", "postgresql")
-PROCESS_BATCH = 50  # messages per `Processor.run_once`
-SEND_BATCH = 100  # mails per `Sender.run_once`
 
 # One rendering as the pipeline asked for it: template, language, context, time zone.
 Render = tuple[str, str, dict[str, object], str]
@@ -199,13 +197,13 @@ def store_all(app: App, raws: Sequence[bytes]) -> None:
 
 def drain_inbox(app: App) -> None:
     """Process until no message is left to claim (claims skip what other workers hold)."""
-    while app.processor.run_once(limit=PROCESS_BATCH):
+    while app.processor.run_once():  # in batches of its default size, as `mailbot run`
         pass
 
 
 def drain_outbox(app: App) -> None:
     """Send until no mail is due, in the same way."""
-    while app.sender.run_once(limit=SEND_BATCH):
+    while app.sender.run_once():
         pass
 
 
