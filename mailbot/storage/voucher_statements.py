@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     and_,
     any_,
     bindparam,
@@ -78,7 +79,8 @@ def codes_for_statement(*, with_history: bool, postgresql: bool) -> Select[Any]:
         code.c.client_id,
         campaign.c.name,
         campaign.c.kind,
-        campaign.c.terms,
+        # PostgreSQL: as text, which `Vouchers.codes_for` parses once per campaign and text.
+        campaign.c.terms.cast(Text) if postgresql else campaign.c.terms,
         campaign.c.active,
         campaign.c.max_redemptions,
         campaign.c.used,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,23 @@ _CODES_FOR = {
     )
     for with_history in (False, True)
 }
+
+
+# The terms documents the look-up read lately, by campaign and text: one parse per campaign
+# and version of its terms, not one per look-up; and the same document each time, so that
+# `services.vouchers.order_codes` parses it into `VoucherTerms` once (a look-up's documents
+# are shared: read them, never change them).
+_TERMS_KEPT = 256
+_terms_read: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _terms(campaign: str, text: str) -> dict[str, Any]:
+    document = _terms_read.get((campaign, text))
+    if document is None:
+        if len(_terms_read) >= _TERMS_KEPT:
+            _terms_read.clear()
+        document = _terms_read[campaign, text] = json.loads(text)
+    return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +298,8 @@ class Vouchers:
                                                           postgresql=False), params)  # fmt: skip
         found, totals = {}, None
         for row in rows:
+            if isinstance(row[5], str):  # PostgreSQL's terms, as text
+                row = (*row[:5], _terms(row[3], row[5]), *row[6:])
             found[row[0]] = KnownCode(*row[:15])
             if history_in is not None:
                 totals = tuple(Decimal(total) for total in (row[15] or "").split(",") if total)
