@@ -15,13 +15,14 @@ psycopg starts the transaction with travels with it: one round trip instead of t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, cast
 
 import psycopg
 from psycopg import pq
+from psycopg.sql import Literal
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -36,15 +37,24 @@ class DriverStatement:
     constants: Mapping[str, object]
 
     @classmethod
-    def compiled(cls, statement: ClauseElement, dialect: Dialect) -> DriverStatement:
-        """`statement` compiled for `dialect` (psycopg's); its bound values are the constants
-        (an enum as its value), which the parameters of an execution override."""
+    def compiled(
+        cls, statement: ClauseElement, dialect: Dialect, parameters: Collection[str]
+    ) -> DriverStatement:
+        """`statement` compiled for `dialect` (psycopg's), with its bound constants (an enum as
+        its value) written into the SQL as literals: psycopg then adapts only the
+        `parameters` of each execution. A constant of another type than text, integer or
+        boolean stays a parameter, given with each execution."""
         compiled = statement.compile(dialect=dialect)
-        constants = {
-            name: value.value if isinstance(value, Enum) else value
-            for name, value in compiled.params.items()
-        }
-        return cls(str(compiled), constants)
+        text, constants = str(compiled), {}
+        for name, value in compiled.params.items():
+            plain = value.value if isinstance(value, Enum) else value
+            if name in parameters:
+                continue
+            if isinstance(plain, str | int | bool):
+                text = text.replace(f"%({name})s", Literal(plain).as_string())
+            else:
+                constants[name] = plain
+        return cls(text, constants)
 
 
 def run(

@@ -45,7 +45,9 @@ from mailbot.storage.voucher_statements import (
 _PG = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 _CODES_FOR = {
     with_history: DriverStatement.compiled(
-        codes_for_statement(with_history=with_history, postgresql=True), _PG
+        codes_for_statement(with_history=with_history, postgresql=True),
+        _PG,
+        ("codes", "client_id", "currency"),
     )
     for with_history in (False, True)
 }
