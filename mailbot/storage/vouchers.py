@@ -172,10 +172,12 @@ class Taken:
 class Vouchers:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._prefixes: tuple[object, set[str]] | None = None  # `known_prefixes`' transaction
 
     def add_campaign(self, campaign: VoucherCampaign) -> None:
         self.session.add(campaign)
         self.session.flush()
+        self._prefixes = None
 
     def campaign(self, name: str) -> VoucherCampaign | None:
         query = select(VoucherCampaign).where(VoucherCampaign.name == name)
@@ -187,6 +189,19 @@ class Vouchers:
     def prefixes(self) -> set[str]:
         query = select(VoucherCampaign.prefix).where(VoucherCampaign.prefix.is_not(None))
         return {prefix for prefix in self.session.scalars(query) if prefix}
+
+    def known_prefixes(self) -> set[str]:
+        """`prefixes` as first read in this transaction (again after it adds a campaign): the
+        look-up asks once per message, and the processor's batch of messages is one
+        transaction. A campaign another transaction creates meanwhile is missed until the
+        next transaction; the look-up still finds its codes (it reads codes, not prefixes): a
+        prefix only makes an unknown serial-shaped word "unknown" or "looks mistyped" instead
+        of an ordinary word. Read it, never change it."""
+        transaction = self.session.get_transaction()
+        if transaction is None or self._prefixes is None or self._prefixes[0] is not transaction:
+            prefixes = self.prefixes()
+            self._prefixes = (self.session.get_transaction(), prefixes)  # the one it began
+        return self._prefixes[1]
 
     def campaign_of(self, campaign_id: int) -> VoucherCampaign:
         return self.session.get_one(VoucherCampaign, campaign_id)

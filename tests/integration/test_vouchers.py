@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import check_character, display
@@ -287,3 +287,23 @@ def test_a_reservation_records_its_event_with_the_same_payload_on_both_databases
     ]  # fmt: skip
     assert len({e.message_id for e in events}) == 3
     assert all(str(uuid.UUID(e.message_id)) == e.message_id for e in events)
+
+
+def test_the_look_up_reads_the_prefixes_once_per_transaction(engine: Engine) -> None:
+    """A transaction (the processor's batch) reads the campaigns' prefixes once, and again
+    after it adds a campaign; the next transaction reads them anew."""
+    _serial(engine, count=1)
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    with UnitOfWork(engine) as uow:
+        assert uow.vouchers.known_prefixes() == {"SPR"}
+        read = len(sent)
+        assert uow.vouchers.known_prefixes() == {"SPR"}
+        assert len(sent) == read  # not asked again
+        uow.vouchers.add_campaign(VoucherCampaign(name="Autumn", kind="serial", terms=TERMS,
+                                                  prefix="ATM", created_at=NOW))  # fmt: skip
+        assert uow.vouchers.known_prefixes() == {"SPR", "ATM"}
+        uow.commit()
+        create_campaign(lambda: UnitOfWork(engine), name="Summer", kind="serial", terms=TERMS,
+                        limits=Limits(), now=NOW, prefix="smr")  # fmt: skip
+        assert uow.vouchers.known_prefixes() == {"SPR", "ATM", "SMR"}  # a new transaction

@@ -158,7 +158,7 @@ def look_up_with_history(
     found: dict[str, FoundCode] = {}
     for token in tokens:
         if prefixes is None and normalise_code(token) not in known and is_serial_shape(token):
-            prefixes = uow.vouchers.prefixes()  # asked only when a token needs them
+            prefixes = uow.vouchers.known_prefixes()  # asked only when a token needs them
         read = match(token, known, prefixes or set())
         if read.code is None:
             unknown = read.kind is MatchKind.UNKNOWN
