@@ -11,10 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
-    Boolean,
     ColumnElement,
-    Integer,
-    Numeric,
     ScalarSelect,
     Select,
     String,
@@ -24,7 +21,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
-    column,
     func,
     insert,
     literal,
@@ -38,7 +34,6 @@ from mailbot.domain.orders import PAST_ORDER_STATUSES
 from mailbot.domain.vouchers.redemptions import HOLDING
 from mailbot.storage.base import Base
 from mailbot.storage.models import Order, VoucherCampaign, VoucherCode, VoucherRedemption
-from mailbot.storage.types import UTCDateTime
 
 
 def _table(entity: type[Base]) -> Table:
@@ -84,7 +79,8 @@ def codes_for_statement(*, with_history: bool, postgresql: bool) -> Select[Any]:
         code.c.client_id,
         campaign.c.name,
         campaign.c.kind,
-        campaign.c.terms,
+        # PostgreSQL: as text, which `Vouchers.codes_for` parses once per campaign and text.
+        campaign.c.terms.cast(Text) if postgresql else campaign.c.terms,
         campaign.c.active,
         campaign.c.max_redemptions,
         campaign.c.used,
@@ -188,28 +184,46 @@ def insert_within(
     return insert(table).from_select(columns, row).returning(table.c.id)
 
 
-# Every code of an order reserved in one call of the function of migration 0019: its rows say,
-# per code, the reservation (new, or the message's earlier one) or the name of a `Refusal`.
-RESERVE_ON_SERVER = select(
-    func.mailbot_reserve_vouchers(
-        bindparam("codes", type_=ARRAY(Text)),
-        bindparam("amounts", type_=ARRAY(Numeric())),
-        bindparam("currencies", type_=ARRAY(Text)),
-        bindparam("client_id", type_=Integer),
-        bindparam("customer_ref", type_=Text),
-        bindparam("order_id", type_=Integer),
-        bindparam("order_ref", type_=Text),
-        bindparam("api_key_id", type_=Integer),
-        bindparam("inbound_id", type_=Integer),
-        bindparam("reserved_at", type_=UTCDateTime()),
-        bindparam("hold_until", type_=UTCDateTime()),
-    ).table_valued(
-        column("code", Text),
-        column("redemption_id", Integer),
-        column("status", Text),
-        column("hold_until", UTCDateTime()),
-        column("refusal", Text),
-        column("campaign_id", Integer),
-        column("fresh", Boolean),
-    )
+_CHANNEL_KEYS = ("customer_ref", "order_ref", "by")
+
+
+@cache
+def reserve_and_record_sql(channel: tuple[str, ...]) -> str:
+    """PostgreSQL: every code of an order reserved in one call of the function of migration
+    0019 (its rows say, per code, the reservation, new or the message's earlier one, or the
+    name of a `Refusal`) and, in the same statement, the event of each reservation it made
+    (a data-modifying CTE over the function's rows), in the function's order: one round trip
+    where the event's INSERT was one more at the commit. Each event's payload is built as
+    `services.vouchers.redemptions` builds it, keys in the same order: the code, the
+    reservation, the client, the order, the campaign, the discount (its amount as the text
+    `:amount_texts` gives for the code, and its currency), then the `channel` keys present
+    (each a parameter `:ch_<key>`). `:event_ids` are the events' message ids, one per code."""
+    if any(key not in _CHANNEL_KEYS for key in channel):
+        raise ValueError(f"unknown channel keys {channel}")
+    told = "".join(f", '{key}', %(ch_{key})s::text" for key in channel)
+    return f"""WITH r AS MATERIALIZED (
+    SELECT * FROM mailbot_reserve_vouchers(
+        %(codes)s::text[], %(amounts)s::numeric[], %(currencies)s::text[],
+        %(client_id)s::integer, %(customer_ref)s::text, %(order_id)s::integer,
+        %(order_ref)s::text, %(api_key_id)s::integer, %(inbound_id)s::integer,
+        %(reserved_at)s::timestamptz, %(hold_until)s::timestamptz
+    ) WITH ORDINALITY AS f(code, redemption_id, status, hold_until, refusal, campaign_id, fresh, n)
+), recorded AS (
+    INSERT INTO events (message_id, type, version, aggregate_type, aggregate_id, payload,
+                        occurred_at)
+    SELECT m.event_id, %(event_type)s::text, %(event_version)s::integer,
+           %(aggregate_type)s::text, r.campaign_id::text,
+           json_build_object('code', r.code, 'redemption', r.redemption_id,
+                             'client', %(client_id)s::integer, 'order_id', %(order_id)s::integer,
+                             'campaign', r.campaign_id,
+                             'discount', json_build_object('amount', m.amount,
+                                                           'currency', m.currency){told}),
+           %(reserved_at)s::timestamptz
+    FROM r JOIN unnest(%(codes)s::text[], %(event_ids)s::text[], %(amount_texts)s::text[],
+                       %(currencies)s::text[]) AS m(code, event_id, amount, currency)
+        ON m.code = r.code
+    WHERE r.fresh AND r.redemption_id IS NOT NULL AND r.campaign_id IS NOT NULL
+    ORDER BY r.n
 )
+SELECT r.code, r.redemption_id, r.status, r.hold_until, r.refusal, r.campaign_id, r.fresh
+FROM r ORDER BY r.n"""

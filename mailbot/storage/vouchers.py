@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -17,10 +19,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
 
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
+from mailbot.storage.driver_sql import DriverStatement, run
 from mailbot.storage.models import (
     Partner,
     PartnerAddress,
@@ -30,12 +34,40 @@ from mailbot.storage.models import (
 )
 from mailbot.storage.voucher_statements import (
     CLAIMABLE,
-    RESERVE_ON_SERVER,
     TAKE_USE,
     codes_for_statement,
     held_count,
     insert_within,
+    reserve_and_record_sql,
 )
+
+# The look-up's statements as psycopg runs them (see `driver_sql`), with and without history.
+_PG = PGDialect_psycopg()  # type: ignore[no-untyped-call]
+_CODES_FOR = {
+    with_history: DriverStatement.compiled(
+        codes_for_statement(with_history=with_history, postgresql=True),
+        _PG,
+        ("codes", "client_id", "currency"),
+    )
+    for with_history in (False, True)
+}
+
+
+# The terms documents the look-up read lately, by campaign and text: one parse per campaign
+# and version of its terms, not one per look-up; and the same document each time, so that
+# `services.vouchers.order_codes` parses it into `VoucherTerms` once (a look-up's documents
+# are shared: read them, never change them).
+_TERMS_KEPT = 256
+_terms_read: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _terms(campaign: str, text: str) -> dict[str, Any]:
+    document = _terms_read.get((campaign, text))
+    if document is None:
+        if len(_terms_read) >= _TERMS_KEPT:
+            _terms_read.clear()
+        document = _terms_read[campaign, text] = json.loads(text)
+    return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +116,18 @@ class ServerReservation(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class ReservedEvent:
+    """The event `reserve_on_server` records of each reservation it makes, in its statement:
+    the event's type, version and aggregate type, and what it tells of the channel (the
+    payload's `customer_ref`, `order_ref`, `by`, those known)."""
+
+    type: str
+    version: int
+    aggregate_type: str
+    channel: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class Holder:
     """Who a reservation is for and who makes it: the customer, a partner (`client_id`) or a
     retail channel's reference of it (`customer_ref`); the API key making it (None: mail) and
@@ -128,10 +172,12 @@ class Taken:
 class Vouchers:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._prefixes: tuple[object, set[str]] | None = None  # `known_prefixes`' transaction
 
     def add_campaign(self, campaign: VoucherCampaign) -> None:
         self.session.add(campaign)
         self.session.flush()
+        self._prefixes = None
 
     def campaign(self, name: str) -> VoucherCampaign | None:
         query = select(VoucherCampaign).where(VoucherCampaign.name == name)
@@ -143,6 +189,19 @@ class Vouchers:
     def prefixes(self) -> set[str]:
         query = select(VoucherCampaign.prefix).where(VoucherCampaign.prefix.is_not(None))
         return {prefix for prefix in self.session.scalars(query) if prefix}
+
+    def known_prefixes(self) -> set[str]:
+        """`prefixes` as first read in this transaction (again after it adds a campaign): the
+        look-up asks once per message, and the processor's batch of messages is one
+        transaction. A campaign another transaction creates meanwhile is missed until the
+        next transaction; the look-up still finds its codes (it reads codes, not prefixes): a
+        prefix only makes an unknown serial-shaped word "unknown" or "looks mistyped" instead
+        of an ordinary word. Read it, never change it."""
+        transaction = self.session.get_transaction()
+        if transaction is None or self._prefixes is None or self._prefixes[0] is not transaction:
+            prefixes = self.prefixes()
+            self._prefixes = (self.session.get_transaction(), prefixes)  # the one it began
+        return self._prefixes[1]
 
     def campaign_of(self, campaign_id: int) -> VoucherCampaign:
         return self.session.get_one(VoucherCampaign, campaign_id)
@@ -247,10 +306,17 @@ class Vouchers:
         `history_in` (a currency) also the net totals of the client's earlier orders in it, in
         the same statement. Read without a lock."""
         params = {"codes": sorted(set(codes)), "client_id": client_id, "currency": history_in}
-        query = codes_for_statement(with_history=history_in is not None,
-                                    postgresql=self._on_postgresql)  # fmt: skip
+        connection = self._flushed()
+        rows: Iterable[Sequence[Any]]
+        if self._on_postgresql:  # the DB-API cursor: a third of SQLAlchemy's client time
+            rows = run(connection, _CODES_FOR[history_in is not None], params)
+        else:
+            rows = connection.execute(codes_for_statement(with_history=history_in is not None,
+                                                          postgresql=False), params)  # fmt: skip
         found, totals = {}, None
-        for row in self._flushed().execute(query, params):
+        for row in rows:
+            if isinstance(row[5], str):  # PostgreSQL's terms, as text
+                row = (*row[:5], _terms(row[3], row[5]), *row[6:])
             found[row[0]] = KnownCode(*row[:15])
             if history_in is not None:
                 totals = tuple(Decimal(total) for total in (row[15] or "").split(",") if total)
@@ -293,11 +359,14 @@ class Vouchers:
         inbound_id: int | None,
         now: datetime,
         hold_until: datetime,
+        event: ReservedEvent,
     ) -> list[ServerReservation]:
         """Reserve each code with its discount in one call of `mailbot_reserve_vouchers`
         (migration 0019), which does what `services.vouchers.redemptions.reserve` describes
-        under each campaign's row lock; one row per code, in campaign order."""
-        params = {
+        under each campaign's row lock, and record `event` of each reservation the call
+        makes, all in one statement run on the DB-API cursor (`driver_sql`); one row per
+        code, in campaign order, each with its hold in UTC."""
+        params: dict[str, object] = {
             "codes": [code for code, _ in codes_with_discounts],
             "amounts": [discount.amount for _, discount in codes_with_discounts],
             "currencies": [discount.currency for _, discount in codes_with_discounts],
@@ -309,9 +378,20 @@ class Vouchers:
             "inbound_id": inbound_id,
             "reserved_at": now,
             "hold_until": hold_until,
+            "event_ids": [str(uuid.uuid4()) for _ in codes_with_discounts],
+            "amount_texts": [str(discount.amount) for _, discount in codes_with_discounts],
+            "event_type": event.type,
+            "event_version": event.version,
+            "aggregate_type": event.aggregate_type,
         }
-        rows = self._flushed().execute(RESERVE_ON_SERVER, params)
-        return [ServerReservation(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+        params |= {f"ch_{key}": value for key, value in event.channel.items()}
+        sql = reserve_and_record_sql(tuple(event.channel))
+        rows = run(self._flushed(), DriverStatement(sql, {}), params)
+        return [
+            ServerReservation(r[0], r[1], r[2], None if r[3] is None else r[3].astimezone(UTC),
+                              r[4], r[5], r[6])
+            for r in rows
+        ]  # fmt: skip
 
     def take_use(self, campaign_id: int, discount: Money) -> Taken | None:
         """Count one more use of an active campaign and charge `discount` to its budget, unless

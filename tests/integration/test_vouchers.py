@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import check_character, display
@@ -22,6 +23,7 @@ from mailbot.services.vouchers.redemptions import (
 )
 from mailbot.storage.models import Order, VoucherCampaign
 from mailbot.storage.unit_of_work import UnitOfWork
+from mailbot.storage.vouchers import Holder
 from tests.vouchers import HOLD, NOW, TERMS, add_clients, add_inbound, add_order, promotional
 
 TEN = Money(Decimal("10.00"), "EUR")
@@ -233,3 +235,75 @@ def test_refusals_on_reserving_name_their_reason_and_give_the_use_back(engine: E
     winter = _campaign(engine)
     assert (winter.used, winter.discount_used) == (1, Decimal("10.00"))
     assert _campaign(engine, "Autumn").used == 0
+
+
+def test_a_reservation_records_its_event_with_the_same_payload_on_both_databases(
+    engine: Engine,
+) -> None:
+    """The event of a new reservation (on PostgreSQL written by the reservation's own
+    statement, on SQLite by the service) carries the same payload, keys in the same order: by
+    mail, and for a retail customer over a channel; a reservation given back again records
+    nothing, nor does a refusal."""
+    promotional(engine, limit=5)
+    promotional(engine, "AUTUMN", name="Autumn")
+    (client,) = add_clients(engine, 1)
+    (first,) = add_inbound(engine, 1)
+    order = add_order(engine, client, first)
+    two_and_a_half = Money(Decimal("2.5"), "EUR")
+    with UnitOfWork(engine) as uow:
+        done = reserve(uow, order_id=order, client_id=client, inbound_id=first, now=NOW,
+                       codes_with_discounts=[("WINTER25", TEN), ("AUTUMN", two_and_a_half),
+                                             ("NOSUCH", TEN)], hold_until=HOLD)  # fmt: skip
+        uow.commit()
+    with UnitOfWork(engine) as uow:  # again for the same message: the same reservations
+        reserve(uow, order_id=order, client_id=client, inbound_id=first, now=NOW,
+                codes_with_discounts=[("WINTER25", TEN)], hold_until=HOLD)  # fmt: skip
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        (retail,) = reserve(uow, order_id=None, client_id=None, inbound_id=None, now=NOW,
+                            codes_with_discounts=[("WINTER25", TEN)], hold_until=HOLD,
+                            holder=Holder(None, "card-7", order_ref="POS-1"))  # fmt: skip
+        uow.commit()
+    winter, autumn = _campaign(engine).id, _campaign(engine, "Autumn").id
+    with UnitOfWork(engine) as uow:
+        events = uow.events.listed(kind="voucher.code_reserved")
+    assert sorted(
+        (e.aggregate_type, e.aggregate_id, e.version, e.occurred_at) for e in events
+    ) == sorted(
+        ("voucher_campaign", str(campaign), 1, NOW) for campaign in (autumn, winter, winter)
+    )
+    payloads = sorted((e.payload for e in events), key=lambda p: (p["client"] is None, p["code"]))
+    assert [list(p.items()) for p in payloads] == [
+        [("code", "AUTUMN"), ("redemption", done[1].redemption_id), ("client", client),
+         ("order_id", order), ("campaign", autumn),
+         ("discount", {"amount": "2.5", "currency": "EUR"})],
+        [("code", "WINTER25"), ("redemption", done[0].redemption_id), ("client", client),
+         ("order_id", order), ("campaign", winter),
+         ("discount", {"amount": "10.00", "currency": "EUR"})],
+        [("code", "WINTER25"), ("redemption", retail.redemption_id), ("client", None),
+         ("order_id", None), ("campaign", winter),
+         ("discount", {"amount": "10.00", "currency": "EUR"}), ("customer_ref", "card-7"),
+         ("order_ref", "POS-1")],
+    ]  # fmt: skip
+    assert len({e.message_id for e in events}) == 3
+    assert all(str(uuid.UUID(e.message_id)) == e.message_id for e in events)
+
+
+def test_the_look_up_reads_the_prefixes_once_per_transaction(engine: Engine) -> None:
+    """A transaction (the processor's batch) reads the campaigns' prefixes once, and again
+    after it adds a campaign; the next transaction reads them anew."""
+    _serial(engine, count=1)
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    with UnitOfWork(engine) as uow:
+        assert uow.vouchers.known_prefixes() == {"SPR"}
+        read = len(sent)
+        assert uow.vouchers.known_prefixes() == {"SPR"}
+        assert len(sent) == read  # not asked again
+        uow.vouchers.add_campaign(VoucherCampaign(name="Autumn", kind="serial", terms=TERMS,
+                                                  prefix="ATM", created_at=NOW))  # fmt: skip
+        assert uow.vouchers.known_prefixes() == {"SPR", "ATM"}
+        uow.commit()
+        create_campaign(lambda: UnitOfWork(engine), name="Summer", kind="serial", terms=TERMS,
+                        limits=Limits(), now=NOW, prefix="smr")  # fmt: skip
+        assert uow.vouchers.known_prefixes() == {"SPR", "ATM", "SMR"}  # a new transaction

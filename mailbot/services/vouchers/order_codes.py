@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from mailbot.domain.money import Money
 from mailbot.domain.orders import PAST_ORDER_STATUSES
@@ -191,11 +192,26 @@ def judge_found(
         received_on=on,
     )
     candidates = [
-        Candidate(f.shown, VoucherTerms.from_dict(f.terms), f.budget_left)
-        for f in usable
-        if f.terms is not None
+        Candidate(f.shown, _terms_of(f.terms), f.budget_left) for f in usable if f.terms is not None
     ]
     return OrderVouchers(found, evaluate_vouchers(basket, candidates))
+
+
+# Terms parsed lately, by the identity of their document (kept here, so that its id is not
+# reused while it is): the look-up gives the same document for a campaign's same terms
+# (`storage.vouchers`), so each is parsed once, not once per order.
+_parsed: dict[int, tuple[dict[str, Any], VoucherTerms]] = {}
+
+
+def _terms_of(document: dict[str, Any]) -> VoucherTerms:
+    hit = _parsed.get(id(document))
+    if hit is not None and hit[0] is document:
+        return hit[1]
+    terms = VoucherTerms.from_dict(document)
+    if len(_parsed) >= 256:
+        _parsed.clear()
+    _parsed[id(document)] = (document, terms)
+    return terms
 
 
 def reserve_codes(

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from mailbot.domain.actors import HTTP_API, Actor
-from mailbot.domain.events import EventType, money
+from mailbot.domain.events import VERSIONS, EventType, money
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.codes import loose_form, normalise_code
 from mailbot.domain.vouchers.redemptions import HOLDING, RedemptionStatus
@@ -34,7 +34,13 @@ from mailbot.parsers.voucher_codes import (
 )
 from mailbot.storage.models import VoucherCampaign, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import Claimable, Holder, KnownCode, ServerReservation
+from mailbot.storage.vouchers import (
+    Claimable,
+    Holder,
+    KnownCode,
+    ReservedEvent,
+    ServerReservation,
+)
 
 
 class Refusal(StrEnum):
@@ -152,7 +158,7 @@ def look_up_with_history(
     found: dict[str, FoundCode] = {}
     for token in tokens:
         if prefixes is None and normalise_code(token) not in known and is_serial_shape(token):
-            prefixes = uow.vouchers.prefixes()  # asked only when a token needs them
+            prefixes = uow.vouchers.known_prefixes()  # asked only when a token needs them
         read = match(token, known, prefixes or set())
         if read.code is None:
             unknown = read.kind is MatchKind.UNKNOWN
@@ -227,20 +233,19 @@ def reserve(
     statements of their own, under the database lock that BEGIN IMMEDIATE took.
     """
     holder = holder or Holder(client_id)
-    discounts = dict(codes_with_discounts)
     if uow.vouchers.reserves_on_server:
+        kind = EventType.VOUCHER_CODE_RESERVED
+        told = _channel(holder.customer_ref, holder.order_ref,
+                        uow.api_keys.name_of(holder.api_key_id))  # fmt: skip
         rows = uow.vouchers.reserve_on_server(
             codes_with_discounts,
             holder=holder,
             order_id=order_id,
             inbound_id=inbound_id,
             now=now,
-            hold_until=hold_until,
+            hold_until=hold_until,  # and the events `_reserved` records, in the same statement
+            event=ReservedEvent(kind.value, VERSIONS[kind], kind.aggregate.value, told),
         )
-        for row in rows:
-            if row.fresh and row.redemption_id is not None and row.campaign_id is not None:
-                about = (row.code, row.redemption_id, row.campaign_id)
-                _reserved(uow, about, holder, order_id, discounts[row.code], now)
         by_code = {row.code: row for row in rows}
         return tuple(_from_server(by_code[code]) for code, _ in codes_with_discounts)
     known = uow.vouchers.claimable((code for code, _ in codes_with_discounts), inbound_id)
@@ -292,7 +297,9 @@ def _reserved(
     discount: Money,
     now: datetime,
 ) -> None:
-    """Record a new reservation (code, its id, its campaign), for the ERP."""
+    """Record a new reservation (code, its id, its campaign), for the ERP. On PostgreSQL the
+    reservation's statement records the same event (`Vouchers.reserve_on_server`): a change
+    here is a change there."""
     code, redemption_id, campaign_id = about
     payload: dict[str, object] = {
         "code": code,
