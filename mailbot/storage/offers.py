@@ -79,17 +79,30 @@ _ACTIVE_VERSION = (
 )
 
 
+# Where `PriceLists.active_version` keeps what it read, in the session's `info`: every
+# repository that changes which lists are active forgets it (`forget_active_lists`).
+_ACTIVE_LISTS = "mailbot.active_lists"
+
+
+def forget_active_lists(session: Session) -> None:
+    """Make the next `active_version` of this session read the lists again: called by every
+    write that may change which lists are active, or which suppliers are."""
+    session.info.pop(_ACTIVE_LISTS, None)
+
+
 class PriceLists:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, price_list: PriceList) -> None:
+        forget_active_lists(self.session)
         self.session.add(price_list)
         self.session.flush()
 
     def activate(self, price_list: PriceList) -> None:
         """Make `price_list` the supplier's only active list (the one before becomes replaced),
         in the caller's transaction."""
+        forget_active_lists(self.session)
         self.session.execute(
             update(PriceList)
             .where(PriceList.supplier_id == price_list.supplier_id, PriceList.id != price_list.id)
@@ -121,8 +134,16 @@ class PriceLists:
 
     def active_version(self) -> tuple[int, ...]:
         """The ids of the active lists of active suppliers: what the catalogue is built from
-        (asked for every order read)."""
-        return tuple(self.session.scalars(_ACTIVE_VERSION))
+        (asked for every order read). Read once per transaction (the processor's part of a
+        batch), and again after this session changed a list's status or a supplier's: a list
+        another transaction activates meanwhile is seen from the next transaction on."""
+        transaction = self.session.get_transaction()
+        known = self.session.info.get(_ACTIVE_LISTS)
+        if transaction is not None and known is not None and known[0] is transaction:
+            return known[1]  # type: ignore[no-any-return]
+        ids = tuple(self.session.scalars(_ACTIVE_VERSION))
+        self.session.info[_ACTIVE_LISTS] = (self.session.get_transaction(), ids)
+        return ids
 
     def active_skus(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
         """Every SKU on an active list of an active supplier, as the supplier wrote it, with

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from mailbot.domain.money import Money
 from mailbot.domain.price_changes import PriceChange, PriceChanges, PriceListStatus
 from mailbot.storage.models import Partner, PriceItem, PriceList
+from mailbot.storage.offers import forget_active_lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class PriceVersions:
         return self.session.scalars(query).first()
 
     def set_status(self, version: PriceList, status: PriceListStatus, now: datetime) -> None:
+        forget_active_lists(self.session)
         version.status, version.decided_at = status, now
         self.session.flush()
 

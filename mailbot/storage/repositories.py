@@ -44,6 +44,7 @@ from mailbot.storage.models import (
     PriceList,
     SupplierOrder,
 )
+from mailbot.storage.offers import forget_active_lists
 
 Leased = type[InboundMessage] | type[OutboundMessage]
 
@@ -143,6 +144,7 @@ class Partners:
     def take_active(self, partner_id: int) -> bool:
         """Mark the partner inactive if it still is: one conditional UPDATE, so of two
         instances (or a command and the scheduler) exactly one is told it did."""
+        forget_active_lists(self.session)
         result = self.session.execute(
             update(Partner)
             .where(Partner.id == partner_id, Partner.active)

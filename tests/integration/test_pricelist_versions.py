@@ -210,3 +210,30 @@ def test_stale_lists_are_mailed_to_each_manager_in_their_language(app: App) -> N
     assert mails["boss@desk.example"].subject.startswith("Устаревшие прайс-листы")
     assert mails["chef@desk.example"].subject.startswith("Liste de prețuri")
     assert SUPPLIER in parts(mails["chef@desk.example"].raw)["plain"]
+
+
+def test_the_active_lists_are_read_again_after_a_change_in_the_same_transaction(
+    app: App,
+) -> None:
+    """The active lists' ids are read once per transaction (the catalogue asks for them per
+    message), and again once the transaction itself imports a list, holds, rejects or
+    replaces one, or cuts a supplier off: a batch that takes a supplier's list and then an
+    order reads the order against the new list."""
+    partner(app, SUPPLIER, "supplier")
+    load(app, FIRST)
+    with app.uow() as uow:
+        first = uow.prices.active_version()
+        assert uow.prices.active_version() == first
+        supplier = uow.partners.by_address(SUPPLIER)
+        assert supplier is not None
+        import_price_list(
+            uow, supplier, "list.csv", FIRST.replace(b"10.00", b"11.00"), default_currency="EUR",
+            now=app.clock.now(), settings=app.price_lists,
+        )  # fmt: skip
+        second = uow.prices.active_version()
+        assert second != first
+        assert len(second) == len(first)
+        assert uow.partners.take_active(supplier.id)
+        assert len(uow.prices.active_version()) == len(first) - 1
+        uow.rollback()
+        assert uow.prices.active_version() == first  # a new transaction reads again
