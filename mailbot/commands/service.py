@@ -39,9 +39,8 @@ def run(context: Context, demo: bool) -> None:
     "mailbot running" is printed once every part is up. A part that cannot start (the
     listening address taken or not this machine's, a certificate or key that cannot be read,
     an outbox folder that cannot be written, IMAP settings that cannot work, a mail template
-    that does not compile) stops mailbot at
-    once with one line naming the address or key: exit code 3; a database that cannot be
-    used: exit code 4.
+    that does not compile) stops mailbot at once with one line naming the address or key:
+    exit code 3; a database that cannot be used: exit code 4.
     """
     from mailbot.demo import seed_demo
     from mailbot.runner import Runner
