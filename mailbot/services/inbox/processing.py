@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from mailbot.clock import Clock
 from mailbot.domain.events import EventType
@@ -186,26 +187,19 @@ class Processor:
                 break
             seen = Seen()
             inbound, raw = records.get(inbound_id, (None, None))
-            if careful:
-                outcome = self._one(uow, inbound, raw, inbound_id, seen)
-            else:
-                outcome = self._attempt(uow, inbound, raw, inbound_id, seen)
+            attempt = partial(self._attempt, uow, inbound, raw, inbound_id, seen)
+            outcome = self._guarded(uow, inbound_id, seen, attempt) if careful else attempt()
             done.append((inbound_id, seen, outcome))
         return done
 
-    def _one(
-        self,
-        uow: UnitOfWork,
-        inbound: InboundMessage | None,
-        raw: bytes | None,
-        inbound_id: int,
-        seen: Seen,
+    def _guarded(
+        self, uow: UnitOfWork, inbound_id: int, seen: Seen, attempt: Callable[[], Outcome]
     ) -> Outcome:
-        """Handle one claimed message inside a savepoint: a failure undoes only its own work
-        and is recorded, to be tried again or quarantined."""
+        """Run `attempt` (handling one claimed message) inside a savepoint: a failure undoes
+        only its own work and is recorded, to be tried again or quarantined."""
         try:
             with uow.savepoint():
-                return self._attempt(uow, inbound, raw, inbound_id, seen)
+                return attempt()
         except Exception as error:
             log.exception("message %s: processing failed", inbound_id)
             seen.written = ()
