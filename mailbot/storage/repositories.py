@@ -64,8 +64,8 @@ class DueMail:
 
 
 _RAW_SLICE = 2**20  # bytes of a stored message read in one query
-# A message read with its batch's records (`Inbox.load`) when no larger: 50 of them are a few
-# MiB at most, and most order mails are a few KiB.
+# A message read with its batch's records (`Inbox.load`) when no larger: a batch of 20 holds 5 MiB
+# at most, and most order mails are a few KiB.
 _SMALL = 2**18
 
 
