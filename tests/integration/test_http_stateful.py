@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from sqlalchemy import func, select
 
 from mailbot.bootstrap import App
@@ -50,6 +51,10 @@ def test_links_lead_from_validate_to_a_rollback_with_no_answer_off_the_document(
         path_regex="^/api/v1/vouchers/(validate|reservations|redemptions)"
     )
     schema.config.headers = {"Authorization": f"Bearer {secret}"}
+    # Valid data only: the walk is along the links, and a chain broken by an invalid body at
+    # any step (half the examples in schemathesis' default modes) mostly ends before the
+    # rollback. Invalid data on every route is test_http_schema's.
+    schema.config.generation.update(modes=[GenerationMode.POSITIVE])
 
     seen: list[tuple[str, int]] = []
 
@@ -68,7 +73,7 @@ def test_links_lead_from_validate_to_a_rollback_with_no_answer_off_the_document(
 
     Machine.run(
         settings=settings(
-            max_examples=150,
+            max_examples=80,
             stateful_step_count=8,
             deadline=None,
             suppress_health_check=list(HealthCheck),
