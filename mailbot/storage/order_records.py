@@ -3,11 +3,11 @@ and what belongs to it elsewhere (its codes, deadlines and mail), for showing it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import LargeBinary, func, select, union
+from sqlalchemy import LargeBinary, func, insert, select, union
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from mailbot.storage.models import (
@@ -25,16 +25,25 @@ from mailbot.storage.models import (
 )
 
 _HEAD = 8192  # bytes of a received message read for its From and Subject
+# An order's step: a prebuilt INSERT sent at once. Steps are read back only by query (the
+# order's history), never as the objects written, and the ORM's unit of work would cost
+# several times the statement on every step of every order.
+_STEP = insert(OrderTransition.__table__)  # type: ignore[arg-type]
 
 
 class OrderRecords:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, record: OrderTransition | SupplierOrder | LedgerEntry) -> None:
+    def add(self, record: SupplierOrder | LedgerEntry) -> None:
         """Add `record` to the transaction; it is written with the next flush (a query or
         `UnitOfWork.flush`), not on its own."""
         self.session.add(record)
+
+    def add_step(self, values: Mapping[str, object]) -> None:
+        """Write an order's step (the columns' `values` of an OrderTransition) into this
+        transaction."""
+        self.session.execute(_STEP, dict(values))
 
     def lock(self, order: Order) -> None:
         """Lock the order's row for this transaction and read it again, so that two messages

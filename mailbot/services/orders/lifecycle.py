@@ -12,7 +12,7 @@ from mailbot.domain.events import EventType, money
 from mailbot.domain.orders import OrderStatus, Transition, move
 from mailbot.parsers.commands import order_number_in
 from mailbot.parsers.message import ParsedMessage
-from mailbot.storage.models import Order, OrderTransition
+from mailbot.storage.models import Order
 from mailbot.storage.unit_of_work import UnitOfWork
 
 
@@ -27,7 +27,7 @@ def transition(
     note: str = "",
     actor_name: str = "",
     details: Mapping[str, object] | None = None,
-) -> OrderTransition:
+) -> None:
     """Set the order's status and record the step: who (a partner, or None for mailbot and the
     scheduler; `actor_name` names a person who acted without being a partner, such as a
     manager at the command line), when, and from which inbound message. TransitionError (from
@@ -35,16 +35,17 @@ def transition(
     `event_type`) carries the order's total and `details`."""
     step = move(order.number, order.status, status, at=at, actor_id=actor_id)
     order.status = step.target
-    record = OrderTransition(
-        order_id=order.id,
-        status=step.target,
-        at=step.at,
-        actor_id=step.actor_id,
-        actor_name=actor_name[:100],
-        inbound_message_id=inbound_id,
-        note=note[:2000],
+    uow.order_records.add_step(
+        {
+            "order_id": order.id,
+            "status": step.target,
+            "at": step.at,
+            "actor_id": step.actor_id,
+            "actor_name": actor_name[:100],
+            "inbound_message_id": inbound_id,
+            "note": note[:2000],
+        }
     )
-    uow.order_records.add(record)
     payload: dict[str, object] = {
         "order": order.number,
         "client": order.client_id,
@@ -58,7 +59,6 @@ def transition(
     if actor_name:
         payload["by"] = actor_name
     uow.events.record(event_type(step), order.number, payload, at)
-    return record
 
 
 def event_type(step: Transition) -> EventType:

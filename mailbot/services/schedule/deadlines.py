@@ -73,24 +73,24 @@ def open_deadline(
     partner_id: int,
     due_at: datetime,
     now: datetime,
-) -> Deadline:
+) -> None:
     """Open a deadline in the caller's transaction. Its first stage is looked at on the next
     tick, which works out the stage's time from the configured policy."""
-    deadline = Deadline(
-        kind=DeadlineKind(kind).value,
-        order_id=order_id,
-        partner_id=partner_id,
-        opened_at=now,
-        due_at=due_at,
-        stage=Stage.REMIND.value,
-        stage_at=now,
-        status=DeadlineStatus.OPEN,
-        attempts=0,
-        last_error="",
-        updated_at=now,
+    uow.deadlines.open(
+        {
+            "kind": DeadlineKind(kind).value,
+            "order_id": order_id,
+            "partner_id": partner_id,
+            "opened_at": now,
+            "due_at": due_at,
+            "stage": Stage.REMIND.value,
+            "stage_at": now,
+            "status": DeadlineStatus.OPEN,
+            "attempts": 0,
+            "last_error": "",
+            "updated_at": now,
+        }
     )
-    uow.deadlines.add(deadline)
-    return deadline
 
 
 def open_agreement(work: Work, order: Order, quote: Quote) -> datetime | None:
