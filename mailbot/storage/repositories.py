@@ -387,11 +387,11 @@ class Orders:
     ) -> Sequence[Order]:
         """The newest (or oldest) orders that meet every condition given: the client's, with a
         line from the supplier, in `status`, received at or after `since` and before `until`;
-        `limit` of them, skipping `offset`. Their clients come in one more query (every
-        listing shows them), not one each."""
+        `limit` of them, skipping `offset`. Their clients and the clients' addresses come in
+        two more queries (every listing shows them), not one each."""
         query = (
             select(Order)
-            .options(selectinload(Order.client))
+            .options(selectinload(Order.client).selectinload(Partner.addresses))
             .order_by(Order.id if oldest_first else Order.id.desc())
             .limit(limit)
             .offset(offset)

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from mailbot.bootstrap import App
+from mailbot.read_models import order_row
 from mailbot.services.inbox.storing import header_message_id, store_message, store_messages
 from mailbot.services.partners.registry import add_partner
 from mailbot.services.pricelists.importing import import_price_list
@@ -225,3 +226,43 @@ def test_workers_claiming_at_once_on_postgresql_take_different_messages(engine: 
         first.commit()
     assert taken == stored[:3]
     assert others == stored[3:]
+
+
+def test_a_listing_of_orders_reads_their_clients_in_a_fixed_number_of_queries(
+    engine: Engine,
+) -> None:
+    """`orders list` and the API's listing show each order's client and its address: reading
+    them takes the same statements for 2 clients as for 12, not one more per client."""
+    for n in range(12):
+        client = add_partner(lambda: UnitOfWork(engine), name=f"Client {n}", role="client",
+                             addresses=[f"buyer{n}@c{n}.example"], language="en", group="",
+                             currency="EUR", now=NOW)  # fmt: skip
+        with UnitOfWork(engine) as uow:
+            message = InboundMessage(sha256=f"{n:064d}", message_id=f"m{n}", source="file",
+                                     raw=b"x", size=1, received_at=NOW)  # fmt: skip
+            uow.inbox.add(message)
+            uow.orders.add(Order(number=f"ORD-{n}", client_id=client, status="quoted",
+                                 currency="EUR", total=Decimal(n), inbound_message_id=message.id,
+                                 created_at=NOW + timedelta(minutes=n)))  # fmt: skip
+            uow.commit()
+
+    def listed(limit: int) -> tuple[list[str], int]:
+        sent: list[str] = []
+
+        def count(*args: object) -> None:
+            sent.append(str(args[2]))
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with UnitOfWork(engine) as uow:
+                rows = [order_row(order) for order in uow.orders.find(limit=limit)]
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return [str(row["client"]) for row in rows], len(sent)
+
+    few, few_statements = listed(2)
+    many, many_statements = listed(12)
+    assert few == ["buyer11@c11.example", "buyer10@c10.example"]
+    assert many[-1] == "buyer0@c0.example"
+    assert len(set(many)) == 12
+    assert many_statements == few_statements
