@@ -44,6 +44,7 @@ from mailbot.storage.models import (
     PriceList,
     SupplierOrder,
 )
+from mailbot.storage.new_rows import add_written
 from mailbot.storage.offers import forget_active_lists
 
 Leased = type[InboundMessage] | type[OutboundMessage]
@@ -348,8 +349,8 @@ class Orders:
         self.session = session
 
     def add(self, order: Order) -> None:
-        self.session.add(order)
-        self.session.flush()
+        """Write the new order at once (it then has its id), without the ORM's flush."""
+        add_written(self.session, order)
 
     def add_lines(self, order_id: int, lines: Sequence[dict[str, object]]) -> None:
         """Insert an order's lines in one statement, numbered in the given order. A Core
@@ -450,9 +451,8 @@ class Outbox:
         self.added: list[OutboundMessage] = []
 
     def add(self, message: OutboundMessage) -> None:
-        self.session.add(message)
-        self.session.flush()
-        self.added.append(message)
+        """Write the new mail at once (it then has its id), without the ORM's flush."""
+        self.added.append(add_written(self.session, message))
 
     def get(self, outbound_id: int) -> OutboundMessage | None:
         return self.session.get(OutboundMessage, outbound_id)

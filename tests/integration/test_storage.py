@@ -17,7 +17,7 @@ from mailbot.services.inbox.storing import header_message_id, store_message, sto
 from mailbot.services.partners.registry import add_partner
 from mailbot.services.pricelists.importing import import_price_list
 from mailbot.storage.database import is_up_to_date
-from mailbot.storage.models import Base, InboundMessage, Order, Partner
+from mailbot.storage.models import Base, InboundMessage, Order, OutboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 from tests.mail import mail
 
@@ -266,3 +266,39 @@ def test_a_listing_of_orders_reads_their_clients_in_a_fixed_number_of_queries(
     assert many[-1] == "buyer0@c0.example"
     assert len(set(many)) == 12
     assert many_statements == few_statements
+
+
+def test_a_mail_written_without_the_orm_reads_back_and_updates_like_any_entity(
+    engine: Engine,
+) -> None:
+    """The outbox writes a new mail with one prebuilt INSERT (storage/new_rows.py): the entity
+    then knows every column without asking the database, a change to it is written as an
+    UPDATE, and one written in a savepoint that was rolled back leaves no trace, even when
+    SQLite gives its id again."""
+    mail_values = {"kind": "quote", "sender": "mailbot@x.example", "recipient": "a@c.example",
+                   "subject": "Quote", "raw": b"raw", "next_attempt_at": NOW,
+                   "queued_at": NOW, "created_at": NOW}  # fmt: skip
+    sent: list[str] = []
+
+    def failed_attempt(uow: UnitOfWork) -> None:
+        with uow.savepoint():
+            uow.outbox.add(OutboundMessage(message_id="<gone@x>", **mail_values))
+            raise RuntimeError("the attempt fails")
+
+    with UnitOfWork(engine) as uow:
+        with pytest.raises(RuntimeError):
+            failed_attempt(uow)
+        mail = OutboundMessage(message_id="<kept@x>", **mail_values)
+        uow.outbox.add(mail)
+        event.listen(engine, "before_cursor_execute", lambda *args: sent.append(str(args[2])))
+        # Defaults as the ORM would have written them, known without a query:
+        assert (mail.status, mail.attempts, mail.last_error, mail.sent_at) == ("pending", 0, "",
+                                                                              None)  # fmt: skip
+        assert mail.bounce_recipient == ""
+        assert sent == []
+        mail.status = "sent"
+        uow.commit()
+    assert any(statement.startswith("UPDATE outbound_messages") for statement in sent)
+    with UnitOfWork(engine) as uow:
+        rows = uow.session.execute(select(OutboundMessage.message_id, OutboundMessage.status)).all()
+    assert [tuple(row) for row in rows] == [("<kept@x>", "sent")]
