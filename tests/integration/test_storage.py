@@ -302,3 +302,46 @@ def test_a_mail_written_without_the_orm_reads_back_and_updates_like_any_entity(
     with UnitOfWork(engine) as uow:
         rows = uow.session.execute(select(OutboundMessage.message_id, OutboundMessage.status)).all()
     assert [tuple(row) for row in rows] == [("<kept@x>", "sent")]
+
+
+def test_order_lines_keep_every_character_and_null_as_written(engine: Engine) -> None:
+    """An order's lines go in with one COPY on PostgreSQL (one executemany on SQLite): tabs,
+    backslashes, line breaks, quotes, Cyrillic and NULLs come back exactly, in order."""
+    client = add_partner(lambda: UnitOfWork(engine), name="C", role="client",
+                         addresses=["c@c.example"], language="en", group="", currency="EUR",
+                         now=NOW)  # fmt: skip
+    awkward = ["tab\there", "back\\slash \\N", "two\nlines\r\n", "quote \"'", "Колодки ț", ""]
+    lines: list[dict[str, object]] = [
+        {
+            "sku": f"SKU-{n}",
+            "name": text,
+            "quantity": n + 1,
+            "unit_price": Decimal("1.005"),
+            "line_total": Decimal(n + 1) * Decimal("1.005"),
+            "supplier_id": None,
+            "source": text,
+            "row": n,
+            "rejection": None,
+            "detail": text,
+            "text": text,
+        }
+        for n, text in enumerate(awkward)
+    ]
+    lines.append({"sku": "??", "name": "", "quantity": None, "unit_price": None,
+                  "line_total": None, "supplier_id": None, "source": "body", "row": 9,
+                  "rejection": "unknown_sku", "detail": "", "text": "?? x 2"})  # fmt: skip
+    with UnitOfWork(engine) as uow:
+        message = InboundMessage(sha256="1" * 64, message_id="m", source="file", raw=b"x",
+                                 size=1, received_at=NOW)  # fmt: skip
+        uow.inbox.add(message)
+        order = Order(number="ORD-L", client_id=client, status="quoted", currency="EUR",
+                      total=Decimal(0), inbound_message_id=message.id, created_at=NOW)  # fmt: skip
+        uow.orders.add(order)
+        uow.orders.add_lines(order.id, lines)
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        stored = uow.orders.by_number("ORD-L")
+        assert stored is not None
+        read = [{key: getattr(line, key) for key in lines[0]} for line in stored.lines]
+        assert [line.position for line in stored.lines] == list(range(1, len(lines) + 1))
+    assert read == lines
