@@ -13,8 +13,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Insert, Table, insert, inspect
+from sqlalchemy import Column, Table, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from mailbot.storage.models import Base
@@ -22,11 +23,15 @@ from mailbot.storage.models import Base
 E = TypeVar("E", bound=Base)
 
 
-def add_written(session: Session, entity: E) -> E:
+def add_written(session: Session, entity: E, statement: ReturningInsert[Any] | None = None) -> E:
     """Insert the transient `entity` in `session`'s transaction, set its id, and add it to the
     session persistent and unchanged. A column not set on it takes its scalar default (or
-    NULL), as the ORM would have written it."""
-    table, statement = _insert_of(type(entity))
+    NULL), as the ORM would have written it.
+
+    `statement` (default: the table's plain INSERT) is given every column but the id as a
+    parameter of the column's name, and returns the id and any column it works out itself,
+    which are set on the entity as returned."""
+    table, plain = _insert_of(type(entity))
     values: dict[str, Any] = {}
     for column in table.columns:
         if column.primary_key:
@@ -34,7 +39,9 @@ def add_written(session: Session, entity: E) -> E:
         if column.key not in entity.__dict__:
             setattr(entity, column.key, _default(column))
         values[column.key] = getattr(entity, column.key)
-    entity.id = session.execute(statement, values).scalar_one()  # type: ignore[attr-defined]
+    written = session.execute(statement if statement is not None else plain, values).one()
+    for key, value in written._mapping.items():
+        setattr(entity, str(key), value)
     make_transient_to_detached(entity)
     # The database has just given out this id, so an entity the session still holds under it
     # is what a rolled-back attempt wrote (SQLite gives a rolled-back id again). The ORM
@@ -48,7 +55,7 @@ def add_written(session: Session, entity: E) -> E:
 
 
 @cache
-def _insert_of(model: type[Base]) -> tuple[Table, Insert]:
+def _insert_of(model: type[Base]) -> tuple[Table, ReturningInsert[Any]]:
     table = inspect(model).local_table
     assert isinstance(table, Table)
     return table, insert(table).returning(table.c.id)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Table,
+    Text,
     bindparam,
     case,
     func,
@@ -166,6 +167,34 @@ class Partners:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@cache
+def _numbered_order_insert(dialect: str) -> ReturningInsert[Any]:
+    """INSERT of an order that takes its id and appends it to the number it is given, built
+    once per dialect. PostgreSQL takes the id from the table's sequence; SQLite takes the
+    largest id plus one, which is what it would choose itself, and the one writer it allows
+    at a time makes the read and the write one step."""
+    table = Order.__table__
+    assert isinstance(table, Table)
+    if dialect == "postgresql":
+        taken = select(func.nextval(func.pg_get_serial_sequence(table.name, "id")).label("id"))
+        new = taken.subquery("new")
+        digits = type_coerce(new.c.id, Integer).cast(Text)
+        padded = func.lpad(digits, func.greatest(6, func.length(digits)), "0")
+    else:
+        new = select((func.coalesce(func.max(table.c.id), 0) + 1).label("id")).subquery("new")
+        padded = func.printf("%06d", new.c.id)
+    columns = [column for column in table.columns if not column.primary_key]
+    values = [
+        bindparam("number", type_=Text).concat(padded)
+        if column.key == "number"
+        else bindparam(column.key, type_=column.type)
+        for column in columns
+    ]
+    chosen = select(new.c.id, *values)
+    into = insert(table).from_select(["id", *(column.key for column in columns)], chosen)
+    return into.returning(table.c.id, table.c.number)
 
 
 @cache
@@ -353,6 +382,12 @@ class Orders:
     def add(self, order: Order) -> None:
         """Write the new order at once (it then has its id), without the ORM's flush."""
         add_written(self.session, order)
+
+    def add_numbered(self, order: Order) -> None:
+        """Write the new order with its number: `order.number` (`ORD-2026-`, say) followed
+        by the id the INSERT gives it, at least six digits, in the same statement."""
+        dialect = self.session.get_bind().dialect.name
+        add_written(self.session, order, _numbered_order_insert(dialect))
 
     def add_lines(self, order_id: int, lines: Sequence[dict[str, object]]) -> None:
         """Insert an order's lines in one statement, numbered in the given order: a COPY on

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 
 from mailbot.bootstrap import App
 from mailbot.read_models import order_row
@@ -345,3 +345,43 @@ def test_order_lines_keep_every_character_and_null_as_written(engine: Engine) ->
         read = [{key: getattr(line, key) for key in lines[0]} for line in stored.lines]
         assert [line.position for line in stored.lines] == list(range(1, len(lines) + 1))
     assert read == lines
+
+
+def test_a_new_order_is_numbered_by_its_insert_from_the_id_it_takes(engine: Engine) -> None:
+    """`Orders.add_numbered` appends the order's id, six digits at least, to the number it is
+    given, in the INSERT itself: one after another, and past 999999 with all its digits."""
+    client = add_partner(lambda: UnitOfWork(engine), name="C", role="client",
+                         addresses=["c@c.example"], language="en", group="", currency="EUR",
+                         now=NOW)  # fmt: skip
+
+    def numbered(uow: UnitOfWork, n: int) -> Order:
+        message = InboundMessage(sha256=f"{n:064d}", message_id=f"m{n}", source="file",
+                                 raw=b"x", size=1, received_at=NOW)  # fmt: skip
+        uow.inbox.add(message)
+        order = Order(number="ORD-2026-", client_id=client, status="quoted", currency="EUR",
+                      total=Decimal(n), inbound_message_id=message.id, created_at=NOW)  # fmt: skip
+        uow.orders.add_numbered(order)
+        return order
+
+    with UnitOfWork(engine) as uow:
+        first, second = numbered(uow, 1), numbered(uow, 2)
+        assert (first.number, second.number) == (f"ORD-2026-{first.id:06d}",
+                                                  f"ORD-2026-{second.id:06d}")  # fmt: skip
+        assert second.id == first.id + 1
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        if engine.dialect.name == "postgresql":
+            uow.session.execute(
+                text("SELECT setval(pg_get_serial_sequence('orders', 'id'), 999999)")
+            )
+        else:
+            uow.session.execute(
+                text("UPDATE orders SET id = 999999 WHERE id = :id"), {"id": second.id}
+            )
+        big = numbered(uow, 3)
+        uow.commit()
+    assert (big.id, big.number) == (1000000, "ORD-2026-1000000")
+    with UnitOfWork(engine) as uow:
+        stored = uow.orders.by_number("ORD-2026-1000000")
+        assert stored is not None
+        assert stored.total == Decimal(3)

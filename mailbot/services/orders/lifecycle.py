@@ -35,6 +35,23 @@ def transition(
     `event_type`) carries the order's total and `details`."""
     step = move(order.number, order.status, status, at=at, actor_id=actor_id)
     order.status = step.target
+    record_step(
+        uow, order, step, inbound_id=inbound_id, note=note, actor_name=actor_name, details=details
+    )
+
+
+def record_step(
+    uow: UnitOfWork,
+    order: Order,
+    step: Transition,
+    *,
+    inbound_id: int | None,
+    note: str = "",
+    actor_name: str = "",
+    details: Mapping[str, object] | None = None,
+) -> None:
+    """Record `step`, which `order` has taken (its status is already the step's target), and
+    its event, as `transition` describes."""
     uow.order_records.add_step(
         {
             "order_id": order.id,
@@ -58,7 +75,7 @@ def transition(
     }
     if actor_name:
         payload["by"] = actor_name
-    uow.events.record(event_type(step), order.number, payload, at)
+    uow.events.record(event_type(step), order.number, payload, step.at)
 
 
 def event_type(step: Transition) -> EventType:

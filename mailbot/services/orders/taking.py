@@ -11,7 +11,7 @@ from decimal import Decimal
 from mailbot.domain.events import money
 from mailbot.domain.lines import Origin, RejectedLine, Rejection
 from mailbot.domain.markup import MarkupRule
-from mailbot.domain.orders import OrderStatus
+from mailbot.domain.orders import OrderStatus, move
 from mailbot.domain.pricing import PriceRules, normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.parsers.catalogue import Catalogue
@@ -20,7 +20,7 @@ from mailbot.parsers.order_files import FileLimits, is_order_file, read_order_fi
 from mailbot.parsers.order_lines import NO_CATALOGUE, LineBudget, OrderLines, TooManyLinesError
 from mailbot.parsers.order_text import order_lines_from_text
 from mailbot.parsers.tables import TableLimits, TooManyRows, UnreadableTable
-from mailbot.services.orders.lifecycle import transition
+from mailbot.services.orders.lifecycle import record_step
 from mailbot.storage.models import InboundMessage, Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -180,11 +180,14 @@ def price_rules(uow: UnitOfWork, settings: PricingSettings) -> PriceRules:
 def store_order(
     uow: UnitOfWork, client: Partner, inbound: InboundMessage, quote: Quote, now: datetime
 ) -> Order:
-    """Persist a quoted order with every line, priced or rejected, and give it its number."""
+    """Persist a quoted order with every line, priced or rejected, and give it its number.
+
+    The order is received and quoted in one step: its row is written quoted, numbered by its
+    INSERT (ORD-<year>-<id>), and the step from received is recorded with it."""
     order = Order(
-        number=f"PENDING-{inbound.id}",
+        number=f"ORD-{now.year}-",
         client_id=client.id,
-        status=OrderStatus.RECEIVED,
+        status=OrderStatus.QUOTED,
         currency=quote.currency,
         total=quote.total.amount,
         inbound_message_id=inbound.id,
@@ -192,8 +195,7 @@ def store_order(
         quoted_at=now,
         secret=secrets.token_hex(16),  # the key of its references (services/orders/proof.py)
     )
-    uow.orders.add(order)
-    order.number = f"ORD-{now.year}-{order.id:06d}"
+    uow.orders.add_numbered(order)
     details = {
         "lines": [
             {
@@ -208,11 +210,10 @@ def store_order(
         ],
         "rejected": [{"sku": line.sku, "reason": line.reason.value} for line in quote.rejected],
     }
-    # Before the lines: the number and the status then reach the database in one UPDATE.
-    transition(
-        uow, order, OrderStatus.QUOTED,
-        at=now, actor_id=client.id, inbound_id=inbound.id, details=details,
-    )  # fmt: skip
+    quoted = move(
+        order.number, OrderStatus.RECEIVED, OrderStatus.QUOTED, at=now, actor_id=client.id
+    )
+    record_step(uow, order, quoted, inbound_id=inbound.id, details=details)
     priced = [_priced_row(line) for line in quote.lines]
     rejected = [_rejected_row(line) for line in quote.rejected]
     uow.orders.add_lines(order.id, [*priced, *rejected])
