@@ -18,15 +18,10 @@ from mailbot.storage.idempotency import IdempotentRequests
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.offers import PriceLists
 from mailbot.storage.order_records import OrderRecords
+from mailbot.storage.orders import Orders
 from mailbot.storage.pricelists import PriceVersions
 from mailbot.storage.reports import Reports
-from mailbot.storage.repositories import (
-    ImapFolders,
-    Inbox,
-    Orders,
-    Outbox,
-    Partners,
-)
+from mailbot.storage.repositories import ImapFolders, Inbox, Outbox, Partners
 from mailbot.storage.service_parts import ServiceParts
 from mailbot.storage.sign_ins import SignIns
 from mailbot.storage.vouchers import Vouchers
