@@ -8,6 +8,8 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
+REFILL_SECONDS = 60.0  # an empty bucket is full again after a minute
+
 
 class RateLimit:
     """Buckets are kept only while they are refilling: one left alone for a whole refill is
@@ -17,8 +19,7 @@ class RateLimit:
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._size = float(per_minute)
-        self._rate = per_minute / 60.0
-        self._refill = self._size / self._rate  # seconds from empty to full
+        self._rate = per_minute / REFILL_SECONDS
         self._clock = clock
         self._buckets: dict[Hashable, tuple[float, float]] = {}
         self._swept = clock()
@@ -29,7 +30,7 @@ class RateLimit:
         seconds to wait before there is (the Retry-After)."""
         with self._lock:
             now = self._clock()
-            if now - self._swept >= self._refill:
+            if now - self._swept >= REFILL_SECONDS:
                 self._sweep(now)
             left, then = self._buckets.get(key, (self._size, now))
             left = min(self._size, left + (now - then) * self._rate)
@@ -46,6 +47,6 @@ class RateLimit:
     def _sweep(self, now: float) -> None:
         """Drop the buckets untouched for a whole refill: they are full."""
         self._buckets = {
-            key: bucket for key, bucket in self._buckets.items() if now - bucket[1] < self._refill
+            key: bucket for key, bucket in self._buckets.items() if now - bucket[1] < REFILL_SECONDS
         }
         self._swept = now

@@ -47,6 +47,8 @@ def _numbered_order_insert(dialect: str) -> ReturningInsert[Any]:
     return into.returning(table.c.id, table.c.number)
 
 
+# An order's lines on SQLite: one prebuilt executemany (PostgreSQL takes them by COPY).
+_LINES = insert(OrderLine.__table__)  # type: ignore[arg-type]
 _TOTALS_OF = select(Order.total).where(
     Order.client_id == bindparam("client_id"),
     Order.status.in_(bindparam("statuses", expanding=True)),
@@ -80,7 +82,7 @@ class Orders:
         if connection.dialect.name == "postgresql":
             copy_rows(connection, table, rows)
         else:
-            connection.execute(insert(table), rows)
+            connection.execute(_LINES, rows)
 
     def get(self, order_id: int) -> Order | None:
         return self.session.get(Order, order_id)
