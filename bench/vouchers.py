@@ -328,8 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{'met' if (paired.paired or 0) >= GOAL else 'NOT met'}")  # fmt: skip
     sent = {r.what: r.statements / r.attempts for r in runs if r.what != "floor"}
     print(f"\nSQL statements per attempt: evaluation {sent['evaluations']:.1f}, reservation "
-          f"{sent['reservations']:.1f} (and the COMMIT's round trip; psycopg's BEGIN goes "
-          "out with the look-up)")  # fmt: skip
+          f"{sent['reservations']:.1f} (and a round trip each for psycopg's BEGIN and "
+          "the COMMIT)")  # fmt: skip
     print(f"\nload average: {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, "
           f"on {os.cpu_count()} CPUs")  # fmt: skip
     return 0

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
 from mailbot.errors import MailbotError
+from mailbot.storage import later_writes
 from mailbot.storage.write_gate import gate_for
 
 
@@ -96,6 +97,7 @@ def _postgresql_engine(url: str, timeouts: Timeouts) -> Engine:
     socket with something to read while no query is running belongs to an ended session, and
     looking costs a poll() without a round trip."""
     engine = create_engine(url, connect_args={"connect_timeout": max(timeouts.connect, 2)})
+    later_writes.install(engine)
     statement_ms, lock_ms = _milliseconds(timeouts.statement), _milliseconds(timeouts.lock)
 
     @event.listens_for(engine, "connect")

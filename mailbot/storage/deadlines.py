@@ -11,13 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailbot.domain.deadlines import DeadlineStatus
+from mailbot.storage.later_writes import LATER
 from mailbot.storage.models import DailyRun, Deadline, OutboundMessage
 
 OPEN = DeadlineStatus.OPEN
 # Opening a deadline: a prebuilt INSERT sent at once. Nothing holds the new deadline as an
 # object: it is found again by query, by the scheduler or an answer, and the ORM's unit of
 # work would cost several times the statement.
-_OPEN = insert(Deadline.__table__)  # type: ignore[arg-type]
+_OPEN = insert(Deadline.__table__).inline().execution_options(**LATER)  # type: ignore[arg-type]
 
 
 class Deadlines:

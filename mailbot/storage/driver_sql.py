@@ -10,28 +10,29 @@ each execution only merges its parameters into the compiled constants. The engin
 SQLAlchemy's (an `IntegrityError`, `OperationalError`...), as an execution through
 SQLAlchemy would raise it. PostgreSQL only: SQLite keeps SQLAlchemy's execution.
 
-An order's lines go in with one COPY (`copy_rows`): their values are plain text, integers and
-decimals, which need none of SQLAlchemy's type processing.
-
-The first statement of a transaction is sent in psycopg's pipeline mode, so that the BEGIN
-psycopg starts the transaction with travels with it: one round trip instead of two.
+An order's lines go in as one INSERT of arrays (`insert_rows`): their values are plain text,
+integers and decimals, which need none of SQLAlchemy's type processing. Like the writes
+`storage/later_writes.py` keeps, it waits for the next statement, which takes it along.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 from typing import Any, cast
 
 import psycopg
-from psycopg import pq, sql
 from psycopg.sql import Literal
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+
+_WAITING = "mailbot_later_writes"  # in a connection's info: [(sql, parameters), ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,34 +67,63 @@ def run(
     connection: Connection, statement: DriverStatement, params: Mapping[str, object]
 ) -> list[tuple[Any, ...]]:
     """Execute `statement` (one that returns rows) with `params` on the DB-API cursor of
-    `connection` (which must be on psycopg), in its transaction; its rows, as plain tuples."""
+    `connection` (which must be on psycopg), in its transaction; its rows, as plain tuples.
+    The writes waiting on the connection (`write_later`) go out with it."""
     values = {**statement.constants, **params}
+    waiting = take_waiting(connection)
     driver = _driver(connection, statement.sql, values)
-    with _as_sqlalchemy_error(connection, statement.sql, values), driver.cursor() as cursor:
-        if driver.pgconn.transaction_status == pq.TransactionStatus.IDLE:
-            with driver.pipeline():  # BEGIN and the statement in one round trip
+    with as_sqlalchemy_error(connection, statement.sql, values), driver.cursor() as cursor:
+        if waiting:
+            with driver.pipeline():  # what waits and the statement in one round trip
+                send(driver, waiting)
                 cursor.execute(statement.sql, values)
                 return cursor.fetchall()
         cursor.execute(statement.sql, values)
         return cursor.fetchall()
 
 
-def copy_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
-    """Write `rows` (dicts with the same columns) into `table` with one COPY on `connection`
-    (which must be on psycopg), in its transaction: a third of the time of the same rows as
-    an executemany, which PostgreSQL runs as one INSERT per row."""
-    columns = list(rows[0])
-    copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """Write `rows` (dicts with the same columns, of text, integers, decimals and None) into
+    `table` with one INSERT on `connection` (which must be on psycopg), in its transaction,
+    the rows as one JSON document: sent with the next statement (`write_later`).
+    PostgreSQL runs an executemany as one INSERT per row, several times slower; a COPY is as
+    fast but cannot travel in a pipeline; arrays, one a column, cost psycopg three times the
+    client time to write."""
+    columns = tuple(rows[0])
+    text = _json_insert(table, columns, connection.dialect)
+    values = {"rows": json.dumps(rows, default=str)}
+    _driver(connection, text, values)
+    write_later(connection, text, values)
+
+
+def write_later(connection: Connection, sql: str, parameters: Mapping[str, object]) -> None:
+    """Keep a write (psycopg's SQL, `%(name)s` parameters) whose answer nobody reads, to go
+    out with the next statement on `connection` (see `storage/later_writes.py`)."""
+    connection.info.setdefault(_WAITING, []).append((sql, parameters))
+
+
+def take_waiting(connection: Connection) -> list[tuple[str, Mapping[str, object]]]:
+    """The writes waiting on `connection`, handed over to be sent now, or dropped."""
+    waiting: list[tuple[str, Mapping[str, object]]] = connection.info.pop(_WAITING, None) or []
+    return waiting
+
+
+def send(driver: psycopg.Connection, waiting: Sequence[tuple[str, Mapping[str, object]]]) -> None:
+    """Queue `waiting` in `driver`'s pipeline, which must be open."""
+    if waiting:
+        with driver.cursor() as cursor:
+            for sql, parameters in waiting:
+                cursor.execute(sql, parameters)
+
+
+@cache
+def _json_insert(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    names = ", ".join(f'"{column}"' for column in columns)
+    types = ", ".join(f'"{c}" {table.c[c].type.compile(dialect)}' for c in columns)
+    return (
+        f'INSERT INTO "{table.name}" ({names}) SELECT {names} '
+        f"FROM json_to_recordset(%(rows)s::json) AS r({types})"
     )
-    driver = _driver(connection, copy.as_string(), {})
-    with (
-        _as_sqlalchemy_error(connection, copy.as_string(), {}),
-        driver.cursor() as cursor,
-        cursor.copy(copy) as writer,
-    ):
-        for row in rows:
-            writer.write_row([row[column] for column in columns])
 
 
 def _driver(connection: Connection, text: str, values: Mapping[str, object]) -> psycopg.Connection:
@@ -107,7 +137,7 @@ def _driver(connection: Connection, text: str, values: Mapping[str, object]) -> 
 
 
 @contextmanager
-def _as_sqlalchemy_error(
+def as_sqlalchemy_error(
     connection: Connection, text: str, values: Mapping[str, object]
 ) -> Iterator[None]:
     """Raise a driver error as SQLAlchemy's execution would have (and invalidate a connection

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain.events import VERSIONS, Envelope, EventType
+from mailbot.storage.later_writes import LATER
 from mailbot.storage.models import Base, Event
 from mailbot.storage.types import UTCDateTime
 
@@ -21,7 +22,7 @@ _CLAIMED = ("id", "message_id", "type", "version", "occurred_at", "aggregate_typ
 # Writing an event: a prebuilt INSERT, sent at once. Events are written on every change and
 # never read back in the transaction that writes them, so they skip the ORM's unit of work.
 _EVENTS = Base.metadata.tables[Event.__tablename__]
-_RECORD = insert(_EVENTS)
+_RECORD = insert(_EVENTS).inline().execution_options(**LATER)
 
 # The key of PostgreSQL's advisory lock that one publisher at a time holds for a batch.
 PUBLISHER_LOCK = 0x6D61_696C_6576  # "mailev"

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import LargeBinary, func, insert, select, union
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
+from mailbot.storage.later_writes import LATER
 from mailbot.storage.models import (
     Deadline,
     InboundMessage,
@@ -28,7 +29,7 @@ _HEAD = 8192  # bytes of a received message read for its From and Subject
 # An order's step: a prebuilt INSERT sent at once. Steps are read back only by query (the
 # order's history), never as the objects written, and the ORM's unit of work would cost
 # several times the statement on every step of every order.
-_STEP = insert(OrderTransition.__table__)  # type: ignore[arg-type]
+_STEP = insert(OrderTransition.__table__).inline().execution_options(**LATER)  # type: ignore[arg-type]
 
 
 class OrderRecords:

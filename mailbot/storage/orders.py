@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.dml import ReturningInsert
 
 from mailbot.domain.orders import OPEN as OPEN_ORDER
-from mailbot.storage.driver_sql import copy_rows
+from mailbot.storage.driver_sql import insert_rows
 from mailbot.storage.models import Order, OrderLine, Partner
 from mailbot.storage.new_rows import add_written
 
@@ -47,7 +47,7 @@ def _numbered_order_insert(dialect: str) -> ReturningInsert[Any]:
     return into.returning(table.c.id, table.c.number)
 
 
-# An order's lines on SQLite: one prebuilt executemany (PostgreSQL takes them by COPY).
+# An order's lines on SQLite: one prebuilt executemany (PostgreSQL: one INSERT of arrays).
 _LINES = insert(OrderLine.__table__)  # type: ignore[arg-type]
 _TOTALS_OF = select(Order.total).where(
     Order.client_id == bindparam("client_id"),
@@ -71,16 +71,16 @@ class Orders:
         add_written(self.session, order, _numbered_order_insert(dialect))
 
     def add_lines(self, order_id: int, lines: Sequence[dict[str, object]]) -> None:
-        """Insert an order's lines in one statement, numbered in the given order: a COPY on
-        PostgreSQL, a Core executemany on SQLite (the ORM's bulk insert costs several times
-        the database's work here)."""
+        """Insert an order's lines in one statement, numbered in the given order: an INSERT
+        of arrays on PostgreSQL that goes out with the next statement, a Core executemany on
+        SQLite (the ORM's bulk insert costs several times the database's work here)."""
         if not lines:
             return
         rows = [{**line, "order_id": order_id, "position": n} for n, line in enumerate(lines, 1)]
         connection, table = self.session.connection(), OrderLine.__table__
         assert isinstance(table, Table)
         if connection.dialect.name == "postgresql":
-            copy_rows(connection, table, rows)
+            insert_rows(connection, table, rows)
         else:
             connection.execute(_LINES, rows)
 

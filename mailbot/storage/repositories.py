@@ -29,6 +29,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.orders import OPEN as OPEN_ORDER
+from mailbot.storage.later_writes import LATER
 from mailbot.storage.models import (
     Base,
     ImapFolder,
@@ -186,7 +187,9 @@ def _insert_new_message(dialect: str) -> ReturningInsert[Any]:
 # `Inbox.settle`: the columns set are those its parameters name (one compiled form per set).
 _INBOUND = Base.metadata.tables[InboundMessage.__tablename__]
 _RAW = select(InboundMessage.raw).where(InboundMessage.id == bindparam("message_id"))
-_SETTLE = update(_INBOUND).where(_INBOUND.c.id == bindparam("settled_id"))
+_SETTLE = (
+    update(_INBOUND).where(_INBOUND.c.id == bindparam("settled_id")).execution_options(**LATER)
+)
 
 
 class Inbox:
