@@ -10,9 +10,9 @@ each execution only merges its parameters into the compiled constants. The engin
 SQLAlchemy's (an `IntegrityError`, `OperationalError`...), as an execution through
 SQLAlchemy would raise it. PostgreSQL only: SQLite keeps SQLAlchemy's execution.
 
-An order's lines go in as one INSERT of arrays (`insert_rows`): their values are plain text,
-integers and decimals, which need none of SQLAlchemy's type processing. Like the writes
-`storage/later_writes.py` keeps, it waits for the next statement, which takes it along.
+An order's lines go in as one INSERT of a JSON document (`insert_rows`): their values are
+plain text, integers and decimals, which need none of SQLAlchemy's type processing. Like the
+writes `storage/later_writes.py` keeps, it waits for the next statement, which takes it along.
 """
 
 from __future__ import annotations
@@ -87,8 +87,9 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     `table` with one INSERT on `connection` (which must be on psycopg), in its transaction,
     the rows as one JSON document: sent with the next statement (`write_later`).
     PostgreSQL runs an executemany as one INSERT per row, several times slower; a COPY is as
-    fast but cannot travel in a pipeline; arrays, one a column, cost psycopg three times the
-    client time to write."""
+    fast for a short order and twice as fast for a long one (400 lines: 4 ms against 8) but
+    takes two round trips of its own, since it cannot travel in a pipeline; arrays, one a
+    column, cost psycopg three times the client time to write."""
     columns = tuple(rows[0])
     text = _json_insert(table, columns, connection.dialect)
     values = {"rows": json.dumps(rows, default=str)}
