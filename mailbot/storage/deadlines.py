@@ -15,7 +15,8 @@ from mailbot.storage.later_writes import LATER
 from mailbot.storage.models import DailyRun, Deadline, OutboundMessage
 
 OPEN = DeadlineStatus.OPEN
-# Opening a deadline: a prebuilt INSERT sent at once. Nothing holds the new deadline as an
+# Opening a deadline: a prebuilt INSERT (on PostgreSQL it waits for the next statement,
+# storage/later_writes.py). Nothing holds the new deadline as an
 # object: it is found again by query, by the scheduler or an answer, and the ORM's unit of
 # work would cost several times the statement.
 _OPEN = insert(Deadline.__table__).inline().execution_options(**LATER)  # type: ignore[arg-type]

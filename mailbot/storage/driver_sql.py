@@ -111,10 +111,9 @@ def take_waiting(connection: Connection) -> list[tuple[str, Mapping[str, object]
 
 def send(driver: psycopg.Connection, waiting: Sequence[tuple[str, Mapping[str, object]]]) -> None:
     """Queue `waiting` in `driver`'s pipeline, which must be open."""
-    if waiting:
-        with driver.cursor() as cursor:
-            for sql, parameters in waiting:
-                cursor.execute(sql, parameters)
+    with driver.cursor() as cursor:
+        for sql, parameters in waiting:
+            cursor.execute(sql, parameters)
 
 
 @cache
@@ -132,6 +131,11 @@ def _driver(connection: Connection, text: str, values: Mapping[str, object]) -> 
     listeners have seen the statement about to run on it."""
     if connection._has_events or connection.engine._has_events:
         connection.dispatch.before_cursor_execute(connection, None, text, values, None, False)
+    return driver_of(connection)
+
+
+def driver_of(connection: Connection) -> psycopg.Connection:
+    """The psycopg connection under `connection`."""
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     return driver

@@ -19,7 +19,8 @@ from mailbot.storage.types import UTCDateTime
 _CLAIMED = ("id", "message_id", "type", "version", "occurred_at", "aggregate_type",
             "aggregate_id", "sequence", "payload")  # fmt: skip
 
-# Writing an event: a prebuilt INSERT, sent at once. Events are written on every change and
+# Writing an event: a prebuilt INSERT (on PostgreSQL it waits for the next statement,
+# storage/later_writes.py). Events are written on every change and
 # never read back in the transaction that writes them, so they skip the ORM's unit of work.
 _EVENTS = Base.metadata.tables[Event.__tablename__]
 _RECORD = insert(_EVENTS).inline().execution_options(**LATER)

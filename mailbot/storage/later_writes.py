@@ -19,14 +19,20 @@ write's table and constraint. SQLite has no round trips: `LATER` changes nothing
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, suppress
+from contextlib import suppress
 from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import ExceptionContext, ExecutionContext
 
-from mailbot.storage.driver_sql import as_sqlalchemy_error, send, take_waiting, write_later
+from mailbot.storage.driver_sql import (
+    as_sqlalchemy_error,
+    driver_of,
+    send,
+    take_waiting,
+    write_later,
+)
 
 # The execution option that marks a statement whose answer (its rowcount) nobody reads.
 LATER = {"mailbot_later": True}
@@ -50,16 +56,17 @@ def install(engine: Engine) -> None:
         if context is None or context.execution_options.get("mailbot_later"):
             return  # driver_sql sends what waits itself; a LATER statement waits too
         waiting = take_waiting(connection)
-        driver = _driver(connection)
+        if not waiting:
+            return
+        driver = driver_of(connection)
         if isinstance(cursor, psycopg.ServerCursor):  # a pipeline cannot hold one
-            if waiting:
-                with driver.pipeline():
-                    send(driver, waiting)
-        elif waiting:  # what waits and the statement: one round trip, ended in `_sent`
-            pipeline = driver.pipeline()
-            pipeline.__enter__()
-            connection.info[_SENDING] = pipeline
-            send(driver, waiting)
+            with driver.pipeline():
+                send(driver, waiting)
+            return
+        pipeline = driver.pipeline()  # what waits and the statement: ended in `_sent`
+        pipeline.__enter__()
+        connection.info[_SENDING] = pipeline
+        send(driver, waiting)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _sent(
@@ -73,7 +80,7 @@ def install(engine: Engine) -> None:
     def _failed(context: ExceptionContext) -> None:
         connection = context.connection
         pipeline = None if connection is None else connection.info.pop(_SENDING, None)
-        if isinstance(pipeline, AbstractContextManager):
+        if pipeline is not None:
             # The transaction is failing already: the first error is the one to raise.
             with suppress(psycopg.Error):
                 pipeline.__exit__(type(context.original_exception), None, None)
@@ -82,7 +89,7 @@ def install(engine: Engine) -> None:
     def _commit(connection: Connection) -> None:
         waiting = take_waiting(connection)
         if waiting:
-            driver = _driver(connection)
+            driver = driver_of(connection)
             with as_sqlalchemy_error(connection, "COMMIT", {}):
                 try:
                     with driver.pipeline():
@@ -99,9 +106,3 @@ def install(engine: Engine) -> None:
     @event.listens_for(engine, "rollback_savepoint")
     def _drop(connection: Connection, *_: object) -> None:
         take_waiting(connection)
-
-
-def _driver(connection: Connection) -> psycopg.Connection:
-    driver = connection.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
-    return driver

@@ -26,7 +26,8 @@ from mailbot.storage.models import (
 )
 
 _HEAD = 8192  # bytes of a received message read for its From and Subject
-# An order's step: a prebuilt INSERT sent at once. Steps are read back only by query (the
+# An order's step: a prebuilt INSERT (on PostgreSQL it waits for the next statement,
+# storage/later_writes.py). Steps are read back only by query (the
 # order's history), never as the objects written, and the ORM's unit of work would cost
 # several times the statement on every step of every order.
 _STEP = insert(OrderTransition.__table__).inline().execution_options(**LATER)  # type: ignore[arg-type]

@@ -47,7 +47,7 @@ def _numbered_order_insert(dialect: str) -> ReturningInsert[Any]:
     return into.returning(table.c.id, table.c.number)
 
 
-# An order's lines on SQLite: one prebuilt executemany (PostgreSQL: one INSERT of arrays).
+# An order's lines on SQLite: one prebuilt executemany (PostgreSQL: `driver_sql.insert_rows`).
 _LINES = insert(OrderLine.__table__)  # type: ignore[arg-type]
 _TOTALS_OF = select(Order.total).where(
     Order.client_id == bindparam("client_id"),
@@ -72,8 +72,9 @@ class Orders:
 
     def add_lines(self, order_id: int, lines: Sequence[dict[str, object]]) -> None:
         """Insert an order's lines in one statement, numbered in the given order: an INSERT
-        of arrays on PostgreSQL that goes out with the next statement, a Core executemany on
-        SQLite (the ORM's bulk insert costs several times the database's work here)."""
+        of a JSON document on PostgreSQL that goes out with the next statement, a Core
+        executemany on SQLite (the ORM's bulk insert costs several times the database's work
+        here)."""
         if not lines:
             return
         rows = [{**line, "order_id": order_id, "position": n} for n, line in enumerate(lines, 1)]

@@ -305,7 +305,7 @@ def test_a_mail_written_without_the_orm_reads_back_and_updates_like_any_entity(
 
 
 def test_order_lines_keep_every_character_and_null_as_written(engine: Engine) -> None:
-    """An order's lines go in as one INSERT of arrays on PostgreSQL (one executemany on
+    """An order's lines go in as one INSERT of a JSON document on PostgreSQL (one executemany on
     SQLite): tabs, backslashes, line breaks, quotes, Cyrillic and NULLs come back exactly, in
     order."""
     client = add_partner(lambda: UnitOfWork(engine), name="C", role="client",
