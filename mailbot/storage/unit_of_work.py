@@ -15,13 +15,15 @@ from mailbot.storage.deadlines import DailyRuns, Deadlines
 from mailbot.storage.erp_inbox import ErpInbox
 from mailbot.storage.events import Events
 from mailbot.storage.idempotency import IdempotentRequests
+from mailbot.storage.inbox import ImapFolders, Inbox
 from mailbot.storage.mail_safety import BouncingAddresses, SentMail
 from mailbot.storage.offers import PriceLists
 from mailbot.storage.order_records import OrderRecords
 from mailbot.storage.orders import Orders
+from mailbot.storage.outbox import Outbox
+from mailbot.storage.partners import Partners
 from mailbot.storage.pricelists import PriceVersions
 from mailbot.storage.reports import Reports
-from mailbot.storage.repositories import ImapFolders, Inbox, Outbox, Partners
 from mailbot.storage.service_parts import ServiceParts
 from mailbot.storage.sign_ins import SignIns
 from mailbot.storage.vouchers import Vouchers

@@ -27,7 +27,7 @@ from mailbot.domain.mail import OutboundStatus
 from mailbot.outbound.transport import DeliveryError, Transport
 from mailbot.services.outbox.replies import Replies, mail_managers
 from mailbot.storage.models import OutboundMessage
-from mailbot.storage.repositories import DueMail
+from mailbot.storage.outbox import DueMail
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.sender")
