@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config, ConfigError
-from mailbot.config_loading import LoadedConfig, read_config
+from mailbot.config.loading import LoadedConfig, read_config
 from mailbot.domain.actors import Actor
 from mailbot.domain.money import CurrencyError, iso_currency
 from mailbot.errors import MailbotError

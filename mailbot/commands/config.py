@@ -10,8 +10,8 @@ import click
 
 from mailbot.commands.common import BAD_CONFIG, Context, emit, fail, json_option, pass_context
 from mailbot.config import ConfigError
-from mailbot.config_loading import LoadedConfig, read_config
-from mailbot.config_view import settings_rows
+from mailbot.config.loading import LoadedConfig, read_config
+from mailbot.config.view import settings_rows
 from mailbot.ingress.imap_connection import client_tls_context
 from mailbot.ingress.smtp_server import server_tls_context
 

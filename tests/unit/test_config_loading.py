@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.config import PATH_KEYS, Config, ConfigError
-from mailbot.config_loading import data_home, read_config
-from mailbot.config_view import settings_rows
+from mailbot.config.loading import data_home, read_config
+from mailbot.config.view import settings_rows
 from mailbot.domain.money import CurrencyError, iso_currency
 
 PYDANTIC_WORDING = ("Input should", "Value error", "type=", "pydantic", "validation error")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.config import ConfigError
-from mailbot.config_loading import read_config
+from mailbot.config.loading import read_config
 from mailbot.oauth import OAuthSettings
 
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from mailbot.config_sources import Keys, overlap, variable_name
+from mailbot.config.sources import Keys, overlap, variable_name
+from mailbot.errors import MailbotError
 
 # Values of keys with these words in their names are never repeated in a message.
 SECRET = re.compile(r"password|secret|token|auth_users|api_key")
@@ -48,6 +49,14 @@ _BOUNDS = {
     "less_than": ("lt", "must be less than {}"),
     "less_than_equal": ("le", "must be at most {}"),
 }
+
+
+class ConfigError(MailbotError):
+    """The configuration is invalid; each problem names the key and where it came from."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems) or (message,)
 
 
 def describe(

@@ -18,9 +18,9 @@ from typing import Any
 from platformdirs import user_data_path
 from pydantic import BaseModel, ValidationError
 
-from mailbot.config import CONFIG_ENV, PATH_KEYS, Config, ConfigError
-from mailbot.config_errors import describe
-from mailbot.config_sources import (
+from mailbot.config.errors import ConfigError, describe
+from mailbot.config.model import PATH_KEYS, Config
+from mailbot.config.sources import (
     Keys,
     SourceError,
     apply_environment,
@@ -30,6 +30,7 @@ from mailbot.config_sources import (
 )
 from mailbot.storage.urls import sqlite_url_under
 
+CONFIG_ENV = "MAILBOT_CONFIG"
 HOME_ENV = "MAILBOT_HOME"
 
 
@@ -66,6 +67,16 @@ def data_home(environ: Mapping[str, str]) -> Path:
     if home:
         return Path(home).expanduser().absolute()
     return user_data_path("mailbot", appauthor=False)
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read `path` (else `$MAILBOT_CONFIG`, else the embedded default) and apply the environment;
+    relative paths are taken from the file's folder (the data home without a file).
+
+    Raises ConfigError naming the offending key for an unreadable file, an unknown key or a
+    wrong value.
+    """
+    return read_config(path, environ).config
 
 
 def read_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> LoadedConfig:

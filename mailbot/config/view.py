@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailbot.config_errors import SECRET
-from mailbot.config_loading import LoadedConfig
+from mailbot.config.errors import SECRET
+from mailbot.config.loading import LoadedConfig
 from mailbot.storage.urls import shown_url
 
 MASK = "***"
