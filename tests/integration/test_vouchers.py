@@ -23,7 +23,7 @@ from mailbot.services.vouchers.redemptions import (
 )
 from mailbot.storage.models import Order, VoucherCampaign
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import Holder
+from mailbot.storage.voucher_reservations import Holder
 from tests.vouchers import HOLD, NOW, TERMS, add_clients, add_inbound, add_order, promotional
 
 TEN = Money(Decimal("10.00"), "EUR")

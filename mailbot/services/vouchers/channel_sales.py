@@ -25,7 +25,7 @@ from mailbot.services.vouchers.redemptions import (
 from mailbot.services.vouchers.validation import BasketItem, Buyer, validate_codes
 from mailbot.storage.models import VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import Holder
+from mailbot.storage.voucher_reservations import Holder
 
 
 class SaleError(MailbotError):

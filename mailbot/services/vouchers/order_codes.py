@@ -199,7 +199,7 @@ def judge_found(
 
 # Terms parsed lately, by the identity of their document (kept here, so that its id is not
 # reused while it is): the look-up gives the same document for a campaign's same terms
-# (`storage.vouchers`), so each is parsed once, not once per order.
+# (`storage.voucher_lookup`), so each is parsed once, not once per order.
 _parsed: dict[int, tuple[dict[str, Any], VoucherTerms]] = {}
 
 

@@ -34,10 +34,10 @@ from mailbot.parsers.voucher_codes import (
 )
 from mailbot.storage.models import VoucherCampaign, VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork
-from mailbot.storage.vouchers import (
+from mailbot.storage.voucher_lookup import KnownCode
+from mailbot.storage.voucher_reservations import (
     Claimable,
     Holder,
-    KnownCode,
     ReservedEvent,
     ServerReservation,
 )
