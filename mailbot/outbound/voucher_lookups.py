@@ -1,7 +1,7 @@
 """What the replies say about a typed code before its terms are judged: unknown, looks
-mistyped, limits reached (the values of `services.vouchers.redemptions.Refusal`), read as
-another code, and a check that reserves nothing; and, for a code in a mail without order lines,
-that it is valid and what it gives. Every refusal has a message id (a test checks); the words
+mistyped, limits reached (the values of `services.vouchers.look_up.Refusal`), read as another
+code, and a check that reserves nothing; and, for a code in a mail without order lines, that it
+is valid and what it gives. Every refusal has a message id (a test checks); the words
 of each language are in its catalogue."""
 
 from __future__ import annotations

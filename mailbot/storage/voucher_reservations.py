@@ -127,7 +127,7 @@ class VoucherReservations(PlainStatements):
         event: ReservedEvent,
     ) -> list[ServerReservation]:
         """Reserve each code with its discount in one call of `mailbot_reserve_vouchers`
-        (migration 0019), which does what `services.vouchers.redemptions.reserve` describes
+        (migration 0019), which does what `services.vouchers.reservations.reserve` describes
         under each campaign's row lock, and record `event` of each reservation the call
         makes, all in one statement run on the DB-API cursor (`driver_sql`); one row per
         code, in campaign order, each with its hold in UTC."""

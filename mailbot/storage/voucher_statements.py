@@ -196,7 +196,7 @@ def reserve_and_record_sql(channel: tuple[str, ...]) -> str:
     name of a `Refusal`) and, in the same statement, the event of each reservation it made
     (a data-modifying CTE over the function's rows), in the function's order: one round trip
     where the event's INSERT was one more at the commit. Each event's payload is built as
-    `services.vouchers.redemptions` builds it, keys in the same order: the code, the
+    `services.vouchers.reservations` builds it, keys in the same order: the code, the
     reservation, the client, the order, the campaign, the discount (its amount as the text
     `:amount_texts` gives for the code, and its currency), then the `channel` keys present
     (each a parameter `:ch_<key>`). `:event_ids` are the events' message ids, one per code."""

@@ -17,7 +17,7 @@ from mailbot.cli import main
 from mailbot.domain.money import Money
 from mailbot.domain.vouchers.codes import normalise_code
 from mailbot.parsers.voucher_codes import is_valid_serial
-from mailbot.services.vouchers.redemptions import reserve
+from mailbot.services.vouchers.reservations import reserve
 from mailbot.storage.unit_of_work import UnitOfWork
 from tests.commands import call
 from tests.vouchers import HOLD, NOW, add_inbound

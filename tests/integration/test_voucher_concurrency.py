@@ -11,7 +11,7 @@ from threading import Barrier as BarrierType
 from sqlalchemy import Engine, select
 
 from mailbot.domain.money import Money
-from mailbot.services.vouchers.redemptions import reserve
+from mailbot.services.vouchers.reservations import reserve
 from mailbot.storage.database import make_engine
 from mailbot.storage.models import VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork

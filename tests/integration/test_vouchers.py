@@ -12,15 +12,9 @@ from sqlalchemy import Engine, event
 from mailbot.domain.money import Money
 from mailbot.parsers.voucher_codes import check_character, display
 from mailbot.services.vouchers.campaigns import Limits, create_campaign, generate_codes
-from mailbot.services.vouchers.redemptions import (
-    Refusal,
-    Reservation,
-    look_up,
-    redeem,
-    release,
-    release_expired,
-    reserve,
-)
+from mailbot.services.vouchers.look_up import Refusal, look_up
+from mailbot.services.vouchers.redemptions import redeem, release, release_expired
+from mailbot.services.vouchers.reservations import Reservation, reserve
 from mailbot.storage.models import Order, VoucherCampaign
 from mailbot.storage.unit_of_work import UnitOfWork
 from mailbot.storage.voucher_reservations import Holder

@@ -1,9 +1,10 @@
 """Vouchers sold through a channel (a web shop, a till, over the HTTP API): a basket's codes
 judged as `validation` judges them, then reserved until a hold runs out, redeemed for the
 channel's order reference (from a reservation or at once), released, or rolled back. Every
-step goes through `redemptions` (reserve, redeem_held, release_held), so it counts against the
-same limits and budgets as an order by mail, and records the same events; each names the API
-key that took it. A key that is not a manager's sees only what it reserved itself."""
+step goes through `reservations` and `redemptions` (reserve; redeem_held, release_held), so it
+counts against the same limits and budgets as an order by mail, and records the same events;
+each names the API key that took it. A key that is not a manager's sees only what it reserved
+itself."""
 
 from __future__ import annotations
 
@@ -16,12 +17,8 @@ from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.errors import MailbotError
 from mailbot.services.orders.taking import OrderRules
 from mailbot.services.vouchers.order_codes import OrderVouchers
-from mailbot.services.vouchers.redemptions import (
-    redeem_held,
-    release_expired,
-    release_held,
-    reserve,
-)
+from mailbot.services.vouchers.redemptions import redeem_held, release_expired, release_held
+from mailbot.services.vouchers.reservations import reserve
 from mailbot.services.vouchers.validation import BasketItem, Buyer, validate_codes
 from mailbot.storage.models import VoucherRedemption
 from mailbot.storage.unit_of_work import UnitOfWork

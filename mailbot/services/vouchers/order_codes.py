@@ -42,12 +42,8 @@ from mailbot.parsers.order_lines import NO_CATALOGUE
 from mailbot.parsers.voucher_tokens import code_tokens
 from mailbot.parsers.written_codes import near_codes, written_codes
 from mailbot.services.orders.taking import ReadOrder
-from mailbot.services.vouchers.redemptions import (
-    FoundCode,
-    Refusal,
-    look_up_with_history,
-    reserve,
-)
+from mailbot.services.vouchers.look_up import FoundCode, Refusal, look_up_with_history
+from mailbot.services.vouchers.reservations import reserve
 from mailbot.storage.models import Order, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 

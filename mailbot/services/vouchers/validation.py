@@ -17,8 +17,8 @@ from mailbot.domain.quotes import Quote, QuotedLine, quote_order
 from mailbot.domain.vouchers.basket import ClientHistory
 from mailbot.domain.vouchers.codes import loose_form
 from mailbot.services.orders.taking import OrderRules, price_rules
+from mailbot.services.vouchers.look_up import look_up
 from mailbot.services.vouchers.order_codes import OrderVouchers, client_history, judge_found
-from mailbot.services.vouchers.redemptions import look_up
 from mailbot.storage.models import Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 

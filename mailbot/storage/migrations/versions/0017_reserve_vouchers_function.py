@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 # Each statement of a (volatile) PL/pgSQL function takes a new snapshot: the counts after the
 # guarded UPDATE see every reservation committed before the row lock was granted. One
 # statement (a CTE) could not: it reads every table as of its start, before it waited for the
-# lock. The refusals are the names of `services.vouchers.redemptions.Refusal`.
+# lock. The refusals are the names of `services.vouchers.look_up.Refusal`.
 RESERVE_VOUCHERS = """
 CREATE OR REPLACE FUNCTION mailbot_reserve_vouchers(
     p_codes text[], p_amounts numeric[], p_currencies text[], p_client_id integer,
