@@ -26,6 +26,7 @@ from mailbot.storage.models import (
     PriceItem,
     PriceList,
 )
+from mailbot.storage.transaction_memo import forget, read_once
 
 ACTIVE = PriceListStatus.ACTIVE  # the price list status orders are priced from
 
@@ -79,15 +80,15 @@ _ACTIVE_VERSION = (
 )
 
 
-# Where `PriceLists.active_version` keeps what it read, in the session's `info`: every
-# repository that changes which lists are active forgets it (`forget_active_lists`).
+# What `PriceLists.active_version` keeps for the transaction: every repository that changes
+# which lists are active forgets it (`forget_active_lists`).
 _ACTIVE_LISTS = "mailbot.active_lists"
 
 
 def forget_active_lists(session: Session) -> None:
     """Make the next `active_version` of this session read the lists again: called by every
     write that may change which lists are active, or which suppliers are."""
-    session.info.pop(_ACTIVE_LISTS, None)
+    forget(session, _ACTIVE_LISTS)
 
 
 class PriceLists:
@@ -137,13 +138,9 @@ class PriceLists:
         (asked for every order read). Read once per transaction (the processor's part of a
         batch), and again after this session changed a list's status or a supplier's: a list
         another transaction activates meanwhile is seen from the next transaction on."""
-        transaction = self.session.get_transaction()
-        known = self.session.info.get(_ACTIVE_LISTS)
-        if transaction is not None and known is not None and known[0] is transaction:
-            return known[1]  # type: ignore[no-any-return]
-        ids = tuple(self.session.scalars(_ACTIVE_VERSION))
-        self.session.info[_ACTIVE_LISTS] = (self.session.get_transaction(), ids)
-        return ids
+        return read_once(
+            self.session, _ACTIVE_LISTS, lambda: tuple(self.session.scalars(_ACTIVE_VERSION))
+        )
 
     def active_skus(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
         """Every SKU on an active list of an active supplier, as the supplier wrote it, with

@@ -21,19 +21,21 @@ from mailbot.storage.models import (
     VoucherCode,
     VoucherRedemption,
 )
+from mailbot.storage.transaction_memo import forget, read_once
 from mailbot.storage.voucher_lookup import VoucherLookUp
 from mailbot.storage.voucher_reservations import VoucherReservations
+
+_PREFIXES = "mailbot.voucher_prefixes"  # what `known_prefixes` keeps for the transaction
 
 
 class Vouchers(VoucherLookUp, VoucherReservations):
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._prefixes: tuple[object, set[str]] | None = None  # `known_prefixes`' transaction
 
     def add_campaign(self, campaign: VoucherCampaign) -> None:
         self.session.add(campaign)
         self.session.flush()
-        self._prefixes = None
+        forget(self.session, _PREFIXES)
 
     def campaign(self, name: str) -> VoucherCampaign | None:
         query = select(VoucherCampaign).where(VoucherCampaign.name == name)
@@ -53,11 +55,7 @@ class Vouchers(VoucherLookUp, VoucherReservations):
         next transaction; the look-up still finds its codes (it reads codes, not prefixes): a
         prefix only makes an unknown serial-shaped word "unknown" or "looks mistyped" instead
         of an ordinary word. Read it, never change it."""
-        transaction = self.session.get_transaction()
-        if transaction is None or self._prefixes is None or self._prefixes[0] is not transaction:
-            prefixes = self.prefixes()
-            self._prefixes = (self.session.get_transaction(), prefixes)  # the one it began
-        return self._prefixes[1]
+        return read_once(self.session, _PREFIXES, self.prefixes)
 
     def campaign_of(self, campaign_id: int) -> VoucherCampaign:
         return self.session.get_one(VoucherCampaign, campaign_id)

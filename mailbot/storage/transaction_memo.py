@@ -1,0 +1,33 @@
+"""Reads kept for the rest of a transaction, where the processor asks the same small question
+for every message of its batch (which price lists are active, which prefixes campaigns use).
+
+What is kept lives in the session's `info` under the reader's key, with the transaction it was
+read in: a later transaction reads again and sees what other transactions changed meanwhile. A
+write of this session that changes the answer forgets it (`forget`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+def read_once(session: Session, key: str, read: Callable[[], T]) -> T:
+    """`read()` as first answered in the session's current transaction (read now when it
+    has not been in this one, or was forgotten)."""
+    transaction = session.get_transaction()
+    known = session.info.get(key)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return cast(T, known[1])
+    value = read()
+    session.info[key] = (session.get_transaction(), value)  # the one `read` began, if none was
+    return value
+
+
+def forget(session: Session, key: str) -> None:
+    """Make the next `read_once` of `key` in this session read again."""
+    session.info.pop(key, None)
