@@ -16,9 +16,10 @@ from mailbot.commands.lifecycle import ORDER_COMMANDS, payments
 from mailbot.commands.mail_records import COMMANDS as MAIL_COMMANDS
 from mailbot.commands.mailbox import mailbox
 from mailbot.commands.money import ledger
+from mailbot.commands.order_records import orders
 from mailbot.commands.partner_edit import COMMANDS as PARTNER_EDIT_COMMANDS
 from mailbot.commands.pricelists import COMMANDS as PRICE_VERSION_COMMANDS
-from mailbot.commands.records import orders, partners, pricelist, quarantine
+from mailbot.commands.records import partners, pricelist
 from mailbot.commands.service import db, ingest, run
 from mailbot.commands.status import status
 from mailbot.commands.vouchers import vouchers
@@ -69,7 +70,6 @@ for command in (
     partners,
     pricelist,
     orders,
-    quarantine,
     vouchers,
     jobs,
     digest,

@@ -1,5 +1,5 @@
-"""What became of mail: received messages with their outcome, the outbox, and addresses that
-bounce."""
+"""What became of mail: received messages with their outcome, those in quarantine, the outbox,
+and addresses that bounce."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from mailbot.commands.common import (
 )
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.parsers.mail_summary import read_head
+from mailbot.services.inbox.quarantine import let_through, retry_quarantined
 from mailbot.services.outbox.bounces import clear_address
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -144,4 +145,55 @@ def addresses_clear(context: Context, address: str) -> None:
     click.echo(f"{address.lower()} will be mailed again")
 
 
-COMMANDS = (messages, outbox, addresses)
+@click.group()
+def quarantine() -> None:
+    """Messages that processing gave up on."""
+
+
+@quarantine.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@json_option
+@pass_context
+def quarantine_list(context: Context, limit: int, as_json: bool) -> None:
+    """List the newest quarantined messages with who sent them and why they are there."""
+    with context.app().uow() as uow:
+        rows = message_rows(uow, InboundStatus.QUARANTINED, limit)
+    emit(rows, as_json, ["id", "received_at", "attempts", "sender", "subject", "last_error"])
+
+
+@quarantine.command("show")
+@click.argument("message_id", type=int)
+@click.option("--raw", is_flag=True, help="Print the message's raw bytes instead.")
+@json_option
+@pass_context
+def quarantine_show(context: Context, message_id: int, raw: bool, as_json: bool) -> None:
+    """Show a stored message: its status, attempts and last error."""
+    show_message(context, message_id, raw=raw, as_json=as_json)
+
+
+@quarantine.command("retry")
+@click.argument("message_id", type=int)
+@pass_context
+def quarantine_retry(context: Context, message_id: int) -> None:
+    """Put a quarantined message back in line for processing (after a fix)."""
+    app = context.app()
+    with failures():
+        retry_quarantined(app.uow, message_id, now=app.clock.now(), by=context.actor)
+    context.acted(f"message {message_id} retried from quarantine")
+    click.echo(f"message {message_id} will be processed again")
+
+
+@quarantine.command("let-through")
+@click.argument("message_id", type=int)
+@pass_context
+def quarantine_let_through(context: Context, message_id: int) -> None:
+    """Vouch for a message quarantined because its sender was not authenticated, after a
+    look: it is processed again with its sender taken as it is."""
+    app = context.app()
+    with failures():
+        let_through(app.uow, message_id, now=app.clock.now(), by=context.actor)
+    context.acted(f"message {message_id} let through from quarantine")
+    click.echo(f"message {message_id} will be processed with its sender taken as it is")
+
+
+COMMANDS = (messages, outbox, addresses, quarantine)

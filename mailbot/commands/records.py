@@ -1,11 +1,9 @@
-"""Looking after the records: partners, price lists, orders and quarantined mail."""
+"""Looking after the records: partners and price lists."""
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from tqdm import tqdm
@@ -15,7 +13,6 @@ from mailbot.commands.common import (
     Context,
     check_currency,
     emit,
-    emit_one,
     fail,
     failures,
     json_option,
@@ -24,15 +21,11 @@ from mailbot.commands.common import (
     terms_options,
     usage_errors,
 )
-from mailbot.commands.dates import contract_end_option, parse_contract_end, parse_moment
-from mailbot.commands.mail_records import message_rows, show_message
+from mailbot.commands.dates import contract_end_option, parse_contract_end
 from mailbot.commands.money import account_record, show_partner
 from mailbot.commands.pricelists import echo_report
 from mailbot.config import PRICE_FIELDS
-from mailbot.domain.mail import InboundStatus
-from mailbot.domain.orders import OrderStatus
 from mailbot.domain.pricing import normalise_sku
-from mailbot.services.inbox.quarantine import let_through, retry_quarantined
 from mailbot.services.partners.contracts import deactivate
 from mailbot.services.partners.registry import (
     LANGUAGES,
@@ -46,7 +39,6 @@ from mailbot.services.partners.terms import check_timezone, parse_credit_limit
 from mailbot.services.pricelists.importing import SupplierFormat, import_price_list
 from mailbot.services.pricelists.versions import tell_managers_of_hold
 from mailbot.storage.models import Partner
-from mailbot.storage.unit_of_work import UnitOfWork
 
 
 @click.group()
@@ -259,144 +251,3 @@ def pricelist_show(context: Context, sku: str, as_json: bool) -> None:
     if not rows:
         fail(f"no active offer for {sku}")
     emit(rows, as_json, ["sku", "name", "brand", "supplier", "price", "currency", "stock"])
-
-
-@click.group()
-def orders() -> None:
-    """Orders and their lines."""
-
-
-ORDER_STATUSES = tuple(status.value for status in OrderStatus)
-
-
-@orders.command("list")
-@click.option("--client", help="Only this client's orders (any of its addresses).")
-@click.option("--supplier", help="Only orders with a line from this supplier (any address).")
-@click.option("--status", type=click.Choice(ORDER_STATUSES), help="Only orders in this status.")
-@click.option("--since", metavar="DATE", help="Only orders received on DATE or later (or TIME).")
-@click.option("--until", metavar="DATE", help="Only orders received on DATE or before (or TIME).")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
-@json_option
-@pass_context
-def orders_list(context: Context, client: str | None, supplier: str | None,
-                status: str | None, since: str | None, until: str | None, limit: int,
-                as_json: bool) -> None:  # fmt: skip
-    """List the newest orders; the filters given all apply. DATE is a day in the scheduler's
-    time zone (--until takes the whole day), or an ISO 8601 time."""
-    app = context.app()
-    zone = app.config.scheduler.timezone
-    start = None if since is None else parse_moment(since, zone, "--since")
-    end = None if until is None else _end_of(until, zone)
-    with failures(), app.uow() as uow:
-        client_id = None if client is None else _partner_id(uow, client)
-        supplier_id = None if supplier is None else _partner_id(uow, supplier)
-        found = uow.orders.find(client_id=client_id, supplier_id=supplier_id, status=status,
-                                since=start, until=end, limit=limit)  # fmt: skip
-        rows = [views.order_row(order) for order in found]
-    emit(rows, as_json, ["number", "client", "status", "currency", "total", "created_at"])
-
-
-def _partner_id(uow: UnitOfWork, address: str) -> int:
-    partner = uow.partners.by_address(normalise_address(address))
-    if partner is None:
-        fail(f"no partner has the address {address}")
-    return partner.id
-
-
-def _end_of(text: str, zone: str) -> datetime:
-    """Where --until stops: after the whole day for a date, just after the moment for a time."""
-    moment = parse_moment(text, zone, "--until")
-    if len(text.strip()) == 10:  # a date: the next day's midnight, local
-        day = moment.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
-        return datetime.combine(day, time(0), ZoneInfo(zone)).astimezone(UTC)
-    return moment + timedelta(microseconds=1)
-
-
-@orders.command("show")
-@click.argument("number")
-@json_option
-@pass_context
-def orders_show(context: Context, number: str, as_json: bool) -> None:
-    """Show an order whole: its amounts (lines, discount, total), priced and rejected lines,
-    voucher codes, deadlines, transitions (who, when, from which message), each supplier's
-    part, and the mail received and sent about it."""
-    with context.app().uow() as uow:
-        order = uow.orders.by_number(number.upper())
-        if order is None:
-            fail(f"no order {number}")
-        detail = views.order_matrix(uow, order)
-    emit_one(detail, as_json)
-    if as_json:
-        return
-    for title, key, columns in ORDER_TABLES:
-        rows: list[dict[str, object]] = detail[key]  # type: ignore[assignment]
-        if rows or key in ("lines", "transitions"):
-            click.echo(f"\n{title}:")
-            emit(rows, False, columns)
-
-
-# The tables `orders show` prints after the order's fields: title, key, columns.
-ORDER_TABLES = (
-    ("Lines", "lines",
-     ["sku", "name", "quantity", "confirmed_quantity", "unit_price", "line_total"]),
-    ("Rejected lines", "rejected", ["source", "row", "sku", "text", "reason", "detail"]),
-    ("Voucher codes", "vouchers", ["code", "campaign", "status", "discount", "release_reason"]),
-    ("Deadlines", "deadlines",
-     ["deadline", "party", "due_at", "status", "next_stage", "next_stage_at"]),
-    ("History", "transitions", ["at", "status", "by", "role", "message", "note"]),
-    ("Suppliers", "suppliers",
-     ["supplier", "status", "sent_at", "confirmed_at", "ship_date", "ship_method"]),
-    ("Mail received", "messages", ["id", "received_at", "sender", "subject", "status"]),
-    ("Mail sent", "outbox", ["id", "created_at", "kind", "recipient", "status", "subject"]),
-)  # fmt: skip
-
-
-@click.group()
-def quarantine() -> None:
-    """Messages that processing gave up on."""
-
-
-@quarantine.command("list")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-@json_option
-@pass_context
-def quarantine_list(context: Context, limit: int, as_json: bool) -> None:
-    """List the newest quarantined messages with who sent them and why they are there."""
-    with context.app().uow() as uow:
-        rows = message_rows(uow, InboundStatus.QUARANTINED, limit)
-    emit(rows, as_json, ["id", "received_at", "attempts", "sender", "subject", "last_error"])
-
-
-@quarantine.command("show")
-@click.argument("message_id", type=int)
-@click.option("--raw", is_flag=True, help="Print the message's raw bytes instead.")
-@json_option
-@pass_context
-def quarantine_show(context: Context, message_id: int, raw: bool, as_json: bool) -> None:
-    """Show a stored message: its status, attempts and last error."""
-    show_message(context, message_id, raw=raw, as_json=as_json)
-
-
-@quarantine.command("retry")
-@click.argument("message_id", type=int)
-@pass_context
-def quarantine_retry(context: Context, message_id: int) -> None:
-    """Put a quarantined message back in line for processing (after a fix)."""
-    app = context.app()
-    with failures():
-        retry_quarantined(app.uow, message_id, now=app.clock.now(), by=context.actor)
-    context.acted(f"message {message_id} retried from quarantine")
-    click.echo(f"message {message_id} will be processed again")
-
-
-@quarantine.command("let-through")
-@click.argument("message_id", type=int)
-@pass_context
-def quarantine_let_through(context: Context, message_id: int) -> None:
-    """Vouch for a message quarantined because its sender was not authenticated, after a
-    look: it is processed again with its sender taken as it is."""
-    app = context.app()
-    with failures():
-        let_through(app.uow, message_id, now=app.clock.now(), by=context.actor)
-    context.acted(f"message {message_id} let through from quarantine")
-    click.echo(f"message {message_id} will be processed with its sender taken as it is")
