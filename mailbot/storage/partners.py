@@ -34,6 +34,20 @@ class Partners:
         found = self.session.scalars(_PARTNER_BY_ADDRESS, {"address": address.lower()})
         return found.one_or_none()
 
+    def by_addresses(self, addresses: Iterable[str]) -> dict[str, Partner | None]:
+        """`by_address` of each address in one statement, by the address in lower case."""
+        wanted = {address.lower() for address in addresses}
+        found: dict[str, Partner | None] = dict.fromkeys(wanted)
+        if wanted:
+            query = (
+                select(Partner, PartnerAddress.address)
+                .join(PartnerAddress)
+                .where(PartnerAddress.address.in_(sorted(wanted)))
+            )
+            for partner, address in self.session.execute(query):
+                found[address] = partner
+        return found
+
     def get(self, partner_id: int) -> Partner | None:
         return self.session.get(Partner, partner_id)
 

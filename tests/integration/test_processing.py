@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
@@ -180,6 +181,45 @@ def test_a_failing_message_in_a_batch_spoils_none_of_its_neighbours(
     assert [reply.kind for reply in outbox(app)] == ["quote", "quote"]
     with app.uow() as uow:
         assert uow.orders.count() == 2
+
+
+def test_a_batch_reads_who_sent_its_messages_in_one_statement(app: App) -> None:
+    """The processor looks up the senders of a batch's messages together, one statement for
+    all, and each message is answered as if its sender had been looked up alone: a client,
+    another client, an unknown sender, a client writing its address in capitals."""
+    seed_demo(app)
+    senders = [FLEET, VECTOR, "stranger@nowhere.example", "BUYING@FLEETPARTS.EXAMPLE"]
+    stored = [app.store(mail(sender=s, body="BPW-0310 x 1"), "smtp") for s in senders]
+    sent: list[str] = []
+
+    def note(*args: object) -> None:
+        sent.append(" ".join(str(args[2]).split()))
+
+    event.listen(app.engine, "before_cursor_execute", note)
+    try:
+        assert app.processor.run_once() == len(senders)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", note)
+    partner_reads = [s for s in sent if "FROM partners JOIN partner_addresses" in s]
+    assert len(partner_reads) == 1
+    with app.uow() as uow:
+        fleet = uow.partners.by_address("buying@fleetparts.example")
+        vector = uow.partners.by_address("zakaz@vector-trans.example")
+        assert fleet is not None
+        assert vector is not None
+        kept = [uow.inbox.get(message.id) for message in stored]
+        seen = [(m.status, m.partner_id) for m in kept if m is not None]
+    assert seen == [
+        ("processed", fleet.id),
+        ("processed", vector.id),
+        ("ignored", None),
+        ("processed", fleet.id),
+    ]
+    assert sorted(reply.recipient for reply in outbox(app)) == [
+        "buying@fleetparts.example",
+        "buying@fleetparts.example",
+        "zakaz@vector-trans.example",
+    ]
 
 
 class Crash(BaseException):

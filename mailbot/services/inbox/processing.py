@@ -5,7 +5,8 @@ that dies mid-batch leaves its messages claimable again once the lease runs out,
 claimed and tried alone; a message that kills workers still reaches quarantine after
 `max_attempts`, and its neighbours are answered.
 A batch is processed in one transaction, a savepoint per message, so a failing message is
-recorded alone and its neighbours' work is kept. Mail that must not be answered, unknown
+recorded alone and its neighbours' work is kept; its messages are parsed first and their
+senders looked up in one statement (`ReadAhead`). Mail that must not be answered, unknown
 senders, failed sender authentication and cut-off partners are settled here; what a
 partner's message is and who answers it is the route table's (`inbox/routing.py`).
 """
@@ -35,7 +36,7 @@ from mailbot.services.partners.contracts import take_notice
 from mailbot.services.pricelists.catalogue import CatalogueCache
 from mailbot.services.pricelists.importing import PriceListSettings
 from mailbot.services.work import Desk
-from mailbot.storage.models import InboundMessage
+from mailbot.storage.models import InboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("mailbot.processor")
@@ -66,6 +67,15 @@ class Seen:
             for kind, to, status in self.written
         ]
         return ", wrote " + ", ".join(mails)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAhead:
+    """What a batch reads before its messages are handled: the messages parsed, by id, and
+    their senders' partners (None: no partner has the address), by address in lower case."""
+
+    parsed: Mapping[int, ParsedMessage]
+    partners: Mapping[str, Partner | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,23 +167,43 @@ class Processor:
         outcomes: list[Outcome] = []
         with self._uow() as uow:
             records = uow.inbox.load(inbound_ids)
+            ahead = self._read_ahead(uow, records)
             waiting = list(inbound_ids)
             while waiting:
                 try:
-                    done = self._part(uow, records, waiting, careful=False)
+                    done = self._part(uow, records, ahead, waiting, careful=False)
                 except Exception:
                     uow.rollback()
-                    done = self._part(uow, records, waiting, careful=True)
+                    done = self._part(uow, records, ahead, waiting, careful=True)
                 uow.commit()
                 _log_all(done)
                 outcomes += [outcome for *_, outcome in done]
                 del waiting[: len(done)]
         return outcomes
 
+    def _read_ahead(
+        self, uow: UnitOfWork, records: Mapping[int, tuple[InboundMessage, bytes | None]]
+    ) -> ReadAhead:
+        """Parse the batch's messages that came with their bytes and will be handled, and
+        look up their senders' partners in one statement (instead of one per message). A
+        message that fails to parse is left out: its attempt parses it again, and fails
+        alone."""
+        parsed: dict[int, ParsedMessage] = {}
+        for inbound, raw in records.values():
+            if raw is None or inbound.attempts > self._policy.max_attempts:
+                continue
+            try:
+                parsed[inbound.id] = parse_message(raw, self._policy.own_addresses)
+            except Exception:  # the attempt meets it again, in its savepoint
+                continue
+        senders = {message.from_address for message in parsed.values() if message.from_address}
+        return ReadAhead(parsed, uow.partners.by_addresses(senders))
+
     def _part(
         self,
         uow: UnitOfWork,
         records: Mapping[int, tuple[InboundMessage, bytes | None]],
+        ahead: ReadAhead,
         inbound_ids: Sequence[int],
         *,
         careful: bool,
@@ -187,7 +217,7 @@ class Processor:
                 break
             seen = Seen()
             inbound, raw = records.get(inbound_id, (None, None))
-            attempt = partial(self._attempt, uow, inbound, raw, inbound_id, seen)
+            attempt = partial(self._attempt, uow, inbound, raw, ahead, inbound_id, seen)
             outcome = self._guarded(uow, inbound_id, seen, attempt) if careful else attempt()
             done.append((inbound_id, seen, outcome))
         return done
@@ -210,11 +240,13 @@ class Processor:
         uow: UnitOfWork,
         inbound: InboundMessage | None,
         raw: bytes | None,
+        ahead: ReadAhead,
         inbound_id: int,
         seen: Seen,
     ) -> Outcome:
         """Handle one claimed message (`inbound`, loaded with its batch, and its bytes when
-        they came with it) and record its outcome; raises when it fails."""
+        they came with it, parsed when they did) and record its outcome; raises when it
+        fails."""
         assert inbound is not None, f"claimed message {inbound_id} vanished"
         written_before = len(uow.outbox.added)
         seen.message_id, seen.source = inbound.message_id, inbound.source
@@ -226,9 +258,11 @@ class Processor:
         else:
             if raw is None:  # a large message: read on its own
                 raw = uow.inbox.raw(inbound.id)
-            message = parse_message(raw, self._policy.own_addresses)
+            message = ahead.parsed.get(inbound.id)
+            if message is None:
+                message = parse_message(raw, self._policy.own_addresses)
             seen.sender = message.from_address
-            outcome = self._handle(uow, inbound, raw, message)
+            outcome = self._handle(uow, inbound, raw, message, ahead.partners)
         written = [
             mail
             for mail in uow.outbox.added[written_before:]
@@ -282,7 +316,12 @@ class Processor:
         return outcome
 
     def _handle(
-        self, uow: UnitOfWork, inbound: InboundMessage, raw: bytes, message: ParsedMessage
+        self,
+        uow: UnitOfWork,
+        inbound: InboundMessage,
+        raw: bytes,
+        message: ParsedMessage,
+        partners: Mapping[str, Partner | None],
     ) -> Outcome:
         now = self._clock.now()
         reason = reason_not_to_answer(
@@ -305,7 +344,8 @@ class Processor:
             return Outcome(
                 InboundStatus.IGNORED, "; ".join(filter(None, (f"not answered: {reason}", bounce)))
             )
-        partner = uow.partners.by_address(message.from_address)
+        address = message.from_address.lower()
+        partner = partners[address] if address in partners else uow.partners.by_address(address)
         if partner is None:
             return Outcome(
                 InboundStatus.IGNORED, f"not answered: unknown sender {message.from_address}"
