@@ -3,7 +3,6 @@ SKU, and the SKUs on offer for the order reader's catalogue."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -80,15 +79,17 @@ _ACTIVE_VERSION = (
 )
 
 
-# What `PriceLists.active_version` keeps for the transaction: every repository that changes
-# which lists are active forgets it (`forget_active_lists`).
+# What `PriceLists.active_version` and `offers` keep for the transaction: every repository
+# that changes which lists are active forgets them (`forget_active_lists`).
 _ACTIVE_LISTS = "mailbot.active_lists"
+_OFFERS = "mailbot.offers"
 
 
 def forget_active_lists(session: Session) -> None:
-    """Make the next `active_version` of this session read the lists again: called by every
-    write that may change which lists are active, or which suppliers are."""
+    """Make the next `active_version` and `offers` of this session read the lists again:
+    called by every write that may change which lists are active, or which suppliers are."""
     forget(session, _ACTIVE_LISTS)
+    forget(session, _OFFERS)
 
 
 class PriceLists:
@@ -124,14 +125,18 @@ class PriceLists:
             table = PriceItem.metadata.tables[PriceItem.__tablename__]
             self.session.execute(insert(table), list(items))
 
-    def offers(self, sku_keys: Iterable[str]) -> dict[str, list[Offer]]:
-        """The active offers for each normalised SKU, across suppliers."""
-        keys = sorted(set(sku_keys))
-        found: dict[str, list[Offer]] = defaultdict(list)
-        if keys:
-            for row in self.session.execute(_OFFERS_OF, {"keys": keys}):
+    def offers(self, sku_keys: Iterable[str]) -> dict[str, tuple[Offer, ...]]:
+        """The active offers for each normalised SKU, across suppliers (none: empty). Read once
+        per transaction, like `active_version`: the SKUs a batch's orders share are read for
+        the first that asks, and a change to the lists in this session reads them again."""
+        known: dict[str, tuple[Offer, ...]] = read_once(self.session, _OFFERS, dict)
+        wanted = set(sku_keys)
+        if missing := sorted(wanted - known.keys()):
+            found: dict[str, list[Offer]] = {key: [] for key in missing}
+            for row in self.session.execute(_OFFERS_OF, {"keys": missing}):
                 found[row.sku_key].append(_offer(row))
-        return found
+            known.update((key, tuple(offers)) for key, offers in found.items())
+        return {key: known[key] for key in wanted}
 
     def active_version(self) -> tuple[int, ...]:
         """The ids of the active lists of active suppliers: what the catalogue is built from

@@ -18,13 +18,14 @@ T = TypeVar("T")
 
 def read_once(session: Session, key: str, read: Callable[[], T]) -> T:
     """`read()` as first answered in the session's current transaction (read now when it
-    has not been in this one, or was forgotten)."""
-    transaction = session.get_transaction()
+    has not been in this one, or was forgotten). Begins the transaction if none has, so that
+    what is kept belongs to the one it was read in."""
+    transaction = session.get_transaction() or session.begin()
     known = session.info.get(key)
-    if transaction is not None and known is not None and known[0] is transaction:
+    if known is not None and known[0] is transaction:
         return cast(T, known[1])
     value = read()
-    session.info[key] = (session.get_transaction(), value)  # the one `read` began, if none was
+    session.info[key] = (transaction, value)
     return value
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import SecurityConfig
@@ -192,6 +192,47 @@ def test_suppliers_with_old_lists_are_listed_as_stale(app: App) -> None:
     (row,) = stale(app.uow, now=later, days=14)
     assert (row["supplier"], row["age_days"], row["source"]) == (SUPPLIER, 15, "list.csv")
     assert stale(app.uow, now=later, days=20) == []
+
+
+def test_offers_are_read_once_per_transaction_and_again_after_a_change_in_it(
+    app: App,
+) -> None:
+    """A SKU's offers are read from the database once per transaction (a batch's orders
+    share SKUs), asked again only for SKUs not read yet, and read anew once the transaction
+    itself changes the lists: an order after a new list in the same batch gets its prices."""
+    partner(app, SUPPLIER, "supplier")
+    load(app, FIRST)
+    sent: list[str] = []
+
+    def note(*args: object) -> None:
+        if "FROM price_items" in str(args[2]):
+            sent.append(str(args[2]))
+
+    event.listen(app.engine, "before_cursor_execute", note)
+    try:
+        with app.uow() as uow:
+            first = uow.prices.offers(["A-1", "B-2", "ZZ-9"])
+            assert [offer.price.amount for offer in first["A-1"]] == [Decimal("10.00")]
+            assert first["ZZ-9"] == ()
+            again = uow.prices.offers(["A-1", "ZZ-9"])
+            assert again["A-1"] == first["A-1"]
+            assert len(sent) == 1
+            assert [o.price.amount for o in uow.prices.offers(["C-3"])["C-3"]] == [Decimal("30.00")]
+            assert len(sent) == 2
+            supplier = uow.partners.by_address(SUPPLIER)
+            assert supplier is not None
+            import_price_list(
+                uow, supplier, "list.csv", FIRST.replace(b"10.00", b"11.00"),
+                default_currency="EUR", now=app.clock.now(), settings=app.price_lists,
+            )  # fmt: skip
+            changed = uow.prices.offers(["A-1"])
+            assert [offer.price.amount for offer in changed["A-1"]] == [Decimal("11.00")]
+            assert uow.partners.take_active(supplier.id)
+            assert uow.prices.offers(["A-1"]) == {"A-1": ()}
+            uow.rollback()
+            assert [o.price.amount for o in uow.prices.offers(["A-1"])["A-1"]] == [Decimal("10.00")]
+    finally:
+        event.remove(app.engine, "before_cursor_execute", note)
 
 
 def test_stale_lists_are_mailed_to_each_manager_in_their_language(app: App) -> None:
