@@ -16,9 +16,11 @@ from mailbot.demo import seed_demo
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.services.inbox import processing
 from mailbot.services.inbox.quarantine import retry_quarantined
+from mailbot.storage.write_gate import writers_waiting
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
+from tests.servers import wait_for
 
 CSV_RU = "Артикул;Наименование;Кол-во\nBPW-0310;Тормозной барабан;4\nSAF-2234;Пневмобаллон;16\n"
 
@@ -262,15 +264,19 @@ def test_a_long_batch_lets_a_waiting_store_in_between_two_messages(
 ) -> None:
     """On SQLite a batch holds the write lock; a message arriving over SMTP (the 250 waits
     for its store) gets in after the message in hand, not after the batch, however long the
-    batch may stay open."""
+    batch may stay open, nor after the batch's messages are all parsed ahead."""
     seed_demo(app)
     for quantity in range(1, 41):
         app.store(mail(sender=FLEET, body=f"BPW-0310 x {quantity}"), "smtp")
     monkeypatch.setattr(processing, "BATCH_SECONDS", 3600.0)
     started = threading.Event()
+    parsed: list[bytes] = []
 
     def signalling(raw: bytes, own: frozenset[str]) -> ParsedMessage:
-        started.set()
+        parsed.append(raw)
+        if len(parsed) == 1:  # the batch's first parse: hold it until the store waits
+            started.set()
+            wait_for(lambda: writers_waiting(app.engine) > 0, what="the store to wait")
         return parse_message(raw, own)
 
     monkeypatch.setattr(processing, "parse_message", signalling)
@@ -279,9 +285,11 @@ def test_a_long_batch_lets_a_waiting_store_in_between_two_messages(
     try:
         assert started.wait(60)
         stored = app.store(mail(sender=FLEET, body="SAF-2234 x 1"), "smtp")
+        parsed_before_it = len(parsed)
         assert worker.is_alive(), "the store waited for the whole batch"
     finally:
         worker.join(120)
+    assert parsed_before_it < 40, "the store waited for the batch to be parsed ahead"
     with app.uow() as uow:
         assert uow.inbox.get(stored.id) is not None
         assert uow.orders.count() == 40

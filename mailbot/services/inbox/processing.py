@@ -187,9 +187,12 @@ class Processor:
         """Parse the batch's messages that came with their bytes and will be handled, and
         look up their senders' partners in one statement (instead of one per message). A
         message that fails to parse is left out: its attempt parses it again, and fails
-        alone."""
+        alone. So is every message after a store of this process begins to wait (on SQLite
+        the batch holds the write lock: the 250 waits no longer than for one message)."""
         parsed: dict[int, ParsedMessage] = {}
         for inbound, raw in records.values():
+            if uow.writers_waiting():
+                break
             if raw is None or inbound.attempts > self._policy.max_attempts:
                 continue
             try:
