@@ -15,10 +15,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Column, Table, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.sql.dml import Insert, ReturningInsert
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from mailbot.storage.later_writes import LATER
 from mailbot.storage.models import Base
 
 E = TypeVar("E", bound=Base)
@@ -32,8 +31,14 @@ def add_written(session: Session, entity: E, statement: ReturningInsert[Any] | N
     `statement` (default: the table's plain INSERT) is given every column but the id as a
     parameter of the column's name, and returns the id and any column it works out itself,
     which are set on the entity as returned."""
-    table, plain, _ = _inserts_of(type(entity))
-    values = _values(table, entity)
+    table, plain = _insert_of(type(entity))
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        if column.key not in entity.__dict__:
+            setattr(entity, column.key, _default(column))
+        values[column.key] = getattr(entity, column.key)
     written = session.execute(statement if statement is not None else plain, values).one()
     for key, value in written._mapping.items():
         setattr(entity, str(key), value)
@@ -49,36 +54,11 @@ def add_written(session: Session, entity: E, statement: ReturningInsert[Any] | N
     return entity
 
 
-def write_unread(session: Session, entity: Base) -> None:
-    """Insert the transient `entity` in `session`'s transaction when nothing in it reads the
-    row back, its id included: the INSERT asks for no answer (on PostgreSQL it waits to go
-    out with the next statement, storage/later_writes.py), and the entity stays outside the
-    session, so a change made to it afterwards is not written. Its columns are filled in as
-    `add_written` fills them."""
-    table, _, unread = _inserts_of(type(entity))
-    session.execute(unread, _values(table, entity))
-
-
-def _values(table: Table, entity: Base) -> dict[str, Any]:
-    """The INSERT's parameters: every column but the id, each not set on `entity` set to its
-    default first."""
-    values: dict[str, Any] = {}
-    for column in table.columns:
-        if column.primary_key:
-            continue
-        if column.key not in entity.__dict__:
-            setattr(entity, column.key, _default(column))
-        values[column.key] = getattr(entity, column.key)
-    return values
-
-
 @cache
-def _inserts_of(model: type[Base]) -> tuple[Table, ReturningInsert[Any], Insert]:
-    """The table's INSERT returning the id, and its INSERT that waits (`write_unread`)."""
+def _insert_of(model: type[Base]) -> tuple[Table, ReturningInsert[Any]]:
     table = inspect(model).local_table
     assert isinstance(table, Table)
-    unread = insert(table).inline().execution_options(**LATER)
-    return table, insert(table).returning(table.c.id), unread
+    return table, insert(table).returning(table.c.id)
 
 
 def _default(column: Column[Any]) -> object:

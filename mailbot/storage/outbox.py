@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from mailbot.domain.mail import OutboundStatus
 from mailbot.storage.leases import lease_free
 from mailbot.storage.models import OutboundMessage
-from mailbot.storage.new_rows import add_written, write_unread
+from mailbot.storage.new_rows import add_written
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +40,6 @@ class Outbox:
     def add(self, message: OutboundMessage) -> None:
         """Write the new mail at once (it then has its id), without the ORM's flush."""
         self.added.append(add_written(self.session, message))
-
-    def add_unread(self, message: OutboundMessage) -> None:
-        """Write the new mail when nothing in this transaction reads it back or changes it (a
-        reply to a received message): it gets no id here, and stays outside the session
-        (`new_rows.write_unread`)."""
-        write_unread(self.session, message)
-        self.added.append(message)
 
     def get(self, outbound_id: int) -> OutboundMessage | None:
         return self.session.get(OutboundMessage, outbound_id)

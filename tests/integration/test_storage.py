@@ -268,33 +268,6 @@ def test_a_listing_of_orders_reads_their_clients_in_a_fixed_number_of_queries(
     assert many_statements == few_statements
 
 
-def test_a_reply_written_unread_is_seen_by_the_next_statement_and_stays_outside_the_session(
-    engine: Engine,
-) -> None:
-    """A reply nothing reads back (`Outbox.add_unread`) is written without asking for its id:
-    the transaction's next statement sees it, its defaults are filled in as the ORM's would
-    be, a rollback drops it, and the session does not hold it."""
-    values = {"kind": "quote", "sender": "mailbot@x.example", "recipient": "a@c.example",
-              "subject": "Quote", "raw": b"raw", "next_attempt_at": NOW, "queued_at": NOW,
-              "created_at": NOW}  # fmt: skip
-    with UnitOfWork(engine) as uow:
-        dropped = OutboundMessage(message_id="<dropped@x>", **values)
-        uow.outbox.add_unread(dropped)
-        uow.rollback()
-        kept = OutboundMessage(message_id="<kept@x>", **values)
-        uow.outbox.add_unread(kept)
-        assert kept.id is None
-        assert kept not in uow.session
-        assert (kept.status, kept.attempts, kept.bounce_recipient) == ("pending", 0, "")
-        seen = uow.session.scalars(select(OutboundMessage.message_id)).all()
-        assert seen == ["<kept@x>"]
-        assert uow.outbox.added[-1] is kept
-        uow.commit()
-    with UnitOfWork(engine) as uow:
-        (stored,) = uow.session.scalars(select(OutboundMessage)).all()
-    assert (stored.message_id, stored.status, stored.raw) == ("<kept@x>", "pending", b"raw")
-
-
 def test_a_mail_written_without_the_orm_reads_back_and_updates_like_any_entity(
     engine: Engine,
 ) -> None:

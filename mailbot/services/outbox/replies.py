@@ -62,16 +62,13 @@ class Replies:
         timezone: str = "",
         verdict: tuple[OutboundStatus, str] = (OutboundStatus.PENDING, ""),
         fingerprint: str | None = None,
-        read_back: bool = True,
     ) -> OutboundMessage:
         """Render template `kind` for `to` and add it to the outbox in the caller's transaction.
 
         `attachments` are (file name, content type, bytes); `timezone` is the reader's own zone
         for the times shown ("": the configured one); `verdict` the status it is written with
         and why (the reply limits), and `fingerprint` what an answer saying nothing was done
-        is known by (services/outbox/reply_limits.py). Without `read_back` the caller neither
-        reads the mail's id nor changes it in this transaction: it is written without asking
-        for its id, one round trip less on PostgreSQL (`Outbox.add_unread`)."""
+        is known by (services/outbox/reply_limits.py)."""
         rendered = self.renderer.render(kind, language, context, timezone)
         mail = self._compose(rendered, to, thread, attachments, now)
         if len(mail.raw) > self.max_bytes:
@@ -115,10 +112,7 @@ class Replies:
             inbound_message_id=inbound_id,
             order_id=order_id,
         )
-        if read_back:
-            uow.outbox.add(message)
-        else:
-            uow.outbox.add_unread(message)
+        uow.outbox.add(message)
         return message
 
     def _compose(

@@ -126,18 +126,17 @@ def queue_reply(
     order_id: int | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
     timezone: str = "",
-) -> None:
+) -> OutboundMessage:
     """Write the reply to the received message `inbound` (see `Replies.queue`) and judge it
     by the limits: it is pending, held for the digest, or suppressed, with the reason in
-    `last_error`. Nothing reads the reply back in the transaction that writes it: it is
-    written without its id."""
+    `last_error`."""
     fingerprint = None
     if says_nothing_done(kind, context):
         pinned = {**context, "received_at": _PINNED} if "received_at" in context else context
         text = replies.renderer.render(kind, language, pinned, timezone).text
         fingerprint = hashlib.sha256(f"{kind}\0{text}".encode()).hexdigest()
     status, reason = _verdict(uow, to, fingerprint, inbound, limit=limit, now=now)
-    replies.queue(
+    return replies.queue(
         uow,
         kind=kind,
         language=language,
@@ -151,7 +150,6 @@ def queue_reply(
         timezone=timezone,
         verdict=(status, reason),
         fingerprint=fingerprint,
-        read_back=False,
     )
 
 
