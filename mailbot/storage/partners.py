@@ -20,9 +20,15 @@ from mailbot.storage.models import (
 )
 from mailbot.storage.offers import forget_active_lists
 
-# Who sent it: asked for every message processed, so built once.
+# Who has an address: one address (the commands, the API, the cabinet), or the senders of a
+# processor's batch at once (`by_addresses`, every batch): built once.
 _PARTNER_BY_ADDRESS = (
     select(Partner).join(PartnerAddress).where(PartnerAddress.address == bindparam("address"))
+)
+_PARTNERS_BY_ADDRESSES = (
+    select(Partner, PartnerAddress.address)
+    .join(PartnerAddress)
+    .where(PartnerAddress.address.in_(bindparam("addresses", expanding=True)))
 )
 
 
@@ -39,12 +45,8 @@ class Partners:
         wanted = {address.lower() for address in addresses}
         found: dict[str, Partner | None] = dict.fromkeys(wanted)
         if wanted:
-            query = (
-                select(Partner, PartnerAddress.address)
-                .join(PartnerAddress)
-                .where(PartnerAddress.address.in_(sorted(wanted)))
-            )
-            for partner, address in self.session.execute(query):
+            rows = self.session.execute(_PARTNERS_BY_ADDRESSES, {"addresses": sorted(wanted)})
+            for partner, address in rows:
                 found[address] = partner
         return found
 

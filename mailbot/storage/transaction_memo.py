@@ -1,5 +1,7 @@
-"""Reads kept for the rest of a transaction, where the processor asks the same small question
-for every message of its batch (which price lists are active, which prefixes campaigns use).
+"""Reads kept for the rest of a transaction, where the processor asks the same question for
+every message of its batch (which price lists are active, which prefixes campaigns use), or
+asks again about what an earlier message asked (a SKU's offers: there what is kept is a dict
+the reader fills as it goes).
 
 What is kept lives in the session's `info` under the reader's key, with the transaction it was
 read in: a later transaction reads again and sees what other transactions changed meanwhile. A
