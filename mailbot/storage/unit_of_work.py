@@ -100,6 +100,16 @@ class UnitOfWork:
         """Send what was changed so far to the database, inside the transaction."""
         self.session.flush()
 
+    def commit_each_statement(self) -> None:
+        """On PostgreSQL, let every statement of this unit of work commit on its own: one round
+        trip for a write that is a single statement, where a transaction adds BEGIN's and
+        COMMIT's (`commit()` then has nothing left to send). Call it before the first
+        statement. SQLite, and a unit of work on a connection (a rehearsal), keep their
+        transaction."""
+        bind = self.session.get_bind()
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
     def savepoint(self) -> AbstractContextManager[object]:
         """A savepoint: what the block changed is undone when it raises, the rest stays."""
         return self.session.begin_nested()

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Connection, Engine, event, select, text
 
 from mailbot.bootstrap import App
 from mailbot.read_models import order_row
@@ -188,6 +188,42 @@ def test_several_messages_stored_in_one_transaction_each_once(engine: Engine) ->
     assert results[2].id == results[0].id
     with UnitOfWork(engine) as uow:
         assert sorted(uow.session.scalars(select(InboundMessage.raw))) == sorted([new, old])
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_one_message_is_stored_without_a_transaction_and_the_next_unit_of_work_has_one(
+    engine: Engine,
+) -> None:
+    """On PostgreSQL a single message's INSERT commits by itself (no BEGIN, no COMMIT: one
+    round trip before the 250); several messages share one transaction, and the pooled
+    connection is transactional again for the next unit of work, whose rollback undoes."""
+    autocommit: list[tuple[str, bool]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(connection: Connection, _cursor: object, statement: str, *_: object) -> None:
+        driver = connection.connection.dbapi_connection
+        autocommit.append((statement.split()[0], bool(getattr(driver, "autocommit", None))))
+
+    one = store_message(
+        lambda: UnitOfWork(engine), mail(sender="a@x.example", body="one"), source="smtp", now=NOW
+    )
+    assert not one.duplicate
+    assert autocommit == [("INSERT", True)]
+    autocommit.clear()
+    store_messages(
+        lambda: UnitOfWork(engine),
+        [mail(sender="a@x.example", body="two"), mail(sender="a@x.example", body="three")],
+        source="smtp",
+        now=NOW,
+    )
+    assert autocommit == [("INSERT", False), ("INSERT", False)]
+    autocommit.clear()
+    with UnitOfWork(engine) as uow:
+        uow.session.execute(text("DELETE FROM inbound_messages"))
+        uow.rollback()
+    assert autocommit == [("DELETE", False)]
+    with UnitOfWork(engine) as uow:
+        assert len(uow.session.scalars(select(InboundMessage.id)).all()) == 3
 
 
 def test_message_id_read_from_the_header_block_only(engine: Engine) -> None:
