@@ -3,13 +3,15 @@ parts, on the same mail, in the same run.
 
     .venv/bin/python bench/ingest.py [--messages N] [--seed S] [--clients C]
         [--database sqlite,postgresql] [--workers 1,2] [--postgres-url URL]
-        [--json] [--profile FILE]
+        [--rounds R] [--json] [--profile FILE]
 
 The corpus (`corpus.py`) comes from C registered clients, spread so that no sender passes the
 reply limit. For each configuration (SQLite with one worker; PostgreSQL with each number of
 workers) a fresh database gets the demo data and the clients, then the pipeline runs: store
 every message, process the inbox and deliver the outbox (to a transport that discards) with N
-worker processes claiming concurrently, as `mailbot run` instances would. Each run is checked
+worker processes claiming concurrently, as `mailbot run` instances would; with R rounds the
+configurations run R times in turn and each figure is the median of its rounds (the
+configurations compared within each round, then the median taken). Each run is checked
 (`ingest_check.py`); a run that did not do the work reports no figures and the benchmark exits
 1. The floor is `mailparser.parse_from_bytes` over the corpus, the best of runs before and
 after every configuration; the pure parts (`ingest_pure.py`) are parse, read, render and
@@ -81,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs: list[PipelineRun] = []
         pure: Breakdown | None = None
         timed_on: PureWork | None = None
-        for number, (database, workers) in enumerate(configurations):
+        for number, (database, workers) in enumerate(configurations * options.rounds):
             work = folder / f"run{number}"
             with scratch_database(database, work, options.postgres_url) as url:
                 environ = environment(url, work)
@@ -117,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         reply_limit=limit,
         floor=Timing(min(t.wall for t in floors), min(t.cpu for t in floors)),
         pure=pure,
-        runs=tuple(runs),
+        rounds=tuple(
+            tuple(runs[start : start + len(configurations)])
+            for start in range(0, len(runs), len(configurations))
+        ),
         traced_messages=len(traced),
         peak_bytes=peak,
         # Linux gives ru_maxrss in KiB.
@@ -163,6 +168,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="a PostgreSQL database to create the scratch database from "
         "(default $MAILBOT_TEST_POSTGRES or postgresql+psycopg://postgres@127.0.0.1:5432/test)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the configurations this many times, one after the other in turn, and report "
+        "the median of each figure (default 1)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="also write a cProfile of a pipeline run"
@@ -170,6 +182,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     options = parser.parse_args(argv)
     if options.messages < 1:
         parser.error("--messages must be at least 1")
+    if options.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if options.clients < 3:
         parser.error("--clients must be at least 3 (one per language)")
     if "postgresql" not in options.database and options.workers != (1,):

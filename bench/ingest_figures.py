@@ -1,4 +1,8 @@
-"""What one run of the ingest benchmark measured, as a table for people or as JSON."""
+"""What one run of the ingest benchmark measured, as a table for people or as JSON.
+
+With several rounds (the configurations run in turn, again and again) a configuration's figures
+are those of its median run, and a comparison of two configurations is the median of the
+comparisons taken within each round: two configurations of one round met the same load."""
 
 from __future__ import annotations
 
@@ -36,7 +40,8 @@ _PARTS = {
 
 @dataclass(frozen=True)
 class Figures:
-    """Everything one run measured."""
+    """Everything one run measured: `rounds`, each with one pipeline run per configuration in
+    the same order."""
 
     seed: int
     sizes: tuple[int, ...]
@@ -46,7 +51,7 @@ class Figures:
     reply_limit: int
     floor: Timing
     pure: Breakdown
-    runs: tuple[PipelineRun, ...]
+    rounds: tuple[tuple[PipelineRun, ...], ...]
     traced_messages: int
     peak_bytes: int
     max_rss_bytes: int
@@ -55,6 +60,16 @@ class Figures:
     @property
     def count(self) -> int:
         return len(self.sizes)
+
+    @property
+    def runs(self) -> tuple[PipelineRun, ...]:
+        """Each configuration's median run by time (the faster of the middle two of an even
+        number of rounds)."""
+        by_configuration = zip(*self.rounds, strict=True)
+        return tuple(
+            sorted(runs, key=lambda run: run.seconds)[(len(runs) - 1) // 2]
+            for runs in by_configuration
+        )
 
     def rate(self, run: PipelineRun) -> float:
         return self.count / run.seconds
@@ -80,15 +95,13 @@ class Figures:
 
     def comparisons(self) -> dict[str, float]:
         """Rates of configurations against each other: PostgreSQL with one worker against
-        SQLite, and N PostgreSQL workers against one."""
-        found: dict[str, float] = {}
-        sqlite, single = self._find("sqlite", 1), self._find("postgresql", 1)
-        if sqlite and single:
-            found["postgresql_1_over_sqlite"] = sqlite.seconds / single.seconds
-        for run in self.runs:
-            if single and run.database == "postgresql" and run.workers > 1:
-                found[f"postgresql_{run.workers}_over_1"] = single.seconds / run.seconds
-        return found
+        SQLite, and N PostgreSQL workers against one; the median of the rounds' own."""
+        each = self.comparisons_by_round()
+        return {name: statistics.median(found[name] for found in each) for name in each[0]}
+
+    def comparisons_by_round(self) -> list[dict[str, float]]:
+        """`comparisons` within each round."""
+        return [_compared(runs) for runs in self.rounds]
 
     def goals(self) -> list[tuple[str, float, bool]]:
         """(goal, value, met) for each goal of issue 14 this run can judge."""
@@ -140,6 +153,13 @@ class Figures:
             },
             "configurations": [self._run_json(run) for run in self.runs],
             "comparisons": self.comparisons(),
+            "rounds": [
+                {
+                    "messages_per_second": {_label(run): self.rate(run) for run in runs},
+                    "comparisons": compared,
+                }
+                for runs, compared in zip(self.rounds, self.comparisons_by_round(), strict=True)
+            ],
             "goals": [{"goal": g, "value": v, "met": met} for g, v, met in self.goals()],
             "memory": {
                 "tracemalloc_peak_bytes": self.peak_bytes,
@@ -191,7 +211,7 @@ class Figures:
             f"{'pure parts (each the best of its runs)':40}"
             f"{pure:9.3f}{count / pure:9.1f}{1000 * pure / count:9.2f}",
             "",
-            f"{'pipeline':24}{'seconds':>8}{'msg/s':>8}{'/bare':>7}{'cpu':>7}{'/pure':>7}"
+            f"{self._pipeline_heading():24}{'seconds':>8}{'msg/s':>8}{'/bare':>7}{'cpu':>7}{'/pure':>7}"
             f"{'SQL/msg':>9}{'commits':>9}",
         ]
         for run in self.runs:
@@ -212,6 +232,20 @@ class Figures:
                     for p in run.phases.values()
                 )
             )
+        if len(self.rounds) > 1:
+            names = [name.replace("_", " ") for name in self.comparisons_by_round()[0]]
+            heading = [_label(run) for run in self.rounds[0]] + names
+            rows += [
+                "",
+                "rounds: msg/s of each configuration, then the comparisons within the round",
+            ]
+            rows.append(f"{'':8}" + "".join(f"{label:>26}" for label in heading))
+            for number, (runs, compared) in enumerate(
+                zip(self.rounds, self.comparisons_by_round(), strict=True), 1
+            ):
+                figures = [f"{self.rate(run):.1f}" for run in runs]
+                figures += [f"{value:.2f}" for value in compared.values()]
+                rows.append(f"{number:>8}" + "".join(f"{figure:>26}" for figure in figures))
         compared = self.comparisons()
         if compared:
             rows += ["", "configurations against each other (rates):"]
@@ -241,6 +275,24 @@ class Figures:
             "checks: all passed",
         ]
         return "\n".join(rows)
+
+    def _pipeline_heading(self) -> str:
+        count = len(self.rounds)
+        return f"pipeline, median of {count}" if count > 1 else "pipeline"
+
+
+def _compared(runs: tuple[PipelineRun, ...]) -> dict[str, float]:
+    """PostgreSQL with one worker against SQLite, and N PostgreSQL workers against one, among
+    `runs` (one round)."""
+    found: dict[str, float] = {}
+    find = {(run.database, run.workers): run for run in runs}
+    sqlite, single = find.get(("sqlite", 1)), find.get(("postgresql", 1))
+    if sqlite and single:
+        found["postgresql_1_over_sqlite"] = sqlite.seconds / single.seconds
+    for run in runs:
+        if single and run.database == "postgresql" and run.workers > 1:
+            found[f"postgresql_{run.workers}_over_1"] = single.seconds / run.seconds
+    return found
 
 
 def _label(run: PipelineRun) -> str:
