@@ -2,7 +2,11 @@
 message's candidates with what judging them for one client needs, in one round trip. Its
 PostgreSQL form is compiled once for psycopg, and the campaigns' terms it reads are parsed once
 per campaign and version of its terms, not once per look-up: this is the hot path of every
-order mail that names a code."""
+order mail that names a code.
+
+The processor screens the words of a whole batch of messages first (`screen`: which of them are
+stored codes, one statement); a message whose codes were all screened and none found is then
+answered without its look-up, as most order mails name no code."""
 
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 from mailbot.storage.driver_sql import DriverStatement, run
+from mailbot.storage.voucher_models import VoucherCode
 from mailbot.storage.voucher_statements import PlainStatements, codes_for_statement
 
 # The look-up's statements as psycopg runs them (see `driver_sql`), with and without history.
@@ -27,6 +34,26 @@ _CODES_FOR = {
     )
     for with_history in (False, True)
 }
+
+
+# Which stored codes are among a batch's screened words, the SQLite and PostgreSQL way.
+_STORED_AMONG = {
+    False: select(VoucherCode.code).where(VoucherCode.code.in_(bindparam("codes", expanding=True))),
+    True: select(VoucherCode.code).where(
+        VoucherCode.code == any_(bindparam("codes", type_=ARRAY(String)))
+    ),
+}
+SCREENED = "mailbot.voucher_codes_screened"  # what `screen` keeps in the session's info
+
+
+@dataclass(frozen=True, slots=True)
+class _Screened:
+    asked: frozenset[str]
+    stored: frozenset[str]
+
+    def none_stored_among(self, codes: set[str]) -> bool:
+        """Whether every one of `codes` was asked and none of them is stored."""
+        return codes <= self.asked and self.stored.isdisjoint(codes)
 
 
 # The terms documents the look-up read lately, by campaign and text: one parse per campaign
@@ -80,6 +107,19 @@ class LookedUp(NamedTuple):
 class VoucherLookUp(PlainStatements):
     """The look-up's part of `Vouchers`."""
 
+    def screen(self, codes: Iterable[str]) -> None:
+        """Read which of `codes` are stored, in one statement, and keep the answer for the rest
+        of the session (the processor's batch, whose parts commit as they go): `codes_for`
+        asking only codes screened here, none of them stored, then answers without its
+        statement. Screening a batch's words is sound for its messages: a code a message
+        names was stored before the message was, so before the batch claimed it, unless this
+        session stores it, and storing codes forgets the screen (`Vouchers.add_codes`)."""
+        asked = frozenset(codes)
+        found = self.session.scalars(
+            _STORED_AMONG[self._on_postgresql], {"codes": sorted(asked)}
+        ) if asked else ()  # fmt: skip
+        self.session.info[SCREENED] = _Screened(asked, frozenset(found))
+
     def codes_for(
         self, codes: Iterable[str], client_id: int, *, history_in: str | None = None
     ) -> LookedUp:
@@ -87,7 +127,11 @@ class VoucherLookUp(PlainStatements):
         redemptions the client holds in each campaign, and how many each serial code has; with
         `history_in` (a currency) also the net totals of the client's earlier orders in it, in
         the same statement. Read without a lock."""
-        params = {"codes": sorted(set(codes)), "client_id": client_id, "currency": history_in}
+        wanted = set(codes)
+        screened = self.session.info.get(SCREENED)
+        if isinstance(screened, _Screened) and screened.none_stored_among(wanted):
+            return LookedUp({}, None)
+        params = {"codes": sorted(wanted), "client_id": client_id, "currency": history_in}
         connection = self._flushed()
         rows: Iterable[Sequence[Any]]
         if self._on_postgresql:  # the DB-API cursor: a third of SQLAlchemy's client time

@@ -22,7 +22,7 @@ from mailbot.storage.models import (
     VoucherRedemption,
 )
 from mailbot.storage.transaction_memo import forget, read_once
-from mailbot.storage.voucher_lookup import VoucherLookUp
+from mailbot.storage.voucher_lookup import SCREENED, VoucherLookUp
 from mailbot.storage.voucher_reservations import VoucherReservations
 
 _PREFIXES = "mailbot.voucher_prefixes"  # what `known_prefixes` keeps for the transaction
@@ -80,6 +80,8 @@ class Vouchers(VoucherLookUp, VoucherReservations):
         """Insert codes (dicts with the same keys) in one executemany."""
         if rows:
             self.session.execute(insert(VoucherCode), list(rows))
+            # A screen of a batch's words (`screen`) no longer knows every stored code.
+            self.session.info.pop(SCREENED, None)
 
     def code(self, code_id: int) -> VoucherCode:
         return self.session.get_one(VoucherCode, code_id)

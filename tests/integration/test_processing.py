@@ -224,6 +224,35 @@ def test_a_batch_reads_who_sent_its_messages_in_one_statement(app: App) -> None:
     ]
 
 
+def test_a_batch_screens_its_words_for_codes_and_looks_up_only_where_one_is_named(
+    app: App,
+) -> None:
+    """The processor screens the words of a batch's messages for voucher codes in one
+    statement; only the message that names a stored code gets the look-up of its own, and its
+    code is judged as before."""
+    seed_demo(app)
+    bodies = [(FLEET, "BPW-0310 x 1"), (VECTOR, "SAF-2234 x 2"), (FLEET, "BPW-0310 x 40\nSPRING10")]
+    for sender, body in bodies:
+        app.store(mail(sender=sender, body=body), "smtp")
+    sent: list[str] = []
+
+    def note(*args: object) -> None:
+        sent.append(" ".join(str(args[2]).split()))
+
+    event.listen(app.engine, "before_cursor_execute", note)
+    try:
+        assert app.processor.run_once() == len(bodies)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", note)
+    screens = [s for s in sent if s.startswith("SELECT voucher_codes.code FROM voucher_codes")]
+    look_ups = [s for s in sent if "voucher_codes.display" in s]
+    assert (len(screens), len(look_ups)) == (1, 1)
+    replies = {reply.recipient: reply.raw.decode() for reply in outbox(app)}
+    assert "SPRING10" not in replies["zakaz@vector-trans.example"]
+    quotes = [r.raw.decode() for r in outbox(app) if r.recipient == "buying@fleetparts.example"]
+    assert sorted("SPRING10" in quote for quote in quotes) == [False, True]
+
+
 class Crash(BaseException):
     """The worker dies here (kill -9): nothing after it runs, nothing is committed."""
 

@@ -283,6 +283,46 @@ def test_a_reservation_records_its_event_with_the_same_payload_on_both_databases
     assert all(str(uuid.UUID(e.message_id)) == e.message_id for e in events)
 
 
+def test_a_screen_answers_look_ups_of_words_it_found_to_be_no_code(engine: Engine) -> None:
+    """After a batch's words are screened (one statement), a look-up asking only words screened
+    and found to be no code sends nothing; one asking a stored code, or a word not screened,
+    runs as before. The screen outlives a commit (the batch's parts), is forgotten when the
+    session stores codes, which may be among its words, and is not another session's."""
+    promotional(engine)
+    with UnitOfWork(engine) as uow:
+        campaign = uow.vouchers.campaign("Winter")
+        assert campaign is not None
+    client = add_clients(engine, 1)[0]
+    sent: list[str] = []
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda *args: None if args[2].startswith("BEGIN") else sent.append(args[2]),
+    )
+    with UnitOfWork(engine) as uow:
+        uow.vouchers.screen(["HELLO", "ORDER", "WINTER25"])
+        assert len(sent) == 1
+        nothing = uow.vouchers.codes_for(["HELLO", "ORDER"], client, history_in="EUR")
+        assert (nothing.codes, nothing.past_totals, len(sent)) == ({}, None, 1)
+        found = uow.vouchers.codes_for(["HELLO", "WINTER25"], client, history_in="EUR")
+        assert (list(found.codes), found.past_totals, len(sent)) == (["WINTER25"], (), 2)
+        assert uow.vouchers.codes_for(["ORDER", "THANKS"], client).codes == {}
+        assert len(sent) == 3  # THANKS was not screened
+        uow.commit()
+        assert uow.vouchers.codes_for(["ORDER"], client).codes == {}
+        assert len(sent) == 3
+        uow.vouchers.add_codes([{"campaign_id": campaign.id, "code": "HELLO", "display": "HELLO",
+                                 "client_id": None, "created_at": NOW}])  # fmt: skip
+        assert list(uow.vouchers.codes_for(["HELLO", "ORDER"], client).codes) == ["HELLO"]
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        uow.vouchers.screen(["ORDER"])
+    with UnitOfWork(engine) as uow:
+        asked = len(sent)
+        assert uow.vouchers.codes_for(["ORDER"], client).codes == {}
+        assert len(sent) == asked + 1
+
+
 def test_the_look_up_reads_the_prefixes_once_per_transaction(engine: Engine) -> None:
     """A transaction (the processor's batch) reads the campaigns' prefixes once, and again
     after it adds a campaign; the next transaction reads them anew."""

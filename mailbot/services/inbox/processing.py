@@ -5,8 +5,9 @@ that dies mid-batch leaves its messages claimable again once the lease runs out,
 claimed and tried alone; a message that kills workers still reaches quarantine after
 `max_attempts`, and its neighbours are answered.
 A batch is processed in one transaction, a savepoint per message, so a failing message is
-recorded alone and its neighbours' work is kept; its messages are parsed first and their
-senders looked up in one statement (`ReadAhead`). Mail that must not be answered, unknown
+recorded alone and its neighbours' work is kept; its messages are parsed first, their
+senders looked up in one statement and their words screened for voucher codes in another
+(`ReadAhead`). Mail that must not be answered, unknown
 senders, failed sender authentication and cut-off partners are settled here; what a
 partner's message is and who answers it is the route table's (`inbox/routing.py`).
 """
@@ -35,6 +36,7 @@ from mailbot.services.outbox.reply_limits import ReplyLimit, content_hash, send_
 from mailbot.services.partners.contracts import take_notice
 from mailbot.services.pricelists.catalogue import CatalogueCache
 from mailbot.services.pricelists.importing import PriceListSettings
+from mailbot.services.vouchers.order_codes import code_candidates
 from mailbot.services.work import Desk
 from mailbot.storage.models import InboundMessage, Partner
 from mailbot.storage.unit_of_work import UnitOfWork
@@ -184,11 +186,13 @@ class Processor:
     def _read_ahead(
         self, uow: UnitOfWork, records: Mapping[int, tuple[InboundMessage, bytes | None]]
     ) -> ReadAhead:
-        """Parse the batch's messages that came with their bytes and will be handled, and
-        look up their senders' partners in one statement (instead of one per message). A
-        message that fails to parse is left out: its attempt parses it again, and fails
-        alone. So is every message after a store of this process begins to wait (on SQLite
-        the batch holds the write lock: the 250 waits no longer than for one message)."""
+        """Parse the batch's messages that came with their bytes and will be handled, look up
+        their senders' partners in one statement (instead of one per message), and screen the
+        codes their words may stand for in another: a message naming no stored code then needs
+        no voucher look-up of its own. A message that fails to parse is left out: its attempt
+        parses it again, and fails alone. So is every message after a store of this process
+        begins to wait (on SQLite the batch holds the write lock: the 250 waits no longer than
+        for one message)."""
         parsed: dict[int, ParsedMessage] = {}
         for inbound, raw in records.values():
             if uow.writers_waiting():
@@ -200,6 +204,8 @@ class Processor:
             except Exception:  # the attempt meets it again, in its savepoint
                 continue
         senders = {message.from_address for message in parsed.values() if message.from_address}
+        if len(parsed) > 1:  # for one message the screen would cost what it saves
+            uow.vouchers.screen(code for one in parsed.values() for code in code_candidates(one))
         return ReadAhead(parsed, uow.partners.by_addresses(senders))
 
     def _part(

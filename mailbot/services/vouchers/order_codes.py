@@ -36,6 +36,7 @@ from mailbot.domain.vouchers.codes import loose_form
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
 from mailbot.outbound.voucher_lookups import benefit_words, lookup_words
 from mailbot.outbound.voucher_rows import VoucherRow, voucher_rows
+from mailbot.parsers import voucher_codes
 from mailbot.parsers.catalogue import Catalogue
 from mailbot.parsers.message import ParsedMessage
 from mailbot.parsers.order_lines import NO_CATALOGUE
@@ -116,6 +117,23 @@ def look_up_codes(
     the `catalogue`'s; words that may be codes, when one slip from a usable code.
     """
     return OrderVouchers(_look_up(uow, client, order, message, catalogue, None)[0])
+
+
+def code_candidates(message: ParsedMessage) -> set[str]:
+    """Every stored code the words of `message`'s subject and text may stand for, whatever its
+    order's SKUs: what `look_up_codes` asks of them and more (it leaves the order's SKUs out).
+    What an order's files name as codes is not among them."""
+    subject, text = message.subject, message.text
+    words = [
+        *code_tokens(subject, text),
+        *written_codes(subject, text, _never),
+        *near_codes(subject, text, _never),
+    ]
+    return {code for word in words for code in voucher_codes.candidates(word)}
+
+
+def _never(word: str) -> bool:
+    return False
 
 
 def _look_up(
