@@ -111,9 +111,12 @@ class VoucherLookUp(PlainStatements):
         """Read which of `codes` are stored, in one statement, and keep the answer for the rest
         of the session (the processor's batch, whose parts commit as they go): `codes_for`
         asking only codes screened here, none of them stored, then answers without its
-        statement. Screening a batch's words is sound for its messages: a code a message
-        names was stored before the message was, so before the batch claimed it, unless this
-        session stores it, and storing codes forgets the screen (`Vouchers.add_codes`)."""
+        statement. Screening a batch's words serves its messages: a code a message names was
+        stored before the message was, so before the batch claimed it, unless this session
+        stores it, and storing codes forgets the screen (`Vouchers.add_codes`). Only a code
+        typed before its campaign existed and created while the batch runs is missed (a
+        look-up per message missed it when created a message later: the window is the
+        batch's second or so instead)."""
         asked = frozenset(codes)
         found = self.session.scalars(
             _STORED_AMONG[self._on_postgresql], {"codes": sorted(asked)}

@@ -7,9 +7,9 @@ claimed and tried alone; a message that kills workers still reaches quarantine a
 A batch is processed in one transaction, a savepoint per message, so a failing message is
 recorded alone and its neighbours' work is kept; its messages are parsed first, their
 senders looked up in one statement and their words screened for voucher codes in another
-(`ReadAhead`). Mail that must not be answered, unknown
-senders, failed sender authentication and cut-off partners are settled here; what a
-partner's message is and who answers it is the route table's (`inbox/routing.py`).
+(`ReadAhead`). Mail that must not be answered, unknown senders, failed sender authentication
+and cut-off partners are settled here; what a partner's message is and who answers it is the
+route table's (`inbox/routing.py`).
 """
 
 from __future__ import annotations
