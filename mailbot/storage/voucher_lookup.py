@@ -114,9 +114,9 @@ class VoucherLookUp(PlainStatements):
         statement. Screening a batch's words serves its messages: a code a message names was
         stored before the message was, so before the batch claimed it, unless this session
         stores it, and storing codes forgets the screen (`Vouchers.add_codes`). Only a code
-        typed before its campaign existed and created while the batch runs is missed (a
-        look-up per message missed it when created a message later: the window is the
-        batch's second or so instead)."""
+        typed before its campaign existed, and created while the batch runs, is missed: a
+        look-up of its own missed it too when it came after the message's turn; the window
+        is now the whole batch, a second or so."""
         asked = frozenset(codes)
         found = self.session.scalars(
             _STORED_AMONG[self._on_postgresql], {"codes": sorted(asked)}
