@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -185,13 +186,9 @@ def test_a_failing_message_in_a_batch_spoils_none_of_its_neighbours(
         assert uow.orders.count() == 2
 
 
-def test_a_batch_reads_who_sent_its_messages_in_one_statement(app: App) -> None:
-    """The processor looks up the senders of a batch's messages together, one statement for
-    all, and each message is answered as if its sender had been looked up alone: a client,
-    another client, an unknown sender, a client writing its address in capitals."""
-    seed_demo(app)
-    senders = [FLEET, VECTOR, "stranger@nowhere.example", "BUYING@FLEETPARTS.EXAMPLE"]
-    stored = [app.store(mail(sender=s, body="BPW-0310 x 1"), "smtp") for s in senders]
+@contextlib.contextmanager
+def statements_sent(app: App) -> Iterator[list[str]]:
+    """The SQL statements the app's engine sends inside the block, white space folded."""
     sent: list[str] = []
 
     def note(*args: object) -> None:
@@ -199,9 +196,20 @@ def test_a_batch_reads_who_sent_its_messages_in_one_statement(app: App) -> None:
 
     event.listen(app.engine, "before_cursor_execute", note)
     try:
-        assert app.processor.run_once() == len(senders)
+        yield sent
     finally:
         event.remove(app.engine, "before_cursor_execute", note)
+
+
+def test_a_batch_reads_who_sent_its_messages_in_one_statement(app: App) -> None:
+    """The processor looks up the senders of a batch's messages together, one statement for
+    all, and each message is answered as if its sender had been looked up alone: a client,
+    another client, an unknown sender, a client writing its address in capitals."""
+    seed_demo(app)
+    senders = [FLEET, VECTOR, "stranger@nowhere.example", "BUYING@FLEETPARTS.EXAMPLE"]
+    stored = [app.store(mail(sender=s, body="BPW-0310 x 1"), "smtp") for s in senders]
+    with statements_sent(app) as sent:
+        assert app.processor.run_once() == len(senders)
     partner_reads = [s for s in sent if "FROM partners JOIN partner_addresses" in s]
     assert len(partner_reads) == 1
     with app.uow() as uow:
@@ -234,16 +242,8 @@ def test_a_batch_screens_its_words_for_codes_and_looks_up_only_where_one_is_name
     bodies = [(FLEET, "BPW-0310 x 1"), (VECTOR, "SAF-2234 x 2"), (FLEET, "BPW-0310 x 40\nSPRING10")]
     for sender, body in bodies:
         app.store(mail(sender=sender, body=body), "smtp")
-    sent: list[str] = []
-
-    def note(*args: object) -> None:
-        sent.append(" ".join(str(args[2]).split()))
-
-    event.listen(app.engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(app) as sent:
         assert app.processor.run_once() == len(bodies)
-    finally:
-        event.remove(app.engine, "before_cursor_execute", note)
     screens = [s for s in sent if s.startswith("SELECT voucher_codes.code FROM voucher_codes")]
     look_ups = [s for s in sent if "voucher_codes.display" in s]
     assert (len(screens), len(look_ups)) == (1, 1)
