@@ -32,5 +32,5 @@ def read_once(session: Session, key: str, read: Callable[[], T]) -> T:
 
 
 def forget(session: Session, key: str) -> None:
-    """Make the next `read_once` of `key` in this session read again."""
+    """Drop what this session keeps under `key`: the next `read_once` of it reads again."""
     session.info.pop(key, None)

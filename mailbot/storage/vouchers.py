@@ -81,7 +81,7 @@ class Vouchers(VoucherLookUp, VoucherReservations):
         if rows:
             self.session.execute(insert(VoucherCode), list(rows))
             # A screen of a batch's words (`screen`) no longer knows every stored code.
-            self.session.info.pop(SCREENED, None)
+            forget(self.session, SCREENED)
 
     def code(self, code_id: int) -> VoucherCode:
         return self.session.get_one(VoucherCode, code_id)
