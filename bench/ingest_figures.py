@@ -90,9 +90,6 @@ class Figures:
             "store": run.store.seconds,
         }
 
-    def _find(self, database: str, workers: int) -> PipelineRun | None:
-        return next((r for r in self.runs if (r.database, r.workers) == (database, workers)), None)
-
     def comparisons(self) -> dict[str, float]:
         """Rates of configurations against each other: PostgreSQL with one worker against
         SQLite, and N PostgreSQL workers against one; the median of the rounds' own."""
@@ -106,7 +103,7 @@ class Figures:
     def goals(self) -> list[tuple[str, float, bool]]:
         """(goal, value, met) for each goal of issue 14 this run can judge."""
         judged = []
-        sqlite = self._find("sqlite", 1)
+        sqlite = _find(self.runs, "sqlite", 1)
         if sqlite:
             to_bare = self.ratios(sqlite)["to_bare"]
             over_pure = self.ratios(sqlite)["pipeline_over_pure"]
@@ -285,14 +282,17 @@ def _compared(runs: tuple[PipelineRun, ...]) -> dict[str, float]:
     """PostgreSQL with one worker against SQLite, and N PostgreSQL workers against one, among
     `runs` (one round)."""
     found: dict[str, float] = {}
-    find = {(run.database, run.workers): run for run in runs}
-    sqlite, single = find.get(("sqlite", 1)), find.get(("postgresql", 1))
+    sqlite, single = _find(runs, "sqlite", 1), _find(runs, "postgresql", 1)
     if sqlite and single:
         found["postgresql_1_over_sqlite"] = sqlite.seconds / single.seconds
     for run in runs:
         if single and run.database == "postgresql" and run.workers > 1:
             found[f"postgresql_{run.workers}_over_1"] = single.seconds / run.seconds
     return found
+
+
+def _find(runs: tuple[PipelineRun, ...], database: str, workers: int) -> PipelineRun | None:
+    return next((r for r in runs if (r.database, r.workers) == (database, workers)), None)
 
 
 def _label(run: PipelineRun) -> str:
