@@ -35,6 +35,8 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import httpx2
@@ -116,18 +118,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             server = HttpServer(app)
             server.start()
             floor_server, floor_port = _serve_floor(app.engine)
+            context = multiprocessing.get_context("spawn")
+            start = context.Barrier(options.clients)
             try:
                 each = options.requests // options.clients
                 total = each * options.clients
-                floors = [_drive(floor_port, "/bare", {}, {}, options.clients, each)]
                 headers = {"Authorization": f"Bearer {key}"}
-                api = _drive(
-                    server.port, "/api/v1/vouchers/validate", BASKET, headers, options.clients, each
-                )
-                floors.append(_drive(floor_port, "/bare", {}, {}, options.clients, each))
-                reserve = _drive(server.port, "/api/v1/vouchers/reservations", RESERVE, headers,
+                with context.Pool(options.clients, _wait_at, (start,)) as pool:
+                    floors = [_drive(pool, floor_port, "/bare", {}, {}, options.clients, each)]
+                    api = _drive(pool, server.port, "/api/v1/vouchers/validate", BASKET, headers,
                                  options.clients, each)  # fmt: skip
-                floors.append(_drive(floor_port, "/bare", {}, {}, options.clients, each))
+                    floors.append(_drive(pool, floor_port, "/bare", {}, {}, options.clients, each))
+                    reserve = _drive(pool, server.port, "/api/v1/vouchers/reservations", RESERVE,
+                                     headers, options.clients, each)  # fmt: skip
+                    floors.append(_drive(pool, floor_port, "/bare", {}, {}, options.clients, each))
                 with app.engine.connect() as connection:
                     used = connection.execute(text("SELECT used FROM bench_counter")).scalar()
                     uses, held = connection.execute(
@@ -199,18 +203,30 @@ def _serve_floor(engine: Engine) -> tuple[uvicorn.Server, int]:
     bound.bind(("127.0.0.1", 0))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [bound]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
         thread.join(0.01)
+    if not server.started:  # clients would find the port closed: fail here, saying why
+        raise RuntimeError("the floor's server did not start within 60 s")
     return server, bound.getsockname()[1]
 
 
-def _drive(
-    port: int, path: str, body: dict[str, object], headers: dict[str, str], clients: int, each: int
-) -> Run:
-    """`clients` processes sending `each` POSTs of `body` to `path`; the span and problems."""
-    with multiprocessing.get_context("spawn").Pool(clients) as pool:
-        results = pool.starmap(_client, [(port, path, body, headers, each)] * clients)
+_start: Barrier | None = None
+
+
+def _wait_at(start: Barrier) -> None:
+    """A client process's start: the barrier at which the clients of each run start together."""
+    global _start
+    _start = start
+
+
+def _drive(pool: Pool, port: int, path: str, body: dict[str, object], headers: dict[str, str],
+           clients: int, each: int) -> Run:  # fmt: skip
+    """The pool's `clients` processes sending `each` POSTs of `body` to `path` at once; the span
+    and problems. The clients are spawned once for all runs (each spawn imports this module and
+    so mailbot, seconds a process), and each run's clients wait for each other at the barrier,
+    which also gives every process exactly one of a run's tasks."""
+    results = pool.starmap(_client, [(port, path, body, headers, each)] * clients)
     start = min(r[0] for r in results)
     end = max(r[1] for r in results)
     problems = tuple(p for r in results for p in r[2])
@@ -228,6 +244,8 @@ def _client(
     )
     with httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as http:
         _check(path, http.post(path, json=next(bodies)), problems)  # warm before the clock
+        assert _start is not None, "a client runs in the pool, whose processes have the barrier"
+        _start.wait()
         start = time.perf_counter()
         for request in bodies:
             _check(path, http.post(path, json=request), problems)
