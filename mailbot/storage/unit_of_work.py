@@ -103,9 +103,11 @@ class UnitOfWork:
     def commit_each_statement(self) -> None:
         """On PostgreSQL, let every statement of this unit of work commit on its own: one round
         trip for a write that is a single statement, where a transaction adds BEGIN's and
-        COMMIT's (`commit()` then has nothing left to send). Call it before the first
-        statement. SQLite, and a unit of work on a connection (a rehearsal), keep their
-        transaction."""
+        COMMIT's (`commit()` then has nothing left to send), and for a read, which would end
+        with a ROLLBACK: psycopg forgets the connection's prepared statements at every
+        rollback, so the statements after it are parsed and planned anew (five times each
+        before they are prepared again). Call it before the first statement. SQLite, and a
+        unit of work on a connection (a rehearsal), keep their transaction."""
         bind = self.session.get_bind()
         if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -9,7 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, event
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
@@ -251,6 +252,33 @@ def test_a_batch_screens_its_words_for_codes_and_looks_up_only_where_one_is_name
     assert "SPRING10" not in replies["zakaz@vector-trans.example"]
     quotes = [r.raw.decode() for r in outbox(app) if r.recipient == "buying@fleetparts.example"]
     assert sorted("SPRING10" in quote for quote in quotes) == [False, True]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_passes_over_the_inbox_and_the_outbox_roll_nothing_back_on_postgresql(app: App) -> None:
+    """The processor's and the sender's passes end every transaction with a commit, those
+    that found nothing to do included: psycopg forgets a connection's prepared statements at
+    each rollback, and every statement after one would be parsed and planned anew."""
+    seed_demo(app)
+    for body in ("BPW-0310 x 1", "SAF-2234 x 2"):
+        app.store(mail(sender=FLEET, body=body), "smtp")
+    rolled_back: list[str] = []
+
+    def note(connection: Connection) -> None:
+        status = connection.connection.dbapi_connection.info.transaction_status
+        if status != TransactionStatus.IDLE:  # a transaction to undo, not a no-op
+            rolled_back.append(status.name)
+
+    event.listen(app.engine, "rollback", note)
+    try:
+        assert app.processor.run_once() == 2
+        assert app.processor.run_once() == 0
+        assert app.sender.run_once() == 2
+        assert app.sender.run_once() == 0
+    finally:
+        event.remove(app.engine, "rollback", note)
+    assert rolled_back == []
+    assert len(outbox(app)) == 2
 
 
 class Crash(BaseException):

@@ -134,11 +134,11 @@ class Processor:
 
     def _claim(self, limit: int, *, tried: bool) -> list[int]:
         with self._uow() as uow:
+            uow.commit_each_statement()  # the claim is one UPDATE
             claimed = uow.inbox.claim_batch(
                 self._clock.now(), self._policy.lease, limit, tried=tried
             )
-            if claimed:  # an empty claim changed nothing: it ends without a commit
-                uow.commit()
+            uow.commit()
         return claimed
 
     def send_due_digests(self) -> int:
@@ -167,6 +167,8 @@ class Processor:
         recorded alone and its neighbours' work is kept. Messages seldom fail, and a
         savepoint costs two statements per message (two round trips on PostgreSQL)."""
         outcomes: list[Outcome] = []
+        if not inbound_ids:
+            return outcomes
         with self._uow() as uow:
             records = uow.inbox.load(inbound_ids)
             ahead = self._read_ahead(uow, records)

@@ -214,6 +214,7 @@ def send_due_digests(uow: Callable[[], UnitOfWork], replies: Replies, *, now: da
     """Write one digest per recipient whose first held reply is an hour old or older, each in
     its own transaction; the held replies become `digested`. Returns how many were written."""
     with uow() as reading:
+        reading.commit_each_statement()  # one SELECT, run before every batch
         due = reading.sent.held_recipients(now - WINDOW)
     written = 0
     for recipient in due:

@@ -101,8 +101,7 @@ class Sender:
                     self._suppress(uow, mail, now)
                 elif mail.interrupted is not None:
                     self._interrupted(uow, mail, now)
-            if due:  # an empty claim changed nothing: it ends without a commit
-                uow.commit()
+            uow.commit()
         return [mail for mail in due if mail.recipient.lower() not in suppressed], newest
 
     def _deliver(self, due: Sequence[DueMail]) -> int:
