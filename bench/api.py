@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -54,7 +53,7 @@ from ingest_pipeline import environment, open_app, scratch_database
 
 from mailbot.demo import seed_demo
 from mailbot.domain.api_roles import ApiRole
-from mailbot.http.server import HttpServer
+from mailbot.http.server import HttpServer, listening_socket
 from mailbot.services.api_keys import issue_key
 from mailbot.services.vouchers.campaigns import Limits, create_campaign
 from mailbot.storage.database import upgrade
@@ -199,8 +198,7 @@ def _serve_floor(engine: Engine) -> tuple[uvicorn.Server, int]:
             floor, host="127.0.0.1", port=0, log_config=None, access_log=False, lifespan="off"
         )
     )
-    bound = socket.socket()
-    bound.bind(("127.0.0.1", 0))
+    bound = listening_socket("127.0.0.1", 0)  # as mailbot's: TCP_NODELAY on its connections
     thread = threading.Thread(target=server.run, kwargs={"sockets": [bound]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
