@@ -60,6 +60,7 @@ def caller(request: Request) -> Caller:
         raise ApiError(401, "an API key is needed: Authorization: Bearer KEY", headers=CHALLENGE)
     state = state_of(request)
     with state.app.uow() as uow:
+        uow.commit_each_statement()  # one SELECT a request: no BEGIN, no ROLLBACK
         held = key_holder(uow, key.strip())
     if held is None:
         raise ApiError(401, "the API key is unknown or revoked", headers=CHALLENGE)

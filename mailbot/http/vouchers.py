@@ -198,6 +198,7 @@ def validate(
         items = [BasketItem(line.sku, line.quantity, line.unit_price) for line in body.lines]
         on = app.clock.now().astimezone(app.deadlines.zone_of(zone)).date()
         judged = validate_codes(uow, buyer, items, body.codes, rules=app.rules, on=on)
+        uow.commit()  # it wrote nothing; a rollback would cost psycopg its prepared statements
     return _answer(judged.quote, judged.vouchers, body.language)
 
 

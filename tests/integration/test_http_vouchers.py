@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, event, func, select
 
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
@@ -234,3 +235,26 @@ def test_a_call_centre_compensates_a_client_with_a_code_for_it_alone(
         headers=key(app, "marketing"),
     )
     assert shop.status_code == 403
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_validation_rolls_nothing_back_on_postgresql(app: App, client: TestClient) -> None:
+    """Validating writes nothing and ends its transaction with a commit: psycopg forgets a
+    connection's prepared statements at each rollback, so every request would send its
+    statements to be parsed and planned anew."""
+    headers = key(app, "shop")
+    rolled_back: list[str] = []
+
+    def note(connection: Connection) -> None:
+        status = connection.connection.dbapi_connection.info.transaction_status
+        if status != TransactionStatus.IDLE:  # a transaction to undo, not a no-op
+            rolled_back.append(status.name)
+
+    event.listen(app.engine, "rollback", note)
+    try:
+        for _ in range(3):
+            answer = client.post(VALIDATE, json=basket(("BPW-0310", 2)), headers=headers)
+            assert answer.json()["codes"][0]["status"] == "applied"
+    finally:
+        event.remove(app.engine, "rollback", note)
+    assert rolled_back == []
