@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import func, select
 
 from mailbot.bootstrap import App
 from mailbot.demo import seed_demo
@@ -18,6 +17,7 @@ from mailbot.domain.api_roles import ApiRole
 from mailbot.http.app import create_app
 from mailbot.services.api_keys import issue_key, key_hash
 from mailbot.storage.models import VoucherRedemption
+from tests.rollbacks import rollbacks_of_open_transactions
 
 VALIDATE = "/api/v1/vouchers/validate"
 FLEET = "buying@fleetparts.example"  # buys in EUR
@@ -243,18 +243,8 @@ def test_a_validation_rolls_nothing_back_on_postgresql(app: App, client: TestCli
     connection's prepared statements at each rollback, so every request would send its
     statements to be parsed and planned anew."""
     headers = key(app, "shop")
-    rolled_back: list[str] = []
-
-    def note(connection: Connection) -> None:
-        status = connection.connection.dbapi_connection.info.transaction_status
-        if status != TransactionStatus.IDLE:  # a transaction to undo, not a no-op
-            rolled_back.append(status.name)
-
-    event.listen(app.engine, "rollback", note)
-    try:
+    with rollbacks_of_open_transactions(app.engine) as rolled_back:
         for _ in range(3):
             answer = client.post(VALIDATE, json=basket(("BPW-0310", 2)), headers=headers)
             assert answer.json()["codes"][0]["status"] == "applied"
-    finally:
-        event.remove(app.engine, "rollback", note)
     assert rolled_back == []

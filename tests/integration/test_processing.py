@@ -9,8 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, event
+from sqlalchemy import event
 
 from mailbot.bootstrap import App, bootstrap
 from mailbot.config import Config
@@ -22,6 +21,7 @@ from mailbot.storage.write_gate import writers_waiting
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
 from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
+from tests.rollbacks import rollbacks_of_open_transactions
 from tests.servers import wait_for
 
 CSV_RU = "Артикул;Наименование;Кол-во\nBPW-0310;Тормозной барабан;4\nSAF-2234;Пневмобаллон;16\n"
@@ -262,21 +262,11 @@ def test_passes_over_the_inbox_and_the_outbox_roll_nothing_back_on_postgresql(ap
     seed_demo(app)
     for body in ("BPW-0310 x 1", "SAF-2234 x 2"):
         app.store(mail(sender=FLEET, body=body), "smtp")
-    rolled_back: list[str] = []
-
-    def note(connection: Connection) -> None:
-        status = connection.connection.dbapi_connection.info.transaction_status
-        if status != TransactionStatus.IDLE:  # a transaction to undo, not a no-op
-            rolled_back.append(status.name)
-
-    event.listen(app.engine, "rollback", note)
-    try:
+    with rollbacks_of_open_transactions(app.engine) as rolled_back:
         assert app.processor.run_once() == 2
         assert app.processor.run_once() == 0
         assert app.sender.run_once() == 2
         assert app.sender.run_once() == 0
-    finally:
-        event.remove(app.engine, "rollback", note)
     assert rolled_back == []
     assert len(outbox(app)) == 2
 
