@@ -28,6 +28,7 @@ from mailbot.outbound.compose import made_here
 from mailbot.parsers.autoreply import reason_not_to_answer
 from mailbot.parsers.message import ParsedMessage, parse_message
 from mailbot.services.inbox.handling import Handling, Intake, Outcome, processed
+from mailbot.services.inbox.log_line import Seen, log_processed
 from mailbot.services.inbox.routing import route
 from mailbot.services.inbox.sender_auth import SenderAuthentication
 from mailbot.services.orders.taking import OrderRules
@@ -48,27 +49,6 @@ log = logging.getLogger("mailbot.processor")
 BATCH_SECONDS = 0.2
 # Replies written but not sent now, the reason in their last error (the reply limits).
 NOT_SENT_NOW = frozenset((OutboundStatus.HELD, OutboundStatus.SUPPRESSED))
-
-
-@dataclass(slots=True)
-class Seen:
-    """What the log line about a message names: its ids, sender and the mail written for it."""
-
-    message_id: str = ""
-    source: str = ""
-    sender: str = ""
-    written: Sequence[tuple[str, str, str]] = ()
-
-    def replies(self) -> str:
-        """The mail written, for the log line: ", wrote quote to a@b.example" (a status
-        follows unless pending: "(held)"), or "" when none was written."""
-        if not self.written:
-            return ""
-        mails = [
-            f"{kind} to {to}" + ("" if status == OutboundStatus.PENDING else f" ({status})")
-            for kind, to, status in self.written
-        ]
-        return ", wrote " + ", ".join(mails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +160,7 @@ class Processor:
                     uow.rollback()
                     done = self._part(uow, records, ahead, waiting, careful=True)
                 uow.commit()
-                _log_all(done)
+                log_processed(done)
                 outcomes += [outcome for *_, outcome in done]
                 del waiting[: len(done)]
         return outcomes
@@ -376,26 +356,3 @@ class Processor:
             handling.reply("contract_ended", {})
             return processed(f"answered: {partner.name} is cut off, notice sent")
         return route(handling)
-
-
-def _log_all(done: Sequence[tuple[int, Seen, Outcome]]) -> None:
-    for inbound_id, seen, outcome in done:
-        log.info(
-            "message %s %s from %s: %s%s: %s",
-            inbound_id,
-            f"<{seen.message_id}>" if seen.message_id else "(no Message-ID)",
-            seen.sender or "(no sender)",
-            outcome.status,
-            seen.replies(),
-            outcome.summary,
-            extra={
-                "inbound": inbound_id,
-                "message_id": seen.message_id,
-                "sender": seen.sender,
-                "source": seen.source,
-                "status": str(outcome.status),
-                "written": [
-                    {"kind": kind, "to": to, "status": status} for kind, to, status in seen.written
-                ],
-            },
-        )
