@@ -16,8 +16,10 @@ from mailbot.demo import seed_demo
 from mailbot.domain.api_roles import ApiRole
 from mailbot.http.app import create_app
 from mailbot.services.api_keys import issue_key, key_hash
-from mailbot.storage.models import VoucherRedemption
+from mailbot.services.vouchers.campaigns import Limits, create_campaign
+from mailbot.storage.models import Order, VoucherRedemption
 from tests.rollbacks import rollbacks_of_open_transactions
+from tests.vouchers import add_inbound
 
 VALIDATE = "/api/v1/vouchers/validate"
 FLEET = "buying@fleetparts.example"  # buys in EUR
@@ -88,6 +90,38 @@ def test_a_refused_code_gives_each_failed_rule_with_the_gap_and_the_fix(
     assert not code["sentence"].isascii()  # in Russian
 
 
+def test_a_code_for_returning_clients_is_judged_on_their_earlier_orders(
+    app: App, client: TestClient
+) -> None:
+    """LOYAL5 asks for two earlier agreed orders: refused for a client with one, the gap one
+    order; applied once it has two; a retail customer has none."""
+    terms = {"benefit": {"kind": "percent", "value": "5"}, "exclusive": False,
+             "restrictions": [{"rule": "past_orders", "min": 2}]}  # fmt: skip
+    create_campaign(app.uow, name="Loyal", kind="promotional", terms=terms, limits=Limits(),
+                    now=app.clock.now(), code="LOYAL5")  # fmt: skip
+    shop = key(app, "shop")
+    body = {**basket(("BPW-0310", 2)), "codes": ["LOYAL5"]}
+    for n, inbound in enumerate(add_inbound(app.engine, 2)):
+        with app.uow() as uow:
+            fleet = uow.partners.by_address(FLEET)
+            assert fleet is not None
+            order = Order(number=f"ORD-LOYAL-{n}", client_id=fleet.id, status="agreed",
+                          currency="EUR", total=Decimal("80.00"), inbound_message_id=inbound,
+                          created_at=app.clock.now())  # fmt: skip
+            uow.orders.add(order)
+            uow.commit()
+        (code,) = client.post(VALIDATE, json=body, headers=shop).json()["codes"]
+        if n == 0:
+            assert (code["status"], code["reason"]) == ("refused", "rules")
+            (rule,) = code["failures"]
+            assert (rule["rule"], rule["problem"], rule["gap"]) == ("past_orders", "below_min", 1)
+        else:
+            assert code["status"] == "applied"
+    retail = {**body, "customer": {"external": "card-1"}}
+    (code,) = client.post(VALIDATE, json=retail, headers=shop).json()["codes"]
+    assert (code["status"], code["failures"][0]["rule"]) == ("refused", "past_orders")
+
+
 def test_unknown_codes_and_lines_are_answered_not_dropped(app: App, client: TestClient) -> None:
     body = basket(("BPW-0310", 2), ("NO-SUCH-1", 1))
     body["codes"] = ["SPRING1O", "ZZTOP"]
@@ -138,6 +172,10 @@ def test_the_customer_is_named_by_address_id_or_the_channels_reference(
     )
     assert card.status_code == 200
     assert card.json()["codes"][0]["status"] == "applied"  # SPRING10 asks no history
+    unpriced = {**basket(*lines, customer={"external": "card-77"}), "currency": "XYZ"}
+    elsewhere = client.post(VALIDATE, json=unpriced, headers=shop)  # a currency nobody prices
+    assert elsewhere.status_code == 200
+    assert {line["reason"] for line in elsewhere.json()["rejected"]} == {"no_offer_in_currency"}
     both = client.post(
         VALIDATE, json=basket(*lines, customer={"id": fleet_id, "external": "x"}), headers=shop
     )

@@ -181,7 +181,7 @@ def judge_codes(
     found, past_totals = _look_up(uow, client, order, message, catalogue, currency)
     if past_totals is None:
         return OrderVouchers(found)  # no line to judge a usable code on: it is "valid"
-    history = _history(past_totals, quote.currency, quote.vat_percent)
+    history = history_from(past_totals, quote.currency, quote.vat_percent)
     return judge_found(found, quote, client.group, history, received_at.astimezone(zone).date())
 
 
@@ -266,11 +266,15 @@ def client_history(
 ) -> ClientHistory:
     """The client company's earlier agreed orders in `currency`: how many, revenue net and gross."""
     totals = uow.orders.totals_of(client_id, PAST_ORDER_STATUSES, currency)
-    return _history(totals, currency, vat_percent)
+    return history_from(totals, currency, vat_percent)
 
 
-def _history(totals: Sequence[Decimal], currency: str, vat_percent: Decimal) -> ClientHistory:
-    """A client's history from the net totals of its earlier orders in `currency`."""
+def history_from(totals: Sequence[Decimal], currency: str, vat_percent: Decimal) -> ClientHistory:
+    """A client's history from the net totals of its earlier orders in `currency` (none: a
+    history of nothing, in any currency a retail basket may name)."""
+    if not totals:
+        none = Money.zero(currency)
+        return ClientHistory(0, none, none)
     net = Money(sum(totals, Decimal(0)), currency).rounded()
     gross = (net * (1 + vat_percent / 100)).rounded()
     return ClientHistory(len(totals), net, gross)

@@ -14,11 +14,10 @@ from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.domain.money import Money
 from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
-from mailbot.domain.vouchers.basket import ClientHistory
 from mailbot.domain.vouchers.codes import loose_form
 from mailbot.services.orders.taking import OrderRules, price_rules
-from mailbot.services.vouchers.look_up import look_up
-from mailbot.services.vouchers.order_codes import OrderVouchers, client_history, judge_found
+from mailbot.services.vouchers.look_up import look_up_with_history
+from mailbot.services.vouchers.order_codes import OrderVouchers, history_from, judge_found
 from mailbot.storage.models import Partner
 from mailbot.storage.unit_of_work import UnitOfWork
 
@@ -99,12 +98,13 @@ def validate_codes(
         quote = replace(quote, lines=lines)
     written = {loose_form(code) for code in codes}
     client_id = NO_PARTNER if customer.client_id is None else customer.client_id
-    found = look_up(uow, list(dict.fromkeys(codes)), client_id, written)
-    if customer.client_id is None:
-        none = Money.zero(quote.currency)
-        history = ClientHistory(0, none, none)
-    else:
-        history = client_history(uow, customer.client_id, quote.currency, quote.vat_percent)
+    # A client's history is read in the look-up's statement; without a found code nothing
+    # is judged on it (`past_totals` None), and a retail customer has none.
+    currency = None if customer.client_id is None else quote.currency
+    found, past_totals = look_up_with_history(
+        uow, list(dict.fromkeys(codes)), client_id, written, currency=currency
+    )
+    history = history_from(past_totals or (), quote.currency, quote.vat_percent)
     return Validation(quote, judge_found(found, quote, customer.group, history, on))
 
 
