@@ -7,11 +7,12 @@ try again. Requests without the header are left alone."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailbot.bootstrap import App
 from mailbot.http.problems import problem
@@ -25,56 +26,71 @@ PASS = Response(status_code=401)
 
 
 class Idempotency:
-    def __init__(self, app: App) -> None:
-        self._app = app
+    """ASGI middleware (plain ASGI, as `web.security.SecureHeaders` says why): a request
+    without the header passes straight through."""
 
-    async def __call__(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    def __init__(self, app: ASGIApp, mailbot: App) -> None:
+        self._app = app
+        self._mailbot = mailbot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self._app(scope, receive, send)
+            return
+        request = Request(scope, receive)
         key = request.headers.get(HEADER)
-        if request.method != "POST" or key is None:
-            return await call_next(request)
+        if key is None:
+            await self._app(scope, receive, send)
+            return
         if not key or len(key) > MAX_KEY:
-            return problem(400, f"an Idempotency-Key is 1 to {MAX_KEY} characters")
+            refused = problem(400, f"an Idempotency-Key is 1 to {MAX_KEY} characters")
+            await refused(scope, receive, send)
+            return
         _, _, secret = request.headers.get("authorization", "").partition(" ")
-        scope = key_hash(secret.strip())
+        api_key = key_hash(secret.strip())
         body = await request.body()
         fingerprint = hashlib.sha256(b"\0".join((request.url.path.encode(), body))).hexdigest()
-        earlier = await run_in_threadpool(self._begin, scope, key, fingerprint)
+        earlier = await run_in_threadpool(self._begin, api_key, key, fingerprint)
+        replay = _again(body, receive)
         if earlier is PASS:  # not a live key: the route refuses it, nothing is kept
-            return await call_next(request)
+            await self._app(scope, replay, send)
+            return
         if earlier is not None:
-            return earlier
-        try:
-            response = await call_next(request)
-        except BaseException:
-            await run_in_threadpool(self._forget, scope, key)
-            raise
-        content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-        await run_in_threadpool(self._finish, scope, key, response, content)
-        return Response(
-            content,
-            status_code=response.status_code,
-            headers=dict(response.headers),
-            media_type=response.media_type,
-        )
+            await earlier(scope, receive, send)
+            return
+        answer: list[Message] = []
 
-    def _begin(self, scope: str, key: str, fingerprint: str) -> Response | None:
+        async def keep(message: Message) -> None:
+            answer.append(message)
+
+        try:
+            await self._app(scope, replay, keep)
+        except BaseException:
+            await run_in_threadpool(self._forget, api_key, key)
+            raise
+        start = answer[0]
+        content = b"".join(message.get("body", b"") for message in answer[1:])
+        media_type = Headers(raw=start["headers"]).get("content-type", "")
+        await run_in_threadpool(self._finish, api_key, key, start["status"], media_type, content)
+        for message in answer:
+            await send(message)
+
+    def _begin(self, api_key: str, key: str, fingerprint: str) -> Response | None:
         """Record the request (None), or the answer for a request made with this key before;
         `PASS` when the request is not made with a live API key."""
-        now = self._app.clock.now()
-        with self._app.uow() as uow:
-            holder = uow.api_keys.by_hash(scope)
+        now = self._mailbot.clock.now()
+        with self._mailbot.uow() as uow:
+            holder = uow.api_keys.by_hash(api_key)
             if holder is None or holder.revoked_at is not None:
                 return PASS
             uow.idempotent.forget_before(now - REMEMBERED)
-            if uow.idempotent.begin(scope, key, fingerprint, now):
+            if uow.idempotent.begin(api_key, key, fingerprint, now):
                 uow.commit()
                 return None
             uow.commit()
-            first = uow.idempotent.get(scope, key)
+            first = uow.idempotent.get(api_key, key)
         if first is None:  # answered with a 5xx and forgotten in between: try again
-            return self._begin(scope, key, fingerprint)
+            return self._begin(api_key, key, fingerprint)
         if first.fingerprint != fingerprint:
             return problem(422, "this Idempotency-Key was used with another request", errors=[])
         if first.status is None:
@@ -86,19 +102,34 @@ class Idempotency:
             headers={"Idempotent-Replayed": "true"},
         )
 
-    def _finish(self, scope: str, key: str, response: Response, content: bytes) -> None:
-        with self._app.uow() as uow:
-            if response.status_code >= 500:
-                uow.idempotent.forget(scope, key)
+    def _finish(self, api_key: str, key: str, status: int, media_type: str, content: bytes) -> None:
+        with self._mailbot.uow() as uow:
+            if status >= 500:
+                uow.idempotent.forget(api_key, key)
             else:
-                record = uow.idempotent.get(scope, key)
+                record = uow.idempotent.get(api_key, key)
                 assert record is not None
-                record.status = response.status_code
-                record.media_type = response.headers.get("content-type", "")
+                record.status = status
+                record.media_type = media_type
                 record.body = content
             uow.commit()
 
-    def _forget(self, scope: str, key: str) -> None:
-        with self._app.uow() as uow:
-            uow.idempotent.forget(scope, key)
+    def _forget(self, api_key: str, key: str) -> None:
+        with self._mailbot.uow() as uow:
+            uow.idempotent.forget(api_key, key)
             uow.commit()
+
+
+def _again(body: bytes, receive: Receive) -> Receive:
+    """The request's `receive` once its body has been read here: the body, then the client's
+    own messages (a disconnect)."""
+    given = False
+
+    async def again() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again

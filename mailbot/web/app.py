@@ -24,14 +24,14 @@ from mailbot.web import (
     vouchers,
 )
 from mailbot.web.cabinet import BadFormError, Cabinet, NotFoundError, SignedOutError, cabinet_of
-from mailbot.web.security import secure_headers
+from mailbot.web.security import SecureHeaders
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
 def install(application: FastAPI, app: App) -> None:
     application.state.cabinet = Cabinet.of(app)
-    application.middleware("http")(secure_headers)
+    application.add_middleware(SecureHeaders)
     application.mount("/static", StaticFiles(directory=STATIC), name="static")
     application.include_router(signing_in.router)
     application.include_router(orders.router)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "mailbot_session"
 FORM_COOKIE = "mailbot_form"
@@ -32,18 +33,29 @@ HEADERS = {
 }
 
 
-async def secure_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """HTTP middleware: the headers above on every answer, and no caching of a page."""
-    response = await call_next(request)
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if response.media_type == "text/html" or "text/html" in response.headers.get(
-        "content-type", ""
-    ):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class SecureHeaders:
+    """ASGI middleware: the headers above on every answer, and no caching of a page. Plain
+    ASGI, not Starlette's `BaseHTTPMiddleware`, which costs every request a task group and a
+    streamed copy of its answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                if "text/html" in headers.get("content-type", ""):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self._app(scope, receive, send_secured)
 
 
 def session_csrf(session_token: str) -> str:
