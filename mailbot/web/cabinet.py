@@ -91,10 +91,11 @@ def visitor(request: Request) -> Visitor:
     return Visitor(person, session_csrf(token))
 
 
-def form_visitor(
+async def form_visitor(
     who: Annotated[Visitor, Depends(visitor)], csrf: Annotated[str, Form()] = ""
 ) -> Visitor:
-    """The signed-in person posting a form, which must carry their CSRF token."""
+    """The signed-in person posting a form, which must carry their CSRF token. A coroutine,
+    so that FastAPI runs it on the event loop, not in a worker thread of its own."""
     if not same(csrf, who.csrf):
         raise BadFormError()
     return who

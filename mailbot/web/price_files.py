@@ -39,7 +39,7 @@ async def upload(request: Request, who: Signed) -> Response:
         form = await _capped(request, limit).form(max_files=1, max_fields=4)
     except TooLargeError:
         return _refused(request, who, "too_large", limit, 413)
-    form_visitor(who, str(form.get("csrf") or ""))  # a forged form is refused before anything
+    await form_visitor(who, str(form.get("csrf") or ""))  # a forged form is refused first
     file = form.get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         return _refused(request, who, "no_file", limit, 422)
