@@ -66,6 +66,10 @@ class App:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
+    def reading(self) -> UnitOfWork:
+        """A unit of work for a use case that only reads (see `UnitOfWork`'s `reading`)."""
+        return UnitOfWork(self.engine, reading=True)
+
     def rehearsal(self) -> AbstractContextManager[Callable[[], UnitOfWork]]:
         """Units of work whose changes are all rolled back at the end (see `Jobs.rehearse`)."""
         return rehearsal(self.engine)

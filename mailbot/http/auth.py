@@ -59,8 +59,8 @@ def caller(request: Request) -> Caller:
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "an API key is needed: Authorization: Bearer KEY", headers=CHALLENGE)
     state = state_of(request)
-    with state.app.uow() as uow:
-        uow.commit_each_statement()  # one SELECT a request: no BEGIN, no ROLLBACK
+    with state.app.reading() as uow:
+        uow.commit_each_statement()  # one SELECT a request: no BEGIN, no COMMIT
         held = key_holder(uow, key.strip())
     if held is None:
         raise ApiError(401, "the API key is unknown or revoked", headers=CHALLENGE)

@@ -71,7 +71,7 @@ def create(body: CampaignIn, request: Request, who: Runner) -> dict[str, Any]:
     """Define a campaign: a promotional one with its `code`, a serial one with its `prefix`
     for codes issued later."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         supplier_id = key_partner(uow, who)
         try:
             if supplier_id is not None:
@@ -96,7 +96,7 @@ def create(body: CampaignIn, request: Request, who: Runner) -> dict[str, Any]:
         )
     except MailbotError as error:
         raise ApiError(422, str(error)) from None
-    with app.uow() as uow:
+    with app.reading() as uow:
         return _row(uow, _campaign(uow, who, body.name.strip()))
 
 
@@ -104,7 +104,7 @@ def create(body: CampaignIn, request: Request, who: Runner) -> dict[str, Any]:
 def list_campaigns(request: Request, who: Runner) -> dict[str, Any]:
     """Every campaign the caller may see (a supplier: its own), with limits and use."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         supplier_id = key_partner(uow, who)
         campaigns = [
             c for c in uow.vouchers.campaigns() if supplier_id is None or c.funded_by == supplier_id
@@ -117,7 +117,7 @@ def issue_codes(name: str, body: CodesIn, request: Request, who: Runner) -> dict
     """Issue `count` new codes of a serial campaign, or `count` to each client named (by
     address; only that client may use its code)."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         campaign = _campaign(uow, who, name).name
     try:
         issued = generate_codes(
@@ -138,7 +138,7 @@ def issue_codes(name: str, body: CodesIn, request: Request, who: Runner) -> dict
 def list_codes(name: str, request: Request, who: Runner) -> dict[str, Any]:
     """The campaign's codes: each with its client's address and its state."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         campaign = _campaign(uow, who, name).name
         rows = [
             {"code": code, "client": client, "state": state}

@@ -37,7 +37,7 @@ def readyz(request: Request) -> JSONResponse:
     }
     if current != newest:
         return JSONResponse({"ready": False, "database": database, "parts": []}, 503)
-    with app.uow() as uow:
+    with app.reading() as uow:
         status = service_status(uow, database, now=app.clock.now(), failed_within=None)
     parts = [
         {"instance": instance["instance"], **part}

@@ -57,7 +57,7 @@ class StoredWork(Collector):
             "How long received messages waited until processed",
         )
         now = self._app.clock.now()
-        with self._app.uow() as uow:
+        with self._app.reading() as uow:
             under, count, total = uow.reports.processing_times(PROCESSING_BOUNDS)
             buckets = [(str(b), n) for b, n in zip(PROCESSING_BOUNDS, under, strict=True)]
             waited.add_metric([], [*buckets, ("+Inf", count)], total)

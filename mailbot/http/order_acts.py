@@ -41,7 +41,7 @@ def agree(number: str, request: Request, who: Client) -> dict[str, Any]:
     """The client agrees to its quote (or to the quantities its suppliers confirmed): debited
     and sent to the suppliers, or held above its credit limit, as AGREE by mail."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         client_id = key_partner(uow, who)
     _act(
         lambda: acts.agree(
@@ -58,7 +58,7 @@ def cancel(
     """The client cancels its order while no supplier has confirmed all of it, as CANCEL by
     mail; a manager's key cancels any unfinished order, as `mailbot orders cancel`."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         client_id = key_partner(uow, who)
     now, reason, by = app.clock.now(), "" if body is None else body.reason, who.actor
     if client_id is None:
@@ -113,7 +113,7 @@ def _answer(
     number: str, request: Request, who: Caller, named: str | None, said: SupplierAnswer
 ) -> dict[str, Any]:
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         supplier_id = _supplier(uow, who, named)
     _act(
         lambda: acts.answer(

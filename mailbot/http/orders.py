@@ -42,7 +42,7 @@ def list_orders(
 ) -> dict[str, Any]:
     """The newest orders meeting every filter given, `limit` at a time from `offset`."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         scope = _scope(uow, who)
         supplier_id = scope.supplier_id
         if supplier is not None and supplier_id is None:
@@ -68,7 +68,7 @@ def show_order(request: Request, who: Viewer, number: str) -> dict[str, Any]:
     """The order whole for a manager and its client; for a supplier, its own lines and part
     of it."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         order = uow.orders.by_number(number.upper())
         scope = _scope(uow, who)
         if order is None or not scope.sees(order):

@@ -190,7 +190,8 @@ def validate(
     the actual and required values, the gap and the smallest fix, and the same sentences as
     the mailed quote in `language`. Nothing is reserved."""
     app = state_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
+        uow.commit_each_statement()  # three reads, each seeing what is committed, as it would
         try:
             buyer, zone = sales.buyer_of(uow, customer_of(body.customer), body.currency.upper())
         except sales.SaleError as error:
@@ -198,7 +199,6 @@ def validate(
         items = [BasketItem(line.sku, line.quantity, line.unit_price) for line in body.lines]
         on = app.clock.now().astimezone(app.deadlines.zone_of(zone)).date()
         judged = validate_codes(uow, buyer, items, body.codes, rules=app.rules, on=on)
-        uow.commit()  # it wrote nothing; a rollback would cost psycopg its prepared statements
     return _answer(judged.quote, judged.vouchers, body.language)
 
 

@@ -24,6 +24,10 @@ Who commits, visible in every signature:
   open unit of work, `uow: UnitOfWork`, or a `Work` (the open unit of work with the moment and
   the desk's replies, deadline windows and VAT), or an `inbox.handling.Handling` (a `Work` with
   the message being handled). A step may flush or take a savepoint; the commit is the caller's.
+- A channel that only reads (a cabinet page, a GET of the API, the key check) opens
+  `App.reading()`: a unit of work that refuses to flush a change and ends its transaction
+  with a COMMIT, not the ROLLBACK at which psycopg forgets the connection's prepared
+  statements.
 
 SQL lives in `mailbot.storage`: steps ask repositories (`uow.orders`, `uow.partners`, ...) and
 never touch the session.

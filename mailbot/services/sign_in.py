@@ -116,6 +116,9 @@ def signed_in(uow: Callable[[], UnitOfWork], session_token: str, *, now: datetim
     """Who holds the live session `session_token`; None when there is none. The session of a
     partner deactivated since ends here."""
     with uow() as unit:
+        # Asked at every page: no BEGIN, and no ROLLBACK (psycopg would forget the connection's
+        # prepared statements); ending a session is one UPDATE, which commits by itself.
+        unit.commit_each_statement()
         found = unit.sign_ins.live(digest(session_token), now)
         if found is None:
             return None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -30,6 +30,20 @@ from mailbot.storage.vouchers import Vouchers
 from mailbot.storage.write_gate import writers_waiting
 
 
+class _ReadingSession(Session):
+    """A reading unit of work's session: its transaction ends with a commit, so it refuses to
+    flush a change, which would be kept."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new or self.dirty or self.deleted)
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        if self.changed:
+            raise RuntimeError("a reading unit of work changes nothing")
+        super().flush(objects)
+
+
 class UnitOfWork:
     partners: Partners
     inbox: Inbox
@@ -52,14 +66,19 @@ class UnitOfWork:
     idempotent: IdempotentRequests
     sign_ins: SignIns
 
-    def __init__(self, engine: Engine | Connection) -> None:
+    def __init__(self, engine: Engine | Connection, *, reading: bool = False) -> None:
+        """`reading`: a unit of work that only reads (a page, a GET, a listing). Its
+        transaction ends with a COMMIT, not a ROLLBACK, at which psycopg would forget the
+        connection's prepared statements (a reader of one statement on a hot path may also
+        `commit_each_statement`). It refuses to flush a change, and `commit` is not for it."""
         self._engine = engine
+        self._reading = reading
 
     def __enter__(self) -> Self:
         # A plain Session, not a sessionmaker: each sessionmaker builds a Session subclass whose
         # events SQLAlchemy sets up anew, which cost more than the INSERT of a stored message.
         # On a connection (a rehearsal), its commit only releases a savepoint.
-        self.session = Session(
+        self.session = (_ReadingSession if self._reading else Session)(
             self._engine, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         self.partners = Partners(self.session)
@@ -91,9 +110,14 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         # Closing rolls back whatever was not committed; loaded objects stay readable.
-        self.session.close()
+        session = self.session
+        if isinstance(session, _ReadingSession) and kind is None and not session.changed:
+            session.commit()  # it changed nothing: the same as a rollback, for PostgreSQL
+        session.close()
 
     def commit(self) -> None:
+        if self._reading:
+            raise RuntimeError("a reading unit of work has nothing to commit")
         self.session.commit()
 
     def flush(self) -> None:

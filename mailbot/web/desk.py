@@ -30,7 +30,7 @@ def dashboard(request: Request, who: Signed) -> Response:
     now = app.clock.now()
     zone = app.desk.deadlines.zone_of(who.person.timezone)
     midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
-    with app.uow() as uow:
+    with app.reading() as uow:
         inbox = uow.reports.inbox_counts()
         outbox = uow.reports.outbox_counts()
         overdue = uow.deadlines.overdue(now)
@@ -56,7 +56,7 @@ def account(request: Request, who: Signed) -> Response:
     if who.person.role != "client":
         raise NotFoundError()
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         client = uow.partners.get(who.person.partner_id)
         assert client is not None  # the session's partner, checked live by `visitor`
         held = ledger.account(uow, client, entries=0)

@@ -58,7 +58,7 @@ def thread(uow: UnitOfWork, order: Order, role: str) -> list[Letter]:
 def mail_page(
     request: Request, who: Signed, number: str, direction: Direction, mail_id: int
 ) -> Response:
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         raw, order = _raw(uow, who, number, direction, mail_id)
         base = f"/orders/{order.number}/mail/{direction}/{mail_id}"
         context: dict[str, Any] = {"order": order, "base": base, **shown(raw)}
@@ -69,7 +69,7 @@ def mail_page(
 def mail_file(
     request: Request, who: Signed, number: str, direction: Direction, mail_id: int, file: int
 ) -> Response:
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         raw, _ = _raw(uow, who, number, direction, mail_id)
     return download(raw, file)
 

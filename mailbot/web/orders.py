@@ -63,7 +63,7 @@ def order_list(
     cabinet = cabinet_of(request)
     person = who.person
     scope = Scope.of(person.role, person.partner_id)
-    with cabinet.app.uow() as uow:
+    with cabinet.app.reading() as uow:
         client_id, supplier_id = scope.client_id, scope.supplier_id
         if person.role == "manager":
             client_id = _partner_id(uow, client)
@@ -252,7 +252,7 @@ def _order_page(
     cabinet = cabinet_of(request)
     person = who.person
     scope = Scope.of(person.role, person.partner_id)
-    with cabinet.app.uow() as uow:
+    with cabinet.app.reading() as uow:
         order = uow.orders.by_number(number.strip().upper())
         if order is None or not scope.sees(order):
             raise NotFoundError()

@@ -33,7 +33,7 @@ def outbox(
 ) -> Response:
     """The newest outgoing mail, of one status or any."""
     managing(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         found = uow.sent.list(status, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
         context = {
             "mails": found[:PAGE_SIZE],
@@ -54,7 +54,7 @@ def mail_page(request: Request, who: Signed, outbound_id: int) -> Response:
 @router.get("/outbox/{outbound_id}/files/{number}")
 def mail_file(request: Request, who: Signed, outbound_id: int, number: int) -> Response:
     managing(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         mail = uow.outbox.get(outbound_id)
         if mail is None or mail.kind == LINK_KIND:
             raise NotFoundError()
@@ -95,7 +95,7 @@ def _act(
 ) -> Response:
     """Run an act on a mail that exists; back to its page, saying it was done or why not."""
     managing(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         if uow.outbox.get(outbound_id) is None:
             raise NotFoundError()
     try:
@@ -109,7 +109,7 @@ def _mail_page(
     request: Request, who: Visitor, outbound_id: int, *, error: str = "", status: int = 200
 ) -> Response:
     managing(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         mail = uow.outbox.get(outbound_id)
         if mail is None:
             raise NotFoundError()

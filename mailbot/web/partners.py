@@ -41,7 +41,7 @@ def partner_list(
 ) -> Response:
     _manager(who)
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         partners = uow.partners.list(role if role in ROLES else None)
         context = {"partners": partners, "role": role, "roles": ROLES, "languages": LANGUAGES}
         return render(request, who, "partners", context)
@@ -154,7 +154,7 @@ def _act(
     done or why not."""
     _manager(who)
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         partner = uow.partners.get(partner_id)
         if partner is None or not partner.addresses:
             raise NotFoundError()
@@ -171,7 +171,7 @@ def _partner_page(
 ) -> Response:
     _manager(who)
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         partner = uow.partners.get(partner_id)
         if partner is None:
             raise NotFoundError()
@@ -199,7 +199,7 @@ def _account(uow: UnitOfWork, partner: Partner) -> dict[str, Any] | None:
 
 def _list_with_error(request: Request, who: Visitor, error: str) -> Response:
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         context = {
             "partners": uow.partners.list(None),
             "role": "",

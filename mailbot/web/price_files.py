@@ -88,7 +88,7 @@ def _refused(request: Request, who: Visitor, why: str, limit: int, status: int) 
 @router.get("/prices")
 def prices(request: Request, who: Signed) -> Response:
     """A client's page with its price list in each of its formats."""
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         client = _client(uow, who)
     formats = parse_price_list_formats(client.price_list_formats)
     return render(request, who, "prices", {"formats": formats, "currency": client.currency})
@@ -98,7 +98,7 @@ def prices(request: Request, who: Signed) -> Response:
 def price_file(request: Request, who: Signed, fmt: str) -> Response:
     """The client's price list as the PRICES mail attaches it, in one of its formats."""
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         client = _client(uow, who)
         if fmt not in parse_price_list_formats(client.price_list_formats):
             raise NotFoundError()

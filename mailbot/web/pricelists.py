@@ -41,7 +41,7 @@ def history(
     person = who.person
     if person.role not in ("supplier", "manager"):
         raise NotFoundError()
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         if person.role == "supplier":
             supplier_id: int | None = person.partner_id
         elif supplier.strip():
@@ -110,7 +110,7 @@ def _version_page(
     request: Request, who: Visitor, version_id: int, *, error: str = "", status: int = 200
 ) -> Response:
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         version = uow.versions.get(version_id)
         supplier = None if version is None else uow.partners.get(version.supplier_id)
         if version is None or supplier is None or not _sees(who, version):

@@ -27,7 +27,7 @@ def quarantined(
     """The newest quarantined messages with who sent them, their subject and why."""
     managing(who)
     app = cabinet_of(request).app
-    with app.uow() as uow:
+    with app.reading() as uow:
         found = uow.inbox.with_status(
             InboundStatus.QUARANTINED, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE
         )
@@ -53,7 +53,7 @@ def message_page(request: Request, who: Signed, message_id: int) -> Response:
 @router.get("/quarantine/{message_id}/files/{number}")
 def message_file(request: Request, who: Signed, message_id: int, number: int) -> Response:
     managing(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         if uow.inbox.get(message_id) is None:
             raise NotFoundError()
         raw = uow.inbox.raw(message_id)
@@ -91,7 +91,7 @@ def _message_page(
     """A received message (quarantined or no longer) with its status, why it is held, and
     what it says."""
     managing(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         message = uow.inbox.get(message_id)
         if message is None:
             raise NotFoundError()

@@ -46,7 +46,7 @@ def _manager(who: Visitor) -> None:
 @router.get("/vouchers")
 def campaigns(request: Request, who: Signed) -> Response:
     _manager(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         return render(request, who, "vouchers", {"campaigns": campaign_rows(uow), "error": ""})
 
 
@@ -76,7 +76,7 @@ def define(
             by=who.actor,
         )  # fmt: skip
     except MailbotError as error:
-        with app.uow() as uow:
+        with app.reading() as uow:
             context = {"campaigns": campaign_rows(uow), "error": str(error)}
             return render(request, who, "vouchers", context, status=422)
     return RedirectResponse(f"/vouchers/{quote(name.strip())}?done=defined", status_code=303)
@@ -129,7 +129,7 @@ def export(request: Request, who: Signed, name: str, fmt: str) -> Response:
     if fmt not in MEDIA_TYPES:
         raise NotFoundError()
     target = io.BytesIO()
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         try:
             write_text_table(target, fmt, EXPORT_HEADERS, export_rows(uow, name))
         except MailbotError:
@@ -147,7 +147,7 @@ def own_codes(request: Request, who: Signed) -> Response:
     """A client's codes: each with its campaign and whether it is free, reserved or used."""
     if who.person.role != "client":
         raise NotFoundError()
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         codes = [
             {
                 "code": code.display,
@@ -164,7 +164,7 @@ def _campaign_page(
     request: Request, who: Visitor, name: str, *, error: str = "", status: int = 200
 ) -> Response:
     _manager(who)
-    with cabinet_of(request).app.uow() as uow:
+    with cabinet_of(request).app.reading() as uow:
         try:
             detail = describe(uow, name)
         except MailbotError:

@@ -20,6 +20,7 @@ from tests.cabinet import ask_for_link, csrf_of, link_for, sign_in
 from tests.fakes import FixedClock
 from tests.lifecycle import CLIENT, agree_and_send, quote
 from tests.pipeline import outbox
+from tests.rollbacks import rollbacks_of_open_transactions
 
 OTHER_CLIENT = "zakaz@vector-trans.example"
 OTHER_SUPPLIER = "sales@other-parts.example"
@@ -309,3 +310,20 @@ def test_an_orders_voucher_codes_show_on_its_page(
     page = browser.get(f"/orders/{number}").text
     assert "SPRING10" in page
     assert "held for an order" in page
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_browsing_the_cabinet_rolls_nothing_back_on_postgresql(
+    app_with_people: App, browser: TestClient
+) -> None:
+    """A page only reads: its statements run without a transaction, and none ends with a
+    ROLLBACK, at which psycopg would forget the connection's prepared statements."""
+    app = app_with_people
+    number = quote(app)
+    sign_in(browser, app, MANAGER)
+    pages = ["/orders", f"/orders/{number}", "/dashboard", "/outbox", "/partners", "/quarantine",
+             "/vouchers", "/pricelists"]  # fmt: skip
+    with rollbacks_of_open_transactions(app.engine) as rolled_back:
+        for page in pages:
+            assert browser.get(page).status_code == 200, page
+    assert rolled_back == []

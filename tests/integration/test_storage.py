@@ -448,3 +448,22 @@ def test_a_new_order_is_numbered_by_its_insert_from_the_id_it_takes(engine: Engi
         stored = uow.orders.by_number("ORD-2026-1000000")
         assert stored is not None
         assert stored.total == Decimal(3)
+
+
+def test_a_reading_unit_of_work_writes_nothing(app: App) -> None:
+    """On PostgreSQL a reading unit's statements commit by themselves, so it refuses to flush a
+    change (before a query, or asked) and to commit, and the change is not kept."""
+    add_partner(app.uow, name="Reader", role="client", addresses=["r@x.example"], language="en",
+                group="", currency="EUR", now=NOW)  # fmt: skip
+    with app.reading() as uow:
+        partner = uow.partners.by_address("r@x.example")
+        assert partner is not None
+        partner.name = "Renamed"
+        with pytest.raises(RuntimeError, match="changes nothing"):
+            uow.partners.by_address("r@x.example")  # the autoflush before the query
+        with pytest.raises(RuntimeError, match="nothing to commit"):
+            uow.commit()
+    with app.reading() as uow:
+        kept = uow.partners.by_address("r@x.example")
+        assert kept is not None
+        assert kept.name == "Reader"
