@@ -110,9 +110,10 @@ class Catalogue:
         share is returned too, to be asked about.
         """
         spans: list[tuple[int, int, Found]] = []
+        bare = [token.strip(_EDGE) for token in tokens]  # `joined`'s words, stripped once
         start = 0
         while start < len(tokens):
-            match = self._longest_at(tokens, start, short)
+            match = self._longest_at(bare, start, short)
             if match is None:
                 start += 1
                 continue
@@ -135,16 +136,18 @@ class Catalogue:
         return start - 1, end, Found(joined(tokens[start - 1 : end]), chosen)
 
     def _longest_at(
-        self, tokens: Sequence[str], start: int, short: bool
+        self, bare: Sequence[str], start: int, short: bool
     ) -> tuple[int, int, Found] | None:
-        for end in range(min(len(tokens), start + MAX_SPAN_TOKENS), start, -1):
-            written = joined(tokens[start:end])
+        """The longest span from `start` of `bare` (tokens without their edge punctuation)
+        that names a SKU. Most spans name none: a span whose keys no index holds is passed
+        over before `find` builds its answer (the reader tries a line's every span)."""
+        for end in range(min(len(bare), start + MAX_SPAN_TOKENS), start, -1):
+            written = " ".join(bare[start:end])
             key = sku_key(written)
             if not (_searchable(key) or (short and _short_sku(key))):
                 continue
-            found = self.find(written)
-            if found.skus:
-                return start, end, found
+            if key in self._keys or key in self._stripped or exact_key(written) in self._exact:
+                return start, end, self.find(written)
         return None
 
 
