@@ -132,7 +132,7 @@ REDEEMED_LINKS = {
 
 
 def _key(who: Caller) -> sales.Key:
-    return sales.Key(who.key_id, sees_all=who.role.kind == Role.MANAGER)
+    return sales.Key(who.key_id, who.name, sees_all=who.role.kind == Role.MANAGER)
 
 
 def _basket(body: BasketIn | RedeemIn) -> sales.Basket:
@@ -240,7 +240,7 @@ def redeem(body: RedeemIn, request: Request, response: Response, who: Seller) ->
                               zone_of=app.deadlines.zone_of, now=now, hold=timedelta(0),
                               key=_key(who), order_ref=body.order_ref)  # fmt: skip
             codes = _sale(sold, body.currency or "", response).codes
-            shown = sales.Key(who.key_id, sees_all=True)
+            shown = sales.Key(who.key_id, who.name, sees_all=True)
             held = tuple(
                 sales.show(app.uow, one.reservation, key=shown)
                 for one in sold

@@ -56,13 +56,14 @@ class ReservedEvent:
 @dataclass(frozen=True, slots=True)
 class Holder:
     """Who a reservation is for and who makes it: the customer, a partner (`client_id`) or a
-    retail channel's reference of it (`customer_ref`); the API key making it (None: mail) and
-    the channel's order reference."""
+    retail channel's reference of it (`customer_ref`); the API key making it (None: mail), by
+    id and by the name its events give it, and the channel's order reference."""
 
     client_id: int | None
     customer_ref: str | None = None
     api_key_id: int | None = None
     order_ref: str | None = None
+    api_key_name: str | None = None
 
 
 class Earlier(NamedTuple):

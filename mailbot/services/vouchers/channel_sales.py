@@ -47,9 +47,11 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class Key:
-    """The API key taking a step, and whether it may act on any key's reservations."""
+    """The API key taking a step (its id and name), and whether it may act on any key's
+    reservations."""
 
     key_id: int
+    name: str
     sees_all: bool
 
 
@@ -220,7 +222,7 @@ def _reserve(
     judged = validate_codes(uow, buyer, basket.items, basket.codes, rules=rules, on=on).vouchers
     applied = {a.code: a for a in judged.results.applied} if judged.results else {}
     stored = {f.shown: f.code for f in judged.found if f.code is not None and f.shown in applied}
-    holder = Holder(buyer.client_id, buyer.customer_ref, key.key_id, order_ref)
+    holder = Holder(buyer.client_id, buyer.customer_ref, key.key_id, order_ref, key.name)
     wanted = [(stored[shown], applied[shown].discount) for shown in stored]
     reservations = reserve(uow, order_id=None, client_id=buyer.client_id,
                            codes_with_discounts=wanted, inbound_id=None, now=now,

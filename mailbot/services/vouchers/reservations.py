@@ -72,8 +72,7 @@ def reserve(
     holder = holder or Holder(client_id)
     if uow.vouchers.reserves_on_server:
         kind = EventType.VOUCHER_CODE_RESERVED
-        told = channel(holder.customer_ref, holder.order_ref,
-                        uow.api_keys.name_of(holder.api_key_id))  # fmt: skip
+        told = channel(holder.customer_ref, holder.order_ref, holder.api_key_name)
         rows = uow.vouchers.reserve_on_server(
             codes_with_discounts,
             holder=holder,
@@ -145,7 +144,7 @@ def _reserved(
         "order_id": order_id,
         "campaign": campaign_id,
         "discount": money(discount.amount, discount.currency),
-        **channel(holder.customer_ref, holder.order_ref, uow.api_keys.name_of(holder.api_key_id)),
+        **channel(holder.customer_ref, holder.order_ref, holder.api_key_name),
     }
     uow.events.record(EventType.VOUCHER_CODE_RESERVED, campaign_id, payload, now)
 
