@@ -7,19 +7,23 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    Row,
     Select,
+    String,
+    any_,
     bindparam,
     func,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.money import Money
 from mailbot.domain.price_changes import PriceListStatus
 from mailbot.domain.pricing import Offer
+from mailbot.storage.driver_sql import DriverStatement, run
 from mailbot.storage.models import (
     Partner,
     PriceItem,
@@ -53,21 +57,30 @@ def _active_offers() -> Select[*tuple[Any, ...]]:
 
 
 # The offers of some SKUs: built once (building and keying a statement costs more than
-# SQLite's work on it), the keys one expanding parameter.
+# SQLite's work on it), the keys one expanding parameter. On PostgreSQL the keys are one array,
+# so the SQL text never changes and psycopg prepares it, and it runs on psycopg's cursor
+# (`storage/driver_sql.py`): it is read for every order and every API basket.
 _OFFERS_OF = _active_offers().where(PriceItem.sku_key.in_(bindparam("keys", expanding=True)))
+_OFFERS_OF_PG = DriverStatement.compiled(
+    _active_offers().where(PriceItem.sku_key == any_(bindparam("keys", type_=ARRAY(String)))),
+    PGDialect_psycopg(),  # type: ignore[no-untyped-call]
+    ("keys",),
+)
 
 
-def _offer(row: Row[Any]) -> Offer:
+def _offer(row: Sequence[Any]) -> Offer:
+    """An offer from a row of `_active_offers`' columns."""
+    _, sku, name, brand, category, price, currency, stock, in_stock, days, supplier_id = row
     return Offer(
-        supplier_id=row.supplier_id,
-        sku=row.sku,
-        name=row.name,
-        price=Money(row.price, row.currency),
-        stock=row.stock,
-        brand=row.brand,
-        category=row.category,
-        in_stock=row.in_stock,
-        delivery_days=row.delivery_days,
+        supplier_id=supplier_id,
+        sku=sku,
+        name=name,
+        price=Money(price, currency),
+        stock=stock,
+        brand=brand,
+        category=category,
+        in_stock=in_stock,
+        delivery_days=days,
     )
 
 
@@ -133,8 +146,15 @@ class PriceLists:
         wanted = set(sku_keys)
         if missing := sorted(wanted - known.keys()):
             found: dict[str, list[Offer]] = {key: [] for key in missing}
-            for row in self.session.execute(_OFFERS_OF, {"keys": missing}):
-                found[row.sku_key].append(_offer(row))
+            rows: Iterable[Sequence[Any]]
+            if self.session.get_bind().dialect.name == "postgresql":
+                if self.session.autoflush:
+                    self.session.flush()  # as the ORM's queries do
+                rows = run(self.session.connection(), _OFFERS_OF_PG, {"keys": missing})
+            else:
+                rows = self.session.execute(_OFFERS_OF, {"keys": missing})
+            for row in rows:
+                found[row[0]].append(_offer(row))
             known.update((key, tuple(offers)) for key, offers in found.items())
         return {key: known[key] for key in wanted}
 
