@@ -11,7 +11,7 @@ from mailbot.domain.actors import Actor, label_of, signed
 from mailbot.domain.api_roles import PARTNER_ROLES, ApiRole
 from mailbot.domain.events import EventType
 from mailbot.errors import MailbotError
-from mailbot.storage.api_keys import ApiKey
+from mailbot.storage.api_keys import ApiKey, KeyRow
 from mailbot.storage.unit_of_work import UnitOfWork
 
 # Keys read as mailbot's in a secret scanner's eyes and in logs: "mbk_" and 43 characters.
@@ -73,7 +73,7 @@ def revoke_key(
     return record
 
 
-def key_holder(unit: UnitOfWork, key: str) -> tuple[ApiKey, ApiRole] | None:
+def key_holder(unit: UnitOfWork, key: str) -> tuple[KeyRow, ApiRole] | None:
     """The live key `key` is, with its role; None for an unknown or revoked key."""
     if not key.startswith(KEY_PREFIX):
         return None

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, select
+from sqlalchemy import String, bindparam, select
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mailbot.storage.base import Base
+from mailbot.storage.driver_sql import DriverStatement, run
 
 
 class ApiKey(Base):
@@ -29,6 +32,25 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class KeyRow(NamedTuple):
+    """What the key check needs of a key."""
+
+    id: int
+    name: str
+    role: str
+    revoked_at: datetime | None
+
+
+_BY_HASH = select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.revoked_at).where(
+    ApiKey.sha256 == bindparam("sha256")
+)
+_BY_HASH_PG = DriverStatement.compiled(
+    _BY_HASH,
+    PGDialect_psycopg(),  # type: ignore[no-untyped-call]
+    ("sha256",),
+)
+
+
 class ApiKeys:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -40,10 +62,16 @@ class ApiKeys:
     def named(self, name: str) -> ApiKey | None:
         return self.session.scalars(select(ApiKey).where(ApiKey.name == name)).one_or_none()
 
-    def by_hash(self, sha256: str) -> ApiKey | None:
-        """The key with this hash, revoked or not."""
-        query = select(ApiKey).where(ApiKey.sha256 == sha256)
-        return self.session.scalars(query).one_or_none()
+    def by_hash(self, sha256: str) -> KeyRow | None:
+        """The key with this hash, revoked or not: what every API request's key check reads
+        (on PostgreSQL on psycopg's cursor, see `storage/driver_sql.py`: half the time of
+        loading the ORM object)."""
+        rows: Sequence[Sequence[Any]]
+        if self.session.get_bind().dialect.name == "postgresql":
+            rows = run(self.session.connection(), _BY_HASH_PG, {"sha256": sha256})
+        else:
+            rows = self.session.execute(_BY_HASH, {"sha256": sha256}).all()
+        return KeyRow(*rows[0]) if rows else None
 
     def all(self) -> Sequence[ApiKey]:
         return self.session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
