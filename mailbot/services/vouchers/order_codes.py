@@ -270,11 +270,7 @@ def client_history(
 
 
 def history_from(totals: Sequence[Decimal], currency: str, vat_percent: Decimal) -> ClientHistory:
-    """A client's history from the net totals of its earlier orders in `currency` (none: a
-    history of nothing, in any currency a retail basket may name)."""
-    if not totals:
-        none = Money.zero(currency)
-        return ClientHistory(0, none, none)
+    """A client's history from the net totals of its earlier orders in `currency`."""
     net = Money(sum(totals, Decimal(0)), currency).rounded()
     gross = (net * (1 + vat_percent / 100)).rounded()
     return ClientHistory(len(totals), net, gross)

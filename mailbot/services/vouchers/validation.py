@@ -14,6 +14,7 @@ from mailbot.domain.lines import Origin, RequestedLine
 from mailbot.domain.money import Money
 from mailbot.domain.pricing import normalise_sku
 from mailbot.domain.quotes import Quote, QuotedLine, quote_order
+from mailbot.domain.vouchers.basket import ClientHistory
 from mailbot.domain.vouchers.codes import loose_form
 from mailbot.services.orders.taking import OrderRules, price_rules
 from mailbot.services.vouchers.look_up import look_up_with_history
@@ -98,13 +99,17 @@ def validate_codes(
         quote = replace(quote, lines=lines)
     written = {loose_form(code) for code in codes}
     client_id = NO_PARTNER if customer.client_id is None else customer.client_id
-    # A client's history is read in the look-up's statement; without a found code nothing
-    # is judged on it (`past_totals` None), and a retail customer has none.
+    # A client's history is read in the look-up's statement. None: a retail customer, which
+    # has no history, or no code found, and so nothing to judge on one.
     currency = None if customer.client_id is None else quote.currency
     found, past_totals = look_up_with_history(
         uow, list(dict.fromkeys(codes)), client_id, written, currency=currency
     )
-    history = history_from(past_totals or (), quote.currency, quote.vat_percent)
+    if past_totals is None:
+        none = Money.zero(quote.currency)
+        history = ClientHistory(0, none, none)
+    else:
+        history = history_from(past_totals, quote.currency, quote.vat_percent)
     return Validation(quote, judge_found(found, quote, customer.group, history, on))
 
 
