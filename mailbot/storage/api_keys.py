@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mailbot.storage.base import Base
-from mailbot.storage.driver_sql import DriverStatement, run
+from mailbot.storage.driver_sql import DriverStatement, PlainStatements, run
 
 
 class ApiKey(Base):
@@ -51,7 +51,7 @@ _BY_HASH_PG = DriverStatement.compiled(
 )
 
 
-class ApiKeys:
+class ApiKeys(PlainStatements):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -67,8 +67,8 @@ class ApiKeys:
         (on PostgreSQL on psycopg's cursor, see `storage/driver_sql.py`: half the time of
         loading the ORM object)."""
         rows: Sequence[Sequence[Any]]
-        if self.session.get_bind().dialect.name == "postgresql":
-            rows = run(self.session.connection(), _BY_HASH_PG, {"sha256": sha256})
+        if self._on_postgresql:
+            rows = run(self._flushed(), _BY_HASH_PG, {"sha256": sha256})
         else:
             rows = self.session.execute(_BY_HASH, {"sha256": sha256}).all()
         return KeyRow(*rows[0]) if rows else None

@@ -30,6 +30,7 @@ from psycopg.sql import Literal
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
 _WAITING = "mailbot_later_writes"  # in a connection's info: [(sql, parameters), ...]
@@ -61,6 +62,24 @@ class DriverStatement:
             else:
                 constants[name] = plain
         return cls(text, constants)
+
+
+class PlainStatements:
+    """What a repository running statements here shares: its session, the session's
+    connection to run them on, and whether that is PostgreSQL's (psycopg's cursor) or not."""
+
+    session: Session
+
+    def _flushed(self) -> Connection:
+        """The session's connection, its pending changes sent first, as the ORM's queries do
+        (the plain statements of the hot path run on the connection, without the ORM)."""
+        if self.session.autoflush:
+            self.session.flush()
+        return self.session.connection()
+
+    @property
+    def _on_postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
 
 def run(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from mailbot.domain.money import Money
 from mailbot.domain.price_changes import PriceListStatus
 from mailbot.domain.pricing import Offer
-from mailbot.storage.driver_sql import DriverStatement, run
+from mailbot.storage.driver_sql import DriverStatement, PlainStatements, run
 from mailbot.storage.models import (
     Partner,
     PriceItem,
@@ -105,7 +105,7 @@ def forget_active_lists(session: Session) -> None:
     forget(session, _OFFERS)
 
 
-class PriceLists:
+class PriceLists(PlainStatements):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -147,10 +147,8 @@ class PriceLists:
         if missing := sorted(wanted - known.keys()):
             found: dict[str, list[Offer]] = {key: [] for key in missing}
             rows: Iterable[Sequence[Any]]
-            if self.session.get_bind().dialect.name == "postgresql":
-                if self.session.autoflush:
-                    self.session.flush()  # as the ORM's queries do
-                rows = run(self.session.connection(), _OFFERS_OF_PG, {"keys": missing})
+            if self._on_postgresql:
+                rows = run(self._flushed(), _OFFERS_OF_PG, {"keys": missing})
             else:
                 rows = self.session.execute(_OFFERS_OF, {"keys": missing})
             for row in rows:

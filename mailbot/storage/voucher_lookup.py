@@ -20,9 +20,9 @@ from sqlalchemy import String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
-from mailbot.storage.driver_sql import DriverStatement, run
+from mailbot.storage.driver_sql import DriverStatement, PlainStatements, run
 from mailbot.storage.voucher_models import VoucherCode
-from mailbot.storage.voucher_statements import PlainStatements, codes_for_statement
+from mailbot.storage.voucher_statements import codes_for_statement
 
 # The look-up's statements as psycopg runs them (see `driver_sql`), with and without history.
 _PG = PGDialect_psycopg()  # type: ignore[no-untyped-call]

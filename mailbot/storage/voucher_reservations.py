@@ -15,12 +15,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, update
 
 from mailbot.domain.money import Money
-from mailbot.storage.driver_sql import DriverStatement, run
+from mailbot.storage.driver_sql import DriverStatement, PlainStatements, run
 from mailbot.storage.models import VoucherCampaign, VoucherRedemption
 from mailbot.storage.voucher_statements import (
     CLAIMABLE,
     TAKE_USE,
-    PlainStatements,
     held_count,
     insert_within,
     reserve_and_record_sql,

@@ -12,7 +12,6 @@ from typing import Any, cast
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
-    Connection,
     ScalarSelect,
     Select,
     String,
@@ -29,7 +28,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from mailbot.domain.orders import PAST_ORDER_STATUSES
@@ -229,21 +227,3 @@ def reserve_and_record_sql(channel: tuple[str, ...]) -> str:
 )
 SELECT r.code, r.redemption_id, r.status, r.hold_until, r.refusal, r.campaign_id, r.fresh
 FROM r ORDER BY r.n"""
-
-
-class PlainStatements:
-    """What the parts of `Vouchers` that run these statements share: the session, and its
-    connection to run them on."""
-
-    session: Session
-
-    def _flushed(self) -> Connection:
-        """The session's connection, its pending changes sent first, as the ORM's queries do
-        (the plain statements of the hot path run on the connection, without the ORM)."""
-        if self.session.autoflush:
-            self.session.flush()
-        return self.session.connection()
-
-    @property
-    def _on_postgresql(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
