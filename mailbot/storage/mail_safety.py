@@ -1,14 +1,24 @@
 """Queries for mail mailbot must be careful with: addresses that bounce, mail a bounce may
 report on, replies held back by the per-sender limits, and the mail a partner's answer threads
-to."""
+to.
+
+The reply limit asks, for every reply, how loaded its recipient is (`SentMail.reply_load`).
+The processor reads the load of all of a batch's senders in one statement instead
+(`read_reply_loads`) and keeps it for the rest of the transaction: each reply the transaction
+writes is counted in as `Outbox.add` writes it (`count_written`), and any rollback, whole or
+to a savepoint, or any other change of outbound mail through the outbox drops what is kept,
+so the next question reads again. On PostgreSQL that saves a round trip per message, the
+one the order's waiting writes travelled with (storage/later_writes.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, event, func, or_, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.storage.models import BouncingAddress, InboundMessage, OutboundMessage
@@ -56,9 +66,23 @@ _COUNTED = and_(
     OutboundMessage.inbound_message_id.is_not(None),
     OutboundMessage.status.in_(DELIVERED),
 )
-_REPLY_LOAD = select(
-    func.count(OutboundMessage.id).filter(_HELD), func.count(OutboundMessage.id).filter(_COUNTED)
-).where(OutboundMessage.recipient == bindparam("recipient"), or_(_HELD, _COUNTED))
+_LOAD = (
+    func.count(OutboundMessage.id).filter(_HELD),
+    func.count(OutboundMessage.id).filter(_COUNTED),
+)
+_REPLY_LOAD = select(*_LOAD).where(
+    OutboundMessage.recipient == bindparam("recipient"), or_(_HELD, _COUNTED)
+)
+_REPLY_LOADS = (
+    select(OutboundMessage.recipient, *_LOAD)
+    .where(
+        OutboundMessage.recipient.in_(bindparam("recipients", expanding=True)),
+        or_(_HELD, _COUNTED),
+    )
+    .group_by(OutboundMessage.recipient)
+)
+_KEPT_LOADS = "mailbot_reply_loads"  # in a session's info: (its transaction, {recipient: load})
+_Kept = tuple[SessionTransaction | None, dict[str, list[int]]]
 _WROTE = (
     select(OutboundMessage.id).where(OutboundMessage.message_id == bindparam("message_id")).limit(1)
 )
@@ -153,10 +177,28 @@ class SentMail:
     def reply_load(self, recipient: str, since: datetime) -> tuple[bool, int]:
         """Whether replies to `recipient` wait for their digest, and how many replies to
         received mail went (or go) to it one by one since `since` (held and digested ones
-        not counted; digests are not replies): one statement."""
-        load = self.session.execute(_REPLY_LOAD, {"recipient": recipient, "since": since})
-        waiting, recent = load.one()
+        not counted; digests are not replies): one statement, or none when this
+        transaction keeps the recipient's load (`read_reply_loads`)."""
+        kept = _kept_loads(self.session)
+        if kept is not None and (load := kept.get(recipient)) is not None:
+            return load[0] > 0, load[1]
+        row = self.session.execute(_REPLY_LOAD, {"recipient": recipient, "since": since})
+        waiting, recent = row.one()
         return bool(waiting), recent or 0
+
+    def read_reply_loads(self, recipients: Collection[str], since: datetime) -> None:
+        """Read the reply load (see `reply_load`) of each of `recipients` since `since` in
+        one statement, and keep it for the rest of this transaction. A later question,
+        whose window starts a little later, is answered from the same start: it may count
+        a reply that has left its window meanwhile, so it can hold a reply a moment early,
+        never let one too many go."""
+        if not recipients:
+            return
+        rows = self.session.execute(_REPLY_LOADS, {"recipients": list(recipients), "since": since})
+        loads = {recipient: [0, 0] for recipient in recipients}
+        for recipient, held, recent in rows:
+            loads[recipient] = [held, recent]
+        self.session.info[_KEPT_LOADS] = (self.session.get_transaction(), loads)
 
     def held_recipients(self, held_before: datetime) -> Sequence[str]:
         """Recipients whose oldest held reply was written at or before `held_before`."""
@@ -193,3 +235,36 @@ class SentMail:
         if status:
             query = query.where(OutboundMessage.status == status)
         return self.session.scalars(query).all()
+
+
+def count_written(session: Session, message: OutboundMessage) -> None:
+    """Count the mail `session` has just written into the reply loads its transaction keeps
+    (as `_REPLY_LOAD` would count it: held, or a reply to received mail on its way)."""
+    kept = _kept_loads(session)
+    if kept is None or (load := kept.get(message.recipient)) is None:
+        return
+    if message.status == HELD:
+        load[0] += 1
+    elif message.inbound_message_id is not None and message.status in DELIVERED:
+        load[1] += 1
+
+
+def forget_reply_loads(session: Session) -> None:
+    """Drop the reply loads `session` keeps: outbound mail changed in a way not counted."""
+    session.info.pop(_KEPT_LOADS, None)
+
+
+def _kept_loads(session: Session) -> dict[str, list[int]] | None:
+    kept = cast(_Kept | None, session.info.get(_KEPT_LOADS))
+    if kept is None:
+        return None
+    if kept[0] is not session.get_transaction():  # read in a transaction that has ended
+        forget_reply_loads(session)
+        return None
+    return kept[1]
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rollback, to a savepoint too, may undo replies that were counted in."""
+    forget_reply_loads(session)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.domain.mail import OutboundStatus
 from mailbot.storage.leases import lease_free
+from mailbot.storage.mail_safety import count_written, forget_reply_loads
 from mailbot.storage.models import OutboundMessage
 from mailbot.storage.new_rows import add_written
 
@@ -40,6 +41,7 @@ class Outbox:
     def add(self, message: OutboundMessage) -> None:
         """Write the new mail at once (it then has its id), without the ORM's flush."""
         self.added.append(add_written(self.session, message))
+        count_written(self.session, message)
 
     def get(self, outbound_id: int) -> OutboundMessage | None:
         return self.session.get(OutboundMessage, outbound_id)
@@ -105,6 +107,7 @@ class Outbox:
         cancelled: one conditional UPDATE, so of a sender and a cancel only one wins; False
         if the mail was sent, is being sent, or was never going to be."""
         waiting = [OutboundStatus.PENDING, OutboundStatus.HELD]
+        forget_reply_loads(self.session)
         result = self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == outbound_id, OutboundMessage.status.in_(waiting))
@@ -147,6 +150,7 @@ class Outbox:
 
     def suppress(self, outbound_id: int, reason: str) -> None:
         """Keep a claimed mail from being sent, saying why."""
+        forget_reply_loads(self.session)
         self.session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == outbound_id)

@@ -254,6 +254,79 @@ def test_a_batch_screens_its_words_for_codes_and_looks_up_only_where_one_is_name
     assert sorted("SPRING10" in quote for quote in quotes) == [False, True]
 
 
+def limited_to_two_replies_an_hour(
+    config: Config, app: App, transport: RecordingTransport, clock: FixedClock, **update: object
+) -> App:
+    """The app with at most two replies an hour to one sender (and `update` to the config)."""
+    replies = config.replies.model_copy(update={"max_per_hour": 2})
+    changed = config.model_copy(update={"replies": replies, **update})
+    return bootstrap(changed, engine=app.engine, transport=transport, clock=clock)
+
+
+def reply_load_reads(sent: list[str]) -> tuple[int, int]:
+    """How many of `sent` read the reply loads of a batch, and of one recipient."""
+    loads = [s for s in sent if "count(outbound_messages.id) FILTER" in s]
+    batch = [s for s in loads if "GROUP BY outbound_messages.recipient" in s]
+    return len(batch), len(loads) - len(batch)
+
+
+def test_a_batch_counts_its_senders_replies_once_and_holds_those_past_the_limit(
+    config: Config, app: App, transport: RecordingTransport, clock: FixedClock
+) -> None:
+    """The reply limit's question (how many replies a sender had this hour, and whether some
+    wait for a digest) is read for all of a batch's senders in one statement, and the
+    replies the batch writes are counted in as it goes: a sender's third and fourth order of
+    one batch are held as if each had been processed alone, another sender's is not."""
+    seed_demo(app)
+    app = limited_to_two_replies_an_hour(config, app, transport, clock)
+    app.store(mail(sender=FLEET, body="BPW-0310 x 1"), "smtp")
+    assert app.processor.run_once() == 1  # one reply to Fleet this hour before the batch
+    senders = [FLEET, VECTOR, FLEET, FLEET]
+    for n, sender in enumerate(senders):
+        app.store(mail(sender=sender, body=f"BPW-0310 x {n + 1}"), "smtp")
+    with statements_sent(app) as sent:
+        assert app.processor.run_once() == len(senders)
+    assert reply_load_reads(sent) == (1, 0)
+    statuses = [(r.recipient, r.status, r.last_error) for r in outbox(app)]
+    assert [(recipient, status) for recipient, status, _ in statuses] == [
+        ("buying@fleetparts.example", "pending"),  # the earlier one
+        ("buying@fleetparts.example", "pending"),
+        ("zakaz@vector-trans.example", "pending"),
+        ("buying@fleetparts.example", "held"),
+        ("buying@fleetparts.example", "held"),
+    ]
+    assert "had 2 replies in the last hour" in statuses[3][2]
+    assert "earlier replies to buying@fleetparts.example wait" in statuses[4][2]
+    with app.uow() as uow:
+        since = clock.now() - timedelta(hours=1)
+        assert uow.sent.reply_load("buying@fleetparts.example", since) == (True, 2)
+
+
+def test_a_failure_in_a_batch_drops_the_counted_replies_and_the_limit_still_holds(
+    config: Config, app: App, tmp_path: Path, transport: RecordingTransport, clock: FixedClock
+) -> None:
+    """When a message of a batch fails, the batch is undone and handled again a savepoint
+    each: what the first try counted is dropped with it, and the limit counts what is
+    kept (the failed message's reply is not), asking again for each message."""
+    seed_demo(app)
+    broken = tmp_path / "templates" / "mail"
+    broken.mkdir(parents=True)
+    (broken / "no_order.txt.j2").write_text("{{ no_such_variable.attribute }}")
+    templates = config.templates.model_copy(update={"folder": tmp_path / "templates"})
+    app = limited_to_two_replies_an_hour(config, app, transport, clock, templates=templates)
+    bodies = ["BPW-0310 x 1", "Hello, how are you?", "SAF-2234 x 2", "BPW-0310 x 3"]
+    stored = [app.store(mail(sender=FLEET, body=body), "smtp") for body in bodies]
+    with statements_sent(app) as sent:
+        assert app.processor.run_once() == len(bodies)
+    batch_reads, one_by_one = reply_load_reads(sent)
+    assert batch_reads == 1
+    assert one_by_one >= 3  # the careful second pass: the kept loads went with the rollback
+    with app.uow() as uow:
+        kept = [uow.inbox.get(message.id) for message in stored]
+    assert [m.status for m in kept if m] == ["processed", "stored", "processed", "processed"]
+    assert [r.status for r in outbox(app)] == ["pending", "pending", "held"]
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_passes_over_the_inbox_and_the_outbox_roll_nothing_back_on_postgresql(app: App) -> None:
     """The processor's and the sender's passes end every transaction with a commit, those

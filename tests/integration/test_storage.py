@@ -330,6 +330,50 @@ def test_a_listing_of_orders_reads_their_clients_in_a_fixed_number_of_queries(
     assert many_statements == few_statements
 
 
+def test_reply_loads_kept_for_a_transaction_follow_its_replies_and_go_with_a_rollback(
+    engine: Engine,
+) -> None:
+    """Reply loads read for a batch answer `reply_load` without a statement, counting each
+    reply the outbox writes in the same transaction (a held one: replies wait; a reply to a
+    received message: one more this hour; other mail: nothing); a rollback to a savepoint
+    drops them, and so does the end of the transaction: the next question reads again."""
+    since, to = NOW - timedelta(hours=1), "a@c.example"
+    inbound = store_message(lambda: UnitOfWork(engine), mail(sender=to), source="smtp", now=NOW).id
+
+    def written(uow: UnitOfWork, status: str, inbound_id: int | None, n: int) -> None:
+        uow.outbox.add(OutboundMessage(
+            kind="quote", sender="mailbot@x.example", recipient=to, subject="Quote", raw=b"r",
+            message_id=f"<{n}@x>", status=status, inbound_message_id=inbound_id,
+            next_attempt_at=NOW, queued_at=NOW, created_at=NOW))  # fmt: skip
+
+    def failed_attempt(uow: UnitOfWork) -> None:
+        with uow.savepoint():
+            written(uow, "pending", inbound, 4)
+            raise RuntimeError("the attempt fails")
+
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(str(args[2])))
+    with UnitOfWork(engine) as uow:
+        uow.sent.read_reply_loads([to, "b@c.example"], since)
+        read = len(sent)
+        written(uow, "pending", inbound, 1)
+        written(uow, "pending", None, 2)  # not a reply to received mail: not counted
+        assert uow.sent.reply_load(to, since) == (False, 1)
+        written(uow, "held", inbound, 3)
+        assert uow.sent.reply_load(to, since) == (True, 1)
+        assert uow.sent.reply_load("b@c.example", since) == (False, 0)
+        assert not [s for s in sent[read:] if "count(outbound_messages.id)" in s]
+        with pytest.raises(RuntimeError):
+            failed_attempt(uow)
+        assert uow.sent.reply_load(to, since) == (True, 1)  # read again: 4 is gone
+        assert [s for s in sent[read:] if "count(outbound_messages.id)" in s]
+        uow.sent.read_reply_loads([to], since)
+        uow.commit()
+        read = len(sent)
+        assert uow.sent.reply_load(to, since) == (True, 1)
+        assert [s for s in sent[read:] if "count(outbound_messages.id)" in s]
+
+
 def test_a_mail_written_without_the_orm_reads_back_and_updates_like_any_entity(
     engine: Engine,
 ) -> None:

@@ -6,10 +6,11 @@ claimed and tried alone; a message that kills workers still reaches quarantine a
 `max_attempts`, and its neighbours are answered.
 A batch is processed in one transaction, a savepoint per message, so a failing message is
 recorded alone and its neighbours' work is kept; its messages are parsed first, their
-senders looked up in one statement and their words screened for voucher codes in another
-(`ReadAhead`). Mail that must not be answered, unknown senders, failed sender authentication
-and cut-off partners are settled here; what a partner's message is and who answers it is the
-route table's (`inbox/routing.py`).
+senders looked up in one statement, their words screened for voucher codes in another
+(`ReadAhead`), and the replies each sender had lately, which the reply limit asks about,
+counted in a third. Mail that must not be answered, unknown senders, failed sender
+authentication and cut-off partners are settled here; what a partner's message is and who
+answers it is the route table's (`inbox/routing.py`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ from mailbot.services.inbox.routing import route
 from mailbot.services.inbox.sender_auth import SenderAuthentication
 from mailbot.services.orders.taking import OrderRules
 from mailbot.services.outbox.bounces import MAYBE_BOUNCE, BouncePolicy, record_bounce
-from mailbot.services.outbox.reply_limits import ReplyLimit, content_hash, send_due_digests
+from mailbot.services.outbox.reply_limits import (
+    ReplyLimit,
+    content_hash,
+    read_reply_loads,
+    send_due_digests,
+)
 from mailbot.services.partners.contracts import take_notice
 from mailbot.services.pricelists.catalogue import CatalogueCache
 from mailbot.services.pricelists.importing import PriceListSettings
@@ -171,10 +177,11 @@ class Processor:
         """Parse the batch's messages that came with their bytes and will be handled, look up
         their senders' partners in one statement (instead of one per message), and screen the
         codes their words may stand for in another: a message naming no stored code then needs
-        no voucher look-up of its own. A message that fails to parse is left out: its attempt
-        parses it again, and fails alone. So is every message after a store of this process
-        begins to wait (on SQLite the batch holds the write lock: the 250 waits no longer than
-        for one message)."""
+        no voucher look-up of its own. The replies its senders had lately are counted in a
+        third, kept for the transaction, so the reply limit asks nothing per message. A
+        message that fails to parse is left out: its attempt parses it again, and fails alone.
+        So is every message after a store of this process begins to wait (on SQLite the batch
+        holds the write lock: the 250 waits no longer than for one message)."""
         parsed: dict[int, ParsedMessage] = {}
         for inbound, raw in records.values():
             if uow.writers_waiting():
@@ -186,8 +193,10 @@ class Processor:
             except Exception:  # the attempt meets it again, in its savepoint
                 continue
         senders = {message.from_address for message in parsed.values() if message.from_address}
-        if len(parsed) > 1:  # for one message the screen would cost what it saves
+        if len(parsed) > 1:  # for one message these reads would cost what they save
             uow.vouchers.screen(code for one in parsed.values() for code in code_candidates(one))
+            answered = senders.union(*(message.reply_to for message in parsed.values()))
+            read_reply_loads(uow, answered, limit=self._policy.reply_limit, now=self._clock.now())
         return ReadAhead(parsed, uow.partners.by_addresses(senders))
 
     def _part(

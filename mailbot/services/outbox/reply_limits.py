@@ -23,7 +23,7 @@ import email.policy
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from email.message import EmailMessage
@@ -184,6 +184,15 @@ def _verdict(
             )
     held = hold_reason(uow, to, limit=limit, now=now)
     return (OutboundStatus.HELD, held) if held else (OutboundStatus.PENDING, "")
+
+
+def read_reply_loads(
+    uow: UnitOfWork, recipients: Collection[str], *, limit: ReplyLimit, now: datetime
+) -> None:
+    """Read how loaded each of a batch's `recipients` is in one statement, for `hold_reason`
+    to answer from for the rest of the transaction (storage/mail_safety.py)."""
+    if limit.max_per_hour:
+        uow.sent.read_reply_loads(recipients, now - WINDOW)
 
 
 def hold_reason(uow: UnitOfWork, recipient: str, *, limit: ReplyLimit, now: datetime) -> str:
