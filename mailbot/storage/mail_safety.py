@@ -70,15 +70,14 @@ _LOAD = (
     func.count(OutboundMessage.id).filter(_HELD),
     func.count(OutboundMessage.id).filter(_COUNTED),
 )
-_REPLY_LOAD = select(*_LOAD).where(
-    OutboundMessage.recipient == bindparam("recipient"), or_(_HELD, _COUNTED)
-)
+# Which rows the counts may need. Not `or_(_HELD, _COUNTED)`: with a list of recipients,
+# SQLite would then read every held and every pending mail through the status index (an OR of
+# two index searches) instead of the recipients' own mail through theirs.
+_MAY_COUNT = or_(OutboundMessage.created_at >= bindparam("since"), _HELD)
+_REPLY_LOAD = select(*_LOAD).where(OutboundMessage.recipient == bindparam("recipient"), _MAY_COUNT)
 _REPLY_LOADS = (
     select(OutboundMessage.recipient, *_LOAD)
-    .where(
-        OutboundMessage.recipient.in_(bindparam("recipients", expanding=True)),
-        or_(_HELD, _COUNTED),
-    )
+    .where(OutboundMessage.recipient.in_(bindparam("recipients", expanding=True)), _MAY_COUNT)
     .group_by(OutboundMessage.recipient)
 )
 _KEPT_LOADS = "mailbot_reply_loads"  # in a session's info: (its transaction, {recipient: load})
