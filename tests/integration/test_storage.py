@@ -374,6 +374,29 @@ def test_reply_loads_kept_for_a_transaction_follow_its_replies_and_go_with_a_rol
         assert [s for s in sent[read:] if "count(outbound_messages.id)" in s]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_batch_reads_its_recipients_reply_loads_through_their_index(engine: Engine) -> None:
+    """In an outbox of many held and pending mails, the reply loads of a batch's recipients
+    are read through the recipients' index: not through the status index, which would read
+    every held and pending mail of the outbox for each batch."""
+    mails = [{"kind": "quote", "sender": "mailbot@x.example", "recipient": f"c{n % 50}@x.example",
+              "subject": "Quote", "raw": b"r", "message_id": f"<{n}@x>",
+              "status": ("held", "pending", "sent")[n % 3], "next_attempt_at": NOW,
+              "queued_at": NOW, "created_at": NOW} for n in range(600)]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(OutboundMessage.__table__.insert(), mails)  # type: ignore[attr-defined]
+    read: list[tuple[str, object]] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: read.append((args[2], args[3])))
+    with UnitOfWork(engine) as uow:
+        recipients = [f"c{n}@x.example" for n in range(20)]
+        uow.sent.read_reply_loads(recipients, NOW - timedelta(hours=1))
+        ((sql, parameters),) = [(sql, p) for sql, p in read if "GROUP BY" in sql]
+        rows = uow.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+        plan = " ".join(row[-1] for row in rows)
+    assert "USING INDEX ix_outbound_messages_recipient_created (recipient=?)" in plan
+    assert "status" not in plan
+
+
 def test_a_mail_written_without_the_orm_reads_back_and_updates_like_any_entity(
     engine: Engine,
 ) -> None:
