@@ -79,7 +79,12 @@ class PlainStatements:
 
     @property
     def _on_postgresql(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
+        return on_postgresql(self.session)
+
+
+def on_postgresql(session: Session) -> bool:
+    """Whether `session` works on PostgreSQL (else on SQLite, mailbot's other database)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def run(

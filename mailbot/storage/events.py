@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain.events import VERSIONS, Envelope, EventType
+from mailbot.storage.driver_sql import on_postgresql
 from mailbot.storage.later_writes import LATER
 from mailbot.storage.models import Base, Event
 from mailbot.storage.types import UTCDateTime
@@ -98,7 +99,7 @@ class Events:
         server can lose is the last few such commits, always the newest ones, and their
         events are then simply claimed and sent again with the same ids and sequences, which
         at-least-once delivery allows. Services' own transactions keep waiting."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if not on_postgresql(self.session):
             return True
         query = text(
             "SELECT pg_try_advisory_xact_lock(:key), set_config('synchronous_commit', 'off', true)"
@@ -109,7 +110,7 @@ class Events:
     def lock_lasts_the_transaction(self) -> bool:
         """Whether `take_publisher_lock` holds until this transaction ends (PostgreSQL): the
         publisher keeps it open while the broker confirms, so no other instance publishes."""
-        return self.session.get_bind().dialect.name == "postgresql"
+        return on_postgresql(self.session)
 
     def claim(self, limit: int) -> list[tuple[int, Envelope]]:
         """The oldest `limit` unpublished events as envelopes beside their ids, each given its
@@ -135,7 +136,7 @@ class Events:
             for row in fresh:
                 key = (row.aggregate_type, row.aggregate_id)
                 last[key] = given[row.id] = last.get(key, 0) + 1
-            if not self._postgresql():
+            if not on_postgresql(self.session):
                 numbered = update(table).where(table.c.id == bindparam("event_id"))
                 self.session.execute(
                     numbered.values(sequence=bindparam("given")),
@@ -163,7 +164,7 @@ class Events:
         index step per aggregate (its last entry in `ix_events_numbered`), not a scan of its
         events, whatever the statistics of a table just filled say."""
         ordered = sorted(keys)
-        if self._postgresql():
+        if on_postgresql(self.session):
             params = {"kinds": [kind for kind, _ in ordered], "ids": [key for _, key in ordered]}
             found = self.session.execute(_LAST_SEQUENCES, params).all()
         else:
@@ -191,7 +192,7 @@ class Events:
         primary key, which on PostgreSQL also writes the sequences (see `claim`)."""
         if not events:
             return
-        if self._postgresql():
+        if on_postgresql(self.session):
             self.session.execute(
                 _MARK_AND_NUMBER,
                 {"ids": [e for e, _ in events], "numbers": [n for _, n in events], "now": now},
@@ -204,9 +205,6 @@ class Events:
             .values(published_at=now)
             .execution_options(synchronize_session=False)
         )
-
-    def _postgresql(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
 
 
 _LAST_SEQUENCES = text(

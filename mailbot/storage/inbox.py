@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
 
 from mailbot.domain.mail import InboundStatus
+from mailbot.storage.driver_sql import on_postgresql
 from mailbot.storage.later_writes import LATER
 from mailbot.storage.leases import lease_free
 from mailbot.storage.models import Base, ImapFolder, InboundMessage
@@ -92,7 +93,7 @@ class Inbox:
         result at once, so reading a 50 MB message in one piece costs several times its size:
         there it is read in slices. SQLite hands a blob over as it is, and would read all of
         it for every slice."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if not on_postgresql(self.session):
             raw = self.session.scalar(_RAW, {"message_id": message_id})
             if raw is None:
                 raise LookupError(f"no inbound message {message_id}")
@@ -168,7 +169,7 @@ class Inbox:
             .order_by(InboundMessage.id)
             .limit(limit)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
+        if on_postgresql(self.session):
             candidates = candidates.with_for_update(skip_locked=True)
         claimed = self.session.scalars(
             update(InboundMessage)

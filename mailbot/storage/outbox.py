@@ -11,6 +11,7 @@ from sqlalchemy import Integer, bindparam, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain.mail import OutboundStatus
+from mailbot.storage.driver_sql import on_postgresql
 from mailbot.storage.leases import lease_free
 from mailbot.storage.mail_safety import count_written, forget_reply_loads
 from mailbot.storage.models import OutboundMessage
@@ -69,7 +70,7 @@ class Outbox:
             .order_by(OutboundMessage.id)
             .limit(limit)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
+        if on_postgresql(self.session):
             candidates = candidates.with_for_update(skip_locked=True)
         interrupted: dict[int, datetime | None] = {}
         total = 0

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from mailbot.domain.deadlines import DeadlineStatus
 from mailbot.domain.mail import InboundStatus, OutboundStatus
 from mailbot.domain.vouchers.redemptions import RedemptionStatus
+from mailbot.storage.driver_sql import on_postgresql
 from mailbot.storage.models import (
     Deadline,
     InboundMessage,
@@ -137,7 +138,7 @@ class Reports:
         under each of `bounds` (ascending), the number processed, and their sum."""
         start, end = InboundMessage.received_at, InboundMessage.processed_at
         seconds: ColumnElement[Any]
-        if self.session.get_bind().dialect.name == "postgresql":
+        if on_postgresql(self.session):
             seconds = func.extract("epoch", end - start)
         else:
             seconds = (func.julianday(end) - func.julianday(start)) * 86400.0
