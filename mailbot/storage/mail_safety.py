@@ -8,7 +8,10 @@ The processor reads the load of all of a batch's senders in one statement instea
 writes is counted in as `Outbox.add` writes it (`count_written`), and any rollback, whole or
 to a savepoint, or any other change of outbound mail through the outbox drops what is kept,
 so the next question reads again. On PostgreSQL that saves a round trip per message, the
-one the order's waiting writes travelled with (storage/later_writes.py).
+one the order's waiting writes travelled with (storage/later_writes.py). What another
+worker commits meanwhile is seen from the next transaction, at most a batch (a fraction of a
+second) later, where a question per reply saw it at the next reply: two workers answering
+one sender at the same moment could always each miss the other's uncommitted reply.
 """
 
 from __future__ import annotations
