@@ -34,14 +34,14 @@ class _ReadingSession(Session):
     """A reading unit of work's session: its transaction ends with a commit, so it refuses to
     flush a change, which would be kept."""
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.new or self.dirty or self.deleted)
-
     def flush(self, objects: Sequence[Any] | None = None) -> None:
-        if self.changed:
+        if _changed(self):
             raise RuntimeError("a reading unit of work changes nothing")
         super().flush(objects)
+
+
+def _changed(session: Session) -> bool:
+    return bool(session.new or session.dirty or session.deleted)
 
 
 class UnitOfWork:
@@ -111,7 +111,7 @@ class UnitOfWork:
     ) -> None:
         # Closing rolls back whatever was not committed; loaded objects stay readable.
         session = self.session
-        if isinstance(session, _ReadingSession) and kind is None and not session.changed:
+        if self._reading and kind is None and not _changed(session):
             session.commit()  # it changed nothing: the same as a rollback, for PostgreSQL
         session.close()
 
