@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailbot.bootstrap import App
+from mailbot.bootstrap import App, bootstrap
+from mailbot.config import Config
 from mailbot.read_models import order_detail
 from mailbot.services.inbox.handling import Outcome
 from mailbot.storage.models import OutboundMessage
+from tests.fakes import FixedClock, RecordingTransport
 
 FLEET = "Fleet Parts Ltd <buying@fleetparts.example>"
 VECTOR = "zakaz@vector-trans.example"
@@ -37,3 +39,12 @@ def order_of(app: App, outcome: Outcome) -> dict[str, Any]:
 def quoted(app: App, raw: bytes) -> dict[str, Any]:
     """Process an order message and give back the order it was quoted as."""
     return order_of(app, ingest(app, raw)[1])
+
+
+def limited(
+    config: Config, app: App, transport: RecordingTransport, clock: FixedClock, **update: object
+) -> App:
+    """The app with at most two replies an hour to one sender (and `update` to the config)."""
+    replies = config.replies.model_copy(update={"max_per_hour": 2})
+    changed = config.model_copy(update={"replies": replies, **update})
+    return bootstrap(changed, engine=app.engine, transport=transport, clock=clock)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mailbot.bootstrap import App, bootstrap
+from mailbot.bootstrap import App
 from mailbot.config import Config
 from mailbot.demo import seed_demo
 from mailbot.storage.models import PartnerAddress
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
-from tests.pipeline import FLEET, VECTOR, ingest, outbox
+from tests.pipeline import FLEET, VECTOR, ingest, limited, outbox
 
 BOSS = "boss@fleetparts.example"
 
@@ -62,17 +62,6 @@ def test_a_colleague_in_mailbots_own_domain_is_answered(app: App) -> None:
     assert (outcome.status, outcome.summary) == ("processed", "answered: nothing to act on")
     (reply,) = outbox(app)
     assert reply.recipient == "manager@distributor.example"
-
-
-def limited(config: Config, app: App, transport: RecordingTransport, clock: FixedClock) -> App:
-    """The app with at most two replies an hour to one sender."""
-    replies = config.replies.model_copy(update={"max_per_hour": 2})
-    return bootstrap(
-        config.model_copy(update={"replies": replies}),
-        engine=app.engine,
-        transport=transport,
-        clock=clock,
-    )
 
 
 def test_replies_past_the_hourly_limit_are_held_and_sent_in_one_digest(

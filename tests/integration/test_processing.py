@@ -20,7 +20,7 @@ from mailbot.services.inbox.quarantine import retry_quarantined
 from mailbot.storage.write_gate import writers_waiting
 from tests.fakes import FixedClock, RecordingTransport
 from tests.mail import headers, mail, parts
-from tests.pipeline import FLEET, VECTOR, ingest, order_of, outbox
+from tests.pipeline import FLEET, VECTOR, ingest, limited, order_of, outbox
 from tests.rollbacks import rollbacks_of_open_transactions
 from tests.servers import wait_for
 
@@ -254,15 +254,6 @@ def test_a_batch_screens_its_words_for_codes_and_looks_up_only_where_one_is_name
     assert sorted("SPRING10" in quote for quote in quotes) == [False, True]
 
 
-def limited_to_two_replies_an_hour(
-    config: Config, app: App, transport: RecordingTransport, clock: FixedClock, **update: object
-) -> App:
-    """The app with at most two replies an hour to one sender (and `update` to the config)."""
-    replies = config.replies.model_copy(update={"max_per_hour": 2})
-    changed = config.model_copy(update={"replies": replies, **update})
-    return bootstrap(changed, engine=app.engine, transport=transport, clock=clock)
-
-
 def reply_load_reads(sent: list[str]) -> tuple[int, int]:
     """How many of `sent` read the reply loads of a batch, and of one recipient."""
     loads = [s for s in sent if "count(outbound_messages.id) FILTER" in s]
@@ -278,7 +269,7 @@ def test_a_batch_counts_its_senders_replies_once_and_holds_those_past_the_limit(
     replies the batch writes are counted in as it goes: a sender's third and fourth order of
     one batch are held as if each had been processed alone, another sender's is not."""
     seed_demo(app)
-    app = limited_to_two_replies_an_hour(config, app, transport, clock)
+    app = limited(config, app, transport, clock)
     app.store(mail(sender=FLEET, body="BPW-0310 x 1"), "smtp")
     assert app.processor.run_once() == 1  # one reply to Fleet this hour before the batch
     senders = [FLEET, VECTOR, FLEET, FLEET]
@@ -313,7 +304,7 @@ def test_a_failure_in_a_batch_drops_the_counted_replies_and_the_limit_still_hold
     broken.mkdir(parents=True)
     (broken / "no_order.txt.j2").write_text("{{ no_such_variable.attribute }}")
     templates = config.templates.model_copy(update={"folder": tmp_path / "templates"})
-    app = limited_to_two_replies_an_hour(config, app, transport, clock, templates=templates)
+    app = limited(config, app, transport, clock, templates=templates)
     bodies = ["BPW-0310 x 1", "Hello, how are you?", "SAF-2234 x 2", "BPW-0310 x 3"]
     stored = [app.store(mail(sender=FLEET, body=body), "smtp") for body in bodies]
     with statements_sent(app) as sent:
